@@ -1,0 +1,48 @@
+/**
+ * One error class for the whole project. Actions throw; the HTTP layer renders
+ * `{"error": message, "code": code}` with `status`. `expose: false` errors are
+ * rendered with a generic message so no internal detail ever leaks.
+ */
+export class AnteroomError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly expose: boolean;
+  /** Seconds a client should wait before retrying (503 / 429). */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; expose?: boolean; retryAfter?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AnteroomError';
+    this.code = code;
+    this.status = options.status ?? 400;
+    this.expose = options.expose ?? this.status < 500;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** Bad input: the message names the field. Nothing was written. */
+export class ValidationError extends AnteroomError {
+  readonly field: string;
+  constructor(field: string, message: string, code = 'invalid_parameter') {
+    super(code, message, { status: 400 });
+    this.name = 'ValidationError';
+    this.field = field;
+  }
+}
+
+/** The queue store (Redis) could not be reached or failed: the HTTP layer answers 503. */
+export class StoreUnavailableError extends AnteroomError {
+  constructor(cause?: unknown) {
+    super('store_unavailable', 'The waiting room is temporarily unavailable. Please retry shortly.', {
+      status: 503,
+      expose: true,
+      retryAfter: 2,
+      cause,
+    });
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The queue engine's vocabulary and the store contract.
+ *
+ * Every store (memory, Redis) implements `QueueStore` and passes the one contract
+ * suite in `test/queue-core/store-contract.ts`. Times are Unix epoch seconds
+ * (integers) and are always passed in by the caller (`now`), so tests control the
+ * clock and every process agrees on the rules.
+ */
+
+export type EventMode = 'queue' | 'passthrough' | 'closed';
+
+export interface ManualInlet {
+  type: 'manual';
+}
+
+export interface PeriodicInlet {
+  type: 'periodic';
+  /** How many positions each tick admits (≥ 1). */
+  incrementBy: number;
+  /** Seconds between ticks (≥ 1). */
+  intervalSeconds: number;
+  /** Epoch seconds; no ticks before it. */
+  startTime?: number | undefined;
+  /** Epoch seconds; no ticks from it on. */
+  endTime?: number | undefined;
+}
+
+export interface MaxSizeInlet {
+  type: 'max-size';
+  /** Active sessions are never allowed above this (≥ 1). */
+  maxActive: number;
+}
+
+export type InletSettings = ManualInlet | PeriodicInlet | MaxSizeInlet;
+
+/** One waiting room. */
+export interface EventSettings {
+  id: string;
+  mode: EventMode;
+  inlet: InletSettings;
+  /** Lifetime of issued admission tokens (seconds). */
+  tokenValiditySeconds: number;
+  /** Seconds a reached position has to claim its token; `null` turns expiry off. */
+  queuePositionExpirySeconds: number | null;
+  /** Advance the serving counter by the number of positions that expired unclaimed. */
+  incrementServingOnExpiry: boolean;
+}
+
+export interface QueueEntry {
+  requestId: string;
+  eventId: string;
+  position: number;
+  /** Epoch seconds the position was assigned. */
+  entryTime: number;
+}
+
+export interface EnqueueInput {
+  /** A fresh UUID chosen by the caller; used only when this is a new entry. */
+  requestId: string;
+  /** Stable key of the visitor (cookie id or Idempotency-Key): a repeat returns the first entry. */
+  visitorKey?: string | undefined;
+  now: number;
+}
+
+export interface EnqueueResult extends QueueEntry {
+  /** false when the visitor key was already queued and the first entry was returned. */
+  created: boolean;
+}
+
+/** Raw counters of one event, as the AWS solution keeps them. */
+export interface Counters {
+  /** Last assigned position (= number of positions handed out). */
+  queue: number;
+  serving: number;
+  /** Tokens issued (first issuance only). */
+  tokens: number;
+  /** Positions that expired without a token. */
+  expired: number;
+  completed: number;
+  abandoned: number;
+  /** Every position ≤ this is expired (unless it already had a token). */
+  maxExpiredPosition: number;
+}
+
+export type SessionStatus = 'active' | 'completed' | 'abandoned';
+
+/** The stored claims of a token set: re-issue re-signs exactly these. */
+export interface SessionRecord {
+  requestId: string;
+  eventId: string;
+  position: number;
+  issuedAt: number;
+  expiresAt: number;
+  issuer: string;
+  status: SessionStatus;
+}
+
+export interface IssueInput {
+  requestId: string;
+  now: number;
+  validitySeconds: number;
+  issuer: string;
+  /** The event's `queuePositionExpirySeconds` (null = off). */
+  expirySeconds: number | null;
+  /** Max-size events: refuse a first issuance while this many sessions are active. */
+  maxActive?: number | undefined;
+}
+
+export type IssueOutcome =
+  /** `created` is true on the first issuance only. */
+  | { kind: 'issued'; session: SessionRecord; created: boolean }
+  | { kind: 'unknown' }
+  | { kind: 'not_yet'; position: number; serving: number }
+  /** max-size: the position is served but every place is taken; retry later. */
+  | { kind: 'full'; position: number; serving: number }
+  | { kind: 'position_expired' }
+  | { kind: 'session_ended'; session: SessionRecord };
+
+export type PositionExpiry =
+  | { kind: 'unknown' }
+  | { kind: 'off' }
+  | { kind: 'not_served' }
+  /** A token was already issued: expiry no longer applies. */
+  | { kind: 'claimed' }
+  | { kind: 'expired' }
+  | { kind: 'running'; expiresIn: number };
+
+export interface ServingHistoryRow {
+  /** Serving-counter value after the change. */
+  serving: number;
+  /** Epoch seconds of the change. */
+  time: number;
+  /** First token issuances of positions covered first by this row. */
+  served: number;
+}
+
+export interface ExpireResult {
+  /** The new boundary (every position ≤ it is expired). */
+  maxExpiredPosition: number;
+  /** Positions newly counted as expired by this call. */
+  newlyExpired: number;
+  /** How much the serving counter was advanced (0 without auto-advance). */
+  advancedBy: number;
+  /** Serving counter after the call. */
+  serving: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface AuditEntry {
+  time: number;
+  actor: string;
+  action: string;
+  eventId?: string | undefined;
+  before?: unknown;
+  after?: unknown;
+}
+
+/**
+ * The primitives every queue store provides. All operations of one event are
+ * atomic with respect to each other across every process sharing the store.
+ * Failures of the backing service reject with `StoreUnavailableError`.
+ * Argument validation (event ids, request ids, integer ranges) happens in
+ * `queue-core/validate.ts` before a store is called; stores may assume valid input.
+ */
+export interface QueueStore {
+  readonly kind: 'memory' | 'redis';
+
+  /** Assign the next position (1, 2, …), or return the visitor's existing entry. */
+  enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult>;
+  /** Position and entry time of a request id, or null when it was never issued. */
+  getEntry(eventId: string, requestId: string): Promise<QueueEntry | null>;
+
+  getServingCounter(eventId: string): Promise<number>;
+  /** Add `by` (may be negative); the counter never goes below 0. Returns the new value. */
+  incrementServingCounter(eventId: string, by: number, now: number): Promise<number>;
+  getCounters(eventId: string): Promise<Counters>;
+  /** queue − tokens − expired, never below 0. */
+  waitingCount(eventId: string): Promise<number>;
+
+  /** Issue (first time) or look up (later) the session of a request id: one atomic step. */
+  issueToken(eventId: string, input: IssueInput): Promise<IssueOutcome>;
+  getSession(eventId: string, requestId: string): Promise<SessionRecord | null>;
+  /** Sessions with status active and `expiresAt > now`. */
+  activeCount(eventId: string, now: number): Promise<number>;
+  /** Request ids whose token expired (`expiresAt < now`), any status, oldest first. */
+  expiredSessions(
+    eventId: string,
+    now: number,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<string>>;
+  /** active → completed/abandoned, once. null when unknown or already set. */
+  updateSession(
+    eventId: string,
+    requestId: string,
+    status: 'completed' | 'abandoned',
+  ): Promise<SessionRecord | null>;
+
+  /** Queue-position expiry state of one request id (AWS `/queue_pos_expiry` semantics). */
+  positionExpiry(
+    eventId: string,
+    requestId: string,
+    now: number,
+    expirySeconds: number | null,
+  ): Promise<PositionExpiry>;
+  /** Advance the expiry boundary over positions that were reached and not claimed in time. */
+  expirePositions(
+    eventId: string,
+    now: number,
+    expirySeconds: number,
+    autoAdvance: boolean,
+  ): Promise<ExpireResult>;
+  /** Serving-counter changes, oldest first (bounded by `limit`, newest kept). */
+  servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]>;
+
+  /** Remove every trace of one event (counters, entries, sessions, history). */
+  reset(eventId: string): Promise<void>;
+
+  /**
+   * Take or renew a named lease for `ttlMs`. True when `owner` holds it after the call.
+   * Used so exactly one process acts per inlet tick.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Record that tick number `tick` of `name` ran; true only for the first caller of
+   * that tick number (a second process, or a retry, gets false).
+   */
+  claimTick(name: string, tick: number): Promise<boolean>;
+
+  /** Live event settings changed through the admin API (shared across processes). */
+  getEventOverride(eventId: string): Promise<EventSettings | null>;
+  putEventOverride(settings: EventSettings): Promise<void>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  listAudit(limit: number): Promise<AuditEntry[]>;
+
+  /** Is the backing service reachable (health checks). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

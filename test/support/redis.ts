@@ -1,0 +1,109 @@
+/**
+ * Starts a private `redis-server` on a free loopback port for one test file, so tests
+ * never touch a Redis another program uses. Without `redis-server` on the PATH the
+ * Redis suites are skipped with a clear reason, except under `CI=true`, where a
+ * missing Redis is a failure.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  /** Kill the server abruptly (fault tests); `restart()` brings it back on the same port. */
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+function redisBinary(): string | null {
+  const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  return found.status === 0 && path ? path : null;
+}
+
+/** null when Redis tests can run; otherwise why they are skipped. Throws under CI. */
+export function redisSkipReason(): string | false {
+  if (redisBinary()) return false;
+  const reason = 'redis-server is not installed (apt-get install redis-server): Redis suites skipped';
+  if (process.env.CI === 'true') throw new Error(`${reason} — under CI=true this is a failure`);
+  console.warn(`# SKIP ${reason}`);
+  return reason;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(child: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ready to accept connections')) {
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`)));
+    setTimeout(() => reject(new Error(`redis-server did not start: ${out.slice(-500)}`)), 10_000).unref();
+  });
+}
+
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
+  const binary = redisBinary();
+  if (!binary) throw new Error('redis-server is not installed');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'anteroom-redis-'));
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--loglevel',
+    'notice',
+    ...extraArgs,
+  ];
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitReady(child);
+  };
+  const terminate = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  };
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      await terminate('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill: () => terminate('SIGKILL'),
+    restart: launch,
+  };
+}
