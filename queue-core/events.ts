@@ -1,0 +1,264 @@
+/**
+ * Event (waiting room) settings: the `events[]` configuration model of DESIGN.md.
+ *
+ * Parsing is strict: an unknown or ill-typed field fails with a `ValidationError`
+ * (code `invalid_event_settings`) whose message names the full path of the field,
+ * e.g. `events[1].inlet.incrementBy must be an integer ≥ 1`. Defaults live here and
+ * only here.
+ */
+import { ValidationError } from './errors.ts';
+import type { EventMode, EventSettings, InletSettings } from './types.ts';
+
+export const EVENT_SETTINGS_ERROR = 'invalid_event_settings';
+
+/** 1–64 characters of `[A-Za-z0-9_.-]`: safe in Redis hash tags, URLs and log lines. */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+const MODES: readonly EventMode[] = ['queue', 'passthrough', 'closed'];
+const INLET_TYPES: readonly InletSettings['type'][] = ['manual', 'periodic', 'max-size'];
+
+/** Upper bound of counts (same bound as `increment_serving_counter`). */
+const MAX_COUNT = 1_000_000_000;
+/** Upper bound of durations: one year. */
+const MAX_SECONDS = 31_536_000;
+/** Upper bound of epoch-second timestamps (year 9999), so a millisecond value is caught. */
+const MAX_EPOCH_SECONDS = 253_402_300_799;
+
+/** Defaults of the per-event settings (DESIGN.md, "Configuration keys"). */
+export const EVENT_DEFAULTS = Object.freeze({
+  /** Visitors queue; `passthrough` admits at once, `closed` refuses new entries. */
+  mode: 'queue' as EventMode,
+  /** An event configured without an inlet only moves when an operator moves it. */
+  inlet: Object.freeze({ type: 'manual' }) as InletSettings,
+  /** Admission tokens live one hour (the AWS solution's `ValidityPeriod`). */
+  tokenValiditySeconds: 3600,
+  /** A reached position has 15 minutes to claim its token (the AWS solution's default). */
+  queuePositionExpirySeconds: 900 as number | null,
+  /** Expired positions do not advance the serving counter unless asked. */
+  incrementServingOnExpiry: false,
+});
+
+/**
+ * The development default when no event is configured: `demo`, with a periodic inlet
+ * admitting 5 every 10 seconds so a freshly started server visibly moves.
+ */
+export const DEFAULT_EVENT: EventSettings = deepFreeze({
+  id: 'demo',
+  mode: 'queue',
+  inlet: { type: 'periodic', incrementBy: 5, intervalSeconds: 10 },
+  tokenValiditySeconds: EVENT_DEFAULTS.tokenValiditySeconds,
+  queuePositionExpirySeconds: EVENT_DEFAULTS.queuePositionExpirySeconds,
+  incrementServingOnExpiry: EVENT_DEFAULTS.incrementServingOnExpiry,
+});
+
+const EVENT_FIELDS = [
+  'id',
+  'mode',
+  'inlet',
+  'tokenValiditySeconds',
+  'queuePositionExpirySeconds',
+  'incrementServingOnExpiry',
+] as const;
+
+/** Parse and validate one event, applying defaults. `path` prefixes every error message. */
+export function parseEvent(raw: unknown, path = 'events[0]'): EventSettings {
+  const object = requireObject(raw, path);
+  rejectUnknownFields(object, EVENT_FIELDS, path);
+  return {
+    id: parseEventId(object['id'], join(path, 'id')),
+    mode: parseMode(object['mode'], join(path, 'mode')),
+    inlet:
+      object['inlet'] === undefined
+        ? { ...EVENT_DEFAULTS.inlet }
+        : parseInlet(object['inlet'], join(path, 'inlet')),
+    tokenValiditySeconds:
+      object['tokenValiditySeconds'] === undefined
+        ? EVENT_DEFAULTS.tokenValiditySeconds
+        : integer(object['tokenValiditySeconds'], join(path, 'tokenValiditySeconds'), 1, MAX_SECONDS),
+    queuePositionExpirySeconds: parseExpiry(
+      object['queuePositionExpirySeconds'],
+      join(path, 'queuePositionExpirySeconds'),
+    ),
+    incrementServingOnExpiry:
+      object['incrementServingOnExpiry'] === undefined
+        ? EVENT_DEFAULTS.incrementServingOnExpiry
+        : boolean(object['incrementServingOnExpiry'], join(path, 'incrementServingOnExpiry')),
+  };
+}
+
+/**
+ * Parse the `events` array: at least one event, unique ids. `undefined` (the key is
+ * absent from the configuration) yields the development default `[DEFAULT_EVENT]`.
+ */
+export function parseEvents(raw: unknown): EventSettings[] {
+  if (raw === undefined) return [cloneEvent(DEFAULT_EVENT)];
+  if (!Array.isArray(raw)) throw invalid('events', 'events must be an array of events');
+  if (raw.length === 0) throw invalid('events', 'events must list at least one event');
+  const events = raw.map((item, index) => parseEvent(item, `events[${index}]`));
+  const firstIndexOfId = new Map<string, number>();
+  events.forEach((event, index) => {
+    const first = firstIndexOfId.get(event.id);
+    if (first !== undefined) {
+      throw invalid(
+        `events[${index}].id`,
+        `events[${index}].id "${event.id}" duplicates events[${first}].id`,
+      );
+    }
+    firstIndexOfId.set(event.id, index);
+  });
+  return events;
+}
+
+/**
+ * Apply a partial update (admin API `PUT /events/{id}`) to an event, with the same
+ * validation as the configuration. Fields absent from the patch keep their value;
+ * `null` clears an optional field (`queuePositionExpirySeconds`, `inlet.startTime`,
+ * `inlet.endTime`). An inlet patch without `type`, or with the current type, changes
+ * only the fields it names; an inlet of another type replaces the inlet whole. The id
+ * cannot change. Error messages name the field without a prefix (`inlet.maxActive …`).
+ */
+export function mergeEventSettings(base: EventSettings, patch: unknown, path = ''): EventSettings {
+  const object = requireObject(patch, path || 'settings');
+  if (object['id'] !== undefined && object['id'] !== base.id) {
+    throw invalid(join(path, 'id'), `${join(path, 'id')} cannot change (it is "${base.id}")`);
+  }
+  const merged: Record<string, unknown> = { ...cloneEvent(base), ...object, id: base.id };
+  if (object['inlet'] !== undefined)
+    merged['inlet'] = mergeInlet(base.inlet, object['inlet'], join(path, 'inlet'));
+  return parseEvent(merged, path);
+}
+
+/** A deep, mutable copy of an event (events are plain JSON). */
+export function cloneEvent(event: EventSettings): EventSettings {
+  return { ...event, inlet: { ...event.inlet } };
+}
+
+// ---------------------------------------------------------------------------------
+// Field parsers
+
+function parseEventId(value: unknown, path: string): string {
+  if (value === undefined) throw invalid(path, `${path} is required`);
+  if (typeof value !== 'string' || !EVENT_ID_PATTERN.test(value)) {
+    throw invalid(path, `${path} must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"`);
+  }
+  return value;
+}
+
+function parseMode(value: unknown, path: string): EventMode {
+  if (value === undefined) return EVENT_DEFAULTS.mode;
+  if (typeof value !== 'string' || !(MODES as readonly string[]).includes(value)) {
+    throw invalid(path, `${path} must be one of ${MODES.join(', ')}`);
+  }
+  return value as EventMode;
+}
+
+function parseExpiry(value: unknown, path: string): number | null {
+  if (value === undefined) return EVENT_DEFAULTS.queuePositionExpirySeconds;
+  if (value === null) return null;
+  return integer(value, path, 1, MAX_SECONDS, ' (or null to turn expiry off)');
+}
+
+function parseInlet(raw: unknown, path: string): InletSettings {
+  const object = requireObject(raw, path);
+  const type = object['type'];
+  const typePath = join(path, 'type');
+  if (type === undefined) throw invalid(typePath, `${typePath} is required (${INLET_TYPES.join(', ')})`);
+  switch (type) {
+    case 'manual':
+      rejectUnknownFields(object, ['type'], path);
+      return { type: 'manual' };
+    case 'periodic':
+      return parsePeriodic(object, path);
+    case 'max-size':
+      rejectUnknownFields(object, ['type', 'maxActive'], path);
+      return {
+        type: 'max-size',
+        maxActive: requiredInteger(object['maxActive'], join(path, 'maxActive'), 1, MAX_COUNT),
+      };
+    default:
+      throw invalid(typePath, `${typePath} must be one of ${INLET_TYPES.join(', ')}`);
+  }
+}
+
+function parsePeriodic(object: Record<string, unknown>, path: string): InletSettings {
+  rejectUnknownFields(object, ['type', 'incrementBy', 'intervalSeconds', 'startTime', 'endTime'], path);
+  const startTime = optionalEpoch(object['startTime'], join(path, 'startTime'));
+  const endTime = optionalEpoch(object['endTime'], join(path, 'endTime'));
+  if (startTime !== undefined && endTime !== undefined && endTime <= startTime) {
+    throw invalid(join(path, 'endTime'), `${join(path, 'endTime')} must be after ${join(path, 'startTime')}`);
+  }
+  return {
+    type: 'periodic',
+    incrementBy: requiredInteger(object['incrementBy'], join(path, 'incrementBy'), 1, MAX_COUNT),
+    intervalSeconds: requiredInteger(
+      object['intervalSeconds'],
+      join(path, 'intervalSeconds'),
+      1,
+      MAX_SECONDS,
+    ),
+    ...(startTime === undefined ? {} : { startTime }),
+    ...(endTime === undefined ? {} : { endTime }),
+  };
+}
+
+function mergeInlet(base: InletSettings, patch: unknown, path: string): unknown {
+  const object = requireObject(patch, path);
+  if (object['type'] !== undefined && object['type'] !== base.type) return object;
+  return { ...base, ...object };
+}
+
+function optionalEpoch(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  return integer(value, path, 0, MAX_EPOCH_SECONDS, ' (epoch seconds)');
+}
+
+function requiredInteger(value: unknown, path: string, min: number, max: number): number {
+  if (value === undefined) throw invalid(path, `${path} is required`);
+  return integer(value, path, min, max);
+}
+
+function integer(value: unknown, path: string, min: number, max: number, hint = ''): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(path, `${path} must be an integer ≥ ${min} and ≤ ${max}${hint}`);
+  }
+  return value;
+}
+
+function boolean(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') throw invalid(path, `${path} must be true or false`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------
+// Helpers
+
+function requireObject(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(path, `${path} must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function rejectUnknownFields(object: Record<string, unknown>, known: readonly string[], path: string): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) {
+      const field = join(path, key);
+      throw invalid(field, `${field} is not a known field (expected ${known.join(', ')})`);
+    }
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function invalid(field: string, message: string): ValidationError {
+  return new ValidationError(field, message, EVENT_SETTINGS_ERROR);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,130 @@
+/**
+ * Inlet strategies: how the serving counter moves on its own.
+ *
+ * The decisions are pure functions of settings, counters and the clock; `runInletTick`
+ * applies them to a store so that, however many processes (or Lambda invocations)
+ * call it, each periodic tick advances once and only one process steers a max-size
+ * event at a time.
+ */
+import type { EventSettings, MaxSizeInlet, PeriodicInlet, QueueStore } from './types.ts';
+
+export interface PeriodicDecision {
+  /** Tick number: `floor((now − (startTime ?? 0)) / intervalSeconds)`. */
+  tick: number;
+  incrementBy: number;
+}
+
+/** The periodic tick due at `now`, or null outside `[startTime, endTime)`. */
+export function periodicDecision(inlet: PeriodicInlet, now: number): PeriodicDecision | null {
+  const start = inlet.startTime ?? 0;
+  if (now < start) return null;
+  if (inlet.endTime !== undefined && now >= inlet.endTime) return null;
+  return { tick: Math.floor((now - start) / inlet.intervalSeconds), incrementBy: inlet.incrementBy };
+}
+
+export interface MaxSizeState {
+  maxActive: number;
+  /** Sessions with status active and an unexpired token. */
+  active: number;
+  /** Counters of the event (see `Counters`). */
+  serving: number;
+  queue: number;
+  tokens: number;
+  expired: number;
+}
+
+/**
+ * How far to advance the serving counter so that active sessions plus served positions
+ * that have not claimed their token yet never exceed `maxActive`.
+ *
+ * outstanding = max(0, min(serving, queue) − tokens − expired): positions already let
+ * through that may still claim a token. Completed, abandoned and expired sessions are
+ * not active, so they free places. The advance never goes negative (the inlet never
+ * takes back a place) and never past the end of the queue (a counter running ahead of
+ * the queue would admit future arrivals unchecked).
+ */
+export function maxSizeDecision(state: MaxSizeState): number {
+  const outstanding = Math.max(0, Math.min(state.serving, state.queue) - state.tokens - state.expired);
+  const capacity = state.maxActive - state.active - outstanding;
+  const room = Math.max(0, state.queue - state.serving);
+  return Math.min(Math.max(capacity, 0), room);
+}
+
+export interface InletTickResult {
+  acted: boolean;
+  incrementBy: number;
+}
+
+export interface InletTickOptions {
+  /** Max-size lease lifetime; the holder renews it on every tick (default 15 s). */
+  leaseMs?: number | undefined;
+}
+
+const DEFAULT_LEASE_MS = 15_000;
+const IDLE: InletTickResult = Object.freeze({ acted: false, incrementBy: 0 });
+
+/**
+ * Run the event's inlet once at `now`. `owner` names the calling process (for the
+ * max-size lease). Only events in mode `queue` are moved.
+ */
+export async function runInletTick(
+  store: QueueStore,
+  event: EventSettings,
+  now: number,
+  owner: string,
+  options: InletTickOptions = {},
+): Promise<InletTickResult> {
+  if (event.mode !== 'queue') return IDLE;
+  switch (event.inlet.type) {
+    case 'manual':
+      return IDLE;
+    case 'periodic':
+      return runPeriodic(store, event.id, event.inlet, now);
+    case 'max-size':
+      return runMaxSize(store, event.id, event.inlet, now, owner, options.leaseMs ?? DEFAULT_LEASE_MS);
+  }
+}
+
+export function inletLockName(eventId: string): string {
+  return `inlet:${eventId}`;
+}
+
+async function runPeriodic(
+  store: QueueStore,
+  eventId: string,
+  inlet: PeriodicInlet,
+  now: number,
+): Promise<InletTickResult> {
+  const decision = periodicDecision(inlet, now);
+  if (decision === null) return IDLE;
+  // Exactly one caller per tick number advances, even with many schedulers running.
+  if (!(await store.claimTick(inletLockName(eventId), decision.tick))) return IDLE;
+  await store.incrementServingCounter(eventId, decision.incrementBy, now);
+  return { acted: true, incrementBy: decision.incrementBy };
+}
+
+async function runMaxSize(
+  store: QueueStore,
+  eventId: string,
+  inlet: MaxSizeInlet,
+  now: number,
+  owner: string,
+  leaseMs: number,
+): Promise<InletTickResult> {
+  if (!(await store.acquireLease(inletLockName(eventId), owner, leaseMs))) return IDLE;
+  // Counters first, then the active count: a token issued between the two reads is then
+  // counted twice (outstanding and active), which admits less, never more.
+  const counters = await store.getCounters(eventId);
+  const active = await store.activeCount(eventId, now);
+  const incrementBy = maxSizeDecision({
+    maxActive: inlet.maxActive,
+    active,
+    serving: counters.serving,
+    queue: counters.queue,
+    tokens: counters.tokens,
+    expired: counters.expired,
+  });
+  if (incrementBy === 0) return IDLE;
+  await store.incrementServingCounter(eventId, incrementBy, now);
+  return { acted: true, incrementBy };
+}

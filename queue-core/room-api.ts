@@ -1,0 +1,113 @@
+/**
+ * The waiting room as the HTTP surfaces, the pages, the OIDC interaction and the Lambda
+ * handlers see it: queue rules applied to a store, with event settings and signing keys.
+ * Implemented by `queue-core/room.ts` (`createRoom`). Knows nothing of HTTP: failures are
+ * `AnteroomError`s with a stable `code` and a `status` the HTTP layer renders.
+ */
+import type {
+  EnqueueResult,
+  EventSettings,
+  PositionExpiry,
+  QueueEntry,
+  SessionRecord,
+  ServingHistoryRow,
+} from './types.ts';
+
+/** Everything a waiting page needs, in one answer (API.md `GET /status`). */
+export interface StatusView {
+  event_id: string;
+  request_id: string;
+  queue_number: number;
+  entry_time: number;
+  serving_counter: number;
+  waiting_num: number;
+  /** max(0, queue_number − serving_counter − 1) */
+  ahead: number;
+  /** position ≤ serving counter and neither expired nor ended */
+  eligible: boolean;
+  /** seconds until served; null while unknown */
+  eta_seconds: number | null;
+  /** seconds left to claim the token; null when not applicable */
+  expires_in: number | null;
+  mode: EventSettings['mode'];
+  /** whether a token set was already issued for this request id */
+  admitted: boolean;
+  /** 'waiting' | 'eligible' | 'admitted' | 'expired' | 'ended' */
+  state: 'waiting' | 'eligible' | 'admitted' | 'expired' | 'ended';
+}
+
+export interface TokenSet {
+  access_token: string;
+  refresh_token: string;
+  id_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+export type GenerateTokenResult =
+  | { status: 200; tokens: TokenSet; session: SessionRecord; created: boolean }
+  /** not your turn yet (or, max-size, no free place yet): HTTP 202 */
+  | { status: 202; reason: 'not_yet' | 'full'; position: number; serving: number };
+
+/** What one inlet-loop pass did for one event. */
+export interface TickReport {
+  eventId: string;
+  /** The inlet strategy's result (acted only in the one process that won this tick). */
+  inlet: { acted: boolean; incrementBy: number };
+  /** Positions newly expired by this pass. */
+  expired: number;
+  /** Serving counter after the pass. */
+  serving: number;
+}
+
+export interface Room {
+  /** The event's current settings (config merged with live admin overrides). Unknown id → 400 `Invalid event ID` (code `invalid_event_id`). */
+  getEvent(eventId: string): Promise<EventSettings>;
+  listEvents(): Promise<EventSettings[]>;
+  /** Replace an event's settings live (admin API). */
+  updateEvent(settings: EventSettings, actor: string): Promise<EventSettings>;
+
+  /** Take a place. Closed event → 403 `event_closed`. `visitorKey` makes it idempotent. */
+  enqueue(eventId: string, visitorKey?: string): Promise<EnqueueResult>;
+  /** Unknown request id → 404 `request_not_found`. */
+  getEntry(eventId: string, requestId: string): Promise<QueueEntry>;
+  /** Micro-cached per process (≤ 1 s stale). */
+  servingCounter(eventId: string): Promise<number>;
+  waitingNum(eventId: string): Promise<number>;
+  status(eventId: string, requestId: string): Promise<StatusView>;
+  /** 410 `position_expired` / `session_ended`, 404 `request_not_found`. */
+  generateToken(
+    eventId: string,
+    requestId: string,
+    options?: { issuer?: string; validitySeconds?: number },
+  ): Promise<GenerateTokenResult>;
+  positionExpiry(eventId: string, requestId: string): Promise<PositionExpiry>;
+
+  incrementServingCounter(eventId: string, by: number, actor: string): Promise<number>;
+  activeTokens(eventId: string): Promise<number>;
+  expiredTokens(
+    eventId: string,
+    page?: { limit: number; cursor?: string | undefined },
+  ): Promise<{ items: string[]; next_cursor: string | null }>;
+  /** 404 `session_not_found` when unknown or already set. */
+  updateSession(
+    eventId: string,
+    requestId: string,
+    status: 'completed' | 'abandoned',
+    actor: string,
+  ): Promise<SessionRecord>;
+  reset(eventId: string, actor: string): Promise<void>;
+  servingHistory(eventId: string, limit?: number): Promise<ServingHistoryRow[]>;
+
+  /** Subscribe to serving-counter changes of one event (SSE); returns an unsubscribe function. */
+  onServingChange(eventId: string, listener: (serving: number) => void): () => void;
+
+  /**
+   * One pass of the inlet loop at the current time, for every event: the inlet strategy (at
+   * most one process acts per tick across the cluster) and queue-position expiry (under a
+   * short lease, so one process does it). `owner` names the calling process.
+   */
+  tick(owner: string): Promise<TickReport[]>;
+  /** Stop the room's timers (subscriber polling). Does not close the store. */
+  close(): void;
+}
