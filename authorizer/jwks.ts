@@ -1,0 +1,117 @@
+/**
+ * Where verification keys come from: a static JWKS, or the waiting room's
+ * `/.well-known/jwks.json` fetched and cached. The remote set follows jose's
+ * `createRemoteJWKSet` semantics (cached, refetched when a token names an unknown `kid`, refetch
+ * rate-limited by a cooldown, refreshed after a maximum age) but runs on an injectable clock and
+ * fetch, so key rotation is testable without sleeps, and keeps serving the last good set when a
+ * refresh fails.
+ */
+import {
+  type CryptoKey,
+  createLocalJWKSet,
+  errors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type LocalJWKSet,
+} from 'jose';
+import { AnteroomError } from '../queue-core/errors.ts';
+
+/** Finds the verification key for a token's protected header (jose's `JWTVerifyGetKey` shape). */
+export type KeyLookup = (header?: JWSHeaderParameters, token?: FlattenedJWSInput) => Promise<CryptoKey>;
+
+export interface RemoteKeySetOptions {
+  url: string;
+  /** Minimum time between two refetches triggered by unknown `kid`s (jose's default: 30 s). */
+  cooldownMs: number;
+  /** A set older than this is refetched before use (jose's default: 10 min). */
+  cacheMaxAgeMs: number;
+  /** Abort a JWKS request after this long. */
+  timeoutMs: number;
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+/** The JWKS endpoint could not be read and no usable key set is at hand. */
+export class JwksUnavailableError extends AnteroomError {
+  constructor(url: string, cause: unknown) {
+    super('jwks_unavailable', `The key set at ${url} could not be loaded.`, {
+      status: 503,
+      retryAfter: 2,
+      cause,
+    });
+    this.name = 'JwksUnavailableError';
+  }
+}
+
+/** After a failed first load, wait this long before trying again (bounds load on a sick endpoint). */
+const FAILED_LOAD_BACKOFF_MS = 1000;
+
+export function createStaticKeySet(jwks: JSONWebKeySet): KeyLookup {
+  return createLocalJWKSet(jwks);
+}
+
+export function createRemoteKeySet(
+  options: RemoteKeySetOptions,
+): KeyLookup & { readonly fetchCount: number } {
+  let current: LocalJWKSet | undefined;
+  let fetchedAt = Number.NEGATIVE_INFINITY;
+  let attemptedAt = Number.NEGATIVE_INFINITY;
+  let pending: Promise<void> | undefined;
+  let fetchCount = 0;
+
+  async function fetchKeySet(now: number): Promise<void> {
+    attemptedAt = now;
+    fetchCount += 1;
+    try {
+      const response = await options.fetch(options.url, {
+        headers: { accept: 'application/json, application/jwk-set+json' },
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
+      current = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+      fetchedAt = now;
+    } catch (cause) {
+      throw new JwksUnavailableError(options.url, cause);
+    }
+  }
+
+  /** One request in flight at a time: concurrent callers share it. */
+  function reload(now: number): Promise<void> {
+    pending ??= fetchKeySet(now).finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  }
+
+  async function ensureLoaded(now: number): Promise<LocalJWKSet> {
+    if (pending !== undefined) await pending.catch(() => undefined);
+    if (current === undefined) {
+      if (now - attemptedAt < FAILED_LOAD_BACKOFF_MS) {
+        throw new JwksUnavailableError(options.url, new Error('previous load failed moments ago'));
+      }
+      await reload(now);
+    } else if (now - fetchedAt >= options.cacheMaxAgeMs && now - attemptedAt >= options.cooldownMs) {
+      // Stale: refresh, but a failed refresh keeps the last good set rather than locking everyone out.
+      await reload(now).catch(() => undefined);
+    }
+    return current as LocalJWKSet;
+  }
+
+  async function getKey(header?: JWSHeaderParameters, token?: FlattenedJWSInput): Promise<CryptoKey> {
+    const now = options.now();
+    const keySet = await ensureLoaded(now);
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      // An unknown kid may be a key rotated in since the last fetch: look again, at most once per cooldown.
+      if (!(error instanceof errors.JWKSNoMatchingKey) || now - attemptedAt < options.cooldownMs) throw error;
+      await reload(now);
+      return (current as LocalJWKSet)(header, token);
+    }
+  }
+
+  return Object.defineProperty(getKey, 'fetchCount', { get: () => fetchCount }) as KeyLookup & {
+    readonly fetchCount: number;
+  };
+}

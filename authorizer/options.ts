@@ -1,0 +1,159 @@
+/**
+ * The verifier's options, their defaults (documented once, here) and their validation: a bad
+ * option fails at creation with the field's name, never at the first request.
+ */
+import type { JSONWebKeySet } from 'jose';
+import { ValidationError } from '../queue-core/errors.ts';
+import type { RevocationOptions } from './revocation.ts';
+
+export interface VerifierOptions {
+  /** The waiting room's JWKS, `<publicUrl>/.well-known/jwks.json`. Exactly one of jwksUrl / jwks. */
+  jwksUrl?: string;
+  /** A static JWKS (`{keys: [...]}`), for tests and air-gapped origins. */
+  jwks?: JSONWebKeySet;
+  /** Accepted `iss` values: the waiting room's public URL(s). */
+  issuer: string | string[];
+  /** Accepted `aud` values: the event ids this API admits visitors of. */
+  audience: string | string[];
+  /** Leeway for `exp` and `nbf`, in seconds. Default 5. */
+  clockToleranceSeconds?: number;
+  /**
+   * Accepted signature algorithms. Default `['ES256', 'RS256']`. Only asymmetric algorithms are
+   * honoured: HMAC (`HS*`) and `none` are dropped even when listed, since a verifier that holds
+   * only public keys must never treat one as a shared secret.
+   */
+  algorithms?: string[];
+  /** Optional session check: refuse tokens of sessions ended through `update_session`. */
+  revocation?: RevocationOptions;
+  /** Bound of the decision cache (and of the revocation cache). Default 10 000 entries; 0 disables. */
+  cacheMaxEntries?: number;
+  /**
+   * How long a successful decision is reused for the same token string, in seconds. Default 60,
+   * lowered to `revocation.cacheSeconds` when a revocation check is configured. An entry never
+   * outlives the token's `exp`.
+   */
+  cacheTtlSeconds?: number;
+  /** Minimum seconds between two JWKS refetches triggered by an unknown `kid`. Default 30. */
+  jwksCooldownSeconds?: number;
+  /** A fetched JWKS older than this many seconds is refetched. Default 600. */
+  jwksCacheMaxAgeSeconds?: number;
+  /** Abort a JWKS request after this many milliseconds. Default 5000. */
+  jwksTimeoutMs?: number;
+  /** The fetch used for the JWKS. Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
+  now?: () => number;
+}
+
+export interface ResolvedOptions {
+  jwksUrl: string | undefined;
+  jwks: JSONWebKeySet | undefined;
+  issuer: string[];
+  audience: string[];
+  clockToleranceSeconds: number;
+  algorithms: string[];
+  revocation: RevocationOptions | undefined;
+  cacheMaxEntries: number;
+  cacheTtlMs: number;
+  jwksCooldownMs: number;
+  jwksCacheMaxAgeMs: number;
+  jwksTimeoutMs: number;
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+/** Signature algorithms that verify with a public key. */
+const ASYMMETRIC_ALGORITHMS = new Set([
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+  'Ed25519',
+]);
+
+function fail(field: string, message: string): never {
+  throw new ValidationError(field, message, 'invalid_authorizer_config');
+}
+
+function nonEmptyStrings(field: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || !list.every((item) => typeof item === 'string' && item.trim() !== '')) {
+    fail(field, `${field} must be a non-empty string or a list of them.`);
+  }
+  return list.map((item: string) => item.trim());
+}
+
+function nonNegative(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    fail(field, `${field} must be a finite number ≥ 0.`);
+  }
+  return value;
+}
+
+function resolveAlgorithms(requested: string[] | undefined): string[] {
+  if (requested !== undefined && !Array.isArray(requested)) fail('algorithms', 'algorithms must be a list.');
+  const list = requested ?? ['ES256', 'RS256'];
+  const kept = list.filter((alg) => ASYMMETRIC_ALGORITHMS.has(alg));
+  const dropped = list.filter((alg) => !ASYMMETRIC_ALGORITHMS.has(alg));
+  if (dropped.length > 0) {
+    process.emitWarning(
+      `Anteroom authorizer ignores algorithms ${dropped.join(', ')}: only asymmetric ones are safe.`,
+    );
+  }
+  if (kept.length === 0)
+    fail('algorithms', 'algorithms must name at least one asymmetric algorithm (e.g. ES256).');
+  return kept;
+}
+
+function resolveKeySource(options: VerifierOptions): Pick<ResolvedOptions, 'jwksUrl' | 'jwks'> {
+  const { jwksUrl, jwks } = options;
+  if ((jwksUrl === undefined) === (jwks === undefined))
+    fail('jwksUrl', 'Give exactly one of jwksUrl and jwks.');
+  if (jwksUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      fail('jwksUrl', 'jwksUrl must be an absolute URL.');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('jwksUrl', 'jwksUrl must be http(s).');
+    return { jwksUrl: url.href, jwks: undefined };
+  }
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
+    fail('jwks', 'jwks must be a JSON Web Key Set: {"keys": [...]}.');
+  }
+  return { jwksUrl: undefined, jwks };
+}
+
+export function resolveOptions(options: VerifierOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('options', 'Verifier options are required.');
+  const revocation = options.revocation;
+  if (revocation !== undefined && typeof revocation.check !== 'function') {
+    fail('revocation.check', 'revocation.check must be a function (eventId, requestId) => Promise<boolean>.');
+  }
+  const revocationTtl = nonNegative('revocation.cacheSeconds', revocation?.cacheSeconds, 5);
+  const decisionTtl = nonNegative('cacheTtlSeconds', options.cacheTtlSeconds, 60);
+  return {
+    ...resolveKeySource(options),
+    issuer: nonEmptyStrings('issuer', options.issuer),
+    audience: nonEmptyStrings('audience', options.audience),
+    clockToleranceSeconds: nonNegative('clockToleranceSeconds', options.clockToleranceSeconds, 5),
+    algorithms: resolveAlgorithms(options.algorithms),
+    revocation,
+    cacheMaxEntries: Math.floor(nonNegative('cacheMaxEntries', options.cacheMaxEntries, 10_000)),
+    // A cached allow must not outlive the revocation answer it was based on.
+    cacheTtlMs: 1000 * (revocation === undefined ? decisionTtl : Math.min(decisionTtl, revocationTtl)),
+    jwksCooldownMs: 1000 * nonNegative('jwksCooldownSeconds', options.jwksCooldownSeconds, 30),
+    jwksCacheMaxAgeMs: 1000 * nonNegative('jwksCacheMaxAgeSeconds', options.jwksCacheMaxAgeSeconds, 600),
+    jwksTimeoutMs: nonNegative('jwksTimeoutMs', options.jwksTimeoutMs, 5000),
+    fetch: options.fetch ?? globalThis.fetch,
+    now: options.now ?? Date.now,
+  };
+}
