@@ -1,0 +1,31 @@
+-- Assign the next position of an event, or return the visitor's first entry.
+-- KEYS[1] counters hash, KEYS[2] entries hash (requestId -> "position:entryTime"),
+-- KEYS[3] visitors hash (visitorKey -> requestId), KEYS[4] entry-time changes zset
+-- (score position, member "position:entryTime"; written only when the entry second changes).
+-- ARGV[1] requestId, ARGV[2] visitorKey ('' = none), ARGV[3] now.
+-- Returns {requestId, "position:entryTime", created (1/0)}.
+local requestId, visitorKey, now = ARGV[1], ARGV[2], ARGV[3]
+
+local existingId = nil
+if visitorKey ~= '' then
+  existingId = redis.call('HGET', KEYS[3], visitorKey)
+end
+if not existingId and redis.call('HEXISTS', KEYS[2], requestId) == 1 then
+  -- a retried call with the same request id is idempotent too
+  existingId = requestId
+end
+if existingId then
+  return {existingId, redis.call('HGET', KEYS[2], existingId), 0}
+end
+
+local position = redis.call('HINCRBY', KEYS[1], 'queue', 1)
+local record = position .. ':' .. now
+redis.call('HSET', KEYS[2], requestId, record)
+if visitorKey ~= '' then
+  redis.call('HSET', KEYS[3], visitorKey, requestId)
+end
+if redis.call('HGET', KEYS[1], 'lastEntryTime') ~= now then
+  redis.call('ZADD', KEYS[4], position, record)
+  redis.call('HSET', KEYS[1], 'lastEntryTime', now)
+end
+return {requestId, record, 1}

@@ -1,0 +1,51 @@
+-- The periodic expiry job (AWS set_max_queue_position_expired): walk history rows above
+-- the expiry boundary, oldest first, and move the boundary over every row whose boundary
+-- position was reached and left unclaimed for the expiry period. Stops at the first row
+-- that has not expired; walks at most ARGV[4] rows per call.
+-- KEYS[1] counters hash, KEYS[2] entry-time changes zset, KEYS[3] history zset,
+-- KEYS[4] history rows hash.
+-- ARGV[1] now, ARGV[2] expiry seconds, ARGV[3] '1' = auto-advance, ARGV[4] max rows.
+-- Returns {maxExpiredPosition, newlyExpired, advancedBy, serving}.
+local now, expiry, autoAdvance = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition', 'expired')
+local queue = tonumber(counters[1] or '0')
+local serving = tonumber(counters[2] or '0')
+local boundaryBefore = tonumber(counters[3] or '0')
+local previous = boundaryBefore
+local expired = tonumber(counters[4] or '0')
+local newlyExpired, advancedBy = 0, 0
+
+-- entry time of a position: the latest change recorded at or before it
+local function entryTimeOf(position)
+  local change = redis.call('ZREVRANGEBYSCORE', KEYS[2], position, '-inf', 'LIMIT', 0, 1)[1]
+  return tonumber(string.match(change, ':(%-?%d+)$'))
+end
+
+local rows = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. previous, '+inf', 'LIMIT', 0, tonumber(ARGV[4]))
+for _, rowServing in ipairs(rows) do
+  local boundary = math.min(tonumber(rowServing), queue)
+  if boundary <= previous then break end
+  local row = redis.call('HGET', KEYS[4], rowServing)
+  local reached, served, accounted = string.match(row, '^(%-?%d+):(%d+):(%d+)$')
+  reached, served, accounted = tonumber(reached), tonumber(served), tonumber(accounted)
+  local reference = math.max(entryTimeOf(boundary), reached)
+  if now - reference < expiry then break end
+
+  local expiredHere = math.max(0, boundary - previous - (served - accounted))
+  redis.call('HSET', KEYS[4], rowServing, reached .. ':' .. served .. ':' .. served)
+  previous = boundary
+  expired = expired + expiredHere
+  newlyExpired = newlyExpired + expiredHere
+  if autoAdvance and expiredHere > 0 then
+    serving = serving + expiredHere
+    advancedBy = advancedBy + expiredHere
+    -- serving only grows here, so the new row is above every existing one
+    redis.call('ZADD', KEYS[3], serving, serving)
+    redis.call('HSET', KEYS[4], serving, ARGV[1] .. ':0:0')
+  end
+end
+
+if previous ~= boundaryBefore then
+  redis.call('HSET', KEYS[1], 'maxExpiredPosition', previous, 'expired', expired, 'serving', serving)
+end
+return {previous, newlyExpired, advancedBy, serving}

@@ -1,0 +1,54 @@
+-- Issue the session of a request id (first time) or return the stored one: one atomic step.
+-- KEYS[1] counters hash, KEYS[2] entries hash, KEYS[3] sessions hash
+-- (requestId -> "position:issuedAt:expiresAt:status:issuer"), KEYS[4] active sessions zset
+-- (by expiresAt), KEYS[5] all sessions zset (by expiresAt), KEYS[6] history zset,
+-- KEYS[7] history rows hash.
+-- ARGV[1] requestId, ARGV[2] now, ARGV[3] validity seconds, ARGV[4] issuer,
+-- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit).
+-- Returns {'unknown'} | {'not_yet', position, serving} | {'existing', record} |
+-- {'position_expired'} | {'full', position, serving} | {'issued', record}.
+local requestId, now, validity, issuer = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+
+local entry = redis.call('HGET', KEYS[2], requestId)
+if not entry then return {'unknown'} end
+local position, entryTime = string.match(entry, '^(%d+):(%-?%d+)$')
+position, entryTime = tonumber(position), tonumber(entryTime)
+
+local serving = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
+if position > serving then return {'not_yet', position, serving} end
+
+local existing = redis.call('HGET', KEYS[3], requestId)
+if existing then return {'existing', existing} end
+
+-- the history row that first covered this position
+local covering = redis.call('ZRANGEBYSCORE', KEYS[6], position, '+inf', 'LIMIT', 0, 1)[1]
+local row = covering and redis.call('HGET', KEYS[7], covering)
+
+if ARGV[5] ~= '' then
+  local expiry = tonumber(ARGV[5])
+  local maxExpired = tonumber(redis.call('HGET', KEYS[1], 'maxExpiredPosition') or '0')
+  if position <= maxExpired then return {'position_expired'} end
+  local reference = entryTime
+  if row then
+    local reached = tonumber(string.match(row, '^(%-?%d+):'))
+    if reached > reference then reference = reached end
+  end
+  if now - reference > expiry then return {'position_expired'} end
+end
+
+if ARGV[6] ~= '' then
+  local active = redis.call('ZCOUNT', KEYS[4], '(' .. ARGV[2], '+inf')
+  if active >= tonumber(ARGV[6]) then return {'full', position, serving} end
+end
+
+local expiresAt = now + validity
+local record = position .. ':' .. ARGV[2] .. ':' .. string.format('%d', expiresAt) .. ':a:' .. issuer
+redis.call('HSET', KEYS[3], requestId, record)
+redis.call('ZADD', KEYS[4], expiresAt, requestId)
+redis.call('ZADD', KEYS[5], expiresAt, requestId)
+redis.call('HINCRBY', KEYS[1], 'tokens', 1)
+if row then
+  local reached, served, accounted = string.match(row, '^(%-?%d+):(%d+):(%d+)$')
+  redis.call('HSET', KEYS[7], covering, reached .. ':' .. (tonumber(served) + 1) .. ':' .. accounted)
+end
+return {'issued', record}

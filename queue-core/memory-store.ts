@@ -1,0 +1,378 @@
+/**
+ * The single-process queue engine: every rule of the Redis store, kept in Maps and
+ * sorted arrays. It is not a mock; it passes the same contract suite and serves as the
+ * model the Redis store is compared against. Hot-path operations are O(1) or O(log n).
+ */
+
+import { SortedSet } from './sorted-set.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from './store-codec.ts';
+import type {
+  AuditEntry,
+  Counters,
+  EnqueueInput,
+  EnqueueResult,
+  EventSettings,
+  ExpireResult,
+  IssueInput,
+  IssueOutcome,
+  Page,
+  PositionExpiry,
+  QueueEntry,
+  QueueStore,
+  ServingHistoryRow,
+  SessionRecord,
+} from './types.ts';
+
+/** Audit entries kept (newest); older ones are dropped. */
+export const AUDIT_CAP = 10_000;
+/** History rows `expirePositions` walks in one call, so one call's work stays bounded. */
+export const EXPIRE_ROWS_PER_CALL = 1000;
+
+interface HistoryRow extends ServingHistoryRow {
+  /** Part of `served` already subtracted when the boundary stopped inside this row. */
+  accounted: number;
+}
+
+interface EventState {
+  counters: Counters;
+  entries: Map<string, { position: number; entryTime: number }>;
+  visitors: Map<string, string>;
+  /** Entry time by position − 1. */
+  entryTimes: number[];
+  sessions: Map<string, SessionRecord>;
+  /** Active sessions by expiresAt. */
+  active: SortedSet;
+  /** Every session by expiresAt (expired-session listing). */
+  all: SortedSet;
+  /** Strictly increasing serving values; the last row is the current serving counter. */
+  history: HistoryRow[];
+}
+
+function newEventState(): EventState {
+  return {
+    counters: {
+      queue: 0,
+      serving: 0,
+      tokens: 0,
+      expired: 0,
+      completed: 0,
+      abandoned: 0,
+      maxExpiredPosition: 0,
+    },
+    entries: new Map(),
+    visitors: new Map(),
+    entryTimes: [],
+    sessions: new Map(),
+    active: new SortedSet(),
+    all: new SortedSet(),
+    history: [],
+  };
+}
+
+/** Index of the first history row with serving ≥ position (the row that first covered it). */
+function coveringRowIndex(history: HistoryRow[], position: number): number {
+  let low = 0;
+  let high = history.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (history[mid]!.serving < position) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Expiry reference: the later of joining and being reached by the serving counter. */
+function referenceTime(state: EventState, position: number, entryTime: number): number {
+  const row = state.history[coveringRowIndex(state.history, position)];
+  return Math.max(entryTime, row?.time ?? entryTime);
+}
+
+function isPositionExpired(
+  state: EventState,
+  entry: { position: number; entryTime: number },
+  now: number,
+  expirySeconds: number,
+): boolean {
+  if (entry.position <= state.counters.maxExpiredPosition) return true;
+  return now - referenceTime(state, entry.position, entry.entryTime) > expirySeconds;
+}
+
+/**
+ * Record a new serving value as a history row (rows stay strictly increasing). Rows above
+ * it are dropped (a decrease); a row already at the value keeps its time.
+ */
+function recordServing(state: EventState, serving: number, now: number): void {
+  const { history } = state;
+  while (history.length > 0 && history[history.length - 1]!.serving > serving) history.pop();
+  if (history[history.length - 1]?.serving !== serving) {
+    history.push({ serving, time: now, served: 0, accounted: 0 });
+  }
+}
+
+export class MemoryStore implements QueueStore {
+  readonly kind = 'memory';
+  #events = new Map<string, EventState>();
+  #leases = new Map<string, { owner: string; until: number }>();
+  #ticks = new Map<string, number>();
+  #overrides = new Map<string, string>();
+  #audit: AuditEntry[] = [];
+
+  #state(eventId: string): EventState {
+    let state = this.#events.get(eventId);
+    if (!state) {
+      state = newEventState();
+      this.#events.set(eventId, state);
+    }
+    return state;
+  }
+
+  /** Read-only access: an unknown event reads as a new one without being created. */
+  #peek(eventId: string): EventState | undefined {
+    return this.#events.get(eventId);
+  }
+
+  async enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult> {
+    const state = this.#state(eventId);
+    const knownId = input.visitorKey === undefined ? undefined : state.visitors.get(input.visitorKey);
+    // A repeated request id (a retried call) is as idempotent as a repeated visitor key.
+    const existingId = knownId ?? (state.entries.has(input.requestId) ? input.requestId : undefined);
+    if (existingId !== undefined) {
+      const entry = state.entries.get(existingId)!;
+      return { requestId: existingId, eventId, ...entry, created: false };
+    }
+    const position = ++state.counters.queue;
+    state.entries.set(input.requestId, { position, entryTime: input.now });
+    state.entryTimes.push(input.now);
+    if (input.visitorKey !== undefined) state.visitors.set(input.visitorKey, input.requestId);
+    return { requestId: input.requestId, eventId, position, entryTime: input.now, created: true };
+  }
+
+  async getEntry(eventId: string, requestId: string): Promise<QueueEntry | null> {
+    const entry = this.#peek(eventId)?.entries.get(requestId);
+    return entry ? { requestId, eventId, ...entry } : null;
+  }
+
+  async getServingCounter(eventId: string): Promise<number> {
+    return this.#peek(eventId)?.counters.serving ?? 0;
+  }
+
+  async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
+    const state = this.#state(eventId);
+    const next = Math.max(0, state.counters.serving + by);
+    if (next !== state.counters.serving) {
+      state.counters.serving = next;
+      recordServing(state, next, now);
+    }
+    return next;
+  }
+
+  async getCounters(eventId: string): Promise<Counters> {
+    return { ...(this.#peek(eventId) ?? newEventState()).counters };
+  }
+
+  async waitingCount(eventId: string): Promise<number> {
+    const counters = this.#peek(eventId)?.counters;
+    return counters ? Math.max(0, counters.queue - counters.tokens - counters.expired) : 0;
+  }
+
+  async issueToken(eventId: string, input: IssueInput): Promise<IssueOutcome> {
+    const state = this.#peek(eventId);
+    const entry = state?.entries.get(input.requestId);
+    if (!state || !entry) return { kind: 'unknown' };
+    const { serving } = state.counters;
+    if (entry.position > serving) return { kind: 'not_yet', position: entry.position, serving };
+    const existing = state.sessions.get(input.requestId);
+    if (existing) {
+      return existing.status === 'active'
+        ? { kind: 'issued', session: { ...existing }, created: false }
+        : { kind: 'session_ended', session: { ...existing } };
+    }
+    if (input.expirySeconds !== null && isPositionExpired(state, entry, input.now, input.expirySeconds)) {
+      return { kind: 'position_expired' };
+    }
+    if (input.maxActive !== undefined && state.active.countAbove(input.now) >= input.maxActive) {
+      return { kind: 'full', position: entry.position, serving };
+    }
+    const session: SessionRecord = {
+      requestId: input.requestId,
+      eventId,
+      position: entry.position,
+      issuedAt: input.now,
+      expiresAt: input.now + input.validitySeconds,
+      issuer: input.issuer,
+      status: 'active',
+    };
+    state.sessions.set(input.requestId, session);
+    state.active.add(session.expiresAt, input.requestId);
+    state.all.add(session.expiresAt, input.requestId);
+    state.counters.tokens++;
+    const row = state.history[coveringRowIndex(state.history, entry.position)];
+    if (row) row.served++;
+    return { kind: 'issued', session: { ...session }, created: true };
+  }
+
+  async getSession(eventId: string, requestId: string): Promise<SessionRecord | null> {
+    const session = this.#peek(eventId)?.sessions.get(requestId);
+    return session ? { ...session } : null;
+  }
+
+  async activeCount(eventId: string, now: number): Promise<number> {
+    return this.#peek(eventId)?.active.countAbove(now) ?? 0;
+  }
+
+  async expiredSessions(
+    eventId: string,
+    now: number,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<string>> {
+    const state = this.#peek(eventId);
+    let start = 0;
+    if (page.cursor !== undefined) {
+      const after = decodeCursor(page.cursor);
+      const session = state?.sessions.get(after);
+      const index = session ? state!.all.indexOf(session.expiresAt, after) : -1;
+      if (index < 0) throw invalidCursor();
+      start = index + 1;
+    }
+    const items: string[] = [];
+    let index = start;
+    // One item beyond the page tells whether another page exists.
+    while (state && items.length <= page.limit && (state.all.scoreAt(index) ?? now) < now) {
+      items.push(state.all.memberAt(index)!);
+      index++;
+    }
+    const more = items.length > page.limit;
+    if (more) items.pop();
+    return { items, nextCursor: more ? encodeCursor(items[items.length - 1]!) : null };
+  }
+
+  async updateSession(
+    eventId: string,
+    requestId: string,
+    status: 'completed' | 'abandoned',
+  ): Promise<SessionRecord | null> {
+    const state = this.#peek(eventId);
+    const session = state?.sessions.get(requestId);
+    if (!state || !session || session.status !== 'active') return null;
+    session.status = status;
+    state.active.remove(session.expiresAt, requestId);
+    if (status === 'completed') state.counters.completed++;
+    else state.counters.abandoned++;
+    return { ...session };
+  }
+
+  async positionExpiry(
+    eventId: string,
+    requestId: string,
+    now: number,
+    expirySeconds: number | null,
+  ): Promise<PositionExpiry> {
+    const state = this.#peek(eventId);
+    const entry = state?.entries.get(requestId);
+    if (!state || !entry) return { kind: 'unknown' };
+    if (expirySeconds === null) return { kind: 'off' };
+    if (state.sessions.has(requestId)) return { kind: 'claimed' };
+    if (entry.position > state.counters.serving) return { kind: 'not_served' };
+    if (entry.position <= state.counters.maxExpiredPosition) return { kind: 'expired' };
+    const elapsed = now - referenceTime(state, entry.position, entry.entryTime);
+    return elapsed > expirySeconds
+      ? { kind: 'expired' }
+      : { kind: 'running', expiresIn: expirySeconds - elapsed };
+  }
+
+  async expirePositions(
+    eventId: string,
+    now: number,
+    expirySeconds: number,
+    autoAdvance: boolean,
+  ): Promise<ExpireResult> {
+    const state = this.#state(eventId);
+    const { counters, history } = state;
+    const first = coveringRowIndex(history, counters.maxExpiredPosition + 1);
+    // A snapshot: rows added by auto-advance below are left for the next call.
+    const rows = history.slice(first, first + EXPIRE_ROWS_PER_CALL);
+    let newlyExpired = 0;
+    let advancedBy = 0;
+    for (const row of rows) {
+      const previous = counters.maxExpiredPosition;
+      const boundary = Math.min(row.serving, counters.queue);
+      if (boundary <= previous) break;
+      const reference = Math.max(state.entryTimes[boundary - 1]!, row.time);
+      if (now - reference < expirySeconds) break;
+      const expiredHere = Math.max(0, boundary - previous - (row.served - row.accounted));
+      row.accounted = row.served;
+      counters.maxExpiredPosition = boundary;
+      counters.expired += expiredHere;
+      newlyExpired += expiredHere;
+      if (autoAdvance && expiredHere > 0) {
+        counters.serving += expiredHere;
+        recordServing(state, counters.serving, now);
+        advancedBy += expiredHere;
+      }
+    }
+    return {
+      maxExpiredPosition: counters.maxExpiredPosition,
+      newlyExpired,
+      advancedBy,
+      serving: counters.serving,
+    };
+  }
+
+  async servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]> {
+    const history = this.#peek(eventId)?.history ?? [];
+    return history.slice(Math.max(0, history.length - limit)).map(({ serving, time, served }) => ({
+      serving,
+      time,
+      served,
+    }));
+  }
+
+  async reset(eventId: string): Promise<void> {
+    this.#events.delete(eventId);
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const lease = this.#leases.get(name);
+    if (lease && lease.until > now && lease.owner !== owner) return false;
+    this.#leases.set(name, { owner, until: now + ttlMs });
+    return true;
+  }
+
+  async claimTick(name: string, tick: number): Promise<boolean> {
+    const last = this.#ticks.get(name);
+    if (last !== undefined && tick <= last) return false;
+    this.#ticks.set(name, tick);
+    return true;
+  }
+
+  async getEventOverride(eventId: string): Promise<EventSettings | null> {
+    const json = this.#overrides.get(eventId);
+    return json === undefined ? null : (JSON.parse(json) as EventSettings);
+  }
+
+  async putEventOverride(settings: EventSettings): Promise<void> {
+    // Stored as JSON so callers never share (and mutate) the stored object.
+    this.#overrides.set(settings.id, JSON.stringify(settings));
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.#audit.push(JSON.parse(JSON.stringify(entry)) as AuditEntry);
+    // Trim in batches so appends stay O(1) amortised.
+    if (this.#audit.length > AUDIT_CAP * 2) this.#audit = this.#audit.slice(-AUDIT_CAP);
+  }
+
+  async listAudit(limit: number): Promise<AuditEntry[]> {
+    const count = Math.min(limit, AUDIT_CAP, this.#audit.length);
+    return this.#audit
+      .slice(this.#audit.length - count)
+      .reverse()
+      .map((entry) => JSON.parse(JSON.stringify(entry)) as AuditEntry);
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,435 @@
+/**
+ * The shared queue store: Redis (or Valkey, ElastiCache, Redis Cluster). Every atomic
+ * operation is one Lua script from `./lua/` (loaded with `defineCommand`: EVALSHA with
+ * automatic reload) and every key of one event carries the hash tag `{<eventId>}`, so
+ * each script touches one cluster slot. Every hot-path call is one round trip.
+ *
+ * Per event (prefix `ar:`, event `demo`):
+ *   ar:{demo}:c   hash  counters (queue, serving, tokens, expired, completed, abandoned,
+ *                       maxExpiredPosition, lastEntryTime)
+ *   ar:{demo}:e   hash  requestId → "position:entryTime"
+ *   ar:{demo}:v   hash  visitorKey → requestId
+ *   ar:{demo}:t   zset  entry-time changes: score position, member "position:entryTime"
+ *   ar:{demo}:s   hash  requestId → "position:issuedAt:expiresAt:status:issuer"
+ *   ar:{demo}:sa  zset  active sessions by expiresAt
+ *   ar:{demo}:se  zset  all sessions by expiresAt
+ *   ar:{demo}:h   zset  serving-history values (score = member = serving)
+ *   ar:{demo}:hr  hash  serving → "time:served:accounted"
+ *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
+ * Global: ar:lease:<name>, ar:tick:<name>, ar:audit.
+ *
+ * Failures (connection lost, timeout, script error) reject with StoreUnavailableError.
+ */
+import { readFileSync } from 'node:fs';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { AnteroomError, StoreUnavailableError } from './errors.ts';
+import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL } from './memory-store.ts';
+import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
+import type {
+  AuditEntry,
+  Counters,
+  EnqueueInput,
+  EnqueueResult,
+  EventSettings,
+  ExpireResult,
+  IssueInput,
+  IssueOutcome,
+  Page,
+  PositionExpiry,
+  QueueEntry,
+  QueueStore,
+  ServingHistoryRow,
+  SessionRecord,
+} from './types.ts';
+
+/** Each script's file and number of KEYS. */
+const SCRIPTS = {
+  arEnqueue: { file: 'enqueue.lua', keys: 4 },
+  arIncrementServing: { file: 'increment-serving.lua', keys: 3 },
+  arIssueToken: { file: 'issue-token.lua', keys: 7 },
+  arUpdateSession: { file: 'update-session.lua', keys: 3 },
+  arPositionExpiry: { file: 'position-expiry.lua', keys: 5 },
+  arExpirePositions: { file: 'expire-positions.lua', keys: 4 },
+  arExpiredSessions: { file: 'expired-sessions.lua', keys: 1 },
+  arServingHistory: { file: 'serving-history.lua', keys: 2 },
+  arAcquireLease: { file: 'acquire-lease.lua', keys: 1 },
+  arClaimTick: { file: 'claim-tick.lua', keys: 1 },
+  arAppendAudit: { file: 'append-audit.lua', keys: 1 },
+} as const;
+
+/** The reply of each script (see the header comment of each .lua file). */
+interface ScriptReplies {
+  arEnqueue: [string, string, number];
+  arIncrementServing: number;
+  arIssueToken: [string, ...(string | number)[]];
+  arUpdateSession: string | null;
+  arPositionExpiry: [string, number?];
+  arExpirePositions: [number, number, number, number];
+  arExpiredSessions: string[];
+  arServingHistory: string[];
+  arAcquireLease: number;
+  arClaimTick: number;
+  arAppendAudit: number;
+}
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptArg = string | number;
+type ScriptedRedis = (Redis | Cluster) & {
+  [N in ScriptName]: (...args: ScriptArg[]) => Promise<ScriptReplies[N]>;
+};
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+/** Read once per process; ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT. */
+const LUA_SOURCES = Object.fromEntries(
+  Object.entries(SCRIPTS).map(([name, { file }]) => [name, readFileSync(new URL(file, LUA_DIR), 'utf8')]),
+) as Record<ScriptName, string>;
+
+const COUNTER_FIELDS = [
+  'queue',
+  'serving',
+  'tokens',
+  'expired',
+  'completed',
+  'abandoned',
+  'maxExpiredPosition',
+] as const;
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port` (`rediss://` for TLS); for a cluster, any one node. */
+  url: string;
+  /** Connect to a Redis Cluster (ElastiCache cluster mode enabled) through this seed node. */
+  cluster?: boolean | undefined;
+  /** Prefix of every key. Default `ar:`. */
+  keyPrefix?: string | undefined;
+  /** Give up a connection attempt after this long. Default 2000 ms. */
+  connectTimeoutMs?: number | undefined;
+  /** Reject a command that got no answer after this long. Default 5000 ms. */
+  commandTimeoutMs?: number | undefined;
+}
+
+function eventKeys(prefix: string, eventId: string) {
+  const base = `${prefix}{${eventId}}:`;
+  return {
+    counters: `${base}c`,
+    entries: `${base}e`,
+    visitors: `${base}v`,
+    entryTimes: `${base}t`,
+    sessions: `${base}s`,
+    activeSessions: `${base}sa`,
+    allSessions: `${base}se`,
+    history: `${base}h`,
+    historyRows: `${base}hr`,
+    override: `${base}o`,
+  };
+}
+
+/** Keep reconnecting forever, backing off up to 2 s, so service resumes on its own. */
+function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
+}
+
+function connect(options: RedisStoreOptions): Redis | Cluster {
+  const common: RedisOptions = {
+    // Fail fast while disconnected: a waiting visitor gets a 503 and retries, never a
+    // command parked for later. Unanswered commands are not resent after a reconnect,
+    // so a non-idempotent script (incrementServingCounter) can never run twice.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: options.connectTimeoutMs ?? 2000,
+    commandTimeout: options.commandTimeoutMs ?? 5000,
+  };
+  if (!options.cluster) return new Redis(options.url, { ...common, retryStrategy: reconnectDelay });
+  // Nodes found through the seed need the seed's credentials and TLS setting too.
+  const seed = new URL(options.url);
+  return new Cluster([options.url], {
+    clusterRetryStrategy: reconnectDelay,
+    redisOptions: {
+      ...common,
+      username: seed.username ? decodeURIComponent(seed.username) : undefined,
+      password: seed.password ? decodeURIComponent(seed.password) : undefined,
+      tls: seed.protocol === 'rediss:' ? {} : undefined,
+    },
+  });
+}
+
+function parseEntry(eventId: string, requestId: string, record: string): QueueEntry {
+  const separator = record.indexOf(':');
+  return {
+    requestId,
+    eventId,
+    position: Number(record.slice(0, separator)),
+    entryTime: Number(record.slice(separator + 1)),
+  };
+}
+
+export class RedisStore implements QueueStore {
+  readonly kind = 'redis';
+  readonly #redis: ScriptedRedis;
+  readonly #prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    this.#prefix = options.keyPrefix ?? 'ar:';
+    const redis = connect(options);
+    // Commands issued before the first connection wait for it; afterwards none queue.
+    redis.once('ready', () => {
+      redis.options.enableOfflineQueue = false;
+    });
+    // Connection errors surface as rejected commands; without a listener ioredis logs them.
+    redis.on('error', () => {});
+    for (const [name, { keys }] of Object.entries(SCRIPTS)) {
+      redis.defineCommand(name, { numberOfKeys: keys, lua: LUA_SOURCES[name as ScriptName] });
+    }
+    this.#redis = redis as ScriptedRedis;
+  }
+
+  /** Run a Redis call; any failure becomes StoreUnavailableError (never a wrong answer). */
+  async #call<T>(operation: (redis: ScriptedRedis) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.#redis);
+    } catch (error) {
+      if (error instanceof AnteroomError) throw error;
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  #keys(eventId: string) {
+    return eventKeys(this.#prefix, eventId);
+  }
+
+  async enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult> {
+    const k = this.#keys(eventId);
+    const [requestId, record, created] = await this.#call((redis) =>
+      redis.arEnqueue(
+        k.counters,
+        k.entries,
+        k.visitors,
+        k.entryTimes,
+        input.requestId,
+        input.visitorKey ?? '',
+        String(input.now),
+      ),
+    );
+    return { ...parseEntry(eventId, requestId, record), created: created === 1 };
+  }
+
+  async getEntry(eventId: string, requestId: string): Promise<QueueEntry | null> {
+    const record = await this.#call((redis) => redis.hget(this.#keys(eventId).entries, requestId));
+    return record === null ? null : parseEntry(eventId, requestId, record);
+  }
+
+  async getServingCounter(eventId: string): Promise<number> {
+    const value = await this.#call((redis) => redis.hget(this.#keys(eventId).counters, 'serving'));
+    return Number(value ?? 0);
+  }
+
+  async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
+    const k = this.#keys(eventId);
+    return this.#call((redis) =>
+      redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now)),
+    );
+  }
+
+  async getCounters(eventId: string): Promise<Counters> {
+    const values = await this.#call((redis) => redis.hmget(this.#keys(eventId).counters, ...COUNTER_FIELDS));
+    const counters = Object.fromEntries(COUNTER_FIELDS.map((field, i) => [field, Number(values[i] ?? 0)]));
+    return counters as unknown as Counters;
+  }
+
+  async waitingCount(eventId: string): Promise<number> {
+    const [queue, tokens, expired] = await this.#call((redis) =>
+      redis.hmget(this.#keys(eventId).counters, 'queue', 'tokens', 'expired'),
+    );
+    return Math.max(0, Number(queue ?? 0) - Number(tokens ?? 0) - Number(expired ?? 0));
+  }
+
+  async issueToken(eventId: string, input: IssueInput): Promise<IssueOutcome> {
+    const k = this.#keys(eventId);
+    const reply = await this.#call((redis) =>
+      redis.arIssueToken(
+        k.counters,
+        k.entries,
+        k.sessions,
+        k.activeSessions,
+        k.allSessions,
+        k.history,
+        k.historyRows,
+        input.requestId,
+        String(input.now),
+        String(input.validitySeconds),
+        input.issuer,
+        input.expirySeconds === null ? '' : String(input.expirySeconds),
+        input.maxActive === undefined ? '' : String(input.maxActive),
+      ),
+    );
+    const [kind, first, second] = reply;
+    switch (kind) {
+      case 'unknown':
+      case 'position_expired':
+        return { kind };
+      case 'not_yet':
+      case 'full':
+        return { kind, position: Number(first), serving: Number(second) };
+      case 'issued':
+        return { kind, session: decodeSession(eventId, input.requestId, String(first)), created: true };
+      case 'existing': {
+        const session = decodeSession(eventId, input.requestId, String(first));
+        return session.status === 'active'
+          ? { kind: 'issued', session, created: false }
+          : { kind: 'session_ended', session };
+      }
+      default:
+        throw new StoreUnavailableError(new Error(`unexpected issue-token reply ${kind}`));
+    }
+  }
+
+  async getSession(eventId: string, requestId: string): Promise<SessionRecord | null> {
+    const record = await this.#call((redis) => redis.hget(this.#keys(eventId).sessions, requestId));
+    return record === null ? null : decodeSession(eventId, requestId, record);
+  }
+
+  async activeCount(eventId: string, now: number): Promise<number> {
+    return this.#call((redis) => redis.zcount(this.#keys(eventId).activeSessions, `(${now}`, '+inf'));
+  }
+
+  async expiredSessions(
+    eventId: string,
+    now: number,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<string>> {
+    const after = page.cursor === undefined ? '' : decodeCursor(page.cursor);
+    const [flag, ...items] = await this.#call((redis) =>
+      redis.arExpiredSessions(this.#keys(eventId).allSessions, String(now), page.limit, after),
+    );
+    if (flag === 'bad_cursor') throw invalidCursor();
+    return { items, nextCursor: flag === 'more' ? encodeCursor(items[items.length - 1]!) : null };
+  }
+
+  async updateSession(
+    eventId: string,
+    requestId: string,
+    status: 'completed' | 'abandoned',
+  ): Promise<SessionRecord | null> {
+    const k = this.#keys(eventId);
+    const record = await this.#call((redis) =>
+      redis.arUpdateSession(
+        k.counters,
+        k.sessions,
+        k.activeSessions,
+        requestId,
+        status === 'completed' ? 'c' : 'x',
+      ),
+    );
+    return record === null ? null : decodeSession(eventId, requestId, record);
+  }
+
+  async positionExpiry(
+    eventId: string,
+    requestId: string,
+    now: number,
+    expirySeconds: number | null,
+  ): Promise<PositionExpiry> {
+    const k = this.#keys(eventId);
+    const [kind, expiresIn] = await this.#call((redis) =>
+      redis.arPositionExpiry(
+        k.counters,
+        k.entries,
+        k.sessions,
+        k.history,
+        k.historyRows,
+        requestId,
+        String(now),
+        expirySeconds === null ? '' : String(expirySeconds),
+      ),
+    );
+    if (kind === 'running') return { kind, expiresIn: Number(expiresIn) };
+    return { kind: kind as Exclude<PositionExpiry['kind'], 'running'> };
+  }
+
+  async expirePositions(
+    eventId: string,
+    now: number,
+    expirySeconds: number,
+    autoAdvance: boolean,
+  ): Promise<ExpireResult> {
+    const k = this.#keys(eventId);
+    const [maxExpiredPosition, newlyExpired, advancedBy, serving] = await this.#call((redis) =>
+      redis.arExpirePositions(
+        k.counters,
+        k.entryTimes,
+        k.history,
+        k.historyRows,
+        String(now),
+        String(expirySeconds),
+        autoAdvance ? '1' : '0',
+        EXPIRE_ROWS_PER_CALL,
+      ),
+    );
+    return { maxExpiredPosition, newlyExpired, advancedBy, serving };
+  }
+
+  async servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]> {
+    if (limit < 1) return [];
+    const k = this.#keys(eventId);
+    const flat = await this.#call((redis) => redis.arServingHistory(k.history, k.historyRows, limit));
+    const rows: ServingHistoryRow[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const [time, served] = flat[i + 1]!.split(':');
+      rows.push({ serving: Number(flat[i]), time: Number(time), served: Number(served) });
+    }
+    return rows;
+  }
+
+  async reset(eventId: string): Promise<void> {
+    const { override: _kept, ...queueState } = this.#keys(eventId);
+    await this.#call((redis) => redis.unlink(...Object.values(queueState)));
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const key = `${this.#prefix}lease:${name}`;
+    return (
+      (await this.#call((redis) => redis.arAcquireLease(key, owner, Math.max(1, Math.round(ttlMs))))) === 1
+    );
+  }
+
+  async claimTick(name: string, tick: number): Promise<boolean> {
+    return (await this.#call((redis) => redis.arClaimTick(`${this.#prefix}tick:${name}`, tick))) === 1;
+  }
+
+  async getEventOverride(eventId: string): Promise<EventSettings | null> {
+    const json = await this.#call((redis) => redis.get(this.#keys(eventId).override));
+    return json === null ? null : (JSON.parse(json) as EventSettings);
+  }
+
+  async putEventOverride(settings: EventSettings): Promise<void> {
+    const key = this.#keys(settings.id).override;
+    await this.#call((redis) => redis.set(key, JSON.stringify(settings)));
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    const key = `${this.#prefix}audit`;
+    await this.#call((redis) => redis.arAppendAudit(key, JSON.stringify(entry), AUDIT_CAP));
+  }
+
+  async listAudit(limit: number): Promise<AuditEntry[]> {
+    if (limit < 1) return [];
+    const count = Math.min(limit, AUDIT_CAP);
+    const items = await this.#call((redis) => redis.lrange(`${this.#prefix}audit`, 0, count - 1));
+    return items.map((json) => JSON.parse(json) as AuditEntry);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#redis.quit();
+    } catch {
+      this.#redis.disconnect();
+    }
+  }
+}

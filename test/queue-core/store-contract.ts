@@ -1,0 +1,633 @@
+/**
+ * The one contract every QueueStore passes. Each store's test file calls
+ * `storeContract(name, makeStore)`; there is no copy of these tests per store.
+ * Every test uses its own event id, so tests never see each other's state, and the
+ * clock is always the `now` argument.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { ValidationError } from '../../queue-core/errors.ts';
+import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../../queue-core/types.ts';
+
+export interface StoreUnderTest {
+  store: QueueStore;
+  cleanup(): Promise<void>;
+}
+
+const T0 = 1_700_000_000;
+let eventCounter = 0;
+/** A fresh event id per test: events are isolated, so tests are too. */
+function freshEvent(): string {
+  eventCounter++;
+  return `ev-${process.pid}-${eventCounter}`;
+}
+
+/** Deterministic request ids: the n-th visitor of a test. */
+export function rid(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+function issueInput(requestId: string, now: number, extra: Partial<IssueInput> = {}): IssueInput {
+  return {
+    requestId,
+    now,
+    validitySeconds: 300,
+    issuer: 'https://rooms.example/oidc',
+    expirySeconds: null,
+    ...extra,
+  };
+}
+
+async function enqueueMany(
+  store: QueueStore,
+  eventId: string,
+  count: number,
+  now: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    await store.enqueue(eventId, { requestId: rid(i), now });
+    ids.push(rid(i));
+  }
+  return ids;
+}
+
+async function issueOrFail(store: QueueStore, eventId: string, input: IssueInput): Promise<SessionRecord> {
+  const outcome = await store.issueToken(eventId, input);
+  assert.equal(
+    outcome.kind,
+    'issued',
+    `expected a token for ${input.requestId}, got ${JSON.stringify(outcome)}`,
+  );
+  return (outcome as { session: SessionRecord }).session;
+}
+
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<StoreUnderTest>,
+  options: { skip?: string | false } = {},
+): void {
+  describe(`${name} store contract`, { skip: options.skip ?? false }, () => contractSuites(name, makeStore));
+}
+
+function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  let subject: StoreUnderTest | undefined;
+  let store: QueueStore;
+  before(async () => {
+    subject = await makeStore();
+    store = subject.store;
+  });
+  after(async () => {
+    await subject?.cleanup();
+  });
+
+  describe(`${name}: enqueue`, () => {
+    it('hands out gap-free positions 1..N in arrival order with the entry time', async () => {
+      const event = freshEvent();
+      for (let i = 1; i <= 25; i++) {
+        const result = await store.enqueue(event, { requestId: rid(i), now: T0 + i });
+        assert.deepEqual(result, {
+          requestId: rid(i),
+          eventId: event,
+          position: i,
+          entryTime: T0 + i,
+          created: true,
+        });
+      }
+      assert.deepEqual(await store.getEntry(event, rid(7)), {
+        requestId: rid(7),
+        eventId: event,
+        position: 7,
+        entryTime: T0 + 7,
+      });
+      assert.equal((await store.getCounters(event)).queue, 25);
+    });
+
+    it('returns the first entry again for a repeated visitor key', async () => {
+      const event = freshEvent();
+      const first = await store.enqueue(event, { requestId: rid(1), visitorKey: 'cookie-a', now: T0 });
+      await store.enqueue(event, { requestId: rid(2), visitorKey: 'cookie-b', now: T0 + 1 });
+      const again = await store.enqueue(event, { requestId: rid(3), visitorKey: 'cookie-a', now: T0 + 9 });
+      assert.deepEqual(again, { ...first, created: false });
+      assert.equal(await store.getEntry(event, rid(3)), null, 'the unused request id was never stored');
+      const next = await store.enqueue(event, { requestId: rid(4), visitorKey: 'cookie-c', now: T0 + 10 });
+      assert.equal(next.position, 3, 'a repeat consumes no position');
+      assert.equal((await store.getCounters(event)).queue, 3);
+    });
+
+    it('treats every call without a visitor key as a new visitor, and a retried request id as the same', async () => {
+      const event = freshEvent();
+      const a = await store.enqueue(event, { requestId: rid(1), now: T0 });
+      const b = await store.enqueue(event, { requestId: rid(2), now: T0 });
+      assert.deepEqual([a.position, b.position], [1, 2]);
+      const retry = await store.enqueue(event, { requestId: rid(1), now: T0 + 5 });
+      assert.deepEqual(retry, { ...a, created: false });
+    });
+
+    it('answers null for a request id that was never issued', async () => {
+      const event = freshEvent();
+      await store.enqueue(event, { requestId: rid(1), now: T0 });
+      assert.equal(await store.getEntry(event, rid(99)), null);
+      assert.equal(await store.getEntry(freshEvent(), rid(1)), null);
+    });
+
+    it('keeps events apart: positions, visitor keys and counters are per event', async () => {
+      const one = freshEvent();
+      const two = freshEvent();
+      await store.enqueue(one, { requestId: rid(1), visitorKey: 'same-cookie', now: T0 });
+      await store.enqueue(one, { requestId: rid(2), now: T0 });
+      const other = await store.enqueue(two, { requestId: rid(3), visitorKey: 'same-cookie', now: T0 });
+      assert.equal(other.position, 1);
+      assert.equal(other.created, true);
+      await store.incrementServingCounter(one, 5, T0);
+      assert.equal(await store.getServingCounter(two), 0);
+      assert.equal(await store.getEntry(two, rid(1)), null);
+    });
+  });
+
+  describe(`${name}: serving counter`, () => {
+    it('starts at 0, adds increments and clamps at 0', async () => {
+      const event = freshEvent();
+      assert.equal(await store.getServingCounter(event), 0);
+      assert.equal(await store.incrementServingCounter(event, 10, T0), 10);
+      assert.equal(await store.incrementServingCounter(event, -4, T0 + 1), 6);
+      assert.equal(await store.incrementServingCounter(event, -100, T0 + 2), 0);
+      assert.equal(await store.incrementServingCounter(event, -1, T0 + 3), 0);
+      assert.equal(await store.getServingCounter(event), 0);
+    });
+
+    it('records a history row per change, none for no change, newest kept within the limit', async () => {
+      const event = freshEvent();
+      await store.incrementServingCounter(event, 10, T0);
+      await store.incrementServingCounter(event, 0, T0 + 1);
+      await store.incrementServingCounter(event, 5, T0 + 2);
+      await store.incrementServingCounter(event, 5, T0 + 3);
+      assert.deepEqual(await store.servingHistory(event, 10), [
+        { serving: 10, time: T0, served: 0 },
+        { serving: 15, time: T0 + 2, served: 0 },
+        { serving: 20, time: T0 + 3, served: 0 },
+      ]);
+      assert.deepEqual(
+        (await store.servingHistory(event, 2)).map((row) => row.serving),
+        [15, 20],
+      );
+    });
+
+    it('drops history rows above a decreased value, so those positions are reached afresh', async () => {
+      const event = freshEvent();
+      await store.incrementServingCounter(event, 10, T0);
+      await store.incrementServingCounter(event, 10, T0 + 10);
+      await store.incrementServingCounter(event, -5, T0 + 20);
+      assert.deepEqual(await store.servingHistory(event, 10), [
+        { serving: 10, time: T0, served: 0 },
+        { serving: 15, time: T0 + 20, served: 0 },
+      ]);
+      await store.incrementServingCounter(event, -5, T0 + 30);
+      assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 10, time: T0, served: 0 }]);
+      await store.incrementServingCounter(event, 10, T0 + 40);
+      assert.deepEqual(await store.servingHistory(event, 10), [
+        { serving: 10, time: T0, served: 0 },
+        { serving: 20, time: T0 + 40, served: 0 },
+      ]);
+    });
+
+    it('reports all counters of a new event as 0', async () => {
+      assert.deepEqual(await store.getCounters(freshEvent()), {
+        queue: 0,
+        serving: 0,
+        tokens: 0,
+        expired: 0,
+        completed: 0,
+        abandoned: 0,
+        maxExpiredPosition: 0,
+      });
+      assert.equal(await store.waitingCount(freshEvent()), 0);
+    });
+
+    it('counts waiting visitors as queue − tokens − expired', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 6, T0);
+      assert.equal(await store.waitingCount(event), 6);
+      await store.incrementServingCounter(event, 3, T0);
+      await issueOrFail(store, event, issueInput(rid(1), T0));
+      await issueOrFail(store, event, issueInput(rid(2), T0));
+      assert.equal(await store.waitingCount(event), 4);
+      await store.expirePositions(event, T0 + 100, 50, false);
+      assert.equal((await store.getCounters(event)).expired, 1, 'position 3 expired unclaimed');
+      assert.equal(await store.waitingCount(event), 3);
+    });
+  });
+
+  describe(`${name}: issueToken`, () => {
+    it('answers unknown for a request id that was never queued', async () => {
+      const event = freshEvent();
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(1), T0)), { kind: 'unknown' });
+    });
+
+    it('answers not_yet while position > serving counter', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 3, T0);
+      await store.incrementServingCounter(event, 2, T0);
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(3), T0)), {
+        kind: 'not_yet',
+        position: 3,
+        serving: 2,
+      });
+      assert.equal((await store.getCounters(event)).tokens, 0);
+    });
+
+    it('issues once and returns the same stored claims on every later call', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 2, T0);
+      await store.incrementServingCounter(event, 2, T0 + 1);
+      const first = await store.issueToken(event, issueInput(rid(2), T0 + 10, { validitySeconds: 600 }));
+      const session: SessionRecord = {
+        requestId: rid(2),
+        eventId: event,
+        position: 2,
+        issuedAt: T0 + 10,
+        expiresAt: T0 + 610,
+        issuer: 'https://rooms.example/oidc',
+        status: 'active',
+      };
+      assert.deepEqual(first, { kind: 'issued', session, created: true });
+      const again = await store.issueToken(
+        event,
+        issueInput(rid(2), T0 + 500, { validitySeconds: 9999, issuer: 'https://other.example' }),
+      );
+      assert.deepEqual(again, { kind: 'issued', session, created: false }, 'expiry is never extended');
+      assert.deepEqual(await store.getSession(event, rid(2)), session);
+      assert.equal(await store.getSession(event, rid(1)), null);
+      const counters = await store.getCounters(event);
+      assert.equal(counters.tokens, 1, 'only the first issuance counts');
+      assert.deepEqual(await store.servingHistory(event, 5), [{ serving: 2, time: T0 + 1, served: 1 }]);
+    });
+
+    it('keeps an issuer containing ":" intact', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 1, T0);
+      await store.incrementServingCounter(event, 1, T0);
+      const issuer = 'https://rooms.example:8443/oidc?x=a:b';
+      const session = await issueOrFail(store, event, issueInput(rid(1), T0, { issuer }));
+      assert.equal(session.issuer, issuer);
+      assert.equal((await store.getSession(event, rid(1)))?.issuer, issuer);
+    });
+
+    it('answers session_ended with the record once the session was completed or abandoned', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 2, T0);
+      await store.incrementServingCounter(event, 2, T0);
+      await issueOrFail(store, event, issueInput(rid(1), T0));
+      await issueOrFail(store, event, issueInput(rid(2), T0));
+      await store.updateSession(event, rid(1), 'completed');
+      await store.updateSession(event, rid(2), 'abandoned');
+      const ended = await store.issueToken(event, issueInput(rid(1), T0 + 1));
+      assert.equal(ended.kind, 'session_ended');
+      assert.equal(ended.kind === 'session_ended' && ended.session.status, 'completed');
+      const abandoned = await store.issueToken(event, issueInput(rid(2), T0 + 1));
+      assert.equal(abandoned.kind === 'session_ended' && abandoned.session.status, 'abandoned');
+    });
+
+    it('answers full under maxActive, and issues again once a place frees up', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 4, T0);
+      await store.incrementServingCounter(event, 4, T0);
+      const limit = { maxActive: 2, validitySeconds: 100 };
+      await issueOrFail(store, event, issueInput(rid(1), T0, limit));
+      await issueOrFail(store, event, issueInput(rid(2), T0 + 50, limit));
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(3), T0 + 60, limit)), {
+        kind: 'full',
+        position: 3,
+        serving: 4,
+      });
+      // an existing session is returned even when full
+      assert.equal((await store.issueToken(event, issueInput(rid(1), T0 + 60, limit))).kind, 'issued');
+      await store.updateSession(event, rid(1), 'completed');
+      await issueOrFail(store, event, issueInput(rid(3), T0 + 60, limit));
+      // rid(2) expires at T0+150: it takes a place until then, not at T0+150 itself
+      assert.equal((await store.issueToken(event, issueInput(rid(4), T0 + 149, limit))).kind, 'full');
+      await issueOrFail(store, event, issueInput(rid(4), T0 + 150, limit));
+      assert.equal(await store.activeCount(event, T0 + 150), 2);
+    });
+
+    it('refuses a position not claimed within the expiry period (strictly after it)', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 3, T0);
+      await store.incrementServingCounter(event, 3, T0 + 100);
+      const expiry = { expirySeconds: 60 };
+      // reference = max(entry T0, reached T0+100) = T0+100
+      await issueOrFail(store, event, issueInput(rid(1), T0 + 160, expiry));
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(2), T0 + 161, expiry)), {
+        kind: 'position_expired',
+      });
+      // expiry only guards the first issuance
+      assert.equal((await store.issueToken(event, issueInput(rid(1), T0 + 5000, expiry))).kind, 'issued');
+      // expiry off: a late claim still succeeds
+      await issueOrFail(store, event, issueInput(rid(3), T0 + 5000));
+    });
+
+    it('measures expiry from the entry time when the visitor joined after being reached', async () => {
+      const event = freshEvent();
+      await store.incrementServingCounter(event, 10, T0);
+      await store.enqueue(event, { requestId: rid(1), now: T0 + 1000 });
+      await store.enqueue(event, { requestId: rid(2), now: T0 + 1000 });
+      await issueOrFail(store, event, issueInput(rid(1), T0 + 1060, { expirySeconds: 60 }));
+      assert.equal(
+        (await store.issueToken(event, issueInput(rid(2), T0 + 1061, { expirySeconds: 60 }))).kind,
+        'position_expired',
+      );
+    });
+  });
+
+  describe(`${name}: sessions`, () => {
+    it('counts active sessions with expiresAt > now and status active', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 3, T0);
+      await store.incrementServingCounter(event, 3, T0);
+      await issueOrFail(store, event, issueInput(rid(1), T0, { validitySeconds: 100 }));
+      await issueOrFail(store, event, issueInput(rid(2), T0, { validitySeconds: 200 }));
+      await issueOrFail(store, event, issueInput(rid(3), T0, { validitySeconds: 300 }));
+      assert.equal(await store.activeCount(event, T0), 3);
+      assert.equal(await store.activeCount(event, T0 + 100), 2, 'expiresAt == now is no longer active');
+      await store.updateSession(event, rid(3), 'abandoned');
+      assert.equal(await store.activeCount(event, T0 + 100), 1);
+      assert.equal(await store.activeCount(freshEvent(), T0), 0);
+    });
+
+    it('changes an active session once, counting completed and abandoned', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 2, T0);
+      await store.incrementServingCounter(event, 2, T0);
+      const issued = await issueOrFail(store, event, issueInput(rid(1), T0));
+      await issueOrFail(store, event, issueInput(rid(2), T0));
+      assert.deepEqual(await store.updateSession(event, rid(1), 'completed'), {
+        ...issued,
+        status: 'completed',
+      });
+      assert.equal(await store.updateSession(event, rid(1), 'abandoned'), null, 'only once');
+      assert.equal(await store.updateSession(event, rid(1), 'completed'), null);
+      assert.equal((await store.updateSession(event, rid(2), 'abandoned'))?.status, 'abandoned');
+      assert.equal(await store.updateSession(event, rid(9), 'completed'), null, 'unknown request id');
+      const counters = await store.getCounters(event);
+      assert.deepEqual([counters.completed, counters.abandoned], [1, 1]);
+      assert.equal((await store.getSession(event, rid(1)))?.status, 'completed');
+    });
+
+    it('lists expired sessions (expiresAt < now, any status) oldest first, page by page', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 6, T0);
+      await store.incrementServingCounter(event, 6, T0);
+      // issue in an order that differs from expiry order
+      const validity = [50, 10, 40, 20, 30, 500];
+      for (let i = 1; i <= 6; i++) {
+        await issueOrFail(store, event, issueInput(rid(i), T0, { validitySeconds: validity[i - 1]! }));
+      }
+      await store.updateSession(event, rid(4), 'completed');
+      const now = T0 + 50; // rid(1) expires exactly now: not listed
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.expiredSessions(event, now, { limit: 2, cursor });
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor !== undefined);
+      assert.deepEqual(seen, [rid(2), rid(4), rid(5), rid(3)]);
+      assert.equal(pages, 2);
+      assert.deepEqual(await store.expiredSessions(event, T0, { limit: 10 }), {
+        items: [],
+        nextCursor: null,
+      });
+      await assert.rejects(
+        store.expiredSessions(event, now, { limit: 2, cursor: 'bm90LWEtc2Vzc2lvbg' }),
+        (error: unknown) => error instanceof ValidationError && error.code === 'invalid_cursor',
+      );
+    });
+  });
+
+  describe(`${name}: positionExpiry`, () => {
+    it('walks unknown, off, not_served, running, expired (strict) and claimed', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 3, T0);
+      assert.deepEqual(await store.positionExpiry(event, rid(9), T0, 60), { kind: 'unknown' });
+      assert.deepEqual(await store.positionExpiry(event, rid(1), T0, null), { kind: 'off' });
+      assert.deepEqual(await store.positionExpiry(event, rid(1), T0, 60), { kind: 'not_served' });
+      await store.incrementServingCounter(event, 2, T0 + 100);
+      assert.deepEqual(await store.positionExpiry(event, rid(1), T0 + 110, 60), {
+        kind: 'running',
+        expiresIn: 50,
+      });
+      assert.deepEqual(await store.positionExpiry(event, rid(1), T0 + 160, 60), {
+        kind: 'running',
+        expiresIn: 0,
+      });
+      assert.deepEqual(await store.positionExpiry(event, rid(1), T0 + 161, 60), { kind: 'expired' });
+      assert.deepEqual(await store.positionExpiry(event, rid(3), T0 + 161, 60), { kind: 'not_served' });
+      await issueOrFail(store, event, issueInput(rid(2), T0 + 120, { expirySeconds: 60 }));
+      assert.deepEqual(await store.positionExpiry(event, rid(2), T0 + 9999, 60), { kind: 'claimed' });
+    });
+  });
+
+  describe(`${name}: expirePositions`, () => {
+    /** The AWS unit scenario: rows (10, served 8) and (25, served 11). */
+    async function awsScenario(event: string): Promise<void> {
+      await enqueueMany(store, event, 30, T0);
+      await store.incrementServingCounter(event, 10, T0 + 100);
+      for (let i = 1; i <= 8; i++) await issueOrFail(store, event, issueInput(rid(i), T0 + 150));
+      await store.incrementServingCounter(event, 15, T0 + 200);
+      for (let i = 11; i <= 21; i++) await issueOrFail(store, event, issueInput(rid(i), T0 + 250));
+      assert.deepEqual(await store.servingHistory(event, 10), [
+        { serving: 10, time: T0 + 100, served: 8 },
+        { serving: 25, time: T0 + 200, served: 11 },
+      ]);
+    }
+
+    it('expires both rows and auto-advances +2 then +4', async () => {
+      const event = freshEvent();
+      await awsScenario(event);
+      // row 25 was reached at T0+200: at T0+1100 exactly 900 s passed, which expires it (≥)
+      const result = await store.expirePositions(event, T0 + 1100, 900, true);
+      assert.deepEqual(result, { maxExpiredPosition: 25, newlyExpired: 6, advancedBy: 6, serving: 31 });
+      assert.deepEqual((await store.servingHistory(event, 10)).slice(2), [
+        { serving: 27, time: T0 + 1100, served: 0 },
+        { serving: 31, time: T0 + 1100, served: 0 },
+      ]);
+      const counters = await store.getCounters(event);
+      assert.deepEqual([counters.expired, counters.maxExpiredPosition, counters.serving], [6, 25, 31]);
+      assert.equal(await store.waitingCount(event), 30 - 19 - 6);
+      // a position that had its token keeps it
+      const kept = await store.issueToken(event, issueInput(rid(1), T0 + 1100, { expirySeconds: 900 }));
+      assert.deepEqual([kept.kind, kept.kind === 'issued' && kept.created], ['issued', false]);
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(9), T0 + 1100, { expirySeconds: 900 })), {
+        kind: 'position_expired',
+      });
+      assert.deepEqual(await store.positionExpiry(event, rid(22), T0 + 1100, 900), { kind: 'expired' });
+      // positions the counter advanced over were reached just now
+      assert.deepEqual(await store.positionExpiry(event, rid(26), T0 + 1100, 900), {
+        kind: 'running',
+        expiresIn: 900,
+      });
+      // nothing new: a second run changes nothing
+      assert.deepEqual(await store.expirePositions(event, T0 + 1100, 900, true), {
+        maxExpiredPosition: 25,
+        newlyExpired: 0,
+        advancedBy: 0,
+        serving: 31,
+      });
+    });
+
+    it('counts expired positions without moving the counter when auto-advance is off', async () => {
+      const event = freshEvent();
+      await awsScenario(event);
+      const result = await store.expirePositions(event, T0 + 1100, 900, false);
+      assert.deepEqual(result, { maxExpiredPosition: 25, newlyExpired: 6, advancedBy: 0, serving: 25 });
+      assert.equal((await store.servingHistory(event, 10)).length, 2);
+    });
+
+    it('stops at the first row that has not expired yet', async () => {
+      const event = freshEvent();
+      await awsScenario(event);
+      const result = await store.expirePositions(event, T0 + 1099, 900, true);
+      assert.deepEqual(result, { maxExpiredPosition: 10, newlyExpired: 2, advancedBy: 2, serving: 27 });
+    });
+
+    it('bounds the expiry at the queue counter and counts later joiners correctly', async () => {
+      const event = freshEvent();
+      await store.incrementServingCounter(event, 100, T0);
+      await enqueueMany(store, event, 5, T0);
+      await issueOrFail(store, event, issueInput(rid(2), T0 + 10));
+      let result = await store.expirePositions(event, T0 + 60, 60, false);
+      assert.deepEqual(result, { maxExpiredPosition: 5, newlyExpired: 4, advancedBy: 0, serving: 100 });
+      for (let i = 6; i <= 9; i++) await store.enqueue(event, { requestId: rid(i), now: T0 + 100 });
+      await issueOrFail(store, event, issueInput(rid(7), T0 + 120, { expirySeconds: 60 }));
+      result = await store.expirePositions(event, T0 + 159, 60, false);
+      assert.equal(result.newlyExpired, 0, 'entry time of position 9 is T0+100: not expired yet');
+      result = await store.expirePositions(event, T0 + 160, 60, false);
+      assert.deepEqual(result, { maxExpiredPosition: 9, newlyExpired: 3, advancedBy: 0, serving: 100 });
+      assert.equal((await store.getCounters(event)).expired, 7);
+      assert.equal(await store.waitingCount(event), 0);
+    });
+  });
+
+  describe(`${name}: reset`, () => {
+    it("removes every trace of one event's queue and leaves other events alone", async () => {
+      const event = freshEvent();
+      const other = freshEvent();
+      await store.enqueue(event, { requestId: rid(1), visitorKey: 'cookie', now: T0 });
+      await store.enqueue(other, { requestId: rid(1), now: T0 });
+      await store.incrementServingCounter(event, 1, T0);
+      await issueOrFail(store, event, issueInput(rid(1), T0, { validitySeconds: 1 }));
+      await store.expirePositions(event, T0 + 10, 1, false);
+      const settings: EventSettings = {
+        id: event,
+        mode: 'closed',
+        inlet: { type: 'manual' },
+        tokenValiditySeconds: 60,
+        queuePositionExpirySeconds: 60,
+        incrementServingOnExpiry: false,
+      };
+      await store.putEventOverride(settings);
+      await store.reset(event);
+      assert.deepEqual(
+        await store.getEventOverride(event),
+        settings,
+        'operator settings survive a queue reset',
+      );
+      assert.deepEqual(await store.getCounters(event), await store.getCounters(freshEvent()));
+      assert.equal(await store.getEntry(event, rid(1)), null);
+      assert.equal(await store.getSession(event, rid(1)), null);
+      assert.deepEqual(await store.servingHistory(event, 10), []);
+      assert.equal(await store.activeCount(event, T0), 0);
+      assert.deepEqual(await store.expiredSessions(event, T0 + 100, { limit: 10 }), {
+        items: [],
+        nextCursor: null,
+      });
+      const again = await store.enqueue(event, { requestId: rid(2), visitorKey: 'cookie', now: T0 + 20 });
+      assert.deepEqual([again.position, again.created, again.requestId], [1, true, rid(2)]);
+      assert.equal((await store.getEntry(other, rid(1)))?.position, 1);
+    });
+  });
+
+  describe(`${name}: leases and ticks`, () => {
+    it('gives a lease to one owner at a time, renews it for the holder, frees it after the ttl', async () => {
+      const lease = `lease-${randomUUID()}`;
+      assert.equal(await store.acquireLease(lease, 'a', 10_000), true);
+      assert.equal(await store.acquireLease(lease, 'b', 10_000), false);
+      assert.equal(await store.acquireLease(lease, 'a', 10_000), true, 'renewal');
+      const short = `lease-${randomUUID()}`;
+      assert.equal(await store.acquireLease(short, 'a', 30), true);
+      assert.equal(await store.acquireLease(short, 'b', 30), false);
+      // leases are wall-clock by nature (Redis PX): wait past the ttl
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      assert.equal(await store.acquireLease(short, 'b', 10_000), true);
+      assert.equal(await store.acquireLease(short, 'a', 10_000), false);
+    });
+
+    it('grants each tick number to its first caller only, and never an older tick', async () => {
+      const name = `tick-${randomUUID()}`;
+      assert.equal(await store.claimTick(name, 5), true);
+      assert.equal(await store.claimTick(name, 5), false);
+      assert.equal(await store.claimTick(name, 4), false);
+      assert.equal(await store.claimTick(name, 6), true);
+      assert.equal(await store.claimTick(`tick-${randomUUID()}`, 5), true, 'names are independent');
+    });
+  });
+
+  describe(`${name}: overrides and audit`, () => {
+    it('stores event settings overrides per event', async () => {
+      const event = freshEvent();
+      assert.equal(await store.getEventOverride(event), null);
+      const settings: EventSettings = {
+        id: event,
+        mode: 'closed',
+        inlet: { type: 'periodic', incrementBy: 5, intervalSeconds: 10, startTime: T0 },
+        tokenValiditySeconds: 600,
+        queuePositionExpirySeconds: null,
+        incrementServingOnExpiry: true,
+      };
+      await store.putEventOverride(settings);
+      assert.deepEqual(await store.getEventOverride(event), settings);
+      assert.equal(await store.getEventOverride(freshEvent()), null);
+      await store.putEventOverride({ ...settings, mode: 'queue' });
+      assert.equal((await store.getEventOverride(event))?.mode, 'queue');
+    });
+
+    it('lists audit entries newest first, capped at the newest 10,000', async () => {
+      const actor = `admin-${randomUUID()}`;
+      for (let i = 1; i <= 3; i++) {
+        await store.appendAudit({
+          time: T0 + i,
+          actor,
+          action: `step-${i}`,
+          eventId: 'x',
+          before: { i },
+          after: null,
+        });
+      }
+      const listed = await store.listAudit(2);
+      assert.deepEqual(listed, [
+        { time: T0 + 3, actor, action: 'step-3', eventId: 'x', before: { i: 3 }, after: null },
+        { time: T0 + 2, actor, action: 'step-2', eventId: 'x', before: { i: 2 }, after: null },
+      ]);
+      await Promise.all(
+        Array.from({ length: 10_005 }, (_, i) =>
+          store.appendAudit({ time: T0 + 10 + i, actor, action: 'bulk' }),
+        ),
+      );
+      const all = await store.listAudit(20_000);
+      assert.equal(all.length, 10_000);
+      assert.equal(
+        all.some((entry) => entry.action.startsWith('step-')),
+        false,
+        'oldest entries dropped',
+      );
+    });
+
+    it('answers ping', async () => {
+      assert.equal(await store.ping(), true);
+    });
+  });
+}

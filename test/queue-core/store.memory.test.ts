@@ -1,0 +1,8 @@
+/** The store contract against the in-process engine. */
+import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { storeContract } from './store-contract.ts';
+
+storeContract('memory', async () => {
+  const store = new MemoryStore();
+  return { store, cleanup: () => store.close() };
+});
