@@ -1,0 +1,108 @@
+/**
+ * The dashboard document: a sign-in form, a status line, and a `<template>` of one event's
+ * panel that `assets/dashboard.js` clones per event (text is only ever set with textContent).
+ */
+import { html, page } from '../html.ts';
+
+const STATS = [
+  ['serving', 'Serving counter'],
+  ['queue', 'Queue length'],
+  ['waiting', 'Waiting'],
+  ['active', 'Active sessions'],
+  ['rate', 'Let in / min'],
+] as const;
+
+const SERIES = ['Serving counter', 'Queue length', 'Waiting', 'Active sessions'];
+
+const eventTemplate = html`<template id="event-template">
+<section class="panel event">
+<div class="event-head">
+<h2 data-field="title"></h2>
+<p><span class="badge" data-field="mode"></span> <span class="meta" data-field="inlet_summary"></span></p>
+</div>
+<p class="meta"><span data-field="settings_summary"></span> · <a data-field="page_link" href="/">Open the waiting page</a></p>
+<dl class="counters">
+${STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><dd data-field="${field}">–</dd></div>`)}
+</dl>
+<svg class="chart" data-field="chart" viewBox="0 0 640 220" role="img" aria-label="Chart of the counters over time"></svg>
+<ul class="chart-legend">
+${SERIES.map((label, index) => html`<li><span class="swatch s${index}" aria-hidden="true"></span>${label}</li>`)}
+</ul>
+<div class="controls">
+<fieldset>
+<legend>Serving counter</legend>
+<div class="inline-fields">
+<div class="field"><label data-for="increment-by">Increment by</label><input data-id="increment-by" type="number" step="1" value="1" inputmode="numeric"></div>
+<button type="button" class="button primary" data-action="increment">Increment serving counter</button>
+</div>
+</fieldset>
+<fieldset>
+<legend>Mode</legend>
+<div class="button-row">
+<button type="button" class="button small" data-action="mode" data-mode="queue">Resume queue</button>
+<button type="button" class="button small" data-action="mode" data-mode="closed">Pause (close)</button>
+<button type="button" class="button small" data-action="mode" data-mode="passthrough">Pass-through</button>
+</div>
+</fieldset>
+<fieldset>
+<legend>Inlet strategy</legend>
+<div class="field"><label data-for="inlet-type">Strategy</label>
+<select data-id="inlet-type">
+<option value="manual">Manual</option>
+<option value="periodic">Periodic</option>
+<option value="max-size">Max size</option>
+</select></div>
+<div class="inline-fields">
+<div class="field" data-inlet="periodic"><label data-for="inlet-increment">Admit per tick</label><input data-id="inlet-increment" type="number" min="1" step="1" value="5"></div>
+<div class="field" data-inlet="periodic"><label data-for="inlet-interval">Seconds per tick</label><input data-id="inlet-interval" type="number" min="1" step="1" value="10"></div>
+<div class="field" data-inlet="max-size"><label data-for="inlet-max">Max active sessions</label><input data-id="inlet-max" type="number" min="1" step="1" value="100"></div>
+<button type="button" class="button small" data-action="inlet">Apply strategy</button>
+</div>
+</fieldset>
+<fieldset>
+<legend>Reset</legend>
+<p class="hint">Removes every position, session and counter of this event. Type the event id to confirm.</p>
+<div class="inline-fields">
+<div class="field"><label data-for="reset-confirm">Event id</label><input data-id="reset-confirm" type="text" autocomplete="off" spellcheck="false"></div>
+<button type="button" class="button small danger" data-action="reset">Reset event</button>
+</div>
+</fieldset>
+</div>
+<p class="status-line" data-field="message" role="status" aria-live="polite"></p>
+</section>
+</template>`;
+
+/** `publicUrl` lets the page link each event to its waiting page (it is not a secret). */
+export function renderDashboardPage(publicUrl: string): string {
+  const body = html`<div class="dashboard" id="dashboard" data-public-url="${publicUrl}">
+<header class="dashboard-header">
+<h1>Anteroom dashboard</h1>
+<button type="button" class="button small" id="sign-out" hidden>Forget admin key</button>
+</header>
+<main id="main">
+<section class="panel sign-in" id="sign-in" aria-labelledby="sign-in-title">
+<h2 id="sign-in-title">Sign in</h2>
+<form id="sign-in-form">
+<div class="field"><label for="admin-key">Admin key</label>
+<input id="admin-key" name="admin-key" type="password" autocomplete="current-password" required></div>
+<button type="submit" class="button primary">Open dashboard</button>
+</form>
+<p class="hint">The key stays in this browser tab (session storage) and is sent only to this admin API.</p>
+</section>
+<p id="dashboard-status" class="status-line" role="status" aria-live="polite"></p>
+<noscript><p class="notice">The dashboard needs JavaScript: it reads the admin API from your browser.</p></noscript>
+<div id="events"></div>
+<section class="panel" id="audit" aria-labelledby="audit-title" hidden>
+<h2 id="audit-title">Recent operator actions</h2>
+<div class="table-scroll">
+<table class="audit">
+<thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Action</th><th scope="col">By</th></tr></thead>
+<tbody id="audit-rows"></tbody>
+</table>
+</div>
+</section>
+</main>
+${eventTemplate}
+</div>`;
+  return page({ title: 'Anteroom dashboard', body, scripts: ['/assets/dashboard.js'] });
+}

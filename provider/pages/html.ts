@@ -1,0 +1,75 @@
+/**
+ * HTML for server-rendered pages, escaped by construction: every value interpolated into the
+ * `html` template tag is escaped unless it is already `SafeHtml` (the output of another `html`).
+ */
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
+
+/** Escape text for use in element content and in quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`]/g, (char) => ENTITIES[char] ?? char);
+}
+
+/** A fragment of markup that is already safe to emit as is. */
+export class SafeHtml {
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
+  toString(): string {
+    return this.value;
+  }
+}
+
+function render(value: unknown): string {
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(String(value));
+}
+
+/** Template tag: `html\`<p>${text}</p>\`` escapes `text`; nested `html` fragments and arrays of them pass through. */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0] ?? '';
+  for (let i = 0; i < values.length; i += 1) {
+    out += render(values[i]) + (strings[i + 1] ?? '');
+  }
+  return new SafeHtml(out);
+}
+
+export interface PageShell {
+  title: string;
+  /** Main content. */
+  body: SafeHtml;
+  /** Script paths under /assets/ (deferred; no inline script anywhere). */
+  scripts?: string[];
+  bodyClass?: string;
+}
+
+/** The whole document: language, viewport, our one stylesheet, no external asset. */
+export function page(shell: PageShell): string {
+  const scripts = (shell.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`);
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${shell.title}</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/anteroom.css">
+${scripts}
+</head>
+<body${shell.bodyClass ? html` class="${shell.bodyClass}"` : ''}>
+${shell.body}
+</body>
+</html>
+`.value;
+}

@@ -1,0 +1,186 @@
+/**
+ * The waiting page's routes on the public app. Each handler is a list of named steps; every
+ * POST answers 303 back to the page, so a reload never repeats an action and the page (not
+ * the POST) always shows the state.
+ *
+ *   GET  /                              the demo event (the first configured event)
+ *   GET  /waiting-room/:event_id        the waiting page
+ *   POST /waiting-room/:event_id/join   take a place (idempotent per visitor)
+ *   POST /waiting-room/:event_id/admit  claim the admission tokens once it is your turn
+ */
+import { Router } from '@koa/router';
+import type Koa from 'koa';
+import { AnteroomError } from '../../../queue-core/errors.ts';
+import type { StatusView } from '../../../queue-core/room-api.ts';
+import { parseEventId } from '../../../queue-core/validate.ts';
+import type { AppDeps } from '../../deps.ts';
+import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
+import { sendPage } from '../headers.ts';
+import { onwardUrl, safeReturnUrl } from './onward.ts';
+import { type PageLinks, renderProblemPage, renderWaitingPage } from './render.ts';
+import { loadWaitingView } from './state.ts';
+
+export interface WaitingPageOptions {
+  /** Where admitted visitors go when the page URL names no `return_url`. Default: the site root. */
+  defaultOnwardUrl?: string;
+}
+
+interface PageRequest {
+  eventId: string;
+  returnUrl: string | null;
+  links: PageLinks;
+}
+
+function withReturn(path: string, returnUrl: string | null): string {
+  return returnUrl === null ? path : `${path}?return_url=${encodeURIComponent(returnUrl)}`;
+}
+
+function linksFor(eventId: string, returnUrl: string | null, defaultOnward: string | undefined): PageLinks {
+  const base = `/waiting-room/${encodeURIComponent(eventId)}`;
+  const event = encodeURIComponent(eventId);
+  return {
+    self: withReturn(base, returnUrl),
+    join: withReturn(`${base}/join`, returnUrl),
+    admit: withReturn(`${base}/admit`, returnUrl),
+    onward: returnUrl ?? defaultOnward ?? onwardUrl(null),
+    statusUrl: (requestId) => `/status?event_id=${event}&request_id=${encodeURIComponent(requestId)}`,
+    streamUrl: (requestId) => `/events/${event}/stream?request_id=${encodeURIComponent(requestId)}`,
+  };
+}
+
+/**
+ * A form post from another site is refused: the page's actions belong to this origin only.
+ * The public URL's host counts as ours too, for proxies that rewrite the Host header.
+ */
+function checkSameOrigin(ctx: Koa.Context, publicUrl: string): void {
+  const origin = ctx.get('Origin');
+  if (origin === '') return;
+  let host = '';
+  try {
+    host = new URL(origin).host;
+  } catch {
+    // "null" (a sandboxed or privacy-restricted context) and garbage are not ours.
+  }
+  if (host !== ctx.host && host !== new URL(publicUrl).host) {
+    throw new AnteroomError('cross_origin_form', 'This form must be sent from this site.', { status: 403 });
+  }
+}
+
+/** The status of a request id, or null when the room does not know it (a store outage still throws). */
+async function statusOrNull(deps: AppDeps, eventId: string, requestId: string): Promise<StatusView | null> {
+  try {
+    return await deps.room.status(eventId, requestId);
+  } catch (error) {
+    if (error instanceof AnteroomError && error.status < 500) return null;
+    throw error;
+  }
+}
+
+/** Renders failures as pages: a visitor should never see JSON or a stack trace. */
+async function renderFailure(
+  ctx: Koa.Context,
+  deps: AppDeps,
+  error: unknown,
+  retryHref: string,
+): Promise<void> {
+  if (error instanceof AnteroomError && error.code === 'invalid_event_id') {
+    sendPage(ctx, 404, renderProblemPage('No such waiting room', 'Check the address and try again.', null));
+    return;
+  }
+  if (error instanceof AnteroomError && error.retryAfter !== undefined) {
+    ctx.set('Retry-After', String(error.retryAfter));
+    const text = `${error.expose ? error.message : 'Please try again shortly.'} Try again in ${error.retryAfter} seconds.`;
+    sendPage(ctx, error.status, renderProblemPage('Please wait a moment', text, retryHref));
+    return;
+  }
+  if (error instanceof AnteroomError && error.expose) {
+    sendPage(ctx, error.status, renderProblemPage('That did not work', error.message, retryHref));
+    return;
+  }
+  deps.logger.error({ err: error, path: ctx.path }, 'waiting page failed');
+  sendPage(ctx, 500, renderProblemPage('Something went wrong', 'Please try again in a moment.', retryHref));
+}
+
+export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): Koa.Middleware {
+  const router = new Router();
+
+  function pageRequest(ctx: Koa.Context, rawEventId: unknown): PageRequest {
+    const eventId = parseEventId(rawEventId);
+    const returnUrl = safeReturnUrl(ctx.query['return_url'], deps.config.publicUrl);
+    return { eventId, returnUrl, links: linksFor(eventId, returnUrl, options.defaultOnwardUrl) };
+  }
+
+  async function showPage(ctx: Koa.Context, rawEventId: unknown): Promise<void> {
+    let request: PageRequest | null = null;
+    try {
+      request = pageRequest(ctx, rawEventId);
+      const view = await loadWaitingView(deps.room, request.eventId, readRequestCookie(ctx, request.eventId));
+      sendPage(ctx, 200, renderWaitingPage(view, request.links));
+    } catch (error) {
+      await renderFailure(ctx, deps, error, request?.links.self ?? ctx.path);
+    }
+  }
+
+  async function takePlace(request: PageRequest, ctx: Koa.Context): Promise<void> {
+    // The queue API's per-client budget applies to the form too (a 429 page, no place used up).
+    deps.enqueueLimiter.take(ctx.ip);
+    const previous = readRequestCookie(ctx, request.eventId);
+    // The same key the queue API uses for this browser (`vid:<visitor id>`), so page and API agree.
+    const visitor = `vid:${ensureVisitorId(ctx, deps.config)}`;
+    // Joining again after an expired or ended place is a new intent: key it by the place it replaces,
+    // so a double submit still yields one new place.
+    const current = previous === null ? null : await statusOrNull(deps, request.eventId, previous);
+    const replacing = current !== null && (current.state === 'expired' || current.state === 'ended');
+    const entry = await deps.room.enqueue(
+      request.eventId,
+      replacing ? `${visitor}:after:${previous}` : visitor,
+    );
+    writeRequestCookie(ctx, deps.config, request.eventId, entry.requestId);
+    const event = await deps.room.getEvent(request.eventId);
+    // Pass-through: no waiting at all, the admission is claimed at once.
+    if (event.mode === 'passthrough') await deps.room.generateToken(request.eventId, entry.requestId);
+  }
+
+  async function claimAdmission(request: PageRequest, ctx: Koa.Context): Promise<void> {
+    const requestId = readRequestCookie(ctx, request.eventId);
+    if (requestId === null) return;
+    try {
+      await deps.room.generateToken(request.eventId, requestId);
+    } catch (error) {
+      // Expired, ended or unknown: the page shows which, with the way forward.
+      if (!(error instanceof AnteroomError && error.status < 500)) throw error;
+    }
+  }
+
+  function formAction(step: (request: PageRequest, ctx: Koa.Context) => Promise<void>): Koa.Middleware {
+    return async function runFormAction(ctx) {
+      let request: PageRequest | null = null;
+      try {
+        checkSameOrigin(ctx, deps.config.publicUrl);
+        request = pageRequest(ctx, (ctx as unknown as { params: Record<string, string> }).params['event_id']);
+        await step(request, ctx);
+        ctx.status = 303;
+        ctx.redirect(request.links.self);
+      } catch (error) {
+        if (request !== null && error instanceof AnteroomError && error.code === 'event_closed') {
+          ctx.status = 303;
+          ctx.redirect(request.links.self);
+          return;
+        }
+        await renderFailure(ctx, deps, error, request?.links.self ?? '/');
+      }
+    };
+  }
+
+  const firstEventId = deps.config.events[0]?.id;
+  router.get('/', async function demoWaitingPage(ctx, next) {
+    if (firstEventId === undefined) return next();
+    await showPage(ctx, firstEventId);
+  });
+  router.get('/waiting-room/:event_id', async function waitingPage(ctx) {
+    await showPage(ctx, ctx.params['event_id']);
+  });
+  router.post('/waiting-room/:event_id/join', formAction(takePlace));
+  router.post('/waiting-room/:event_id/admit', formAction(claimAdmission));
+  return router.routes() as unknown as Koa.Middleware;
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { escapeHtml, html, page } from '../../provider/pages/html.ts';
+import { formatEta, queueProgress } from '../../provider/pages/waiting/format.ts';
+import { safeReturnUrl } from '../../provider/pages/waiting/onward.ts';
+
+describe('escapeHtml and the html template tag', () => {
+  test('escapes every character that can leave text or an attribute', () => {
+    assert.equal(
+      escapeHtml(`<a href="x" onclick='y'>&\`</a>`),
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;',
+    );
+  });
+
+  test('interpolated values are escaped, nested fragments and arrays are not escaped twice', () => {
+    const name = '"><script>alert(1)</script>';
+    const inner = html`<b>${name}</b>`;
+    const out = html`<p title="${name}">${inner}${[html`<i>1</i>`, '<2>']}</p>`.value;
+    assert.equal(
+      out,
+      '<p title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"><b>&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</b><i>1</i>&lt;2&gt;</p>',
+    );
+  });
+
+  test('null, undefined and false render nothing; numbers render as text', () => {
+    assert.equal(html`[${null}${undefined}${false}${0}]`.value, '[0]');
+  });
+
+  test('the page shell sets lang, viewport and only same-origin assets', () => {
+    const doc = page({ title: '<T>', body: html`<main></main>`, scripts: ['/assets/x.js'] });
+    assert.match(doc, /<html lang="en">/);
+    assert.match(doc, /<title>&lt;T&gt;<\/title>/);
+    assert.match(doc, /<script src="\/assets\/x\.js" defer><\/script>/);
+    assert.doesNotMatch(doc, /https?:\/\//);
+  });
+});
+
+describe('safeReturnUrl', () => {
+  const publicUrl = 'https://queue.example.org';
+
+  test('accepts site-relative paths and absolute URLs on the public origin', () => {
+    assert.equal(safeReturnUrl('/shop?x=1', publicUrl), '/shop?x=1');
+    assert.equal(
+      safeReturnUrl('https://queue.example.org/shop', publicUrl),
+      'https://queue.example.org/shop',
+    );
+  });
+
+  test('refuses anything that could send the visitor to another site', () => {
+    for (const raw of [
+      '//evil.example',
+      '/\\evil.example',
+      'https://evil.example/',
+      'https://queue.example.org.evil.example/',
+      'javascript:alert(1)',
+      '/a\nb',
+      '',
+      ['/a'],
+      undefined,
+    ]) {
+      assert.equal(safeReturnUrl(raw, publicUrl), null, String(raw));
+    }
+  });
+});
+
+describe('waiting page wording', () => {
+  test('an unknown wait says so plainly', () => {
+    assert.equal(formatEta(null), 'Estimating… not enough data yet');
+    assert.equal(formatEta(30), 'Less than a minute');
+    assert.equal(formatEta(300), 'About 5 minutes');
+    assert.equal(formatEta(7260), 'About 2 hours 1 min');
+  });
+
+  test('progress is full exactly when the serving counter reaches the position', () => {
+    assert.deepEqual(queueProgress(10, 3), { value: 3, max: 10 });
+    assert.deepEqual(queueProgress(10, 9), { value: 9, max: 10 });
+    assert.deepEqual(queueProgress(10, 25), { value: 10, max: 10 });
+  });
+});
