@@ -1,0 +1,132 @@
+/**
+ * CloudFront in front of the public API. The event-wide answers (`/serving_num`, `/waiting_num`)
+ * are cached for about a second with the whole query string in the key, which turns thousands of
+ * polls per second into one origin call per event and second; `/status` gets the same policy, and
+ * the app's `private` Cache-Control keeps its per-visitor answers out of the shared cache. Enqueue,
+ * token and OIDC calls are never cached and get every viewer header, cookie and query string; page
+ * assets and public keys are cached as the app's Cache-Control says. An origin secret header
+ * proves to the app that a request came through this distribution.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+// The header CloudFront adds to every origin request, as the public app checks it.
+import { ORIGIN_SECRET_HEADER } from '../../../provider/lambda/origin-secret.ts';
+import type { CdnConfig } from '../config.ts';
+
+export { ORIGIN_SECRET_HEADER };
+
+/** Short-lived status answers: the key is the path plus every query parameter (event_id, request_id). */
+export const CACHED_STATUS_PATHS = ['/serving_num', '/waiting_num', '/status*'];
+
+/**
+ * Cached as long as the app's Cache-Control says, at most five minutes: page assets (max-age 300)
+ * and the public keys (max-age 60, so a rotated-in key is seen within a minute).
+ */
+export const ORIGIN_DIRECTED_PATHS = ['/assets/*', '/.well-known/jwks.json', '/public_key'];
+
+/** Never cached; listed explicitly so a change of the default behaviour cannot start caching them. */
+export const UNCACHED_PATHS = ['/assign_queue_num', '/generate_token', '/oidc/*'];
+
+/** Errors must not be cached for CloudFront's default 10 s: a 503 or 429 is over in a moment. */
+const UNCACHED_ERRORS = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+
+export interface CdnProps extends CdnConfig {
+  originDomainName: string;
+  originSecret: secretsmanager.ISecret;
+}
+
+export class Cdn extends Construct {
+  readonly distribution: cloudfront.Distribution;
+  /** `https://<domain>`: the first custom domain, else the distribution's own name. */
+  readonly url: string;
+  readonly usesDefaultCertificate: boolean;
+  readonly hasWebAcl: boolean;
+
+  constructor(scope: Construct, id: string, props: CdnProps) {
+    super(scope, id);
+    const origin = new origins.HttpOrigin(props.originDomainName, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      // A dynamic reference: resolved by CloudFormation at deploy time, never in the template.
+      customHeaders: { [ORIGIN_SECRET_HEADER]: props.originSecret.secretValue.unsafeUnwrap() },
+    });
+
+    const statusCache = new cloudfront.CachePolicy(this, 'StatusCache', {
+      comment: 'Anteroom status answers: about a second, keyed by path and query string',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(props.statusCacheSeconds),
+      maxTtl: Duration.seconds(props.statusCacheSeconds),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const originDirectedCache = new cloudfront.CachePolicy(this, 'OriginDirectedCache', {
+      comment: 'Anteroom assets and public keys: as the origin Cache-Control says, five minutes at most',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.minutes(5),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const statusOriginRequest = new cloudfront.OriginRequestPolicy(this, 'StatusOriginRequest', {
+      comment: 'Anteroom cacheable answers: query string only, so every viewer shares the cached answer',
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.none(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
+
+    const uncached: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      // Everything but Host, which must stay the execute-api name for API Gateway to route.
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      compress: true,
+    };
+    const cached: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
+      cachePolicy: statusCache,
+      originRequestPolicy: statusOriginRequest,
+      compress: true,
+    };
+
+    const originDirected: cloudfront.BehaviorOptions = { ...cached, cachePolicy: originDirectedCache };
+
+    const customDomain = props.domainNames.length > 0 && props.certificateArn !== undefined;
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Anteroom waiting room',
+      defaultBehavior: uncached,
+      additionalBehaviors: Object.fromEntries([
+        ...CACHED_STATUS_PATHS.map((path) => [path, cached] as const),
+        ...ORIGIN_DIRECTED_PATHS.map((path) => [path, originDirected] as const),
+        ...UNCACHED_PATHS.map((path) => [path, uncached] as const),
+      ]),
+      errorResponses: UNCACHED_ERRORS.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      ...(customDomain
+        ? {
+            domainNames: props.domainNames,
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn!),
+          }
+        : {}),
+      ...(props.webAclArn === undefined ? {} : { webAclId: props.webAclArn }),
+    });
+    this.usesDefaultCertificate = !customDomain;
+    this.hasWebAcl = props.webAclArn !== undefined;
+    this.url = `https://${customDomain ? props.domainNames[0] : this.distribution.distributionDomainName}`;
+  }
+}

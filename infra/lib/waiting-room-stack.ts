@@ -1,0 +1,217 @@
+/**
+ * The whole serverless waiting room in one stack. The stack only composes the constructs and
+ * wires least-privilege grants and environment variables between them; each concern lives in
+ * its own construct under ./constructs.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { DeployConfig } from './config.ts';
+import { AppSecrets } from './constructs/app-secrets.ts';
+import { TokenAuthorizer } from './constructs/authorizer.ts';
+import { Cdn } from './constructs/cdn.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { Network } from './constructs/network.ts';
+import { PrivateApi } from './constructs/private-api.ts';
+import { PublicApi } from './constructs/public-api.ts';
+import { QueueStore } from './constructs/queue-store.ts';
+import { StateTables } from './constructs/state-tables.ts';
+import { StatusEvents } from './constructs/status-events.ts';
+import { checkEntries, DEFAULT_ENTRIES, type LambdaEntries } from './entries.ts';
+import { suppressAcceptedFindings } from './nag-suppressions.ts';
+
+export interface WaitingRoomStackProps extends StackProps {
+  config: DeployConfig;
+  /** Handler source files; defaults to provider/lambda.ts and authorizer/lambda.ts. */
+  entries?: LambdaEntries;
+}
+
+export class WaitingRoomStack extends Stack {
+  readonly network: Network;
+  readonly queueStore: QueueStore;
+  readonly tables: StateTables;
+  readonly secrets: AppSecrets;
+  readonly statusEvents: StatusEvents;
+  readonly publicApi: PublicApi;
+  readonly privateApi: PrivateApi;
+  readonly cdn: Cdn;
+  readonly authorizer: TokenAuthorizer;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: WaitingRoomStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const entries = checkEntries(props.entries ?? DEFAULT_ENTRIES);
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetentionDays = config.logRetentionDays;
+    const eventIds = config.app.events.map((event) => event.id);
+
+    // State.
+    this.network = new Network(this, 'Network', { ...config.network, logRetentionDays });
+    const network = {
+      vpc: this.network.vpc,
+      subnets: this.network.privateSubnets,
+      securityGroup: this.network.functionSecurityGroup,
+    };
+    this.queueStore = new QueueStore(this, 'QueueStore', {
+      config: config.queueStore,
+      vpc: this.network.vpc,
+      subnets: this.network.privateSubnets,
+      clientSecurityGroup: this.network.functionSecurityGroup,
+      removalPolicy,
+    });
+    this.tables = new StateTables(this, 'Tables', { removalPolicy });
+    this.secrets = new AppSecrets(this, 'Secrets', {
+      removalPolicy,
+      confidentialClientIds: config.confidentialClients,
+    });
+
+    // What every provider function needs. Each of them loads the signing-key ring at cold start,
+    // and whichever starts first on a fresh stack (usually the scheduled one) writes the keys.
+    const store = this.queueStore;
+    const storeEnv: Record<string, string> = {
+      ANTEROOM_CONFIG_JSON: JSON.stringify(withoutPublicUrl(config.app)),
+      ANTEROOM_REDIS_HOST: store.host,
+      ANTEROOM_REDIS_PORT: store.port,
+      ANTEROOM_REDIS_TLS: 'true',
+      ANTEROOM_REDIS_AUTH_SECRET_ARN: store.authSecret.secretArn,
+      // Serverless speaks the cluster protocol (every script stays in one slot: the hash tag).
+      ...(store.cluster ? { ANTEROOM_REDIS_CLUSTER: 'true' } : {}),
+      ANTEROOM_LEDGER_TABLE: this.tables.ledgerTable.tableName,
+      ANTEROOM_KEYS_SECRET_ARN: this.secrets.signingKeys.secretArn,
+    };
+
+    this.statusEvents = new StatusEvents(this, 'StatusEvents', {
+      entry: entries.provider,
+      environment: storeEnv,
+      network,
+      logRetentionDays,
+    });
+    const busEnv = { ANTEROOM_EVENT_BUS: this.statusEvents.bus.eventBusName };
+
+    const clientSecretArns = Object.fromEntries(
+      [...this.secrets.clientSecrets].map(([clientId, secret]) => [clientId, secret.secretArn]),
+    );
+    this.publicApi = new PublicApi(this, 'PublicApi', {
+      entry: entries.provider,
+      environment: {
+        ...storeEnv,
+        ...busEnv,
+        ANTEROOM_COOKIE_KEYS_SECRET_ARN: this.secrets.cookieKeys.secretArn,
+        ANTEROOM_ORIGIN_SECRET_ARN: this.secrets.originSecret.secretArn,
+        ANTEROOM_OIDC_TABLE: this.tables.oidcTable.tableName,
+        ...(this.secrets.clientSecrets.size === 0
+          ? {}
+          : { ANTEROOM_OIDC_CLIENT_SECRET_ARNS: Stack.of(this).toJsonString(clientSecretArns) }),
+        // Behind CloudFront the visitor's address is in X-Forwarded-For (per-client rate limit).
+        TRUST_PROXY: 'true',
+      },
+      network,
+      throttleRateLimit: config.publicApi.throttleRateLimit,
+      throttleBurstLimit: config.publicApi.throttleBurstLimit,
+      logRetentionDays,
+    });
+    this.privateApi = new PrivateApi(this, 'PrivateApi', {
+      entry: entries.provider,
+      environment: { ...storeEnv, ...busEnv },
+      network,
+      logRetentionDays,
+    });
+
+    // The public API is the CDN's origin; the CDN's URL is the public URL, which the functions
+    // receive as ANTEROOM_PUBLIC_URL (a token, resolved at deploy time).
+    this.cdn = new Cdn(this, 'Cdn', {
+      ...config.cdn,
+      originDomainName: this.publicApi.originDomainName,
+      originSecret: this.secrets.originSecret,
+    });
+    const publicUrl = config.app.publicUrl ?? this.cdn.url;
+    for (const fn of [this.publicApi.fn, this.privateApi.fn, this.statusEvents.fn]) {
+      fn.addEnvironment('ANTEROOM_PUBLIC_URL', publicUrl);
+    }
+
+    this.authorizer = new TokenAuthorizer(this, 'Authorizer', {
+      entry: entries.authorizer,
+      publicUrl,
+      eventIds,
+      logRetentionDays,
+    });
+
+    this.grantLeastPrivilege();
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: {
+        Public: this.publicApi.fn,
+        Admin: this.privateApi.fn,
+        Scheduled: this.statusEvents.fn,
+        Authorizer: this.authorizer.fn,
+      },
+      apis: { Public: this.publicApi.api, Private: this.privateApi.api },
+      storeAlarms: this.queueStore.alarms,
+      eventIds,
+      ...(config.alarmTopicArn === undefined ? {} : { alarmTopicArn: config.alarmTopicArn }),
+    });
+
+    this.outputs(publicUrl);
+    suppressAcceptedFindings(this);
+  }
+
+  /** Each function gets exactly the secrets, tables and bus it uses, and nothing else. */
+  private grantLeastPrivilege(): void {
+    const { secrets, tables, queueStore } = this;
+    const bus = this.statusEvents.bus;
+    const publicFn = this.publicApi.fn;
+    const adminFn = this.privateApi.fn;
+    const scheduledFn = this.statusEvents.fn;
+
+    for (const fn of [publicFn, adminFn, scheduledFn]) {
+      queueStore.authSecret.grantRead(fn);
+      secrets.signingKeys.grantRead(fn);
+      allowFirstKeysWrite(fn, secrets.signingKeys);
+      tables.ledgerTable.grantReadWriteData(fn);
+      bus.grantPutEventsTo(fn);
+    }
+    secrets.cookieKeys.grantRead(publicFn);
+    secrets.originSecret.grantRead(publicFn);
+    for (const secret of secrets.clientSecrets.values()) secret.grantRead(publicFn);
+    tables.oidcTable.grantReadWriteData(publicFn);
+  }
+
+  private outputs(publicUrl: string): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('PublicUrl', publicUrl, 'Public base URL (queue API, waiting page); admission-token issuer');
+    output(
+      'OidcIssuer',
+      `${publicUrl}/oidc`,
+      'OpenID Connect issuer to configure in the ALB / CloudFront / RP',
+    );
+    output(
+      'DistributionDomainName',
+      this.cdn.distribution.distributionDomainName,
+      'CloudFront domain (CNAME target)',
+    );
+    output('PrivateApiUrl', this.privateApi.api.apiEndpoint, 'Private admin API (SigV4, execute-api:Invoke)');
+    output('AdminInvokePolicyArn', this.privateApi.invokePolicy.managedPolicyArn, 'Attach to operators');
+    output('SigningKeysSecretArn', this.secrets.signingKeys.secretArn, 'Signing keys secret');
+    output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
+    for (const [clientId, secret] of this.secrets.clientSecrets) {
+      output(`ClientSecretArn-${clientId}`, secret.secretArn, `OIDC client secret of ${clientId}`);
+    }
+  }
+}
+
+/** The first cold start writes the generated JWKS: PutSecretValue on that one secret only. */
+function allowFirstKeysWrite(fn: NodejsFunction, secret: secretsmanager.ISecret): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
+  );
+}
+
+/** publicUrl reaches the functions as ANTEROOM_PUBLIC_URL (it may be a deploy-time token). */
+function withoutPublicUrl(app: DeployConfig['app']): DeployConfig['app'] {
+  const { publicUrl: _publicUrl, ...rest } = app;
+  return rest;
+}
