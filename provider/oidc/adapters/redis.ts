@@ -1,0 +1,152 @@
+/**
+ * oidc-provider state in Redis (ioredis): one hash per record with a native TTL, pointer keys
+ * for the `uid` and `userCode` lookups, and a set per grant for `revokeByGrantId`.
+ *
+ *   <prefix>:<Model>:<id>            hash  payload (JSON), consumed, exp    PEXPIRE = lifetime
+ *   <prefix>:<Model>:uid:<uid>       string → id                          same lifetime
+ *   <prefix>:<Model>:code:<userCode> string → id                          same lifetime
+ *   <prefix>:grant:<grantId>         set of record keys                   longest member lifetime
+ *
+ * No command touches two keys, so the adapter works on Redis Cluster as is. `consume` is one
+ * Lua call on one key (exists and not yet consumed → set), so two concurrent code exchanges
+ * cannot both succeed.
+ */
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../../../queue-core/errors.ts';
+import {
+  type Adapter,
+  type AdapterFactory,
+  type AdapterPayload,
+  alreadyConsumed,
+  type Clock,
+  expiryOf,
+  systemClock,
+} from './types.ts';
+
+/** 1: consumed now; 0: already consumed; -1: no such record. */
+const CONSUME_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
+`;
+
+type ConsumingRedis = Redis & { oidcConsume(key: string, now: number): Promise<number> };
+
+export interface RedisAdapterOptions {
+  /** Key prefix (default `ar:oidc`). */
+  prefix?: string;
+  now?: Clock;
+}
+
+class RedisAdapter implements Adapter {
+  readonly #redis: ConsumingRedis;
+  readonly #model: string;
+  readonly #prefix: string;
+  readonly #now: Clock;
+
+  constructor(redis: ConsumingRedis, model: string, prefix: string, now: Clock) {
+    this.#redis = redis;
+    this.#model = model;
+    this.#prefix = prefix;
+    this.#now = now;
+  }
+
+  #key(id: string): string {
+    return `${this.#prefix}:${this.#model}:${id}`;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const key = this.#key(id);
+    const exp = expiryOf(this.#now(), expiresIn);
+    const ttlMs = exp === undefined ? undefined : Math.max(1, Math.ceil(expiresIn! * 1000));
+    const fields: Record<string, string> = { payload: JSON.stringify(payload) };
+    if (exp !== undefined) fields['exp'] = String(exp);
+    if (payload.consumed !== undefined) fields['consumed'] = String(payload.consumed);
+    await this.#call(async (redis) => {
+      const write = redis.multi().del(key).hset(key, fields);
+      if (ttlMs !== undefined) write.pexpire(key, ttlMs);
+      await write.exec();
+      const pointers: Promise<unknown>[] = [];
+      const pointer = (pointerKey: string) =>
+        ttlMs === undefined ? redis.set(pointerKey, id) : redis.set(pointerKey, id, 'PX', ttlMs);
+      if (typeof payload.uid === 'string') pointers.push(pointer(this.#key(`uid:${payload.uid}`)));
+      if (typeof payload.userCode === 'string') pointers.push(pointer(this.#key(`code:${payload.userCode}`)));
+      if (typeof payload.grantId === 'string') {
+        const grantKey = `${this.#prefix}:grant:${payload.grantId}`;
+        pointers.push(redis.sadd(grantKey, key));
+        // The set lives as long as its longest-lived member (PEXPIRE GT/NX would need Redis 7).
+        if (ttlMs !== undefined) pointers.push(extendTtl(redis, grantKey, ttlMs));
+      }
+      await Promise.all(pointers);
+    });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const [payload, consumed, exp] = await this.#call((redis) =>
+      redis.hmget(this.#key(id), 'payload', 'consumed', 'exp'),
+    );
+    if (payload == null) return undefined;
+    if (exp != null && Number(exp) <= this.#now()) return undefined;
+    const parsed = JSON.parse(payload) as AdapterPayload;
+    if (consumed != null) parsed.consumed = Number(consumed);
+    return parsed;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#findByPointer(this.#key(`uid:${uid}`));
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.#findByPointer(this.#key(`code:${userCode}`));
+  }
+
+  async #findByPointer(pointerKey: string): Promise<AdapterPayload | undefined> {
+    const id = await this.#call((redis) => redis.get(pointerKey));
+    return id == null ? undefined : this.find(id);
+  }
+
+  async consume(id: string): Promise<void> {
+    const found = await this.find(id);
+    if (found === undefined) throw alreadyConsumed();
+    const outcome = await this.#call((redis) => redis.oidcConsume(this.#key(id), this.#now()));
+    if (outcome !== 1) throw alreadyConsumed();
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#call((redis) => redis.del(this.#key(id)));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const grantKey = `${this.#prefix}:grant:${grantId}`;
+    await this.#call(async (redis) => {
+      const keys = await redis.smembers(grantKey);
+      await Promise.all([...keys.map((key) => redis.del(key)), redis.del(grantKey)]);
+    });
+  }
+
+  async #call<T>(operation: (redis: ConsumingRedis) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.#redis);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'InvalidGrant') throw error;
+      throw new StoreUnavailableError(error);
+    }
+  }
+}
+
+/** Raise a key's TTL to at least `ttlMs`; a racing writer can only make it longer. */
+async function extendTtl(redis: Redis, key: string, ttlMs: number): Promise<void> {
+  const current = await redis.pttl(key);
+  if (current >= 0 && current >= ttlMs) return;
+  await redis.pexpire(key, ttlMs);
+}
+
+/** A factory over one ioredis client (the caller owns and closes it). */
+export function redisAdapter(redis: Redis, options: RedisAdapterOptions = {}): AdapterFactory {
+  const scripted = redis as ConsumingRedis;
+  if (typeof scripted.oidcConsume !== 'function') {
+    redis.defineCommand('oidcConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
+  }
+  const prefix = options.prefix ?? 'ar:oidc';
+  const now = options.now ?? systemClock;
+  return (model: string) => new RedisAdapter(scripted, model, prefix, now);
+}

@@ -1,0 +1,141 @@
+/**
+ * The OpenID Connect provider of the public app, in one call:
+ *
+ *   const oidc = await createOidcMiddleware(deps);
+ *   app.use(oidc.middleware);        // before any body parser: the provider reads its own bodies
+ *   …
+ *   await oidc.close();              // on shutdown (closes the Redis connection it opened)
+ *
+ * Issuer `<publicUrl>/oidc`, mounted at `/oidc` of the app. Clients come from
+ * `config.oidc.clients` (validated here: a bad client fails start-up naming the client and the
+ * field), cookie keys from `config.oidc.cookieKeys` (derived from the RS256 key when unset),
+ * signing keys from the key ring (RS256 first), provider state in the same kind of store as the
+ * queue (memory, or Redis at `config.store.url`) unless an adapter is passed (DynamoDB:
+ * `dynamoAdapter(client, { tableName })`).
+ */
+import { Redis } from 'ioredis';
+import type Koa from 'koa';
+import type { Provider } from 'oidc-provider';
+import type { AppDeps } from '../deps.ts';
+import { memoryAdapter } from './adapters/memory.ts';
+import { redisAdapter } from './adapters/redis.ts';
+import type { AdapterFactory } from './adapters/types.ts';
+import { parseOidcClients } from './clients.ts';
+import { resolveCookieKeys } from './cookie-keys.ts';
+import { interactionHandler } from './interaction.ts';
+import { mountProvider } from './mount.ts';
+import { createOidcProvider, DEFAULT_INTERACTION_TTL_SECONDS } from './provider.ts';
+import { userinfoHandler } from './userinfo.ts';
+import { Visits } from './visits.ts';
+import { WaitingRoom } from './waiting.ts';
+
+export { dynamoAdapter, OIDC_TABLE_SCHEMA, oidcTableDefinition } from './adapters/dynamodb.ts';
+export { memoryAdapter } from './adapters/memory.ts';
+export { redisAdapter } from './adapters/redis.ts';
+export type { AdapterFactory } from './adapters/types.ts';
+export { type OidcClientConfig, parseOidcClients } from './clients.ts';
+
+/** Where the provider is mounted inside the public app. */
+export const OIDC_MOUNT_PATH = '/oidc';
+
+export interface OidcOptions {
+  /** Provider state store; default: memory, or Redis when the queue store is Redis. */
+  adapter?: AdapterFactory;
+  /** Longest wait inside one authorization request (default 3 h); the queue place outlives it. */
+  interactionTtlSeconds?: number;
+  /** Epoch-seconds clock of admission windows (tests). */
+  now?: () => number;
+}
+
+export interface OidcMiddleware {
+  /** Answers everything under `/oidc`; passes other paths on. */
+  middleware: Koa.Middleware;
+  /** The oidc-provider instance (events, `urlFor`, tests). */
+  provider: Provider;
+  issuer: string;
+  /** The cookie keys in use (give the same list to every instance). */
+  cookieKeys: string[];
+  close(): Promise<void>;
+}
+
+export async function createOidcMiddleware(
+  deps: AppDeps,
+  options: OidcOptions = {},
+): Promise<OidcMiddleware> {
+  const { config } = deps;
+  const issuer = `${config.publicUrl.replace(/\/$/, '')}${OIDC_MOUNT_PATH}`;
+  const issuerPath = new URL(issuer).pathname;
+  const clients = parseOidcClients(
+    config.oidc.clients,
+    config.events.map((event) => event.id),
+  );
+  const jwks = deps.keys.oidcJwks();
+  const cookieKeys = resolveCookieKeys(config.oidc.cookieKeys, jwks);
+
+  let redis: Redis | undefined;
+  let adapter = options.adapter;
+  if (adapter === undefined && config.store.type === 'redis') {
+    redis = new Redis(config.store.url, { maxRetriesPerRequest: 2 });
+    redis.on('error', (error) => deps.logger.warn({ err: error }, 'oidc redis connection error'));
+    adapter = redisAdapter(redis);
+  }
+  adapter ??= memoryAdapter();
+
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const waitingRoom = new WaitingRoom({ room: deps.room, visits: new Visits(adapter), now });
+  const oidc = createOidcProvider({
+    issuer,
+    clients,
+    cookieKeys,
+    jwks,
+    adapter,
+    waitingRoom,
+    trustProxy: config.limits.trustProxy,
+    interactionTtlSeconds: options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS,
+  });
+  const { provider } = oidc;
+  // OAuth errors are answers, not incidents: only server errors are logged.
+  provider.on('server_error', (_ctx: unknown, error: Error) => {
+    deps.logger.error({ err: error }, 'oidc provider error');
+  });
+
+  const interaction = interactionHandler({
+    provider,
+    registry: oidc.registry,
+    waitingRoom,
+    accountOfVisitor: oidc.accountOfVisitor,
+    config,
+    logger: deps.logger,
+    issuerPath,
+    enqueueLimiter: deps.enqueueLimiter,
+  });
+  const userinfo = userinfoHandler({ issuer, jwks, registry: oidc.registry, waitingRoom });
+  const middleware = mountProvider(provider, {
+    mountPath: OIDC_MOUNT_PATH,
+    issuerPath,
+    before: async (ctx, rest) => {
+      if (rest === '/me') {
+        await userinfo(ctx, async () => {});
+        return true;
+      }
+      return interaction(ctx, rest);
+    },
+  });
+
+  return {
+    middleware,
+    provider,
+    issuer,
+    cookieKeys,
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}
+
+/** `app.use(createOidcMiddleware(deps).middleware)`, for callers that hold the app. */
+export async function mountOidc(app: Koa, deps: AppDeps, options: OidcOptions = {}): Promise<OidcMiddleware> {
+  const oidc = await createOidcMiddleware(deps, options);
+  app.use(oidc.middleware);
+  return oidc;
+}

@@ -1,0 +1,210 @@
+/**
+ * The waiting-room interaction, served under `<issuer>/interaction/:uid` (the path the
+ * provider's `_ar_interaction` cookie is scoped to):
+ *
+ *   GET|POST /interaction/:uid         take a place once (idempotent: reload, second tab), show
+ *                                      the waiting page; once the position is served, claim the
+ *                                      admission and answer 303 to the provider's resume URL —
+ *                                      a plain reload gets through, no JavaScript needed
+ *   GET      /interaction/:uid/status  the waiting page's poll: reads the queue only (never
+ *                                      the interaction), `state: "admitted"` once served so the
+ *                                      page reloads and the reload continues the flow
+ *
+ * The interaction finishes with `login` (the stable account of the browser, so a session from
+ * another event is never replaced) plus `waiting_room` (this event and its request id); the
+ * grant is created by `loadExistingGrant`, so no consent screen is ever shown.
+ */
+import type Koa from 'koa';
+import type { Provider } from 'oidc-provider';
+import type pino from 'pino';
+import { AnteroomError } from '../../queue-core/errors.ts';
+import type { StatusView } from '../../queue-core/room-api.ts';
+import type { AnteroomConfig } from '../config.ts';
+import type { RateLimiter } from '../http/rate-limit.ts';
+import { sendPage } from '../pages/headers.ts';
+import { type PageLinks, renderProblemPage, renderWaitingPage } from '../pages/waiting/render.ts';
+import { ensureVisitorId } from './identity.ts';
+import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
+import type { ClientRegistry } from './registry.ts';
+import type { WaitingRoom } from './waiting.ts';
+
+export interface InteractionDeps {
+  provider: Provider;
+  registry: ClientRegistry;
+  waitingRoom: WaitingRoom;
+  accountOfVisitor: (visitorId: string) => string;
+  config: Pick<AnteroomConfig, 'publicUrl'>;
+  logger: Pick<pino.Logger, 'error' | 'warn'>;
+  /** Path of the issuer as the browser sees it (`/oidc`, `/prod/oidc`, …). */
+  issuerPath: string;
+  /** The queue API's per-client enqueue budget, applied when the interaction takes a new place. */
+  enqueueLimiter?: RateLimiter;
+}
+
+const UID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Handle `rest` (the path below the provider mount) when it is an interaction path; false otherwise. */
+export function interactionHandler(
+  deps: InteractionDeps,
+): (ctx: Koa.Context, rest: string) => Promise<boolean> {
+  return async (ctx, rest) => {
+    const match = /^\/interaction\/([^/]+)(\/status)?$/.exec(rest);
+    if (match === null) return false;
+    const uid = match[1]!;
+    if (!UID.test(uid)) {
+      expiredPage(ctx);
+      return true;
+    }
+    if (match[2] !== undefined) {
+      await statusStep(ctx, deps);
+      return true;
+    }
+    if (ctx.method !== 'GET' && ctx.method !== 'POST') {
+      ctx.set('Allow', 'GET, POST');
+      ctx.status = 405;
+      return true;
+    }
+    await waitStep(ctx, deps, uid);
+    return true;
+  };
+}
+
+async function waitStep(ctx: Koa.Context, deps: InteractionDeps, uid: string): Promise<void> {
+  const self = `${deps.issuerPath}/interaction/${uid}`;
+  let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+  try {
+    details = await deps.provider.interactionDetails(ctx.req, ctx.res);
+  } catch (error) {
+    // No interaction cookie, or the interaction is gone: a page, never a stack trace. A store
+    // outage is not an expiry: it gets the retry page.
+    if (error instanceof Error && error.name === 'SessionNotFound') expiredPage(ctx);
+    else problemPage(ctx, deps, error, self);
+    return;
+  }
+  if (details.uid !== uid) {
+    expiredPage(ctx);
+    return;
+  }
+  const client = deps.registry.get(details.params['client_id'] as string | undefined);
+  if (client === undefined) {
+    expiredPage(ctx);
+    return;
+  }
+  try {
+    const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig);
+    const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);
+    const state = await deps.waitingRoom.advance(client.eventId, accountId, {
+      beforeEnqueue: () => deps.enqueueLimiter?.take(ctx.ip),
+      // The key the queue API and the waiting page use for this browser: one place per browser.
+      visitorKey: `vid:${visitorId}`,
+    });
+    const links = linksFor(self, client.eventId);
+    if (state.kind === 'closed') {
+      sendPage(ctx, 200, renderWaitingPage({ kind: 'closed', event: state.event }, links));
+      return;
+    }
+    if (state.kind === 'waiting') {
+      sendPage(
+        ctx,
+        200,
+        renderWaitingPage({ kind: 'status', event: state.event, status: state.status, tokens: null }, links),
+      );
+      return;
+    }
+    const result: Record<string, unknown> = {
+      [WAITING_ROOM_PROMPT]: {
+        event_id: client.eventId,
+        request_id: state.admission.requestId,
+      } satisfies WaitingRoomResult,
+      login: { accountId, remember: true },
+      // Waiting is the only consent asked for: `loadExistingGrant` grants what was requested, and
+      // this answers `prompt=consent` too.
+      consent: {},
+    };
+    const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, result, {
+      mergeWithLastSubmission: false,
+    });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  } catch (error) {
+    // The interaction expired between reading and finishing it.
+    if (error instanceof Error && error.name === 'SessionNotFound') {
+      expiredPage(ctx);
+      return;
+    }
+    problemPage(ctx, deps, error, self);
+  }
+}
+
+function linksFor(self: string, eventId: string): PageLinks {
+  const event = encodeURIComponent(eventId);
+  return {
+    self,
+    join: self,
+    admit: self,
+    onward: self,
+    statusUrl: (requestId) => `${self}/status?event_id=${event}&request_id=${encodeURIComponent(requestId)}`,
+    // No stream: the page polls the status above, whose answer makes it reload at the right time.
+    streamUrl: () => '',
+  };
+}
+
+/** The page's poll: the queue's view of one request id (micro-cached counters, one entry read). */
+async function statusStep(ctx: Koa.Context, deps: InteractionDeps): Promise<void> {
+  ctx.set('Cache-Control', 'no-store');
+  if (ctx.method !== 'GET') {
+    ctx.set('Allow', 'GET');
+    ctx.status = 405;
+    return;
+  }
+  const eventId = ctx.query['event_id'];
+  const requestId = ctx.query['request_id'];
+  try {
+    if (typeof eventId !== 'string' || typeof requestId !== 'string') {
+      throw new AnteroomError('invalid_parameter', 'event_id and request_id are required', { status: 400 });
+    }
+    const status = await deps.waitingRoom.room.status(eventId, requestId);
+    ctx.body = pageStatus(status);
+  } catch (error) {
+    const known = error instanceof AnteroomError;
+    if (!known) deps.logger.error({ err: error }, 'interaction status failed');
+    if (known && error.retryAfter !== undefined) ctx.set('Retry-After', String(error.retryAfter));
+    ctx.status = known ? error.status : 500;
+    ctx.body = {
+      error: known && error.expose ? error.message : 'Internal error',
+      code: known ? error.code : 'internal_error',
+    };
+  }
+}
+
+/** A served position reads as admitted: the page reloads and the reload claims the admission. */
+function pageStatus(status: StatusView): StatusView {
+  return status.state === 'eligible' ? { ...status, state: 'admitted' } : status;
+}
+
+function expiredPage(ctx: Koa.Context): void {
+  sendPage(
+    ctx,
+    400,
+    renderProblemPage(
+      'This sign-in link has expired',
+      'Go back to the site you came from and try again. If you already had a place in the queue, you keep it.',
+      null,
+    ),
+  );
+}
+
+function problemPage(ctx: Koa.Context, deps: InteractionDeps, error: unknown, self: string): void {
+  if (error instanceof AnteroomError && error.retryAfter !== undefined) {
+    ctx.set('Retry-After', String(error.retryAfter));
+    sendPage(ctx, error.status, renderProblemPage('Please wait a moment', 'Please try again shortly.', self));
+    return;
+  }
+  if (error instanceof AnteroomError && error.expose) {
+    sendPage(ctx, error.status, renderProblemPage('That did not work', error.message, self));
+    return;
+  }
+  deps.logger.error({ err: error }, 'waiting-room interaction failed');
+  sendPage(ctx, 500, renderProblemPage('Something went wrong', 'Please try again in a moment.', self));
+}

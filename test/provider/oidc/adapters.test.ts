@@ -1,0 +1,116 @@
+/**
+ * The adapter contract on all three stores: memory, Redis (a private redis-server) and
+ * DynamoDB (dynalite, a real DynamoDB API on LevelDB, started here).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { Redis } from 'ioredis';
+import {
+  dynamoAdapter,
+  OIDC_TABLE_SCHEMA,
+  oidcTableDefinition,
+} from '../../../provider/oidc/adapters/dynamodb.ts';
+import { memoryAdapter } from '../../../provider/oidc/adapters/memory.ts';
+import { redisAdapter } from '../../../provider/oidc/adapters/redis.ts';
+import { freePort, type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
+import { adapterContract } from './adapter-contract.ts';
+
+adapterContract('memory', { open: async (clock) => memoryAdapter({ now: () => clock.now }) });
+
+test('memory: expired records are swept away on a later write, at most once a minute', async () => {
+  let now = 1_800_000_000;
+  const factory = memoryAdapter({ now: () => now });
+  const interactions = factory('Interaction');
+  for (let i = 0; i < 5; i++) await interactions.upsert(`i${i}`, { jti: `i${i}`, uid: `u${i}` }, 10);
+  now += 30;
+  await interactions.upsert('fresh', { jti: 'fresh' }, 600);
+  assert.equal(factory.space.records.size, 6, 'no sweep within the minute');
+  now += 30;
+  await interactions.upsert('fresher', { jti: 'fresher' }, 600);
+  assert.deepEqual([...factory.space.records.keys()].sort(), ['Interaction:fresh', 'Interaction:fresher']);
+  assert.equal(factory.space.byUid.size, 0);
+});
+
+// ---------------------------------------------------------------------------------
+// Redis
+
+const redisSkip = redisSkipReason();
+let redisServer: RedisServer | undefined;
+let redis: Redis | undefined;
+let redisPrefixes = 0;
+
+if (!redisSkip) {
+  before(async () => {
+    redisServer = await startRedis();
+    redis = new Redis(redisServer.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  });
+  after(async () => {
+    redis?.disconnect();
+    await redisServer?.stop();
+  });
+  adapterContract('redis', {
+    open: async (clock) => redisAdapter(redis!, { prefix: `t${++redisPrefixes}`, now: () => clock.now }),
+  });
+  test('redis: records carry a native TTL so Redis reclaims them', async () => {
+    const factory = redisAdapter(redis!, { prefix: 'ttl' });
+    await factory('Interaction').upsert('i', { jti: 'i', uid: 'u' }, 120);
+    const ttl = await redis!.pttl('ttl:Interaction:i');
+    assert.ok(ttl > 0 && ttl <= 120_000, `pttl ${ttl}`);
+    assert.ok((await redis!.pttl('ttl:Interaction:uid:u')) > 0);
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// DynamoDB (dynalite)
+
+let dynamoServer: ReturnType<typeof dynalite> | undefined;
+let dynamo: DynamoDBClient | undefined;
+let tables = 0;
+
+before(async () => {
+  const port = await freePort();
+  dynamoServer = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamoServer!.listen(port, '127.0.0.1', () => resolve()));
+  dynamo = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+});
+
+after(async () => {
+  dynamo?.destroy();
+  await new Promise<void>((resolve) => dynamoServer?.close(() => resolve()) ?? resolve());
+});
+
+async function newTable(): Promise<string> {
+  const name = `oidc-${++tables}`;
+  await dynamo!.send(new CreateTableCommand(oidcTableDefinition(name)));
+  return name;
+}
+
+adapterContract('dynamodb', {
+  open: async (clock) => dynamoAdapter(dynamo!, { tableName: await newTable(), now: () => clock.now }),
+});
+
+test('dynamodb: the table has the schema infra/ creates, and items carry the TTL attribute', async () => {
+  const tableName = await newTable();
+  const described = await dynamo!.send(new DescribeTableCommand({ TableName: tableName }));
+  assert.deepEqual(described.Table?.KeySchema, [
+    { AttributeName: OIDC_TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+  ]);
+  assert.equal(described.Table?.GlobalSecondaryIndexes?.[0]?.IndexName, OIDC_TABLE_SCHEMA.grantIndex.name);
+  const now = 1_800_000_000;
+  await dynamoAdapter(dynamo!, { tableName, now: () => now })('Session').upsert('s', { jti: 's' }, 300);
+  const item = await dynamo!.send(
+    new GetItemCommand({ TableName: tableName, Key: { modelId: { S: 'Session:s' } } }),
+  );
+  assert.equal(item.Item?.[OIDC_TABLE_SCHEMA.ttlAttribute]?.N, String(now + 300));
+});

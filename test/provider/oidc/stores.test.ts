@@ -1,0 +1,167 @@
+/**
+ * The whole flow with the provider's state in Redis and in DynamoDB (dynalite): real
+ * oidc-provider payloads (interactions, sessions, grants, codes, refresh tokens) round-trip
+ * through each adapter, and a code is still single-use.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { Redis } from 'ioredis';
+import * as oc from 'openid-client';
+import { dynamoAdapter, oidcTableDefinition } from '../../../provider/oidc/adapters/dynamodb.ts';
+import { redisAdapter } from '../../../provider/oidc/adapters/redis.ts';
+import type { AdapterFactory } from '../../../provider/oidc/adapters/types.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
+import { Browser, navigate, RP, SECRET_A, startOidcServer } from './harness.ts';
+
+async function fullFlow(adapter: AdapterFactory): Promise<void> {
+  const server = await startOidcServer({ adapter });
+  try {
+    const config = await oc.discovery(
+      new URL(server.issuer),
+      'client-a',
+      SECRET_A,
+      oc.ClientSecretPost(SECRET_A),
+      {
+        execute: [oc.allowInsecureRequests],
+      },
+    );
+    const verifier = oc.randomPKCECodeVerifier();
+    const state = oc.randomState();
+    const url = oc.buildAuthorizationUrl(config, {
+      redirect_uri: `${RP}/a/callback`,
+      scope: 'openid',
+      code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const browser = new Browser();
+    const waiting = await navigate(browser, url);
+    assert.ok(waiting.kind === 'page');
+    await server.admit('event-a', 1);
+    const back = await navigate(browser, waiting.url);
+    assert.ok(back.kind === 'callback');
+    const tokens = await oc.authorizationCodeGrant(config, back.url, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    assert.equal(tokens.claims()!['queue_position'], 1);
+    const refreshed = await oc.refreshTokenGrant(config, tokens.refresh_token!);
+    const info = await oc.fetchUserInfo(config, refreshed.access_token, tokens.claims()!.sub);
+    assert.equal(info['event_id'], 'event-a');
+    // Same browser, new authorization request: the session and grant are found in the store.
+    const again = oc.buildAuthorizationUrl(config, {
+      redirect_uri: `${RP}/a/callback`,
+      scope: 'openid',
+      code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      prompt: 'none',
+    });
+    const silent = await navigate(browser, again);
+    assert.ok(silent.kind === 'callback');
+    assert.ok(silent.url.searchParams.get('code'), silent.url.href);
+    // Replaying the first code fails, and revokes what it granted (the refresh token).
+    await assert.rejects(
+      oc.authorizationCodeGrant(config, back.url, { pkceCodeVerifier: verifier, expectedState: state }),
+      { error: 'invalid_grant' },
+    );
+    await assert.rejects(oc.refreshTokenGrant(config, refreshed.refresh_token!), { error: 'invalid_grant' });
+  } finally {
+    await server.close();
+  }
+}
+
+const redisSkip = redisSkipReason();
+let redisServer: RedisServer | undefined;
+let redis: Redis | undefined;
+
+test('the flow with provider state in Redis', { skip: redisSkip }, async () => {
+  redisServer = await startRedis();
+  redis = new Redis(redisServer.url);
+  await fullFlow(redisAdapter(redis));
+});
+
+let dynamo: DynamoDBClient | undefined;
+let dynamoServer: ReturnType<typeof dynalite> | undefined;
+
+before(async () => {
+  dynamoServer = dynalite({ createTableMs: 0 });
+  dynamoServer.listen(0, '127.0.0.1');
+  await once(dynamoServer, 'listening');
+  dynamo = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+});
+
+after(async () => {
+  redis?.disconnect();
+  await redisServer?.stop();
+  dynamo?.destroy();
+  dynamoServer?.close();
+});
+
+test('the flow with provider state in DynamoDB (dynalite)', async () => {
+  await dynamo!.send(new CreateTableCommand(oidcTableDefinition('anteroom-oidc')));
+  await fullFlow(dynamoAdapter(dynamo!, { tableName: 'anteroom-oidc' }));
+});
+
+test('a Redis outage answers temporarily_unavailable (503 with Retry-After), never a 500', {
+  skip: redisSkip,
+}, async () => {
+  const outage = await startRedis();
+  const client = new Redis(outage.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  client.on('error', () => {});
+  const server = await startOidcServer({ adapter: redisAdapter(client) });
+  try {
+    const redirect = `${RP}/open/callback`;
+    const verifier = oc.randomPKCECodeVerifier();
+    const auth = new URL(`${server.issuer}/auth`);
+    for (const [key, value] of Object.entries({
+      client_id: 'open-client',
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: redirect,
+      state: 'st',
+      code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    })) {
+      auth.searchParams.set(key, value);
+    }
+    const landing = await navigate(new Browser(), auth);
+    assert.ok(landing.kind === 'callback');
+    const code = landing.url.searchParams.get('code')!;
+
+    await outage.kill();
+    const response = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`open-client:${SECRET_A}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirect,
+        code_verifier: verifier,
+      }),
+    });
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('Retry-After'), '2');
+    assert.equal(((await response.json()) as { error: string }).error, 'temporarily_unavailable');
+
+    const during = await navigate(new Browser(), auth);
+    assert.ok(during.kind === 'callback', JSON.stringify(during).slice(0, 300));
+    assert.equal(during.url.searchParams.get('error'), 'temporarily_unavailable');
+    assert.equal((await fetch(`${server.issuer}/.well-known/openid-configuration`)).status, 200);
+  } finally {
+    await server.close();
+    client.disconnect();
+    await outage.stop();
+  }
+});
