@@ -5,12 +5,14 @@
  * the way API Gateway does. Point supertest (or a browser, or an OIDC client) at it.
  *
  * What API Gateway does and the bridge copies:
- * - REST (v1): `event.path` has the stage stripped, `requestContext.path` keeps it; header
+ * - REST (v1): `event.path` has the stage stripped, `requestContext.path` keeps it; both keep
+ *   the client's percent-encoding; header
  *   names keep the client's case, `headers` holds the last value of a repeated header and
  *   `multiValueHeaders` all of them; query values are URL-decoded; no body is `null`; text
  *   bodies arrive as text (`isBase64Encoded: false`); a path outside the stage answers 403
  *   `Missing Authentication Token`, as API Gateway does for an unknown resource.
- * - HTTP API (v2): `rawPath` includes a named stage; header names are lower case, repeated
+ * - HTTP API (v2): `rawPath` includes a named stage and arrives percent-decoded (as captured
+ *   from live HTTP APIs); header names are lower case, repeated
  *   headers are joined with commas; `Cookie` moves to `cookies`; `rawQueryString` is as sent;
  *   non-text bodies (forms included) arrive base64-encoded; a path outside the stage answers
  *   404 `Not Found`.
@@ -45,10 +47,26 @@ export interface LambdaBridgeOptions {
 
 const ACCOUNT_ID = '123456789012';
 const API_ID = 'a1b2c3d4e5';
-const TEXT_TYPES = [/^text\//, /^application\/(.+\+)?json$/, /^application\/(.+\+)?xml$/, /^application\/javascript$/];
+const TEXT_TYPES = [
+  /^text\//,
+  /^application\/(.+\+)?json$/,
+  /^application\/(.+\+)?xml$/,
+  /^application\/javascript$/,
+];
 
 export function lambdaBridge(handler: ApiGatewayHandler, options: LambdaBridgeOptions): Server {
-  return createServer((req, res) => {
+  return createServer(lambdaListener(handler, options));
+}
+
+/**
+ * The bridge as a request listener: hand it to supertest (`request(listener)`) wherever a
+ * suite passes an app's `callback()`, and the suite runs through Lambda unchanged.
+ */
+export function lambdaListener(
+  handler: ApiGatewayHandler,
+  options: LambdaBridgeOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     readBody(req)
       .then((body) => invoke(handler, options, req, body))
       .then((result) => writeResult(res, result, options.format))
@@ -58,7 +76,7 @@ export function lambdaBridge(handler: ApiGatewayHandler, options: LambdaBridgeOp
         res.end(JSON.stringify({ message: 'Internal server error' }));
         if (process.env.LAMBDA_BRIDGE_DEBUG) console.error(error);
       });
-  });
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -121,7 +139,10 @@ function gatewayMiss(format: 'v1' | 'v2'): ApiGatewayResult {
   return format === 'v1'
     ? {
         statusCode: 403,
-        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'MissingAuthenticationTokenException' },
+        headers: {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'MissingAuthenticationTokenException',
+        },
         body: JSON.stringify({ message: 'Missing Authentication Token' }),
         isBase64Encoded: false,
       }
@@ -137,7 +158,8 @@ function gatewayMiss(format: 'v1' | 'v2'): ApiGatewayResult {
 function gatewayHeaders(incoming: Incoming): [string, string][] {
   const forwardedFor = incoming.headers.find(([name]) => name.toLowerCase() === 'x-forwarded-for')?.[1];
   const kept = incoming.headers.filter(
-    ([name]) => !['host', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto'].includes(name.toLowerCase()),
+    ([name]) =>
+      !['host', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto'].includes(name.toLowerCase()),
   );
   return [
     ['Host', incoming.domainName],
@@ -152,19 +174,20 @@ function gatewayHeaders(incoming: Incoming): [string, string][] {
 function restEvent(incoming: Incoming, options: LambdaBridgeOptions): RestApiEvent {
   const stage = options.stage ?? 'prod';
   const stagePrefix = options.stage ? `/${options.stage}` : '';
-  const clientPath = safeDecode(incoming.path);
+  // REST APIs pass the path still percent-encoded, as the client sent it.
+  const clientPath = incoming.path;
   const path = clientPath.slice(stagePrefix.length) || '/';
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of gatewayHeaders(incoming)) {
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query = new URLSearchParams(incoming.rawQuery);
   const multiValueQuery: Record<string, string[]> = {};
   const singleQuery: Record<string, string> = {};
   for (const [name, value] of query) {
-    (multiValueQuery[name] ??= []).push(value);
+    multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
     singleQuery[name] = value;
   }
   const hasQuery = Object.keys(singleQuery).length > 0;
@@ -222,7 +245,12 @@ function httpApiEvent(incoming: Incoming, options: LambdaBridgeOptions): HttpApi
   for (const [name, value] of gatewayHeaders(incoming)) {
     const lower = name.toLowerCase();
     if (lower === 'cookie') {
-      cookies.push(...value.split(';').map((cookie) => cookie.trim()).filter(Boolean));
+      cookies.push(
+        ...value
+          .split(';')
+          .map((cookie) => cookie.trim())
+          .filter(Boolean),
+      );
       continue;
     }
     headers[lower] = headers[lower] === undefined ? value : `${headers[lower]},${value}`;
@@ -232,8 +260,8 @@ function httpApiEvent(incoming: Incoming, options: LambdaBridgeOptions): HttpApi
     queryStringParameters[name] =
       queryStringParameters[name] === undefined ? value : `${queryStringParameters[name]},${value}`;
   }
-  // HTTP APIs pass the path as received (still percent-encoded).
-  const rawPath = incoming.path;
+  // HTTP APIs pass the path percent-DECODED (despite its name), for both payload versions.
+  const rawPath = safeDecode(incoming.path);
   const textBody = isText(headers['content-type']);
   const event: HttpApiEvent = {
     version: '2.0',
@@ -267,7 +295,6 @@ function httpApiEvent(incoming: Incoming, options: LambdaBridgeOptions): HttpApi
   return event;
 }
 
-/** REST APIs hand the function a decoded path. */
 function safeDecode(path: string): string {
   try {
     return decodeURIComponent(path);

@@ -1,0 +1,139 @@
+/**
+ * What one Lambda container builds once and reuses for every invocation: the configuration
+ * (secrets resolved), the store (one Redis connection), the key ring, the room, the apps and
+ * the event publisher (one EventBridge client).
+ *
+ * Built lazily by the first invocation. Concurrent first invocations share one build. A build
+ * that fails (Secrets Manager throttled, a bad secret) is forgotten, so the next invocation
+ * tries again instead of the container answering errors until it is recycled.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { loadKeyRing } from '../../queue-core/keys.ts';
+import { type AppDeps, type CreateDepsOptions, createAppDeps, createLogger } from '../deps.ts';
+import { type Env, type LambdaSettings, loadLambdaSettings, type SettingsHint } from './env.ts';
+import { type EventBridgeLike, EventBridgePublisher, type EventPublisher, noopPublisher } from './events.ts';
+import { publishingRoom } from './publishing-room.ts';
+import { SecretReader, type SecretsManagerLike } from './secrets.ts';
+
+export interface LambdaContainer {
+  /** Unique per container (logs, the max-size inlet lease). */
+  id: string;
+  settings: LambdaSettings;
+  deps: AppDeps;
+  publisher: EventPublisher;
+  /** Run by `ContainerState.close()` (tests): connections opened by the apps, e.g. the OIDC adapter's. */
+  closers: (() => Promise<void>)[];
+}
+
+export interface ContainerOptions {
+  env: Env;
+  /** Secrets Manager client (tests pass a fake; default: a real client on first use). */
+  secretsManager?: SecretsManagerLike;
+  /** EventBridge client (tests pass a fake; default: a real client when a bus is configured). */
+  eventBridge?: EventBridgeLike;
+  /** Replaces the EventBridge publisher (tests: a `MemoryPublisher`). */
+  publisher?: EventPublisher;
+  /** DynamoDB client for the OIDC table (tests; default: a real client when `ANTEROOM_OIDC_TABLE` is set). */
+  dynamoDb?: DynamoDBClient;
+  /** Passed to `createAppDeps` (tests: clocks, cache lifetimes). */
+  deps?: Omit<CreateDepsOptions, 'keys' | 'logger'>;
+}
+
+export type InitHint = SettingsHint;
+
+/** One container's lazily built state, with retry after a failed build. */
+export class ContainerState {
+  private readonly options: ContainerOptions;
+  private pending: Promise<LambdaContainer> | null = null;
+  /** How many builds were started (tests: proves "once per container"). */
+  builds = 0;
+
+  constructor(options: ContainerOptions) {
+    this.options = options;
+  }
+
+  get(hint: InitHint = {}): Promise<LambdaContainer> {
+    if (!this.pending) {
+      const build = this.build(hint);
+      this.pending = build;
+      build.catch(() => {
+        if (this.pending === build) this.pending = null;
+      });
+    }
+    return this.pending;
+  }
+
+  /** Close the store (tests; a real container is frozen, never closed). */
+  async close(): Promise<void> {
+    const pending = this.pending;
+    this.pending = null;
+    if (!pending) return;
+    const container = await pending.catch(() => null);
+    if (!container) return;
+    for (const close of container.closers) await close();
+    container.deps.room.close();
+    await container.deps.store.close();
+  }
+
+  private async build(hint: InitHint): Promise<LambdaContainer> {
+    this.builds += 1;
+    const secrets = new SecretReader(this.options.secretsManager);
+    const settings = await loadLambdaSettings(this.options.env, secrets, hint);
+    const logger = createLogger(settings.config);
+    const keys = await loadKeyRing(settings.config.keys, {
+      secretsManager: secrets.secretsManager,
+      onNotice: (message) => logger.warn({ notice: true }, message),
+    });
+    const deps = await createAppDeps(settings.config, { ...this.options.deps, keys, logger });
+    const publisher = this.options.publisher ?? this.eventPublisher(settings, logger);
+    // The apps (and the OIDC provider) publish token and session events through the room.
+    deps.room = publishingRoom(deps.room, publisher);
+    logger.info(
+      {
+        store: settings.config.store.type,
+        events: settings.config.events.length,
+        public_url: settings.config.publicUrl,
+      },
+      'lambda container ready',
+    );
+    return { id: randomUUID(), settings, deps, publisher, closers: [] };
+  }
+
+  private eventPublisher(settings: LambdaSettings, logger: AppDeps['logger']): EventPublisher {
+    if (!settings.eventBus) return noopPublisher;
+    return new EventBridgePublisher({
+      client: this.options.eventBridge ?? new EventBridgeClient({}),
+      busName: settings.eventBus,
+      onError: (error, failedEntries) =>
+        logger.error({ err: error, failed_entries: failedEntries }, 'publishing status events failed'),
+    });
+  }
+}
+
+/** What `serverless-http` wraps: a Koa app (any state type). */
+export interface AppLike {
+  callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
+}
+
+/** Apps are built on first use per handler: the public function never builds the admin app. */
+export function lazyApp(
+  build: (container: LambdaContainer) => AppLike | Promise<AppLike>,
+): (container: LambdaContainer) => Promise<AppLike> {
+  const apps = new WeakMap<LambdaContainer, Promise<AppLike>>();
+  return (container) => {
+    let app = apps.get(container);
+    if (!app) {
+      const building = Promise.resolve().then(() => build(container));
+      app = building;
+      apps.set(container, building);
+      // Like the container itself: a failed build is retried by the next invocation.
+      building.catch(() => {
+        if (apps.get(container) === building) apps.delete(container);
+      });
+    }
+    return app;
+  };
+}

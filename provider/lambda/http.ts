@@ -1,0 +1,187 @@
+/**
+ * An API Gateway handler (REST payload 1.0 and HTTP API payload 2.0) around one Koa app,
+ * through `serverless-http`. Per invocation, in order:
+ *
+ * 1. `stripStage`: the app routes on root-relative paths;
+ * 2. the container (built once, retried after a failed build; a failed build answers 503);
+ * 3. the origin secret (public handler, when configured): 403 `origin_forbidden` without it;
+ * 4. `GET /events/{id}/stream` becomes one Server-Sent Events snapshot (see `sse-snapshot.ts`);
+ * 5. the request the app sees carries the external scheme, host and prefix (`stage.ts`),
+ *    and — admin handler behind an IAM-authorized API — the admin bearer key (`iam-admin.ts`);
+ * 6. status events the app published are flushed before the invocation returns (a frozen
+ *    container sends nothing).
+ */
+import type { IncomingMessage } from 'node:http';
+import serverless from 'serverless-http';
+import type { AppLike, InitHint, LambdaContainer } from './container.ts';
+import { iamCaller } from './iam-admin.ts';
+import { ORIGIN_SECRET_HEADER, originSecretCheck } from './origin-secret.ts';
+import { rewriteStreamRequest, snapshotAsEventStream } from './sse-snapshot.ts';
+import { type ExternalBase, externalBase, headerOf, stripStage } from './stage.ts';
+import type { ApiGatewayEvent, ApiGatewayResult, LambdaContext } from './types.ts';
+import { isHttpApiEvent } from './types.ts';
+
+export type ApiGatewayHandler = (event: ApiGatewayEvent, context: LambdaContext) => Promise<ApiGatewayResult>;
+
+export interface HttpHandlerOptions {
+  kind: 'public' | 'admin';
+  /** The container's state: `ContainerState`, or a ready one (`lambdaHandlerForApp`). */
+  container: { get(hint?: InitHint): Promise<LambdaContainer> };
+  /** The app of this handler, built once per container. */
+  app: (container: LambdaContainer) => Promise<AppLike>;
+}
+
+/** Per-invocation facts the `serverless-http` request hook applies. */
+interface RequestShape {
+  base: ExternalBase;
+  /** Admin handler: the bearer key to present for an IAM-verified caller. */
+  adminKey: string | null;
+}
+
+type ServerlessHandler = (event: object, context: object) => Promise<object>;
+
+export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandler {
+  const shapes = new WeakMap<object, RequestShape>();
+  const wrapped = new WeakMap<LambdaContainer, Promise<ServerlessHandler>>();
+  const originChecks = new WeakMap<LambdaContainer, (given: string | undefined) => boolean>();
+
+  const serverlessFor = (container: LambdaContainer): Promise<ServerlessHandler> => {
+    let handler = wrapped.get(container);
+    if (!handler) {
+      const building = options.app(container).then((app) =>
+        serverless(app, {
+          binary: isBinaryResponse,
+          request: (req: IncomingMessage, event: object) => {
+            const shape = shapes.get(event);
+            if (shape) shapeRequest(req, shape);
+          },
+        }),
+      );
+      handler = building;
+      wrapped.set(container, building);
+      // A failed app build (a bad OIDC client, say) is retried by the next invocation.
+      building.catch(() => {
+        if (wrapped.get(container) === building) wrapped.delete(container);
+      });
+    }
+    return handler;
+  };
+
+  return async function handleHttp(rawEvent, context) {
+    const { event, stagePrefix } = stripStage(rawEvent);
+    let container: LambdaContainer;
+    let handler: ServerlessHandler;
+    try {
+      container = await options.container.get({
+        derivedPublicUrl: baseUrl(externalBase(event, stagePrefix, null)),
+      });
+      handler = await serverlessFor(container);
+    } catch (error) {
+      // Maybe no logger yet: one JSON line on stderr, which Lambda ships to CloudWatch Logs.
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'lambda cold start failed', err: describe(error) }),
+      );
+      return jsonResult(event, 503, { error: UNAVAILABLE, code: 'service_unavailable' }, context, {
+        'retry-after': '2',
+      });
+    }
+
+    if (options.kind === 'public' && container.settings.originSecret) {
+      let check = originChecks.get(container);
+      if (!check) {
+        check = originSecretCheck(container.settings.originSecret);
+        originChecks.set(container, check);
+      }
+      if (!check(headerOf(event, ORIGIN_SECRET_HEADER))) {
+        return jsonResult(
+          event,
+          403,
+          { error: 'Requests must come through the configured CDN', code: 'origin_forbidden' },
+          context,
+        );
+      }
+    }
+
+    const stream = options.kind === 'public' ? rewriteStreamRequest(event) : null;
+    const appEvent = stream?.event ?? event;
+    const base = externalBase(event, stagePrefix, container.settings.config.publicUrl);
+    const adminKey =
+      options.kind === 'admin' && iamCaller(event) ? (container.deps.config.adminKeys[0] ?? null) : null;
+    shapes.set(appEvent, { base, adminKey });
+
+    try {
+      const result = (await handler(appEvent, context)) as ApiGatewayResult;
+      return stream ? snapshotAsEventStream(result) : result;
+    } finally {
+      await container.publisher.flush();
+    }
+  };
+}
+
+const UNAVAILABLE = 'The waiting room is temporarily unavailable. Please retry shortly.';
+
+function baseUrl(base: ExternalBase): string {
+  return `${base.protocol}//${base.host}${base.prefix}`;
+}
+
+/** What the app sees: the external address, never the origin secret. */
+function shapeRequest(req: IncomingMessage, shape: RequestShape): void {
+  const { base } = shape;
+  req.headers.host = base.host;
+  req.headers['x-forwarded-host'] = base.host;
+  req.headers['x-forwarded-proto'] = base.protocol.replace(/:$/, '');
+  if (base.prefix) req.headers['x-forwarded-prefix'] = base.prefix;
+  else delete req.headers['x-forwarded-prefix'];
+  // serverless-http marks every request's socket encrypted; an http:// public URL (a local
+  // bridge) must not produce https:// links.
+  (req.socket as { encrypted?: boolean }).encrypted = base.protocol === 'https:';
+  delete req.headers[ORIGIN_SECRET_HEADER];
+  if (shape.adminKey) req.headers.authorization = `Bearer ${shape.adminKey}`;
+}
+
+const TEXT_TYPES = [
+  /^text\//,
+  /^application\/(.+\+)?json$/,
+  /^application\/(.+\+)?xml$/,
+  /^application\/(x-)?javascript$/,
+  /^application\/x-www-form-urlencoded$/,
+  /^image\/svg\+xml$/,
+];
+
+/** Compressed or non-text bodies go back base64-encoded (API Gateway decodes them). */
+export function isBinaryResponse(headers: Record<string, unknown>): boolean {
+  const encoding = String(headers['content-encoding'] ?? '');
+  if (/gzip|deflate|br|zstd/.test(encoding)) return true;
+  const type = String(headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  if (type === '') return false;
+  return !TEXT_TYPES.some((pattern) => pattern.test(type));
+}
+
+/** A JSON answer made by the handler itself (before the app), in the event's format. */
+export function jsonResult(
+  event: ApiGatewayEvent,
+  statusCode: number,
+  body: { error: string; code: string },
+  context: LambdaContext,
+  extraHeaders: Record<string, string> = {},
+): ApiGatewayResult {
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-request-id': context.awsRequestId,
+    ...extraHeaders,
+  };
+  const text = JSON.stringify(body);
+  return isHttpApiEvent(event)
+    ? { statusCode, headers, cookies: [], body: text, isBase64Encoded: false }
+    : { statusCode, headers, multiValueHeaders: {}, body: text, isBase64Encoded: false };
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,244 @@
+/**
+ * The scheduled run (EventBridge `rate(1 minute)`): inlet ticks, queue-position expiry with
+ * auto-advance, then status events and CloudWatch metrics per event.
+ *
+ * A periodic inlet may tick faster than the schedule: when an event's interval is under a
+ * minute the run stays inside the invocation and ticks on every interval boundary for up to
+ * `budgetMs` (55 s by default, never past the Lambda's own deadline). Max-size events are
+ * re-checked every `maxSizeEverySeconds` in the same loop so freed places are refilled
+ * without waiting for the next minute. `claimTick` makes every periodic tick exactly-once and
+ * the max-size lease lets one container steer, however many invocations overlap or retry.
+ */
+import type { Logger } from 'pino';
+import { periodicDecision, runInletTick } from '../../queue-core/inlet.ts';
+import type { Room } from '../../queue-core/room-api.ts';
+import type { EventSettings, QueueStore } from '../../queue-core/types.ts';
+import { emfLine } from './emf.ts';
+import type { EventPublisher } from './events.ts';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  nowMs(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  nowMs: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface ScheduledDeps {
+  store: QueueStore;
+  room: Room;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export interface ScheduledOptions {
+  publisher: EventPublisher;
+  /** Names this container for the max-size lease. */
+  owner: string;
+  clock?: Clock;
+  /** The Lambda context's `getRemainingTimeInMillis` (the loop stops well before it). */
+  remainingMs?: () => number;
+  /** Longest time the run keeps ticking (default 55 s). */
+  budgetMs?: number;
+  /** Margin kept before the Lambda deadline (default 5 s). */
+  safetyMs?: number;
+  /** Max-size re-check period inside the loop (default 5 s). */
+  maxSizeEverySeconds?: number;
+  /** Where EMF lines go (default: stdout, which Lambda ships to CloudWatch Logs). */
+  writeLine?: (line: string) => void;
+}
+
+export interface EventRunReport {
+  eventId: string;
+  /** Inlet ticks this run performed (acted). */
+  ticks: number;
+  /** Serving-counter increase made by this run's inlet ticks. */
+  inletIncrement: number;
+  /** Positions newly expired, and the auto-advance they caused. */
+  expired: number;
+  autoAdvanced: number;
+  servingBefore: number;
+  servingAfter: number;
+}
+
+const DEFAULT_BUDGET_MS = 55_000;
+const DEFAULT_SAFETY_MS = 5_000;
+const DEFAULT_MAX_SIZE_EVERY_SECONDS = 5;
+
+/** One scheduled run over every event. Rejects when any event's run failed (after the others ran). */
+export async function runScheduled(
+  deps: ScheduledDeps,
+  options: ScheduledOptions,
+): Promise<EventRunReport[]> {
+  const clock = options.clock ?? systemClock;
+  const startMs = clock.nowMs();
+  const budget = Math.min(
+    options.budgetMs ?? DEFAULT_BUDGET_MS,
+    (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - (options.safetyMs ?? DEFAULT_SAFETY_MS),
+  );
+  const deadlineMs = startMs + Math.max(0, budget);
+  const events = await deps.room.listEvents();
+  const runs = new Map<string, EventRunReport>();
+  const failures: unknown[] = [];
+  const guarded = async (event: EventSettings, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+      deps.logger.error({ err: error, event_id: event.id }, 'scheduled run failed for event');
+    }
+  };
+
+  // Step 1: what the counters were, then the tick due now and the expiry pass.
+  for (const event of events) {
+    await guarded(event, async () => {
+      const serving = await deps.store.getServingCounter(event.id);
+      runs.set(event.id, {
+        eventId: event.id,
+        ticks: 0,
+        inletIncrement: 0,
+        expired: 0,
+        autoAdvanced: 0,
+        servingBefore: serving,
+        servingAfter: serving,
+      });
+      await tickInlet(deps.store, event, runs.get(event.id)!, startMs, options.owner);
+      await expire(deps, options.publisher, event, runs.get(event.id)!, startMs);
+    });
+  }
+
+  // Step 2: sub-minute inlets keep ticking inside this invocation, bounded by the deadline.
+  const looping = events.filter((event) => runs.has(event.id) && loopsInside(event));
+  const maxSizeEvery = (options.maxSizeEverySeconds ?? DEFAULT_MAX_SIZE_EVERY_SECONDS) * 1000;
+  const nextMaxSize = new Map(looping.map((event) => [event.id, startMs + maxSizeEvery]));
+  for (;;) {
+    const now = clock.nowMs();
+    const due = looping
+      .map((event) => ({ event, at: nextTickMs(event, now, nextMaxSize.get(event.id)!) }))
+      .filter(
+        (item): item is { event: EventSettings; at: number } => item.at !== null && item.at <= deadlineMs,
+      );
+    if (due.length === 0) break;
+    const at = Math.min(...due.map((item) => item.at));
+    await clock.sleep(Math.max(0, at - now));
+    for (const { event } of due.filter((item) => item.at === at)) {
+      if (event.inlet.type === 'max-size') nextMaxSize.set(event.id, at + maxSizeEvery);
+      await guarded(event, () => tickInlet(deps.store, event, runs.get(event.id)!, at, options.owner));
+    }
+  }
+
+  // Step 3: status events and metrics.
+  const endMs = clock.nowMs();
+  for (const event of events) {
+    const run = runs.get(event.id);
+    if (!run) continue;
+    await guarded(event, () => report(deps, options, run, endMs));
+  }
+  await options.publisher.flush();
+  if (failures.length > 0) throw failures[0];
+  return [...runs.values()];
+}
+
+/** Events whose inlet is worth re-running within one minute. */
+function loopsInside(event: EventSettings): boolean {
+  if (event.mode !== 'queue') return false;
+  if (event.inlet.type === 'periodic') return event.inlet.intervalSeconds < 60;
+  return event.inlet.type === 'max-size';
+}
+
+/** When the event's inlet should next run (epoch ms), or null when it never will again. */
+function nextTickMs(event: EventSettings, nowMs: number, maxSizeAt: number): number | null {
+  const inlet = event.inlet;
+  if (inlet.type === 'max-size') return maxSizeAt;
+  if (inlet.type !== 'periodic') return null;
+  const now = Math.floor(nowMs / 1000);
+  const start = inlet.startTime ?? 0;
+  const decision = periodicDecision(inlet, now);
+  const nextSecond = now < start ? start : start + ((decision?.tick ?? -1) + 1) * inlet.intervalSeconds;
+  if (inlet.endTime !== undefined && nextSecond >= inlet.endTime) return null;
+  return nextSecond * 1000;
+}
+
+async function tickInlet(
+  store: QueueStore,
+  event: EventSettings,
+  run: EventRunReport,
+  atMs: number,
+  owner: string,
+): Promise<void> {
+  const result = await runInletTick(store, event, Math.floor(atMs / 1000), owner);
+  if (!result.acted) return;
+  run.ticks += 1;
+  run.inletIncrement += result.incrementBy;
+}
+
+async function expire(
+  deps: ScheduledDeps,
+  publisher: EventPublisher,
+  event: EventSettings,
+  run: EventRunReport,
+  atMs: number,
+): Promise<void> {
+  if (event.queuePositionExpirySeconds === null) return;
+  const result = await deps.store.expirePositions(
+    event.id,
+    Math.floor(atMs / 1000),
+    event.queuePositionExpirySeconds,
+    event.incrementServingOnExpiry,
+  );
+  run.expired += result.newlyExpired;
+  if (result.advancedBy <= 0) return;
+  run.autoAdvanced += result.advancedBy;
+  publisher.publish('automatic_serving_counter_incr', {
+    event_id: event.id,
+    previous_serving_counter_position: result.serving - result.advancedBy,
+    increment_by: result.advancedBy,
+    current_serving_counter_position: result.serving,
+  });
+}
+
+async function report(deps: ScheduledDeps, options: ScheduledOptions, run: EventRunReport, atMs: number) {
+  const now = Math.floor(atMs / 1000);
+  const [counters, waiting, active] = await Promise.all([
+    deps.store.getCounters(run.eventId),
+    deps.store.waitingCount(run.eventId),
+    deps.store.activeCount(run.eventId, now),
+  ]);
+  run.servingAfter = counters.serving;
+  const moved = run.inletIncrement + run.autoAdvanced;
+  if (moved > 0) {
+    // Only the run that moved the counter reports it, so overlapping runs do not duplicate it.
+    // `increment_by` is this run's own movement, so summing the events never double counts.
+    options.publisher.publish('serving_counter_changed', {
+      event_id: run.eventId,
+      previous_serving_counter: counters.serving - moved,
+      serving_counter: counters.serving,
+      increment_by: moved,
+      cause: 'schedule',
+    });
+  }
+  options.publisher.publish('waiting_room_metrics', {
+    event_id: run.eventId,
+    num_active_tokens: active,
+    total_num_tokens: counters.tokens,
+    queue_counter: counters.queue,
+    serving_number: counters.serving,
+    completed_sessions: counters.completed,
+    abandoned_sessions: counters.abandoned,
+    waiting_num: waiting,
+  });
+  const line = emfLine(
+    {
+      eventId: run.eventId,
+      queueLength: Math.max(0, counters.queue - counters.serving),
+      servingCounter: counters.serving,
+      admissionRate: Math.max(0, counters.serving - run.servingBefore),
+      waiting,
+      activeSessions: active,
+    },
+    atMs,
+  );
+  (options.writeLine ?? ((text: string) => process.stdout.write(`${text}\n`)))(line);
+}

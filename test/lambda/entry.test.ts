@@ -1,0 +1,70 @@
+/**
+ * `provider/lambda.ts` as Lambda loads it: configuration from `process.env` only, the three
+ * exports of API.md §4, each answering its trigger's event (memory store, so nothing is left
+ * running when the test ends).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import request from 'supertest';
+import { lambdaBridge } from '../support/lambda-bridge.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'anteroom-entry-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('the entry module serves public, admin and scheduled events from process.env', async () => {
+  Object.assign(process.env, {
+    ANTEROOM_CONFIG_JSON: JSON.stringify({
+      events: [{ id: 'entry', inlet: { type: 'periodic', incrementBy: 3, intervalSeconds: 60 } }],
+      limits: { enqueuePerClientPerMinute: 0 },
+    }),
+    ANTEROOM_KEYS_FILE: join(dir, 'keys.json'),
+    ANTEROOM_ADMIN_KEY: 'entry-admin-key-0123456789',
+    LOG_LEVEL: 'silent',
+  });
+  const lambda = await import('../../provider/lambda.ts');
+  assert.deepEqual(Object.keys(lambda).sort(), ['adminHandler', 'publicHandler', 'scheduledHandler']);
+
+  const pub = lambdaBridge(lambda.publicHandler, { format: 'v2', stage: 'api' });
+  const adm = lambdaBridge(lambda.adminHandler, { format: 'v1' });
+  try {
+    await request(pub).post('/api/assign_queue_num').send({ event_id: 'entry' }).expect(200);
+    const before = await request(adm)
+      .get('/num_active_tokens')
+      .query({ event_id: 'entry' })
+      .set('Authorization', 'Bearer entry-admin-key-0123456789')
+      .expect(200);
+    assert.deepEqual(before.body, { active_tokens: 0 });
+
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let reports: Awaited<ReturnType<typeof lambda.scheduledHandler>>;
+    try {
+      reports = await lambda.scheduledHandler(
+        { 'detail-type': 'Scheduled Event', source: 'aws.events' },
+        { awsRequestId: 'r', functionName: 'scheduled', getRemainingTimeInMillis: () => 60_000 },
+      );
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]!.ticks, 1, 'the periodic tick due now ran');
+    assert.ok(
+      lines.some((line) => JSON.parse(line).EventId === 'entry'),
+      'an EMF line for the event',
+    );
+    await request(pub)
+      .get('/api/serving_num')
+      .query({ event_id: 'entry' })
+      .expect(200, { serving_counter: 3 });
+  } finally {
+    pub.close();
+    adm.close();
+  }
+});

@@ -1,0 +1,324 @@
+/**
+ * The scheduled handler: sub-minute periodic ticks inside one invocation, each tick exactly
+ * once even when two containers run the same minute concurrently, expiry with auto-advance,
+ * status events and CloudWatch EMF lines. Events go to an in-memory publisher, or to a fake
+ * EventBridge client (EventBridge itself is unreachable from the test machine) to check the
+ * PutEvents input. A fake clock runs a 55-second invocation in milliseconds.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeLike, EventBridgePublisher, MemoryPublisher } from '../../provider/lambda/events.ts';
+import type { Clock, EventRunReport } from '../../provider/lambda/scheduled.ts';
+import { createStore } from '../../queue-core/store.ts';
+import type { QueueStore } from '../../queue-core/types.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
+import { createFixture, type Fixture } from './fixture.ts';
+
+const skip = redisSkipReason();
+/** A minute boundary (epoch seconds). */
+const T0 = 1_900_000_020;
+
+/** Sleeping advances this container's clock at once (each container has its own clock). */
+function fakeClock(startMs: number): Clock {
+  let now = startMs;
+  return {
+    nowMs: () => now,
+    async sleep(ms) {
+      now += ms;
+      // Let the other container's invocation interleave, as real concurrency would.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}
+
+function context(remainingMs = 70_000) {
+  return {
+    awsRequestId: crypto.randomUUID(),
+    functionName: 'anteroom-scheduled',
+    getRemainingTimeInMillis: () => remainingMs,
+  };
+}
+
+const SCHEDULED_EVENT = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: new Date(T0 * 1000).toISOString(),
+  region: 'eu-west-1',
+  resources: ['arn:aws:events:eu-west-1:123456789012:rule/anteroom-schedule'],
+  detail: {},
+};
+
+function byEvent(reports: EventRunReport[], eventId: string): EventRunReport {
+  const report = reports.find((item) => item.eventId === eventId);
+  assert.ok(report, `a report for ${eventId}`);
+  return report;
+}
+
+describe('scheduled handler', { skip }, () => {
+  let redis: RedisServer;
+  let fixture: Fixture;
+  let store: QueueStore;
+
+  before(async () => {
+    redis = await startRedis();
+    fixture = createFixture(redis.url, {
+      events: [
+        { id: 'fast', inlet: { type: 'periodic', incrementBy: 2, intervalSeconds: 10, startTime: T0 } },
+        { id: 'slow', inlet: { type: 'periodic', incrementBy: 5, intervalSeconds: 60, startTime: T0 } },
+        {
+          id: 'exp',
+          inlet: { type: 'manual' },
+          queuePositionExpirySeconds: 60,
+          incrementServingOnExpiry: true,
+        },
+      ],
+    });
+    store = createStore({ type: 'redis', url: redis.url });
+  });
+  after(async () => {
+    await store?.close();
+    await fixture?.close();
+    await redis?.stop();
+  });
+
+  test('two containers running the same minute concurrently tick each periodic tick once', async () => {
+    // Three visitors reached by the counter 200 s ago never claimed a token: expiry is due.
+    for (let index = 0; index < 3; index += 1) {
+      await store.enqueue('exp', { requestId: crypto.randomUUID(), now: T0 - 200 });
+    }
+    await store.incrementServingCounter('exp', 2, T0 - 200);
+
+    const runs = [0, 1].map(() => {
+      const publisher = new MemoryPublisher();
+      const lines: string[] = [];
+      const handlers = fixture.container({
+        publisher,
+        scheduled: { clock: fakeClock(T0 * 1000 + 500), writeLine: (line) => lines.push(line) },
+      });
+      return { publisher, lines, handlers };
+    });
+    // Warm both containers first, so their runs really race on the same ticks.
+    await Promise.all(runs.map((run) => run.handlers.container.get()));
+    const reports = await Promise.all(
+      runs.map((run) => run.handlers.scheduledHandler(SCHEDULED_EVENT, context())),
+    );
+
+    // `fast` ticks at T0, T0+10 … T0+50: six ticks of 2, each done by exactly one container.
+    assert.equal(await store.getServingCounter('fast'), 12);
+    const fastTicks = reports.map((report) => byEvent(report, 'fast').ticks);
+    assert.equal(fastTicks[0]! + fastTicks[1]!, 6);
+    // `slow` (60 s interval) ticks once per minute and does not loop.
+    assert.equal(await store.getServingCounter('slow'), 5);
+    assert.equal(byEvent(reports[0]!, 'slow').ticks + byEvent(reports[1]!, 'slow').ticks, 1);
+
+    // Expiry: two unclaimed positions expired once, and auto-advance moved the counter by 2.
+    const advanced = reports.map((report) => byEvent(report, 'exp').autoAdvanced);
+    assert.equal(advanced[0]! + advanced[1]!, 2);
+    assert.equal(await store.getServingCounter('exp'), 4);
+    const automatic = runs.flatMap((run) => run.publisher.ofType('automatic_serving_counter_incr'));
+    assert.deepEqual(automatic, [
+      {
+        event_id: 'exp',
+        previous_serving_counter_position: 2,
+        increment_by: 2,
+        current_serving_counter_position: 4,
+      },
+    ]);
+
+    // serving_counter_changed: only the container that moved a counter reports it, so the
+    // increments add up to the real movement without double counting.
+    const changed = runs.flatMap((run) => run.publisher.ofType('serving_counter_changed'));
+    const moved = (eventId: string) =>
+      changed
+        .filter((detail) => detail.event_id === eventId)
+        .reduce((sum, detail) => sum + Number(detail.increment_by), 0);
+    assert.equal(moved('fast'), 12);
+    assert.equal(moved('slow'), 5);
+    assert.equal(moved('exp'), 2);
+    for (const detail of changed) {
+      assert.equal(
+        Number(detail.serving_counter) - Number(detail.previous_serving_counter),
+        detail.increment_by,
+      );
+    }
+
+    // waiting_room_metrics: every event, every run, integer fields, event_id.
+    for (const run of runs) {
+      const metrics = run.publisher.ofType('waiting_room_metrics');
+      assert.deepEqual(metrics.map((detail) => detail.event_id).sort(), ['exp', 'fast', 'slow']);
+      for (const detail of metrics) {
+        for (const key of [
+          'num_active_tokens',
+          'total_num_tokens',
+          'queue_counter',
+          'serving_number',
+          'completed_sessions',
+          'abandoned_sessions',
+          'waiting_num',
+        ]) {
+          assert.ok(Number.isInteger(detail[key]), `${key} is an integer in ${JSON.stringify(detail)}`);
+        }
+      }
+      const exp = metrics.find((detail) => detail.event_id === 'exp')!;
+      assert.equal(exp.queue_counter, 3);
+      assert.equal(exp.waiting_num, 1, 'three positions, two expired, no token');
+    }
+
+    // CloudWatch EMF: one line per event per run, namespace Anteroom, dimension EventId.
+    for (const run of runs) {
+      assert.equal(run.lines.length, 3);
+      for (const line of run.lines) {
+        const document = JSON.parse(line);
+        const directive = document._aws.CloudWatchMetrics[0];
+        assert.equal(directive.Namespace, 'Anteroom');
+        assert.deepEqual(directive.Dimensions, [['EventId']]);
+        assert.deepEqual(
+          directive.Metrics.map((metric: { Name: string }) => metric.Name),
+          ['QueueLength', 'ServingCounter', 'AdmissionRate', 'Waiting', 'ActiveSessions'],
+        );
+        assert.equal(typeof document._aws.Timestamp, 'number');
+        for (const metric of directive.Metrics) assert.ok(Number.isInteger(document[metric.Name]));
+      }
+    }
+    const expLine = runs
+      .flatMap((run) => run.lines.map((line) => JSON.parse(line)))
+      .find((document) => document.EventId === 'exp');
+    assert.equal(expLine.ServingCounter, 4);
+    assert.equal(expLine.Waiting, 1);
+  });
+
+  test('a retried or duplicate invocation of the same minute changes nothing', async () => {
+    const publisher = new MemoryPublisher();
+    const handlers = fixture.container({
+      publisher,
+      scheduled: { clock: fakeClock(T0 * 1000 + 500), writeLine: () => {} },
+    });
+    const report = await handlers.scheduledHandler(SCHEDULED_EVENT, context());
+    assert.equal(byEvent(report, 'fast').ticks, 0);
+    assert.equal(byEvent(report, 'slow').ticks, 0);
+    assert.equal(await store.getServingCounter('fast'), 12);
+    assert.deepEqual(publisher.ofType('serving_counter_changed'), []);
+    assert.equal(publisher.ofType('waiting_room_metrics').length, 3);
+  });
+
+  test('the loop stays inside the Lambda deadline', async () => {
+    const publisher = new MemoryPublisher();
+    const handlers = fixture.container({
+      publisher,
+      scheduled: { clock: fakeClock((T0 + 60) * 1000 + 500), writeLine: () => {} },
+    });
+    // 20 s left, minus the 5 s safety margin: ticks at T0+60 and T0+70 only.
+    const report = await handlers.scheduledHandler(SCHEDULED_EVENT, context(20_000));
+    assert.equal(byEvent(report, 'fast').ticks, 2);
+    assert.equal(await store.getServingCounter('fast'), 16);
+  });
+
+  test('with ANTEROOM_EVENT_BUS the run sends PutEvents batches to that bus', async () => {
+    const calls: PutEventsCommand['input'][] = [];
+    const eventBridge: EventBridgeLike = {
+      async send(command) {
+        calls.push(command.input);
+        return { FailedEntryCount: 0, Entries: [], $metadata: {} };
+      },
+    };
+    const handlers = fixture.container({
+      env: { ANTEROOM_EVENT_BUS: 'anteroom-events' },
+      eventBridge,
+      scheduled: { clock: fakeClock((T0 + 120) * 1000 + 500), writeLine: () => {} },
+    });
+    await handlers.scheduledHandler(SCHEDULED_EVENT, context());
+    const entries = calls.flatMap((input) => input.Entries ?? []);
+    assert.ok(calls.every((input) => (input.Entries ?? []).length <= 10));
+    assert.ok(entries.length >= 5, 'metrics for three events and two counter changes');
+    for (const entry of entries) {
+      assert.equal(entry.Source, 'anteroom');
+      assert.equal(entry.EventBusName, 'anteroom-events');
+      assert.ok(entry.Time instanceof Date);
+      assert.equal(typeof JSON.parse(entry.Detail!).event_id, 'string');
+    }
+    assert.deepEqual([...new Set(entries.map((entry) => entry.DetailType))].sort(), [
+      'serving_counter_changed',
+      'waiting_room_metrics',
+    ]);
+  });
+});
+
+describe('EventBridge publisher', () => {
+  function fakeClient(answers: ((count: number) => { FailedEntryCount: number; Entries: object[] })[] = []) {
+    const calls: PutEventsCommand['input'][] = [];
+    const client: EventBridgeLike = {
+      async send(command) {
+        calls.push(command.input);
+        const count = command.input.Entries?.length ?? 0;
+        const answer = answers.shift()?.(count) ?? { FailedEntryCount: 0, Entries: [] };
+        return { ...answer, $metadata: {} };
+      },
+    };
+    return { client, calls };
+  }
+
+  test('sends at most 10 entries per PutEvents call', async () => {
+    const { client, calls } = fakeClient();
+    const publisher = new EventBridgePublisher({ client, busName: 'bus', now: () => 1_700_000_000_000 });
+    for (let index = 0; index < 23; index += 1) {
+      publisher.publish('token_generated', { event_id: 'sale', request_id: `r${index}` });
+    }
+    await publisher.flush();
+    assert.deepEqual(
+      calls.map((input) => input.Entries?.length),
+      [10, 10, 3],
+    );
+    const first = calls[0]!.Entries![0]!;
+    assert.deepEqual(first, {
+      Source: 'anteroom',
+      DetailType: 'token_generated',
+      Detail: '{"event_id":"sale","request_id":"r0"}',
+      EventBusName: 'bus',
+      Time: new Date(1_700_000_000_000),
+    });
+    await publisher.flush();
+    assert.equal(calls.length, 3, 'nothing is sent twice');
+  });
+
+  test('entries EventBridge rejects are retried once, then reported', async () => {
+    const reject = (count: number) => ({
+      FailedEntryCount: 1,
+      Entries: Array.from({ length: count }, (_, index) =>
+        index === count - 1 ? { ErrorCode: 'InternalFailure' } : { EventId: `e${index}` },
+      ),
+    });
+    const errors: number[] = [];
+    const { client, calls } = fakeClient([reject, reject]);
+    const publisher = new EventBridgePublisher({
+      client,
+      busName: 'bus',
+      onError: (_error, failed) => errors.push(failed),
+    });
+    publisher.publish('session_updated', { event_id: 'sale', request_id: 'a', status: 'completed' });
+    publisher.publish('session_updated', { event_id: 'sale', request_id: 'b', status: 'abandoned' });
+    await publisher.flush();
+    assert.equal(calls.length, 2);
+    assert.equal(JSON.parse(calls[1]!.Entries![0]!.Detail!).request_id, 'b');
+    assert.deepEqual(errors, [1]);
+  });
+
+  test('a failing client never rejects flush', async () => {
+    const errors: unknown[] = [];
+    const publisher = new EventBridgePublisher({
+      client: {
+        send: async () => {
+          throw new Error('network down');
+        },
+      },
+      busName: 'bus',
+      onError: (error) => errors.push(error),
+    });
+    publisher.publish('token_generated', { event_id: 'sale', request_id: 'a' });
+    await publisher.flush();
+    assert.equal(errors.length, 1);
+  });
+});
