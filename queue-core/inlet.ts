@@ -22,6 +22,16 @@ export function periodicDecision(inlet: PeriodicInlet, now: number): PeriodicDec
   return { tick: Math.floor((now - start) / inlet.intervalSeconds), incrementBy: inlet.incrementBy };
 }
 
+/**
+ * Epoch second at which a tick begins: what `claimTick` records. Tick numbers restart
+ * whenever the interval or the start time changes (a live settings change), while tick
+ * start times keep growing with the clock, so a changed schedule neither stalls (its tick
+ * numbers would sit below the last one claimed) nor runs twice in one slot.
+ */
+export function tickStartTime(inlet: PeriodicInlet, tick: number): number {
+  return (inlet.startTime ?? 0) + tick * inlet.intervalSeconds;
+}
+
 export interface MaxSizeState {
   maxActive: number;
   /** Sessions with status active and an unexpired token. */
@@ -97,8 +107,8 @@ async function runPeriodic(
 ): Promise<InletTickResult> {
   const decision = periodicDecision(inlet, now);
   if (decision === null) return IDLE;
-  // Exactly one caller per tick number advances, even with many schedulers running.
-  if (!(await store.claimTick(inletLockName(eventId), decision.tick))) return IDLE;
+  // Exactly one caller per tick advances, even with many schedulers running.
+  if (!(await store.claimTick(inletLockName(eventId), tickStartTime(inlet, decision.tick)))) return IDLE;
   await store.incrementServingCounter(eventId, decision.incrementBy, now);
   return { acted: true, incrementBy: decision.incrementBy };
 }

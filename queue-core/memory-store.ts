@@ -27,11 +27,11 @@ import type {
 export const AUDIT_CAP = 10_000;
 /** History rows `expirePositions` walks in one call, so one call's work stays bounded. */
 export const EXPIRE_ROWS_PER_CALL = 1000;
-
-interface HistoryRow extends ServingHistoryRow {
-  /** Part of `served` already subtracted when the boundary stopped inside this row. */
-  accounted: number;
-}
+/**
+ * Largest serving counter (2^53 − 1): every integer up to it is exact both as a JavaScript
+ * number and as a Lua number, so a counter pushed this far stays exact instead of drifting.
+ */
+export const MAX_SERVING = Number.MAX_SAFE_INTEGER;
 
 interface EventState {
   counters: Counters;
@@ -44,8 +44,10 @@ interface EventState {
   active: SortedSet;
   /** Every session by expiresAt (expired-session listing). */
   all: SortedSet;
+  /** Every session by position: how many positions of a range were claimed. */
+  claimed: SortedSet;
   /** Strictly increasing serving values; the last row is the current serving counter. */
-  history: HistoryRow[];
+  history: ServingHistoryRow[];
 }
 
 function newEventState(): EventState {
@@ -65,12 +67,13 @@ function newEventState(): EventState {
     sessions: new Map(),
     active: new SortedSet(),
     all: new SortedSet(),
+    claimed: new SortedSet(),
     history: [],
   };
 }
 
 /** Index of the first history row with serving ≥ position (the row that first covered it). */
-function coveringRowIndex(history: HistoryRow[], position: number): number {
+function coveringRowIndex(history: ServingHistoryRow[], position: number): number {
   let low = 0;
   let high = history.length;
   while (low < high) {
@@ -105,7 +108,7 @@ function recordServing(state: EventState, serving: number, now: number): void {
   const { history } = state;
   while (history.length > 0 && history[history.length - 1]!.serving > serving) history.pop();
   if (history[history.length - 1]?.serving !== serving) {
-    history.push({ serving, time: now, served: 0, accounted: 0 });
+    history.push({ serving, time: now, served: 0 });
   }
 }
 
@@ -133,7 +136,9 @@ export class MemoryStore implements QueueStore {
 
   async enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult> {
     const state = this.#state(eventId);
-    const knownId = input.visitorKey === undefined ? undefined : state.visitors.get(input.visitorKey);
+    // An empty key names nobody (the Redis store cannot tell it from no key either).
+    const visitorKey = input.visitorKey === '' ? undefined : input.visitorKey;
+    const knownId = visitorKey === undefined ? undefined : state.visitors.get(visitorKey);
     // A repeated request id (a retried call) is as idempotent as a repeated visitor key.
     const existingId = knownId ?? (state.entries.has(input.requestId) ? input.requestId : undefined);
     if (existingId !== undefined) {
@@ -143,7 +148,7 @@ export class MemoryStore implements QueueStore {
     const position = ++state.counters.queue;
     state.entries.set(input.requestId, { position, entryTime: input.now });
     state.entryTimes.push(input.now);
-    if (input.visitorKey !== undefined) state.visitors.set(input.visitorKey, input.requestId);
+    if (visitorKey !== undefined) state.visitors.set(visitorKey, input.requestId);
     return { requestId: input.requestId, eventId, position, entryTime: input.now, created: true };
   }
 
@@ -158,7 +163,7 @@ export class MemoryStore implements QueueStore {
 
   async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
     const state = this.#state(eventId);
-    const next = Math.max(0, state.counters.serving + by);
+    const next = Math.min(MAX_SERVING, Math.max(0, state.counters.serving + by));
     if (next !== state.counters.serving) {
       state.counters.serving = next;
       recordServing(state, next, now);
@@ -205,7 +210,10 @@ export class MemoryStore implements QueueStore {
     state.sessions.set(input.requestId, session);
     state.active.add(session.expiresAt, input.requestId);
     state.all.add(session.expiresAt, input.requestId);
+    state.claimed.add(session.position, input.requestId);
     state.counters.tokens++;
+    // Only possible with expiry off: a position counted as expired now has its token.
+    if (entry.position <= state.counters.maxExpiredPosition) state.counters.expired--;
     const row = state.history[coveringRowIndex(state.history, entry.position)];
     if (row) row.served++;
     return { kind: 'issued', session: { ...session }, created: true };
@@ -299,15 +307,18 @@ export class MemoryStore implements QueueStore {
       if (boundary <= previous) break;
       const reference = Math.max(state.entryTimes[boundary - 1]!, row.time);
       if (now - reference < expirySeconds) break;
-      const expiredHere = Math.max(0, boundary - previous - (row.served - row.accounted));
-      row.accounted = row.served;
+      // Counted from the sessions themselves, not from the rows' `served`: a row's count
+      // is lost when a decrease drops the row, the sessions stay.
+      const claimed = state.claimed.countAbove(previous) - state.claimed.countAbove(boundary);
+      const expiredHere = Math.max(0, boundary - previous - claimed);
       counters.maxExpiredPosition = boundary;
       counters.expired += expiredHere;
       newlyExpired += expiredHere;
-      if (autoAdvance && expiredHere > 0) {
-        counters.serving += expiredHere;
+      const advance = autoAdvance ? Math.min(expiredHere, MAX_SERVING - counters.serving) : 0;
+      if (advance > 0) {
+        counters.serving += advance;
         recordServing(state, counters.serving, now);
-        advancedBy += expiredHere;
+        advancedBy += advance;
       }
     }
     return {

@@ -13,8 +13,9 @@
  *   ar:{demo}:s   hash  requestId → "position:issuedAt:expiresAt:status:issuer"
  *   ar:{demo}:sa  zset  active sessions by expiresAt
  *   ar:{demo}:se  zset  all sessions by expiresAt
+ *   ar:{demo}:p   zset  all sessions by position (claimed positions of a range)
  *   ar:{demo}:h   zset  serving-history values (score = member = serving)
- *   ar:{demo}:hr  hash  serving → "time:served:accounted"
+ *   ar:{demo}:hr  hash  serving → "time:served:0" (the last field is no longer used)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  * Global: ar:lease:<name>, ar:tick:<name>, ar:audit.
  *
@@ -23,7 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { AnteroomError, StoreUnavailableError } from './errors.ts';
-import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL } from './memory-store.ts';
+import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
 import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
 import type {
   AuditEntry,
@@ -46,10 +47,10 @@ import type {
 const SCRIPTS = {
   arEnqueue: { file: 'enqueue.lua', keys: 4 },
   arIncrementServing: { file: 'increment-serving.lua', keys: 3 },
-  arIssueToken: { file: 'issue-token.lua', keys: 7 },
+  arIssueToken: { file: 'issue-token.lua', keys: 8 },
   arUpdateSession: { file: 'update-session.lua', keys: 3 },
   arPositionExpiry: { file: 'position-expiry.lua', keys: 5 },
-  arExpirePositions: { file: 'expire-positions.lua', keys: 4 },
+  arExpirePositions: { file: 'expire-positions.lua', keys: 5 },
   arExpiredSessions: { file: 'expired-sessions.lua', keys: 1 },
   arServingHistory: { file: 'serving-history.lua', keys: 2 },
   arAcquireLease: { file: 'acquire-lease.lua', keys: 1 },
@@ -117,6 +118,7 @@ function eventKeys(prefix: string, eventId: string) {
     sessions: `${base}s`,
     activeSessions: `${base}sa`,
     allSessions: `${base}se`,
+    claimedPositions: `${base}p`,
     history: `${base}h`,
     historyRows: `${base}hr`,
     override: `${base}o`,
@@ -131,18 +133,36 @@ function reconnectDelay(attempt: number): number {
 function connect(options: RedisStoreOptions): Redis | Cluster {
   const common: RedisOptions = {
     // Fail fast while disconnected: a waiting visitor gets a 503 and retries, never a
-    // command parked for later. Unanswered commands are not resent after a reconnect,
-    // so a non-idempotent script (incrementServingCounter) can never run twice.
+    // command parked for later. Unanswered commands are not resent after a reconnect
+    // (for a cluster, see retryDelayOnFailover), so a non-idempotent script
+    // (incrementServingCounter) can never run twice.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: options.connectTimeoutMs ?? 2000,
     commandTimeout: options.commandTimeoutMs ?? 5000,
+    // A primary demoted to a replica behind the same address (a failover without
+    // auto-failover, a promoted replica behind a DNS name) answers READONLY on an open
+    // connection for as long as it lives: reconnect to reach the new primary. 1 = do not
+    // resend the refused command (the caller already got its 503).
+    reconnectOnError: (error: Error) => (error.message.includes('READONLY') ? 1 : false),
   };
   if (!options.cluster) return new Redis(options.url, { ...common, retryStrategy: reconnectDelay });
   // Nodes found through the seed need the seed's credentials and TLS setting too.
   const seed = new URL(options.url);
   return new Cluster([options.url], {
-    clusterRetryStrategy: reconnectDelay,
+    clusterRetryStrategy(this: Cluster, attempt: number): number {
+      // What maxRetriesPerRequest: 0 does for one node: a cluster that cannot be reached
+      // keeps the commands issued before its first connection in its own queue for ever
+      // (the request would hang); reject them, so they answer 503 and never run later.
+      (this as unknown as { flushQueue?: (error: Error) => void }).flushQueue?.(
+        new Error('no Redis Cluster node is reachable'),
+      );
+      return reconnectDelay(attempt);
+    },
+    // A command whose node connection closed may already have run: never resend it (the
+    // default resends after 100 ms, so an increment could run twice). MOVED, ASK,
+    // TRYAGAIN and CLUSTERDOWN answers are still retried: those commands did not run.
+    retryDelayOnFailover: 0,
     redisOptions: {
       ...common,
       username: seed.username ? decodeURIComponent(seed.username) : undefined,
@@ -225,7 +245,7 @@ export class RedisStore implements QueueStore {
   async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
     const k = this.#keys(eventId);
     return this.#call((redis) =>
-      redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now)),
+      redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now), String(MAX_SERVING)),
     );
   }
 
@@ -253,6 +273,7 @@ export class RedisStore implements QueueStore {
         k.allSessions,
         k.history,
         k.historyRows,
+        k.claimedPositions,
         input.requestId,
         String(input.now),
         String(input.validitySeconds),
@@ -358,10 +379,12 @@ export class RedisStore implements QueueStore {
         k.entryTimes,
         k.history,
         k.historyRows,
+        k.claimedPositions,
         String(now),
         String(expirySeconds),
         autoAdvance ? '1' : '0',
         EXPIRE_ROWS_PER_CALL,
+        String(MAX_SERVING),
       ),
     );
     return { maxExpiredPosition, newlyExpired, advancedBy, serving };

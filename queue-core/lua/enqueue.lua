@@ -19,7 +19,7 @@ if existingId then
 end
 
 local position = redis.call('HINCRBY', KEYS[1], 'queue', 1)
-local record = position .. ':' .. now
+local record = string.format('%d', position) .. ':' .. now
 redis.call('HSET', KEYS[2], requestId, record)
 if visitorKey ~= '' then
   redis.call('HSET', KEYS[3], visitorKey, requestId)

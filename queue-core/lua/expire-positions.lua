@@ -3,10 +3,13 @@
 -- position was reached and left unclaimed for the expiry period. Stops at the first row
 -- that has not expired; walks at most ARGV[4] rows per call.
 -- KEYS[1] counters hash, KEYS[2] entry-time changes zset, KEYS[3] history zset,
--- KEYS[4] history rows hash.
--- ARGV[1] now, ARGV[2] expiry seconds, ARGV[3] '1' = auto-advance, ARGV[4] max rows.
+-- KEYS[4] history rows hash, KEYS[5] all sessions zset by position.
+-- ARGV[1] now, ARGV[2] expiry seconds, ARGV[3] '1' = auto-advance, ARGV[4] max rows,
+-- ARGV[5] largest serving value.
 -- Returns {maxExpiredPosition, newlyExpired, advancedBy, serving}.
+-- Numbers are turned into text with '%d': Lua's own conversion keeps 14 digits only.
 local now, expiry, autoAdvance = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+local maxServing = tonumber(ARGV[5])
 local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition', 'expired')
 local queue = tonumber(counters[1] or '0')
 local serving = tonumber(counters[2] or '0')
@@ -21,31 +24,38 @@ local function entryTimeOf(position)
   return tonumber(string.match(change, ':(%-?%d+)$'))
 end
 
-local rows = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. previous, '+inf', 'LIMIT', 0, tonumber(ARGV[4]))
+local rows = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. string.format('%d', previous), '+inf', 'LIMIT', 0,
+  tonumber(ARGV[4]))
 for _, rowServing in ipairs(rows) do
   local boundary = math.min(tonumber(rowServing), queue)
   if boundary <= previous then break end
   local row = redis.call('HGET', KEYS[4], rowServing)
-  local reached, served, accounted = string.match(row, '^(%-?%d+):(%d+):(%d+)$')
-  reached, served, accounted = tonumber(reached), tonumber(served), tonumber(accounted)
+  local reached = tonumber(string.match(row, '^(%-?%d+):'))
   local reference = math.max(entryTimeOf(boundary), reached)
   if now - reference < expiry then break end
 
-  local expiredHere = math.max(0, boundary - previous - (served - accounted))
-  redis.call('HSET', KEYS[4], rowServing, reached .. ':' .. served .. ':' .. served)
+  -- Counted from the sessions themselves, not from the rows' `served`: a row's count is
+  -- lost when a decrease drops the row, the sessions stay.
+  local claimed = redis.call('ZCOUNT', KEYS[5], '(' .. string.format('%d', previous),
+    string.format('%d', boundary))
+  local expiredHere = math.max(0, boundary - previous - claimed)
   previous = boundary
   expired = expired + expiredHere
   newlyExpired = newlyExpired + expiredHere
-  if autoAdvance and expiredHere > 0 then
-    serving = serving + expiredHere
-    advancedBy = advancedBy + expiredHere
+  local advance = 0
+  if autoAdvance then advance = math.min(expiredHere, maxServing - serving) end
+  if advance > 0 then
+    serving = serving + advance
+    advancedBy = advancedBy + advance
     -- serving only grows here, so the new row is above every existing one
-    redis.call('ZADD', KEYS[3], serving, serving)
-    redis.call('HSET', KEYS[4], serving, ARGV[1] .. ':0:0')
+    local value = string.format('%d', serving)
+    redis.call('ZADD', KEYS[3], value, value)
+    redis.call('HSET', KEYS[4], value, ARGV[1] .. ':0:0')
   end
 end
 
 if previous ~= boundaryBefore then
-  redis.call('HSET', KEYS[1], 'maxExpiredPosition', previous, 'expired', expired, 'serving', serving)
+  redis.call('HSET', KEYS[1], 'maxExpiredPosition', string.format('%d', previous),
+    'expired', string.format('%d', expired), 'serving', string.format('%d', serving))
 end
 return {previous, newlyExpired, advancedBy, serving}

@@ -2,7 +2,7 @@
 -- KEYS[1] counters hash, KEYS[2] entries hash, KEYS[3] sessions hash
 -- (requestId -> "position:issuedAt:expiresAt:status:issuer"), KEYS[4] active sessions zset
 -- (by expiresAt), KEYS[5] all sessions zset (by expiresAt), KEYS[6] history zset,
--- KEYS[7] history rows hash.
+-- KEYS[7] history rows hash, KEYS[8] all sessions zset by position.
 -- ARGV[1] requestId, ARGV[2] now, ARGV[3] validity seconds, ARGV[4] issuer,
 -- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit).
 -- Returns {'unknown'} | {'not_yet', position, serving} | {'existing', record} |
@@ -42,11 +42,16 @@ if ARGV[6] ~= '' then
 end
 
 local expiresAt = now + validity
-local record = position .. ':' .. ARGV[2] .. ':' .. string.format('%d', expiresAt) .. ':a:' .. issuer
+local record = string.format('%d:%d:%d:a:', position, now, expiresAt) .. issuer
 redis.call('HSET', KEYS[3], requestId, record)
 redis.call('ZADD', KEYS[4], expiresAt, requestId)
 redis.call('ZADD', KEYS[5], expiresAt, requestId)
+redis.call('ZADD', KEYS[8], position, requestId)
 redis.call('HINCRBY', KEYS[1], 'tokens', 1)
+-- only possible with expiry off: a position counted as expired now has its token
+if position <= tonumber(redis.call('HGET', KEYS[1], 'maxExpiredPosition') or '0') then
+  redis.call('HINCRBY', KEYS[1], 'expired', -1)
+end
 if row then
   local reached, served, accounted = string.match(row, '^(%-?%d+):(%d+):(%d+)$')
   redis.call('HSET', KEYS[7], covering, reached .. ':' .. (tonumber(served) + 1) .. ':' .. accounted)

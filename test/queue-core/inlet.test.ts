@@ -93,6 +93,35 @@ describe('runInletTick', () => {
     assert.equal((await runInletTick(store, periodic, T - 1, 'early')).acted, false);
   });
 
+  it('keeps ticking, never twice in one slot, after its interval or start time changes live', async () => {
+    const store = new MemoryStore();
+    const periodic = (inlet: Record<string, unknown>) =>
+      event({ inlet: { type: 'periodic', incrementBy: 1, ...inlet } });
+    const every10 = periodic({ intervalSeconds: 10 });
+    const every60 = periodic({ intervalSeconds: 60 });
+    const later = periodic({ intervalSeconds: 60, startTime: T + 100 });
+    const steps: [EventSettings, number, boolean][] = [
+      [every10, T, true],
+      // the operator slows the inlet down: the next 60 s boundary ticks
+      [every60, T + 30, false],
+      [every60, T + 60, true],
+      [every60, T + 61, false],
+      // and speeds it up again: the 10 s slot that began with the last tick does not tick twice
+      [every10, T + 65, false],
+      [every10, T + 70, true],
+      // a new start time in the future: its first tick runs
+      [later, T + 99, false],
+      [later, T + 100, true],
+      [later, T + 159, false],
+      [later, T + 160, true],
+    ];
+    for (const [settings, now, acted] of steps) {
+      const result = await runInletTick(store, settings, now, 'p');
+      assert.equal(result.acted, acted, `interval ${JSON.stringify(settings.inlet)} at T+${now - T}`);
+    }
+    assert.equal(await store.getServingCounter('sale'), 5);
+  });
+
   it('does nothing for manual inlets and for events not in queue mode', async () => {
     const store = new MemoryStore();
     await enqueue(store, 3, T);

@@ -125,6 +125,16 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.deepEqual(retry, { ...a, created: false });
     });
 
+    it('treats an empty visitor key as no key: it never joins two visitors into one entry', async () => {
+      const event = freshEvent();
+      const a = await store.enqueue(event, { requestId: rid(1), visitorKey: '', now: T0 });
+      const b = await store.enqueue(event, { requestId: rid(2), visitorKey: '', now: T0 });
+      assert.deepEqual(
+        [a.position, a.created, b.position, b.created, b.requestId],
+        [1, true, 2, true, rid(2)],
+      );
+    });
+
     it('answers null for a request id that was never issued', async () => {
       const event = freshEvent();
       await store.enqueue(event, { requestId: rid(1), now: T0 });
@@ -190,6 +200,31 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
         { serving: 10, time: T0, served: 0 },
         { serving: 20, time: T0 + 40, served: 0 },
       ]);
+    });
+
+    it('keeps the counter and its history exact beyond 10^14, and never above 2^53 − 1', async () => {
+      const event = freshEvent();
+      // 15 significant digits: more than Lua's default number-to-string conversion keeps
+      const big = 123_456_789_012_341;
+      assert.equal(await store.incrementServingCounter(event, big, T0), big);
+      assert.equal(await store.incrementServingCounter(event, 5, T0 + 1), big + 5);
+      assert.equal(await store.incrementServingCounter(event, -2, T0 + 2), big + 3);
+      assert.deepEqual(await store.servingHistory(event, 10), [
+        { serving: big, time: T0, served: 0 },
+        { serving: big + 3, time: T0 + 2, served: 0 },
+      ]);
+      const capped = freshEvent();
+      const max = Number.MAX_SAFE_INTEGER;
+      assert.equal(await store.incrementServingCounter(capped, max - 1, T0), max - 1);
+      assert.equal(await store.incrementServingCounter(capped, 1_000_000_000, T0 + 1), max);
+      assert.equal(await store.incrementServingCounter(capped, 1_000_000_000, T0 + 2), max);
+      assert.equal(await store.getServingCounter(capped), max);
+      assert.equal(await store.incrementServingCounter(capped, -1, T0 + 3), max - 1);
+      assert.deepEqual(
+        (await store.servingHistory(capped, 10)).map((row) => row.serving),
+        [max - 1],
+        'the row at max − 1 was kept, the row at max dropped',
+      );
     });
 
     it('reports all counters of a new event as 0', async () => {
@@ -492,6 +527,38 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       await awsScenario(event);
       const result = await store.expirePositions(event, T0 + 1099, 900, true);
       assert.deepEqual(result, { maxExpiredPosition: 10, newlyExpired: 2, advancedBy: 2, serving: 27 });
+    });
+
+    it('counts claimed positions as claimed after the counter was moved back and forth', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 12, T0);
+      await store.incrementServingCounter(event, 10, T0 + 100);
+      for (let i = 1; i <= 8; i++) await issueOrFail(store, event, issueInput(rid(i), T0 + 150));
+      // an operator correction: back by 5, then forward again; positions 1..8 keep their tokens
+      await store.incrementServingCounter(event, -5, T0 + 200);
+      await store.incrementServingCounter(event, 5, T0 + 210);
+      const result = await store.expirePositions(event, T0 + 1110, 900, true);
+      assert.deepEqual(
+        result,
+        { maxExpiredPosition: 10, newlyExpired: 2, advancedBy: 2, serving: 12 },
+        'only positions 9 and 10 expired unclaimed',
+      );
+      assert.equal((await store.getCounters(event)).expired, 2);
+      assert.equal(await store.waitingCount(event), 12 - 8 - 2);
+    });
+
+    it('stops counting an expired position as expired once it gets a token (expiry turned off)', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 5, T0);
+      await store.incrementServingCounter(event, 3, T0);
+      await store.expirePositions(event, T0 + 100, 50, false);
+      assert.equal((await store.getCounters(event)).expired, 3);
+      assert.equal(await store.waitingCount(event), 2);
+      // the operator turned expiry off: the visitor at position 1 claims after all
+      await issueOrFail(store, event, issueInput(rid(1), T0 + 200, { expirySeconds: null }));
+      const counters = await store.getCounters(event);
+      assert.deepEqual([counters.tokens, counters.expired, counters.maxExpiredPosition], [1, 2, 3]);
+      assert.equal(await store.waitingCount(event), 5 - 1 - 2, 'position 1 is counted once, not twice');
     });
 
     it('bounds the expiry at the queue counter and counts later joiners correctly', async () => {

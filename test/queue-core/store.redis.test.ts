@@ -3,12 +3,15 @@
  * hash tag on every key of an event, and behaviour across a server outage.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../../queue-core/errors.ts';
+import { parseEvent } from '../../queue-core/events.ts';
+import { runInletTick } from '../../queue-core/inlet.ts';
 import { RedisStore } from '../../queue-core/redis-store.ts';
 import { createStore } from '../../queue-core/store.ts';
-import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
+import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { rid, storeContract } from './store-contract.ts';
 
 const skip = redisSkipReason();
@@ -69,7 +72,7 @@ describe('redis store: key layout', { skip }, () => {
       }
       const keys = await scanAll(inspector, 'layout:*');
       const eventKeys = keys.filter((key) => key !== 'layout:audit' && !/^layout:(lease|tick):/.test(key));
-      assert.equal(eventKeys.length, 20, `two events × ten keys, got ${keys.join(' ')}`);
+      assert.equal(eventKeys.length, 22, `two events × eleven keys, got ${keys.join(' ')}`);
       for (const key of eventKeys) assert.match(key, /^layout:\{(alpha|beta\.2)\}:[a-z]+$/);
       await store.reset('alpha');
       const left = await scanAll(inspector, 'layout:{alpha}:*');
@@ -128,5 +131,248 @@ describe('redis store: outage', { skip }, () => {
     for (let i = 1; i <= 5; i++) assert.equal((await store.getEntry(event, rid(i)))?.position, i);
     assert.equal((await store.getCounters(event)).queue, 6);
     assert.equal(await store.getServingCounter(event), 0, 'the failed increment was not applied');
+  });
+});
+
+describe('redis store: unreachable from the start', { skip }, () => {
+  const unavailable = (error: unknown) => error instanceof StoreUnavailableError && error.status === 503;
+
+  // Without a bound, a command issued before the first connection could wait forever:
+  // the test's own timeout turns such a hang into a failure.
+  for (const cluster of [false, true]) {
+    it(`answers StoreUnavailableError, not a hang (${cluster ? 'cluster' : 'single node'})`, {
+      timeout: 10_000,
+    }, async () => {
+      const url = `redis://127.0.0.1:${await freePort()}`;
+      const store = new RedisStore({ url, cluster, connectTimeoutMs: 200 });
+      try {
+        await assert.rejects(store.getServingCounter('nowhere'), unavailable);
+        await assert.rejects(store.enqueue('nowhere', { requestId: rid(1), now: T0 }), unavailable);
+        assert.equal(await store.ping(), false);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
+
+describe('redis store: script cache', { skip }, () => {
+  it('keeps working after the server forgot its scripts (NOSCRIPT: EVALSHA falls back to EVAL)', async () => {
+    const { url } = await sharedServer();
+    const store = new RedisStore({ url, keyPrefix: 'noscript:' });
+    const inspector = new Redis(url);
+    try {
+      assert.equal((await store.enqueue('flush', { requestId: rid(1), now: T0 })).position, 1);
+      assert.equal((await store.enqueue('flush', { requestId: rid(2), now: T0 })).position, 2);
+      await inspector.script('FLUSH');
+      assert.equal((await store.enqueue('flush', { requestId: rid(3), now: T0 })).position, 3);
+      assert.equal(await store.incrementServingCounter('flush', 2, T0), 2);
+      await inspector.script('FLUSH');
+      assert.equal(await store.incrementServingCounter('flush', 1, T0), 3, 'applied exactly once');
+      assert.equal((await store.getCounters('flush')).queue, 3);
+    } finally {
+      await store.close();
+      inspector.disconnect();
+    }
+  });
+});
+
+/**
+ * A TCP proxy in front of one Redis server that can lose a reply: once armed, the next
+ * script call is passed on, and its reply is dropped and the client's connection cut, so
+ * the script ran on the server but the client never hears of it (a network failure mid-call).
+ */
+interface LossyProxy {
+  port: number;
+  /** Port of the Redis server that new connections reach (a DNS name moving to a new primary). */
+  target: number;
+  armed: boolean;
+  close(): Promise<void>;
+}
+
+const SCRIPT_CALL = /\r\neval(sha)?\r\n/i;
+
+async function replyLosingProxy(target: number, port: number): Promise<LossyProxy> {
+  const sockets = new Set<Socket>();
+  const proxy: LossyProxy = { port, target, armed: false, close: async () => {} };
+  const server: Server = createServer((client) => {
+    const upstream = tcpConnect(proxy.target, '127.0.0.1');
+    let dropReply = false;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (chunk) => {
+      if (proxy.armed && SCRIPT_CALL.test(chunk.toString('latin1'))) {
+        proxy.armed = false;
+        dropReply = true;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!dropReply) {
+        client.write(chunk);
+        return;
+      }
+      client.destroy();
+      upstream.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  proxy.close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return proxy;
+}
+
+/** Nodes of a cluster that announce their proxy's port, so every client connection goes through it. */
+async function proxiedCluster(size: number): Promise<{ nodes: RedisServer[]; proxies: LossyProxy[] }> {
+  const nodes = await Promise.all(
+    Array.from({ length: size }, () =>
+      startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf']),
+    ),
+  );
+  const proxies: LossyProxy[] = [];
+  const admins = nodes.map((node) => new Redis(node.url));
+  try {
+    const slotsPerNode = Math.ceil(16384 / size);
+    for (const [index, node] of nodes.entries()) {
+      const port = await freePort();
+      proxies.push(await replyLosingProxy(node.port, port));
+      const admin = admins[index]!;
+      await admin.config('SET', 'cluster-announce-ip', '127.0.0.1');
+      await admin.config('SET', 'cluster-announce-port', String(port));
+      await admin.config('SET', 'cluster-announce-bus-port', String(node.port + 10000));
+      const first = index * slotsPerNode;
+      const last = Math.min(16383, first + slotsPerNode - 1);
+      await admin.call('CLUSTER', 'ADDSLOTSRANGE', String(first), String(last));
+      if (index > 0) await admin.call('CLUSTER', 'MEET', '127.0.0.1', String(nodes[0]!.port));
+    }
+    const deadline = Date.now() + 20_000;
+    for (const admin of admins) {
+      while (!/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')))) {
+        assert.ok(Date.now() < deadline, 'the proxied cluster never became ready');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return { nodes, proxies };
+  } finally {
+    for (const admin of admins) admin.disconnect();
+  }
+}
+
+describe('redis store: a reply lost in flight', { skip }, () => {
+  // The increment ran on the server; the caller heard nothing. It must get a 503, and the
+  // client must not resend the script behind its back (it would run twice).
+  for (const cluster of [false, true]) {
+    it(`never runs a non-idempotent script twice (${cluster ? 'cluster' : 'single node'})`, async () => {
+      let nodes: RedisServer[] = [];
+      let proxies: LossyProxy[] = [];
+      let store: RedisStore | undefined;
+      const admin = { client: undefined as Redis | undefined };
+      try {
+        if (cluster) ({ nodes, proxies } = await proxiedCluster(2));
+        else {
+          nodes = [await startRedis()];
+          proxies = [await replyLosingProxy(nodes[0]!.port, await freePort())];
+        }
+        // The node that owns the event's slot, reached directly.
+        const direct = new Redis(nodes[0]!.url);
+        const slot = cluster ? Number(await direct.call('CLUSTER', 'KEYSLOT', 'ar:{lost}:c')) : 0;
+        const owner = cluster && slot >= 8192 ? 1 : 0;
+        direct.disconnect();
+        admin.client = new Redis(nodes[owner]!.url);
+        store = new RedisStore({ url: `redis://127.0.0.1:${proxies[0]!.port}`, cluster });
+        assert.equal(await store.incrementServingCounter('lost', 1, T0), 1);
+        proxies[owner]!.armed = true;
+        await assert.rejects(
+          store.incrementServingCounter('lost', 1, T0 + 1),
+          (error: unknown) => error instanceof StoreUnavailableError,
+        );
+        assert.equal(await admin.client.hget('ar:{lost}:c', 'serving'), '2', 'it ran on the server');
+        // Wait until the store works again: a hidden resend would have happened by then.
+        const deadline = Date.now() + 15_000;
+        while (!(await store.ping())) {
+          assert.ok(Date.now() < deadline, 'the store did not reconnect');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(await store.incrementServingCounter('lost', 1, T0 + 2), 3, 'it ran once only');
+      } finally {
+        await store?.close();
+        admin.client?.disconnect();
+        for (const proxy of proxies) await proxy.close();
+        for (const node of nodes) await node.stop();
+      }
+    });
+  }
+});
+
+describe('redis store: the primary became a replica', { skip }, () => {
+  // A failover behind one address (ElastiCache without auto-failover, a promoted replica
+  // behind a DNS name): the open connection now reaches a read-only replica. Service must
+  // come back on its own, not answer 503 for as long as that connection lives.
+  it('reconnects after a READONLY answer and writes to the new primary', async () => {
+    const [oldPrimary, newPrimary] = await Promise.all([startRedis(), startRedis()]);
+    const proxy = await replyLosingProxy(oldPrimary.port, await freePort());
+    const store = new RedisStore({ url: `redis://127.0.0.1:${proxy.port}` });
+    const demoted = new Redis(oldPrimary.url);
+    try {
+      assert.equal(await store.incrementServingCounter('flip', 1, T0), 1);
+      proxy.target = newPrimary.port;
+      await demoted.call('REPLICAOF', '127.0.0.1', String(newPrimary.port));
+      await assert.rejects(
+        store.incrementServingCounter('flip', 1, T0 + 1),
+        (error: unknown) => error instanceof StoreUnavailableError,
+        'a write refused by the replica is a 503',
+      );
+      const deadline = Date.now() + 10_000;
+      let serving: number | undefined;
+      while (serving === undefined) {
+        try {
+          serving = await store.incrementServingCounter('flip', 1, T0 + 2);
+        } catch (error) {
+          assert.ok(error instanceof StoreUnavailableError);
+          assert.ok(Date.now() < deadline, 'the store kept writing to the read-only replica');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      assert.equal(serving, 1, 'written to the new primary (which starts empty here)');
+    } finally {
+      await store.close();
+      demoted.disconnect();
+      await proxy.close();
+      await Promise.all([oldPrimary.stop(), newPrimary.stop()]);
+    }
+  });
+});
+
+describe('redis store: periodic inlet across processes', { skip }, () => {
+  it('advances once per tick however many schedulers call at once, each on its own connection', async () => {
+    const { url } = await sharedServer();
+    const stores = [1, 2, 3].map(() => new RedisStore({ url, keyPrefix: 'inlet:' }));
+    const event = parseEvent({
+      id: 'tickers',
+      inlet: { type: 'periodic', incrementBy: 7, intervalSeconds: 10, startTime: T0 },
+    });
+    try {
+      for (const [index, now] of [T0, T0 + 9, T0 + 10, T0 + 35].entries()) {
+        const results = await Promise.all(
+          stores.flatMap((store, which) =>
+            [1, 2].map((call) => runInletTick(store, event, now, `p${which}-${call}`)),
+          ),
+        );
+        assert.ok(results.filter((result) => result.acted).length <= 1, `one advance at most at ${now}`);
+        const expected = [7, 7, 14, 21][index];
+        assert.equal(await stores[0]!.getServingCounter('tickers'), expected, `serving after T0+${now - T0}`);
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
   });
 });
