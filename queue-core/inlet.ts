@@ -23,7 +23,7 @@ export function periodicDecision(inlet: PeriodicInlet, now: number): PeriodicDec
 }
 
 /**
- * Epoch second at which a tick begins: what `claimTick` records. Tick numbers restart
+ * Epoch second at which a tick begins: what `advanceOnTick` records. Tick numbers restart
  * whenever the interval or the start time changes (a live settings change), while tick
  * start times keep growing with the clock, so a changed schedule neither stalls (its tick
  * numbers would sit below the last one claimed) nor runs twice in one slot.
@@ -107,9 +107,12 @@ async function runPeriodic(
 ): Promise<InletTickResult> {
   const decision = periodicDecision(inlet, now);
   if (decision === null) return IDLE;
-  // Exactly one caller per tick advances, even with many schedulers running.
-  if (!(await store.claimTick(inletLockName(eventId), tickStartTime(inlet, decision.tick)))) return IDLE;
-  await store.incrementServingCounter(eventId, decision.incrementBy, now);
+  // Taking the tick and advancing are one atomic store step: exactly one caller per tick
+  // advances, even with many schedulers running, and a failure never takes a tick without
+  // its advance (which would lose it).
+  const tick = tickStartTime(inlet, decision.tick);
+  const serving = await store.advanceOnTick(eventId, tick, decision.incrementBy, now);
+  if (serving === null) return IDLE;
   return { acted: true, incrementBy: decision.incrementBy };
 }
 

@@ -48,6 +48,8 @@ interface EventState {
   claimed: SortedSet;
   /** Strictly increasing serving values; the last row is the current serving counter. */
   history: ServingHistoryRow[];
+  /** Last periodic inlet tick taken by `advanceOnTick` (none yet: undefined). */
+  lastTick: number | undefined;
 }
 
 function newEventState(): EventState {
@@ -69,6 +71,7 @@ function newEventState(): EventState {
     all: new SortedSet(),
     claimed: new SortedSet(),
     history: [],
+    lastTick: undefined,
   };
 }
 
@@ -110,6 +113,16 @@ function recordServing(state: EventState, serving: number, now: number): void {
   if (history[history.length - 1]?.serving !== serving) {
     history.push({ serving, time: now, served: 0 });
   }
+}
+
+/** Move the serving counter by `by` within [0, MAX_SERVING]; returns the new value. */
+function incrementServing(state: EventState, by: number, now: number): number {
+  const next = Math.min(MAX_SERVING, Math.max(0, state.counters.serving + by));
+  if (next !== state.counters.serving) {
+    state.counters.serving = next;
+    recordServing(state, next, now);
+  }
+  return next;
 }
 
 export class MemoryStore implements QueueStore {
@@ -162,13 +175,15 @@ export class MemoryStore implements QueueStore {
   }
 
   async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
+    return incrementServing(this.#state(eventId), by, now);
+  }
+
+  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<number | null> {
     const state = this.#state(eventId);
-    const next = Math.min(MAX_SERVING, Math.max(0, state.counters.serving + by));
-    if (next !== state.counters.serving) {
-      state.counters.serving = next;
-      recordServing(state, next, now);
-    }
-    return next;
+    if (state.lastTick !== undefined && tick <= state.lastTick) return null;
+    // No await between the check and the increment: atomic for every caller of this store.
+    state.lastTick = tick;
+    return incrementServing(state, by, now);
   }
 
   async getCounters(eventId: string): Promise<Counters> {

@@ -16,8 +16,9 @@
  *   ar:{demo}:p   zset  all sessions by position (claimed positions of a range)
  *   ar:{demo}:h   zset  serving-history values (score = member = serving)
  *   ar:{demo}:hr  hash  serving → "time:served:0" (the last field is no longer used)
+ *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
- * Global: ar:lease:<name>, ar:tick:<name>, ar:audit.
+ * Global: ar:lease:<name>, ar:tick:<name> (claimTick; the periodic inlet uses :k), ar:audit.
  *
  * Failures (connection lost, timeout, script error) reject with StoreUnavailableError.
  */
@@ -43,25 +44,31 @@ import type {
   SessionRecord,
 } from './types.ts';
 
-/** Each script's file and number of KEYS. */
+/**
+ * Each script's files and number of KEYS. A script of several files is their text joined
+ * in order (Lua scripts cannot include each other): advance-on-tick.lua is a guard that
+ * runs in front of the whole increment script, so the two share one copy of its logic.
+ */
 const SCRIPTS = {
-  arEnqueue: { file: 'enqueue.lua', keys: 4 },
-  arIncrementServing: { file: 'increment-serving.lua', keys: 3 },
-  arIssueToken: { file: 'issue-token.lua', keys: 8 },
-  arUpdateSession: { file: 'update-session.lua', keys: 3 },
-  arPositionExpiry: { file: 'position-expiry.lua', keys: 5 },
-  arExpirePositions: { file: 'expire-positions.lua', keys: 5 },
-  arExpiredSessions: { file: 'expired-sessions.lua', keys: 1 },
-  arServingHistory: { file: 'serving-history.lua', keys: 2 },
-  arAcquireLease: { file: 'acquire-lease.lua', keys: 1 },
-  arClaimTick: { file: 'claim-tick.lua', keys: 1 },
-  arAppendAudit: { file: 'append-audit.lua', keys: 1 },
+  arEnqueue: { files: ['enqueue.lua'], keys: 4 },
+  arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
+  arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 4 },
+  arIssueToken: { files: ['issue-token.lua'], keys: 8 },
+  arUpdateSession: { files: ['update-session.lua'], keys: 3 },
+  arPositionExpiry: { files: ['position-expiry.lua'], keys: 5 },
+  arExpirePositions: { files: ['expire-positions.lua'], keys: 5 },
+  arExpiredSessions: { files: ['expired-sessions.lua'], keys: 1 },
+  arServingHistory: { files: ['serving-history.lua'], keys: 2 },
+  arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
+  arClaimTick: { files: ['claim-tick.lua'], keys: 1 },
+  arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
 interface ScriptReplies {
   arEnqueue: [string, string, number];
   arIncrementServing: number;
+  arAdvanceOnTick: number | null;
   arIssueToken: [string, ...(string | number)[]];
   arUpdateSession: string | null;
   arPositionExpiry: [string, number?];
@@ -82,7 +89,10 @@ type ScriptedRedis = (Redis | Cluster) & {
 const LUA_DIR = new URL('./lua/', import.meta.url);
 /** Read once per process; ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT. */
 const LUA_SOURCES = Object.fromEntries(
-  Object.entries(SCRIPTS).map(([name, { file }]) => [name, readFileSync(new URL(file, LUA_DIR), 'utf8')]),
+  Object.entries(SCRIPTS).map(([name, { files }]) => [
+    name,
+    files.map((file) => readFileSync(new URL(file, LUA_DIR), 'utf8')).join('\n'),
+  ]),
 ) as Record<ScriptName, string>;
 
 const COUNTER_FIELDS = [
@@ -121,6 +131,7 @@ function eventKeys(prefix: string, eventId: string) {
     claimedPositions: `${base}p`,
     history: `${base}h`,
     historyRows: `${base}hr`,
+    lastTick: `${base}k`,
     override: `${base}o`,
   };
 }
@@ -246,6 +257,22 @@ export class RedisStore implements QueueStore {
     const k = this.#keys(eventId);
     return this.#call((redis) =>
       redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now), String(MAX_SERVING)),
+    );
+  }
+
+  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<number | null> {
+    const k = this.#keys(eventId);
+    return this.#call((redis) =>
+      redis.arAdvanceOnTick(
+        k.counters,
+        k.history,
+        k.historyRows,
+        k.lastTick,
+        by,
+        String(now),
+        String(MAX_SERVING),
+        String(tick),
+      ),
     );
   }
 

@@ -177,6 +177,14 @@ export interface QueueStore {
   getServingCounter(eventId: string): Promise<number>;
   /** Add `by` (may be negative); the counter never goes below 0. Returns the new value. */
   incrementServingCounter(eventId: string, by: number, now: number): Promise<number>;
+  /**
+   * One periodic inlet tick, atomically: when `tick` is above the event's last tick taken
+   * here, record it and do exactly `incrementServingCounter(eventId, by, now)` (returns the
+   * new serving value); otherwise change nothing and return null. Exactly one caller per
+   * tick advances, and no failure can record the tick without the advance or the reverse.
+   * `reset` forgets the last tick.
+   */
+  advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<number | null>;
   getCounters(eventId: string): Promise<Counters>;
   /** queue − tokens − expired, never below 0. */
   waitingCount(eventId: string): Promise<number>;
@@ -216,7 +224,7 @@ export interface QueueStore {
   /** Serving-counter changes, oldest first (bounded by `limit`, newest kept). */
   servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]>;
 
-  /** Remove every trace of one event (counters, entries, sessions, history). */
+  /** Remove every trace of one event (counters, entries, sessions, history, last tick). */
   reset(eventId: string): Promise<void>;
 
   /**

@@ -6,7 +6,7 @@
  * minute the run stays inside the invocation and ticks on every interval boundary for up to
  * `budgetMs` (55 s by default, never past the Lambda's own deadline). Max-size events are
  * re-checked every `maxSizeEverySeconds` in the same loop so freed places are refilled
- * without waiting for the next minute. `claimTick` makes every periodic tick exactly-once and
+ * without waiting for the next minute. `advanceOnTick` makes every periodic tick exactly-once and
  * the max-size lease lets one container steer, however many invocations overlap or retry.
  */
 import type { Logger } from 'pino';

@@ -12,6 +12,11 @@ import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../..
 
 export interface StoreUnderTest {
   store: QueueStore;
+  /**
+   * Another client of the same backing store (its own connection), for races between
+   * processes; the in-process store returns itself. The contract closes what this opens.
+   */
+  connect(): Promise<QueueStore>;
   cleanup(): Promise<void>;
 }
 
@@ -640,6 +645,86 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.claimTick(name, 4), false);
       assert.equal(await store.claimTick(name, 6), true);
       assert.equal(await store.claimTick(`tick-${randomUUID()}`, 5), true, 'names are independent');
+    });
+  });
+
+  describe(`${name}: advanceOnTick`, () => {
+    it('advances once per tick, never again for the same or an older tick, and records history', async () => {
+      const event = freshEvent();
+      assert.equal(await store.advanceOnTick(event, T0, 3, T0), 3);
+      const counters = await store.getCounters(event);
+      for (const [tick, now] of [
+        [T0, T0 + 1],
+        [T0 - 10, T0 + 2],
+      ] as const) {
+        assert.equal(await store.advanceOnTick(event, tick, 3, now), null, `tick T0${tick - T0 || ''}`);
+      }
+      assert.deepEqual(await store.getCounters(event), counters, 'a refused tick changed nothing');
+      assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0, served: 0 }]);
+      assert.equal(await store.advanceOnTick(event, T0 + 10, 2, T0 + 11), 5);
+      assert.equal(await store.advanceOnTick(event, T0 + 10, 2, T0 + 12), null);
+      assert.equal(await store.advanceOnTick(event, T0 + 5, 2, T0 + 13), null, 'below the last tick taken');
+      assert.equal(await store.getServingCounter(event), 5);
+      assert.deepEqual(await store.servingHistory(event, 10), [
+        { serving: 3, time: T0, served: 0 },
+        { serving: 5, time: T0 + 11, served: 0 },
+      ]);
+      assert.equal(await store.advanceOnTick(freshEvent(), T0, 4, T0), 4, 'ticks are per event');
+    });
+
+    it('moves the counter exactly as incrementServingCounter does (clamping, 2^53 − 1 cap, history)', async () => {
+      const viaIncrement = freshEvent();
+      const viaTick = freshEvent();
+      const max = Number.MAX_SAFE_INTEGER;
+      const steps: [by: number, serving: number][] = [
+        [5, 5],
+        [0, 5],
+        [-2, 3],
+        [-10, 0],
+        [7, 7],
+        [max, max],
+        [1_000_000_000, max],
+        [-1, max - 1],
+      ];
+      for (const [index, [by, serving]] of steps.entries()) {
+        const now = T0 + index * 10;
+        assert.equal(await store.incrementServingCounter(viaIncrement, by, now), serving);
+        assert.equal(await store.advanceOnTick(viaTick, now, by, now), serving, `step ${index}: by ${by}`);
+      }
+      assert.deepEqual(await store.servingHistory(viaTick, 20), await store.servingHistory(viaIncrement, 20));
+      assert.deepEqual(await store.getCounters(viaTick), await store.getCounters(viaIncrement));
+    });
+
+    it('forgets the last tick on reset', async () => {
+      const event = freshEvent();
+      assert.equal(await store.advanceOnTick(event, T0, 3, T0), 3);
+      await store.reset(event);
+      assert.equal(await store.advanceOnTick(event, T0, 3, T0 + 1), 3, 'the same tick runs again from 0');
+      assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0 + 1, served: 0 }]);
+    });
+
+    it('lets exactly one of many concurrent callers on several connections advance per tick', async () => {
+      const extra = await Promise.all([1, 2].map(() => subject!.connect()));
+      const connections = [store, ...extra];
+      try {
+        const event = freshEvent();
+        for (const [index, tick] of [T0, T0 + 10, T0 + 20].entries()) {
+          const results = await Promise.all(
+            connections.flatMap((connection) =>
+              [1, 2, 3].map(() => connection.advanceOnTick(event, tick, 4, tick)),
+            ),
+          );
+          assert.deepEqual(
+            results.filter((result) => result !== null),
+            [4 * (index + 1)],
+            `one advance at tick ${index}`,
+          );
+        }
+        assert.equal(await store.getServingCounter(event), 12);
+        assert.equal((await store.servingHistory(event, 10)).length, 3);
+      } finally {
+        for (const connection of extra) if (connection !== store) await connection.close();
+      }
     });
   });
 

@@ -84,8 +84,9 @@ describe('redis cluster', { skip }, () => {
   });
 
   storeContract('redis cluster', async () => {
-    const store = createStore({ type: 'redis', url: (await sharedCluster()).url, cluster: true });
-    return { store, cleanup: () => store.close() };
+    const config = { type: 'redis', url: (await sharedCluster()).url, cluster: true } as const;
+    const store = createStore(config);
+    return { store, connect: async () => createStore(config), cleanup: () => store.close() };
   });
 
   it('serves events whose keys hash to different slots', async () => {

@@ -4,5 +4,5 @@ import { storeContract } from './store-contract.ts';
 
 storeContract('memory', async () => {
   const store = new MemoryStore();
-  return { store, cleanup: () => store.close() };
+  return { store, connect: async () => store, cleanup: () => store.close() };
 });

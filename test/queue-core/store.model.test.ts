@@ -115,6 +115,16 @@ const bigIncrementCommand = fc
       new StoreCommand(`increment(${by})`, (store, m) => store.incrementServingCounter(m.eventId, by, m.now)),
   );
 
+// Few tick numbers, so repeated and older ticks (refused) are as common as new ones.
+const advanceOnTickCommand = fc
+  .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: -2, max: 4 }))
+  .map(
+    ([tick, by]) =>
+      new StoreCommand(`advanceOnTick(${tick}, ${by})`, (store, m) =>
+        store.advanceOnTick(m.eventId, tick, by, m.now),
+      ),
+  );
+
 const issueCommand = fc
   .record({
     index: fc.nat(),
@@ -146,6 +156,7 @@ const commands = [
   tickCommand,
   incrementCommand,
   bigIncrementCommand,
+  advanceOnTickCommand,
   issueCommand,
   issueCommand,
   fc

@@ -29,8 +29,9 @@ after(async () => {
 storeContract(
   'redis',
   async () => {
-    const store = createStore({ type: 'redis', url: (await sharedServer()).url });
-    return { store, cleanup: () => store.close() };
+    const config = { type: 'redis', url: (await sharedServer()).url } as const;
+    const store = createStore(config);
+    return { store, connect: async () => createStore(config), cleanup: () => store.close() };
   },
   { skip },
 );
@@ -56,6 +57,7 @@ describe('redis store: key layout', { skip }, () => {
         await store.enqueue(event, { requestId: rid(1), visitorKey: 'v1', now: T0 });
         await store.enqueue(event, { requestId: rid(2), now: T0 + 1 });
         await store.incrementServingCounter(event, 2, T0);
+        await store.advanceOnTick(event, T0, 1, T0);
         const input = { now: T0, validitySeconds: 10, issuer: 'i', expirySeconds: 60 };
         await store.issueToken(event, { ...input, requestId: rid(1) });
         await store.issueToken(event, { ...input, requestId: rid(2) });
@@ -72,7 +74,7 @@ describe('redis store: key layout', { skip }, () => {
       }
       const keys = await scanAll(inspector, 'layout:*');
       const eventKeys = keys.filter((key) => key !== 'layout:audit' && !/^layout:(lease|tick):/.test(key));
-      assert.equal(eventKeys.length, 22, `two events × eleven keys, got ${keys.join(' ')}`);
+      assert.equal(eventKeys.length, 24, `two events × twelve keys, got ${keys.join(' ')}`);
       for (const key of eventKeys) assert.match(key, /^layout:\{(alpha|beta\.2)\}:[a-z]+$/);
       await store.reset('alpha');
       const left = await scanAll(inspector, 'layout:{alpha}:*');
