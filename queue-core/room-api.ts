@@ -9,8 +9,8 @@ import type {
   EventSettings,
   PositionExpiry,
   QueueEntry,
-  SessionRecord,
   ServingHistoryRow,
+  SessionRecord,
 } from './types.ts';
 
 /** Everything a waiting page needs, in one answer (API.md `GET /status`). */

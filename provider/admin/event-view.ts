@@ -1,0 +1,42 @@
+/**
+ * The admin API's view of an event (`GET /events`, `GET /events/{id}`, `PUT /events/{id}`):
+ * its settings as configured (the `events[]` keys of DESIGN.md) plus live counters.
+ */
+import type { EventSettings } from '../../queue-core/types.ts';
+import type { AppDeps } from '../deps.ts';
+
+export interface EventView extends EventSettings {
+  counters: {
+    /** Last assigned position. */
+    queue_number: number;
+    serving_counter: number;
+    waiting_num: number;
+    active_tokens: number;
+    tokens_issued: number;
+    expired_positions: number;
+    completed: number;
+    abandoned: number;
+  };
+}
+
+export async function eventView(deps: AppDeps, settings: EventSettings): Promise<EventView> {
+  const now = Math.floor(Date.now() / 1000);
+  const [counters, waiting, active] = await Promise.all([
+    deps.store.getCounters(settings.id),
+    deps.store.waitingCount(settings.id),
+    deps.store.activeCount(settings.id, now),
+  ]);
+  return {
+    ...settings,
+    counters: {
+      queue_number: counters.queue,
+      serving_counter: counters.serving,
+      waiting_num: waiting,
+      active_tokens: active,
+      tokens_issued: counters.tokens,
+      expired_positions: counters.expired,
+      completed: counters.completed,
+      abandoned: counters.abandoned,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** `POST /assign_queue_num` — take a place in the queue (synchronous, idempotent per visitor). */
+import { AnteroomError } from '../../queue-core/errors.ts';
+import { readJsonBody } from '../http/body.ts';
+import type { Step } from '../http/context.ts';
+import { CACHE, loadEvent, readEventId } from '../http/steps.ts';
+import { enqueueVisitorKey, writeRequestCookie } from '../http/visitor.ts';
+
+/** Before the store is touched, so a refused request never uses up a position. */
+const checkRateLimit: Step = async function checkRateLimit(ctx, next) {
+  ctx.state.deps.enqueueLimiter.take(ctx.ip);
+  await next();
+};
+
+const checkEventOpen: Step = async function checkEventOpen(ctx, next) {
+  if (ctx.state.event.mode === 'closed') {
+    throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
+  }
+  await next();
+};
+
+const enqueueVisitor: Step = async function enqueueVisitor(ctx, next) {
+  const { deps, eventId } = ctx.state;
+  const visitorKey = enqueueVisitorKey(ctx, deps.config);
+  const entry = await deps.room.enqueue(eventId, visitorKey);
+  if (entry.created) deps.metrics.positionsAssigned.inc({ event: eventId });
+  writeRequestCookie(ctx, deps.config, eventId, entry.requestId);
+  ctx.state.entry = entry;
+  await next();
+};
+
+const respond: Step = function respond(ctx) {
+  const entry = ctx.state.entry as { requestId: string; position: number };
+  ctx.set('Cache-Control', CACHE.none);
+  ctx.body = { api_request_id: entry.requestId, queue_number: entry.position };
+};
+
+export const assignQueueNum: Step[] = [
+  checkRateLimit,
+  readJsonBody,
+  readEventId,
+  loadEvent,
+  checkEventOpen,
+  enqueueVisitor,
+  respond,
+];

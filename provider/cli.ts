@@ -1,0 +1,108 @@
+/**
+ * The `anteroom` command. `anteroom serve [--config path] [--port n] [--admin-port n]` runs the
+ * waiting room; logs are pino JSON lines on stdout. Exit codes: 0 after a clean SIGTERM/SIGINT
+ * stop, 2 for a bad command line or configuration, 1 when start-up fails otherwise.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.ts';
+import { keyFingerprint } from './http/admin-auth.ts';
+import { startServer } from './server.ts';
+
+const USAGE = `Usage: anteroom serve [--config <path>] [--port <n>] [--admin-port <n>]
+
+  --config <path>     configuration file (else $ANTEROOM_CONFIG, else ./anteroom.config.json)
+  --port <n>          public listener port (overrides listen.port / PORT)
+  --admin-port <n>    admin listener port (overrides listen.adminPort / ADMIN_PORT)
+  -h, --help          show this help
+
+Configuration reference: docs/configuration.md`;
+
+function portFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535)
+    throw new ConfigError(flag, 'must be a port number');
+  return Number(value);
+}
+
+export async function main(argv: string[]): Promise<number | null> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [command] = parsed.positionals;
+  if (command !== 'serve') {
+    process.stderr.write(`${command ? `unknown command: ${command}` : 'missing command'}\n\n${USAGE}\n`);
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({
+      configPath: parsed.values.config,
+      port: portFlag(parsed.values.port, '--port'),
+      adminPort: portFlag(parsed.values['admin-port'], '--admin-port'),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const server = await startServer(config);
+  const { logger } = server.deps;
+  logger.info(
+    {
+      public_url: server.publicUrl,
+      listen: server.publicListenUrl,
+      admin_url: server.adminUrl,
+      store: config.store.type,
+      events: config.events.map((event) => event.id),
+      config_file: config.source,
+    },
+    `Anteroom is running: waiting room at ${server.publicUrl}, admin API at ${server.adminUrl}`,
+  );
+  if (config.generatedAdminKey) {
+    logger.warn(
+      { admin_key: config.adminKeys[0] },
+      `admin key (generated for this run): ${config.adminKeys[0]}`,
+    );
+  } else {
+    logger.info({ admin_keys: config.adminKeys.map(keyFingerprint) }, 'admin keys configured');
+  }
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stop requested');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return null;
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      'admin-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

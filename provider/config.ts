@@ -1,0 +1,364 @@
+/**
+ * The one typed, validated configuration of `anteroom serve` and the Lambda handlers.
+ *
+ * Sources, later ones winning: the JSON file (`--config <path>`, else `$ANTEROOM_CONFIG`, else
+ * `./anteroom.config.json` if present), then environment variables, then command-line flags.
+ * Unknown or ill-typed keys fail at start-up with a `ConfigError` naming the field.
+ * `oidc.clients` and `oidc.cookieKeys` pass through as raw values: the OIDC provider validates them.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parseEvents } from '../queue-core/events.ts';
+import { KEY_ALGORITHMS, type KeyAlgorithm, type KeysConfig } from '../queue-core/keys.ts';
+import type { EventSettings } from '../queue-core/types.ts';
+import { DEFAULTS, NOTICES } from './defaults.ts';
+
+export type StoreConfig = { type: 'memory' } | { type: 'redis'; url: string; keyPrefix?: string | undefined };
+
+export type { KeysConfig };
+
+export interface AnteroomConfig {
+  /** External base URL without a trailing slash; the admission-token issuer; OIDC issuer is `<publicUrl>/oidc`. */
+  publicUrl: string;
+  listen: { port: number; host: string; adminPort: number; adminHost: string };
+  /** Bearer keys accepted by the admin API (at least one). */
+  adminKeys: string[];
+  store: StoreConfig;
+  keys: KeysConfig;
+  events: EventSettings[];
+  limits: { enqueuePerClientPerMinute: number; trustProxy: boolean };
+  oidc: {
+    /** Raw client registrations, validated by the OIDC provider. */
+    clients: unknown[];
+    /** Raw cookie signing keys (undefined: generated and kept beside the signing keys). */
+    cookieKeys: unknown;
+  };
+  log: { level: string };
+  /** The admin key was generated at start (it is printed once). */
+  generatedAdminKey: boolean;
+  /** One-time notices for development-only defaults in force. */
+  notices: string[];
+  /** Where the file configuration came from, or null. */
+  source: string | null;
+}
+
+/** A configuration problem; `field` is the dotted path of the bad key. */
+export class ConfigError extends Error {
+  readonly field: string;
+  /** `message` names the field itself unless `named` is false (then it is prefixed with it). */
+  constructor(field: string, message: string, named = false) {
+    super(named ? `configuration: ${message}` : `configuration: ${field}: ${message}`);
+    this.name = 'ConfigError';
+    this.field = field;
+  }
+}
+
+export interface ConfigOverrides {
+  /** `--config <path>` */
+  configPath?: string | undefined;
+  /** `--port n` */
+  port?: number | undefined;
+  /** `--admin-port n` */
+  adminPort?: number | undefined;
+}
+
+export interface LoadConfigOptions extends ConfigOverrides {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** A configuration object instead of a file (tests, Lambda). */
+  raw?: unknown;
+}
+
+type Raw = Record<string, unknown>;
+
+function isObject(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function object(value: unknown, field: string, allowed: readonly string[]): Raw {
+  if (!isObject(value)) throw new ConfigError(field, 'must be an object');
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new ConfigError(field ? `${field}.${key}` : key, `unknown key (allowed: ${allowed.join(', ')})`);
+    }
+  }
+  return value;
+}
+
+function string(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ConfigError(field, 'must be a non-empty string');
+  return value;
+}
+
+function integer(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function boolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(field, 'must be true or false');
+  return value;
+}
+
+function port(value: unknown, field: string): number {
+  return integer(value, field, 0, 65_535);
+}
+
+function envPort(value: string, name: string): number {
+  if (!/^\d{1,5}$/.test(value)) throw new ConfigError(name, 'must be a port number');
+  return port(Number(value), name);
+}
+
+function envBoolean(value: string, name: string): boolean {
+  const lowered = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(lowered)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(lowered)) return false;
+  throw new ConfigError(name, 'must be true or false');
+}
+
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function publicUrl(value: unknown, field: string): string {
+  const text = string(value, field);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(field, 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(field, 'must be an http or https URL');
+  }
+  if (url.search || url.hash) throw new ConfigError(field, 'must not carry a query or fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+function redisUrl(value: unknown, field: string): string {
+  const text = string(value, field);
+  if (!/^rediss?:\/\//.test(text)) throw new ConfigError(field, 'must be a redis:// or rediss:// URL');
+  return text;
+}
+
+function storeConfig(value: unknown, field: string): StoreConfig {
+  if (!isObject(value)) throw new ConfigError(field, 'must be an object');
+  if (value.type === 'memory') {
+    object(value, field, ['type']);
+    return { type: 'memory' };
+  }
+  if (value.type === 'redis') {
+    const raw = object(value, field, ['type', 'url', 'keyPrefix']);
+    return {
+      type: 'redis',
+      url: redisUrl(raw.url, `${field}.url`),
+      keyPrefix: raw.keyPrefix === undefined ? undefined : string(raw.keyPrefix, `${field}.keyPrefix`),
+    };
+  }
+  throw new ConfigError(`${field}.type`, 'must be "memory" or "redis"');
+}
+
+function keysConfig(value: unknown, field: string, cwd: string): KeysConfig {
+  if (!isObject(value)) throw new ConfigError(field, 'must be an object');
+  const algorithm = (allowed: Raw): KeyAlgorithm | undefined => {
+    if (allowed.algorithm === undefined) return undefined;
+    if (!KEY_ALGORITHMS.includes(allowed.algorithm as KeyAlgorithm)) {
+      throw new ConfigError(`${field}.algorithm`, `must be one of ${KEY_ALGORITHMS.join(', ')}`);
+    }
+    return allowed.algorithm as KeyAlgorithm;
+  };
+  if (value.type === 'file') {
+    const raw = object(value, field, ['type', 'path', 'algorithm']);
+    return {
+      type: 'file',
+      path: absolute(string(raw.path, `${field}.path`), cwd),
+      algorithm: algorithm(raw),
+    };
+  }
+  if (value.type === 'env') {
+    const raw = object(value, field, ['type', 'variable', 'algorithm']);
+    return {
+      type: 'env',
+      variable: raw.variable === undefined ? undefined : string(raw.variable, `${field}.variable`),
+      algorithm: algorithm(raw),
+    };
+  }
+  if (value.type === 'secrets-manager') {
+    const raw = object(value, field, ['type', 'secretId', 'region', 'algorithm']);
+    return {
+      type: 'secrets-manager',
+      secretId: string(raw.secretId, `${field}.secretId`),
+      region: raw.region === undefined ? undefined : string(raw.region, `${field}.region`),
+      algorithm: algorithm(raw),
+    };
+  }
+  throw new ConfigError(`${field}.type`, 'must be "file", "env" or "secrets-manager"');
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+function adminKeys(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ConfigError(field, 'must be a non-empty array');
+  return value.map((key, index) => {
+    const text = string(key, `${field}[${index}]`);
+    if (text.length < 16) throw new ConfigError(`${field}[${index}]`, 'must be at least 16 characters');
+    return text;
+  });
+}
+
+function events(value: unknown): EventSettings[] {
+  try {
+    return parseEvents(value);
+  } catch (error) {
+    const field = (error as { field?: unknown }).field;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(typeof field === 'string' && field ? field : 'events', message, true);
+  }
+}
+
+/** The file's path, or null when there is none (development defaults). */
+export function findConfigFile(options: LoadConfigOptions): string | null {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  if (options.configPath) return absolute(options.configPath, cwd);
+  if (env.ANTEROOM_CONFIG) return absolute(env.ANTEROOM_CONFIG, cwd);
+  const local = resolve(cwd, DEFAULTS.configFile);
+  return existsSync(local) ? local : null;
+}
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('file', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('file', `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+const TOP_LEVEL_KEYS = [
+  '$schema',
+  'publicUrl',
+  'listen',
+  'adminKeys',
+  'store',
+  'keys',
+  'events',
+  'oidc',
+  'limits',
+  'log',
+] as const;
+
+/** Read, merge and validate the configuration. Throws `ConfigError` naming the bad field. */
+export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const source = options.raw === undefined ? findConfigFile(options) : null;
+  const raw = object(
+    options.raw !== undefined ? options.raw : source ? readConfigFile(source) : {},
+    '',
+    TOP_LEVEL_KEYS,
+  );
+  const notices: string[] = [];
+
+  const listenRaw = object(raw.listen ?? {}, 'listen', ['port', 'host', 'adminPort', 'adminHost']);
+  const listen = {
+    port: listenRaw.port === undefined ? DEFAULTS.port : port(listenRaw.port, 'listen.port'),
+    host: listenRaw.host === undefined ? DEFAULTS.host : string(listenRaw.host, 'listen.host'),
+    adminPort:
+      listenRaw.adminPort === undefined ? DEFAULTS.adminPort : port(listenRaw.adminPort, 'listen.adminPort'),
+    adminHost:
+      listenRaw.adminHost === undefined
+        ? DEFAULTS.adminHost
+        : string(listenRaw.adminHost, 'listen.adminHost'),
+  };
+  if (env.PORT) listen.port = envPort(env.PORT, 'PORT');
+  if (env.HOST) listen.host = env.HOST;
+  if (env.ADMIN_PORT) listen.adminPort = envPort(env.ADMIN_PORT, 'ADMIN_PORT');
+  if (env.ADMIN_HOST) listen.adminHost = env.ADMIN_HOST;
+  if (options.port !== undefined) listen.port = port(options.port, '--port');
+  if (options.adminPort !== undefined) listen.adminPort = port(options.adminPort, '--admin-port');
+
+  let url = raw.publicUrl === undefined ? null : publicUrl(raw.publicUrl, 'publicUrl');
+  if (env.ANTEROOM_PUBLIC_URL) url = publicUrl(env.ANTEROOM_PUBLIC_URL, 'ANTEROOM_PUBLIC_URL');
+  url ??= `http://localhost:${listen.port}`;
+
+  let keysAdmin = raw.adminKeys === undefined ? null : adminKeys(raw.adminKeys, 'adminKeys');
+  if (env.ANTEROOM_ADMIN_KEY) keysAdmin = adminKeys(commaList(env.ANTEROOM_ADMIN_KEY), 'ANTEROOM_ADMIN_KEY');
+  const generatedAdminKey = keysAdmin === null;
+  if (generatedAdminKey) notices.push(NOTICES.generatedAdminKey);
+  keysAdmin ??= [randomBytes(24).toString('base64url')];
+
+  let store = raw.store === undefined ? null : storeConfig(raw.store, 'store');
+  if (env.REDIS_URL) {
+    const keyPrefix = store?.type === 'redis' ? store.keyPrefix : undefined;
+    store = { type: 'redis', url: redisUrl(env.REDIS_URL, 'REDIS_URL'), keyPrefix };
+  }
+  store ??= { type: 'memory' };
+  if (store.type === 'memory') notices.push(NOTICES.memoryStore);
+
+  let keys = raw.keys === undefined ? null : keysConfig(raw.keys, 'keys', cwd);
+  if (env.ANTEROOM_KEYS_FILE) {
+    keys = { type: 'file', path: absolute(env.ANTEROOM_KEYS_FILE, cwd), algorithm: keys?.algorithm };
+  }
+  keys ??= { type: 'file', path: absolute(DEFAULTS.keysFile, cwd) };
+  if (keys.type === 'file') notices.push(NOTICES.keysFile);
+
+  if (raw.events === undefined) notices.push(NOTICES.demoEvent);
+  const eventList = events(raw.events);
+
+  const limitsRaw = object(raw.limits ?? {}, 'limits', ['enqueuePerClientPerMinute', 'trustProxy']);
+  const limits = {
+    enqueuePerClientPerMinute:
+      limitsRaw.enqueuePerClientPerMinute === undefined
+        ? DEFAULTS.enqueuePerClientPerMinute
+        : integer(limitsRaw.enqueuePerClientPerMinute, 'limits.enqueuePerClientPerMinute', 0, 1_000_000),
+    trustProxy:
+      limitsRaw.trustProxy === undefined
+        ? DEFAULTS.trustProxy
+        : boolean(limitsRaw.trustProxy, 'limits.trustProxy'),
+  };
+  if (env.TRUST_PROXY !== undefined) limits.trustProxy = envBoolean(env.TRUST_PROXY, 'TRUST_PROXY');
+
+  const oidcRaw = object(raw.oidc ?? {}, 'oidc', ['clients', 'cookieKeys']);
+  if (oidcRaw.clients !== undefined && !Array.isArray(oidcRaw.clients)) {
+    throw new ConfigError('oidc.clients', 'must be an array');
+  }
+  let cookieKeys: unknown = oidcRaw.cookieKeys;
+  if (env.ANTEROOM_COOKIE_KEYS) cookieKeys = commaList(env.ANTEROOM_COOKIE_KEYS);
+
+  const logRaw = object(raw.log ?? {}, 'log', ['level']);
+  let level = logRaw.level === undefined ? DEFAULTS.logLevel : string(logRaw.level, 'log.level');
+  if (env.LOG_LEVEL) level = env.LOG_LEVEL;
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+    throw new ConfigError(env.LOG_LEVEL ? 'LOG_LEVEL' : 'log.level', 'must be a pino level (info, debug, …)');
+  }
+
+  return {
+    publicUrl: url,
+    listen,
+    adminKeys: keysAdmin,
+    store,
+    keys,
+    events: eventList,
+    limits,
+    oidc: { clients: (oidcRaw.clients as unknown[] | undefined) ?? [], cookieKeys },
+    log: { level },
+    generatedAdminKey,
+    notices,
+    source,
+  };
+}

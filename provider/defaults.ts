@@ -1,0 +1,56 @@
+/**
+ * Every configuration option of `anteroom serve` (and of the Lambda handlers) once, beside its
+ * default. `config.ts` validates a file and the environment against these; `docs/configuration.md`
+ * is the reference for operators. Values marked "development default" print a one-time notice.
+ */
+
+export const DEFAULTS = {
+  /** Public listener port (`listen.port`, env `PORT`). */
+  port: 8080,
+  /** Public listener address (`listen.host`, env `HOST`). */
+  host: '0.0.0.0',
+  /** Private admin listener port (`listen.adminPort`, env `ADMIN_PORT`). */
+  adminPort: 8081,
+  /** Admin listener address (`listen.adminHost`, env `ADMIN_HOST`): loopback only by default. */
+  adminHost: '127.0.0.1',
+  /** Development default: signing keys generated into this file on first start (`keys`, env `ANTEROOM_KEYS_FILE`). */
+  keysFile: '.anteroom/keys.json',
+  /** Per-client enqueue budget per minute (`limits.enqueuePerClientPerMinute`); 0 turns the limit off. */
+  enqueuePerClientPerMinute: 60,
+  /** Take the client address from `X-Forwarded-For` (`limits.trustProxy`, env `TRUST_PROXY`). */
+  trustProxy: false,
+  /** pino level (`log.level`, env `LOG_LEVEL`). */
+  logLevel: 'info',
+  /** The configuration file looked for in the working directory when neither `--config` nor `$ANTEROOM_CONFIG` is given. */
+  configFile: 'anteroom.config.json',
+} as const;
+
+/** Bodies larger than this answer 413 (API.md common rules). */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** How long a process reuses a serving counter / waiting count it read (API: "≤ 1 s stale"). */
+export const MICRO_CACHE_MS = 1000;
+
+/** Live event settings (admin overrides) are re-read at most this often per process. */
+export const EVENT_SETTINGS_CACHE_MS = 1000;
+
+/** SSE heartbeat comment interval: below the common 30–60 s proxy idle timeouts. */
+export const SSE_HEARTBEAT_MS = 15_000;
+
+/** How often each process checks the serving counter of events with live SSE subscribers. */
+export const SSE_POLL_MS = 1000;
+
+/** The inlet loop's period: one tick per second per process; one process acts per tick. */
+export const INLET_TICK_MS = 1000;
+
+/** Retry-After (seconds) sent with a 503 when the store is unreachable. */
+export const STORE_RETRY_AFTER_SECONDS = 2;
+
+/** Notices printed once at start when a development-only default is in force. */
+export const NOTICES = {
+  memoryStore: 'in-memory store: state is lost on restart (set REDIS_URL for a durable, shared store)',
+  generatedAdminKey: 'generated admin key: set ANTEROOM_ADMIN_KEY (or adminKeys) to keep a stable one',
+  demoEvent: 'no events configured: serving the demo event "demo" with a periodic inlet',
+  keysFile:
+    'signing keys are kept in a local file: use Secrets Manager (keys.type "secrets-manager") in production',
+} as const;

@@ -1,0 +1,76 @@
+/**
+ * What every HTTP surface (public app, admin app, pages, OIDC interaction, Lambda handlers)
+ * is built from. Created once per process by `createAppDeps`; tests build their own with an
+ * in-memory or a test-Redis store.
+ */
+import pino from 'pino';
+import { type KeyRing, loadKeyRing } from '../queue-core/keys.ts';
+import { createRoom } from '../queue-core/room.ts';
+import type { Room } from '../queue-core/room-api.ts';
+import { createStore } from '../queue-core/store.ts';
+import type { QueueStore } from '../queue-core/types.ts';
+import type { AnteroomConfig } from './config.ts';
+import { SSE_HEARTBEAT_MS } from './defaults.ts';
+import { createRateLimiter, type RateLimiter } from './http/rate-limit.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+export interface AppDeps {
+  config: AnteroomConfig;
+  room: Room;
+  store: QueueStore;
+  keys: KeyRing;
+  logger: pino.Logger;
+  /** Prometheus registry and instruments of this process. */
+  metrics: Metrics;
+  /** Per-client enqueue budget (`limits.enqueuePerClientPerMinute`). */
+  enqueueLimiter: RateLimiter;
+  /** Heartbeat interval of the status streams (default 15 s). */
+  sseHeartbeatMs: number;
+}
+
+export interface CreateDepsOptions {
+  /** An existing store (tests); otherwise one is created from `config.store`. */
+  store?: QueueStore;
+  /** An existing key ring (tests); otherwise loaded from `config.keys`. */
+  keys?: KeyRing;
+  logger?: pino.Logger;
+  /** Clock in epoch seconds. */
+  now?: () => number;
+  /** Clock in milliseconds (micro-caches, rate limit). */
+  nowMs?: () => number;
+  /** Micro-cache lifetime of the serving counter and waiting count (default 1000 ms). */
+  cacheMs?: number;
+  /** Heartbeat interval of the status streams (default 15 s; tests shorten it). */
+  sseHeartbeatMs?: number;
+  /** Register Node's default process metrics (default true; tests creating many apps turn it off). */
+  defaultMetrics?: boolean;
+}
+
+export function createLogger(config: AnteroomConfig): pino.Logger {
+  return pino({ level: config.log.level, base: { service: 'anteroom' } });
+}
+
+export async function createAppDeps(
+  config: AnteroomConfig,
+  options: CreateDepsOptions = {},
+): Promise<AppDeps> {
+  const logger = options.logger ?? createLogger(config);
+  const keys =
+    options.keys ??
+    (await loadKeyRing(config.keys, { onNotice: (message) => logger.warn({ notice: true }, message) }));
+  const store = options.store ?? (await createStore(config.store));
+  const room = createRoom({
+    store,
+    keys,
+    events: config.events,
+    issuer: config.publicUrl,
+    now: options.now,
+    nowMs: options.nowMs,
+    cacheMs: options.cacheMs,
+    settingsCacheMs: options.cacheMs,
+  });
+  const metrics = createMetrics({ store, room }, { defaults: options.defaultMetrics });
+  const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, options.nowMs);
+  const sseHeartbeatMs = options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS;
+  return { config, room, store, keys, logger, metrics, enqueueLimiter, sseHeartbeatMs };
+}

@@ -1,0 +1,83 @@
+/**
+ * `POST /assign_queue_num` answered straight on `node:http` (see hot-path.ts for why).
+ *
+ * The same steps, in the same order, as the Koa endpoint (`api/assign-queue-num.ts`):
+ * rate limit, JSON body, event id, event loaded and open, visitor key, enqueue. Only a body
+ * type the endpoint would refuse is handed to Koa (before the body is read, so Koa can still
+ * read it); from the body on, this handler answers every outcome itself, errors rendered by
+ * the shared `errorAnswer`. `test/provider/hot-path.test.ts` checks it answers like Koa.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AnteroomError } from '../queue-core/errors.ts';
+import { parseEventId } from '../queue-core/validate.ts';
+import type { AppDeps } from './deps.ts';
+import { isAcceptedBodyType, parseJsonObject, readBodyText } from './http/body.ts';
+import { EXPOSE_HEADERS } from './http/cors.ts';
+import { errorAnswer } from './http/errors.ts';
+import { SANE_REQUEST_ID } from './http/request-id.ts';
+import { CACHE } from './http/steps.ts';
+import { enqueueVisitorKeyOf, requestCookieHeader } from './http/visitor.ts';
+
+/** Koa's `ctx.ip`: the first `X-Forwarded-For` address behind a trusted proxy, else the peer. */
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string' && forwarded) {
+    const first = (forwarded.split(',')[0] ?? '').trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? '';
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** False when the Koa app should answer this request instead (nothing has been read yet). */
+export function canEnqueueHere(req: IncomingMessage): boolean {
+  return isAcceptedBodyType(header(req, 'content-type'));
+}
+
+export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  const incoming = header(req, 'x-request-id');
+  const traceId = incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const cookies: string[] = [];
+  let status = 200;
+  let body: unknown;
+  let retryAfter: number | undefined;
+  try {
+    deps.enqueueLimiter.take(clientAddress(req, deps.config.limits.trustProxy));
+    const fields = parseJsonObject(await readBodyText(req));
+    const eventId = parseEventId(fields.event_id);
+    const event = await deps.room.getEvent(eventId);
+    if (event.mode === 'closed') {
+      throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
+    }
+    const visitor = enqueueVisitorKeyOf(header(req, 'idempotency-key'), header(req, 'cookie'), deps.config);
+    if (visitor.setCookie) cookies.push(visitor.setCookie);
+    const entry = await deps.room.enqueue(eventId, visitor.visitorKey);
+    if (entry.created) deps.metrics.positionsAssigned.inc({ event: eventId });
+    cookies.push(requestCookieHeader(deps.config, eventId, entry.requestId));
+    body = { api_request_id: entry.requestId, queue_number: entry.position };
+  } catch (error) {
+    const answer = errorAnswer(error, deps.logger, traceId);
+    status = answer.status;
+    body = answer.body;
+    retryAfter = answer.retryAfter;
+  }
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number | string[]> = {
+    'X-Request-Id': traceId,
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': EXPOSE_HEADERS,
+    'Cache-Control': CACHE.none,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  };
+  if (cookies.length > 0) headers['Set-Cookie'] = cookies;
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
+  res.writeHead(status, headers);
+  res.end(text);
+  return status;
+}

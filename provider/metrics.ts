@@ -1,0 +1,144 @@
+/**
+ * Prometheus metrics of one process (admin `GET /metrics`). Event gauges are read from the
+ * store at scrape time, so every process reports the cluster-wide truth; counters of token
+ * issuance and the HTTP latency histogram are per process (sum them across processes).
+ */
+
+import type { Middleware } from 'koa';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Room } from '../queue-core/room-api.ts';
+import type { Counters, QueueStore } from '../queue-core/types.ts';
+
+export interface Metrics {
+  registry: Registry;
+  /** First issuances of token sets through this process. */
+  tokensIssued: Counter<'event'>;
+  /** Positions assigned through this process. */
+  positionsAssigned: Counter<'event'>;
+  httpDuration: Histogram<'app' | 'method' | 'route' | 'status'>;
+}
+
+interface Snapshot {
+  eventId: string;
+  counters: Counters;
+  waiting: number;
+  active: number;
+}
+
+/** How long one scrape's store reads are shared by the gauges of that scrape. */
+const SNAPSHOT_MS = 500;
+
+export function createMetrics(
+  source: { store: QueueStore; room: Room },
+  options: { defaults?: boolean } = {},
+): Metrics {
+  const registry = new Registry();
+  if (options.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'anteroom_' });
+
+  let snapshot: { at: number; value: Promise<Snapshot[]> } | null = null;
+  const read = (): Promise<Snapshot[]> => {
+    const now = Date.now();
+    if (snapshot && now - snapshot.at < SNAPSHOT_MS) return snapshot.value;
+    const value = source.room.listEvents().then((events) =>
+      Promise.all(
+        events.map(async (event) => {
+          const seconds = Math.floor(now / 1000);
+          const [counters, waiting, active] = await Promise.all([
+            source.store.getCounters(event.id),
+            source.store.waitingCount(event.id),
+            source.store.activeCount(event.id, seconds),
+          ]);
+          return { eventId: event.id, counters, waiting, active };
+        }),
+      ),
+    );
+    snapshot = { at: now, value };
+    value.catch(() => {
+      snapshot = null;
+    });
+    return value;
+  };
+
+  const eventGauge = (name: string, help: string, pick: (snapshot: Snapshot) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['event'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const row of await read()) this.set({ event: row.eventId }, pick(row));
+      },
+    });
+
+  eventGauge(
+    'anteroom_positions_issued',
+    'Queue positions handed out (last assigned position)',
+    (s) => s.counters.queue,
+  );
+  eventGauge(
+    'anteroom_serving_counter',
+    'Highest position allowed to claim a token',
+    (s) => s.counters.serving,
+  );
+  eventGauge(
+    'anteroom_waiting',
+    'Visitors waiting: positions − tokens issued − positions expired',
+    (s) => s.waiting,
+  );
+  eventGauge('anteroom_active_sessions', 'Sessions with an active, unexpired token', (s) => s.active);
+  eventGauge('anteroom_tokens_issued', 'Token sets issued (first issuance only)', (s) => s.counters.tokens);
+  eventGauge(
+    'anteroom_positions_expired',
+    'Positions that expired without claiming a token',
+    (s) => s.counters.expired,
+  );
+  eventGauge('anteroom_sessions_completed', 'Sessions ended as completed', (s) => s.counters.completed);
+  eventGauge('anteroom_sessions_abandoned', 'Sessions ended as abandoned', (s) => s.counters.abandoned);
+
+  return {
+    registry,
+    tokensIssued: new Counter({
+      name: 'anteroom_process_tokens_issued_total',
+      help: 'First token issuances through this process',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    positionsAssigned: new Counter({
+      name: 'anteroom_process_positions_assigned_total',
+      help: 'Positions assigned through this process (idempotent repeats excluded)',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'anteroom_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['app', 'method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Times every request; the route label is the matched route pattern, never the raw URL. */
+export function measureHttp(metrics: Metrics, app: 'public' | 'admin'): Middleware {
+  // One labelled child per (method, route, status): prom-client then skips hashing the label
+  // set on every request. The key space is small (routes are patterns, never raw URLs).
+  const children = new Map<string, { observe(value: number): void }>();
+  return async function measureLatency(ctx, next) {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      const route = typeof matched === 'string' ? matched : 'unmatched';
+      const key = `${ctx.method} ${route} ${ctx.status}`;
+      let child = children.get(key);
+      if (!child) {
+        child = metrics.httpDuration.labels({ app, method: ctx.method, route, status: String(ctx.status) });
+        children.set(key, child);
+      }
+      child.observe(Number(process.hrtime.bigint() - start) / 1e9);
+    }
+  };
+}

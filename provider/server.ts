@@ -1,0 +1,173 @@
+/**
+ * `anteroom serve`: both listeners, the inlet loop and graceful shutdown.
+ *
+ * The inlet loop runs in every process, once a second: the room's `tick` runs each event's
+ * inlet strategy (the store lets one process act per tick across the cluster) and the
+ * queue-position expiry. SIGTERM (wired in cli.ts) stops accepting connections, ends the
+ * status streams, lets in-flight requests finish, waits for a running tick, closes the store.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type Koa from 'koa';
+import { createAdminApp } from './admin-app.ts';
+import type { AnteroomConfig } from './config.ts';
+import { INLET_TICK_MS } from './defaults.ts';
+import { type AppDeps, type CreateDepsOptions, createAppDeps } from './deps.ts';
+import { withHotPaths } from './hot-path.ts';
+import { createPublicApp } from './public-app.ts';
+import { endAllStreams } from './sse.ts';
+
+export interface ServerOptions extends CreateDepsOptions {
+  /** Middleware mounted in the public app before the queue API (the OIDC provider). */
+  publicBeforeRoutes?: (deps: AppDeps) => Promise<Koa.Middleware[]> | Koa.Middleware[];
+  /** Inlet loop period (default 1000 ms). */
+  tickMs?: number;
+  /** How long shutdown waits for in-flight requests before cutting connections (default 10 s). */
+  drainMs?: number;
+}
+
+export interface RunningServer {
+  deps: AppDeps;
+  publicUrl: string;
+  /** Where the public listener actually listens (`http://host:port`). */
+  publicListenUrl: string;
+  adminUrl: string;
+  publicServer: Server;
+  adminServer: Server;
+  /** Graceful stop; resolves when everything is closed. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlOf(address: AddressInfo, configuredHost: string): string {
+  const host = ['0.0.0.0', '::', ''].includes(configuredHost) ? 'localhost' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+function httpServer(handler: RequestListener): Server {
+  const server = createServer(handler);
+  // Longer than common load balancers' idle timeout (ALB: 60 s), so they close first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+function closeServer(server: Server, drainMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const force = setTimeout(() => server.closeAllConnections(), drainMs);
+    force.unref();
+    // Keep-alive connections become idle as their in-flight requests (and status streams)
+    // finish: close each as soon as it does, rather than waiting for the client's timeout.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
+    server.close(() => {
+      clearTimeout(force);
+      clearInterval(sweep);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** The inlet loop of this process; `stop()` waits for a running pass. */
+function startInletLoop(deps: AppDeps, tickMs: number): { stop(): Promise<void> } {
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  let running: Promise<void> | null = null;
+  let failing = false;
+  const pass = async () => {
+    try {
+      const reports = await deps.room.tick(owner);
+      if (failing) deps.logger.info('inlet loop recovered');
+      failing = false;
+      for (const report of reports) {
+        if (report.inlet.acted || report.expired > 0) {
+          deps.logger.debug(
+            { event_id: report.eventId, ...report.inlet, expired: report.expired, serving: report.serving },
+            'inlet tick',
+          );
+        }
+      }
+    } catch (error) {
+      // Log an outage once, not every second; the next pass retries.
+      if (!failing) deps.logger.warn({ err: error }, 'inlet loop pass failed');
+      failing = true;
+    }
+  };
+  const timer = setInterval(() => {
+    if (running) return;
+    running = pass().finally(() => {
+      running = null;
+    });
+  }, tickMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export async function startServer(
+  config: AnteroomConfig,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const deps = await createAppDeps(config, options);
+  const { logger } = deps;
+  for (const notice of config.notices) logger.warn({ notice: true }, notice);
+
+  const beforeRoutes = options.publicBeforeRoutes ? await options.publicBeforeRoutes(deps) : [];
+  const publicServer = httpServer(withHotPaths(deps, createPublicApp(deps, { beforeRoutes }).callback()));
+  const adminServer = httpServer(createAdminApp(deps).callback());
+  let publicAddress: AddressInfo;
+  let adminAddress: AddressInfo;
+  try {
+    publicAddress = await listen(publicServer, config.listen.port, config.listen.host);
+    adminAddress = await listen(adminServer, config.listen.adminPort, config.listen.adminHost);
+  } catch (error) {
+    publicServer.close();
+    deps.room.close();
+    await deps.store.close();
+    throw error;
+  }
+  const inlet = startInletLoop(deps, options.tickMs ?? INLET_TICK_MS);
+  const publicListenUrl = urlOf(publicAddress, config.listen.host);
+  const adminUrl = urlOf(adminAddress, config.listen.adminHost);
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down: no new connections, finishing in-flight requests');
+      const drainMs = options.drainMs ?? 10_000;
+      const closed = Promise.all([closeServer(publicServer, drainMs), closeServer(adminServer, drainMs)]);
+      endAllStreams();
+      await closed;
+      await inlet.stop();
+      deps.room.close();
+      await deps.store.close();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    deps,
+    publicUrl: config.publicUrl,
+    publicListenUrl,
+    adminUrl,
+    publicServer,
+    adminServer,
+    close,
+  };
+}

@@ -1,0 +1,4 @@
+import { apiSuite } from './api-suite.ts';
+import { memoryKind } from './support.ts';
+
+apiSuite(memoryKind());

@@ -1,0 +1,4 @@
+import { apiSuite } from './api-suite.ts';
+import { redisKind } from './support.ts';
+
+apiSuite(redisKind());

@@ -1,0 +1,120 @@
+/** The configuration: file, environment and flags, with errors naming the bad field. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../provider/config.ts';
+
+const fails = (fn: () => unknown, field: string) =>
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.field, field);
+    assert.ok(error.message.includes(field), error.message);
+    return true;
+  });
+
+describe('configuration', () => {
+  it('has working development defaults with notices', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'anteroom-config-'));
+    const config = loadConfig({ env: {}, cwd });
+    assert.equal(config.listen.port, 8080);
+    assert.equal(config.listen.adminHost, '127.0.0.1');
+    assert.equal(config.publicUrl, 'http://localhost:8080');
+    assert.deepEqual(config.store, { type: 'memory' });
+    assert.deepEqual(config.keys, { type: 'file', path: join(cwd, '.anteroom/keys.json') });
+    assert.deepEqual(
+      config.events.map((event) => [event.id, event.inlet.type]),
+      [['demo', 'periodic']],
+    );
+    assert.equal(config.generatedAdminKey, true);
+    assert.ok(config.adminKeys[0] && config.adminKeys[0].length >= 16);
+    assert.equal(config.limits.enqueuePerClientPerMinute, 60);
+    assert.ok(config.notices.some((notice) => notice.includes('in-memory store: state is lost on restart')));
+    assert.equal(config.source, null);
+  });
+
+  it('reads --config, else $ANTEROOM_CONFIG, else ./anteroom.config.json', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'anteroom-config-'));
+    writeFileSync(join(cwd, 'anteroom.config.json'), JSON.stringify({ listen: { port: 1 } }));
+    writeFileSync(join(cwd, 'env.json'), JSON.stringify({ listen: { port: 2 } }));
+    writeFileSync(join(cwd, 'flag.json'), JSON.stringify({ listen: { port: 3 } }));
+    assert.equal(loadConfig({ env: {}, cwd }).listen.port, 1);
+    assert.equal(loadConfig({ env: { ANTEROOM_CONFIG: 'env.json' }, cwd }).listen.port, 2);
+    assert.equal(
+      loadConfig({ env: { ANTEROOM_CONFIG: 'env.json' }, cwd, configPath: 'flag.json' }).listen.port,
+      3,
+    );
+  });
+
+  it('lets environment variables override the file, and flags override both', () => {
+    const config = loadConfig({
+      raw: {
+        listen: { port: 1000 },
+        adminKeys: ['file-key-0123456789abcdef'],
+        limits: { trustProxy: false },
+      },
+      env: {
+        PORT: '9000',
+        ADMIN_PORT: '9001',
+        HOST: '127.0.0.2',
+        ADMIN_HOST: '127.0.0.3',
+        REDIS_URL: 'redis://127.0.0.1:6390',
+        ANTEROOM_ADMIN_KEY: 'env-key-0123456789abcdef',
+        ANTEROOM_PUBLIC_URL: 'https://wait.example/',
+        ANTEROOM_KEYS_FILE: '/tmp/keys.json',
+        TRUST_PROXY: 'true',
+        ANTEROOM_COOKIE_KEYS: 'a, b',
+      },
+      adminPort: 9100,
+    });
+    assert.deepEqual(config.listen, {
+      port: 9000,
+      host: '127.0.0.2',
+      adminPort: 9100,
+      adminHost: '127.0.0.3',
+    });
+    assert.deepEqual(config.store, { type: 'redis', url: 'redis://127.0.0.1:6390', keyPrefix: undefined });
+    assert.deepEqual(config.adminKeys, ['env-key-0123456789abcdef']);
+    assert.equal(config.generatedAdminKey, false);
+    assert.equal(config.publicUrl, 'https://wait.example');
+    assert.equal(config.keys.type === 'file' && config.keys.path, '/tmp/keys.json');
+    assert.equal(config.limits.trustProxy, true);
+    assert.deepEqual(config.oidc.cookieKeys, ['a', 'b']);
+  });
+
+  it('passes oidc.clients through raw for the OIDC provider to validate', () => {
+    const clients = [{ client_id: 'shop', redirect_uris: ['https://shop/cb'], event_id: 'demo', extra: 1 }];
+    assert.deepEqual(loadConfig({ raw: { oidc: { clients } }, env: {} }).oidc.clients, clients);
+  });
+
+  it('fails on unknown or ill-typed keys, naming the field', () => {
+    fails(() => loadConfig({ raw: { colour: 'red' }, env: {} }), 'colour');
+    fails(() => loadConfig({ raw: { listen: { port: '80' } }, env: {} }), 'listen.port');
+    fails(() => loadConfig({ raw: { listen: { prot: 80 } }, env: {} }), 'listen.prot');
+    fails(() => loadConfig({ raw: { store: { type: 'mongo' } }, env: {} }), 'store.type');
+    fails(() => loadConfig({ raw: { store: { type: 'redis' } }, env: {} }), 'store.url');
+    fails(() => loadConfig({ raw: { adminKeys: ['short'] }, env: {} }), 'adminKeys[0]');
+    fails(() => loadConfig({ raw: { publicUrl: 'ftp://x' }, env: {} }), 'publicUrl');
+    fails(
+      () => loadConfig({ raw: { limits: { enqueuePerClientPerMinute: -1 } }, env: {} }),
+      'limits.enqueuePerClientPerMinute',
+    );
+    fails(
+      () => loadConfig({ raw: { events: [{ id: 'a', inlet: { type: 'periodic' } }] }, env: {} }),
+      'events[0].inlet.incrementBy',
+    );
+    fails(() => loadConfig({ raw: { keys: { type: 'file' } }, env: {} }), 'keys.path');
+    fails(() => loadConfig({ raw: { oidc: { clients: {} } }, env: {} }), 'oidc.clients');
+    fails(() => loadConfig({ raw: {}, env: { PORT: 'eighty' } }), 'PORT');
+    fails(() => loadConfig({ raw: {}, env: { TRUST_PROXY: 'maybe' } }), 'TRUST_PROXY');
+    fails(() => loadConfig({ raw: {}, env: { REDIS_URL: 'http://x' } }), 'REDIS_URL');
+    fails(() => loadConfig({ raw: [] as unknown, env: {} }), '');
+  });
+
+  it('reports a file that is not JSON', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'anteroom-config-'));
+    writeFileSync(join(cwd, 'bad.json'), '{ nope');
+    fails(() => loadConfig({ env: {}, cwd, configPath: 'bad.json' }), 'file');
+  });
+});

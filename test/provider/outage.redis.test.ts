@@ -1,0 +1,76 @@
+/**
+ * A Redis outage: every store-backed endpoint answers 503 `store_unavailable` with
+ * Retry-After (never a wrong number, never a crash), and service resumes on its own when
+ * Redis is back.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { RedisStore } from '../../queue-core/redis-store.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
+import { ADMIN_KEY, buildTestApp, type TestApp } from './support.ts';
+
+const skip = redisSkipReason();
+const AUTH = { Authorization: `Bearer ${ADMIN_KEY}` };
+
+describe('store outage (Redis killed and restarted)', { skip }, () => {
+  let redis: RedisServer;
+  let store: RedisStore;
+  let t: TestApp;
+  before(async () => {
+    redis = await startRedis();
+    store = new RedisStore({ url: redis.url });
+    t = await buildTestApp(store, {});
+  });
+  after(async () => {
+    t.deps.room.close();
+    await store.close();
+    await redis.stop();
+  });
+
+  it('answers 503 with Retry-After while Redis is down, and recovers after a restart', async () => {
+    const pub = () => request(t.publicHandler);
+    const adm = () => request(t.adminHandler);
+    const first = await pub().post('/assign_queue_num').send({ event_id: 'main' }).expect(200);
+    const id = first.body.api_request_id as string;
+
+    await redis.kill();
+    t.clock.ms += 5000; // past every micro-cache: answers must come from the store
+    const calls: [string, () => request.Test][] = [
+      ['assign', () => pub().post('/assign_queue_num').send({ event_id: 'main' })],
+      ['queue_num', () => pub().get('/queue_num').query({ event_id: 'main', request_id: id })],
+      ['serving_num', () => pub().get('/serving_num').query({ event_id: 'main' })],
+      ['waiting_num', () => pub().get('/waiting_num').query({ event_id: 'main' })],
+      ['generate_token', () => pub().post('/generate_token').send({ event_id: 'main', request_id: id })],
+      ['status', () => pub().get('/status').query({ event_id: 'main', request_id: id })],
+      ['healthz', () => pub().get('/healthz')],
+      [
+        'admin increment',
+        () => adm().post('/increment_serving_counter').set(AUTH).send({ event_id: 'main', increment_by: 1 }),
+      ],
+      ['admin active', () => adm().get('/num_active_tokens').set(AUTH).query({ event_id: 'main' })],
+      ['admin healthz', () => adm().get('/healthz')],
+    ];
+    for (const [label, call] of calls) {
+      const res = await call();
+      assert.equal(res.status, 503, `${label}: ${res.text}`);
+      assert.equal(res.body.code, 'store_unavailable', label);
+      assert.ok(Number(res.headers['retry-after']) >= 1, `${label}: Retry-After`);
+    }
+
+    await redis.restart();
+    let healthy = false;
+    for (let attempt = 0; attempt < 100 && !healthy; attempt++) {
+      healthy = (await pub().get('/healthz')).status === 200;
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(healthy, 'the store reconnects on its own');
+    t.clock.ms += 5000;
+    // The killed Redis kept nothing (no persistence in tests): the queue starts afresh, gap-free.
+    const again = await pub().post('/assign_queue_num').send({ event_id: 'main' }).expect(200);
+    assert.equal(again.body.queue_number, 1);
+    assert.deepEqual((await pub().get('/serving_num').query({ event_id: 'main' }).expect(200)).body, {
+      serving_counter: 0,
+    });
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * `startServer` in-process: both listeners, the inlet loop moving a periodic event, and a
+ * graceful stop that ends open status streams and closes everything.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { loadConfig } from '../../provider/config.ts';
+import { type RunningServer, startServer } from '../../provider/server.ts';
+import { openStreamCount } from '../../provider/sse.ts';
+import { testKeys } from './support.ts';
+
+describe('startServer', () => {
+  let server: RunningServer;
+  before(async () => {
+    const config = loadConfig({
+      raw: {
+        listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
+        adminKeys: ['server-test-key-0123456789'],
+        keys: { type: 'env' },
+        events: [{ id: 'tick', inlet: { type: 'periodic', incrementBy: 2, intervalSeconds: 1 } }],
+      },
+      env: {},
+    });
+    server = await startServer(config, {
+      keys: await testKeys(),
+      logger: pino({ level: 'silent' }),
+      tickMs: 50,
+    });
+  });
+  after(() => server.close());
+
+  it('runs the inlet loop: a periodic event moves without anyone calling the API', async () => {
+    let serving = 0;
+    for (let attempt = 0; attempt < 60 && serving < 2; attempt++) {
+      const res = await fetch(`${server.publicListenUrl}/serving_num?event_id=tick`);
+      serving = ((await res.json()) as { serving_counter: number }).serving_counter;
+      if (serving < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(serving >= 2 && serving % 2 === 0, `serving ${serving}`);
+    const admin = await fetch(`${server.adminUrl}/events/tick`, {
+      headers: { Authorization: 'Bearer server-test-key-0123456789' },
+    });
+    assert.equal(admin.status, 200);
+  });
+
+  it('finishes a request in flight when asked to stop', async () => {
+    // A second server, so the first one's streams test stays independent.
+    const config = loadConfig({
+      raw: {
+        listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
+        adminKeys: ['server-test-key-0123456789'],
+        keys: { type: 'env' },
+        events: [{ id: 'slow' }],
+      },
+      env: {},
+    });
+    const other = await startServer(config, { keys: await testKeys(), logger: pino({ level: 'silent' }) });
+    const { port } = new URL(other.publicListenUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const body = '{"event_id":"slow"}';
+    // Headers now, body later: the request is in flight when the stop begins.
+    socket.write(
+      `POST /assign_queue_num HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    const stopping = other.close();
+    socket.write(body);
+    await stopping;
+    await ended;
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /"queue_number":1/);
+  });
+
+  it('stops gracefully: open status streams end, listeners close, close() is idempotent', async () => {
+    const joined = await fetch(`${server.publicListenUrl}/assign_queue_num`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"event_id":"tick"}',
+    });
+    const { api_request_id: id } = (await joined.json()) as { api_request_id: string };
+    const stream = await fetch(`${server.publicListenUrl}/events/tick/stream?request_id=${id}`);
+    assert.equal(stream.status, 200);
+    assert.equal(openStreamCount(), 1);
+    const drained = (async () => {
+      const reader = stream.body!.getReader();
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    await Promise.all([server.close(), server.close()]);
+    assert.equal(await drained, true);
+    assert.equal(openStreamCount(), 0);
+    assert.equal(server.publicServer.listening, false);
+    assert.equal(server.adminServer.listening, false);
+  });
+});

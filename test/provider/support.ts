@@ -1,0 +1,136 @@
+/**
+ * Builds the public and admin apps for HTTP tests around a given store, with a controllable
+ * clock (epoch seconds, starting at the real time so jose's own clock agrees) and one key
+ * ring generated per test process.
+ */
+
+import type { RequestListener } from 'node:http';
+import pino from 'pino';
+import { createAdminApp } from '../../provider/admin-app.ts';
+import { loadConfig } from '../../provider/config.ts';
+import { type AppDeps, createAppDeps } from '../../provider/deps.ts';
+import { withHotPaths } from '../../provider/hot-path.ts';
+import { createPublicApp } from '../../provider/public-app.ts';
+import { createKeysDocument, KeyRing } from '../../queue-core/keys.ts';
+import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { RedisStore } from '../../queue-core/redis-store.ts';
+import type { QueueStore } from '../../queue-core/types.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const PUBLIC_URL = 'https://queue.example.test';
+
+let ring: Promise<KeyRing> | undefined;
+export function testKeys(): Promise<KeyRing> {
+  ring ??= createKeysDocument('ES256').then((document) =>
+    KeyRing.fromDocument(document, { algorithm: 'ES256' }),
+  );
+  return ring;
+}
+
+export interface Clock {
+  seconds: number;
+  /** Sub-second part, for the micro-caches. */
+  ms: number;
+  advance(seconds: number): void;
+}
+
+export function createClock(): Clock {
+  return {
+    seconds: Math.floor(Date.now() / 1000),
+    ms: 0,
+    advance(seconds) {
+      this.seconds += seconds;
+    },
+  };
+}
+
+/** The events every HTTP suite uses. */
+export const TEST_EVENTS = [
+  { id: 'main', inlet: { type: 'manual' }, queuePositionExpirySeconds: 900 },
+  { id: 'noexp', inlet: { type: 'manual' }, queuePositionExpirySeconds: null },
+  { id: 'shut', mode: 'closed' },
+  { id: 'open', mode: 'passthrough' },
+  { id: 'max', inlet: { type: 'max-size', maxActive: 1 } },
+];
+
+export interface TestApp {
+  deps: AppDeps;
+  clock: Clock;
+  publicApp: ReturnType<typeof createPublicApp>;
+  adminApp: ReturnType<typeof createAdminApp>;
+  /** What `anteroom serve` runs: the hot read paths in front of the Koa public app. */
+  publicHandler: RequestListener;
+  adminHandler: ReturnType<ReturnType<typeof createAdminApp>['callback']>;
+}
+
+export async function buildTestApp(
+  store: QueueStore,
+  raw: Record<string, unknown> = {},
+  options: { logger?: pino.Logger } = {},
+): Promise<TestApp> {
+  const clock = createClock();
+  const config = loadConfig({
+    raw: {
+      publicUrl: PUBLIC_URL,
+      adminKeys: [ADMIN_KEY],
+      events: TEST_EVENTS,
+      limits: { enqueuePerClientPerMinute: 0 },
+      keys: { type: 'env' },
+      ...raw,
+    },
+    env: {},
+  });
+  const deps = await createAppDeps(config, {
+    store,
+    keys: await testKeys(),
+    logger: options.logger ?? pino({ level: 'silent' }),
+    now: () => clock.seconds,
+    nowMs: () => clock.seconds * 1000 + clock.ms,
+    defaultMetrics: false,
+    sseHeartbeatMs: 50,
+  });
+  const publicApp = createPublicApp(deps);
+  const adminApp = createAdminApp(deps);
+  return {
+    deps,
+    clock,
+    publicApp,
+    adminApp,
+    publicHandler: withHotPaths(deps, publicApp.callback()),
+    adminHandler: adminApp.callback(),
+  };
+}
+
+/** A store kind the suites run against: `create()` gives a fresh, empty store. */
+export interface StoreKind {
+  name: 'memory' | 'redis';
+  skip: string | false;
+  create(): Promise<QueueStore>;
+  /** Stops what `create` started (the test Redis). */
+  stop(): Promise<void>;
+  redis?: () => RedisServer | undefined;
+}
+
+export function memoryKind(): StoreKind {
+  return { name: 'memory', skip: false, create: async () => new MemoryStore(), stop: async () => {} };
+}
+
+export function redisKind(): StoreKind {
+  const skip = redisSkipReason();
+  let server: RedisServer | undefined;
+  let prefixes = 0;
+  return {
+    name: 'redis',
+    skip,
+    async create() {
+      server ??= await startRedis();
+      prefixes += 1;
+      return new RedisStore({ url: server.url, keyPrefix: `t${prefixes}:` });
+    },
+    async stop() {
+      await server?.stop();
+    },
+    redis: () => server,
+  };
+}
