@@ -10,18 +10,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import type Koa from 'koa';
 import { createAdminApp } from './admin-app.ts';
 import type { AnteroomConfig } from './config.ts';
 import { INLET_TICK_MS } from './defaults.ts';
 import { type AppDeps, type CreateDepsOptions, createAppDeps } from './deps.ts';
 import { withHotPaths } from './hot-path.ts';
+import { createOidcMiddleware } from './oidc/index.ts';
 import { createPublicApp } from './public-app.ts';
 import { endAllStreams } from './sse.ts';
 
 export interface ServerOptions extends CreateDepsOptions {
   /** Middleware mounted in the public app before the queue API (the OIDC provider). */
-  publicBeforeRoutes?: (deps: AppDeps) => Promise<Koa.Middleware[]> | Koa.Middleware[];
   /** Inlet loop period (default 1000 ms). */
   tickMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections (default 10 s). */
@@ -127,7 +126,9 @@ export async function startServer(
   const { logger } = deps;
   for (const notice of config.notices) logger.warn({ notice: true }, notice);
 
-  const beforeRoutes = options.publicBeforeRoutes ? await options.publicBeforeRoutes(deps) : [];
+  // The OpenID Connect provider is mounted at /oidc when clients are configured.
+  const oidc = config.oidc.clients.length > 0 ? await startOidc(deps) : null;
+  const beforeRoutes = oidc ? [oidc.middleware] : [];
   const publicServer = httpServer(withHotPaths(deps, createPublicApp(deps, { beforeRoutes }).callback()));
   const adminServer = httpServer(createAdminApp(deps).callback());
   let publicAddress: AddressInfo;
@@ -137,6 +138,7 @@ export async function startServer(
     adminAddress = await listen(adminServer, config.listen.adminPort, config.listen.adminHost);
   } catch (error) {
     publicServer.close();
+    await oidc?.close();
     deps.room.close();
     await deps.store.close();
     throw error;
@@ -154,6 +156,7 @@ export async function startServer(
       endAllStreams();
       await closed;
       await inlet.stop();
+      await oidc?.close();
       deps.room.close();
       await deps.store.close();
       logger.info('stopped');
@@ -170,4 +173,15 @@ export async function startServer(
     adminServer,
     close,
   };
+}
+
+/** Build the OIDC provider; a bad client configuration closes the store before failing start-up. */
+async function startOidc(deps: AppDeps) {
+  try {
+    return await createOidcMiddleware(deps);
+  } catch (error) {
+    deps.room.close();
+    await deps.store.close();
+    throw error;
+  }
 }
