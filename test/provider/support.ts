@@ -10,11 +10,13 @@ import { createAdminApp } from '../../provider/admin-app.ts';
 import { loadConfig } from '../../provider/config.ts';
 import { type AppDeps, createAppDeps } from '../../provider/deps.ts';
 import { withHotPaths } from '../../provider/hot-path.ts';
+import { lambdaHandlerForApp } from '../../provider/lambda/app-handler.ts';
 import { createPublicApp } from '../../provider/public-app.ts';
 import { createKeysDocument, KeyRing } from '../../queue-core/keys.ts';
 import { MemoryStore } from '../../queue-core/memory-store.ts';
 import { RedisStore } from '../../queue-core/redis-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
+import { lambdaListener } from '../support/lambda-bridge.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -61,13 +63,16 @@ export interface TestApp {
   adminApp: ReturnType<typeof createAdminApp>;
   /** What `anteroom serve` runs: the hot read paths in front of the Koa public app. */
   publicHandler: RequestListener;
-  adminHandler: ReturnType<ReturnType<typeof createAdminApp>['callback']>;
+  adminHandler: RequestListener;
 }
+
+/** API Gateway payload formats: REST API (v1) and HTTP API (v2). */
+export type LambdaFormat = 'v1' | 'v2';
 
 export async function buildTestApp(
   store: QueueStore,
   raw: Record<string, unknown> = {},
-  options: { logger?: pino.Logger } = {},
+  options: { logger?: pino.Logger; lambda?: LambdaFormat | undefined } = {},
 ): Promise<TestApp> {
   const clock = createClock();
   const config = loadConfig({
@@ -92,6 +97,19 @@ export async function buildTestApp(
   });
   const publicApp = createPublicApp(deps);
   const adminApp = createAdminApp(deps);
+  if (options.lambda) {
+    // The same apps behind the Lambda handlers, each request translated into an API Gateway
+    // event of that format and the handler's result back: "works on Lambda" by the same assertions.
+    const format = options.lambda;
+    return {
+      deps,
+      clock,
+      publicApp,
+      adminApp,
+      publicHandler: lambdaListener(lambdaHandlerForApp(publicApp, deps, { kind: 'public' }), { format }),
+      adminHandler: lambdaListener(lambdaHandlerForApp(adminApp, deps, { kind: 'admin' }), { format }),
+    };
+  }
   return {
     deps,
     clock,
