@@ -12,12 +12,19 @@
  * | `ANTEROOM_ORIGIN_SECRET_ARN` / `ANTEROOM_ORIGIN_SECRET` | required `x-anteroom-origin-secret` header value |
  * | `ANTEROOM_EVENT_BUS` | EventBridge bus for status events (none: events are dropped) |
  * | `ANTEROOM_OIDC_TABLE` | DynamoDB table of the OIDC provider's state (none: the queue's Redis) |
+ * | `ANTEROOM_OIDC_CLIENT_SECRET_ARNS` | `client_secret` of confidential clients: JSON `{"<client_id>": "<secret ARN>"}`, each secret a plain string |
  *
  * Every other variable `anteroom serve` reads (`REDIS_URL`, `ANTEROOM_ADMIN_KEY`, `LOG_LEVEL`,
  * `TRUST_PROXY`, …) works the same here.
  */
 import { readFileSync } from 'node:fs';
 import { type AnteroomConfig, ConfigError, findConfigFile, loadConfig } from '../config.ts';
+import {
+  checkSecretClients,
+  parseClientSecretArns,
+  readClientSecrets,
+  withClientSecrets,
+} from './client-secrets.ts';
 import { parseRedisAuth, parseStringList, type SecretReader } from './secrets.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -46,16 +53,21 @@ export async function loadLambdaSettings(
   secrets: SecretReader,
   hint: SettingsHint = {},
 ): Promise<LambdaSettings> {
-  const [redisUrl, cookieKeys, originSecret] = await Promise.all([
+  const clientSecretArns = parseClientSecretArns(env.ANTEROOM_OIDC_CLIENT_SECRET_ARNS);
+  const baseRaw = rawConfig(env);
+  checkSecretClients(baseRaw, clientSecretArns.keys());
+  const [redisUrl, cookieKeys, originSecret, clientSecrets] = await Promise.all([
     redisUrlFromEnv(env, secrets),
     secretList(env.ANTEROOM_COOKIE_KEYS_SECRET_ARN, 'ANTEROOM_COOKIE_KEYS_SECRET_ARN', secrets),
     originSecretFromEnv(env, secrets),
+    readClientSecrets(clientSecretArns, secrets),
   ]);
   const effectiveEnv: NodeJS.ProcessEnv = { ...env };
   if (redisUrl) effectiveEnv.REDIS_URL = redisUrl;
   if (cookieKeys) effectiveEnv.ANTEROOM_COOKIE_KEYS = cookieKeys.join(',');
 
-  const raw = rawConfig(env);
+  // Merged before validation: the provider is built from complete clients.
+  const raw = withClientSecrets(baseRaw, clientSecrets);
   if (env.ANTEROOM_KEYS_SECRET_ARN) {
     // The deployment's secret wins over any keys file (a Lambda's file system is read-only).
     raw.keys = { type: 'secrets-manager', secretId: env.ANTEROOM_KEYS_SECRET_ARN };

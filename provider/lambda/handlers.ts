@@ -4,7 +4,6 @@
  * builds the real ones from `process.env`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type Koa from 'koa';
 import { createAdminApp } from '../admin-app.ts';
 import { createOidcMiddleware, dynamoAdapter } from '../oidc/index.ts';
 import { createPublicApp } from '../public-app.ts';
@@ -68,15 +67,21 @@ export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandl
  * the queue's Redis.
  */
 async function buildPublicApp(built: LambdaContainer, options: LambdaHandlerOptions): Promise<AppLike> {
-  const beforeRoutes: Koa.Middleware[] = [];
-  if (built.deps.config.oidc.clients.length > 0) {
-    const table = built.settings.oidcTable;
-    const adapter = table
-      ? dynamoAdapter(options.dynamoDb ?? new DynamoDBClient({}), { tableName: table })
-      : undefined;
-    const oidc = await createOidcMiddleware(built.deps, { adapter });
-    built.closers.push(() => oidc.close());
-    beforeRoutes.push(oidc.middleware);
+  if (built.deps.config.oidc.clients.length === 0) return createPublicApp(built.deps);
+  const table = built.settings.oidcTable;
+  const adapter = table
+    ? dynamoAdapter(options.dynamoDb ?? new DynamoDBClient({}), { tableName: table })
+    : undefined;
+  // A failed build closes what it opened (here and inside `createOidcMiddleware`): the next
+  // invocation builds again, with a connection of its own.
+  const oidc = await createOidcMiddleware(built.deps, { adapter });
+  let app: AppLike;
+  try {
+    app = createPublicApp(built.deps, { beforeRoutes: [oidc.middleware] });
+  } catch (error) {
+    await oidc.close();
+    throw error;
   }
-  return createPublicApp(built.deps, { beforeRoutes });
+  built.closers.push(() => oidc.close());
+  return app;
 }

@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import serverless from 'serverless-http';
+import { trustPrefixHeader } from '../pages/base-path.ts';
 import type { AppLike, InitHint, LambdaContainer } from './container.ts';
 import { iamCaller } from './iam-admin.ts';
 import { ORIGIN_SECRET_HEADER, originSecretCheck } from './origin-secret.ts';
@@ -132,6 +133,8 @@ function shapeRequest(req: IncomingMessage, shape: RequestShape): void {
   req.headers['x-forwarded-proto'] = base.protocol.replace(/:$/, '');
   if (base.prefix) req.headers['x-forwarded-prefix'] = base.prefix;
   else delete req.headers['x-forwarded-prefix'];
+  // Set or removed just above, never the client's: the pages may build their URLs on it.
+  trustPrefixHeader(req);
   // serverless-http marks every request's socket encrypted; an http:// public URL (a local
   // bridge) must not produce https:// links.
   (req.socket as { encrypted?: boolean }).encrypted = base.protocol === 'https:';

@@ -16,11 +16,13 @@
 import { Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
+import { ValidationError } from '../../queue-core/errors.ts';
 import type { AppDeps } from '../deps.ts';
+import { publicUrlPath } from '../pages/base-path.ts';
 import { memoryAdapter } from './adapters/memory.ts';
 import { redisAdapter } from './adapters/redis.ts';
 import type { AdapterFactory } from './adapters/types.ts';
-import { parseOidcClients } from './clients.ts';
+import { OIDC_CLIENT_ERROR, parseOidcClients } from './clients.ts';
 import { resolveCookieKeys } from './cookie-keys.ts';
 import { interactionHandler } from './interaction.ts';
 import { mountProvider } from './mount.ts';
@@ -72,6 +74,8 @@ export async function createOidcMiddleware(
   const jwks = deps.keys.oidcJwks();
   const cookieKeys = resolveCookieKeys(config.oidc.cookieKeys, jwks);
 
+  // Everything above needs no connection. From here on a failure must close what was opened:
+  // a container retrying a failed build would otherwise leak one connection per attempt.
   let redis: Redis | undefined;
   let adapter = options.adapter;
   if (adapter === undefined && config.store.type === 'redis') {
@@ -79,8 +83,43 @@ export async function createOidcMiddleware(
     redis.on('error', (error) => deps.logger.warn({ err: error }, 'oidc redis connection error'));
     adapter = redisAdapter(redis);
   }
-  adapter ??= memoryAdapter();
+  const close = async () => {
+    redis?.disconnect();
+  };
+  try {
+    return await buildMiddleware(deps, options, {
+      issuer,
+      issuerPath,
+      clients,
+      jwks,
+      cookieKeys,
+      adapter: adapter ?? memoryAdapter(),
+      close,
+    });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
+interface Prepared {
+  issuer: string;
+  issuerPath: string;
+  clients: ReturnType<typeof parseOidcClients>;
+  jwks: ReturnType<AppDeps['keys']['oidcJwks']>;
+  cookieKeys: string[];
+  adapter: AdapterFactory;
+  close: () => Promise<void>;
+}
+
+/** The provider and its routes over an adapter that is already open. */
+async function buildMiddleware(
+  deps: AppDeps,
+  options: OidcOptions,
+  prepared: Prepared,
+): Promise<OidcMiddleware> {
+  const { config } = deps;
+  const { issuer, issuerPath, clients, jwks, cookieKeys, adapter } = prepared;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const waitingRoom = new WaitingRoom({ room: deps.room, visits: new Visits(adapter), now });
   const oidc = createOidcProvider({
@@ -92,8 +131,10 @@ export async function createOidcMiddleware(
     waitingRoom,
     trustProxy: config.limits.trustProxy,
     interactionTtlSeconds: options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS,
+    pagesBasePath: publicUrlPath(config.publicUrl),
   });
   const { provider } = oidc;
+  await checkClientsAccepted(provider, clients);
   // OAuth errors are answers, not incidents: only server errors are logged.
   provider.on('server_error', (_ctx: unknown, error: Error) => {
     deps.logger.error({ err: error }, 'oidc provider error');
@@ -122,15 +163,27 @@ export async function createOidcMiddleware(
     },
   });
 
-  return {
-    middleware,
-    provider,
-    issuer,
-    cookieKeys,
-    async close() {
-      redis?.disconnect();
-    },
-  };
+  return { middleware, provider, issuer, cookieKeys, close: prepared.close };
+}
+
+/**
+ * oidc-provider validates a static client's metadata on its first use; do it now, so a client
+ * it refuses fails start-up (naming the client) rather than a visitor's sign-in.
+ */
+async function checkClientsAccepted(provider: Provider, clients: Prepared['clients']): Promise<void> {
+  for (const [index, client] of clients.entries()) {
+    try {
+      await provider.Client.find(client.clientId);
+    } catch (error) {
+      const reason = (error as { error_description?: string }).error_description ?? (error as Error).message;
+      const path = `oidc.clients[${index}]`;
+      throw new ValidationError(
+        path,
+        `${path} ("${client.clientId}") is refused by the OIDC provider: ${reason}`,
+        OIDC_CLIENT_ERROR,
+      );
+    }
+  }
 }
 
 /** `app.use(createOidcMiddleware(deps).middleware)`, for callers that hold the app. */

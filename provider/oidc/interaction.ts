@@ -21,6 +21,7 @@ import { AnteroomError } from '../../queue-core/errors.ts';
 import type { StatusView } from '../../queue-core/room-api.ts';
 import type { AnteroomConfig } from '../config.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
+import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { sendPage } from '../pages/headers.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from '../pages/waiting/render.ts';
 import { ensureVisitorId } from './identity.ts';
@@ -47,12 +48,15 @@ const UID = /^[A-Za-z0-9_-]{1,64}$/;
 export function interactionHandler(
   deps: InteractionDeps,
 ): (ctx: Koa.Context, rest: string) => Promise<boolean> {
+  const publicBasePath = publicUrlPath(deps.config.publicUrl);
   return async (ctx, rest) => {
     const match = /^\/interaction\/([^/]+)(\/status)?$/.exec(rest);
     if (match === null) return false;
+    // The waiting pages' base: their asset URLs must reach this app through the same prefix.
+    const basePath = requestBasePath(ctx, publicBasePath);
     const uid = match[1]!;
     if (!UID.test(uid)) {
-      expiredPage(ctx);
+      expiredPage(ctx, basePath);
       return true;
     }
     if (match[2] !== undefined) {
@@ -64,12 +68,18 @@ export function interactionHandler(
       ctx.status = 405;
       return true;
     }
-    await waitStep(ctx, deps, uid);
+    await waitStep(ctx, deps, uid, basePath);
     return true;
   };
 }
 
-async function waitStep(ctx: Koa.Context, deps: InteractionDeps, uid: string): Promise<void> {
+async function waitStep(
+  ctx: Koa.Context,
+  deps: InteractionDeps,
+  uid: string,
+  basePath: string,
+): Promise<void> {
+  // The interaction's own URLs follow the issuer (its cookie is scoped to that path).
   const self = `${deps.issuerPath}/interaction/${uid}`;
   let details: Awaited<ReturnType<Provider['interactionDetails']>>;
   try {
@@ -77,17 +87,17 @@ async function waitStep(ctx: Koa.Context, deps: InteractionDeps, uid: string): P
   } catch (error) {
     // No interaction cookie, or the interaction is gone: a page, never a stack trace. A store
     // outage is not an expiry: it gets the retry page.
-    if (error instanceof Error && error.name === 'SessionNotFound') expiredPage(ctx);
-    else problemPage(ctx, deps, error, self);
+    if (error instanceof Error && error.name === 'SessionNotFound') expiredPage(ctx, basePath);
+    else problemPage(ctx, deps, error, self, basePath);
     return;
   }
   if (details.uid !== uid) {
-    expiredPage(ctx);
+    expiredPage(ctx, basePath);
     return;
   }
   const client = deps.registry.get(details.params['client_id'] as string | undefined);
   if (client === undefined) {
-    expiredPage(ctx);
+    expiredPage(ctx, basePath);
     return;
   }
   try {
@@ -98,7 +108,7 @@ async function waitStep(ctx: Koa.Context, deps: InteractionDeps, uid: string): P
       // The key the queue API and the waiting page use for this browser: one place per browser.
       visitorKey: `vid:${visitorId}`,
     });
-    const links = linksFor(self, client.eventId);
+    const links = linksFor(self, client.eventId, basePath);
     if (state.kind === 'closed') {
       sendPage(ctx, 200, renderWaitingPage({ kind: 'closed', event: state.event }, links));
       return;
@@ -130,16 +140,17 @@ async function waitStep(ctx: Koa.Context, deps: InteractionDeps, uid: string): P
   } catch (error) {
     // The interaction expired between reading and finishing it.
     if (error instanceof Error && error.name === 'SessionNotFound') {
-      expiredPage(ctx);
+      expiredPage(ctx, basePath);
       return;
     }
-    problemPage(ctx, deps, error, self);
+    problemPage(ctx, deps, error, self, basePath);
   }
 }
 
-function linksFor(self: string, eventId: string): PageLinks {
+function linksFor(self: string, eventId: string, basePath: string): PageLinks {
   const event = encodeURIComponent(eventId);
   return {
+    basePath,
     self,
     join: self,
     admit: self,
@@ -183,7 +194,7 @@ function pageStatus(status: StatusView): StatusView {
   return status.state === 'eligible' ? { ...status, state: 'admitted' } : status;
 }
 
-function expiredPage(ctx: Koa.Context): void {
+function expiredPage(ctx: Koa.Context, basePath: string): void {
   sendPage(
     ctx,
     400,
@@ -191,20 +202,29 @@ function expiredPage(ctx: Koa.Context): void {
       'This sign-in link has expired',
       'Go back to the site you came from and try again. If you already had a place in the queue, you keep it.',
       null,
+      basePath,
     ),
   );
 }
 
-function problemPage(ctx: Koa.Context, deps: InteractionDeps, error: unknown, self: string): void {
+function problemPage(
+  ctx: Koa.Context,
+  deps: InteractionDeps,
+  error: unknown,
+  self: string,
+  basePath: string,
+): void {
   if (error instanceof AnteroomError && error.retryAfter !== undefined) {
     ctx.set('Retry-After', String(error.retryAfter));
-    sendPage(ctx, error.status, renderProblemPage('Please wait a moment', 'Please try again shortly.', self));
+    const document = renderProblemPage('Please wait a moment', 'Please try again shortly.', self, basePath);
+    sendPage(ctx, error.status, document);
     return;
   }
   if (error instanceof AnteroomError && error.expose) {
-    sendPage(ctx, error.status, renderProblemPage('That did not work', error.message, self));
+    sendPage(ctx, error.status, renderProblemPage('That did not work', error.message, self, basePath));
     return;
   }
   deps.logger.error({ err: error }, 'waiting-room interaction failed');
-  sendPage(ctx, 500, renderProblemPage('Something went wrong', 'Please try again in a moment.', self));
+  const document = renderProblemPage('Something went wrong', 'Please try again in a moment.', self, basePath);
+  sendPage(ctx, 500, document);
 }

@@ -9,6 +9,7 @@
 import type { JWK } from 'jose';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { errors, Provider } from 'oidc-provider';
+import { requestBasePath } from '../pages/base-path.ts';
 import { html, page, SafeHtml } from '../pages/html.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { type OidcClientConfig, providerClientMetadata } from './clients.ts';
@@ -36,6 +37,8 @@ export interface OidcProviderOptions {
   trustProxy?: boolean;
   /** How long an interaction (a visitor's wait inside one authorization request) may last. */
   interactionTtlSeconds?: number;
+  /** Path of the public URL (`/prod`, or `''`): the asset URLs of the pages the provider renders. */
+  pagesBasePath?: string;
 }
 
 /** Codes are exchanged by the relying party within seconds of the redirect. */
@@ -70,6 +73,7 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
   };
   const issuerPath = new URL(options.issuer).pathname.replace(/\/$/, '');
   const remaining = (admission: Admission) => Math.max(1, admission.expiresAt - waitingRoom.now());
+  const pagesBase = (ctx: KoaContextWithOIDC) => requestBasePath(ctx, options.pagesBasePath ?? '');
 
   const configuration: Configuration = {
     adapter: guardAdapter(options.adapter),
@@ -124,7 +128,11 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
         },
       },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => logoutSource(ctx, form, pagesBase(ctx)),
+        postLogoutSuccessSource: (ctx) => postLogoutSuccessSource(ctx, pagesBase(ctx)),
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx, client) => {
@@ -216,7 +224,7 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     },
     clientBasedCORS: (_ctx, origin, client) =>
       origin !== 'null' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
-    renderError,
+    renderError: (ctx, out) => renderError(ctx, out, pagesBase(ctx)),
   };
 
   const provider = new Provider(options.issuer, configuration);
@@ -237,16 +245,17 @@ function sendHtml(ctx: KoaContextWithOIDC, document: string): void {
 async function renderError(
   ctx: KoaContextWithOIDC,
   out: { error: string; error_description?: string },
+  basePath: string,
 ): Promise<void> {
   const body = html`<main id="main" class="card" tabindex="-1">
 <h1>This sign-in request cannot continue</h1>
 <p class="lead">${out.error_description ?? 'The request was not valid.'}</p>
 <p class="meta">Error: <code>${out.error}</code>. Go back to the site and try again.</p>
 </main>`;
-  sendHtml(ctx, page({ title: 'Sign-in problem', body }));
+  sendHtml(ctx, page({ title: 'Sign-in problem', body, basePath }));
 }
 
-async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+async function logoutSource(ctx: KoaContextWithOIDC, form: string, basePath: string): Promise<void> {
   // `form` is oidc-provider's own hidden form (with its CSRF token); the buttons submit it.
   const body = html`<main id="main" class="card" tabindex="-1">
 <h1>Leave the waiting room?</h1>
@@ -255,13 +264,13 @@ ${new SafeHtml(form)}
 <p><button autofocus type="submit" class="button primary" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button></p>
 <p><button type="submit" class="button" form="op.logoutForm">No, stay signed in</button></p>
 </main>`;
-  sendHtml(ctx, page({ title: 'Sign out', body }));
+  sendHtml(ctx, page({ title: 'Sign out', body, basePath }));
 }
 
-async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+async function postLogoutSuccessSource(ctx: KoaContextWithOIDC, basePath: string): Promise<void> {
   const body = html`<main id="main" class="card" tabindex="-1">
 <h1>Signed out</h1>
 <p class="lead">You have been signed out.</p>
 </main>`;
-  sendHtml(ctx, page({ title: 'Signed out', body }));
+  sendHtml(ctx, page({ title: 'Signed out', body, basePath }));
 }

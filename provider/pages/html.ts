@@ -48,14 +48,17 @@ export interface PageShell {
   title: string;
   /** Main content. */
   body: SafeHtml;
-  /** Script paths under /assets/ (deferred; no inline script anywhere). */
+  /** Script paths under /assets/ (deferred; no inline script anywhere), before the base path. */
   scripts?: string[];
   bodyClass?: string;
+  /** Path prefix browsers reach us under (`/prod`; see `base-path.ts`), put before every asset URL. Default `''`. */
+  basePath?: string;
 }
 
 /** The whole document: language, viewport, our one stylesheet, no external asset. */
 export function page(shell: PageShell): string {
-  const scripts = (shell.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`);
+  const base = shell.basePath ?? '';
+  const scripts = (shell.scripts ?? []).map((src) => html`<script src="${base}${src}" defer></script>`);
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -63,8 +66,8 @@ export function page(shell: PageShell): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${shell.title}</title>
-<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/assets/anteroom.css">
+<link rel="icon" href="${base}/assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="${base}/assets/anteroom.css">
 ${scripts}
 </head>
 <body${shell.bodyClass ? html` class="${shell.bodyClass}"` : ''}>

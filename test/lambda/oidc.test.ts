@@ -9,11 +9,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import dynalite from 'dynalite';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import type { LambdaHandlerOptions } from '../../provider/lambda/handlers.ts';
+import type { SecretsManagerLike } from '../../provider/lambda/secrets.ts';
 import { oidcTableDefinition } from '../../provider/oidc/index.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, createFixture, type Fixture, lateBound } from './fixture.ts';
@@ -21,6 +23,9 @@ import { ADMIN_KEY, createFixture, type Fixture, lateBound } from './fixture.ts'
 const skip = redisSkipReason();
 const REDIRECT_URI = 'https://rp.example.com/oauth2/idpresponse';
 const CLIENT_SECRET = 'rp-client-secret-0123456789';
+const EVENTS = [{ id: 'launch', inlet: { type: 'manual' }, queuePositionExpirySeconds: null }];
+/** The relying party as the CDK stack hands it over: confidential, its secret in Secrets Manager. */
+const DEPLOYED_CLIENT = { client_id: 'rp', redirect_uris: [REDIRECT_URI], event_id: 'launch' };
 
 describe('OIDC through the Lambda handler', { skip }, () => {
   let redis: RedisServer;
@@ -40,17 +45,8 @@ describe('OIDC through the Lambda handler', { skip }, () => {
     });
     await dynamo.send(new CreateTableCommand(oidcTableDefinition('anteroom-oidc')));
     fixture = createFixture(redis.url, {
-      events: [{ id: 'launch', inlet: { type: 'manual' }, queuePositionExpirySeconds: null }],
-      oidc: {
-        clients: [
-          {
-            client_id: 'rp',
-            client_secret: CLIENT_SECRET,
-            redirect_uris: [REDIRECT_URI],
-            event_id: 'launch',
-          },
-        ],
-      },
+      events: EVENTS,
+      oidc: { clients: [{ ...DEPLOYED_CLIENT, client_secret: CLIENT_SECRET }] },
     });
   });
   after(async () => {
@@ -79,6 +75,29 @@ describe('OIDC through the Lambda handler', { skip }, () => {
     } finally {
       probe.disconnect();
     }
+  });
+
+  test('a confidential client whose secret the stack keeps in Secrets Manager exchanges its code (client_secret_post)', async () => {
+    // A fake Secrets Manager client: AWS is unreachable from the test machine.
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ClientSecretrp-AbCdEf';
+    const reads: string[] = [];
+    const secretsManager = {
+      async send(command: GetSecretValueCommand) {
+        const id = command.input.SecretId ?? '';
+        reads.push(id);
+        if (id !== arn) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+        // The stack's generated secret is a plain string.
+        return { SecretString: CLIENT_SECRET, $metadata: {} };
+      },
+    } as unknown as SecretsManagerLike;
+    await roundTrip('v1', {
+      env: {
+        ANTEROOM_CONFIG_JSON: JSON.stringify({ events: EVENTS, oidc: { clients: [DEPLOYED_CLIENT] } }),
+        ANTEROOM_OIDC_CLIENT_SECRET_ARNS: JSON.stringify({ rp: arn }),
+      },
+      secretsManager,
+    });
+    assert.deepEqual(reads, [arn], 'read once for the whole container');
   });
 
   async function roundTrip(format: 'v1' | 'v2', options: Partial<LambdaHandlerOptions>): Promise<void> {

@@ -33,6 +33,12 @@ describe('escapeHtml and the html template tag', () => {
     assert.match(doc, /<script src="\/assets\/x\.js" defer><\/script>/);
     assert.doesNotMatch(doc, /https?:\/\//);
   });
+
+  test('a base path goes before every asset URL of the shell', () => {
+    const doc = page({ title: 'T', body: html`<main></main>`, scripts: ['/assets/x.js'], basePath: '/prod' });
+    const urls = [...doc.matchAll(/(?:href|src)="([^"]*)"/g)].map((match) => match[1]);
+    assert.deepEqual(urls, ['/prod/assets/favicon.svg', '/prod/assets/anteroom.css', '/prod/assets/x.js']);
+  });
 });
 
 describe('safeReturnUrl', () => {

@@ -8,7 +8,10 @@ import { html, page, type SafeHtml } from '../html.ts';
 import { formatCountdown, formatEta, queueProgress } from './format.ts';
 import type { WaitingView } from './state.ts';
 
+/** Every URL the page hands to the browser, the base path (`/prod`, or `''`) already in each. */
 export interface PageLinks {
+  /** Path prefix browsers reach us under (`base-path.ts`): put before the asset URLs. */
+  basePath: string;
   /** The page itself (GET), with the return URL kept. */
   self: string;
   join: string;
@@ -23,7 +26,13 @@ export interface PageLinks {
 const LIVE_REGIONS = html`<div id="ar-announcer" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true"></div>
 <div id="ar-alert" class="visually-hidden" role="alert" aria-live="assertive" aria-atomic="true"></div>`;
 
-function shell(title: string, eventId: string, content: SafeHtml, scripts: string[] = []): string {
+function shell(
+  title: string,
+  eventId: string,
+  content: SafeHtml,
+  links: PageLinks,
+  scripts: string[] = [],
+): string {
   const body = html`<a class="skip-link" href="#main">Skip to content</a>
 <main id="main" class="card" tabindex="-1">
 <p class="eyebrow">Waiting room · <span class="event-id">${eventId}</span></p>
@@ -31,7 +40,7 @@ ${content}
 ${LIVE_REGIONS}
 </main>
 <footer class="page-footer"><p>Anteroom keeps your place in a fair, first-come queue. Reloading never loses it.</p></footer>`;
-  return page({ title, body, scripts });
+  return page({ title, body, scripts, basePath: links.basePath });
 }
 
 function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks): string {
@@ -45,14 +54,14 @@ function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks
 <p class="meta">People waiting now: <strong>${view.waitingNum}</strong></p>
 <form method="post" action="${links.join}"><button type="submit" class="button primary">Take your place</button></form>
 <p class="hint">You keep your place if you reload or come back to this page.</p>`;
-  return shell(passthrough ? 'Go straight in' : 'Waiting room', view.event.id, content);
+  return shell(passthrough ? 'Go straight in' : 'Waiting room', view.event.id, content, links);
 }
 
 function closedView(eventId: string, links: PageLinks): string {
   const content = html`<h1>This waiting room is closed</h1>
 <p class="lead">It is not taking new visitors right now. Please come back later.</p>
 <p><a class="button" href="${links.self}">Check again</a></p>`;
-  return shell('Waiting room closed', eventId, content);
+  return shell('Waiting room closed', eventId, content, links);
 }
 
 function tokenField(id: string, label: string, value: string): SafeHtml {
@@ -124,11 +133,11 @@ function liveSections(status: StatusView, links: PageLinks): SafeHtml {
 function statusView(view: Extract<WaitingView, { kind: 'status' }>, links: PageLinks): string {
   const { status } = view;
   if (status.state === 'admitted') {
-    return shell("You're in", view.event.id, admittedSection(status, view.tokens, links));
+    return shell("You're in", view.event.id, admittedSection(status, view.tokens, links), links);
   }
   if (status.state === 'ended') {
     const text = 'Your visit has ended. If you want to come back, join the queue again.';
-    return shell('Visit ended', view.event.id, endedSection('Your visit has ended', text, links));
+    return shell('Visit ended', view.event.id, endedSection('Your visit has ended', text, links), links);
   }
   const live = html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
  data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
@@ -136,7 +145,7 @@ function statusView(view: Extract<WaitingView, { kind: 'status' }>, links: PageL
 ${liveSections(status, links)}
 </div>`;
   const title = status.state === 'eligible' ? "It's your turn" : 'Waiting room';
-  return shell(title, view.event.id, live, ['/assets/waiting-room.js']);
+  return shell(title, view.event.id, live, links, ['/assets/waiting-room.js']);
 }
 
 export function renderWaitingPage(view: WaitingView, links: PageLinks): string {
@@ -145,8 +154,16 @@ export function renderWaitingPage(view: WaitingView, links: PageLinks): string {
   return statusView(view, links);
 }
 
-/** Unknown event, outage and the like: a readable page, never a stack trace. */
-export function renderProblemPage(title: string, text: string, reloadHref: string | null): string {
+/**
+ * Unknown event, outage and the like: a readable page, never a stack trace. `reloadHref`
+ * already carries the base path; `basePath` is for the asset URLs.
+ */
+export function renderProblemPage(
+  title: string,
+  text: string,
+  reloadHref: string | null,
+  basePath = '',
+): string {
   const reload =
     reloadHref === null ? html`` : html`<p><a class="button" href="${reloadHref}">Try again</a></p>`;
   const body = html`<main id="main" class="card" tabindex="-1">
@@ -154,5 +171,5 @@ export function renderProblemPage(title: string, text: string, reloadHref: strin
 <p class="lead">${text}</p>
 ${reload}
 </main>`;
-  return page({ title, body });
+  return page({ title, body, basePath });
 }

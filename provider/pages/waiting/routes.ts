@@ -15,6 +15,7 @@ import type { StatusView } from '../../../queue-core/room-api.ts';
 import { parseEventId } from '../../../queue-core/validate.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
+import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { sendPage } from '../headers.ts';
 import { onwardUrl, safeReturnUrl } from './onward.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from './render.ts';
@@ -35,16 +36,24 @@ function withReturn(path: string, returnUrl: string | null): string {
   return returnUrl === null ? path : `${path}?return_url=${encodeURIComponent(returnUrl)}`;
 }
 
-function linksFor(eventId: string, returnUrl: string | null, defaultOnward: string | undefined): PageLinks {
-  const base = `/waiting-room/${encodeURIComponent(eventId)}`;
+function linksFor(
+  basePath: string,
+  eventId: string,
+  returnUrl: string | null,
+  defaultOnward: string | undefined,
+): PageLinks {
+  const base = `${basePath}/waiting-room/${encodeURIComponent(eventId)}`;
   const event = encodeURIComponent(eventId);
   return {
+    basePath,
     self: withReturn(base, returnUrl),
     join: withReturn(`${base}/join`, returnUrl),
     admit: withReturn(`${base}/admit`, returnUrl),
     onward: returnUrl ?? defaultOnward ?? onwardUrl(null),
-    statusUrl: (requestId) => `/status?event_id=${event}&request_id=${encodeURIComponent(requestId)}`,
-    streamUrl: (requestId) => `/events/${event}/stream?request_id=${encodeURIComponent(requestId)}`,
+    statusUrl: (requestId) =>
+      `${basePath}/status?event_id=${event}&request_id=${encodeURIComponent(requestId)}`,
+    streamUrl: (requestId) =>
+      `${basePath}/events/${event}/stream?request_id=${encodeURIComponent(requestId)}`,
   };
 }
 
@@ -82,32 +91,37 @@ async function renderFailure(
   deps: AppDeps,
   error: unknown,
   retryHref: string,
+  basePath: string,
 ): Promise<void> {
+  const problemPage = (title: string, text: string, href: string | null) =>
+    renderProblemPage(title, text, href, basePath);
   if (error instanceof AnteroomError && error.code === 'invalid_event_id') {
-    sendPage(ctx, 404, renderProblemPage('No such waiting room', 'Check the address and try again.', null));
+    sendPage(ctx, 404, problemPage('No such waiting room', 'Check the address and try again.', null));
     return;
   }
   if (error instanceof AnteroomError && error.retryAfter !== undefined) {
     ctx.set('Retry-After', String(error.retryAfter));
     const text = `${error.expose ? error.message : 'Please try again shortly.'} Try again in ${error.retryAfter} seconds.`;
-    sendPage(ctx, error.status, renderProblemPage('Please wait a moment', text, retryHref));
+    sendPage(ctx, error.status, problemPage('Please wait a moment', text, retryHref));
     return;
   }
   if (error instanceof AnteroomError && error.expose) {
-    sendPage(ctx, error.status, renderProblemPage('That did not work', error.message, retryHref));
+    sendPage(ctx, error.status, problemPage('That did not work', error.message, retryHref));
     return;
   }
   deps.logger.error({ err: error, path: ctx.path }, 'waiting page failed');
-  sendPage(ctx, 500, renderProblemPage('Something went wrong', 'Please try again in a moment.', retryHref));
+  sendPage(ctx, 500, problemPage('Something went wrong', 'Please try again in a moment.', retryHref));
 }
 
 export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): Koa.Middleware {
   const router = new Router();
+  const publicBasePath = publicUrlPath(deps.config.publicUrl);
 
   function pageRequest(ctx: Koa.Context, rawEventId: unknown): PageRequest {
+    const basePath = requestBasePath(ctx, publicBasePath);
     const eventId = parseEventId(rawEventId);
     const returnUrl = safeReturnUrl(ctx.query['return_url'], deps.config.publicUrl);
-    return { eventId, returnUrl, links: linksFor(eventId, returnUrl, options.defaultOnwardUrl) };
+    return { eventId, returnUrl, links: linksFor(basePath, eventId, returnUrl, options.defaultOnwardUrl) };
   }
 
   async function showPage(ctx: Koa.Context, rawEventId: unknown): Promise<void> {
@@ -117,7 +131,8 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
       const view = await loadWaitingView(deps.room, request.eventId, readRequestCookie(ctx, request.eventId));
       sendPage(ctx, 200, renderWaitingPage(view, request.links));
     } catch (error) {
-      await renderFailure(ctx, deps, error, request?.links.self ?? ctx.path);
+      const basePath = requestBasePath(ctx, publicBasePath);
+      await renderFailure(ctx, deps, error, request?.links.self ?? `${basePath}${ctx.path}`, basePath);
     }
   }
 
@@ -167,7 +182,8 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
           ctx.redirect(request.links.self);
           return;
         }
-        await renderFailure(ctx, deps, error, request?.links.self ?? '/');
+        const basePath = requestBasePath(ctx, publicBasePath);
+        await renderFailure(ctx, deps, error, request?.links.self ?? `${basePath}/`, basePath);
       }
     };
   }

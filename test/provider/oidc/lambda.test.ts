@@ -49,6 +49,13 @@ for (const format of ['v1', 'v2'] as const) {
       const waiting = await navigate(browser, url);
       assert.ok(waiting.kind === 'page', JSON.stringify(waiting).slice(0, 300));
       assert.ok(waiting.url.pathname.startsWith('/prod/oidc/interaction/'), waiting.url.pathname);
+      // The waiting page's own URLs keep the stage too, and answer through the gateway.
+      assert.match(waiting.html, /<script src="\/prod\/assets\/waiting-room\.js" defer>/);
+      assert.match(waiting.html, /data-status-url="\/prod\/oidc\/interaction\/[\w-]+\/status\?/);
+      for (const asset of ['anteroom.css', 'waiting-room.js', 'favicon.svg']) {
+        assert.match(waiting.html, new RegExp(`"/prod/assets/${asset.replace('.', '\\.')}"`));
+        assert.equal((await fetch(new URL(`/prod/assets/${asset}`, publicUrl))).status, 200, asset);
+      }
       await deps.room.incrementServingCounter('event-a', 1, 'test');
       const back = await navigate(browser, waiting.url);
       assert.ok(back.kind === 'callback', JSON.stringify(back).slice(0, 300));
@@ -59,6 +66,11 @@ for (const format of ['v1', 'v2'] as const) {
       assert.equal(tokens.claims()!['event_id'], 'event-a');
       const info = await oc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
       assert.equal(info['queue_position'], 1);
+
+      // The provider's own pages (here: an unknown client at /auth) use the same prefix.
+      const refused = await fetch(`${issuer}/auth?client_id=nobody&response_type=code&scope=openid`);
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /<link rel="stylesheet" href="\/prod\/assets\/anteroom\.css">/);
     } finally {
       await oidc.close();
       server.closeAllConnections();
