@@ -3,6 +3,10 @@
  * under /oidc) on a real HTTP server on a free port, a memory queue store, and a "browser"
  * made of fetch + a cookie jar with manual redirects. Optionally the whole app sits under a
  * path prefix that a front proxy strips (API Gateway stage, nginx location).
+ *
+ * With `ANTEROOM_TEST_LAMBDA=v1|v2` every request goes through the Lambda public handler as an
+ * API Gateway REST (v1) or HTTP API (v2) event instead (the prefix becomes the stage), so the
+ * same suites prove the provider on Lambda (`test/lambda/oidc-suite.*.test.ts`).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,11 +14,13 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { loadConfig } from '../../../provider/config.ts';
 import { type AppDeps, createAppDeps } from '../../../provider/deps.ts';
+import { lambdaHandlerForApp } from '../../../provider/lambda/app-handler.ts';
 import type { AdapterFactory } from '../../../provider/oidc/adapters/types.ts';
 import { createOidcMiddleware, type OidcMiddleware } from '../../../provider/oidc/index.ts';
 import { createPublicApp } from '../../../provider/public-app.ts';
 import { createKeysDocument, KeyRing } from '../../../queue-core/keys.ts';
 import { MemoryStore } from '../../../queue-core/memory-store.ts';
+import { lambdaListener } from '../../support/lambda-bridge.ts';
 
 export const SECRET_A = 'client-a-secret-0123456789abcdef';
 export const SECRET_B = 'client-b-secret-0123456789abcdef';
@@ -81,6 +87,14 @@ export interface OidcServer {
   close(): Promise<void>;
 }
 
+function lambdaFormat(): 'v1' | 'v2' | undefined {
+  const format = process.env.ANTEROOM_TEST_LAMBDA;
+  if (format === undefined || format === '') return undefined;
+  if (format !== 'v1' && format !== 'v2')
+    throw new Error(`ANTEROOM_TEST_LAMBDA must be v1 or v2, not ${format}`);
+  return format;
+}
+
 export async function startOidcServer(
   options: {
     prefix?: string;
@@ -91,10 +105,11 @@ export async function startOidcServer(
   } = {},
 ): Promise<OidcServer> {
   const prefix = options.prefix ?? '';
+  const lambda = lambdaFormat();
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
   const server: Server = createServer((req, res) => {
     // The front proxy: strips the prefix the way an API Gateway stage or nginx location does.
-    if (prefix !== '') {
+    if (prefix !== '' && !lambda) {
       if (!req.url?.startsWith(`${prefix}/`)) {
         res.statusCode = 404;
         res.end();
@@ -109,7 +124,12 @@ export async function startOidcServer(
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}${prefix}`;
   const { deps, oidc, app } = await buildOidcApp(base, options);
-  handler = app.callback();
+  handler = lambda
+    ? lambdaListener(lambdaHandlerForApp(app, deps, { kind: 'public' }), {
+        format: lambda,
+        stage: prefix === '' ? undefined : prefix.slice(1),
+      })
+    : app.callback();
   return {
     base,
     issuer: oidc.issuer,
