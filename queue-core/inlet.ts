@@ -5,6 +5,11 @@
  * applies them to a store so that, however many processes (or Lambda invocations)
  * call it, each periodic tick advances once and only one process steers a max-size
  * event at a time.
+ *
+ * Neither inlet moves the serving counter past the queue counter (the last position
+ * assigned): a periodic tick admits up to `incrementBy` of the visitors actually queued,
+ * so an idle hour does not bank admissions that a crowd arriving later would all use at
+ * once (the retired AWS solution's "periodic inlet ignores queue length").
  */
 import type { EventSettings, MaxSizeInlet, PeriodicInlet, QueueStore } from './types.ts';
 
@@ -61,7 +66,12 @@ export function maxSizeDecision(state: MaxSizeState): number {
 }
 
 export interface InletTickResult {
+  /**
+   * Periodic: this caller took the tick (even when nobody new was queued to admit).
+   * Max-size: this caller moved the counter.
+   */
   acted: boolean;
+  /** How far this call moved the serving counter (0 when it did not). */
   incrementBy: number;
 }
 
@@ -110,10 +120,15 @@ async function runPeriodic(
   // Taking the tick and advancing are one atomic store step: exactly one caller per tick
   // advances, even with many schedulers running, and a failure never takes a tick without
   // its advance (which would lose it).
+  // The store caps the advance at the queue counter, so the movement is read around it
+  // for the report (status events sum it). It is exact unless another writer (an admin
+  // increment, auto-advance on expiry) moves the counter between the two steps; clamping
+  // to [0, incrementBy] bounds the error to what this tick could have moved.
   const tick = tickStartTime(inlet, decision.tick);
+  const before = await store.getServingCounter(eventId);
   const serving = await store.advanceOnTick(eventId, tick, decision.incrementBy, now);
   if (serving === null) return IDLE;
-  return { acted: true, incrementBy: decision.incrementBy };
+  return { acted: true, incrementBy: Math.min(decision.incrementBy, Math.max(0, serving - before)) };
 }
 
 async function runMaxSize(

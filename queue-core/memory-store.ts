@@ -115,9 +115,16 @@ function recordServing(state: EventState, serving: number, now: number): void {
   }
 }
 
-/** Move the serving counter by `by` within [0, MAX_SERVING]; returns the new value. */
-function incrementServing(state: EventState, by: number, now: number): number {
-  const next = Math.min(MAX_SERVING, Math.max(0, state.counters.serving + by));
+/**
+ * Move the serving counter by `by` within [0, MAX_SERVING]; returns the new value. With
+ * `capAtQueue` (the periodic inlet) an increase stops at the queue counter and never moves
+ * a counter already past it, so an idle queue does not bank admissions; decreases are not
+ * capped.
+ */
+function incrementServing(state: EventState, by: number, now: number, capAtQueue = false): number {
+  const { serving, queue } = state.counters;
+  const target = capAtQueue && by > 0 ? Math.min(serving + by, Math.max(serving, queue)) : serving + by;
+  const next = Math.min(MAX_SERVING, Math.max(0, target));
   if (next !== state.counters.serving) {
     state.counters.serving = next;
     recordServing(state, next, now);
@@ -183,7 +190,7 @@ export class MemoryStore implements QueueStore {
     if (state.lastTick !== undefined && tick <= state.lastTick) return null;
     // No await between the check and the increment: atomic for every caller of this store.
     state.lastTick = tick;
-    return incrementServing(state, by, now);
+    return incrementServing(state, by, now, true);
   }
 
   async getCounters(eventId: string): Promise<Counters> {

@@ -179,10 +179,16 @@ export interface QueueStore {
   incrementServingCounter(eventId: string, by: number, now: number): Promise<number>;
   /**
    * One periodic inlet tick, atomically: when `tick` is above the event's last tick taken
-   * here, record it and do exactly `incrementServingCounter(eventId, by, now)` (returns the
-   * new serving value); otherwise change nothing and return null. Exactly one caller per
-   * tick advances, and no failure can record the tick without the advance or the reverse.
-   * `reset` forgets the last tick.
+   * here, record it and move the serving counter as `incrementServingCounter(eventId, by,
+   * now)` does, except that an increase never takes it past the queue counter (the last
+   * position assigned): new = min(serving + by, max(serving, queue)) for `by` > 0, so ticks
+   * while nobody waits do not bank admissions for the next crowd, and a counter already
+   * past the queue (an admin increment) is left where it is. A negative `by` lowers it as
+   * incrementServingCounter does (never below 0). Returns the serving value after the tick,
+   * which is the unchanged value when nobody new is queued (the tick is still taken).
+   * When `tick` is not above the last tick taken, changes nothing and returns null. Exactly
+   * one caller per tick takes it, and no failure can record the tick without the advance
+   * or the reverse. `reset` forgets the last tick.
    */
   advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<number | null>;
   getCounters(eventId: string): Promise<Counters>;

@@ -78,6 +78,15 @@ describe('scheduled handler', { skip }, () => {
       ],
     });
     store = createStore({ type: 'redis', url: redis.url });
+    // The periodic inlet admits only visitors actually queued: enough for every tick below.
+    for (const [eventId, count] of [
+      ['fast', 40],
+      ['slow', 20],
+    ] as const) {
+      for (let index = 0; index < count; index += 1) {
+        await store.enqueue(eventId, { requestId: crypto.randomUUID(), now: T0 - 300 });
+      }
+    }
   });
   after(async () => {
     await store?.close();

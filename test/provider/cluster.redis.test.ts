@@ -130,7 +130,16 @@ describe('three anteroom serve processes on one Redis', { skip, timeout: 60_000 
   });
 
   it('advances the periodic inlet exactly once per tick across the three', async () => {
-    // Wait (bounded) until at least four ticks have run somewhere in the cluster.
+    // The inlet admits only visitors actually queued: ten arrive, through all three.
+    for (let visitor = 0; visitor < 10; visitor++) {
+      const res = await fetch(`${nodes[visitor % 3]!.url}/assign_queue_num`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ event_id: 'tick' }),
+      });
+      assert.equal(res.status, 200);
+    }
+    // Wait (bounded) until at least four ticks have moved the counter somewhere in the cluster.
     let serving = 0;
     for (let attempt = 0; attempt < 100 && serving < 4; attempt++) {
       const res = await fetch(`${nodes[attempt % 3]!.url}/serving_num?event_id=tick`);

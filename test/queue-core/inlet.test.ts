@@ -77,6 +77,7 @@ describe('runInletTick', () => {
     const periodic = event({
       inlet: { type: 'periodic', incrementBy: 5, intervalSeconds: 60, startTime: T },
     });
+    await enqueue(store, 20, T);
     const results = [];
     for (let call = 0; call < 3; call++)
       results.push(await runInletTick(store, periodic, T + 10, `p${call}`));
@@ -100,6 +101,7 @@ describe('runInletTick', () => {
     const every10 = periodic({ intervalSeconds: 10 });
     const every60 = periodic({ intervalSeconds: 60 });
     const later = periodic({ intervalSeconds: 60, startTime: T + 100 });
+    await enqueue(store, 10, T);
     const steps: [EventSettings, number, boolean][] = [
       [every10, T, true],
       // the operator slows the inlet down: the next 60 s boundary ticks
@@ -120,6 +122,29 @@ describe('runInletTick', () => {
       assert.equal(result.acted, acted, `interval ${JSON.stringify(settings.inlet)} at T+${now - T}`);
     }
     assert.equal(await store.getServingCounter('sale'), 5);
+  });
+
+  it('admits only visitors actually queued, and reports the real movement', async () => {
+    const store = new MemoryStore();
+    const periodic = event({
+      inlet: { type: 'periodic', incrementBy: 10, intervalSeconds: 60, startTime: T },
+    });
+    await enqueue(store, 3, T);
+    assert.deepEqual(await runInletTick(store, periodic, T, 'p'), { acted: true, incrementBy: 3 });
+    // An idle hour: every tick is taken, none moves the counter.
+    for (let minute = 1; minute <= 60; minute++) {
+      const result = await runInletTick(store, periodic, T + minute * 60, 'p');
+      assert.deepEqual(result, { acted: true, incrementBy: 0 }, `idle minute ${minute}`);
+    }
+    assert.equal(await store.getServingCounter('sale'), 3);
+    // Then a crowd of 25: ten a tick, as configured, not everybody at once.
+    await enqueue(store, 25, T + 3630);
+    const moves: number[] = [];
+    for (let minute = 61; minute <= 64; minute++) {
+      moves.push((await runInletTick(store, periodic, T + minute * 60, 'p')).incrementBy);
+    }
+    assert.deepEqual(moves, [10, 10, 5, 0]);
+    assert.equal(await store.getServingCounter('sale'), 28);
   });
 
   it('does nothing for manual inlets and for events not in queue mode', async () => {

@@ -649,8 +649,14 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
   });
 
   describe(`${name}: advanceOnTick`, () => {
+    /** Visitors `from`…`to` (request ids rid(from)…rid(to)) join the queue. */
+    async function enqueueRange(eventId: string, from: number, to: number, now: number): Promise<void> {
+      for (let n = from; n <= to; n++) await store.enqueue(eventId, { requestId: rid(n), now });
+    }
+
     it('advances once per tick, never again for the same or an older tick, and records history', async () => {
       const event = freshEvent();
+      await enqueueRange(event, 1, 10, T0);
       assert.equal(await store.advanceOnTick(event, T0, 3, T0), 3);
       const counters = await store.getCounters(event);
       for (const [tick, now] of [
@@ -669,22 +675,59 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
         { serving: 3, time: T0, served: 0 },
         { serving: 5, time: T0 + 11, served: 0 },
       ]);
-      assert.equal(await store.advanceOnTick(freshEvent(), T0, 4, T0), 4, 'ticks are per event');
+      const other = freshEvent();
+      await enqueueRange(other, 1, 4, T0);
+      assert.equal(await store.advanceOnTick(other, T0, 4, T0), 4, 'ticks are per event');
     });
 
-    it('moves the counter exactly as incrementServingCounter does (clamping, 2^53 − 1 cap, history)', async () => {
+    it('admits only visitors actually queued: idle ticks bank nothing for a later crowd', async () => {
+      const event = freshEvent();
+      await enqueueRange(event, 1, 3, T0);
+      assert.equal(await store.advanceOnTick(event, T0, 10, T0), 3, 'stops at the last position');
+      // Nobody new: the tick is taken (a retry of it is refused) but the counter stays.
+      assert.equal(await store.advanceOnTick(event, T0 + 10, 10, T0 + 10), 3, 'unchanged value');
+      assert.equal(await store.advanceOnTick(event, T0 + 10, 10, T0 + 11), null, 'the idle tick was taken');
+      for (const [index, tick] of [T0 + 20, T0 + 30, T0 + 40].entries()) {
+        assert.equal(await store.advanceOnTick(event, tick, 10, tick), 3, `idle tick ${index}`);
+      }
+      assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0, served: 0 }]);
+      await enqueueRange(event, 4, 8, T0 + 45);
+      assert.equal(await store.advanceOnTick(event, T0 + 50, 10, T0 + 50), 8, 'the crowd of 5, not 5 + 40');
+      await enqueueRange(event, 9, 30, T0 + 55);
+      assert.equal(await store.advanceOnTick(event, T0 + 60, 10, T0 + 60), 18, 'a long queue moves by 10');
+      assert.equal((await store.getCounters(event)).queue, 30);
+    });
+
+    it('leaves a counter an admin moved past the queue, and still lowers it on a negative tick', async () => {
+      const event = freshEvent();
+      await enqueueRange(event, 1, 2, T0);
+      assert.equal(await store.incrementServingCounter(event, 10, T0), 10, 'admin increments are not capped');
+      assert.equal(await store.advanceOnTick(event, T0, 5, T0), 10, 'not raised, not pulled back');
+      assert.equal(await store.advanceOnTick(event, T0 + 10, -3, T0 + 10), 7, 'a decrease is not capped');
+      assert.equal(await store.advanceOnTick(event, T0 + 20, -10, T0 + 20), 0, 'never below 0');
+      assert.equal(await store.advanceOnTick(event, T0 + 30, 5, T0 + 30), 2, 'back up to the queue only');
+      const max = Number.MAX_SAFE_INTEGER;
+      assert.equal(await store.incrementServingCounter(event, max, T0 + 40), max);
+      assert.equal(
+        await store.advanceOnTick(event, T0 + 40, 1_000_000_000, T0 + 40),
+        max,
+        'the 2^53 − 1 cap',
+      );
+    });
+
+    it('moves the counter as incrementServingCounter does within the queue (clamping, history)', async () => {
       const viaIncrement = freshEvent();
       const viaTick = freshEvent();
-      const max = Number.MAX_SAFE_INTEGER;
+      await enqueueRange(viaIncrement, 1, 12, T0);
+      await enqueueRange(viaTick, 1, 12, T0);
       const steps: [by: number, serving: number][] = [
         [5, 5],
         [0, 5],
         [-2, 3],
         [-10, 0],
         [7, 7],
-        [max, max],
-        [1_000_000_000, max],
-        [-1, max - 1],
+        [5, 12],
+        [-1, 11],
       ];
       for (const [index, [by, serving]] of steps.entries()) {
         const now = T0 + index * 10;
@@ -697,17 +740,26 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
 
     it('forgets the last tick on reset', async () => {
       const event = freshEvent();
+      await enqueueRange(event, 1, 3, T0);
       assert.equal(await store.advanceOnTick(event, T0, 3, T0), 3);
       await store.reset(event);
-      assert.equal(await store.advanceOnTick(event, T0, 3, T0 + 1), 3, 'the same tick runs again from 0');
-      assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0 + 1, served: 0 }]);
+      assert.equal(
+        await store.advanceOnTick(event, T0, 3, T0 + 1),
+        0,
+        'the same tick runs again, on an empty queue',
+      );
+      assert.equal(await store.advanceOnTick(event, T0, 3, T0 + 1), null);
+      await enqueueRange(event, 1, 3, T0 + 2);
+      assert.equal(await store.advanceOnTick(event, T0 + 10, 3, T0 + 10), 3);
+      assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0 + 10, served: 0 }]);
     });
 
     it('lets exactly one of many concurrent callers on several connections advance per tick', async () => {
+      const event = freshEvent();
+      await enqueueRange(event, 1, 20, T0);
       const extra = await Promise.all([1, 2].map(() => subject!.connect()));
       const connections = [store, ...extra];
       try {
-        const event = freshEvent();
         for (const [index, tick] of [T0, T0 + 10, T0 + 20].entries()) {
           const results = await Promise.all(
             connections.flatMap((connection) =>

@@ -363,6 +363,8 @@ describe('redis store: periodic inlet across processes', { skip }, () => {
       inlet: { type: 'periodic', incrementBy: 7, intervalSeconds: 10, startTime: T0 },
     });
     try {
+      // Enough visitors for every tick: the inlet never moves past the queue.
+      for (let n = 1; n <= 30; n++) await stores[0]!.enqueue('tickers', { requestId: rid(n), now: T0 });
       for (const [index, now] of [T0, T0 + 9, T0 + 10, T0 + 35].entries()) {
         const results = await Promise.all(
           stores.flatMap((store, which) =>
