@@ -136,7 +136,6 @@ export class MemoryStore implements QueueStore {
   readonly kind = 'memory';
   #events = new Map<string, EventState>();
   #leases = new Map<string, { owner: string; until: number }>();
-  #ticks = new Map<string, number>();
   #overrides = new Map<string, string>();
   #audit: AuditEntry[] = [];
 
@@ -369,13 +368,6 @@ export class MemoryStore implements QueueStore {
     const lease = this.#leases.get(name);
     if (lease && lease.until > now && lease.owner !== owner) return false;
     this.#leases.set(name, { owner, until: now + ttlMs });
-    return true;
-  }
-
-  async claimTick(name: string, tick: number): Promise<boolean> {
-    const last = this.#ticks.get(name);
-    if (last !== undefined && tick <= last) return false;
-    this.#ticks.set(name, tick);
     return true;
   }
 

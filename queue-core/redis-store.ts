@@ -18,7 +18,7 @@
  *   ar:{demo}:hr  hash  serving → "time:served:0" (the last field is no longer used)
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
- * Global: ar:lease:<name>, ar:tick:<name> (claimTick; the periodic inlet uses :k), ar:audit.
+ * Global: ar:lease:<name>, ar:audit.
  *
  * Failures (connection lost, timeout, script error) reject with StoreUnavailableError.
  */
@@ -60,7 +60,6 @@ const SCRIPTS = {
   arExpiredSessions: { files: ['expired-sessions.lua'], keys: 1 },
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
   arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
-  arClaimTick: { files: ['claim-tick.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
 } as const;
 
@@ -76,7 +75,6 @@ interface ScriptReplies {
   arExpiredSessions: string[];
   arServingHistory: string[];
   arAcquireLease: number;
-  arClaimTick: number;
   arAppendAudit: number;
 }
 
@@ -445,10 +443,6 @@ export class RedisStore implements QueueStore {
     return (
       (await this.#call((redis) => redis.arAcquireLease(key, owner, Math.max(1, Math.round(ttlMs))))) === 1
     );
-  }
-
-  async claimTick(name: string, tick: number): Promise<boolean> {
-    return (await this.#call((redis) => redis.arClaimTick(`${this.#prefix}tick:${name}`, tick))) === 1;
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

@@ -238,11 +238,6 @@ export interface QueueStore {
    * Used so exactly one process acts per inlet tick.
    */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
-  /**
-   * Record that tick number `tick` of `name` ran; true only for the first caller of
-   * that tick number (a second process, or a retry, gets false).
-   */
-  claimTick(name: string, tick: number): Promise<boolean>;
 
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;

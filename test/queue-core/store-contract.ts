@@ -637,15 +637,6 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.acquireLease(short, 'b', 10_000), true);
       assert.equal(await store.acquireLease(short, 'a', 10_000), false);
     });
-
-    it('grants each tick number to its first caller only, and never an older tick', async () => {
-      const name = `tick-${randomUUID()}`;
-      assert.equal(await store.claimTick(name, 5), true);
-      assert.equal(await store.claimTick(name, 5), false);
-      assert.equal(await store.claimTick(name, 4), false);
-      assert.equal(await store.claimTick(name, 6), true);
-      assert.equal(await store.claimTick(`tick-${randomUUID()}`, 5), true, 'names are independent');
-    });
   });
 
   describe(`${name}: advanceOnTick`, () => {
