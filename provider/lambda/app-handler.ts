@@ -29,6 +29,7 @@ export function lambdaHandlerForApp(
       originSecret: options.originSecret ?? null,
       eventBus: null,
       oidcTable: null,
+      ledgerTable: null,
     },
     deps,
     publisher: options.publisher ?? noopPublisher,

@@ -1,7 +1,7 @@
 /**
  * What one Lambda container builds once and reuses for every invocation: the configuration
- * (secrets resolved), the store (one Redis connection), the key ring, the room, the apps and
- * the event publisher (one EventBridge client).
+ * (secrets resolved), the store (one Redis connection), the key ring, the room, the apps, the
+ * event publisher (one EventBridge client) and the durable ledger (one DynamoDB client).
  *
  * Built lazily by the first invocation. Concurrent first invocations share one build. A build
  * that fails (Secrets Manager throttled, a bad secret) is forgotten, so the next invocation
@@ -11,10 +11,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Counter } from 'prom-client';
 import { loadKeyRing } from '../../queue-core/keys.ts';
 import { type AppDeps, type CreateDepsOptions, createAppDeps, createLogger } from '../deps.ts';
 import { type Env, type LambdaSettings, loadLambdaSettings, type SettingsHint } from './env.ts';
 import { type EventBridgeLike, EventBridgePublisher, type EventPublisher, noopPublisher } from './events.ts';
+import { type AdmissionLedger, DynamoLedger, guardedLedger, ledgerClient } from './ledger.ts';
 import { publishingRoom } from './publishing-room.ts';
 import { SecretReader, type SecretsManagerLike } from './secrets.ts';
 
@@ -36,7 +38,10 @@ export interface ContainerOptions {
   eventBridge?: EventBridgeLike;
   /** Replaces the EventBridge publisher (tests: a `MemoryPublisher`). */
   publisher?: EventPublisher;
-  /** DynamoDB client for the OIDC table (tests; default: a real client when `ANTEROOM_OIDC_TABLE` is set). */
+  /**
+   * DynamoDB client for the OIDC and ledger tables (tests; default: a real client when
+   * `ANTEROOM_OIDC_TABLE` / `ANTEROOM_LEDGER_TABLE` is set).
+   */
   dynamoDb?: DynamoDBClient;
   /** Passed to `createAppDeps` (tests: clocks, cache lifetimes). */
   deps?: Omit<CreateDepsOptions, 'keys' | 'logger'>;
@@ -89,17 +94,31 @@ export class ContainerState {
     });
     const deps = await createAppDeps(settings.config, { ...this.options.deps, keys, logger });
     const publisher = this.options.publisher ?? this.eventPublisher(settings, logger);
-    // The apps (and the OIDC provider) publish token and session events through the room.
-    deps.room = publishingRoom(deps.room, publisher);
+    // The apps (and the OIDC provider) publish token and session events, and record them in
+    // the durable ledger, through the room.
+    deps.room = publishingRoom(deps.room, publisher, this.ledger(settings, deps));
     logger.info(
       {
         store: settings.config.store.type,
         events: settings.config.events.length,
+        ledger: settings.ledgerTable,
         public_url: settings.config.publicUrl,
       },
       'lambda container ready',
     );
     return { id: randomUUID(), settings, deps, publisher, closers: [] };
+  }
+
+  private ledger(settings: LambdaSettings, deps: AppDeps): AdmissionLedger | null {
+    if (!settings.ledgerTable) return null;
+    const ledger = new DynamoLedger(this.options.dynamoDb ?? ledgerClient(), settings.ledgerTable);
+    const failures = new Counter({
+      name: 'anteroom_ledger_write_failures_total',
+      help: 'Durable ledger writes that failed (the visitor was served from Redis regardless)',
+      labelNames: ['operation', 'reason'] as const,
+      registers: [deps.metrics.registry],
+    });
+    return guardedLedger(ledger, { logger: deps.logger, failures });
   }
 
   private eventPublisher(settings: LambdaSettings, logger: AppDeps['logger']): EventPublisher {

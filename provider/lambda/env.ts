@@ -12,6 +12,7 @@
  * | `ANTEROOM_ORIGIN_SECRET_ARN` / `ANTEROOM_ORIGIN_SECRET` | required `x-anteroom-origin-secret` header value |
  * | `ANTEROOM_EVENT_BUS` | EventBridge bus for status events (none: events are dropped) |
  * | `ANTEROOM_OIDC_TABLE` | DynamoDB table of the OIDC provider's state (none: the queue's Redis) |
+ * | `ANTEROOM_LEDGER_TABLE` | DynamoDB table of the durable admission ledger (none: Redis only) |
  * | `ANTEROOM_OIDC_CLIENT_SECRET_ARNS` | `client_secret` of confidential clients: JSON `{"<client_id>": "<secret ARN>"}`, each secret a plain string |
  *
  * Every other variable `anteroom serve` reads (`REDIS_URL`, `ANTEROOM_ADMIN_KEY`, `LOG_LEVEL`,
@@ -37,6 +38,8 @@ export interface LambdaSettings {
   eventBus: string | null;
   /** DynamoDB table of the OIDC provider's state, or null (then Redis, like the queue). */
   oidcTable: string | null;
+  /** DynamoDB table of the durable admission ledger (`ledger.ts`), or null (Redis only). */
+  ledgerTable: string | null;
 }
 
 export interface SettingsHint {
@@ -82,6 +85,7 @@ export async function loadLambdaSettings(
     originSecret,
     eventBus: env.ANTEROOM_EVENT_BUS || null,
     oidcTable: env.ANTEROOM_OIDC_TABLE || null,
+    ledgerTable: env.ANTEROOM_LEDGER_TABLE || null,
   };
 }
 

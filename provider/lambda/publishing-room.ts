@@ -7,24 +7,36 @@
  * - `serving_counter_changed` (`cause: "admin"`) when an operator moved the counter (the
  *   retired AWS solution emitted nothing for manual moves; its users asked for it).
  *
+ * With a durable ledger (`ledger.ts`, `ANTEROOM_LEDGER_TABLE`), the same two outcomes are
+ * recorded there: one PutItem on a first issuance, one UpdateItem on update_session, awaited
+ * before the call returns (a Lambda is frozen once it has answered). The ledger given here must
+ * never reject (`guardedLedger`): Redis is the source of truth, a failed record fails no request.
+ *
  * A decorator, so queue-core stays free of AWS and of publishing; the HTTP handler flushes the
  * publisher before each invocation returns.
  */
 import type { Room } from '../../queue-core/room-api.ts';
 import type { EventPublisher } from './events.ts';
+import type { AdmissionLedger } from './ledger.ts';
 
-export function publishingRoom(room: Room, publisher: EventPublisher): Room {
+export function publishingRoom(
+  room: Room,
+  publisher: EventPublisher,
+  ledger: AdmissionLedger | null = null,
+): Room {
   const overrides: Partial<Room> = {
     async generateToken(eventId, requestId, options) {
       const result = await room.generateToken(eventId, requestId, options);
       if (result.status === 200 && result.created) {
         publisher.publish('token_generated', { event_id: eventId, request_id: requestId });
+        await ledger?.recordIssued(result.session);
       }
       return result;
     },
     async updateSession(eventId, requestId, status, actor) {
       const session = await room.updateSession(eventId, requestId, status, actor);
       publisher.publish('session_updated', { event_id: eventId, request_id: requestId, status });
+      await ledger?.recordStatus(eventId, requestId, status);
       return session;
     },
     async incrementServingCounter(eventId, by, actor) {
