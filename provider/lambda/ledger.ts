@@ -28,7 +28,7 @@ import {
 import type { Counter } from 'prom-client';
 import type { SessionRecord } from '../../queue-core/types.ts';
 
-/** Key, TTL and index names: must equal `LEDGER_TABLE_SCHEMA` in `infra/` (a test compares them). */
+/** Key, TTL and index names; the CDK stack builds the table from this (`LEDGER_TABLE_SCHEMA`). */
 export const LEDGER_KEYS = Object.freeze({
   partitionKey: 'request_id',
   ttlAttribute: 'ttl',

@@ -6,6 +6,7 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { LEDGER_KEYS } from '../../../provider/lambda/ledger.ts';
 // The OIDC adapter owns its table's shape; the stack builds exactly that, so the two cannot drift.
 import { OIDC_TABLE_SCHEMA } from '../../../provider/oidc/adapters/dynamodb.ts';
 
@@ -16,11 +17,8 @@ export interface StateTablesProps {
 }
 
 /** Names the admission ledger relies on. */
-export const LEDGER_TABLE_SCHEMA = {
-  partitionKey: 'request_id',
-  ttlAttribute: 'ttl',
-  eventExpiresIndex: { name: 'event_id-expires-index', partitionKey: 'event_id', sortKey: 'expires' },
-} as const;
+/** The ledger's key, TTL and index names, as the Lambda container writes them. */
+export const LEDGER_TABLE_SCHEMA = LEDGER_KEYS;
 
 const PROJECTIONS = {
   ALL: dynamodb.ProjectionType.ALL,
