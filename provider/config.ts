@@ -14,7 +14,9 @@ import { KEY_ALGORITHMS, type KeyAlgorithm, type KeysConfig } from '../queue-cor
 import type { EventSettings } from '../queue-core/types.ts';
 import { DEFAULTS, NOTICES } from './defaults.ts';
 
-export type StoreConfig = { type: 'memory' } | { type: 'redis'; url: string; keyPrefix?: string | undefined };
+export type StoreConfig =
+  | { type: 'memory' }
+  | { type: 'redis'; url: string; keyPrefix?: string | undefined; cluster?: boolean | undefined };
 
 export type { KeysConfig };
 
@@ -155,11 +157,12 @@ function storeConfig(value: unknown, field: string): StoreConfig {
     return { type: 'memory' };
   }
   if (value.type === 'redis') {
-    const raw = object(value, field, ['type', 'url', 'keyPrefix']);
+    const raw = object(value, field, ['type', 'url', 'keyPrefix', 'cluster']);
     return {
       type: 'redis',
       url: redisUrl(raw.url, `${field}.url`),
       keyPrefix: raw.keyPrefix === undefined ? undefined : string(raw.keyPrefix, `${field}.keyPrefix`),
+      cluster: raw.cluster === undefined ? undefined : boolean(raw.cluster, `${field}.cluster`),
     };
   }
   throw new ConfigError(`${field}.type`, 'must be "memory" or "redis"');
@@ -305,7 +308,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   let store = raw.store === undefined ? null : storeConfig(raw.store, 'store');
   if (env.REDIS_URL) {
     const keyPrefix = store?.type === 'redis' ? store.keyPrefix : undefined;
-    store = { type: 'redis', url: redisUrl(env.REDIS_URL, 'REDIS_URL'), keyPrefix };
+    const cluster = store?.type === 'redis' ? store.cluster : undefined;
+    store = { type: 'redis', url: redisUrl(env.REDIS_URL, 'REDIS_URL'), keyPrefix, cluster };
+  }
+  if (env.REDIS_CLUSTER !== undefined && store?.type === 'redis') {
+    store = { ...store, cluster: envBoolean(env.REDIS_CLUSTER, 'REDIS_CLUSTER') };
   }
   store ??= { type: 'memory' };
   if (store.type === 'memory') notices.push(NOTICES.memoryStore);

@@ -5,6 +5,7 @@
  * |---|---|
  * | `ANTEROOM_CONFIG_JSON` | the configuration document (else `ANTEROOM_CONFIG` / `./anteroom.config.json`, as `serve`) |
  * | `ANTEROOM_REDIS_HOST`, `ANTEROOM_REDIS_PORT` (6379), `ANTEROOM_REDIS_TLS` | `store: {"type":"redis","url":"redis[s]://host:port"}` |
+ * | `ANTEROOM_REDIS_CLUSTER` (`true`) | `store.cluster: true` (ElastiCache Serverless) |
  * | `ANTEROOM_REDIS_AUTH_SECRET_ARN` | the AUTH token in that URL (plain string or `{"password"}` JSON) |
  * | `ANTEROOM_KEYS_SECRET_ARN` | `keys: {"type":"secrets-manager","secretId":…}` |
  * | `ANTEROOM_COOKIE_KEYS_SECRET_ARN` | `oidc.cookieKeys` (JSON array, `{"keys"}` or comma-separated) |
@@ -67,6 +68,8 @@ export async function loadLambdaSettings(
   ]);
   const effectiveEnv: NodeJS.ProcessEnv = { ...env };
   if (redisUrl) effectiveEnv.REDIS_URL = redisUrl;
+  // ElastiCache Serverless speaks the cluster protocol (every script stays in one slot: `{event_id}`).
+  if (env.ANTEROOM_REDIS_CLUSTER) effectiveEnv.REDIS_CLUSTER = env.ANTEROOM_REDIS_CLUSTER;
   if (cookieKeys) effectiveEnv.ANTEROOM_COOKIE_KEYS = cookieKeys.join(',');
 
   // Merged before validation: the provider is built from complete clients.

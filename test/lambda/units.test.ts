@@ -45,6 +45,25 @@ describe('Lambda environment → configuration', () => {
       type: 'redis',
       url: 'rediss://:p%40ss%2Fword@master.anteroom.abc123.euw1.cache.amazonaws.com:6380',
       keyPrefix: undefined,
+      cluster: undefined,
+    });
+  });
+
+  test('ElastiCache Serverless: ANTEROOM_REDIS_CLUSTER makes a cluster store', async () => {
+    const settings = await loadLambdaSettings(
+      {
+        ...BASE,
+        ANTEROOM_REDIS_HOST: 'anteroom-abc123.serverless.euw1.cache.amazonaws.com',
+        ANTEROOM_REDIS_TLS: 'true',
+        ANTEROOM_REDIS_CLUSTER: 'true',
+      },
+      secrets({}),
+    );
+    assert.deepEqual(settings.config.store, {
+      type: 'redis',
+      url: 'rediss://anteroom-abc123.serverless.euw1.cache.amazonaws.com:6379',
+      keyPrefix: undefined,
+      cluster: true,
     });
   });
 

@@ -74,13 +74,35 @@ describe('configuration', () => {
       adminPort: 9100,
       adminHost: '127.0.0.3',
     });
-    assert.deepEqual(config.store, { type: 'redis', url: 'redis://127.0.0.1:6390', keyPrefix: undefined });
+    assert.deepEqual(config.store, {
+      type: 'redis',
+      url: 'redis://127.0.0.1:6390',
+      keyPrefix: undefined,
+      cluster: undefined,
+    });
     assert.deepEqual(config.adminKeys, ['env-key-0123456789abcdef']);
     assert.equal(config.generatedAdminKey, false);
     assert.equal(config.publicUrl, 'https://wait.example');
     assert.equal(config.keys.type === 'file' && config.keys.path, '/tmp/keys.json');
     assert.equal(config.limits.trustProxy, true);
     assert.deepEqual(config.oidc.cookieKeys, ['a', 'b']);
+  });
+
+  it("selects Redis Cluster from the file or REDIS_CLUSTER, keeping the file's key prefix", () => {
+    const store = { type: 'redis', url: 'redis://10.0.0.1:6379', keyPrefix: 'q:', cluster: true };
+    assert.deepEqual(loadConfig({ raw: { store }, env: {} }).store, store);
+    const fromEnv = loadConfig({
+      raw: { store: { type: 'redis', url: 'redis://10.0.0.1:6379', keyPrefix: 'q:' } },
+      env: { REDIS_URL: 'rediss://cache.example:6379', REDIS_CLUSTER: 'true' },
+    });
+    assert.deepEqual(fromEnv.store, {
+      type: 'redis',
+      url: 'rediss://cache.example:6379',
+      keyPrefix: 'q:',
+      cluster: true,
+    });
+    fails(() => loadConfig({ raw: { store: { ...store, cluster: 'yes' } }, env: {} }), 'store.cluster');
+    fails(() => loadConfig({ raw: { store }, env: { REDIS_CLUSTER: 'maybe' } }), 'REDIS_CLUSTER');
   });
 
   it('passes oidc.clients through raw for the OIDC provider to validate', () => {
