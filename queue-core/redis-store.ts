@@ -186,6 +186,68 @@ function connect(options: RedisStoreOptions): Redis | Cluster {
   });
 }
 
+/**
+ * Commands issued before the first connection wait for it; afterwards none queue: while
+ * disconnected a command fails at once (a 503) instead of being parked for later.
+ *
+ * A cluster needs more than its `ready`: ready means the slot map is known and one node
+ * answered CLUSTER INFO; the other masters' connections open lazily on their first
+ * command. With the cluster's offline queue off, ioredis (cluster/index.js, sendCommand)
+ * refuses a command whose node connection is neither `ready` nor `wait` with "Connection
+ * is closed." — before writing it, but with the same message as a command lost with its
+ * connection, so the store cannot tell the two apart and retry only the safe one (a keyless
+ * PING, which goes to a random node, hits this right after start). So after every cluster
+ * `ready` the offline queue stays on until each master's connection has opened (or failed):
+ * meanwhile a command is handed to its node, whose own offline queue holds it until that
+ * connection is ready and then writes it once. Nothing is ever resent: a command queued on
+ * a node whose connection fails is rejected unsent (maxRetriesPerRequest 0), and one lost
+ * after it was written is not retried (retryDelayOnFailover 0). The wait is bounded by one
+ * connection attempt (`settleMs`), so a command is never parked for longer than that.
+ */
+function failFastOnceConnected(redis: Redis | Cluster, settleMs: number): void {
+  if (!(redis instanceof Cluster)) {
+    redis.once('ready', () => {
+      redis.options.enableOfflineQueue = false;
+    });
+    return;
+  }
+  let generation = 0;
+  redis.on('ready', () => {
+    const current = ++generation;
+    redis.options.enableOfflineQueue = true;
+    void mastersSettled(redis, settleMs).then(() => {
+      if (current === generation) redis.options.enableOfflineQueue = false;
+    });
+  });
+}
+
+/** Resolves once every master connection is ready or closed, or after `settleMs`. */
+async function mastersSettled(cluster: Cluster, settleMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, settleMs);
+    timer.unref();
+  });
+  await Promise.race([Promise.all(cluster.nodes('master').map(connectionSettled)), bound]);
+  clearTimeout(timer);
+}
+
+/** Open a master's lazy connection now and resolve when it is ready or has closed. */
+function connectionSettled(node: Redis): Promise<void> {
+  if (node.status === 'ready' || node.status === 'close' || node.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const settle = () => {
+      node.off('ready', settle);
+      node.off('close', settle);
+      resolve();
+    };
+    node.on('ready', settle);
+    node.on('close', settle);
+    // Only a trigger: a failed attempt rejects the commands queued on that node itself.
+    if (node.status === 'wait') node.connect().catch(() => {});
+  });
+}
+
 function parseEntry(eventId: string, requestId: string, record: string): QueueEntry {
   const separator = record.indexOf(':');
   return {
@@ -204,10 +266,7 @@ export class RedisStore implements QueueStore {
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'ar:';
     const redis = connect(options);
-    // Commands issued before the first connection wait for it; afterwards none queue.
-    redis.once('ready', () => {
-      redis.options.enableOfflineQueue = false;
-    });
+    failFastOnceConnected(redis, (options.connectTimeoutMs ?? 2000) + (options.commandTimeoutMs ?? 5000));
     // Connection errors surface as rejected commands; without a listener ioredis logs them.
     redis.on('error', () => {});
     for (const [name, { keys }] of Object.entries(SCRIPTS)) {
