@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
+import { SAMPLE_SITE } from './defaults.ts';
 import { keyFingerprint } from './http/admin-auth.ts';
 import { startServer } from './server.ts';
 
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<number | null> {
 
   const server = await startServer(config);
   const { logger } = server.deps;
+  const sampleSite = config.sampleSite ? `${server.publicUrl}${SAMPLE_SITE.path}/` : null;
   logger.info(
     {
       public_url: server.publicUrl,
@@ -66,8 +68,11 @@ export async function main(argv: string[]): Promise<number | null> {
       store: config.store.type,
       events: config.events.map((event) => event.id),
       config_file: config.source,
+      sample_site: sampleSite,
     },
-    `Anteroom is running: waiting room at ${server.publicUrl}, admin API at ${server.adminUrl}`,
+    `Anteroom is running: waiting room at ${server.publicUrl}, admin API at ${server.adminUrl}${
+      sampleSite ? `, sample site (signs in through the waiting room) at ${sampleSite}` : ''
+    }`,
   );
   if (config.generatedAdminKey) {
     logger.warn(

@@ -12,7 +12,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseEvents } from '../queue-core/events.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm, type KeysConfig } from '../queue-core/keys.ts';
 import type { EventSettings } from '../queue-core/types.ts';
-import { DEFAULTS, NOTICES } from './defaults.ts';
+import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
+import { redirectUriProblem } from './oidc/clients.ts';
 
 export type StoreConfig =
   | { type: 'memory' }
@@ -37,6 +38,11 @@ export interface AnteroomConfig {
     cookieKeys: unknown;
   };
   log: { level: string };
+  /**
+   * The built-in relying party at `/sample-site/` (`provider/pages/sample-site/`) is served, and
+   * its client (`SAMPLE_SITE.clientId`, secret generated at start) is in `oidc.clients`.
+   */
+  sampleSite: boolean;
   /** The admin key was generated at start (it is printed once). */
   generatedAdminKey: boolean;
   /** One-time notices for development-only defaults in force. */
@@ -263,6 +269,7 @@ const TOP_LEVEL_KEYS = [
   'oidc',
   'limits',
   'log',
+  'sampleSite',
 ] as const;
 
 /** Read, merge and validate the configuration. Throws `ConfigError` naming the bad field. */
@@ -354,6 +361,17 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     throw new ConfigError(env.LOG_LEVEL ? 'LOG_LEVEL' : 'log.level', 'must be a pino level (info, debug, …)');
   }
 
+  // A copy: the sample site's client is added to it, never to the caller's document.
+  const clients = [...((oidcRaw.clients as unknown[] | undefined) ?? [])];
+  const sampleSite = sampleSiteSetting(raw.sampleSite, {
+    development: raw.events === undefined && clients.length === 0,
+    publicUrl: url,
+  });
+  if (sampleSite) {
+    clients.push(sampleSiteClient(url, eventList[0]?.id ?? 'demo'));
+    notices.push(NOTICES.sampleSite);
+  }
+
   return {
     publicUrl: url,
     listen,
@@ -362,10 +380,33 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     keys,
     events: eventList,
     limits,
-    oidc: { clients: (oidcRaw.clients as unknown[] | undefined) ?? [], cookieKeys },
+    oidc: { clients, cookieKeys },
     log: { level },
+    sampleSite,
     generatedAdminKey,
     notices,
     source,
+  };
+}
+
+/**
+ * `sampleSite`: explicit true/false wins; unset, it is on in the no-configuration development
+ * mode (no events, no clients) when the provider would accept its redirect URI (https, or http
+ * on localhost): a development server reached over plain http by another name just goes without.
+ */
+function sampleSiteSetting(value: unknown, mode: { development: boolean; publicUrl: string }): boolean {
+  if (value !== undefined) return boolean(value, 'sampleSite');
+  if (!mode.development) return false;
+  return redirectUriProblem(`${mode.publicUrl}${SAMPLE_SITE.path}/callback`) === null;
+}
+
+/** The sample site's client registration; its secret lives as long as this process. */
+function sampleSiteClient(url: string, eventId: string): Record<string, unknown> {
+  return {
+    client_id: SAMPLE_SITE.clientId,
+    client_secret: randomBytes(32).toString('base64url'),
+    redirect_uris: [`${url}${SAMPLE_SITE.path}/callback`],
+    post_logout_redirect_uris: [`${url}${SAMPLE_SITE.path}/`],
+    event_id: eventId,
   };
 }

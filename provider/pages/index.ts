@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import type { AppDeps } from '../deps.ts';
 import { serveAssets } from './assets.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { sampleSiteOnward, sampleSiteRoutes } from './sample-site/routes.ts';
 import { type WaitingPageOptions, waitingRoutes } from './waiting/routes.ts';
 
 export type { WaitingPageOptions } from './waiting/routes.ts';
@@ -30,9 +31,20 @@ function chain(first: Koa.Middleware, second: Koa.Middleware): Koa.Middleware {
   return (ctx, next) => first(ctx, () => second(ctx, next));
 }
 
-/** Public app: `GET /`, `GET /waiting-room/:event_id`, its two form actions, and `/assets/*` of the page. */
+/**
+ * Public app: `GET /`, `GET /waiting-room/:event_id`, its two form actions, `/assets/*` of the
+ * page, and — when `config.sampleSite` is on — the sample relying party under `/sample-site/`
+ * (the waiting page of its event then sends admitted visitors there).
+ */
 export function publicPages(deps: AppDeps, options: WaitingPageOptions = {}): Koa.Middleware {
-  return chain(serveAssets(PUBLIC_ASSETS), waitingRoutes(deps, options));
+  const pages = chain(serveAssets(PUBLIC_ASSETS), waitingRoutes(deps, withSampleSiteOnward(deps, options)));
+  return deps.config.sampleSite ? chain(sampleSiteRoutes(deps), pages) : pages;
+}
+
+function withSampleSiteOnward(deps: AppDeps, options: WaitingPageOptions): WaitingPageOptions {
+  const onward = sampleSiteOnward(deps.config);
+  if (onward === null || options.onwardFor !== undefined) return options;
+  return { ...options, onwardFor: onward };
 }
 
 /** Admin app: `GET /` (the dashboard) and its `/assets/*`; every other path passes on. */

@@ -132,6 +132,60 @@ describe('configuration', () => {
     fails(() => loadConfig({ raw: {}, env: { TRUST_PROXY: 'maybe' } }), 'TRUST_PROXY');
     fails(() => loadConfig({ raw: {}, env: { REDIS_URL: 'http://x' } }), 'REDIS_URL');
     fails(() => loadConfig({ raw: [] as unknown, env: {} }), '');
+    fails(() => loadConfig({ raw: { sampleSite: 'yes' }, env: {} }), 'sampleSite');
+  });
+
+  it('turns the sample site on in development mode only, with a generated client', () => {
+    const dev = loadConfig({ raw: {}, env: {} });
+    assert.equal(dev.sampleSite, true);
+    assert.ok(dev.notices.some((notice) => notice.includes('/sample-site/')));
+    const [client] = dev.oidc.clients as Record<string, unknown>[];
+    assert.deepEqual(
+      { ...client, client_secret: undefined },
+      {
+        client_id: 'sample-site',
+        client_secret: undefined,
+        redirect_uris: ['http://localhost:8080/sample-site/callback'],
+        post_logout_redirect_uris: ['http://localhost:8080/sample-site/'],
+        event_id: 'demo',
+      },
+    );
+    assert.match(String(client?.client_secret), /^[\w-]{32,}$/);
+    // A fresh secret every start.
+    const again = loadConfig({ raw: {}, env: {} }).oidc.clients[0] as Record<string, unknown>;
+    assert.notEqual(again.client_secret, client?.client_secret);
+
+    // Anything configured (events, clients) or an explicit false: no sample site.
+    const withEvents = loadConfig({ raw: { events: [{ id: 'sale' }] }, env: {} });
+    assert.equal(withEvents.sampleSite, false);
+    assert.deepEqual(withEvents.oidc.clients, []);
+    const clients = [{ client_id: 'shop' }];
+    const withClients = loadConfig({ raw: { oidc: { clients } }, env: {} });
+    assert.equal(withClients.sampleSite, false);
+    assert.deepEqual(withClients.oidc.clients, clients);
+    assert.equal(loadConfig({ raw: { sampleSite: false }, env: {} }).sampleSite, false);
+    // A plain-http public URL that is not localhost could not be registered as a redirect URI.
+    const remote = loadConfig({ raw: {}, env: { ANTEROOM_PUBLIC_URL: 'http://queue.example' } });
+    assert.equal(remote.sampleSite, false);
+    assert.deepEqual(remote.oidc.clients, []);
+  });
+
+  it('adds the sample client for the first event when sampleSite is set explicitly', () => {
+    const clients = [{ client_id: 'shop' }];
+    const config = loadConfig({
+      raw: {
+        publicUrl: 'https://q.example/prod',
+        sampleSite: true,
+        events: [{ id: 'sale' }],
+        oidc: { clients },
+      },
+      env: {},
+    });
+    assert.equal(config.sampleSite, true);
+    assert.equal(clients.length, 1, 'the document itself is left alone');
+    const sample = config.oidc.clients[1] as Record<string, unknown>;
+    assert.equal(sample.event_id, 'sale');
+    assert.deepEqual(sample.redirect_uris, ['https://q.example/prod/sample-site/callback']);
   });
 
   it('reports a file that is not JSON', () => {

@@ -24,6 +24,8 @@ import { loadWaitingView } from './state.ts';
 export interface WaitingPageOptions {
   /** Where admitted visitors go when the page URL names no `return_url`. Default: the site root. */
   defaultOnwardUrl?: string;
+  /** An event's own onward URL (base path included), before `defaultOnwardUrl`; null: none. */
+  onwardFor?: ((eventId: string, basePath: string) => string | null) | undefined;
 }
 
 interface PageRequest {
@@ -40,7 +42,7 @@ function linksFor(
   basePath: string,
   eventId: string,
   returnUrl: string | null,
-  defaultOnward: string | undefined,
+  options: WaitingPageOptions,
 ): PageLinks {
   const base = `${basePath}/waiting-room/${encodeURIComponent(eventId)}`;
   const event = encodeURIComponent(eventId);
@@ -49,7 +51,8 @@ function linksFor(
     self: withReturn(base, returnUrl),
     join: withReturn(`${base}/join`, returnUrl),
     admit: withReturn(`${base}/admit`, returnUrl),
-    onward: returnUrl ?? defaultOnward ?? onwardUrl(null),
+    onward:
+      returnUrl ?? options.onwardFor?.(eventId, basePath) ?? options.defaultOnwardUrl ?? onwardUrl(null),
     statusUrl: (requestId) =>
       `${basePath}/status?event_id=${event}&request_id=${encodeURIComponent(requestId)}`,
     streamUrl: (requestId) =>
@@ -121,7 +124,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
     const basePath = requestBasePath(ctx, publicBasePath);
     const eventId = parseEventId(rawEventId);
     const returnUrl = safeReturnUrl(ctx.query['return_url'], deps.config.publicUrl);
-    return { eventId, returnUrl, links: linksFor(basePath, eventId, returnUrl, options.defaultOnwardUrl) };
+    return { eventId, returnUrl, links: linksFor(basePath, eventId, returnUrl, options) };
   }
 
   async function showPage(ctx: Koa.Context, rawEventId: unknown): Promise<void> {
