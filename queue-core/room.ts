@@ -117,7 +117,8 @@ class QueueRoom implements Room {
   // Visitors
 
   async enqueue(eventId: string, visitorKey?: string): Promise<EnqueueResult> {
-    const event = await this.getEvent(eventId);
+    // The settings are normally micro-cached (the HTTP handler has just read them): no await then.
+    const event = this.fresh(this.settings, eventId, this.settingsCacheMs) ?? (await this.getEvent(eventId));
     if (event.mode === 'closed') {
       throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
     }
@@ -126,9 +127,7 @@ class QueueRoom implements Room {
 
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry> {
     this.requireEvent(eventId);
-    const entry = await this.store.getEntry(eventId, requestId);
-    if (!entry) throw NOT_FOUND();
-    return entry;
+    return this.readEntry(eventId, requestId);
   }
 
   async servingCounter(eventId: string): Promise<number> {
@@ -144,11 +143,17 @@ class QueueRoom implements Room {
   async status(eventId: string, requestId: string): Promise<StatusView> {
     // The entry is the one store read; the rest normally comes from the micro-caches
     // without a promise per value (this is the most frequent call of a wait).
-    const entryRead = this.getEntry(eventId, requestId);
-    entryRead.catch(() => {}); // awaited below; an early failure of another read must not leave it unhandled
-    const event = this.fresh(this.settings, eventId, this.settingsCacheMs) ?? (await this.getEvent(eventId));
-    const serving = this.fresh(this.serving, eventId, this.cacheMs) ?? (await this.servingCounter(eventId));
-    const waiting = this.fresh(this.waiting, eventId, this.cacheMs) ?? (await this.waitingNum(eventId));
+    this.requireEvent(eventId);
+    const entryRead = this.readEntry(eventId, requestId);
+    let event = this.fresh(this.settings, eventId, this.settingsCacheMs);
+    let serving = this.fresh(this.serving, eventId, this.cacheMs);
+    let waiting = this.fresh(this.waiting, eventId, this.cacheMs);
+    if (event === undefined || serving === undefined || waiting === undefined) {
+      entryRead.catch(() => {}); // awaited below; an early failure of another read must not leave it unhandled
+      event ??= await this.getEvent(eventId);
+      serving ??= await this.servingCounter(eventId);
+      waiting ??= await this.waitingNum(eventId);
+    }
     const entry = await entryRead;
     const now = this.now();
     const reached = entry.position <= serving || event.mode === 'passthrough';
@@ -393,6 +398,14 @@ class QueueRoom implements Room {
 
   // ---------------------------------------------------------------------------------
   // Internals
+
+  /** The store read of an entry, one promise deep (status calls it for every poll). */
+  private readEntry(eventId: string, requestId: string): Promise<QueueEntry> {
+    return this.store.getEntry(eventId, requestId).then((entry) => {
+      if (!entry) throw NOT_FOUND();
+      return entry;
+    });
+  }
 
   private requireEvent(eventId: string): void {
     if (!this.configured.has(eventId)) throw INVALID_EVENT();

@@ -130,6 +130,17 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.deepEqual(retry, { ...a, created: false });
     });
 
+    it('does not let a retried request id claim a new visitor key', async () => {
+      const event = freshEvent();
+      const a = await store.enqueue(event, { requestId: rid(1), now: T0 });
+      const retry = await store.enqueue(event, { requestId: rid(1), visitorKey: 'late-cookie', now: T0 + 1 });
+      assert.deepEqual(retry, { ...a, created: false });
+      const fresh = await store.enqueue(event, { requestId: rid(2), visitorKey: 'late-cookie', now: T0 + 2 });
+      assert.deepEqual([fresh.requestId, fresh.position, fresh.created], [rid(2), 2, true]);
+      const again = await store.enqueue(event, { requestId: rid(3), visitorKey: 'late-cookie', now: T0 + 3 });
+      assert.deepEqual(again, { ...fresh, created: false });
+    });
+
     it('treats an empty visitor key as no key: it never joins two visitors into one entry', async () => {
       const event = freshEvent();
       const a = await store.enqueue(event, { requestId: rid(1), visitorKey: '', now: T0 });
