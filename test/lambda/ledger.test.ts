@@ -12,17 +12,17 @@ import {
   type AttributeValue,
   CreateTableCommand,
   type CreateTableCommandInput,
-  DynamoDBClient,
+  type DynamoDBClient,
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import { LEDGER_TABLE_SCHEMA } from '../../infra/lib/constructs/state-tables.ts';
 import type { LambdaHandlers } from '../../provider/lambda/handlers.ts';
 import { DynamoLedger, LEDGER_RETENTION_SECONDS } from '../../provider/lambda/ledger.ts';
-import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, createFixture, type Fixture } from './fixture.ts';
 
 const skip = redisSkipReason();
@@ -67,7 +67,7 @@ function plain(item: Record<string, AttributeValue>): Record<string, string | nu
 describe('durable admission ledger (ANTEROOM_LEDGER_TABLE)', { skip }, () => {
   let redis: RedisServer;
   let fixture: Fixture;
-  let dynamoServer: Server | undefined;
+  let local: LocalDynamo | undefined;
   let dynamo: DynamoDBClient | undefined;
   let handlers: LambdaHandlers;
   let visitor: Server;
@@ -75,15 +75,8 @@ describe('durable admission ledger (ANTEROOM_LEDGER_TABLE)', { skip }, () => {
 
   before(async () => {
     redis = await startRedis();
-    const port = await freePort();
-    dynamoServer = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => dynamoServer!.listen(port, '127.0.0.1', () => resolve()));
-    dynamo = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    local = await startDynalite({ maxAttempts: 1 });
+    dynamo = local.client;
     await dynamo.send(new CreateTableCommand(ledgerTableDefinition(TABLE)));
     fixture = createFixture(redis.url, CONFIG);
     handlers = fixture.container({ env: { ANTEROOM_LEDGER_TABLE: TABLE }, dynamoDb: dynamo });
@@ -97,13 +90,7 @@ describe('durable admission ledger (ANTEROOM_LEDGER_TABLE)', { skip }, () => {
     await stopDynamo();
   });
 
-  async function stopDynamo(): Promise<void> {
-    const server = dynamoServer;
-    dynamoServer = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  const stopDynamo = () => local?.stop() ?? Promise.resolve();
 
   const admin = (path: string, body: object) =>
     request(operator).post(path).set('Authorization', `Bearer ${ADMIN_KEY}`).send(body);

@@ -8,16 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import dynalite from 'dynalite';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import type { LambdaHandlerOptions } from '../../provider/lambda/handlers.ts';
 import type { SecretsManagerLike } from '../../provider/lambda/secrets.ts';
 import { oidcTableDefinition } from '../../provider/oidc/index.ts';
-import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
+import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, createFixture, type Fixture, lateBound } from './fixture.ts';
 
 const skip = redisSkipReason();
@@ -30,19 +30,13 @@ const DEPLOYED_CLIENT = { client_id: 'rp', redirect_uris: [REDIRECT_URI], event_
 describe('OIDC through the Lambda handler', { skip }, () => {
   let redis: RedisServer;
   let fixture: Fixture;
-  let dynamoServer: ReturnType<typeof dynalite> | undefined;
+  let local: LocalDynamo | undefined;
   let dynamo: DynamoDBClient | undefined;
 
   before(async () => {
     redis = await startRedis();
-    const port = await freePort();
-    dynamoServer = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => dynamoServer!.listen(port, '127.0.0.1', () => resolve()));
-    dynamo = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    local = await startDynalite();
+    dynamo = local.client;
     await dynamo.send(new CreateTableCommand(oidcTableDefinition('anteroom-oidc')));
     fixture = createFixture(redis.url, {
       events: EVENTS,
@@ -53,7 +47,7 @@ describe('OIDC through the Lambda handler', { skip }, () => {
     await fixture?.close();
     await redis?.stop();
     dynamo?.destroy();
-    await new Promise<void>((resolve) => dynamoServer?.close(() => resolve()) ?? resolve());
+    await local?.stop();
   });
 
   for (const format of ['v1', 'v2'] as const) {

@@ -7,10 +7,9 @@ import { after, before, test } from 'node:test';
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { Redis } from 'ioredis';
 import {
   dynamoAdapter,
@@ -19,7 +18,8 @@ import {
 } from '../../../provider/oidc/adapters/dynamodb.ts';
 import { memoryAdapter } from '../../../provider/oidc/adapters/memory.ts';
 import { redisAdapter } from '../../../provider/oidc/adapters/redis.ts';
-import { freePort, type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
+import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
 import { adapterContract } from './adapter-contract.ts';
 
 adapterContract('memory', { open: async (clock) => memoryAdapter({ now: () => clock.now }) });
@@ -70,24 +70,18 @@ if (!redisSkip) {
 // ---------------------------------------------------------------------------------
 // DynamoDB (dynalite)
 
-let dynamoServer: ReturnType<typeof dynalite> | undefined;
+let local: LocalDynamo | undefined;
 let dynamo: DynamoDBClient | undefined;
 let tables = 0;
 
 before(async () => {
-  const port = await freePort();
-  dynamoServer = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynamoServer!.listen(port, '127.0.0.1', () => resolve()));
-  dynamo = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  local = await startDynalite();
+  dynamo = local.client;
 });
 
 after(async () => {
   dynamo?.destroy();
-  await new Promise<void>((resolve) => dynamoServer?.close(() => resolve()) ?? resolve());
+  await local?.stop();
 });
 
 async function newTable(): Promise<string> {

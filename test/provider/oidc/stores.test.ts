@@ -4,16 +4,14 @@
  * through each adapter, and a code is still single-use.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
 import * as oc from 'openid-client';
 import { dynamoAdapter, oidcTableDefinition } from '../../../provider/oidc/adapters/dynamodb.ts';
 import { redisAdapter } from '../../../provider/oidc/adapters/redis.ts';
 import type { AdapterFactory } from '../../../provider/oidc/adapters/types.ts';
+import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
 import { Browser, navigate, RP, SECRET_A, startOidcServer } from './harness.ts';
 
@@ -85,25 +83,19 @@ test('the flow with provider state in Redis', { skip: redisSkip }, async () => {
   await fullFlow(redisAdapter(redis));
 });
 
+let local: LocalDynamo | undefined;
 let dynamo: DynamoDBClient | undefined;
-let dynamoServer: ReturnType<typeof dynalite> | undefined;
 
 before(async () => {
-  dynamoServer = dynalite({ createTableMs: 0 });
-  dynamoServer.listen(0, '127.0.0.1');
-  await once(dynamoServer, 'listening');
-  dynamo = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  local = await startDynalite();
+  dynamo = local.client;
 });
 
 after(async () => {
   redis?.disconnect();
   await redisServer?.stop();
   dynamo?.destroy();
-  dynamoServer?.close();
+  await local?.stop();
 });
 
 test('the flow with provider state in DynamoDB (dynalite)', async () => {

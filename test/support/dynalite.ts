@@ -1,0 +1,36 @@
+/**
+ * A real DynamoDB API for one test file: `dynalite` (DynamoDB on an in-memory LevelDB) on a
+ * free loopback port, and a client pointed at it. AWS itself is unreachable from the tests.
+ */
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { freePort } from './redis.ts';
+
+export interface LocalDynamo {
+  client: DynamoDBClient;
+  /** Stop the server, cutting open connections (outage tests call it early; safe twice). */
+  stop(): Promise<void>;
+}
+
+export async function startDynalite(options: { maxAttempts?: number } = {}): Promise<LocalDynamo> {
+  const port = await freePort();
+  let server: Server | undefined = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', () => resolve()));
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+  });
+  return {
+    client,
+    async stop() {
+      const running = server;
+      server = undefined;
+      if (!running) return;
+      running.closeAllConnections();
+      await new Promise<void>((resolve) => running.close(() => resolve()));
+    },
+  };
+}
