@@ -120,15 +120,11 @@ async function runPeriodic(
   // Taking the tick and advancing are one atomic store step: exactly one caller per tick
   // advances, even with many schedulers running, and a failure never takes a tick without
   // its advance (which would lose it).
-  // The store caps the advance at the queue counter, so the movement is read around it
-  // for the report (status events sum it). It is exact unless another writer (an admin
-  // increment, auto-advance on expiry) moves the counter between the two steps; clamping
-  // to [0, incrementBy] bounds the error to what this tick could have moved.
+  // The store caps the advance at the queue counter and reports how far this tick moved it.
   const tick = tickStartTime(inlet, decision.tick);
-  const before = await store.getServingCounter(eventId);
-  const serving = await store.advanceOnTick(eventId, tick, decision.incrementBy, now);
-  if (serving === null) return IDLE;
-  return { acted: true, incrementBy: Math.min(decision.incrementBy, Math.max(0, serving - before)) };
+  const advance = await store.advanceOnTick(eventId, tick, decision.incrementBy, now);
+  if (advance === null) return IDLE;
+  return { acted: true, incrementBy: advance.moved };
 }
 
 async function runMaxSize(

@@ -21,6 +21,7 @@ import type {
   QueueStore,
   ServingHistoryRow,
   SessionRecord,
+  TickAdvance,
 } from './types.ts';
 
 /** Audit entries kept (newest); older ones are dropped. */
@@ -184,12 +185,14 @@ export class MemoryStore implements QueueStore {
     return incrementServing(this.#state(eventId), by, now);
   }
 
-  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<number | null> {
+  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null> {
     const state = this.#state(eventId);
     if (state.lastTick !== undefined && tick <= state.lastTick) return null;
     // No await between the check and the increment: atomic for every caller of this store.
     state.lastTick = tick;
-    return incrementServing(state, by, now, true);
+    const before = state.counters.serving;
+    const serving = incrementServing(state, by, now, true);
+    return { serving, moved: serving - before };
   }
 
   async getCounters(eventId: string): Promise<Counters> {

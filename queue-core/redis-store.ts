@@ -42,6 +42,7 @@ import type {
   QueueStore,
   ServingHistoryRow,
   SessionRecord,
+  TickAdvance,
 } from './types.ts';
 
 /**
@@ -66,8 +67,8 @@ const SCRIPTS = {
 /** The reply of each script (see the header comment of each .lua file). */
 interface ScriptReplies {
   arEnqueue: [string, string, number];
-  arIncrementServing: number;
-  arAdvanceOnTick: number | null;
+  arIncrementServing: [before: number, after: number];
+  arAdvanceOnTick: [before: number, after: number] | null;
   arIssueToken: [string, ...(string | number)[]];
   arUpdateSession: string | null;
   arPositionExpiry: [string, number?];
@@ -314,14 +315,15 @@ export class RedisStore implements QueueStore {
 
   async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
     const k = this.#keys(eventId);
-    return this.#call((redis) =>
+    const [, after] = await this.#call((redis) =>
       redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now), String(MAX_SERVING)),
     );
+    return after;
   }
 
-  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<number | null> {
+  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null> {
     const k = this.#keys(eventId);
-    return this.#call((redis) =>
+    const result = await this.#call((redis) =>
       redis.arAdvanceOnTick(
         k.counters,
         k.history,
@@ -334,6 +336,7 @@ export class RedisStore implements QueueStore {
         'queue',
       ),
     );
+    return result === null ? null : { serving: result[1], moved: result[1] - result[0] };
   }
 
   async getCounters(eventId: string): Promise<Counters> {

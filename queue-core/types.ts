@@ -134,6 +134,14 @@ export interface ServingHistoryRow {
   served: number;
 }
 
+/** What one periodic tick did to the serving counter. */
+export interface TickAdvance {
+  /** Serving counter after the tick. */
+  serving: number;
+  /** How far this tick moved it (negative for a negative step). */
+  moved: number;
+}
+
 export interface ExpireResult {
   /** The new boundary (every position ≤ it is expired). */
   maxExpiredPosition: number;
@@ -184,13 +192,13 @@ export interface QueueStore {
    * position assigned): new = min(serving + by, max(serving, queue)) for `by` > 0, so ticks
    * while nobody waits do not bank admissions for the next crowd, and a counter already
    * past the queue (an admin increment) is left where it is. A negative `by` lowers it as
-   * incrementServingCounter does (never below 0). Returns the serving value after the tick,
-   * which is the unchanged value when nobody new is queued (the tick is still taken).
+   * incrementServingCounter does (never below 0). Returns the serving value after the tick
+   * and how far this tick moved it (0 when nobody new is queued: the tick is still taken).
    * When `tick` is not above the last tick taken, changes nothing and returns null. Exactly
    * one caller per tick takes it, and no failure can record the tick without the advance
    * or the reverse. `reset` forgets the last tick.
    */
-  advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<number | null>;
+  advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null>;
   getCounters(eventId: string): Promise<Counters>;
   /** queue − tokens − expired, never below 0. */
   waitingCount(eventId: string): Promise<number>;

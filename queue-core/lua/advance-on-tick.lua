@@ -8,8 +8,8 @@
 -- KEYS[1..3] and ARGV[1..3] as increment-serving.lua; KEYS[4] last periodic tick (string,
 -- under the same {eventId} hash tag); ARGV[4] tick (epoch second the tick began);
 -- ARGV[5] 'queue' (see increment-serving.lua).
--- Returns nil (tick already taken, nothing changed) or the serving counter after the tick
--- (unchanged when nobody new is queued: the tick is recorded as taken all the same).
+-- Returns nil (tick already taken, nothing changed) or {serving before, serving after} (the
+-- same value twice when nobody new is queued: the tick is recorded as taken all the same).
 local lastTick = redis.call('GET', KEYS[4])
 if lastTick and tonumber(ARGV[4]) <= tonumber(lastTick) then return false end
 redis.call('SET', KEYS[4], ARGV[4])

@@ -10,7 +10,7 @@
 -- counter that is already past it; a decrease is not capped. Only the periodic inlet
 -- (advance-on-tick.lua, whose ARGV[4] is the tick) passes it, so an idle queue does not
 -- bank admissions; admin increments (no ARGV[5]) are not capped.
--- Returns the new serving counter.
+-- Returns {serving counter before, serving counter after}.
 -- Numbers are turned into text with '%d': Lua's own conversion keeps 14 digits only.
 local by, now, max = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
@@ -21,7 +21,7 @@ if ARGV[5] == 'queue' and by > 0 then
 end
 if nextValue < 0 then nextValue = 0 end
 if nextValue > max then nextValue = max end
-if nextValue == current then return current end
+if nextValue == current then return {current, current} end
 
 local value = string.format('%d', nextValue)
 redis.call('HSET', KEYS[1], 'serving', value)
@@ -36,4 +36,4 @@ if not redis.call('ZSCORE', KEYS[2], value) then
   redis.call('ZADD', KEYS[2], value, value)
   redis.call('HSET', KEYS[3], value, now .. ':0:0')
 end
-return nextValue
+return {current, nextValue}

@@ -10,6 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { ValidationError } from '../../queue-core/errors.ts';
 import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../../queue-core/types.ts';
 
+/** The serving counter after a periodic tick, or null when the tick was already taken. */
+async function tickServing(
+  store: QueueStore,
+  ...args: Parameters<QueueStore['advanceOnTick']>
+): Promise<number | null> {
+  return (await store.advanceOnTick(...args))?.serving ?? null;
+}
+
 export interface StoreUnderTest {
   store: QueueStore;
   /**
@@ -659,19 +667,19 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
     it('advances once per tick, never again for the same or an older tick, and records history', async () => {
       const event = freshEvent();
       await enqueueRange(event, 1, 10, T0);
-      assert.equal(await store.advanceOnTick(event, T0, 3, T0), 3);
+      assert.equal(await tickServing(store, event, T0, 3, T0), 3);
       const counters = await store.getCounters(event);
       for (const [tick, now] of [
         [T0, T0 + 1],
         [T0 - 10, T0 + 2],
       ] as const) {
-        assert.equal(await store.advanceOnTick(event, tick, 3, now), null, `tick T0${tick - T0 || ''}`);
+        assert.equal(await tickServing(store, event, tick, 3, now), null, `tick T0${tick - T0 || ''}`);
       }
       assert.deepEqual(await store.getCounters(event), counters, 'a refused tick changed nothing');
       assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0, served: 0 }]);
-      assert.equal(await store.advanceOnTick(event, T0 + 10, 2, T0 + 11), 5);
-      assert.equal(await store.advanceOnTick(event, T0 + 10, 2, T0 + 12), null);
-      assert.equal(await store.advanceOnTick(event, T0 + 5, 2, T0 + 13), null, 'below the last tick taken');
+      assert.equal(await tickServing(store, event, T0 + 10, 2, T0 + 11), 5);
+      assert.equal(await tickServing(store, event, T0 + 10, 2, T0 + 12), null);
+      assert.equal(await tickServing(store, event, T0 + 5, 2, T0 + 13), null, 'below the last tick taken');
       assert.equal(await store.getServingCounter(event), 5);
       assert.deepEqual(await store.servingHistory(event, 10), [
         { serving: 3, time: T0, served: 0 },
@@ -679,24 +687,39 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       ]);
       const other = freshEvent();
       await enqueueRange(other, 1, 4, T0);
-      assert.equal(await store.advanceOnTick(other, T0, 4, T0), 4, 'ticks are per event');
+      assert.equal(await tickServing(store, other, T0, 4, T0), 4, 'ticks are per event');
     });
 
     it('admits only visitors actually queued: idle ticks bank nothing for a later crowd', async () => {
       const event = freshEvent();
       await enqueueRange(event, 1, 3, T0);
-      assert.equal(await store.advanceOnTick(event, T0, 10, T0), 3, 'stops at the last position');
+      assert.equal(await tickServing(store, event, T0, 10, T0), 3, 'stops at the last position');
       // Nobody new: the tick is taken (a retry of it is refused) but the counter stays.
-      assert.equal(await store.advanceOnTick(event, T0 + 10, 10, T0 + 10), 3, 'unchanged value');
-      assert.equal(await store.advanceOnTick(event, T0 + 10, 10, T0 + 11), null, 'the idle tick was taken');
+      assert.equal(await tickServing(store, event, T0 + 10, 10, T0 + 10), 3, 'unchanged value');
+      assert.equal(await tickServing(store, event, T0 + 10, 10, T0 + 11), null, 'the idle tick was taken');
       for (const [index, tick] of [T0 + 20, T0 + 30, T0 + 40].entries()) {
-        assert.equal(await store.advanceOnTick(event, tick, 10, tick), 3, `idle tick ${index}`);
+        assert.equal(await tickServing(store, event, tick, 10, tick), 3, `idle tick ${index}`);
       }
       assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0, served: 0 }]);
       await enqueueRange(event, 4, 8, T0 + 45);
-      assert.equal(await store.advanceOnTick(event, T0 + 50, 10, T0 + 50), 8, 'the crowd of 5, not 5 + 40');
+      assert.equal(await tickServing(store, event, T0 + 50, 10, T0 + 50), 8, 'the crowd of 5, not 5 + 40');
       await enqueueRange(event, 9, 30, T0 + 55);
-      assert.equal(await store.advanceOnTick(event, T0 + 60, 10, T0 + 60), 18, 'a long queue moves by 10');
+      assert.deepEqual(
+        await store.advanceOnTick(event, T0 + 60, 10, T0 + 60),
+        { serving: 18, moved: 10 },
+        'a long queue moves by 10, and the tick says how far it moved',
+      );
+      assert.deepEqual(await store.advanceOnTick(event, T0 + 70, 10, T0 + 70), { serving: 28, moved: 10 });
+      assert.deepEqual(
+        await store.advanceOnTick(event, T0 + 80, 10, T0 + 80),
+        { serving: 30, moved: 2 },
+        'the last two of the queue',
+      );
+      assert.deepEqual(
+        await store.advanceOnTick(event, T0 + 90, 10, T0 + 90),
+        { serving: 30, moved: 0 },
+        'idle',
+      );
       assert.equal((await store.getCounters(event)).queue, 30);
     });
 
@@ -704,17 +727,13 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       const event = freshEvent();
       await enqueueRange(event, 1, 2, T0);
       assert.equal(await store.incrementServingCounter(event, 10, T0), 10, 'admin increments are not capped');
-      assert.equal(await store.advanceOnTick(event, T0, 5, T0), 10, 'not raised, not pulled back');
-      assert.equal(await store.advanceOnTick(event, T0 + 10, -3, T0 + 10), 7, 'a decrease is not capped');
-      assert.equal(await store.advanceOnTick(event, T0 + 20, -10, T0 + 20), 0, 'never below 0');
-      assert.equal(await store.advanceOnTick(event, T0 + 30, 5, T0 + 30), 2, 'back up to the queue only');
+      assert.equal(await tickServing(store, event, T0, 5, T0), 10, 'not raised, not pulled back');
+      assert.equal(await tickServing(store, event, T0 + 10, -3, T0 + 10), 7, 'a decrease is not capped');
+      assert.equal(await tickServing(store, event, T0 + 20, -10, T0 + 20), 0, 'never below 0');
+      assert.equal(await tickServing(store, event, T0 + 30, 5, T0 + 30), 2, 'back up to the queue only');
       const max = Number.MAX_SAFE_INTEGER;
       assert.equal(await store.incrementServingCounter(event, max, T0 + 40), max);
-      assert.equal(
-        await store.advanceOnTick(event, T0 + 40, 1_000_000_000, T0 + 40),
-        max,
-        'the 2^53 − 1 cap',
-      );
+      assert.equal(await tickServing(store, event, T0 + 40, 1_000_000_000, T0 + 40), max, 'the 2^53 − 1 cap');
     });
 
     it('moves the counter as incrementServingCounter does within the queue (clamping, history)', async () => {
@@ -734,7 +753,7 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       for (const [index, [by, serving]] of steps.entries()) {
         const now = T0 + index * 10;
         assert.equal(await store.incrementServingCounter(viaIncrement, by, now), serving);
-        assert.equal(await store.advanceOnTick(viaTick, now, by, now), serving, `step ${index}: by ${by}`);
+        assert.equal(await tickServing(store, viaTick, now, by, now), serving, `step ${index}: by ${by}`);
       }
       assert.deepEqual(await store.servingHistory(viaTick, 20), await store.servingHistory(viaIncrement, 20));
       assert.deepEqual(await store.getCounters(viaTick), await store.getCounters(viaIncrement));
@@ -743,16 +762,16 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
     it('forgets the last tick on reset', async () => {
       const event = freshEvent();
       await enqueueRange(event, 1, 3, T0);
-      assert.equal(await store.advanceOnTick(event, T0, 3, T0), 3);
+      assert.equal(await tickServing(store, event, T0, 3, T0), 3);
       await store.reset(event);
       assert.equal(
-        await store.advanceOnTick(event, T0, 3, T0 + 1),
+        await tickServing(store, event, T0, 3, T0 + 1),
         0,
         'the same tick runs again, on an empty queue',
       );
-      assert.equal(await store.advanceOnTick(event, T0, 3, T0 + 1), null);
+      assert.equal(await tickServing(store, event, T0, 3, T0 + 1), null);
       await enqueueRange(event, 1, 3, T0 + 2);
-      assert.equal(await store.advanceOnTick(event, T0 + 10, 3, T0 + 10), 3);
+      assert.equal(await tickServing(store, event, T0 + 10, 3, T0 + 10), 3);
       assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0 + 10, served: 0 }]);
     });
 
@@ -765,7 +784,7 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
         for (const [index, tick] of [T0, T0 + 10, T0 + 20].entries()) {
           const results = await Promise.all(
             connections.flatMap((connection) =>
-              [1, 2, 3].map(() => connection.advanceOnTick(event, tick, 4, tick)),
+              [1, 2, 3].map(() => tickServing(connection, event, tick, 4, tick)),
             ),
           );
           assert.deepEqual(
