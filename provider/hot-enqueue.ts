@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AnteroomError } from '../queue-core/errors.ts';
+import { assertEventOpen } from '../queue-core/room.ts';
 import { parseEventId } from '../queue-core/validate.ts';
 import type { AppDeps } from './deps.ts';
 import { isAcceptedBodyType, parseJsonObject, readBodyText } from './http/body.ts';
@@ -51,9 +51,7 @@ export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: Serv
     const fields = parseJsonObject(await readBodyText(req));
     const eventId = parseEventId(fields.event_id);
     const event = await deps.room.getEvent(eventId);
-    if (event.mode === 'closed') {
-      throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
-    }
+    assertEventOpen(event);
     const visitor = enqueueVisitorKeyOf(header(req, 'idempotency-key'), header(req, 'cookie'), deps.config);
     if (visitor.setCookie) cookies.push(visitor.setCookie);
     const entry = await deps.room.enqueue(eventId, visitor.visitorKey);

@@ -52,6 +52,12 @@ interface Cached<T> {
 const EXPIRY_LEASE_MS = 5000;
 
 const INVALID_EVENT = () => new AnteroomError('invalid_event_id', 'Invalid event ID', { status: 400 });
+/** New enqueues into a closed event: 403 `event_closed` (the HTTP steps check it before reading cookies). */
+export function assertEventOpen(event: EventSettings): void {
+  if (event.mode === 'closed') {
+    throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
+  }
+}
 const NOT_FOUND = () => new AnteroomError('request_not_found', 'Request ID not found', { status: 404 });
 
 /** Build the room. The caller owns the store (closes it); `room.close()` stops the room's timers. */
@@ -119,9 +125,7 @@ class QueueRoom implements Room {
   async enqueue(eventId: string, visitorKey?: string): Promise<EnqueueResult> {
     // The settings are normally micro-cached (the HTTP handler has just read them): no await then.
     const event = this.fresh(this.settings, eventId, this.settingsCacheMs) ?? (await this.getEvent(eventId));
-    if (event.mode === 'closed') {
-      throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
-    }
+    assertEventOpen(event);
     return this.store.enqueue(eventId, { requestId: randomUUID(), visitorKey, now: this.now() });
   }
 

@@ -1,5 +1,5 @@
 /** `POST /assign_queue_num` — take a place in the queue (synchronous, idempotent per visitor). */
-import { AnteroomError } from '../../queue-core/errors.ts';
+import { assertEventOpen } from '../../queue-core/room.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
 import { CACHE, loadEvent, readEventId } from '../http/steps.ts';
@@ -12,9 +12,7 @@ const checkRateLimit: Step = async function checkRateLimit(ctx, next) {
 };
 
 const checkEventOpen: Step = async function checkEventOpen(ctx, next) {
-  if (ctx.state.event.mode === 'closed') {
-    throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
-  }
+  assertEventOpen(ctx.state.event);
   await next();
 };
 
