@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oc from 'openid-client';
-import { Browser, navigate, type OidcServer, RP, SECRET_A, SECRET_B, startOidcServer } from './harness.ts';
+import {
+  Browser,
+  navigate,
+  type OidcServer,
+  RP,
+  SECRET_A,
+  SECRET_B,
+  startFlow,
+  startOidcServer,
+} from './harness.ts';
 
 let server: OidcServer;
 
@@ -20,22 +29,6 @@ async function discover(clientId: string, auth: oc.ClientAuth, secret?: string):
   return oc.discovery(new URL(server.issuer), clientId, secret, auth, {
     execute: [oc.allowInsecureRequests],
   });
-}
-
-async function startFlow(config: oc.Configuration, redirectUri: string, extra: Record<string, string> = {}) {
-  const verifier = oc.randomPKCECodeVerifier();
-  const state = oc.randomState();
-  const nonce = oc.randomNonce();
-  const url = oc.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: 'openid',
-    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  return { url, verifier, state, nonce };
 }
 
 test('discovery advertises a code-flow-only, S256-only, RS256 provider under the issuer', async () => {

@@ -11,6 +11,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as oc from 'openid-client';
 import pino from 'pino';
 import { loadConfig } from '../../../provider/config.ts';
 import { type AppDeps, createAppDeps } from '../../../provider/deps.ts';
@@ -261,4 +262,25 @@ export async function navigate(
     return { kind: 'page', url, status: response.status, html: await response.text() };
   }
   throw new Error(`too many redirects from ${start}`);
+}
+
+/** An authorization request as a relying party makes it: PKCE S256, `state`, `nonce`. */
+export async function startFlow(
+  config: oc.Configuration,
+  redirectUri: string,
+  extra: Record<string, string> = {},
+) {
+  const verifier = oc.randomPKCECodeVerifier();
+  const state = oc.randomState();
+  const nonce = oc.randomNonce();
+  const url = oc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid',
+    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url, verifier, state, nonce };
 }

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import * as oc from 'openid-client';
 import { lambdaHandlerForApp } from '../../../provider/lambda/app-handler.ts';
 import { lambdaListener } from '../../support/lambda-bridge.ts';
-import { Browser, buildOidcApp, navigate, RP, SECRET_A } from './harness.ts';
+import { Browser, buildOidcApp, navigate, RP, SECRET_A, startFlow } from './harness.ts';
 
 for (const format of ['v1', 'v2'] as const) {
   test(`the code flow through ${format} API Gateway events behind the "prod" stage`, async () => {
@@ -36,15 +36,7 @@ for (const format of ['v1', 'v2'] as const) {
       );
       assert.equal(config.serverMetadata().token_endpoint, `${issuer}/token`);
       assert.equal(config.serverMetadata().authorization_endpoint, `${issuer}/auth`);
-      const verifier = oc.randomPKCECodeVerifier();
-      const state = oc.randomState();
-      const url = oc.buildAuthorizationUrl(config, {
-        redirect_uri: `${RP}/a/callback`,
-        scope: 'openid',
-        code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-      });
+      const { url, verifier, state, nonce } = await startFlow(config, `${RP}/a/callback`);
       const browser = new Browser();
       const waiting = await navigate(browser, url);
       assert.ok(waiting.kind === 'page', JSON.stringify(waiting).slice(0, 300));
@@ -62,6 +54,7 @@ for (const format of ['v1', 'v2'] as const) {
       const tokens = await oc.authorizationCodeGrant(config, back.url, {
         pkceCodeVerifier: verifier,
         expectedState: state,
+        expectedNonce: nonce,
       });
       assert.equal(tokens.claims()!['event_id'], 'event-a');
       const info = await oc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);

@@ -16,6 +16,7 @@ import {
   RP,
   SECRET_A,
   SECRET_B,
+  startFlow,
   startOidcServer,
 } from './harness.ts';
 
@@ -44,19 +45,7 @@ async function flow(
   const config = await oc.discovery(new URL(server.issuer), clientId, secret, oc.ClientSecretPost(secret), {
     execute: [oc.allowInsecureRequests],
   });
-  const verifier = oc.randomPKCECodeVerifier();
-  const state = oc.randomState();
-  const nonce = oc.randomNonce();
-  const url = oc.buildAuthorizationUrl(config, {
-    redirect_uri: redirect,
-    scope: 'openid',
-    code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  return { config, verifier, state, nonce, url };
+  return { config, ...(await startFlow(config, redirect, extra)) };
 }
 
 async function exchange(f: Flow, landing: Landing) {

@@ -13,7 +13,7 @@ import { redisAdapter } from '../../../provider/oidc/adapters/redis.ts';
 import type { AdapterFactory } from '../../../provider/oidc/adapters/types.ts';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
-import { Browser, navigate, RP, SECRET_A, startOidcServer } from './harness.ts';
+import { Browser, navigate, RP, SECRET_A, startFlow, startOidcServer } from './harness.ts';
 
 async function fullFlow(adapter: AdapterFactory): Promise<void> {
   const server = await startOidcServer({ adapter });
@@ -27,15 +27,7 @@ async function fullFlow(adapter: AdapterFactory): Promise<void> {
         execute: [oc.allowInsecureRequests],
       },
     );
-    const verifier = oc.randomPKCECodeVerifier();
-    const state = oc.randomState();
-    const url = oc.buildAuthorizationUrl(config, {
-      redirect_uri: `${RP}/a/callback`,
-      scope: 'openid',
-      code_challenge: await oc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const { url, verifier, state, nonce } = await startFlow(config, `${RP}/a/callback`);
     const browser = new Browser();
     const waiting = await navigate(browser, url);
     assert.ok(waiting.kind === 'page');
@@ -45,6 +37,7 @@ async function fullFlow(adapter: AdapterFactory): Promise<void> {
     const tokens = await oc.authorizationCodeGrant(config, back.url, {
       pkceCodeVerifier: verifier,
       expectedState: state,
+      expectedNonce: nonce,
     });
     assert.equal(tokens.claims()!['queue_position'], 1);
     const refreshed = await oc.refreshTokenGrant(config, tokens.refresh_token!);
@@ -64,7 +57,11 @@ async function fullFlow(adapter: AdapterFactory): Promise<void> {
     assert.ok(silent.url.searchParams.get('code'), silent.url.href);
     // Replaying the first code fails, and revokes what it granted (the refresh token).
     await assert.rejects(
-      oc.authorizationCodeGrant(config, back.url, { pkceCodeVerifier: verifier, expectedState: state }),
+      oc.authorizationCodeGrant(config, back.url, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+      }),
       { error: 'invalid_grant' },
     );
     await assert.rejects(oc.refreshTokenGrant(config, refreshed.refresh_token!), { error: 'invalid_grant' });
