@@ -111,9 +111,9 @@ describe('redis cluster', { skip }, () => {
     // Regression: once the cluster reports ready, only the nodes that answered the ready
     // check or a first command are connected; the others connect on their first command.
     // A command for a node whose connection was still opening was refused with
-    // "Connection is closed" (a 503 from a process that had just started). Writes to one
-    // node queue behind that node's first pipeline; a ping has no key and goes to a
-    // random node, so it can reach a connection that a write has just begun to open.
+    // "Connection is closed" (a 503 from a process that had just started). A ping has no
+    // key and goes to a random node, so it can reach a connection that a write has just
+    // begun to open; the test mixes both.
     const { url } = await sharedCluster();
     const events = Array.from({ length: 12 }, (_, i) => `startup-${i}`);
     const client = new Redis(url);
