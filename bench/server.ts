@@ -1,14 +1,17 @@
 /**
  * Server throughput against a bare baseline, in one run on this machine (loopback only).
  *
- *   node bench/server.ts [seconds per run, default 5] [connections, default 50]
+ *   node bench/server.ts [seconds per run, default 5] [connections, default 50] [rounds, default 3]
  *
  * Starts a private redis-server, then, each in its own child process:
  *   (a) baseline: a bare `node:http` server doing one Redis INCR per request;
  *   (b) `anteroom serve`'s apps on the Redis store (enqueue rate limit off).
  * autocannon drives, in turn: `POST /assign_queue_num`, `GET /status` (a waiting visitor) and
  * `GET /serving_num`, each between two baseline runs, and prints req/s and the ratio to the
- * mean of the surrounding baselines (targets: enqueue ≥ 0.6, status ≥ 0.8).
+ * mean of the surrounding baselines; it repeats that for several rounds and reports each
+ * target's median ratio with its range (targets: enqueue ≥ 0.6, status ≥ 0.8). Other work on
+ * a small shared machine moves single runs by ±20%; the median of interleaved rounds is what
+ * to quote.
  *
  * On a small shared machine the load generator itself can be the limit (autocannon parses
  * every response in JavaScript, and our answers carry more headers than the baseline's), so
@@ -132,6 +135,14 @@ async function load(
   return { rate: result.requests.average, cpuPerRequest };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const connections = Number(process.argv[3] ?? 50);
@@ -179,19 +190,31 @@ async function main(): Promise<void> {
       ['GET /status', { url: `${app}/status?event_id=bench&request_id=${requestId}`, seconds, connections }],
       ['GET /serving_num', { url: `${app}/serving_num?event_id=bench`, seconds, connections }],
     ];
-    const lines: string[] = [];
-    let before = await baselineRun();
-    for (const [title, options] of targets) {
-      const measured = await load(title, appServer, options);
-      const afterwards = await baselineRun();
-      const rate = measured.rate / ((before.rate + afterwards.rate) / 2);
-      const cpu = (before.cpuPerRequest + afterwards.cpuPerRequest) / 2 / measured.cpuPerRequest;
-      lines.push(`${title.padEnd(24)} throughput ${rate.toFixed(2)}   CPU-cost ratio ${cpu.toFixed(2)}`);
-      before = afterwards;
-    }
-    console.log(
-      `\nratios to the surrounding baselines (targets: enqueue ≥ 0.6, status ≥ 0.8):\n  ${lines.join('\n  ')}`,
+    const ratios = new Map<string, { rate: number[]; cpu: number[] }>(
+      targets.map(([title]) => [title, { rate: [], cpu: [] }]),
     );
+    const rounds = Number(process.argv[4] ?? 3);
+    let before = await baselineRun();
+    for (let round = 1; round <= rounds; round++) {
+      console.log(`\nround ${round} of ${rounds}`);
+      for (const [title, options] of targets) {
+        const measured = await load(title, appServer, options);
+        const afterwards = await baselineRun();
+        const ratio = ratios.get(title) as { rate: number[]; cpu: number[] };
+        ratio.rate.push(measured.rate / ((before.rate + afterwards.rate) / 2));
+        ratio.cpu.push((before.cpuPerRequest + afterwards.cpuPerRequest) / 2 / measured.cpuPerRequest);
+        before = afterwards;
+      }
+    }
+    const summary = (values: number[]) =>
+      `${median(values).toFixed(2)} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
+    console.log(
+      `\nratios to the surrounding baselines, median (range) of ${rounds} rounds` +
+        ` (targets: enqueue ≥ 0.6, status ≥ 0.8):`,
+    );
+    for (const [title, { rate, cpu }] of ratios) {
+      console.log(`  ${title.padEnd(24)} throughput ${summary(rate)}   CPU-cost ratio ${summary(cpu)}`);
+    }
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await redis.stop();

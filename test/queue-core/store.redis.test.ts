@@ -380,3 +380,39 @@ describe('redis store: periodic inlet across processes', { skip }, () => {
     }
   });
 });
+
+describe('redis store: write coalescing', { skip }, () => {
+  /** How many times the server has read from its clients (INFO stats). */
+  async function readsProcessed(redis: Redis): Promise<number> {
+    const match = /total_reads_processed:(\d+)/.exec(await redis.info('stats'));
+    assert.ok(match, 'INFO stats reports total_reads_processed');
+    return Number(match[1]);
+  }
+
+  it('sends the commands of one turn in one write, and each still gets its own answer', async () => {
+    const dedicated = await startRedis();
+    const store = new RedisStore({ url: dedicated.url });
+    const inspector = new Redis(dedicated.url);
+    try {
+      const entries = [];
+      for (let i = 1; i <= 50; i++) {
+        entries.push(await store.enqueue('burst', { requestId: rid(i), visitorKey: `v${i}`, now: T0 }));
+      }
+      const before = await readsProcessed(inspector);
+      // 50 calls in one turn, as 50 status polls read in one poll phase would make.
+      const read = await Promise.all(entries.map((entry) => store.getEntry('burst', entry.requestId)));
+      const reads = (await readsProcessed(inspector)) - before;
+      assert.deepEqual(
+        read.map((entry) => entry?.position),
+        entries.map((entry) => entry.position),
+      );
+      // One write of 50 commands is normally one read on the server (plus the INFO call);
+      // written one by one, they are about 50.
+      assert.ok(reads <= 5, `50 concurrent commands took ${reads} server reads`);
+    } finally {
+      await store.close();
+      inspector.disconnect();
+      await dedicated.stop();
+    }
+  });
+});
