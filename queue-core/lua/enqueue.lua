@@ -5,25 +5,24 @@
 -- ARGV[1] requestId, ARGV[2] visitorKey ('' = none), ARGV[3] now.
 -- Returns {requestId, "position:entryTime", created (1/0)}.
 -- Every arrival runs this, so a new visitor costs as few commands as possible: the visitor key
--- is claimed and tested in one HSETNX (not HGET, then HSET).
+-- is claimed and tested in one HSETNX (not HGET, then HSET), and so is the entry.
 local requestId, visitorKey, now = ARGV[1], ARGV[2], ARGV[3]
 
 if visitorKey ~= '' and redis.call('HSETNX', KEYS[3], visitorKey, requestId) == 0 then
   local existingId = redis.call('HGET', KEYS[3], visitorKey)
   return {existingId, redis.call('HGET', KEYS[2], existingId), 0}
 end
-local retried = redis.call('HGET', KEYS[2], requestId)
-if retried then
-  -- a retried call with the same request id is idempotent too; it does not claim the visitor key
+local position = redis.call('HINCRBY', KEYS[1], 'queue', 1)
+local record = string.format('%d', position) .. ':' .. now
+if redis.call('HSETNX', KEYS[2], requestId, record) == 0 then
+  -- A retried call with the same request id is idempotent too: give the position back (the
+  -- script is atomic, so nobody saw it taken) and do not let the retry claim the visitor key.
+  redis.call('HINCRBY', KEYS[1], 'queue', -1)
   if visitorKey ~= '' then
     redis.call('HDEL', KEYS[3], visitorKey)
   end
-  return {requestId, retried, 0}
+  return {requestId, redis.call('HGET', KEYS[2], requestId), 0}
 end
-
-local position = redis.call('HINCRBY', KEYS[1], 'queue', 1)
-local record = string.format('%d', position) .. ':' .. now
-redis.call('HSET', KEYS[2], requestId, record)
 if redis.call('HGET', KEYS[1], 'lastEntryTime') ~= now then
   redis.call('ZADD', KEYS[4], position, record)
   redis.call('HSET', KEYS[1], 'lastEntryTime', now)
