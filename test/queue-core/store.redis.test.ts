@@ -416,3 +416,49 @@ describe('redis store: write coalescing', { skip }, () => {
     }
   });
 });
+
+describe('redis store: a server that stops answering', { skip, timeout: 15_000 }, () => {
+  it('fails the waiting calls with StoreUnavailableError after the command timeout, then recovers', async () => {
+    const frozen = await startRedis();
+    const store = new RedisStore({ url: frozen.url, commandTimeoutMs: 300 });
+    try {
+      const entry = await store.enqueue('hung', { requestId: rid(1), now: T0 });
+      frozen.pause();
+      const started = Date.now();
+      // Calls of one turn share a deadline; a later turn has its own.
+      const first = Promise.allSettled([
+        store.getEntry('hung', entry.requestId),
+        store.getServingCounter('hung'),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const later = store.getCounters('hung');
+      for (const outcome of await first) {
+        assert.equal(outcome.status, 'rejected');
+        assert.ok(outcome.reason instanceof StoreUnavailableError, String(outcome.reason));
+      }
+      assert.ok(Date.now() - started >= 290, 'not before the command timeout');
+      await assert.rejects(later, StoreUnavailableError);
+      assert.ok(Date.now() - started >= 390, 'the later call had its own deadline');
+      assert.equal(await store.ping(), false, 'a hung server is not healthy');
+      frozen.resume();
+      assert.equal((await store.getEntry('hung', entry.requestId))?.position, 1);
+      assert.equal(await store.ping(), true);
+    } finally {
+      frozen.resume();
+      await store.close();
+      await frozen.stop();
+    }
+  });
+
+  it('closes without waiting for a server that does not answer', async () => {
+    const frozen = await startRedis();
+    const store = new RedisStore({ url: frozen.url, commandTimeoutMs: 300 });
+    try {
+      await store.enqueue('hung', { requestId: rid(1), now: T0 });
+      frozen.pause();
+      await store.close();
+    } finally {
+      await frozen.stop();
+    }
+  });
+});

@@ -17,6 +17,9 @@ export interface RedisServer {
   /** Kill the server abruptly (fault tests); `restart()` brings it back on the same port. */
   kill(): Promise<void>;
   restart(): Promise<void>;
+  /** Freeze the server (SIGSTOP): connections stay open, nothing is answered; `resume()` thaws it. */
+  pause(): void;
+  resume(): void;
 }
 
 function redisBinary(): string | null {
@@ -100,10 +103,13 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
+      child.kill('SIGCONT');
       await terminate('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => terminate('SIGKILL'),
     restart: launch,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
   };
 }
