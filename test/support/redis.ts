@@ -37,16 +37,26 @@ export function redisSkipReason(): string | false {
   return reason;
 }
 
+/**
+ * A port nothing listens on, for a server a test starts next. It is drawn below Linux's
+ * ephemeral range (32768–60999 by default), not from it: a port the kernel hands out for
+ * `listen(0)` is free now but can be taken by any outgoing connection of a test running in
+ * parallel before our server binds it; below the range only another explicit bind can.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
