@@ -1,7 +1,7 @@
 /**
  * Server throughput against a bare baseline, in one run on this machine (loopback only).
  *
- *   node bench/server.ts [seconds per run, default 5] [connections, default 50] [rounds, default 3]
+ *   node bench/server.ts [seconds per run, default 5] [connections, default 50] [rounds, default 5]
  *
  * Starts a private redis-server, then, each in its own child process:
  *   (a) baseline: a bare `node:http` server doing one Redis INCR per request;
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     const ratios = new Map<string, { rate: number[]; cpu: number[] }>(
       targets.map(([title]) => [title, { rate: [], cpu: [] }]),
     );
-    const rounds = Number(process.argv[4] ?? 3);
+    const rounds = Number(process.argv[4] ?? 5);
     let before = await baselineRun();
     for (let round = 1; round <= rounds; round++) {
       console.log(`\nround ${round} of ${rounds}`);
