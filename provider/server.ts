@@ -4,7 +4,8 @@
  * The inlet loop runs in every process, once a second: the room's `tick` runs each event's
  * inlet strategy (the store lets one process act per tick across the cluster) and the
  * queue-position expiry. SIGTERM (wired in cli.ts) stops accepting connections, ends the
- * status streams, lets in-flight requests finish, waits for a running tick, closes the store.
+ * status streams, lets in-flight requests finish, waits for a running tick, releases its
+ * inlet leases (another process steers a max-size event at once) and closes the store.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
@@ -114,6 +115,10 @@ function startInletLoop(deps: AppDeps, tickMs: number): { stop(): Promise<void> 
     async stop() {
       clearInterval(timer);
       await running;
+      // Hand the max-size inlet to another process now, not when the lease runs out.
+      await deps.room.releaseLeases(owner).catch((error: unknown) => {
+        deps.logger.warn({ err: error }, 'could not release the inlet leases (they expire on their own)');
+      });
     },
   };
 }

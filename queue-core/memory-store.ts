@@ -374,6 +374,13 @@ export class MemoryStore implements QueueStore {
     return true;
   }
 
+  async releaseLease(name: string, owner: string): Promise<boolean> {
+    const lease = this.#leases.get(name);
+    if (!lease || lease.owner !== owner || lease.until <= Date.now()) return false;
+    this.#leases.delete(name);
+    return true;
+  }
+
   async getEventOverride(eventId: string): Promise<EventSettings | null> {
     const json = this.#overrides.get(eventId);
     return json === undefined ? null : (JSON.parse(json) as EventSettings);

@@ -61,6 +61,7 @@ const SCRIPTS = {
   arExpiredSessions: { files: ['expired-sessions.lua'], keys: 1 },
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
   arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
+  arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
 } as const;
 
@@ -76,6 +77,7 @@ interface ScriptReplies {
   arExpiredSessions: string[];
   arServingHistory: string[];
   arAcquireLease: number;
+  arReleaseLease: number;
   arAppendAudit: number;
 }
 
@@ -573,6 +575,11 @@ export class RedisStore implements QueueStore {
     return (
       (await this.#call((redis) => redis.arAcquireLease(key, owner, Math.max(1, Math.round(ttlMs))))) === 1
     );
+  }
+
+  async releaseLease(name: string, owner: string): Promise<boolean> {
+    const key = `${this.#prefix}lease:${name}`;
+    return (await this.#call((redis) => redis.arReleaseLease(key, owner))) === 1;
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

@@ -108,6 +108,11 @@ export interface Room {
    * short lease, so one process does it). `owner` names the calling process.
    */
   tick(owner: string): Promise<TickReport[]>;
+  /**
+   * Give up the leases `owner` took in `tick` (max-size inlet, expiry), so another process
+   * takes over on its next tick instead of after the leases' ttl. Call it when stopping.
+   */
+  releaseLeases(owner: string): Promise<void>;
   /** Stop the room's timers (subscriber polling). Does not close the store. */
   close(): void;
 }

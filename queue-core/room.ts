@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { AnteroomError } from './errors.ts';
 import { estimateWaitSeconds } from './estimate.ts';
-import { runInletTick } from './inlet.ts';
+import { inletLockName, runInletTick } from './inlet.ts';
 import type { KeyRing } from './keys.ts';
 import type { GenerateTokenResult, Room, StatusView, TickReport } from './room-api.ts';
 import { issueAdmissionTokens } from './tokens.ts';
@@ -50,6 +50,7 @@ interface Cached<T> {
 
 /** Lease of the expiry step: renewed every tick by its holder, taken over within seconds if it dies. */
 const EXPIRY_LEASE_MS = 5000;
+const expiryLockName = (eventId: string) => `expiry:${eventId}`;
 
 const INVALID_EVENT = () => new AnteroomError('invalid_event_id', 'Invalid event ID', { status: 400 });
 /** New enqueues into a closed event: 403 `event_closed` (the HTTP steps check it before reading cookies). */
@@ -352,7 +353,7 @@ class QueueRoom implements Room {
       // The expiry step is atomic in the store, so a lease only saves the other processes the work.
       if (
         event.queuePositionExpirySeconds !== null &&
-        (await this.store.acquireLease(`expiry:${event.id}`, owner, EXPIRY_LEASE_MS))
+        (await this.store.acquireLease(expiryLockName(event.id), owner, EXPIRY_LEASE_MS))
       ) {
         const result = await this.store.expirePositions(
           event.id,
@@ -368,6 +369,15 @@ class QueueRoom implements Room {
       reports.push({ eventId: event.id, inlet, expired, serving });
     }
     return reports;
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    await Promise.all(
+      [...this.configured.keys()].flatMap((eventId) => [
+        this.store.releaseLease(inletLockName(eventId), owner),
+        this.store.releaseLease(expiryLockName(eventId), owner),
+      ]),
+    );
   }
 
   // ---------------------------------------------------------------------------------

@@ -247,6 +247,12 @@ export interface QueueStore {
    */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
 
+  /**
+   * Give up a lease `owner` holds, so another process can take it at once instead of after
+   * its ttl (a stopping server, a scheduled run that ends). False when `owner` did not hold it.
+   */
+  releaseLease(name: string, owner: string): Promise<boolean>;
+
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;
   putEventOverride(settings: EventSettings): Promise<void>;

@@ -4,10 +4,16 @@
  *
  * A periodic inlet may tick faster than the schedule: when an event's interval is under a
  * minute the run stays inside the invocation and ticks on every interval boundary for up to
- * `budgetMs` (55 s by default, never past the Lambda's own deadline). Max-size events are
+ * `budgetMs` (70 s by default, never past the Lambda's own deadline). Max-size events are
  * re-checked every `maxSizeEverySeconds` in the same loop so freed places are refilled
  * without waiting for the next minute. `advanceOnTick` makes every periodic tick exactly-once and
  * the max-size lease lets one container steer, however many invocations overlap or retry.
+ *
+ * The runs overlap on purpose: a run that stopped before the next minute's invocation began
+ * would leave the ticks due in between to nobody (with a 45-second run, a quarter of a 1 s
+ * inlet's admissions). Running 70 s, each run covers the start of the next one, and the tick
+ * both could take is taken once. At its end a run releases the max-size lease it held, so the
+ * next run takes over steering on its next check rather than when the lease expires.
  */
 import type { Logger } from 'pino';
 import { periodicDecision, runInletTick } from '../../queue-core/inlet.ts';
@@ -40,7 +46,7 @@ export interface ScheduledOptions {
   clock?: Clock;
   /** The Lambda context's `getRemainingTimeInMillis` (the loop stops well before it). */
   remainingMs?: () => number;
-  /** Longest time the run keeps ticking (default 55 s). */
+  /** Longest time the run keeps ticking (default 70 s: past the next invocation's start). */
   budgetMs?: number;
   /** Margin kept before the Lambda deadline (default 5 s). */
   safetyMs?: number;
@@ -63,7 +69,7 @@ export interface EventRunReport {
   servingAfter: number;
 }
 
-const DEFAULT_BUDGET_MS = 55_000;
+const DEFAULT_BUDGET_MS = 70_000;
 const DEFAULT_SAFETY_MS = 5_000;
 const DEFAULT_MAX_SIZE_EVERY_SECONDS = 5;
 
@@ -128,6 +134,11 @@ export async function runScheduled(
       await guarded(event, () => tickInlet(deps.store, event, runs.get(event.id)!, at, options.owner));
     }
   }
+
+  // The next run steers max-size events from its next check, not after the lease's ttl.
+  await deps.room.releaseLeases(options.owner).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'could not release the inlet leases (they expire on their own)');
+  });
 
   // Step 3: status events and metrics.
   const endMs = clock.nowMs();

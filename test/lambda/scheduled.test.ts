@@ -3,7 +3,7 @@
  * once even when two containers run the same minute concurrently, expiry with auto-advance,
  * status events and CloudWatch EMF lines. Events go to an in-memory publisher, or to a fake
  * EventBridge client (EventBridge itself is unreachable from the test machine) to check the
- * PutEvents input. A fake clock runs a 55-second invocation in milliseconds.
+ * PutEvents input. A fake clock runs a 70-second invocation in milliseconds.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -32,7 +32,8 @@ function fakeClock(startMs: number): Clock {
   };
 }
 
-function context(remainingMs = 70_000) {
+/** The CDK app's timeout for the scheduled function: 80 s. */
+function context(remainingMs = 80_000) {
   return {
     awsRequestId: crypto.randomUUID(),
     functionName: 'anteroom-scheduled',
@@ -116,10 +117,11 @@ describe('scheduled handler', { skip }, () => {
       runs.map((run) => run.handlers.scheduledHandler(SCHEDULED_EVENT, context())),
     );
 
-    // `fast` ticks at T0, T0+10 … T0+50: six ticks of 2, each done by exactly one container.
-    assert.equal(await store.getServingCounter('fast'), 12);
+    // `fast` ticks at T0, T0+10 … T0+70 (a run lasts 70 s): eight ticks of 2, each done by
+    // exactly one container.
+    assert.equal(await store.getServingCounter('fast'), 16);
     const fastTicks = reports.map((report) => byEvent(report, 'fast').ticks);
-    assert.equal(fastTicks[0]! + fastTicks[1]!, 6);
+    assert.equal(fastTicks[0]! + fastTicks[1]!, 8);
     // `slow` (60 s interval) ticks once per minute and does not loop.
     assert.equal(await store.getServingCounter('slow'), 5);
     assert.equal(byEvent(reports[0]!, 'slow').ticks + byEvent(reports[1]!, 'slow').ticks, 1);
@@ -145,7 +147,7 @@ describe('scheduled handler', { skip }, () => {
       changed
         .filter((detail) => detail.event_id === eventId)
         .reduce((sum, detail) => sum + Number(detail.increment_by), 0);
-    assert.equal(moved('fast'), 12);
+    assert.equal(moved('fast'), 16);
     assert.equal(moved('slow'), 5);
     assert.equal(moved('exp'), 2);
     for (const detail of changed) {
@@ -209,7 +211,7 @@ describe('scheduled handler', { skip }, () => {
     const report = await handlers.scheduledHandler(SCHEDULED_EVENT, context());
     assert.equal(byEvent(report, 'fast').ticks, 0);
     assert.equal(byEvent(report, 'slow').ticks, 0);
-    assert.equal(await store.getServingCounter('fast'), 12);
+    assert.equal(await store.getServingCounter('fast'), 16);
     assert.deepEqual(publisher.ofType('serving_counter_changed'), []);
     assert.equal(publisher.ofType('waiting_room_metrics').length, 3);
   });
@@ -218,12 +220,63 @@ describe('scheduled handler', { skip }, () => {
     const publisher = new MemoryPublisher();
     const handlers = fixture.container({
       publisher,
-      scheduled: { clock: fakeClock((T0 + 60) * 1000 + 500), writeLine: () => {} },
+      scheduled: { clock: fakeClock((T0 + 120) * 1000 + 500), writeLine: () => {} },
     });
-    // 20 s left, minus the 5 s safety margin: ticks at T0+60 and T0+70 only.
+    // 20 s left, minus the 5 s safety margin: ticks at T0+120 and T0+130 only.
     const report = await handlers.scheduledHandler(SCHEDULED_EVENT, context(20_000));
     assert.equal(byEvent(report, 'fast').ticks, 2);
-    assert.equal(await store.getServingCounter('fast'), 16);
+    assert.equal(await store.getServingCounter('fast'), 20);
+  });
+
+  test('runs a minute apart overlap, so no tick due between two invocations is lost', async () => {
+    // A 1 s inlet: a run that stopped short of the next minute's start would skip the seconds
+    // in between (a 55 s run: four a minute).
+    const brisk = createFixture(redis.url, {
+      events: [
+        { id: 'brisk', inlet: { type: 'periodic', incrementBy: 1, intervalSeconds: 1, startTime: T0 } },
+      ],
+    });
+    try {
+      for (let index = 0; index < 200; index += 1) {
+        await store.enqueue('brisk', { requestId: crypto.randomUUID(), now: T0 });
+      }
+      const run = async (startSecond: number) => {
+        const handlers = brisk.container({
+          publisher: new MemoryPublisher(),
+          scheduled: { clock: fakeClock(startSecond * 1000 + 500), writeLine: () => {} },
+        });
+        return byEvent(await handlers.scheduledHandler(SCHEDULED_EVENT, context()), 'brisk').ticks;
+      };
+      // The first run ticks T0+180 … T0+250; the second, started at T0+240, goes on from T0+251.
+      const ticks = [await run(T0 + 180), await run(T0 + 240)];
+      assert.deepEqual(ticks, [71, 60]);
+      assert.equal(await store.getServingCounter('brisk'), 131, 'every second from T0+180 to T0+310, once');
+    } finally {
+      await brisk.close();
+    }
+  });
+
+  test('a run gives up the max-size lease when it ends, so the next run steers at once', async () => {
+    const steered = createFixture(redis.url, {
+      events: [{ id: 'steered', inlet: { type: 'max-size', maxActive: 3 } }],
+    });
+    const inspector = createStore({ type: 'redis', url: redis.url });
+    try {
+      for (let index = 0; index < 5; index += 1) {
+        await inspector.enqueue('steered', { requestId: crypto.randomUUID(), now: T0 });
+      }
+      const handlers = steered.container({
+        publisher: new MemoryPublisher(),
+        scheduled: { clock: fakeClock((T0 + 400) * 1000 + 500), writeLine: () => {} },
+      });
+      const report = await handlers.scheduledHandler(SCHEDULED_EVENT, context());
+      assert.equal(byEvent(report, 'steered').inletIncrement, 3, 'the run steered: three let in');
+      // Had the lease been kept, another owner would be refused for its remaining ttl.
+      assert.equal(await inspector.acquireLease('inlet:steered', 'next-run', 15_000), true);
+    } finally {
+      await inspector.close();
+      await steered.close();
+    }
   });
 
   test('with ANTEROOM_EVENT_BUS the run sends PutEvents batches to that bus', async () => {
@@ -237,7 +290,7 @@ describe('scheduled handler', { skip }, () => {
     const handlers = fixture.container({
       env: { ANTEROOM_EVENT_BUS: 'anteroom-events' },
       eventBridge,
-      scheduled: { clock: fakeClock((T0 + 120) * 1000 + 500), writeLine: () => {} },
+      scheduled: { clock: fakeClock((T0 + 600) * 1000 + 500), writeLine: () => {} },
     });
     await handlers.scheduledHandler(SCHEDULED_EVENT, context());
     const entries = calls.flatMap((input) => input.Entries ?? []);

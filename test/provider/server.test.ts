@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../../provider/config.ts';
 import { type RunningServer, startServer } from '../../provider/server.ts';
 import { openStreamCount } from '../../provider/sse.ts';
+import { redisSkipReason, startRedis } from '../support/redis.ts';
 import { testKeys } from './support.ts';
 
 describe('startServer', () => {
@@ -108,5 +110,42 @@ describe('startServer', () => {
     assert.equal(openStreamCount(), 0);
     assert.equal(server.publicServer.listening, false);
     assert.equal(server.adminServer.listening, false);
+  });
+});
+
+describe('startServer on Redis: stopping hands the inlet over', { skip: redisSkipReason() }, () => {
+  it('releases the max-size lease it held, so another process steers at once', async () => {
+    const redis = await startRedis();
+    const inspector = new Redis(redis.url);
+    try {
+      const config = loadConfig({
+        raw: {
+          listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
+          adminKeys: ['server-test-key-0123456789'],
+          keys: { type: 'env' },
+          store: { type: 'redis', url: redis.url },
+          events: [{ id: 'steered', inlet: { type: 'max-size', maxActive: 5 } }],
+        },
+        env: {},
+      });
+      const server = await startServer(config, {
+        keys: await testKeys(),
+        logger: pino({ level: 'silent' }),
+        tickMs: 50,
+      });
+      const lease = 'ar:lease:inlet:steered';
+      let holder: string | null = null;
+      for (let attempt = 0; attempt < 100 && holder === null; attempt++) {
+        holder = await inspector.get(lease);
+        if (holder === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(holder, 'the running server took the max-size lease');
+      assert.ok((await inspector.pttl(lease)) > 1000, 'held for seconds after the last tick');
+      await server.close();
+      assert.equal(await inspector.get(lease), null, 'released on stop, not left to expire');
+    } finally {
+      inspector.disconnect();
+      await redis.stop();
+    }
   });
 });

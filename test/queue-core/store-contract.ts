@@ -656,6 +656,17 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.acquireLease(short, 'b', 10_000), true);
       assert.equal(await store.acquireLease(short, 'a', 10_000), false);
     });
+
+    it('releases a lease only for its holder, and a released lease is free at once', async () => {
+      const lease = `lease-${randomUUID()}`;
+      assert.equal(await store.releaseLease(lease, 'a'), false, 'nobody held it');
+      assert.equal(await store.acquireLease(lease, 'a', 60_000), true);
+      assert.equal(await store.releaseLease(lease, 'b'), false, 'not the holder');
+      assert.equal(await store.acquireLease(lease, 'b', 60_000), false, 'still held by a');
+      assert.equal(await store.releaseLease(lease, 'a'), true);
+      assert.equal(await store.releaseLease(lease, 'a'), false, 'already released');
+      assert.equal(await store.acquireLease(lease, 'b', 60_000), true, 'free before its ttl');
+    });
   });
 
   describe(`${name}: advanceOnTick`, () => {

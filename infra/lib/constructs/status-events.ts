@@ -33,7 +33,9 @@ export class StatusEvents extends Construct {
       handler: 'scheduledHandler',
       description: 'Anteroom clock: inlet ticks, position expiry, status events, metrics',
       environment: { ...props.environment, ANTEROOM_EVENT_BUS: this.bus.eventBusName },
-      timeout: Duration.seconds(50),
+      // Runs tick for 70 s (provider/lambda/scheduled.ts), overlapping the next minute's run so
+      // no tick falls between two; 5 s of margin stay for the status events and metrics.
+      timeout: Duration.seconds(80),
       memorySize: 512,
       logRetentionDays: props.logRetentionDays,
       network: props.network,
