@@ -105,7 +105,12 @@ export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandle
 
     const stream = options.kind === 'public' ? rewriteStreamRequest(event) : null;
     const appEvent = stream?.event ?? event;
-    const base = externalBase(event, stagePrefix, container.settings.config.publicUrl);
+    // The admin API has an address of its own (its own API, its own stage), not the public URL.
+    const base = externalBase(
+      event,
+      stagePrefix,
+      options.kind === 'public' ? container.settings.config.publicUrl : null,
+    );
     const adminKey =
       options.kind === 'admin' && iamCaller(event) ? (container.deps.config.adminKeys[0] ?? null) : null;
     shapes.set(appEvent, { base, adminKey });

@@ -54,7 +54,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   events: Array<string | Record<string, unknown>>,
-  options: { now?: () => number; enqueuePerClientPerMinute?: number } = {},
+  options: { now?: () => number; enqueuePerClientPerMinute?: number; trustProxy?: boolean } = {},
 ): Promise<TestServer> {
   const directory = mkdtempSync(join(tmpdir(), 'anteroom-browser-'));
   const config = loadConfig({
@@ -68,7 +68,10 @@ export async function startTestServer(
       events: events.map((event) =>
         typeof event === 'string' ? { id: event, inlet: { type: 'manual' } } : event,
       ),
-      limits: { enqueuePerClientPerMinute: options.enqueuePerClientPerMinute ?? 0 },
+      limits: {
+        enqueuePerClientPerMinute: options.enqueuePerClientPerMinute ?? 0,
+        trustProxy: options.trustProxy ?? false,
+      },
       log: { level: 'silent' },
     },
   });

@@ -93,4 +93,20 @@ describe('an existing app through the Lambda handler', () => {
       assert.deepEqual(jwks.body, directJwks.body);
     });
   }
+
+  test('the dashboard behind an admin API stage puts the stage in front of its assets and API calls', async () => {
+    const adm = lambdaHandlerForApp(t.adminApp, t.deps, { kind: 'admin' });
+    for (const format of ['v1', 'v2'] as const) {
+      const staged = lambdaBridge(adm, { format, stage: 'ops' });
+      servers.push(staged);
+      const page = await request(staged).get('/ops/').expect(200);
+      assert.match(page.text, /data-api-base="\/ops"/);
+      assert.match(page.text, /<script src="\/ops\/assets\/dashboard\.js" defer>/);
+      await request(staged).get('/ops/assets/dashboard.js').expect(200);
+      // And directly, without a stage, nothing is prefixed.
+      const direct = await request(t.adminHandler).get('/').expect(200);
+      assert.match(direct.text, /data-api-base=""/);
+      assert.match(direct.text, /<script src="\/assets\/dashboard\.js" defer>/);
+    }
+  });
 });

@@ -4,9 +4,7 @@
  * whole code flow through the waiting room, and the refusals (tampered state, not configured).
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +13,7 @@ import { loadConfig } from '../../provider/config.ts';
 import { type RunningServer, startServer } from '../../provider/server.ts';
 import { Browser, navigate } from '../provider/oidc/harness.ts';
 import { testKeys } from '../provider/support.ts';
+import { startPrefixProxy } from '../support/prefix-proxy.ts';
 import { freePort } from '../support/redis.ts';
 
 /** No inlet pass during a test: only the test admits (the demo event's inlet would otherwise). */
@@ -38,37 +37,6 @@ async function startDevServer(env: NodeJS.ProcessEnv = {}, port?: number): Promi
 
 function setCookies(response: Response): string[] {
   return response.headers.getSetCookie();
-}
-
-/** A reverse proxy mounting the app under `prefix` (it strips the prefix, like an nginx location). */
-async function startPrefixProxy(
-  prefix: string,
-  upstreamPort: number,
-): Promise<{ base: string; server: Server }> {
-  const server = createServer((req, res) => {
-    if (!req.url?.startsWith(`${prefix}/`)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const upstream = request(
-      {
-        host: '127.0.0.1',
-        port: upstreamPort,
-        path: req.url.slice(prefix.length),
-        method: req.method,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(upstream);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address() as { port: number };
-  return { base: `http://127.0.0.1:${address.port}${prefix}`, server };
 }
 
 /** `/sample-site/` → the provider → the waiting page; the visitor is then admitted and comes back. */
@@ -251,8 +219,7 @@ describe('sample site behind a proxy that mounts Anteroom under /queue', () => {
       assert.match(page, /href="\/queue\/sample-site\/logout"/);
     } finally {
       await server.close();
-      proxy.server.closeAllConnections();
-      proxy.server.close();
+      await proxy.close();
     }
   });
 });

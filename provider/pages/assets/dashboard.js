@@ -26,6 +26,8 @@
   const auditPanel = document.getElementById('audit');
   const auditRows = document.getElementById('audit-rows');
   const publicUrl = (document.getElementById('dashboard').dataset.publicUrl || '').replace(/\/$/, '');
+  /** The prefix the admin app is reached under ('' at the root): every API path goes below it. */
+  const apiBase = document.getElementById('dashboard').dataset.apiBase || '';
   /** The audit log changes only with operator actions: read it every few refreshes. */
   const AUDIT_EVERY = 5;
   let refreshCount = 0;
@@ -54,7 +56,7 @@
   async function api(method, path, body) {
     const headers = { Accept: 'application/json', Authorization: `Bearer ${adminKey()}` };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
+    const response = await fetch(apiBase + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

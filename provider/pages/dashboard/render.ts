@@ -72,9 +72,13 @@ ${SERIES.map((label, index) => html`<li><span class="swatch s${index}" aria-hidd
 </section>
 </template>`;
 
-/** `publicUrl` lets the page link each event to its waiting page (it is not a secret). */
-export function renderDashboardPage(publicUrl: string): string {
-  const body = html`<div class="dashboard" id="dashboard" data-public-url="${publicUrl}">
+/**
+ * `publicUrl` lets the page link each event to its waiting page (it is not a secret);
+ * `basePath` is the prefix the admin app is reached under (its assets and the admin API the
+ * script calls are below it).
+ */
+export function renderDashboardPage(publicUrl: string, basePath = ''): string {
+  const body = html`<div class="dashboard" id="dashboard" data-public-url="${publicUrl}" data-api-base="${basePath}">
 <header class="dashboard-header">
 <h1>Anteroom dashboard</h1>
 <button type="button" class="button small" id="sign-out" hidden>Forget admin key</button>
@@ -104,5 +108,5 @@ export function renderDashboardPage(publicUrl: string): string {
 </main>
 ${eventTemplate}
 </div>`;
-  return page({ title: 'Anteroom dashboard', body, scripts: ['/assets/dashboard.js'] });
+  return page({ title: 'Anteroom dashboard', body, scripts: ['/assets/dashboard.js'], basePath });
 }
