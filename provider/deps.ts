@@ -22,7 +22,7 @@ export interface AppDeps {
   logger: pino.Logger;
   /** Prometheus registry and instruments of this process. */
   metrics: Metrics;
-  /** Per-client enqueue budget (`limits.enqueuePerClientPerMinute`). */
+  /** Per-client enqueue budget (`limits.enqueuePerClientPerMinute`), shared through the store. */
   enqueueLimiter: RateLimiter;
   /** Heartbeat interval of the status streams (default 15 s). */
   sseHeartbeatMs: number;
@@ -70,7 +70,7 @@ export async function createAppDeps(
     settingsCacheMs: options.cacheMs,
   });
   const metrics = createMetrics({ store, room }, { defaults: options.defaultMetrics });
-  const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, options.nowMs);
+  const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, store, options.nowMs);
   const sseHeartbeatMs = options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS;
   return { config, room, store, keys, logger, metrics, enqueueLimiter, sseHeartbeatMs };
 }

@@ -47,7 +47,7 @@ export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: Serv
   let body: unknown;
   let retryAfter: number | undefined;
   try {
-    deps.enqueueLimiter.take(clientAddress(req, deps.config.limits.trustProxy));
+    await deps.enqueueLimiter.take(clientAddress(req, deps.config.limits.trustProxy));
     const fields = parseJsonObject(await readBodyText(req));
     const eventId = parseEventId(fields.event_id);
     const event = await deps.room.getEvent(eventId);

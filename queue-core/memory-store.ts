@@ -137,6 +137,8 @@ export class MemoryStore implements QueueStore {
   readonly kind = 'memory';
   #events = new Map<string, EventState>();
   #leases = new Map<string, { owner: string; until: number }>();
+  /** Rate budgets: name → theoretical arrival time (ms) of the next request (GCRA). */
+  #rates = new Map<string, number>();
   #overrides = new Map<string, string>();
   #audit: AuditEntry[] = [];
 
@@ -381,6 +383,17 @@ export class MemoryStore implements QueueStore {
     return true;
   }
 
+  async takeRateToken(name: string, perMinute: number, nowMs: number): Promise<number> {
+    if (this.#rates.size >= RATE_SWEEP_THRESHOLD) {
+      // A budget whose arrival time has passed is full again: the same as no entry.
+      for (const [key, tat] of this.#rates) if (tat <= nowMs) this.#rates.delete(key);
+    }
+    const decision = gcra(this.#rates.get(name) ?? 0, perMinute, nowMs);
+    if (decision.retryAfter > 0) return decision.retryAfter;
+    this.#rates.set(name, decision.nextTat);
+    return 0;
+  }
+
   async getEventOverride(eventId: string): Promise<EventSettings | null> {
     const json = this.#overrides.get(eventId);
     return json === undefined ? null : (JSON.parse(json) as EventSettings);
@@ -410,4 +423,18 @@ export class MemoryStore implements QueueStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Above this many tracked rate budgets, the full ones are forgotten. */
+const RATE_SWEEP_THRESHOLD = 50_000;
+
+/**
+ * One GCRA step (the same arithmetic as lua/take-rate-token.lua): each request moves the
+ * theoretical arrival time `tat` on by a minute / perMinute; a request is refused when that
+ * would put `tat` more than a minute ahead of now (the bucket holds a minute's worth).
+ */
+export function gcra(tat: number, perMinute: number, nowMs: number): { nextTat: number; retryAfter: number } {
+  const nextTat = Math.max(tat, nowMs) + 60_000 / perMinute;
+  const over = nextTat - nowMs - 60_000;
+  return { nextTat, retryAfter: over > 0 ? Math.max(1, Math.ceil(over / 1000)) : 0 };
 }

@@ -62,6 +62,7 @@ const SCRIPTS = {
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
   arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
   arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
+  arTakeRateToken: { files: ['take-rate-token.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
 } as const;
 
@@ -78,6 +79,7 @@ interface ScriptReplies {
   arServingHistory: string[];
   arAcquireLease: number;
   arReleaseLease: number;
+  arTakeRateToken: number;
   arAppendAudit: number;
 }
 
@@ -580,6 +582,13 @@ export class RedisStore implements QueueStore {
   async releaseLease(name: string, owner: string): Promise<boolean> {
     const key = `${this.#prefix}lease:${name}`;
     return (await this.#call((redis) => redis.arReleaseLease(key, owner))) === 1;
+  }
+
+  async takeRateToken(name: string, perMinute: number, nowMs: number): Promise<number> {
+    const key = `${this.#prefix}rate:${name}`;
+    return await this.#call((redis) =>
+      redis.arTakeRateToken(key, String(Math.round(nowMs)), String(perMinute)),
+    );
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

@@ -253,6 +253,14 @@ export interface QueueStore {
    */
   releaseLease(name: string, owner: string): Promise<boolean>;
 
+  /**
+   * Take one request from `name`'s budget of `perMinute` a minute: a bucket holding a minute's
+   * worth that refills continuously (GCRA), shared by every process using this store. Returns
+   * 0 when taken; otherwise nothing is taken and the answer is the seconds (≥ 1) until one is.
+   * `nowMs` is the caller's clock.
+   */
+  takeRateToken(name: string, perMinute: number, nowMs: number): Promise<number>;
+
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;
   putEventOverride(settings: EventSettings): Promise<void>;

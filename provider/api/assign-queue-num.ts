@@ -7,7 +7,7 @@ import { enqueueVisitorKey, writeRequestCookie } from '../http/visitor.ts';
 
 /** Before the store is touched, so a refused request never uses up a position. */
 const checkRateLimit: Step = async function checkRateLimit(ctx, next) {
-  ctx.state.deps.enqueueLimiter.take(ctx.ip);
+  await ctx.state.deps.enqueueLimiter.take(ctx.ip);
   await next();
 };
 

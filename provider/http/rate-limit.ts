@@ -1,56 +1,36 @@
 /**
- * Per-client enqueue budget: a token bucket per client address, `limit` per minute, in this
- * process. Checked before the store is touched, so a 429 never uses up a position. Behind a
- * load balancer the budget applies per process (N processes allow up to N × limit).
+ * Per-client enqueue budget: `limit` a minute per client address, a bucket holding a minute's
+ * worth that refills continuously. It is kept in the store (`takeRateToken`), so every process
+ * on one Redis, and every Lambda container, draws on the same budget. Checked before a place is
+ * taken, so a 429 never uses up a position. With `limit` 0 the store is not asked.
  */
 import { AnteroomError } from '../../queue-core/errors.ts';
+import type { QueueStore } from '../../queue-core/types.ts';
 
-/** Above this many tracked clients, full buckets are forgotten (they equal a fresh one). */
-const SWEEP_THRESHOLD = 50_000;
-
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+/** Longer client strings (a forged X-Forwarded-For behind a trusted proxy) are cut here. */
+const MAX_CLIENT_LENGTH = 128;
 
 export interface RateLimiter {
-  /** Take one enqueue from `client`'s budget or throw 429 `rate_limited` with `retryAfter`. */
-  take(client: string): void;
+  /** Take one enqueue from `client`'s budget or reject with 429 `rate_limited` and `retryAfter`. */
+  take(client: string): Promise<void>;
 }
 
-export function createRateLimiter(perMinute: number, nowMs: () => number = Date.now): RateLimiter {
-  const buckets = new Map<string, Bucket>();
-  const perMs = perMinute / 60_000;
-  const refill = (bucket: Bucket, now: number) => {
-    bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * perMs);
-    bucket.at = now;
-  };
-  const sweep = (now: number) => {
-    for (const [client, bucket] of buckets) {
-      refill(bucket, now);
-      if (bucket.tokens >= perMinute) buckets.delete(client);
-    }
-  };
+export function createRateLimiter(
+  perMinute: number,
+  store: Pick<QueueStore, 'takeRateToken'>,
+  nowMs: () => number = Date.now,
+): RateLimiter {
   return {
-    take(client) {
+    async take(client) {
       if (perMinute <= 0) return;
-      const now = nowMs();
-      let bucket = buckets.get(client);
-      if (!bucket) {
-        if (buckets.size >= SWEEP_THRESHOLD) sweep(now);
-        bucket = { tokens: perMinute, at: now };
-        buckets.set(client, bucket);
-      } else {
-        refill(bucket, now);
-      }
-      if (bucket.tokens < 1) {
-        const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+      const name = `enqueue:${client.slice(0, MAX_CLIENT_LENGTH)}`;
+      const retryAfter = await store.takeRateToken(name, perMinute, nowMs());
+      if (retryAfter > 0) {
         throw new AnteroomError('rate_limited', 'Too many enqueue requests from this client; retry later', {
           status: 429,
           retryAfter,
         });
       }
-      bucket.tokens -= 1;
     },
   };
 }

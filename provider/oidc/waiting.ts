@@ -25,7 +25,7 @@ export type VisitState =
 
 export interface AdvanceOptions {
   /** Called before a new place is taken (not on reloads): the per-client enqueue budget throws 429 here. */
-  beforeEnqueue?: () => void;
+  beforeEnqueue?: () => Promise<void>;
   /**
    * The queue's idempotency key of this browser (`vid:<visitor id>`, as the queue API and the
    * waiting page use), so a place taken on any surface is the same place. Default `oidc:<account>`.
@@ -95,7 +95,7 @@ export class WaitingRoom {
       // under a key derived from the dead one, so concurrent tabs converge on one new place.
       const base = options.visitorKey ?? `oidc:${accountId}`;
       const visitorKey = record === undefined ? base : `${base}:${record.requestId}`;
-      options.beforeEnqueue?.();
+      await options.beforeEnqueue?.();
       const entry = await this.room.enqueue(eventId, visitorKey);
       record = { requestId: entry.requestId, position: entry.position, queuedAt: entry.entryTime };
       await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);

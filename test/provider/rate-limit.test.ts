@@ -1,36 +1,79 @@
-/** The per-client enqueue limit: 429 with Retry-After, and a refused request uses up no position. */
+/**
+ * The per-client enqueue limit: 429 with Retry-After, a refused request uses up no position,
+ * and the budget is one across processes (and Lambda containers) sharing a store.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { RedisStore } from '../../queue-core/redis-store.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { buildTestApp, type TestApp } from './support.ts';
+
+const LIMITS = { limits: { enqueuePerClientPerMinute: 2, trustProxy: true } };
+
+const enqueueFrom = (t: TestApp, client: string) =>
+  request(t.publicHandler)
+    .post('/assign_queue_num')
+    .set('X-Forwarded-For', client)
+    .send({ event_id: 'main' });
 
 describe('enqueue rate limit', () => {
   let t: TestApp;
   before(async () => {
-    t = await buildTestApp(new MemoryStore(), { limits: { enqueuePerClientPerMinute: 2, trustProxy: true } });
+    t = await buildTestApp(new MemoryStore(), LIMITS);
   });
   after(() => t.deps.room.close());
 
-  const enqueueFrom = (client: string) =>
-    request(t.publicHandler)
-      .post('/assign_queue_num')
-      .set('X-Forwarded-For', client)
-      .send({ event_id: 'main' });
-
   it('answers 429 rate_limited with Retry-After beyond the budget, per client, without using a position', async () => {
-    assert.equal((await enqueueFrom('203.0.113.1')).body.queue_number, 1);
-    assert.equal((await enqueueFrom('203.0.113.1')).body.queue_number, 2);
-    const refused = await enqueueFrom('203.0.113.1');
+    assert.equal((await enqueueFrom(t, '203.0.113.1')).body.queue_number, 1);
+    assert.equal((await enqueueFrom(t, '203.0.113.1')).body.queue_number, 2);
+    const refused = await enqueueFrom(t, '203.0.113.1');
     assert.equal(refused.status, 429);
     assert.equal(refused.body.code, 'rate_limited');
     assert.equal(refused.headers['retry-after'], '30');
     assert.equal(refused.headers['access-control-allow-origin'], '*');
     // Another client is not affected, and gets the next position: the refusal used none.
-    assert.equal((await enqueueFrom('198.51.100.7')).body.queue_number, 3);
+    assert.equal((await enqueueFrom(t, '198.51.100.7')).body.queue_number, 3);
     // Half a minute later one more enqueue is allowed again.
     t.clock.advance(30);
-    assert.equal((await enqueueFrom('203.0.113.1')).body.queue_number, 4);
-    assert.equal((await enqueueFrom('203.0.113.1')).status, 429);
+    assert.equal((await enqueueFrom(t, '203.0.113.1')).body.queue_number, 4);
+    assert.equal((await enqueueFrom(t, '203.0.113.1')).status, 429);
+  });
+});
+
+describe('enqueue rate limit across processes on one Redis', { skip: redisSkipReason() }, () => {
+  let redis: RedisServer;
+  const apps: TestApp[] = [];
+  before(async () => {
+    redis = await startRedis();
+    for (let i = 0; i < 2; i++) apps.push(await buildTestApp(new RedisStore({ url: redis.url }), LIMITS));
+  });
+  after(async () => {
+    for (const t of apps) {
+      t.deps.room.close();
+      await t.deps.store.close();
+    }
+    await redis?.stop();
+  });
+
+  it('draws one budget per client, whichever process answers', async () => {
+    const [a, b] = apps as [TestApp, TestApp];
+    assert.equal((await enqueueFrom(a, '203.0.113.9')).status, 200);
+    assert.equal((await enqueueFrom(b, '203.0.113.9')).status, 200);
+    for (const t of [a, b]) {
+      const refused = await enqueueFrom(t, '203.0.113.9');
+      assert.equal(refused.status, 429, 'the budget of 2 is spent across both processes');
+      assert.equal(refused.body.code, 'rate_limited');
+    }
+    // The waiting page's form draws on the same budget.
+    const form = await request(b.publicHandler)
+      .post('/waiting-room/main/join')
+      .set('X-Forwarded-For', '203.0.113.9')
+      .set('Origin', 'https://queue.example.test')
+      .type('form')
+      .send('');
+    assert.equal(form.status, 429);
+    assert.equal((await enqueueFrom(a, '198.51.100.9')).status, 200, 'another client is not affected');
   });
 });

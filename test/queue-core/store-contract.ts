@@ -657,6 +657,25 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.acquireLease(short, 'a', 10_000), false);
     });
 
+    it('keeps a rate budget of a minute that refills continuously, refusing without taking', async () => {
+      const name = `rate-${randomUUID()}`;
+      const t0 = 1_900_000_000_000;
+      assert.equal(await store.takeRateToken(name, 2, t0), 0);
+      assert.equal(await store.takeRateToken(name, 2, t0 + 10), 0);
+      assert.equal(await store.takeRateToken(name, 2, t0 + 20), 30, 'full: one is back in 30 s');
+      assert.equal(await store.takeRateToken(name, 2, t0 + 30), 30, 'a refusal took nothing');
+      assert.equal(await store.takeRateToken(`${name}-other`, 2, t0), 0, 'budgets are per name');
+      assert.equal(await store.takeRateToken(name, 2, t0 + 29_000), 1, 'one second to go');
+      assert.equal(await store.takeRateToken(name, 2, t0 + 30_010), 0, 'half a minute: one more');
+      assert.equal(await store.takeRateToken(name, 2, t0 + 30_020), 30);
+      // 120 a minute: one every half second once the minute's worth is spent.
+      const fast = `rate-${randomUUID()}`;
+      for (let i = 0; i < 120; i++) assert.equal(await store.takeRateToken(fast, 120, t0), 0);
+      assert.equal(await store.takeRateToken(fast, 120, t0), 1);
+      assert.equal(await store.takeRateToken(fast, 120, t0 + 500), 0);
+      assert.equal(await store.takeRateToken(fast, 120, t0 + 500), 1);
+    });
+
     it('releases a lease only for its holder, and a released lease is free at once', async () => {
       const lease = `lease-${randomUUID()}`;
       assert.equal(await store.releaseLease(lease, 'a'), false, 'nobody held it');

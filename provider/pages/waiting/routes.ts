@@ -141,7 +141,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
 
   async function takePlace(request: PageRequest, ctx: Koa.Context): Promise<void> {
     // The queue API's per-client budget applies to the form too (a 429 page, no place used up).
-    deps.enqueueLimiter.take(ctx.ip);
+    await deps.enqueueLimiter.take(ctx.ip);
     const previous = readRequestCookie(ctx, request.eventId);
     // The same key the queue API uses for this browser (`vid:<visitor id>`), so page and API agree.
     const visitor = `vid:${ensureVisitorId(ctx, deps.config)}`;
