@@ -42,13 +42,28 @@ export function redisSkipReason(): string | false {
  * ephemeral range (32768–60999 by default), not from it: a port the kernel hands out for
  * `listen(0)` is free now but can be taken by any outgoing connection of a test running in
  * parallel before our server binds it; below the range only another explicit bind can.
+ * Ports 23000–29999; cluster nodes use 20000–22767 (see `freeClusterPort`).
  */
 export async function freePort(): Promise<number> {
+  return pickPort(23_000, 7_000, [0]);
+}
+
+/**
+ * A port for a Redis Cluster node: the node also binds its bus port, port + 10000. Both are
+ * checked, and both stay below the ephemeral range and apart from `freePort`'s ports.
+ */
+export async function freeClusterPort(): Promise<number> {
+  return pickPort(20_000, 2_768, [0, 10_000]);
+}
+
+async function pickPort(from: number, count: number, offsets: number[]): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canListen(port)) return port;
+    const port = from + Math.floor(Math.random() * count);
+    let free = true;
+    for (const offset of offsets) free &&= await canListen(port + offset);
+    if (free) return port;
   }
-  throw new Error('no free port found between 20000 and 32000');
+  throw new Error(`no free port found in ${from}..${from + count - 1}`);
 }
 
 function canListen(port: number): Promise<boolean> {
@@ -76,10 +91,19 @@ async function waitReady(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Servers still running when the test process exits (a test that failed or was cancelled
+ * before its `finally`): killed then, so none outlives the run.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
   const binary = redisBinary();
   if (!binary) throw new Error('redis-server is not installed');
-  const port = await freePort();
+  const port = extraArgs.includes('--cluster-enabled') ? await freeClusterPort() : await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'anteroom-redis-'));
   const args = [
     '--port',
@@ -99,6 +123,8 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
   let child: ChildProcess;
   const launch = async () => {
     child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     await waitReady(child);
   };
   const terminate = async (signal: NodeJS.Signals) => {
