@@ -139,6 +139,7 @@ export class MemoryStore implements QueueStore {
   #leases = new Map<string, { owner: string; until: number }>();
   /** Rate budgets: name → theoretical arrival time (ms) of the next request (GCRA). */
   #rates = new Map<string, number>();
+  #lastRateSweep = Number.NEGATIVE_INFINITY;
   #overrides = new Map<string, string>();
   #audit: AuditEntry[] = [];
 
@@ -384,11 +385,19 @@ export class MemoryStore implements QueueStore {
   }
 
   async takeRateToken(name: string, perMinute: number, nowMs: number): Promise<number> {
-    if (this.#rates.size >= RATE_SWEEP_THRESHOLD) {
-      // A budget whose arrival time has passed is full again: the same as no entry.
-      for (const [key, tat] of this.#rates) if (tat <= nowMs) this.#rates.delete(key);
+    const tat = this.#rates.get(name);
+    // A budget whose arrival time has passed is full again, the same as no entry: forget those
+    // when many clients are tracked, at most once a second (a sweep walks every entry, and
+    // each entry is at most a minute ahead, so the map stays bounded).
+    if (
+      tat === undefined &&
+      this.#rates.size >= RATE_SWEEP_THRESHOLD &&
+      nowMs - this.#lastRateSweep >= 1000
+    ) {
+      this.#lastRateSweep = nowMs;
+      for (const [key, until] of this.#rates) if (until <= nowMs) this.#rates.delete(key);
     }
-    const decision = gcra(this.#rates.get(name) ?? 0, perMinute, nowMs);
+    const decision = gcra(tat ?? 0, perMinute, nowMs);
     if (decision.retryAfter > 0) return decision.retryAfter;
     this.#rates.set(name, decision.nextTat);
     return 0;
