@@ -68,6 +68,10 @@ export async function createAppDeps(
     nowMs: options.nowMs,
     cacheMs: options.cacheMs,
     settingsCacheMs: options.cacheMs,
+    observer: {
+      positionAssigned: (eventId) => metrics.positionsAssigned.inc(eventId),
+      tokensIssued: (eventId) => metrics.tokensIssued.inc(eventId),
+    },
   });
   const metrics = createMetrics({ store, room }, { defaults: options.defaultMetrics });
   const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, store, options.nowMs);

@@ -7,7 +7,6 @@
  * read it); from the body on, this handler answers every outcome itself, errors rendered by
  * the shared `errorAnswer`. `test/provider/hot-path.test.ts` checks it answers like Koa.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assertEventOpen } from '../queue-core/room.ts';
 import { parseEventId } from '../queue-core/validate.ts';
@@ -15,7 +14,7 @@ import type { AppDeps } from './deps.ts';
 import { isAcceptedBodyType, parseJsonObject, readBodyText } from './http/body.ts';
 import { EXPOSE_HEADERS } from './http/cors.ts';
 import { errorAnswer } from './http/errors.ts';
-import { SANE_REQUEST_ID } from './http/request-id.ts';
+import { traceIdOf } from './http/request-id.ts';
 import { CACHE } from './http/steps.ts';
 import { enqueueVisitorKeyOf, requestCookieHeader } from './http/visitor.ts';
 
@@ -40,14 +39,15 @@ export function canEnqueueHere(req: IncomingMessage): boolean {
 }
 
 export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: ServerResponse): Promise<number> {
-  const incoming = header(req, 'x-request-id');
-  const traceId = incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const traceId = traceIdOf(header(req, 'x-request-id'));
   const cookies: string[] = [];
   let status = 200;
   let body: unknown;
   let retryAfter: number | undefined;
   try {
-    await deps.enqueueLimiter.take(clientAddress(req, deps.config.limits.trustProxy));
+    if (deps.enqueueLimiter.enabled) {
+      await deps.enqueueLimiter.take(clientAddress(req, deps.config.limits.trustProxy));
+    }
     const fields = parseJsonObject(await readBodyText(req));
     const eventId = parseEventId(fields.event_id);
     const event = await deps.room.getEvent(eventId);
@@ -55,7 +55,6 @@ export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: Serv
     const visitor = enqueueVisitorKeyOf(header(req, 'idempotency-key'), header(req, 'cookie'), deps.config);
     if (visitor.setCookie) cookies.push(visitor.setCookie);
     const entry = await deps.room.enqueue(eventId, visitor.visitorKey);
-    if (entry.created) deps.metrics.positionsAssigned.inc({ event: eventId });
     cookies.push(requestCookieHeader(deps.config, eventId, entry.requestId));
     body = { api_request_id: entry.requestId, queue_number: entry.position };
   } catch (error) {

@@ -11,13 +11,12 @@
  * (the Lambda handlers use them alone); `test/provider/hot-path.test.ts` checks both agree.
  * `POST /assign_queue_num` (the arrival burst) is answered here too: see hot-enqueue.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parseEventId, parseRequestId } from '../queue-core/validate.ts';
 import type { AppDeps } from './deps.ts';
 import { canEnqueueHere, enqueueHere } from './hot-enqueue.ts';
 import { EXPOSE_HEADERS } from './http/cors.ts';
-import { SANE_REQUEST_ID } from './http/request-id.ts';
+import { traceIdOf } from './http/request-id.ts';
 import { CACHE } from './http/steps.ts';
 
 type Answer = { body: unknown; cacheControl: string } | null;
@@ -110,8 +109,7 @@ export function withHotPaths(deps: AppDeps, fallback: RequestListener): RequestL
         const body = JSON.stringify(answer.body);
         const incoming = req.headers['x-request-id'];
         res.writeHead(200, {
-          'X-Request-Id':
-            typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+          'X-Request-Id': traceIdOf(typeof incoming === 'string' ? incoming : undefined),
           'Access-Control-Allow-Origin': '*',
           'Access-Control-Expose-Headers': EXPOSE_HEADERS,
           'Cache-Control': answer.cacheControl,

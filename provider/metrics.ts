@@ -9,13 +9,42 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Room } from '../queue-core/room-api.ts';
 import type { Counters, QueueStore } from '../queue-core/types.ts';
 
+/** A per-event counter of this process. */
+export interface EventCounter {
+  inc(eventId: string): void;
+}
+
 export interface Metrics {
   registry: Registry;
   /** First issuances of token sets through this process. */
-  tokensIssued: Counter<'event'>;
+  tokensIssued: EventCounter;
   /** Positions assigned through this process. */
-  positionsAssigned: Counter<'event'>;
+  positionsAssigned: EventCounter;
   httpDuration: Histogram<'app' | 'method' | 'route' | 'status'>;
+}
+
+/**
+ * A prom-client counter labelled by event, counted in a plain map and handed to prom-client
+ * when scraped: its `inc` validates and hashes the label set on every call, which the
+ * enqueue hot path would pay on each arrival.
+ */
+function eventCounter(registry: Registry, name: string, help: string): EventCounter {
+  const pending = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: ['event'],
+    registers: [registry],
+    collect() {
+      for (const [event, count] of pending) this.inc({ event }, count);
+      pending.clear();
+    },
+  });
+  return {
+    inc(eventId) {
+      pending.set(eventId, (pending.get(eventId) ?? 0) + 1);
+    },
+  };
 }
 
 interface Snapshot {
@@ -98,18 +127,16 @@ export function createMetrics(
 
   return {
     registry,
-    tokensIssued: new Counter({
-      name: 'anteroom_process_tokens_issued_total',
-      help: 'First token issuances through this process',
-      labelNames: ['event'],
-      registers: [registry],
-    }),
-    positionsAssigned: new Counter({
-      name: 'anteroom_process_positions_assigned_total',
-      help: 'Positions assigned through this process (idempotent repeats excluded)',
-      labelNames: ['event'],
-      registers: [registry],
-    }),
+    tokensIssued: eventCounter(
+      registry,
+      'anteroom_process_tokens_issued_total',
+      'First token issuances through this process',
+    ),
+    positionsAssigned: eventCounter(
+      registry,
+      'anteroom_process_positions_assigned_total',
+      'Positions assigned through this process (idempotent repeats excluded)',
+    ),
     httpDuration: new Histogram({
       name: 'anteroom_http_request_duration_seconds',
       help: 'HTTP request latency',
@@ -122,8 +149,8 @@ export function createMetrics(
 
 /** Times every request; the route label is the matched route pattern, never the raw URL. */
 export function measureHttp(metrics: Metrics, app: 'public' | 'admin'): Middleware {
-  // One labelled child per (method, route, status): prom-client then skips hashing the label
-  // set on every request. The key space is small (routes are patterns, never raw URLs).
+  // One labelled child per (method, route, status), made once: the key space is small
+  // (routes are patterns, never raw URLs).
   const children = new Map<string, { observe(value: number): void }>();
   return async function measureLatency(ctx, next) {
     const start = process.hrtime.bigint();

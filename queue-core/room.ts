@@ -40,6 +40,14 @@ export interface RoomOptions {
   watchMs?: number;
   /** Serving-counter history rows fed to the wait estimate. */
   historyLimit?: number;
+  /** Told of new positions and first token issuances, whichever surface asked (metrics). */
+  observer?: RoomObserver;
+}
+
+/** Outcomes worth counting; called synchronously, so it must be cheap and must not throw. */
+export interface RoomObserver {
+  positionAssigned(eventId: string): void;
+  tokensIssued(eventId: string): void;
 }
 
 interface Cached<T> {
@@ -77,6 +85,7 @@ class QueueRoom implements Room {
   private readonly settingsCacheMs: number;
   private readonly watchMs: number;
   private readonly historyLimit: number;
+  private readonly observer: RoomObserver | undefined;
   private readonly serving = new Map<string, Cached<number>>();
   private readonly waiting = new Map<string, Cached<number>>();
   private readonly history = new Map<string, Cached<ServingHistoryRow[]>>();
@@ -95,6 +104,7 @@ class QueueRoom implements Room {
     this.settingsCacheMs = options.settingsCacheMs ?? 1000;
     this.watchMs = options.watchMs ?? 1000;
     this.historyLimit = options.historyLimit ?? 50;
+    this.observer = options.observer;
   }
 
   // ---------------------------------------------------------------------------------
@@ -127,7 +137,9 @@ class QueueRoom implements Room {
     // The settings are normally micro-cached (the HTTP handler has just read them): no await then.
     const event = this.fresh(this.settings, eventId, this.settingsCacheMs) ?? (await this.getEvent(eventId));
     assertEventOpen(event);
-    return this.store.enqueue(eventId, { requestId: randomUUID(), visitorKey, now: this.now() });
+    const entry = await this.store.enqueue(eventId, { requestId: randomUUID(), visitorKey, now: this.now() });
+    if (entry.created) this.observer?.positionAssigned(eventId);
+    return entry;
   }
 
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry> {
@@ -247,6 +259,7 @@ class QueueRoom implements Room {
         throw new AnteroomError('session_ended', 'The session of this request ID has ended', { status: 410 });
       case 'issued': {
         const tokens = await issueAdmissionTokens(this.keys, outcome.session, this.now());
+        if (outcome.created) this.observer?.tokensIssued(eventId);
         return { status: 200, tokens, session: outcome.session, created: outcome.created };
       }
     }

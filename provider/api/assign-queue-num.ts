@@ -20,7 +20,6 @@ const enqueueVisitor: Step = async function enqueueVisitor(ctx, next) {
   const { deps, eventId } = ctx.state;
   const visitorKey = enqueueVisitorKey(ctx, deps.config);
   const entry = await deps.room.enqueue(eventId, visitorKey);
-  if (entry.created) deps.metrics.positionsAssigned.inc({ event: eventId });
   writeRequestCookie(ctx, deps.config, eventId, entry.requestId);
   ctx.state.entry = entry;
   await next();

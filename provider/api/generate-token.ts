@@ -25,7 +25,6 @@ export function respondWithTokens(ctx: ApiContext): void {
     ctx.set('Retry-After', '1');
     return;
   }
-  if (result.created) ctx.state.deps.metrics.tokensIssued.inc({ event: ctx.state.eventId });
   ctx.body = result.tokens;
 }
 

@@ -11,6 +11,8 @@ import type { QueueStore } from '../../queue-core/types.ts';
 const MAX_CLIENT_LENGTH = 128;
 
 export interface RateLimiter {
+  /** False with a limit of 0: `take` always succeeds, and a caller may skip it. */
+  readonly enabled: boolean;
   /** Take one enqueue from `client`'s budget or reject with 429 `rate_limited` and `retryAfter`. */
   take(client: string): Promise<void>;
 }
@@ -21,6 +23,7 @@ export function createRateLimiter(
   nowMs: () => number = Date.now,
 ): RateLimiter {
   return {
+    enabled: perMinute > 0,
     async take(client) {
       if (perMinute <= 0) return;
       const name = `enqueue:${client.slice(0, MAX_CLIENT_LENGTH)}`;

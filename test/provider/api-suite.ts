@@ -786,7 +786,18 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
       });
 
       it('GET /metrics answers Prometheus text with per-event gauges and the latency histogram', async () => {
-        await enqueue();
+        // Process counters live as long as the app (shared by the suite): compare differences.
+        // (Read from the registry: a scrape would also cache the gauges for half a second.)
+        const processCount = (text: string, name: string) =>
+          Number(
+            new RegExp(`^anteroom_process_${name}_total\\{event="main"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
+          );
+        const { registry } = t.deps.metrics;
+        const start = [
+          await registry.getSingleMetricAsString('anteroom_process_positions_assigned_total'),
+          await registry.getSingleMetricAsString('anteroom_process_tokens_issued_total'),
+        ].join('\n');
+        const first = await enqueue();
         await enqueue();
         await increment(1);
         const res = await adm().get('/metrics').set(AUTH).expect(200);
@@ -795,6 +806,26 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
         assert.match(res.text, /anteroom_serving_counter\{event="main"\} 1/);
         assert.match(res.text, /anteroom_waiting\{event="main"\} 2/);
         assert.match(res.text, /anteroom_http_request_duration_seconds_bucket\{.*route="\/assign_queue_num"/);
+        // Through Lambda, the public and admin functions are separate containers: the admin
+        // one never sees the public one's process counters.
+        if (options.lambda) return;
+        assert.equal(
+          processCount(res.text, 'positions_assigned') - processCount(start, 'positions_assigned'),
+          2,
+        );
+
+        // Counted once per new position or first issuance, across scrapes.
+        const token = () =>
+          pub().post('/generate_token').send({ event_id: 'main', request_id: first.api_request_id });
+        await token().expect(200);
+        await token().expect(200);
+        await enqueue();
+        const again = await adm().get('/metrics').set(AUTH).expect(200);
+        assert.equal(
+          processCount(again.text, 'positions_assigned') - processCount(start, 'positions_assigned'),
+          3,
+        );
+        assert.equal(processCount(again.text, 'tokens_issued') - processCount(start, 'tokens_issued'), 1);
       });
 
       it('GET /audit lists admin actions with the key fingerprint, newest first', async () => {
