@@ -19,6 +19,7 @@ import { updateSessionStatus } from './admin/update-session.ts';
 import { healthz } from './api/healthz.ts';
 import type { AppDeps } from './deps.ts';
 import { requireAdminKey } from './http/admin-auth.ts';
+import { resolveClientAddress } from './http/client-address.ts';
 import type { ApiState } from './http/context.ts';
 import { cors } from './http/cors.ts';
 import { renderErrors } from './http/errors.ts';
@@ -54,6 +55,7 @@ export function createAdminApp(deps: AppDeps): Koa<ApiState> {
     return next();
   });
   app.use(requestId());
+  app.use(resolveClientAddress(deps.config.limits));
   app.use(measureHttp(deps.metrics, 'admin'));
   app.use(cors('GET,POST,PUT,OPTIONS'));
   app.use(renderErrors());

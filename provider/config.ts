@@ -30,7 +30,19 @@ export interface AnteroomConfig {
   store: StoreConfig;
   keys: KeysConfig;
   events: EventSettings[];
-  limits: { enqueuePerClientPerMinute: number; trustProxy: boolean };
+  limits: {
+    enqueuePerClientPerMinute: number;
+    /** Trust `X-Forwarded-*` headers (proto, host, client address). */
+    trustProxy: boolean;
+    /**
+     * How many proxies in front append to `X-Forwarded-For`: the client address is the entry
+     * that many places from its end. 0 (with `trustProxy`) takes the first entry, which a client
+     * can forge unless the proxy replaces the header.
+     */
+    trustedProxyHops: number;
+    /** A header set by the proxy in front to the client's address; takes precedence (lower case). */
+    clientAddressHeader: string | null;
+  };
   oidc: {
     /** Raw client registrations, validated by the OIDC provider. */
     clients: unknown[];
@@ -126,6 +138,37 @@ function envBoolean(value: string, name: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(lowered)) return true;
   if (['0', 'false', 'no', 'off', ''].includes(lowered)) return false;
   throw new ConfigError(name, 'must be true or false');
+}
+
+const MAX_PROXY_HOPS = 16;
+
+/** `limits.trustProxy`: true, false, or the number of proxies in front (0 = false). */
+function trustProxy(value: unknown): { trust: boolean; hops: number } {
+  if (typeof value === 'boolean') return { trust: value, hops: 0 };
+  const hops = integer(value, 'limits.trustProxy', 0, MAX_PROXY_HOPS);
+  return { trust: hops > 0, hops };
+}
+
+/** `TRUST_PROXY`: true/false/yes/no/on/off, or the number of proxies in front (`1` = one proxy). */
+function envTrustProxy(value: string): { trust: boolean; hops: number } {
+  const trimmed = value.trim();
+  if (/^\d{1,2}$/.test(trimmed) && Number(trimmed) <= MAX_PROXY_HOPS) return trustProxy(Number(trimmed));
+  try {
+    return trustProxy(envBoolean(trimmed, 'TRUST_PROXY'));
+  } catch {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be true, false or a number of proxies from 0 to ${MAX_PROXY_HOPS}`,
+    );
+  }
+}
+
+/** An HTTP header name (RFC 9110 token), lower-cased. */
+function headerName(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(value)) {
+    throw new ConfigError(field, 'must be an HTTP header name');
+  }
+  return value.toLowerCase();
 }
 
 function commaList(value: string): string[] {
@@ -334,18 +377,31 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   if (raw.events === undefined) notices.push(NOTICES.demoEvent);
   const eventList = events(raw.events);
 
-  const limitsRaw = object(raw.limits ?? {}, 'limits', ['enqueuePerClientPerMinute', 'trustProxy']);
+  const limitsRaw = object(raw.limits ?? {}, 'limits', [
+    'enqueuePerClientPerMinute',
+    'trustProxy',
+    'clientAddressHeader',
+  ]);
+  const proxy =
+    env.TRUST_PROXY !== undefined
+      ? envTrustProxy(env.TRUST_PROXY)
+      : trustProxy(limitsRaw.trustProxy ?? DEFAULTS.trustProxy);
+  const addressHeader = env.CLIENT_ADDRESS_HEADER ?? limitsRaw.clientAddressHeader;
   const limits = {
     enqueuePerClientPerMinute:
       limitsRaw.enqueuePerClientPerMinute === undefined
         ? DEFAULTS.enqueuePerClientPerMinute
         : integer(limitsRaw.enqueuePerClientPerMinute, 'limits.enqueuePerClientPerMinute', 0, 1_000_000),
-    trustProxy:
-      limitsRaw.trustProxy === undefined
-        ? DEFAULTS.trustProxy
-        : boolean(limitsRaw.trustProxy, 'limits.trustProxy'),
+    trustProxy: proxy.trust,
+    trustedProxyHops: proxy.hops,
+    clientAddressHeader:
+      addressHeader === undefined || addressHeader === ''
+        ? null
+        : headerName(
+            addressHeader,
+            env.CLIENT_ADDRESS_HEADER !== undefined ? 'CLIENT_ADDRESS_HEADER' : 'limits.clientAddressHeader',
+          ),
   };
-  if (env.TRUST_PROXY !== undefined) limits.trustProxy = envBoolean(env.TRUST_PROXY, 'TRUST_PROXY');
 
   const oidcRaw = object(raw.oidc ?? {}, 'oidc', ['clients', 'cookieKeys']);
   if (oidcRaw.clients !== undefined && !Array.isArray(oidcRaw.clients)) {

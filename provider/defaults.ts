@@ -17,7 +17,7 @@ export const DEFAULTS = {
   keysFile: '.anteroom/keys.json',
   /** Per-client enqueue budget per minute (`limits.enqueuePerClientPerMinute`); 0 turns the limit off. */
   enqueuePerClientPerMinute: 60,
-  /** Take the client address from `X-Forwarded-For` (`limits.trustProxy`, env `TRUST_PROXY`). */
+  /** Trust `X-Forwarded-*` headers (`limits.trustProxy`, env `TRUST_PROXY`: true, false or a hop count). */
   trustProxy: false,
   /** pino level (`log.level`, env `LOG_LEVEL`). */
   logLevel: 'info',

@@ -12,21 +12,12 @@ import { assertEventOpen } from '../queue-core/room.ts';
 import { parseEventId } from '../queue-core/validate.ts';
 import type { AppDeps } from './deps.ts';
 import { isAcceptedBodyType, parseJsonObject, readBodyText } from './http/body.ts';
+import { clientAddress } from './http/client-address.ts';
 import { EXPOSE_HEADERS } from './http/cors.ts';
 import { errorAnswer } from './http/errors.ts';
 import { traceIdOf } from './http/request-id.ts';
 import { CACHE } from './http/steps.ts';
 import { enqueueVisitorKeyOf, requestCookieHeader } from './http/visitor.ts';
-
-/** Koa's `ctx.ip`: the first `X-Forwarded-For` address behind a trusted proxy, else the peer. */
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string' && forwarded) {
-    const first = (forwarded.split(',')[0] ?? '').trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? '';
-}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -46,7 +37,9 @@ export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: Serv
   let retryAfter: number | undefined;
   try {
     if (deps.enqueueLimiter.enabled) {
-      await deps.enqueueLimiter.take(clientAddress(req, deps.config.limits.trustProxy));
+      await deps.enqueueLimiter.take(
+        clientAddress(req.headers, req.socket.remoteAddress, deps.config.limits),
+      );
     }
     const fields = parseJsonObject(await readBodyText(req));
     const eventId = parseEventId(fields.event_id);

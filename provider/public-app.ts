@@ -16,6 +16,7 @@ import { servingNum } from './api/serving-num.ts';
 import { status } from './api/status.ts';
 import { waitingNum } from './api/waiting-num.ts';
 import type { AppDeps } from './deps.ts';
+import { resolveClientAddress } from './http/client-address.ts';
 import type { ApiState } from './http/context.ts';
 import { cors } from './http/cors.ts';
 import { renderErrors } from './http/errors.ts';
@@ -76,6 +77,7 @@ export function createPublicApp(deps: AppDeps, options: PublicAppOptions = {}): 
     return next();
   });
   app.use(requestId());
+  app.use(resolveClientAddress(deps.config.limits));
   app.use(measureHttp(deps.metrics, 'public'));
   app.use(function corsForApi(ctx, next) {
     return isPublicApiPath(ctx.path) ? apiCors(ctx, next) : next();

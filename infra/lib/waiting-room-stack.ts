@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { DeployConfig } from './config.ts';
 import { AppSecrets } from './constructs/app-secrets.ts';
 import { TokenAuthorizer } from './constructs/authorizer.ts';
-import { Cdn } from './constructs/cdn.ts';
+import { Cdn, CLIENT_ADDRESS_HEADER } from './constructs/cdn.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Network } from './constructs/network.ts';
 import { PrivateApi } from './constructs/private-api.ts';
@@ -105,8 +105,10 @@ export class WaitingRoomStack extends Stack {
         ...(this.secrets.clientSecrets.size === 0
           ? {}
           : { ANTEROOM_OIDC_CLIENT_SECRET_ARNS: Stack.of(this).toJsonString(clientSecretArns) }),
-        // Behind CloudFront the visitor's address is in X-Forwarded-For (per-client rate limit).
+        // Behind CloudFront: trust X-Forwarded-Proto/-Host, and take the visitor's address
+        // (per-client rate limit) from the header the distribution's function sets.
         TRUST_PROXY: 'true',
+        CLIENT_ADDRESS_HEADER,
       },
       network,
       throttleRateLimit: config.publicApi.throttleRateLimit,

@@ -5,11 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { runInNewContext } from 'node:vm';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import {
   CACHED_STATUS_PATHS,
+  CLIENT_ADDRESS_FUNCTION,
+  CLIENT_ADDRESS_HEADER,
   ORIGIN_DIRECTED_PATHS,
   ORIGIN_SECRET_HEADER,
   UNCACHED_PATHS,
@@ -341,6 +344,7 @@ describe('Lambda environment', () => {
       'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack.cdn.distribution), 'DomainName'] }]],
     });
     assert.equal(env.TRUST_PROXY, 'true');
+    assert.equal(env.CLIENT_ADDRESS_HEADER, CLIENT_ADDRESS_HEADER);
   });
 
   it('configures the authorizer with the JWKS, issuer and every event as audience, outside the VPC', () => {
@@ -417,6 +421,48 @@ describe('CloudFront', () => {
       assert.ok(behavior.AllowedMethods.includes('POST'), path);
     }
     assert.equal(distribution().DefaultCacheBehavior.CachePolicyId, CACHING_DISABLED);
+  });
+});
+
+describe('CloudFront viewer address', () => {
+  const distribution = () => json.Resources[logicalId(stack.cdn.distribution)].Properties.DistributionConfig;
+
+  it('is set by a viewer-request function on every uncached behaviour, and only there', () => {
+    const [[functionId, fn]] = resourcesOfType(json, 'AWS::CloudFront::Function') as [[string, Json]];
+    assert.equal(fn.Properties.FunctionCode, CLIENT_ADDRESS_FUNCTION);
+    assert.equal(fn.Properties.FunctionConfig.Runtime, 'cloudfront-js-2.0');
+    const association = [
+      { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } },
+    ];
+    const behaviors = distribution().CacheBehaviors as Json[];
+    for (const path of UNCACHED_PATHS) {
+      const behavior = behaviors.find((candidate) => candidate.PathPattern === path);
+      assert.deepEqual(behavior.FunctionAssociations, association, path);
+    }
+    assert.deepEqual(distribution().DefaultCacheBehavior.FunctionAssociations, association);
+    for (const path of [...CACHED_STATUS_PATHS, ...ORIGIN_DIRECTED_PATHS]) {
+      const behavior = behaviors.find((candidate) => candidate.PathPattern === path);
+      assert.equal(behavior.FunctionAssociations, undefined, path);
+    }
+  });
+
+  it("overwrites whatever the viewer sent with the viewer's address (the function, run as CloudFront would)", async () => {
+    // CloudFront Functions' runtime is not available here: the code is plain ES2020 run in a
+    // fresh context, with an event of the documented shape.
+    const handler = runInNewContext(`${CLIENT_ADDRESS_FUNCTION}; handler`) as (
+      event: unknown,
+    ) => Promise<Json>;
+    const request = await handler({
+      viewer: { ip: '203.0.113.5' },
+      request: {
+        method: 'POST',
+        uri: '/assign_queue_num',
+        headers: { [CLIENT_ADDRESS_HEADER]: { value: '198.51.100.1' }, host: { value: 'queue.example' } },
+      },
+    });
+    // (Objects of the other context: compare their values.)
+    assert.equal(request.headers[CLIENT_ADDRESS_HEADER].value, '203.0.113.5');
+    assert.equal(request.headers.host.value, 'queue.example');
   });
 });
 

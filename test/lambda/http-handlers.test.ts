@@ -216,6 +216,30 @@ describe('Lambda HTTP handlers', { skip }, () => {
     assert.equal(decodeJwt(tokens.body.access_token).iss, 'https://d111111abcdef8.cloudfront.net');
   });
 
+  test("behind CloudFront the per-client limit keys on the distribution's viewer-address header", async () => {
+    // The environment the CDK app gives the public function (infra/lib/waiting-room-stack.ts).
+    const handlers = fixture.container({
+      env: {
+        ANTEROOM_CONFIG_JSON: JSON.stringify({ events: EVENTS, limits: { enqueuePerClientPerMinute: 1 } }),
+        TRUST_PROXY: 'true',
+        CLIENT_ADDRESS_HEADER: 'x-anteroom-client-ip',
+      },
+    });
+    const { server } = await fixture.bridge(handlers.publicHandler, { format: 'v2', stage: 'prod' });
+    const enqueue = (viewer: string, forwarded: string) =>
+      request(server)
+        .post('/prod/assign_queue_num')
+        .set('x-anteroom-client-ip', viewer)
+        .set('X-Forwarded-For', forwarded)
+        .send({ event_id: 'cdn' });
+    assert.equal((await enqueue('203.0.113.5', '198.51.100.1')).status, 200);
+    // A forged X-Forwarded-For does not open a new budget; another viewer has its own.
+    const refused = await enqueue('203.0.113.5', '198.51.100.2');
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.code, 'rate_limited');
+    assert.equal((await enqueue('203.0.113.6', '198.51.100.1')).status, 200);
+  });
+
   test('the origin secret is required by the public handler when configured', async () => {
     const secret = 'origin-secret-0123456789abcdef';
     const handlers = fixture.container({ env: { ANTEROOM_ORIGIN_SECRET: secret } });

@@ -88,6 +88,39 @@ describe('configuration', () => {
     assert.deepEqual(config.oidc.cookieKeys, ['a', 'b']);
   });
 
+  it('reads trustProxy as true, false or a number of proxies, and the client address header', () => {
+    const limitsOf = (limits: unknown, env: Record<string, string> = {}) => {
+      const { trustProxy, trustedProxyHops, clientAddressHeader } = loadConfig({
+        raw: { limits },
+        env,
+      }).limits;
+      return { trustProxy, trustedProxyHops, clientAddressHeader };
+    };
+    const trusted = (hops: number, header: string | null = null) => ({
+      trustProxy: hops >= 0,
+      trustedProxyHops: Math.max(hops, 0),
+      clientAddressHeader: header,
+    });
+    assert.deepEqual(limitsOf({}), trusted(-1));
+    assert.deepEqual(limitsOf({ trustProxy: true }), trusted(0));
+    assert.deepEqual(limitsOf({ trustProxy: 2 }), trusted(2));
+    assert.deepEqual(limitsOf({ trustProxy: 0 }), trusted(-1));
+    // The variable wins over the file; `1` is one proxy (its last X-Forwarded-For entry).
+    assert.deepEqual(limitsOf({ trustProxy: 2 }, { TRUST_PROXY: '1' }), trusted(1));
+    assert.deepEqual(limitsOf({ trustProxy: 2 }, { TRUST_PROXY: 'on' }), trusted(0));
+    assert.deepEqual(limitsOf({ trustProxy: true }, { TRUST_PROXY: '0' }), trusted(-1));
+    assert.deepEqual(limitsOf({ clientAddressHeader: 'True-Client-IP' }), trusted(-1, 'true-client-ip'));
+    assert.deepEqual(
+      limitsOf({ clientAddressHeader: 'a' }, { CLIENT_ADDRESS_HEADER: 'X-Anteroom-Client-IP' }),
+      trusted(-1, 'x-anteroom-client-ip'),
+    );
+    fails(() => limitsOf({ trustProxy: 'yes' }), 'limits.trustProxy');
+    fails(() => limitsOf({ trustProxy: 17 }), 'limits.trustProxy');
+    fails(() => limitsOf({}, { TRUST_PROXY: '99' }), 'TRUST_PROXY');
+    fails(() => limitsOf({ clientAddressHeader: 'x client' }), 'limits.clientAddressHeader');
+    fails(() => limitsOf({}, { CLIENT_ADDRESS_HEADER: 'x:y' }), 'CLIENT_ADDRESS_HEADER');
+  });
+
   it("selects Redis Cluster from the file or REDIS_CLUSTER, keeping the file's key prefix", () => {
     const store = { type: 'redis', url: 'redis://10.0.0.1:6379', keyPrefix: 'q:', cluster: true };
     assert.deepEqual(loadConfig({ raw: { store }, env: {} }).store, store);

@@ -77,3 +77,64 @@ describe('enqueue rate limit across processes on one Redis', { skip: redisSkipRe
     assert.equal((await enqueueFrom(a, '198.51.100.9')).status, 200, 'another client is not affected');
   });
 });
+
+describe('the client address behind proxies', () => {
+  const apps: TestApp[] = [];
+  const app = async (limits: Record<string, unknown>) => {
+    const t = await buildTestApp(new MemoryStore(), { limits: { enqueuePerClientPerMinute: 1, ...limits } });
+    apps.push(t);
+    return t;
+  };
+  const join = (t: TestApp, headers: Record<string, string>) =>
+    request(t.publicHandler)
+      .post('/waiting-room/main/join')
+      .set(headers)
+      .set('Origin', 'https://queue.example.test')
+      .type('form')
+      .send('');
+  after(() => {
+    for (const t of apps) t.deps.room.close();
+  });
+
+  it('with one trusted proxy, takes the entry it appended: a forged X-Forwarded-For opens no new budget', async () => {
+    const t = await app({ trustProxy: 1 });
+    // The proxy appends the address it saw (203.0.113.5) to whatever the client sent.
+    const forged = (fake: string) => ({ 'X-Forwarded-For': `${fake}, 203.0.113.5` });
+    assert.equal((await enqueueFrom(t, '203.0.113.5')).status, 200);
+    for (const fake of ['198.51.100.1', '198.51.100.2']) {
+      // The hot path (node:http) and the Koa app (the waiting page's form) agree.
+      const hot = await request(t.publicHandler)
+        .post('/assign_queue_num')
+        .set(forged(fake))
+        .send({ event_id: 'main' });
+      assert.equal(hot.status, 429, fake);
+      assert.equal((await join(t, forged(fake))).status, 429, fake);
+    }
+    assert.equal((await enqueueFrom(t, '198.51.100.3, 203.0.113.6')).status, 200, 'another client');
+  });
+
+  it('with trustProxy: true, takes the first entry (for proxies that replace the header)', async () => {
+    const t = await app({ trustProxy: true });
+    assert.equal((await enqueueFrom(t, '198.51.100.1, 203.0.113.5')).status, 200);
+    assert.equal((await enqueueFrom(t, '198.51.100.2, 203.0.113.5')).status, 200);
+    assert.equal((await enqueueFrom(t, '198.51.100.1, 203.0.113.7')).status, 429);
+  });
+
+  it('prefers the configured client address header, and ignores X-Forwarded-For without trustProxy', async () => {
+    const t = await app({ clientAddressHeader: 'X-Anteroom-Client-IP' });
+    const from = (address: string, forwarded: string) => ({
+      'X-Anteroom-Client-IP': address,
+      'X-Forwarded-For': forwarded,
+    });
+    assert.equal((await join(t, from('203.0.113.5', '198.51.100.1'))).status, 303);
+    const hot = await request(t.publicHandler)
+      .post('/assign_queue_num')
+      .set(from('203.0.113.5', '198.51.100.2'))
+      .send({ event_id: 'main' });
+    assert.equal(hot.status, 429);
+    assert.equal((await join(t, from('203.0.113.6', '198.51.100.1'))).status, 303, 'another client');
+    // Without the header (and without trustProxy) the peer address counts: one budget for all.
+    assert.equal((await enqueueFrom(t, '198.51.100.3')).status, 200);
+    assert.equal((await enqueueFrom(t, '198.51.100.4')).status, 429);
+  });
+});

@@ -3,9 +3,10 @@
  * are cached for about a second with the whole query string in the key, which turns thousands of
  * polls per second into one origin call per event and second; `/status` gets the same policy, and
  * the app's `private` Cache-Control keeps its per-visitor answers out of the shared cache. Enqueue,
- * token and OIDC calls are never cached and get every viewer header, cookie and query string; page
- * assets and public keys are cached as the app's Cache-Control says. An origin secret header
- * proves to the app that a request came through this distribution.
+ * token and OIDC calls are never cached and get every viewer header, cookie and query string, plus
+ * the viewer's address in `CLIENT_ADDRESS_HEADER` (set by a CloudFront Function, replacing any value
+ * the viewer sent); page assets and public keys are cached as the app's Cache-Control says. An
+ * origin secret header proves to the app that a request came through this distribution.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -30,6 +31,20 @@ export const ORIGIN_DIRECTED_PATHS = ['/assets/*', '/.well-known/jwks.json', '/p
 
 /** Never cached; listed explicitly so a change of the default behaviour cannot start caching them. */
 export const UNCACHED_PATHS = ['/assign_queue_num', '/generate_token', '/oidc/*'];
+
+/**
+ * The viewer's address, for the per-client enqueue limit (the app's `CLIENT_ADDRESS_HEADER`).
+ * `X-Forwarded-For` is no use here: CloudFront appends to what the viewer sent, and what API
+ * Gateway then appends is not documented, so no fixed hop count can be trusted.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-anteroom-client-ip';
+
+/** A viewer-request CloudFront Function (cloudfront-js-2.0): overwrite, never trust, the header. */
+export const CLIENT_ADDRESS_FUNCTION = `async function handler(event) {
+  var request = event.request;
+  request.headers['${CLIENT_ADDRESS_HEADER}'] = { value: event.viewer.ip };
+  return request;
+}`;
 
 /** Errors must not be cached for CloudFront's default 10 s: a 503 or 429 is over in a moment. */
 const UNCACHED_ERRORS = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
@@ -84,8 +99,16 @@ export class Cdn extends Construct {
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
     });
 
+    const clientAddress = new cloudfront.Function(this, 'ClientAddress', {
+      comment: 'Anteroom: the viewer address in a header the viewer cannot set',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(CLIENT_ADDRESS_FUNCTION),
+    });
     const uncached: cloudfront.BehaviorOptions = {
       origin,
+      functionAssociations: [
+        { function: clientAddress, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+      ],
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
