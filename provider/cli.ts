@@ -1,15 +1,18 @@
 /**
  * The `anteroom` command. `anteroom serve [--config path] [--port n] [--admin-port n]` runs the
- * waiting room; logs are pino JSON lines on stdout. Exit codes: 0 after a clean SIGTERM/SIGINT
- * stop, 2 for a bad command line or configuration, 1 when start-up fails otherwise.
+ * waiting room; logs are pino JSON lines on stdout. `anteroom keys …` manages the signing keys
+ * (keys-command.ts). Exit codes: 0 after a clean SIGTERM/SIGINT stop or a done command, 2 for
+ * a bad command line or configuration, 1 when start-up or the command fails otherwise.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { SAMPLE_SITE } from './defaults.ts';
 import { keyFingerprint } from './http/admin-auth.ts';
+import { keysCommand } from './keys-command.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `Usage: anteroom serve [--config <path>] [--port <n>] [--admin-port <n>]
+       anteroom keys list | rotate | remove <kid> [--config <path>]
 
   --config <path>     configuration file (else $ANTEROOM_CONFIG, else ./anteroom.config.json)
   --port <n>          public listener port (overrides listen.port / PORT)
@@ -37,8 +40,8 @@ export async function main(argv: string[]): Promise<number | null> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const [command] = parsed.positionals;
-  if (command !== 'serve') {
+  const [command, ...rest] = parsed.positionals;
+  if (command !== 'serve' && command !== 'keys') {
     process.stderr.write(`${command ? `unknown command: ${command}` : 'missing command'}\n\n${USAGE}\n`);
     return 2;
   }
@@ -55,6 +58,11 @@ export async function main(argv: string[]): Promise<number | null> {
       return 2;
     }
     throw error;
+  }
+  if (command === 'keys') return keysCommand(config, rest, (text) => process.stdout.write(text));
+  if (rest.length > 0) {
+    process.stderr.write(`unexpected argument: ${rest[0]}\n\n${USAGE}\n`);
+    return 2;
   }
 
   const server = await startServer(config);

@@ -6,11 +6,15 @@
  * queue-position expiry. SIGTERM (wired in cli.ts) stops accepting connections, ends the
  * status streams, lets in-flight requests finish, waits for a running tick, releases its
  * inlet leases (another process steers a max-size event at once) and closes the store.
+ *
+ * The signing keys are re-read every KEY_RELOAD_SECONDS, so a rotation made elsewhere
+ * (`anteroom keys rotate`, another process) is published and then used here too.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { KEY_RELOAD_SECONDS } from '../queue-core/keys.ts';
 import { createAdminApp } from './admin-app.ts';
 import type { AnteroomConfig } from './config.ts';
 import { INLET_TICK_MS } from './defaults.ts';
@@ -26,6 +30,8 @@ export interface ServerOptions extends CreateDepsOptions {
   tickMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections (default 10 s). */
   drainMs?: number;
+  /** Key reload period (default KEY_RELOAD_SECONDS). */
+  keyReloadMs?: number;
 }
 
 export interface RunningServer {
@@ -79,6 +85,35 @@ function closeServer(server: Server, drainMs: number): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/** Re-reads the key source; a failed read keeps the keys this process has. */
+function startKeyReload(deps: AppDeps, periodMs: number): { stop(): void } {
+  let running = false;
+  let failing = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    deps.keys
+      .reload()
+      .then(
+        (changed) => {
+          if (failing) deps.logger.info('signing keys readable again');
+          failing = false;
+          if (changed) deps.logger.info({ keys: deps.keys.summary() }, 'signing keys reloaded');
+        },
+        (error: unknown) => {
+          if (!failing)
+            deps.logger.warn({ err: error }, 'could not reload the signing keys; keeping the current ones');
+          failing = true;
+        },
+      )
+      .finally(() => {
+        running = false;
+      });
+  }, periodMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** The inlet loop of this process; `stop()` waits for a running pass. */
@@ -149,6 +184,7 @@ export async function startServer(
     throw error;
   }
   const inlet = startInletLoop(deps, options.tickMs ?? INLET_TICK_MS);
+  const keyReload = startKeyReload(deps, options.keyReloadMs ?? KEY_RELOAD_SECONDS * 1000);
   const publicListenUrl = urlOf(publicAddress, config.listen.host);
   const adminUrl = urlOf(adminAddress, config.listen.adminHost);
 
@@ -161,6 +197,7 @@ export async function startServer(
       endAllStreams();
       await closed;
       await inlet.stop();
+      keyReload.stop();
       await oidc?.close();
       deps.room.close();
       await deps.store.close();

@@ -58,6 +58,28 @@ export type KeysConfig = KeysSourceConfig & {
 
 export type KeyStatus = 'active' | 'retired';
 
+/**
+ * How often a running process re-reads its key source (`anteroom serve`'s reload loop, and a
+ * warm Lambda container on its next invocation), so a rotation reaches every process.
+ */
+export const KEY_RELOAD_SECONDS = 60;
+/**
+ * A key added by a rotation is published at once but signs only this long after its creation:
+ * by then every process has reloaded and serves it in its JWKS, so no verifier meets a token
+ * whose `kid` the JWKS it fetched does not list. Until then the key it replaced signs.
+ */
+export const KEY_PUBLISH_SECONDS = 2 * KEY_RELOAD_SECONDS;
+
+/** What `anteroom keys list` shows of a key: never key material. */
+export interface KeySummary {
+  kid: string;
+  alg: KeyAlgorithm;
+  status: KeyStatus;
+  createdAt: number;
+  /** Whether this key signs new tokens of its algorithm now. */
+  signing: boolean;
+}
+
 /** One key as stored: a private JWK plus its metadata. */
 export interface StoredKey extends JWK {
   kid: string;
@@ -213,10 +235,25 @@ export class KeyRing {
     });
   }
 
-  /** The newest active key for `alg` (default: the admission algorithm). */
+  /** The key that signs for `alg` now (default: the admission algorithm); see KEY_PUBLISH_SECONDS. */
   signingKey(alg: KeyAlgorithm = this.algorithm): RingKey {
-    const entry = this.newestActive(alg);
+    const entry = this.signer(alg);
     return { kid: entry.stored.kid, alg, key: entry.privateKey };
+  }
+
+  /** Every key with its status and whether it signs now, newest first (the last added first among equals). */
+  summary(): KeySummary[] {
+    const signing = new Set(this.signers());
+    return [...this.entries]
+      .reverse()
+      .sort((a, b) => b.stored.createdAt - a.stored.createdAt)
+      .map((entry) => ({
+        kid: entry.stored.kid,
+        alg: entry.stored.alg,
+        status: entry.stored.status,
+        createdAt: entry.stored.createdAt,
+        signing: signing.has(entry),
+      }));
   }
 
   /** Every key that still verifies (active and retired), public halves. */
@@ -246,17 +283,21 @@ export class KeyRing {
 
   /** The current admission signing key as one bare public JWK (AWS-compatible `/public_key`). */
   publicJwk(): JWK {
-    return { ...this.newestActive(this.algorithm).publicJwk };
+    return { ...this.signer(this.algorithm).publicJwk };
   }
 
   /**
    * Private JWKs for oidc-provider's `jwks` option. oidc-provider signs with the first
-   * key of an algorithm, so the newest active RS256 key comes first, then the other
-   * RS256 keys (still published for verification), then the rest.
+   * key of an algorithm, so the RS256 key that signs now comes first, then the other RS256
+   * keys (still published for verification), then the rest. (oidc-provider keeps these from
+   * its start: a rotated RS256 key reaches it when the process restarts.)
    */
   oidcJwks(): JWK[] {
+    const signer = this.signer(OIDC_ALGORITHM);
     const rank = (entry: LoadedKey): number =>
-      (entry.stored.alg === OIDC_ALGORITHM ? 0 : 2) + (entry.stored.status === 'active' ? 0 : 1);
+      entry === signer
+        ? 0
+        : (entry.stored.alg === OIDC_ALGORITHM ? 1 : 3) + (entry.stored.status === 'active' ? 0 : 1);
     return [...this.entries]
       .sort((a, b) => rank(a) - rank(b) || b.stored.createdAt - a.stored.createdAt)
       .map((entry) => ({
@@ -284,24 +325,33 @@ export class KeyRing {
     await this.replace({ keys: [...keys, fresh] });
   }
 
-  /** Drop a retired key: tokens it signed stop verifying. False when no retired key has this kid. */
+  /**
+   * Drop a retired key: tokens it signed stop verifying. False when no retired key has this
+   * kid, or when it still signs (a rotation less than KEY_PUBLISH_SECONDS ago).
+   */
   async removeRetired(kid: string): Promise<boolean> {
     const keys = this.toDocument().keys;
-    const remaining = keys.filter((key) => !(key.kid === kid && key.status === 'retired'));
+    const signing = new Set(this.signers().map((entry) => entry.stored.kid));
+    const remaining = keys.filter(
+      (key) => !(key.kid === kid && key.status === 'retired' && !signing.has(kid)),
+    );
     if (remaining.length === keys.length) return false;
     await this.replace({ keys: remaining });
     return true;
   }
 
-  /** Re-read the source (another process rotated the keys). */
-  async reload(): Promise<void> {
+  /** Re-read the source (another process rotated the keys). True when the keys changed. */
+  async reload(): Promise<boolean> {
     const found = await this.source.read();
     if (found === null) throw invalidKeys(`${this.source.description} no longer exists`);
     const document = parseKeysDocument(found, this.source.description);
     for (const alg of requiredAlgorithms(this.algorithm)) {
       if (!hasActive(document, alg)) throw invalidKeys(`${this.source.description} has no active ${alg} key`);
     }
+    const fingerprint = (keys: StoredKey[]) => keys.map((key) => `${key.kid}:${key.status}`).join(',');
+    if (fingerprint(document.keys) === fingerprint(this.entries.map((entry) => entry.stored))) return false;
     this.entries = await importAll(document, this.source.description);
+    return true;
   }
 
   private async replace(document: KeysDocument): Promise<void> {
@@ -317,6 +367,30 @@ export class KeyRing {
     const entries = await importAll(document, 'key document');
     await this.source.write(document, 'replace');
     this.entries = entries;
+  }
+
+  /** The key that signs now, for each algorithm the ring holds. */
+  private signers(): LoadedKey[] {
+    return KEY_ALGORITHMS.filter((alg) => this.entries.some((entry) => entry.stored.alg === alg)).map((alg) =>
+      this.signer(alg),
+    );
+  }
+
+  /**
+   * The newest active key, unless a rotation added it less than KEY_PUBLISH_SECONDS ago: then
+   * the newest older key of that algorithm (the one it replaced) while the ring still holds it.
+   */
+  private signer(alg: KeyAlgorithm): LoadedKey {
+    const active = this.newestActive(alg);
+    if (this.now() - active.stored.createdAt >= KEY_PUBLISH_SECONDS) return active;
+    let previous: LoadedKey | undefined;
+    for (const entry of this.entries) {
+      if (entry === active || entry.stored.alg !== alg || entry.stored.createdAt > active.stored.createdAt)
+        continue;
+      // Document order breaks ties: a rotation appends its key.
+      if (previous === undefined || entry.stored.createdAt >= previous.stored.createdAt) previous = entry;
+    }
+    return previous ?? active;
   }
 
   private newestActive(alg: KeyAlgorithm): LoadedKey {

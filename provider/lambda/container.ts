@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Counter } from 'prom-client';
-import { loadKeyRing } from '../../queue-core/keys.ts';
+import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/keys.ts';
 import { type AppDeps, type CreateDepsOptions, createAppDeps, createLogger } from '../deps.ts';
 import { type Env, type LambdaSettings, loadLambdaSettings, type SettingsHint } from './env.ts';
 import { type EventBridgeLike, EventBridgePublisher, type EventPublisher, noopPublisher } from './events.ts';
@@ -55,12 +55,15 @@ export class ContainerState {
   private pending: Promise<LambdaContainer> | null = null;
   /** How many builds were started (tests: proves "once per container"). */
   builds = 0;
+  private keysReadAt = 0;
+  private keyReload: Promise<void> | null = null;
 
   constructor(options: ContainerOptions) {
     this.options = options;
   }
 
-  get(hint: InitHint = {}): Promise<LambdaContainer> {
+  /** The container, its signing keys re-read when older than KEY_RELOAD_SECONDS. */
+  async get(hint: InitHint = {}): Promise<LambdaContainer> {
     if (!this.pending) {
       const build = this.build(hint);
       this.pending = build;
@@ -68,7 +71,39 @@ export class ContainerState {
         if (this.pending === build) this.pending = null;
       });
     }
-    return this.pending;
+    const container = await this.pending;
+    await this.freshKeys(container);
+    return container;
+  }
+
+  /**
+   * A warm container lives for hours and runs no timers while frozen, so the keys are re-read
+   * on the first invocation after KEY_RELOAD_SECONDS: a rotation reaches it like every
+   * `anteroom serve` process. One read at a time; a failed read keeps the current keys.
+   */
+  private freshKeys(container: LambdaContainer): Promise<void> {
+    if (this.keyReload) return this.keyReload;
+    const now = this.nowMs();
+    if (now - this.keysReadAt < KEY_RELOAD_SECONDS * 1000) return Promise.resolve();
+    this.keysReadAt = now;
+    const { keys, logger } = container.deps;
+    this.keyReload = keys
+      .reload()
+      .then(
+        (changed) => {
+          if (changed) logger.info({ keys: keys.summary() }, 'signing keys reloaded');
+        },
+        (error: unknown) =>
+          logger.warn({ err: error }, 'could not reload the signing keys; keeping the current ones'),
+      )
+      .finally(() => {
+        this.keyReload = null;
+      });
+    return this.keyReload;
+  }
+
+  private nowMs(): number {
+    return (this.options.deps?.nowMs ?? Date.now)();
   }
 
   /** Close the store (tests; a real container is frozen, never closed). */
@@ -88,6 +123,7 @@ export class ContainerState {
     const secrets = new SecretReader(this.options.secretsManager);
     const settings = await loadLambdaSettings(this.options.env, secrets, hint);
     const logger = createLogger(settings.config);
+    this.keysReadAt = this.nowMs();
     const keys = await loadKeyRing(settings.config.keys, {
       secretsManager: secrets.secretsManager,
       onNotice: (message) => logger.warn({ notice: true }, message),

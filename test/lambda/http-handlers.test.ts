@@ -10,6 +10,7 @@ import { decodeJwt } from 'jose';
 import request from 'supertest';
 import type { EventBridgeLike } from '../../provider/lambda/events.ts';
 import type { ApiGatewayEvent, RestApiEvent } from '../../provider/lambda/types.ts';
+import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/keys.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, createFixture, type Fixture, lateBound } from './fixture.ts';
 
@@ -238,6 +239,25 @@ describe('Lambda HTTP handlers', { skip }, () => {
     assert.equal(refused.status, 429);
     assert.equal(refused.body.code, 'rate_limited');
     assert.equal((await enqueue('203.0.113.6', '198.51.100.1')).status, 200);
+  });
+
+  test('a warm container re-reads the signing keys a minute after it last did, and publishes a rotation', async () => {
+    let nowMs = Date.now();
+    const handlers = fixture.container({ deps: { nowMs: () => nowMs } });
+    const { server } = await fixture.bridge(handlers.publicHandler, { format: 'v2' });
+    const kids = async () =>
+      ((await request(server).get('/.well-known/jwks.json').expect(200)).body.keys as { kid: string }[]).map(
+        (key) => key.kid,
+      );
+    const before = await kids();
+    // An operator rotates (`anteroom keys rotate`) on the same key source.
+    const operator = await loadKeyRing({ type: 'file', path: fixture.env.ANTEROOM_KEYS_FILE! });
+    await operator.rotate();
+    const rotated = operator.summary()[0]!.kid;
+    nowMs += KEY_RELOAD_SECONDS * 1000 - 1000;
+    assert.deepEqual(await kids(), before, 'not re-read within the minute');
+    nowMs += 1000;
+    assert.ok((await kids()).includes(rotated), 'published after the reload');
   });
 
   test('the origin secret is required by the public handler when configured', async () => {

@@ -8,6 +8,7 @@ import { calculateJwkThumbprint, createLocalJWKSet, type JWK, jwtVerify, SignJWT
 import { AnteroomError } from '../../queue-core/errors.ts';
 import {
   createKeysDocument,
+  KEY_PUBLISH_SECONDS,
   type KeyRing,
   type KeysDocument,
   loadKeyRing,
@@ -128,16 +129,32 @@ describe('file keys', () => {
 });
 
 describe('rotation', () => {
-  it('signs with the new key, verifies the old until it is removed, and persists', async () => {
+  it('publishes the new key at once, signs with it after KEY_PUBLISH_SECONDS, verifies the old until it is removed, and persists', async () => {
     const path = join(directory, 'rotate.json');
-    const ring = await loadKeyRing({ type: 'file', path });
+    let now = 1_800_000_000;
+    const ring = await loadKeyRing({ type: 'file', path }, { now: () => now });
     const oldKid = ring.signingKey().kid;
     const rsaKid = ring.signingKey('RS256').kid;
     const oldToken = await sign(ring, 'before');
 
+    now += 3600;
     await ring.rotate();
-    const newKid = ring.signingKey().kid;
+    const [newKey] = ring.summary();
+    assert.equal(newKey?.status, 'active');
+    assert.equal(newKey?.signing, false);
+    const newKid = newKey!.kid;
     assert.notEqual(newKid, oldKid);
+    // Other processes publish the new key only once they reload: the old one keeps signing.
+    assert.ok(
+      ring.jwks().keys.some((key) => key.kid === newKid),
+      'published at once',
+    );
+    now += KEY_PUBLISH_SECONDS - 1;
+    assert.equal(ring.signingKey().kid, oldKid);
+    assert.equal(ring.publicJwk().kid, oldKid);
+    now += 1;
+    assert.equal(ring.signingKey().kid, newKid);
+    assert.equal(ring.summary().find((key) => key.kid === oldKid)?.signing, false);
     const newToken = await sign(ring, 'after');
     const jwks = createLocalJWKSet(ring.jwks());
     assert.equal((await jwtVerify(oldToken, jwks)).protectedHeader.kid, oldKid);
@@ -157,6 +174,26 @@ describe('rotation', () => {
     assert.equal(ring.verifyKey(oldKid), undefined);
     await reloaded.reload();
     assert.deepEqual(kidsOf(reloaded), kidsOf(ring), 'removal is persisted');
+  });
+
+  it("reload() picks up another process's rotation and says whether anything changed", async () => {
+    const path = join(directory, 'reload.json');
+    let now = 1_800_000_000;
+    const clock = { now: () => now };
+    const operator = await loadKeyRing({ type: 'file', path }, clock);
+    const server = await loadKeyRing({ type: 'file', path }, clock);
+    assert.equal(await server.reload(), false, 'nothing changed');
+    now += 600;
+    const oldKid = operator.signingKey().kid;
+    await operator.rotate();
+    const newKid = operator.summary()[0]!.kid;
+    assert.equal(await server.reload(), true);
+    assert.ok(server.verifyKey(newKid), 'the new key verifies everywhere at once');
+    assert.equal(server.signingKey().kid, oldKid);
+    assert.equal(await operator.removeRetired(oldKid), false, 'a retired key that still signs stays');
+    now += KEY_PUBLISH_SECONDS;
+    assert.equal(server.signingKey().kid, newKid);
+    assert.equal(await server.reload(), false);
   });
 
   it('refuses to rotate keys held in the environment (read-only source)', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import { createKeysDocument, KeyRing } from '../../queue-core/keys.ts';
+import { createKeysDocument, KEY_PUBLISH_SECONDS, KeyRing } from '../../queue-core/keys.ts';
 import { issueAdmissionTokens, verifyAdmissionToken } from '../../queue-core/tokens.ts';
 import type { SessionRecord } from '../../queue-core/types.ts';
 
@@ -170,10 +170,16 @@ describe('verifyAdmissionToken', () => {
   });
 
   it('keeps verifying tokens of a retired key until it is removed', async () => {
-    const rotating = await KeyRing.fromDocument(await createKeysDocument('ES256'), { algorithm: 'ES256' });
+    let clock = 1_800_000_000;
+    const rotating = await KeyRing.fromDocument(await createKeysDocument('ES256', clock), {
+      algorithm: 'ES256',
+      now: () => clock,
+    });
     const oldKid = rotating.signingKey().kid;
     const old = await issueAdmissionTokens(rotating, session, at);
+    clock += 3600;
     await rotating.rotate();
+    clock += KEY_PUBLISH_SECONDS;
     const fresh = await issueAdmissionTokens(rotating, session, at);
     assert.notEqual(decodeProtectedHeader(fresh.access_token).kid, oldKid);
     await verifyAdmissionToken(rotating, old.access_token, { now: at });

@@ -1,0 +1,75 @@
+/**
+ * `anteroom keys list|rotate|remove <kid>`: the signing keys of the configured source (the keys
+ * file, or the Secrets Manager secret), for operators. Running processes re-read the source
+ * every KEY_RELOAD_SECONDS (`anteroom serve`; a warm Lambda on its next invocation after that),
+ * publish a new key at once and sign with it KEY_PUBLISH_SECONDS after the rotation.
+ * Only public metadata is printed, never key material.
+ */
+import { KEY_PUBLISH_SECONDS, type KeySummary, loadKeyRing } from '../queue-core/keys.ts';
+import type { AnteroomConfig } from './config.ts';
+
+export const KEYS_USAGE = `Usage: anteroom keys list | rotate | remove <kid> [--config <path>]
+
+  list            every key: kid, algorithm, status, creation time, and which signs now
+  rotate          add a new admission signing key; the current one is retired (it keeps
+                  verifying). Running processes publish the new key within a minute and sign
+                  with it ${KEY_PUBLISH_SECONDS / 60} minutes after the rotation.
+  remove <kid>    drop a retired key: tokens it signed stop verifying (wait until they expire)`;
+
+function table(keys: KeySummary[]): string {
+  const rows = keys.map((key) => [
+    key.kid,
+    key.alg,
+    key.status,
+    new Date(key.createdAt * 1000).toISOString(),
+    key.signing ? 'signing' : '',
+  ]);
+  const header = ['kid', 'alg', 'status', 'created', ''];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Runs the subcommand; the exit code (2 for a bad command line). Errors of the source reject. */
+export async function keysCommand(
+  config: AnteroomConfig,
+  args: string[],
+  out: (text: string) => void,
+): Promise<number> {
+  const [action, kid, ...extra] = args;
+  const valid =
+    ((action === 'list' || action === 'rotate') && kid === undefined) ||
+    (action === 'remove' && kid !== undefined && extra.length === 0);
+  if (!valid || extra.length > 0) {
+    out(`${KEYS_USAGE}\n`);
+    return 2;
+  }
+  const ring = await loadKeyRing(config.keys, { onNotice: (message) => out(`${message}\n`) });
+  if (action === 'rotate') {
+    await ring.rotate();
+    out(
+      `rotated: ${ring.summary()[0]!.kid} (${ring.algorithm}) signs from ${new Date(
+        (ring.summary()[0]!.createdAt + KEY_PUBLISH_SECONDS) * 1000,
+      ).toISOString()}\n`,
+    );
+  } else if (action === 'remove') {
+    if (!(await ring.removeRetired(kid as string))) {
+      out(
+        `no retired key that has stopped signing has the kid ${kid} (rotate an active key first;` +
+          ` a key retired less than ${KEY_PUBLISH_SECONDS / 60} minutes ago still signs)\n`,
+      );
+      return 1;
+    }
+    out(`removed: ${kid}\n`);
+  }
+  out(`${table(ring.summary())}\n`);
+  return 0;
+}
