@@ -121,6 +121,9 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number | undefined;
 }
 
+type EventKeys = ReturnType<typeof eventKeys>;
+const MAX_CACHED_EVENT_KEYS = 1000;
+
 function eventKeys(prefix: string, eventId: string) {
   const base = `${prefix}{${eventId}}:`;
   return {
@@ -284,6 +287,7 @@ export class RedisStore implements QueueStore {
   readonly #commandTimeoutMs: number;
   /** The calls issued in the current event-loop turn, or null between turns. */
   #turn: Turn | null = null;
+  readonly #eventKeys = new Map<string, EventKeys>();
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'ar:';
@@ -358,8 +362,16 @@ export class RedisStore implements QueueStore {
     });
   }
 
-  #keys(eventId: string) {
-    return eventKeys(this.#prefix, eventId);
+  /** Every call names the keys of its event: built once per event, not twelve strings a call. */
+  #keys(eventId: string): EventKeys {
+    let keys = this.#eventKeys.get(eventId);
+    if (keys === undefined) {
+      // Event ids are validated and few; the bound only guards against a caller passing many.
+      if (this.#eventKeys.size >= MAX_CACHED_EVENT_KEYS) this.#eventKeys.clear();
+      keys = eventKeys(this.#prefix, eventId);
+      this.#eventKeys.set(eventId, keys);
+    }
+    return keys;
   }
 
   async enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult> {
