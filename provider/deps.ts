@@ -46,6 +46,21 @@ export interface CreateDepsOptions {
   defaultMetrics?: boolean;
 }
 
+/**
+ * Re-read the signing keys (a rotation made elsewhere) and log a change. A failed read keeps
+ * the current keys and is logged unless `quiet` (already reported). Resolves to whether it read.
+ */
+export async function reloadKeys(deps: Pick<AppDeps, 'keys' | 'logger'>, quiet = false): Promise<boolean> {
+  try {
+    if (await deps.keys.reload()) deps.logger.info({ keys: deps.keys.summary() }, 'signing keys reloaded');
+    return true;
+  } catch (error) {
+    if (!quiet)
+      deps.logger.warn({ err: error }, 'could not reload the signing keys; keeping the current ones');
+    return false;
+  }
+}
+
 export function createLogger(config: AnteroomConfig): pino.Logger {
   return pino({ level: config.log.level, base: { service: 'anteroom' } });
 }

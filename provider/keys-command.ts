@@ -48,7 +48,7 @@ export async function keysCommand(
   const valid =
     ((action === 'list' || action === 'rotate') && kid === undefined) ||
     (action === 'remove' && kid !== undefined && extra.length === 0);
-  if (!valid || extra.length > 0) {
+  if (!valid) {
     out(`${KEYS_USAGE}\n`);
     return 2;
   }

@@ -18,7 +18,7 @@ import { KEY_RELOAD_SECONDS } from '../queue-core/keys.ts';
 import { createAdminApp } from './admin-app.ts';
 import type { AnteroomConfig } from './config.ts';
 import { INLET_TICK_MS } from './defaults.ts';
-import { type AppDeps, type CreateDepsOptions, createAppDeps } from './deps.ts';
+import { type AppDeps, type CreateDepsOptions, createAppDeps, reloadKeys } from './deps.ts';
 import { withHotPaths } from './hot-path.ts';
 import { createOidcMiddleware } from './oidc/index.ts';
 import { createPublicApp } from './public-app.ts';
@@ -94,23 +94,11 @@ function startKeyReload(deps: AppDeps, periodMs: number): { stop(): void } {
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    deps.keys
-      .reload()
-      .then(
-        (changed) => {
-          if (failing) deps.logger.info('signing keys readable again');
-          failing = false;
-          if (changed) deps.logger.info({ keys: deps.keys.summary() }, 'signing keys reloaded');
-        },
-        (error: unknown) => {
-          if (!failing)
-            deps.logger.warn({ err: error }, 'could not reload the signing keys; keeping the current ones');
-          failing = true;
-        },
-      )
-      .finally(() => {
-        running = false;
-      });
+    void reloadKeys(deps, failing).then((read) => {
+      if (read && failing) deps.logger.info('signing keys readable again');
+      failing = !read;
+      running = false;
+    });
   }, periodMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -13,7 +13,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Counter } from 'prom-client';
 import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/keys.ts';
-import { type AppDeps, type CreateDepsOptions, createAppDeps, createLogger } from '../deps.ts';
+import { type AppDeps, type CreateDepsOptions, createAppDeps, createLogger, reloadKeys } from '../deps.ts';
 import { type Env, type LambdaSettings, loadLambdaSettings, type SettingsHint } from './env.ts';
 import { type EventBridgeLike, EventBridgePublisher, type EventPublisher, noopPublisher } from './events.ts';
 import { type AdmissionLedger, DynamoLedger, guardedLedger, ledgerClient } from './ledger.ts';
@@ -86,19 +86,9 @@ export class ContainerState {
     const now = this.nowMs();
     if (now - this.keysReadAt < KEY_RELOAD_SECONDS * 1000) return Promise.resolve();
     this.keysReadAt = now;
-    const { keys, logger } = container.deps;
-    this.keyReload = keys
-      .reload()
-      .then(
-        (changed) => {
-          if (changed) logger.info({ keys: keys.summary() }, 'signing keys reloaded');
-        },
-        (error: unknown) =>
-          logger.warn({ err: error }, 'could not reload the signing keys; keeping the current ones'),
-      )
-      .finally(() => {
-        this.keyReload = null;
-      });
+    this.keyReload = reloadKeys(container.deps).then(() => {
+      this.keyReload = null;
+    });
     return this.keyReload;
   }
 

@@ -3,7 +3,7 @@
  * picks up a rotation made elsewhere on its key source.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -85,7 +85,9 @@ describe('a running server and a rotation made elsewhere', () => {
     const path = join(directory, 'server.json');
     const config = configWith(path);
     await loadKeyRing(config.keys);
-    const server = await startServer(config, { logger: pino({ level: 'silent' }), keyReloadMs: 50 });
+    const lines: { msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const server = await startServer(config, { logger, keyReloadMs: 50 });
     try {
       const kids = async () =>
         (
@@ -107,6 +109,14 @@ describe('a running server and a rotation made elsewhere', () => {
       const token = await fetch(`${server.publicListenUrl}/public_key?event_id=main`);
       assert.equal(((await token.json()) as { kid: string }).kid, server.deps.keys.signingKey().kid);
       assert.notEqual(server.deps.keys.signingKey().kid, rotated);
+      assert.ok(lines.some((line) => line.msg === 'signing keys reloaded'));
+
+      // An unreadable source: the server keeps its keys, and says so once.
+      writeFileSync(path, 'not json');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.ok((await kids()).includes(rotated));
+      const warnings = lines.filter((line) => line.msg.startsWith('could not reload the signing keys'));
+      assert.equal(warnings.length, 1);
     } finally {
       await server.close();
     }
