@@ -153,6 +153,10 @@ export async function startServer(
   const deps = await createAppDeps(config, options);
   const { logger } = deps;
   for (const notice of config.notices) logger.warn({ notice: true }, notice);
+  // Unreachable store at start: the health check and the 503s say so; no warning to give.
+  for (const warning of await deps.store.configurationWarnings().catch(() => [])) {
+    logger.warn({ store_warning: true }, warning);
+  }
 
   // The OpenID Connect provider is mounted at /oidc when clients are configured.
   const oidc = config.oidc.clients.length > 0 ? await startOidc(deps) : null;

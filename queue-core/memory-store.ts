@@ -431,6 +431,10 @@ export class MemoryStore implements QueueStore {
     return true;
   }
 
+  async configurationWarnings(): Promise<string[]> {
+    return [];
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -633,6 +633,27 @@ export class RedisStore implements QueueStore {
     }
   }
 
+  /**
+   * An `allkeys-*` eviction policy lets Redis drop queue positions, sessions and counters under
+   * memory pressure. `noeviction` or a `volatile-*` policy (the ElastiCache default,
+   * `volatile-lru`) only ever drop keys with a lifetime: leases, rate budgets, OIDC state.
+   */
+  async configurationWarnings(): Promise<string[]> {
+    const infos = await this.#call(async (redis) => {
+      if (!(redis instanceof Cluster)) return [await redis.info('memory')];
+      await redis.ping(); // the masters are known once the cluster is ready
+      return Promise.all(redis.nodes('master').map((node) => node.info('memory')));
+    });
+    const policies = new Set(infos.map((info) => /^maxmemory_policy:(\S+)/m.exec(info)?.[1]).filter(Boolean));
+    return [...policies]
+      .filter((policy) => policy?.startsWith('allkeys-'))
+      .map(
+        (policy) =>
+          `Redis maxmemory-policy is ${policy}: under memory pressure Redis may evict queue positions and sessions;` +
+          ' use noeviction or a volatile-* policy',
+      );
+  }
+
   async close(): Promise<void> {
     try {
       await this.#call((redis) => redis.quit());

@@ -271,5 +271,7 @@ export interface QueueStore {
 
   /** Is the backing service reachable (health checks). */
   ping(): Promise<boolean>;
+  /** Settings of the backing service that put the queue at risk, for the operator (logged at start). */
+  configurationWarnings(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -123,6 +123,9 @@ export class ContainerState {
     // The apps (and the OIDC provider) publish token and session events, and record them in
     // the durable ledger, through the room.
     deps.room = publishingRoom(deps.room, publisher, this.ledger(settings, deps));
+    for (const warning of await deps.store.configurationWarnings().catch(() => [])) {
+      logger.warn({ store_warning: true }, warning);
+    }
     logger.info(
       {
         store: settings.config.store.type,

@@ -149,3 +149,29 @@ describe('startServer on Redis: stopping hands the inlet over', { skip: redisSki
     }
   });
 });
+
+describe('startServer on a Redis that may evict any key', { skip: redisSkipReason() }, () => {
+  it('warns the operator at start', async () => {
+    const redis = await startRedis(['--maxmemory-policy', 'allkeys-lru']);
+    const lines: { msg: string; store_warning?: boolean }[] = [];
+    try {
+      const config = loadConfig({
+        raw: {
+          listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
+          adminKeys: ['server-test-key-0123456789'],
+          keys: { type: 'env' },
+          store: { type: 'redis', url: redis.url },
+          events: [{ id: 'main' }],
+        },
+        env: {},
+      });
+      const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+      const server = await startServer(config, { keys: await testKeys(), logger });
+      await server.close();
+      const warning = lines.find((line) => line.store_warning);
+      assert.match(warning?.msg ?? '', /maxmemory-policy is allkeys-lru/);
+    } finally {
+      await redis.stop();
+    }
+  });
+});

@@ -89,6 +89,25 @@ describe('redis cluster', { skip }, () => {
     return { store, connect: async () => createStore(config), cleanup: () => store.close() };
   });
 
+  it('reads the eviction policy of every master, even as its first command', async () => {
+    const { url } = await sharedCluster();
+    const probe = new Redis.Cluster([url]);
+    await probe.ping();
+    const [, second] = probe.nodes('master');
+    await second!.config('SET', 'maxmemory-policy', 'allkeys-random');
+    // A fresh store knows no master before the cluster is ready: the warning must not be lost.
+    const store = new RedisStore({ url, cluster: true });
+    try {
+      assert.match((await store.configurationWarnings()).join('\n'), /allkeys-random/);
+      await second!.config('SET', 'maxmemory-policy', 'noeviction');
+      assert.deepEqual(await store.configurationWarnings(), []);
+    } finally {
+      await second!.config('SET', 'maxmemory-policy', 'noeviction');
+      probe.disconnect();
+      await store.close();
+    }
+  });
+
   it('serves events whose keys hash to different slots', async () => {
     const { url } = await sharedCluster();
     const store = new RedisStore({ url, cluster: true, keyPrefix: 'spread:' });

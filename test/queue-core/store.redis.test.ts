@@ -462,3 +462,24 @@ describe('redis store: a server that stops answering', { skip, timeout: 15_000 }
     }
   });
 });
+
+describe('redis configuration warnings', { skip }, () => {
+  it('warns of an allkeys-* eviction policy, which could evict queue positions, and of nothing else', async () => {
+    const risky = await startRedis(['--maxmemory-policy', 'allkeys-lru']);
+    const stores = [new RedisStore({ url: risky.url }), new RedisStore({ url: (await sharedServer()).url })];
+    try {
+      const [warnings, none] = await Promise.all(stores.map((store) => store.configurationWarnings()));
+      assert.equal(warnings?.length, 1);
+      assert.match(warnings![0]!, /maxmemory-policy is allkeys-lru/);
+      assert.deepEqual(none, [], 'noeviction (the redis-server default) is fine');
+      // volatile-lru (the ElastiCache default) only evicts keys with a lifetime.
+      const admin = new Redis(risky.url);
+      await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+      admin.disconnect();
+      assert.deepEqual(await stores[0]!.configurationWarnings(), []);
+    } finally {
+      for (const store of stores) await store.close();
+      await risky.stop();
+    }
+  });
+});
