@@ -89,7 +89,7 @@ export async function createAppDeps(
     },
   });
   const metrics = createMetrics({ store, room }, { defaults: options.defaultMetrics });
-  const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, store, options.nowMs);
+  const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, options.nowMs);
   const sseHeartbeatMs = options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS;
   return { config, room, store, keys, logger, metrics, enqueueLimiter, sseHeartbeatMs };
 }

@@ -36,18 +36,17 @@ export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: Serv
   let body: unknown;
   let retryAfter: number | undefined;
   try {
-    if (deps.enqueueLimiter.enabled) {
-      await deps.enqueueLimiter.take(
-        clientAddress(req.headers, req.socket.remoteAddress, deps.config.limits),
-      );
-    }
     const fields = parseJsonObject(await readBodyText(req));
     const eventId = parseEventId(fields.event_id);
     const event = await deps.room.getEvent(eventId);
     assertEventOpen(event);
     const visitor = enqueueVisitorKeyOf(header(req, 'idempotency-key'), header(req, 'cookie'), deps.config);
     if (visitor.setCookie) cookies.push(visitor.setCookie);
-    const entry = await deps.room.enqueue(eventId, visitor.visitorKey);
+    const limiter = deps.enqueueLimiter;
+    const rateLimit = limiter.enabled
+      ? limiter.forClient(clientAddress(req.headers, req.socket.remoteAddress, deps.config.limits))
+      : undefined;
+    const entry = await deps.room.enqueue(eventId, visitor.visitorKey, rateLimit);
     cookies.push(requestCookieHeader(deps.config, eventId, entry.requestId));
     body = { api_request_id: entry.requestId, queue_number: entry.position };
   } catch (error) {

@@ -24,6 +24,14 @@ export class AnteroomError extends Error {
   }
 }
 
+/** A client's enqueue budget is spent: 429 with the seconds until one more is allowed. */
+export function rateLimitedError(retryAfter: number): AnteroomError {
+  return new AnteroomError('rate_limited', 'Too many enqueue requests from this client; retry later', {
+    status: 429,
+    retryAfter,
+  });
+}
+
 /** Bad input: the message names the field. Nothing was written. */
 export class ValidationError extends AnteroomError {
   readonly field: string;

@@ -4,6 +4,7 @@
  * model the Redis store is compared against. Hot-path operations are O(1) or O(log n).
  */
 
+import { rateLimitedError } from './errors.ts';
 import { SortedSet } from './sorted-set.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from './store-codec.ts';
 import type {
@@ -162,6 +163,11 @@ export class MemoryStore implements QueueStore {
     // An empty key names nobody (the Redis store cannot tell it from no key either).
     const visitorKey = input.visitorKey === '' ? undefined : input.visitorKey;
     const knownId = visitorKey === undefined ? undefined : state.visitors.get(visitorKey);
+    if (knownId === undefined && input.rateLimit !== undefined) {
+      const { client, perMinute, nowMs } = input.rateLimit;
+      const retryAfter = this.#takeRate(`${eventId}\n${client}`, perMinute, nowMs);
+      if (retryAfter > 0) throw rateLimitedError(retryAfter);
+    }
     // A repeated request id (a retried call) is as idempotent as a repeated visitor key.
     const existingId = knownId ?? (state.entries.has(input.requestId) ? input.requestId : undefined);
     if (existingId !== undefined) {
@@ -384,7 +390,8 @@ export class MemoryStore implements QueueStore {
     return true;
   }
 
-  async takeRateToken(name: string, perMinute: number, nowMs: number): Promise<number> {
+  /** One request from `name`'s budget: 0 when taken, else the seconds until one is (nothing taken). */
+  #takeRate(name: string, perMinute: number, nowMs: number): number {
     const tat = this.#rates.get(name);
     // A budget whose arrival time has passed is full again, the same as no entry: forget those
     // when many clients are tracked, at most once a second (a sweep walks every entry, and
@@ -442,7 +449,7 @@ export class MemoryStore implements QueueStore {
 const RATE_SWEEP_THRESHOLD = 50_000;
 
 /**
- * One GCRA step (the same arithmetic as lua/take-rate-token.lua): each request moves the
+ * One GCRA step (the same arithmetic as lua/gcra.lua): each request moves the
  * theoretical arrival time `tat` on by a minute / perMinute; a request is refused when that
  * would put `tat` more than a minute ahead of now (the bucket holds a minute's worth).
  */

@@ -18,13 +18,14 @@
  *   ar:{demo}:hr  hash  serving → "time:served:0" (the last field is no longer used)
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
+ *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  * Global: ar:lease:<name>, ar:audit.
  *
  * Failures (connection lost, timeout, script error) reject with StoreUnavailableError.
  */
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { AnteroomError, StoreUnavailableError } from './errors.ts';
+import { AnteroomError, rateLimitedError, StoreUnavailableError } from './errors.ts';
 import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
 import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
 import type {
@@ -51,7 +52,7 @@ import type {
  * runs in front of the whole increment script, so the two share one copy of its logic.
  */
 const SCRIPTS = {
-  arEnqueue: { files: ['enqueue.lua'], keys: 4 },
+  arEnqueue: { files: ['gcra.lua', 'enqueue.lua'], keys: 5 },
   arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
   arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 4 },
   arIssueToken: { files: ['issue-token.lua'], keys: 8 },
@@ -62,13 +63,12 @@ const SCRIPTS = {
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
   arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
   arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
-  arTakeRateToken: { files: ['take-rate-token.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
 interface ScriptReplies {
-  arEnqueue: [string, string, number];
+  arEnqueue: [string, string, number] | ['rate_limited', number];
   arIncrementServing: [before: number, after: number];
   arAdvanceOnTick: [before: number, after: number] | null;
   arIssueToken: [string, ...(string | number)[]];
@@ -79,7 +79,6 @@ interface ScriptReplies {
   arServingHistory: string[];
   arAcquireLease: number;
   arReleaseLease: number;
-  arTakeRateToken: number;
   arAppendAudit: number;
 }
 
@@ -139,6 +138,7 @@ function eventKeys(prefix: string, eventId: string) {
     historyRows: `${base}hr`,
     lastTick: `${base}k`,
     override: `${base}o`,
+    rates: `${base}r:`,
   };
 }
 
@@ -376,17 +376,24 @@ export class RedisStore implements QueueStore {
 
   async enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult> {
     const k = this.#keys(eventId);
-    const [requestId, record, created] = await this.#call((redis) =>
+    const limit = input.rateLimit;
+    const reply = await this.#call((redis) =>
       redis.arEnqueue(
         k.counters,
         k.entries,
         k.visitors,
         k.entryTimes,
+        // Under the event's hash tag, so the script touches one cluster slot.
+        limit === undefined ? k.rates : `${k.rates}${limit.client}`,
         input.requestId,
         input.visitorKey ?? '',
         String(input.now),
+        limit === undefined ? '' : String(limit.perMinute),
+        limit === undefined ? '' : String(Math.round(limit.nowMs)),
       ),
     );
+    if (reply.length === 2) throw rateLimitedError(reply[1]); // {'rate_limited', seconds}
+    const [requestId, record, created] = reply;
     return { ...parseEntry(eventId, requestId, record), created: created === 1 };
   }
 
@@ -594,13 +601,6 @@ export class RedisStore implements QueueStore {
   async releaseLease(name: string, owner: string): Promise<boolean> {
     const key = `${this.#prefix}lease:${name}`;
     return (await this.#call((redis) => redis.arReleaseLease(key, owner))) === 1;
-  }
-
-  async takeRateToken(name: string, perMinute: number, nowMs: number): Promise<number> {
-    const key = `${this.#prefix}rate:${name}`;
-    return await this.#call((redis) =>
-      redis.arTakeRateToken(key, String(Math.round(nowMs)), String(perMinute)),
-    );
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

@@ -5,6 +5,7 @@
  * `AnteroomError`s with a stable `code` and a `status` the HTTP layer renders.
  */
 import type {
+  EnqueueRateLimit,
   EnqueueResult,
   EventSettings,
   PositionExpiry,
@@ -67,8 +68,11 @@ export interface Room {
   /** Replace an event's settings live (admin API). */
   updateEvent(settings: EventSettings, actor: string): Promise<EventSettings>;
 
-  /** Take a place. Closed event → 403 `event_closed`. `visitorKey` makes it idempotent. */
-  enqueue(eventId: string, visitorKey?: string): Promise<EnqueueResult>;
+  /**
+   * Take a place. Closed event → 403 `event_closed`. `visitorKey` makes it idempotent; a new
+   * place draws on `rateLimit` (429 `rate_limited` when spent, see QueueStore.enqueue).
+   */
+  enqueue(eventId: string, visitorKey?: string, rateLimit?: EnqueueRateLimit): Promise<EnqueueResult>;
   /** Unknown request id → 404 `request_not_found`. */
   getEntry(eventId: string, requestId: string): Promise<QueueEntry>;
   /** Micro-cached per process (≤ 1 s stale). */

@@ -12,6 +12,7 @@ import type { GenerateTokenResult, Room, StatusView, TickReport } from './room-a
 import { issueAdmissionTokens } from './tokens.ts';
 import type {
   AuditEntry,
+  EnqueueRateLimit,
   EnqueueResult,
   EventSettings,
   PositionExpiry,
@@ -133,11 +134,16 @@ class QueueRoom implements Room {
   // ---------------------------------------------------------------------------------
   // Visitors
 
-  async enqueue(eventId: string, visitorKey?: string): Promise<EnqueueResult> {
+  async enqueue(eventId: string, visitorKey?: string, rateLimit?: EnqueueRateLimit): Promise<EnqueueResult> {
     // The settings are normally micro-cached (the HTTP handler has just read them): no await then.
     const event = this.fresh(this.settings, eventId, this.settingsCacheMs) ?? (await this.getEvent(eventId));
     assertEventOpen(event);
-    const entry = await this.store.enqueue(eventId, { requestId: randomUUID(), visitorKey, now: this.now() });
+    const entry = await this.store.enqueue(eventId, {
+      requestId: randomUUID(),
+      visitorKey,
+      now: this.now(),
+      rateLimit,
+    });
     if (entry.created) this.observer?.positionAssigned(eventId);
     return entry;
   }

@@ -60,6 +60,20 @@ export interface EnqueueInput {
   /** Stable key of the visitor (cookie id or Idempotency-Key): a repeat returns the first entry. */
   visitorKey?: string | undefined;
   now: number;
+  /** The per-client budget a new entry draws on; none when absent. */
+  rateLimit?: EnqueueRateLimit | undefined;
+}
+
+/**
+ * A client's enqueue budget in one event: `perMinute` a minute, a bucket holding a minute's
+ * worth that refills continuously (GCRA), shared by every process using the store.
+ */
+export interface EnqueueRateLimit {
+  /** Who draws on it: the client address (at most 128 characters). */
+  client: string;
+  perMinute: number;
+  /** The caller's clock, ms. */
+  nowMs: number;
 }
 
 export interface EnqueueResult extends QueueEntry {
@@ -177,7 +191,13 @@ export interface AuditEntry {
 export interface QueueStore {
   readonly kind: 'memory' | 'redis';
 
-  /** Assign the next position (1, 2, …), or return the visitor's existing entry. */
+  /**
+   * Assign the next position (1, 2, …), or return the visitor's existing entry. With
+   * `rateLimit`, a new entry first takes one request from the client's budget in this event,
+   * in the same atomic step: when the budget is spent it rejects with 429 `rate_limited`
+   * (`retryAfter` seconds) and nothing is taken. A known visitor key is answered without
+   * touching the budget.
+   */
   enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult>;
   /** Position and entry time of a request id, or null when it was never issued. */
   getEntry(eventId: string, requestId: string): Promise<QueueEntry | null>;
@@ -252,14 +272,6 @@ export interface QueueStore {
    * its ttl (a stopping server, a scheduled run that ends). False when `owner` did not hold it.
    */
   releaseLease(name: string, owner: string): Promise<boolean>;
-
-  /**
-   * Take one request from `name`'s budget of `perMinute` a minute: a bucket holding a minute's
-   * worth that refills continuously (GCRA), shared by every process using this store. Returns
-   * 0 when taken; otherwise nothing is taken and the answer is the seconds (≥ 1) until one is.
-   * `nowMs` is the caller's clock.
-   */
-  takeRateToken(name: string, perMinute: number, nowMs: number): Promise<number>;
 
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;

@@ -5,12 +5,6 @@ import type { Step } from '../http/context.ts';
 import { CACHE, loadEvent, readEventId } from '../http/steps.ts';
 import { enqueueVisitorKey, writeRequestCookie } from '../http/visitor.ts';
 
-/** Before the store is touched, so a refused request never uses up a position. */
-const checkRateLimit: Step = async function checkRateLimit(ctx, next) {
-  await ctx.state.deps.enqueueLimiter.take(ctx.ip);
-  await next();
-};
-
 const checkEventOpen: Step = async function checkEventOpen(ctx, next) {
   assertEventOpen(ctx.state.event);
   await next();
@@ -19,7 +13,8 @@ const checkEventOpen: Step = async function checkEventOpen(ctx, next) {
 const enqueueVisitor: Step = async function enqueueVisitor(ctx, next) {
   const { deps, eventId } = ctx.state;
   const visitorKey = enqueueVisitorKey(ctx, deps.config);
-  const entry = await deps.room.enqueue(eventId, visitorKey);
+  // A new place draws on the client's budget in the same atomic step (429 when spent).
+  const entry = await deps.room.enqueue(eventId, visitorKey, deps.enqueueLimiter.forClient(ctx.ip));
   writeRequestCookie(ctx, deps.config, eventId, entry.requestId);
   ctx.state.entry = entry;
   await next();
@@ -32,7 +27,6 @@ const respond: Step = function respond(ctx) {
 };
 
 export const assignQueueNum: Step[] = [
-  checkRateLimit,
   readJsonBody,
   readEventId,
   loadEvent,

@@ -1,39 +1,28 @@
 /**
- * Per-client enqueue budget: `limit` a minute per client address, a bucket holding a minute's
- * worth that refills continuously. It is kept in the store (`takeRateToken`), so every process
- * on one Redis, and every Lambda container, draws on the same budget. Checked before a place is
- * taken, so a 429 never uses up a position. With `limit` 0 the store is not asked.
+ * Per-client enqueue budget: `limit` a minute per client address and event, a bucket holding a
+ * minute's worth that refills continuously. The store keeps it and draws on it in the same
+ * atomic step as the enqueue (`EnqueueInput.rateLimit`), so every process on one Redis, and
+ * every Lambda container, draws on the same budget, a refused request takes no position, and a
+ * returning visitor (known cookie or Idempotency-Key) spends nothing. With `limit` 0 there is none.
  */
-import { AnteroomError } from '../../queue-core/errors.ts';
-import type { QueueStore } from '../../queue-core/types.ts';
+import type { EnqueueRateLimit } from '../../queue-core/types.ts';
 
 /** Longer client strings (a forged X-Forwarded-For behind a trusted proxy) are cut here. */
 const MAX_CLIENT_LENGTH = 128;
 
 export interface RateLimiter {
-  /** False with a limit of 0: `take` always succeeds, and a caller may skip it. */
+  /** False with a limit of 0: no budget, and a caller may skip working out the client. */
   readonly enabled: boolean;
-  /** Take one enqueue from `client`'s budget or reject with 429 `rate_limited` and `retryAfter`. */
-  take(client: string): Promise<void>;
+  /** The budget `client` draws on for one enqueue, or undefined when there is no limit. */
+  forClient(client: string): EnqueueRateLimit | undefined;
 }
 
-export function createRateLimiter(
-  perMinute: number,
-  store: Pick<QueueStore, 'takeRateToken'>,
-  nowMs: () => number = Date.now,
-): RateLimiter {
+export function createRateLimiter(perMinute: number, nowMs: () => number = Date.now): RateLimiter {
+  const enabled = perMinute > 0;
   return {
-    enabled: perMinute > 0,
-    async take(client) {
-      if (perMinute <= 0) return;
-      const name = `enqueue:${client.slice(0, MAX_CLIENT_LENGTH)}`;
-      const retryAfter = await store.takeRateToken(name, perMinute, nowMs());
-      if (retryAfter > 0) {
-        throw new AnteroomError('rate_limited', 'Too many enqueue requests from this client; retry later', {
-          status: 429,
-          retryAfter,
-        });
-      }
+    enabled,
+    forClient(client) {
+      return enabled ? { client: client.slice(0, MAX_CLIENT_LENGTH), perMinute, nowMs: nowMs() } : undefined;
     },
   };
 }

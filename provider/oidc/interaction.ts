@@ -104,7 +104,7 @@ async function waitStep(
     const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig);
     const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);
     const state = await deps.waitingRoom.advance(client.eventId, accountId, {
-      beforeEnqueue: async () => deps.enqueueLimiter?.take(ctx.ip),
+      rateLimit: deps.enqueueLimiter?.forClient(ctx.ip),
       // The key the queue API and the waiting page use for this browser: one place per browser.
       visitorKey: `vid:${visitorId}`,
     });

@@ -6,7 +6,7 @@
  */
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { Room, StatusView } from '../../queue-core/room-api.ts';
-import type { EventSettings } from '../../queue-core/types.ts';
+import type { EnqueueRateLimit, EventSettings } from '../../queue-core/types.ts';
 import { type VisitRecord, type Visits, WAITING_RECORD_TTL_SECONDS } from './visits.ts';
 
 export interface Admission {
@@ -24,8 +24,8 @@ export type VisitState =
   | { kind: 'admitted'; event: EventSettings; admission: Admission };
 
 export interface AdvanceOptions {
-  /** Called before a new place is taken (not on reloads): the per-client enqueue budget throws 429 here. */
-  beforeEnqueue?: () => Promise<void>;
+  /** The per-client enqueue budget a new place draws on (429 when spent; reloads spend nothing). */
+  rateLimit?: EnqueueRateLimit | undefined;
   /**
    * The queue's idempotency key of this browser (`vid:<visitor id>`, as the queue API and the
    * waiting page use), so a place taken on any surface is the same place. Default `oidc:<account>`.
@@ -95,8 +95,7 @@ export class WaitingRoom {
       // under a key derived from the dead one, so concurrent tabs converge on one new place.
       const base = options.visitorKey ?? `oidc:${accountId}`;
       const visitorKey = record === undefined ? base : `${base}:${record.requestId}`;
-      await options.beforeEnqueue?.();
-      const entry = await this.room.enqueue(eventId, visitorKey);
+      const entry = await this.room.enqueue(eventId, visitorKey, options.rateLimit);
       record = { requestId: entry.requestId, position: entry.position, queuedAt: entry.entryTime };
       await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);
       status = await this.room.status(eventId, entry.requestId);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ValidationError } from '../../queue-core/errors.ts';
+import { AnteroomError, ValidationError } from '../../queue-core/errors.ts';
 import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../../queue-core/types.ts';
 
 /** The serving counter after a periodic tick, or null when the tick was already taken. */
@@ -657,23 +657,58 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.acquireLease(short, 'a', 10_000), false);
     });
 
-    it('keeps a rate budget of a minute that refills continuously, refusing without taking', async () => {
-      const name = `rate-${randomUUID()}`;
+    it('draws a new place on the client budget of a minute that refills continuously, refusing without taking', async () => {
+      const event = freshEvent();
       const t0 = 1_900_000_000_000;
-      assert.equal(await store.takeRateToken(name, 2, t0), 0);
-      assert.equal(await store.takeRateToken(name, 2, t0 + 10), 0);
-      assert.equal(await store.takeRateToken(name, 2, t0 + 20), 30, 'full: one is back in 30 s');
-      assert.equal(await store.takeRateToken(name, 2, t0 + 30), 30, 'a refusal took nothing');
-      assert.equal(await store.takeRateToken(`${name}-other`, 2, t0), 0, 'budgets are per name');
-      assert.equal(await store.takeRateToken(name, 2, t0 + 29_000), 1, 'one second to go');
-      assert.equal(await store.takeRateToken(name, 2, t0 + 30_010), 0, 'half a minute: one more');
-      assert.equal(await store.takeRateToken(name, 2, t0 + 30_020), 30);
+      let n = 0;
+      /** 0 when a place was taken, else the seconds the refusal asked to wait. */
+      const take = async (client: string, perMinute: number, nowMs: number, visitorKey?: string) => {
+        try {
+          await store.enqueue(event, {
+            requestId: randomUUID(),
+            visitorKey,
+            now: T0,
+            rateLimit: { client, perMinute, nowMs },
+          });
+          n += 1;
+          return 0;
+        } catch (error) {
+          assert.ok(error instanceof AnteroomError && error.code === 'rate_limited', String(error));
+          assert.equal(error.status, 429);
+          return error.retryAfter;
+        }
+      };
+      assert.equal(await take('a', 2, t0, 'vid:a'), 0);
+      assert.equal(await take('a', 2, t0 + 10), 0);
+      assert.equal(await take('a', 2, t0 + 20), 30, 'full: one is back in 30 s');
+      assert.equal(await take('a', 2, t0 + 30), 30, 'a refusal took nothing');
+      assert.equal(await take('a', 2, t0 + 40, 'vid:a'), 0, 'a known visitor spends nothing');
+      assert.equal(await take('b', 2, t0), 0, 'budgets are per client');
+      assert.equal(await take('a', 2, t0 + 29_000), 1, 'one second to go');
+      assert.equal(await take('a', 2, t0 + 30_010, 'vid:late'), 0, 'half a minute: one more');
+      assert.equal(await take('a', 2, t0 + 30_020, 'vid:refused'), 30);
       // 120 a minute: one every half second once the minute's worth is spent.
-      const fast = `rate-${randomUUID()}`;
-      for (let i = 0; i < 120; i++) assert.equal(await store.takeRateToken(fast, 120, t0), 0);
-      assert.equal(await store.takeRateToken(fast, 120, t0), 1);
-      assert.equal(await store.takeRateToken(fast, 120, t0 + 500), 0);
-      assert.equal(await store.takeRateToken(fast, 120, t0 + 500), 1);
+      for (let i = 0; i < 120; i++) assert.equal(await take('fast', 120, t0), 0);
+      assert.equal(await take('fast', 120, t0), 1);
+      assert.equal(await take('fast', 120, t0 + 500), 0);
+      assert.equal(await take('fast', 120, t0 + 500), 1);
+
+      // Every refusal took no position and claimed no visitor key.
+      assert.equal((await store.getCounters(event)).queue, n - 1, 'the known visitor got its first place');
+      const refused = await store.enqueue(event, {
+        requestId: randomUUID(),
+        visitorKey: 'vid:refused',
+        now: T0,
+      });
+      assert.equal(refused.created, true);
+      assert.equal(refused.position, n);
+      // Budgets are per event too.
+      const other = freshEvent();
+      await store.enqueue(other, {
+        requestId: randomUUID(),
+        now: T0,
+        rateLimit: { client: 'a', perMinute: 2, nowMs: t0 + 30_030 },
+      });
     });
 
     it('releases a lease only for its holder, and a released lease is free at once', async () => {

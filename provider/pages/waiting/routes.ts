@@ -140,8 +140,6 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
   }
 
   async function takePlace(request: PageRequest, ctx: Koa.Context): Promise<void> {
-    // The queue API's per-client budget applies to the form too (a 429 page, no place used up).
-    await deps.enqueueLimiter.take(ctx.ip);
     const previous = readRequestCookie(ctx, request.eventId);
     // The same key the queue API uses for this browser (`vid:<visitor id>`), so page and API agree.
     const visitor = `vid:${ensureVisitorId(ctx, deps.config)}`;
@@ -149,9 +147,11 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
     // so a double submit still yields one new place.
     const current = previous === null ? null : await statusOrNull(deps, request.eventId, previous);
     const replacing = current !== null && (current.state === 'expired' || current.state === 'ended');
+    // The queue API's per-client budget applies to the form too (a 429 page, no place used up).
     const entry = await deps.room.enqueue(
       request.eventId,
       replacing ? `${visitor}:after:${previous}` : visitor,
+      deps.enqueueLimiter.forClient(ctx.ip),
     );
     writeRequestCookie(ctx, deps.config, request.eventId, entry.requestId);
     const event = await deps.room.getEvent(request.eventId);
