@@ -113,21 +113,26 @@ describe('startServer', () => {
   });
 });
 
+/** A server on its own ports and the given Redis. */
+function redisConfig(url: string, events: unknown[]) {
+  return loadConfig({
+    raw: {
+      listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
+      adminKeys: ['server-test-key-0123456789'],
+      keys: { type: 'env' },
+      store: { type: 'redis', url },
+      events,
+    },
+    env: {},
+  });
+}
+
 describe('startServer on Redis: stopping hands the inlet over', { skip: redisSkipReason() }, () => {
   it('releases the max-size lease it held, so another process steers at once', async () => {
     const redis = await startRedis();
     const inspector = new Redis(redis.url);
     try {
-      const config = loadConfig({
-        raw: {
-          listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
-          adminKeys: ['server-test-key-0123456789'],
-          keys: { type: 'env' },
-          store: { type: 'redis', url: redis.url },
-          events: [{ id: 'steered', inlet: { type: 'max-size', maxActive: 5 } }],
-        },
-        env: {},
-      });
+      const config = redisConfig(redis.url, [{ id: 'steered', inlet: { type: 'max-size', maxActive: 5 } }]);
       const server = await startServer(config, {
         keys: await testKeys(),
         logger: pino({ level: 'silent' }),
@@ -155,16 +160,7 @@ describe('startServer on a Redis that may evict any key', { skip: redisSkipReaso
     const redis = await startRedis(['--maxmemory-policy', 'allkeys-lru']);
     const lines: { msg: string; store_warning?: boolean }[] = [];
     try {
-      const config = loadConfig({
-        raw: {
-          listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
-          adminKeys: ['server-test-key-0123456789'],
-          keys: { type: 'env' },
-          store: { type: 'redis', url: redis.url },
-          events: [{ id: 'main' }],
-        },
-        env: {},
-      });
+      const config = redisConfig(redis.url, [{ id: 'main' }]);
       const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
       const server = await startServer(config, { keys: await testKeys(), logger });
       await server.close();
