@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clientAddress } from '../../provider/http/client-address.ts';
+import { budgetKey } from '../../provider/http/rate-limit.ts';
 
 const limits = (trustProxy: boolean, trustedProxyHops = 0, clientAddressHeader: string | null = null) => ({
   trustProxy,
@@ -42,5 +43,37 @@ describe('clientAddress', () => {
       '203.0.113.77',
     );
     assert.equal(clientAddress({}, '10.0.0.9', limits(false, 0, 'x-client-ip')), '10.0.0.9');
+  });
+});
+
+describe('budgetKey', () => {
+  it('drops ports, brackets and the IPv4-mapped form: one client, one budget', () => {
+    assert.equal(budgetKey('203.0.113.5'), '203.0.113.5');
+    assert.equal(budgetKey('203.0.113.5:4711'), '203.0.113.5');
+    assert.equal(budgetKey('::ffff:203.0.113.5'), '203.0.113.5');
+    assert.equal(budgetKey('::FFFF:203.0.113.5'), '203.0.113.5');
+    assert.equal(budgetKey('[2001:db8::1]:4711'), '2001:db8:0:0::/64');
+  });
+
+  it('counts an IPv6 client by its /64, however the address is written', () => {
+    const key = '2001:db8:85a3:8d3::/64';
+    for (const address of [
+      '2001:db8:85a3:8d3:1319:8a2e:370:7348',
+      '2001:0db8:85a3:08d3::1',
+      '2001:DB8:85A3:8D3:ffff:ffff:ffff:ffff',
+      '[2001:db8:85a3:8d3::42]',
+      '2001:db8:85a3:8d3::1%eth0',
+      '2001:db8:85a3:8d3:0:0:1.2.3.4',
+    ]) {
+      assert.equal(budgetKey(address), key, address);
+    }
+    assert.notEqual(budgetKey('2001:db8:85a3:8d4::1'), key, 'the next /64 is another client');
+    assert.equal(budgetKey('::1'), '0:0:0:0::/64');
+  });
+
+  it('keeps anything else as it is, cut to 128 characters', () => {
+    assert.equal(budgetKey('unknown'), 'unknown');
+    assert.equal(budgetKey('x'.repeat(300)).length, 128);
+    assert.equal(budgetKey(''), '');
   });
 });

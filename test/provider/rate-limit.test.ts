@@ -118,6 +118,15 @@ describe('the client address behind proxies', () => {
     assert.equal((await enqueueFrom(t, '198.51.100.3, 203.0.113.6')).status, 200, 'another client');
   });
 
+  it('counts an IPv6 client by its /64, and ignores a port the proxy appended', async () => {
+    const t = await app({ trustProxy: 1 });
+    assert.equal((await enqueueFrom(t, '2001:db8:1:2::1')).status, 200);
+    assert.equal((await enqueueFrom(t, '2001:db8:1:2:ffff::9')).status, 429, 'same /64');
+    assert.equal((await enqueueFrom(t, '2001:db8:1:3::1')).status, 200, 'another /64');
+    assert.equal((await enqueueFrom(t, '203.0.113.8:5000')).status, 200);
+    assert.equal((await enqueueFrom(t, '203.0.113.8:5001')).status, 429, 'same address, another port');
+  });
+
   it('with trustProxy: true, takes the first entry (for proxies that replace the header)', async () => {
     const t = await app({ trustProxy: true });
     assert.equal((await enqueueFrom(t, '198.51.100.1, 203.0.113.5')).status, 200);
