@@ -453,7 +453,7 @@ const RATE_SWEEP_THRESHOLD = 50_000;
  * theoretical arrival time `tat` on by a minute / perMinute; a request is refused when that
  * would put `tat` more than a minute ahead of now (the bucket holds a minute's worth).
  */
-export function gcra(tat: number, perMinute: number, nowMs: number): { nextTat: number; retryAfter: number } {
+function gcra(tat: number, perMinute: number, nowMs: number): { nextTat: number; retryAfter: number } {
   const nextTat = Math.max(tat, nowMs) + 60_000 / perMinute;
   const over = nextTat - nowMs - 60_000;
   return { nextTat, retryAfter: over > 0 ? Math.max(1, Math.ceil(over / 1000)) : 0 };
