@@ -175,9 +175,11 @@ describe('Lambda container lifecycle', { skip }, () => {
     assert.ok(enqueue.headers['retry-after']);
 
     await redis.restart();
-    // Recovery = the container's client is connected again (it reconnects on its own);
-    // wait for that, then the very next invocation must succeed.
-    for (let attempt = 0; (await clientCount(probe).catch(() => 0)) < 1; attempt += 1) {
+    // Recovery = the container's own client answers again (it reconnects on its own; a
+    // socket in CLIENT LIST is not enough: ioredis runs its ready check after the accept).
+    // Wait for that, then the very next invocation must succeed.
+    const { store } = (await handlers.container.get()).deps;
+    for (let attempt = 0; !(await store.ping()); attempt += 1) {
       assert.ok(attempt < 200, 'the store reconnects after Redis is back');
       await delay(50);
     }
