@@ -649,10 +649,10 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.acquireLease(lease, 'b', 10_000), false);
       assert.equal(await store.acquireLease(lease, 'a', 10_000), true, 'renewal');
       const short = `lease-${randomUUID()}`;
-      assert.equal(await store.acquireLease(short, 'a', 30), true);
-      assert.equal(await store.acquireLease(short, 'b', 30), false);
+      assert.equal(await store.acquireLease(short, 'a', 250), true);
+      assert.equal(await store.acquireLease(short, 'b', 250), false);
       // leases are wall-clock by nature (Redis PX): wait past the ttl
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(await store.acquireLease(short, 'b', 10_000), true);
       assert.equal(await store.acquireLease(short, 'a', 10_000), false);
     });
