@@ -12,7 +12,7 @@ import { keysCommand } from './keys-command.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `Usage: anteroom serve [--config <path>] [--port <n>] [--admin-port <n>]
-       anteroom keys list | rotate | remove <kid> [--config <path>]
+       anteroom keys list | rotate [oidc] | remove <kid> [--config <path>]
 
   --config <path>     configuration file (else $ANTEROOM_CONFIG, else ./anteroom.config.json)
   --port <n>          public listener port (overrides listen.port / PORT)

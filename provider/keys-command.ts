@@ -5,15 +5,17 @@
  * publish a new key at once and sign with it KEY_PUBLISH_SECONDS after the rotation.
  * Only public metadata is printed, never key material.
  */
-import { KEY_PUBLISH_SECONDS, type KeySummary, loadKeyRing } from '../queue-core/keys.ts';
+import { KEY_PUBLISH_SECONDS, type KeySummary, loadKeyRing, OIDC_ALGORITHM } from '../queue-core/keys.ts';
 import type { AnteroomConfig } from './config.ts';
 
-export const KEYS_USAGE = `Usage: anteroom keys list | rotate | remove <kid> [--config <path>]
+export const KEYS_USAGE = `Usage: anteroom keys list | rotate [oidc] | remove <kid> [--config <path>]
 
   list            every key: kid, algorithm, status, creation time, and which signs now
   rotate          add a new admission signing key; the current one is retired (it keeps
                   verifying). Running processes publish the new key within a minute and sign
                   with it ${KEY_PUBLISH_SECONDS / 60} minutes after the rotation.
+  rotate oidc     the same for the ${OIDC_ALGORITHM} key of OIDC ID tokens (and, when oidc.cookieKeys is
+                  not set, of the provider's cookies)
   remove <kid>    drop a retired key: tokens it signed stop verifying (wait until they expire)`;
 
 function table(keys: KeySummary[]): string {
@@ -46,7 +48,8 @@ export async function keysCommand(
 ): Promise<number> {
   const [action, kid, ...extra] = args;
   const valid =
-    ((action === 'list' || action === 'rotate') && kid === undefined) ||
+    (action === 'list' && kid === undefined) ||
+    (action === 'rotate' && (kid === undefined || kid === 'oidc') && extra.length === 0) ||
     (action === 'remove' && kid !== undefined && extra.length === 0);
   if (!valid) {
     out(`${KEYS_USAGE}\n`);
@@ -54,11 +57,11 @@ export async function keysCommand(
   }
   const ring = await loadKeyRing(config.keys, { onNotice: (message) => out(`${message}\n`) });
   if (action === 'rotate') {
-    await ring.rotate();
+    const alg = kid === 'oidc' ? OIDC_ALGORITHM : ring.algorithm;
+    const rotated = await ring.rotate(alg);
+    const created = ring.summary().find((key) => key.kid === rotated)!.createdAt;
     out(
-      `rotated: ${ring.summary()[0]!.kid} (${ring.algorithm}) signs from ${new Date(
-        (ring.summary()[0]!.createdAt + KEY_PUBLISH_SECONDS) * 1000,
-      ).toISOString()}\n`,
+      `rotated: ${rotated} (${alg}) signs from ${new Date((created + KEY_PUBLISH_SECONDS) * 1000).toISOString()}\n`,
     );
   } else if (action === 'remove') {
     if (!(await ring.removeRetired(kid as string))) {

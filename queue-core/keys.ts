@@ -208,6 +208,8 @@ export class KeyRing {
   private readonly source: KeySource;
   private readonly now: () => number;
   private entries: LoadedKey[];
+  /** Bumped whenever the keys change (a reload that found changes, a rotation, a removal). */
+  private revision = 0;
 
   private constructor(
     entries: LoadedKey[],
@@ -289,8 +291,9 @@ export class KeyRing {
   /**
    * Private JWKs for oidc-provider's `jwks` option. oidc-provider signs with the first
    * key of an algorithm, so the RS256 key that signs now comes first, then the other RS256
-   * keys (still published for verification), then the rest. (oidc-provider keeps these from
-   * its start: a rotated RS256 key reaches it when the process restarts.)
+   * keys (still published for verification), then the rest. The list changes when the keys
+   * are reloaded and when a rotated key starts signing: the OIDC middleware rebuilds its
+   * provider then (`OidcMiddleware.refreshKeys`).
    */
   oidcJwks(): JWK[] {
     const signer = this.signer(OIDC_ALGORITHM);
@@ -308,21 +311,34 @@ export class KeyRing {
       }));
   }
 
+  /**
+   * Changes whenever `oidcJwks()` may: the keys changed, or a rotated RS256 key started
+   * signing. Cheap enough to compare on every OIDC request.
+   */
+  oidcKeysVersion(): string {
+    return `${this.revision}:${this.signer(OIDC_ALGORITHM).stored.kid}`;
+  }
+
   /** The stored form (private!) — for persistence only. */
   toDocument(): KeysDocument {
     return { keys: this.entries.map((entry) => ({ ...entry.stored })) };
   }
 
   /**
-   * New active key for the admission algorithm; the previous active ones are retired
-   * (they keep verifying until `removeRetired`). Persisted before it takes effect.
+   * New active key for `alg` — the admission algorithm (default) or OIDC_ALGORITHM (ID tokens);
+   * the previous active ones of that algorithm are retired (they keep verifying until
+   * `removeRetired`). Persisted before it takes effect. Returns the new key's kid.
    */
-  async rotate(): Promise<void> {
-    const fresh = await generateStoredKey(this.algorithm, this.now());
+  async rotate(alg: KeyAlgorithm = this.algorithm): Promise<string> {
+    if (!requiredAlgorithms(this.algorithm).includes(alg)) {
+      throw invalidKeys(`the ring signs ${requiredAlgorithms(this.algorithm).join(' and ')}, not ${alg}`);
+    }
+    const fresh = await generateStoredKey(alg, this.now());
     const keys = this.toDocument().keys.map((key) =>
-      key.alg === this.algorithm && key.status === 'active' ? { ...key, status: 'retired' as const } : key,
+      key.alg === alg && key.status === 'active' ? { ...key, status: 'retired' as const } : key,
     );
     await this.replace({ keys: [...keys, fresh] });
+    return fresh.kid;
   }
 
   /**
@@ -351,6 +367,7 @@ export class KeyRing {
     const fingerprint = (keys: StoredKey[]) => keys.map((key) => `${key.kid}:${key.status}`).join(',');
     if (fingerprint(document.keys) === fingerprint(this.entries.map((entry) => entry.stored))) return false;
     this.entries = await importAll(document, this.source.description);
+    this.revision += 1;
     return true;
   }
 
@@ -367,6 +384,7 @@ export class KeyRing {
     const entries = await importAll(document, 'key document');
     await this.source.write(document, 'replace');
     this.entries = entries;
+    this.revision += 1;
   }
 
   /** The key that signs now, for each algorithm the ring holds. */

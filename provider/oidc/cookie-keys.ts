@@ -1,8 +1,14 @@
 /**
  * The cookie signing keys of the provider (`oidc.cookieKeys`, `ANTEROOM_COOKIE_KEYS`). Every
  * instance behind one issuer must use the same list. When none are configured they are derived
- * from the RS256 signing key, which every instance already shares: "kept beside the signing keys"
- * without a second secret to distribute. Rotating that key then also rotates the cookies.
+ * from the RS256 signing keys, which every instance already shares: "kept beside the signing
+ * keys" without a second secret to distribute. `anteroom keys rotate oidc` then also rotates the
+ * cookies: the key of the RS256 key that signs comes first (it signs cookies), the others'
+ * follow (cookies they signed still verify).
+ *
+ * The account secret turns a visitor id into `sub` (identity.ts). Admissions are recorded under
+ * `sub`, so it must not change while a rotation is under way: it is the last configured key, or
+ * the key derived from the oldest RS256 key still in the ring.
  */
 import { createHmac } from 'node:crypto';
 import type { JWK } from 'jose';
@@ -10,8 +16,30 @@ import { ValidationError } from '../../queue-core/errors.ts';
 
 const MIN_KEY_LENGTH = 32;
 
-export function resolveCookieKeys(raw: unknown, jwks: readonly JWK[]): string[] {
-  if (raw === undefined || raw === null) return [derivedKey(jwks)];
+export interface CookieKeys {
+  /** The first signs; every one verifies. */
+  keys: string[];
+  /** The HMAC secret of account ids (`sub`): stable across rotations. */
+  accountSecret: string;
+}
+
+/**
+ * `jwks`: the ring's OIDC keys, the RS256 key that signs first (`KeyRing.oidcJwks()`);
+ * `oldestKid`: the kid of its oldest RS256 key.
+ */
+export function resolveCookieKeys(raw: unknown, jwks: readonly JWK[], oldestKid?: string): CookieKeys {
+  if (raw === undefined || raw === null) {
+    const rsa = jwks.filter((key) => key.alg === 'RS256' && typeof key.d === 'string');
+    if (rsa.length === 0) {
+      throw new ValidationError(
+        'oidc.cookieKeys',
+        'oidc.cookieKeys is not set and no RS256 private key to derive it from',
+        'invalid_oidc_config',
+      );
+    }
+    const oldest = rsa.find((key) => key.kid === oldestKid) ?? (rsa.at(-1) as JWK);
+    return { keys: rsa.map(derivedKey), accountSecret: derivedKey(oldest) };
+  }
   const list = typeof raw === 'string' ? raw.split(',').map((key) => key.trim()) : raw;
   if (!Array.isArray(list) || list.length === 0) {
     throw new ValidationError(
@@ -20,7 +48,7 @@ export function resolveCookieKeys(raw: unknown, jwks: readonly JWK[]): string[] 
       'invalid_oidc_config',
     );
   }
-  return list.map((key, index) => {
+  const keys = list.map((key, index) => {
     if (typeof key !== 'string' || key.length < MIN_KEY_LENGTH) {
       throw new ValidationError(
         `oidc.cookieKeys[${index}]`,
@@ -30,16 +58,11 @@ export function resolveCookieKeys(raw: unknown, jwks: readonly JWK[]): string[] 
     }
     return key;
   });
+  return { keys, accountSecret: keys.at(-1) as string };
 }
 
-function derivedKey(jwks: readonly JWK[]): string {
-  const rsa = jwks.find((key) => key.alg === 'RS256' && typeof key.d === 'string');
-  if (rsa?.d === undefined) {
-    throw new ValidationError(
-      'oidc.cookieKeys',
-      'oidc.cookieKeys is not set and no RS256 private key to derive it from',
-      'invalid_oidc_config',
-    );
-  }
-  return createHmac('sha256', rsa.d).update('anteroom-oidc-cookie-key-v1').digest('base64url');
+function derivedKey(rsa: JWK): string {
+  return createHmac('sha256', rsa.d as string)
+    .update('anteroom-oidc-cookie-key-v1')
+    .digest('base64url');
 }

@@ -8,8 +8,9 @@
  *
  * Issuer `<publicUrl>/oidc`, mounted at `/oidc` of the app. Clients come from
  * `config.oidc.clients` (validated here: a bad client fails start-up naming the client and the
- * field), cookie keys from `config.oidc.cookieKeys` (derived from the RS256 key when unset),
- * signing keys from the key ring (RS256 first), provider state in the same kind of store as the
+ * field), cookie keys from `config.oidc.cookieKeys` (derived from the RS256 keys when unset),
+ * signing keys from the key ring (RS256 first; a rotation reaches the provider without a
+ * restart), provider state in the same kind of store as the
  * queue (memory, or Redis at `config.store.url`) unless an adapter is passed (DynamoDB:
  * `dynamoAdapter(client, { tableName })`).
  */
@@ -17,6 +18,7 @@ import { Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 import { ValidationError } from '../../queue-core/errors.ts';
+import { OIDC_ALGORITHM } from '../../queue-core/keys.ts';
 import type { AppDeps } from '../deps.ts';
 import { publicUrlPath } from '../pages/base-path.ts';
 import { memoryAdapter } from './adapters/memory.ts';
@@ -52,11 +54,11 @@ export interface OidcOptions {
 export interface OidcMiddleware {
   /** Answers everything under `/oidc`; passes other paths on. */
   middleware: Koa.Middleware;
-  /** The oidc-provider instance (events, `urlFor`, tests). */
-  provider: Provider;
+  /** The oidc-provider instance now answering (events, `urlFor`, tests). */
+  readonly provider: Provider;
   issuer: string;
   /** The cookie keys in use (give the same list to every instance). */
-  cookieKeys: string[];
+  readonly cookieKeys: string[];
   close(): Promise<void>;
 }
 
@@ -71,8 +73,7 @@ export async function createOidcMiddleware(
     config.oidc.clients,
     config.events.map((event) => event.id),
   );
-  const jwks = deps.keys.oidcJwks();
-  const cookieKeys = resolveCookieKeys(config.oidc.cookieKeys, jwks);
+  currentCookieKeys(deps); // a bad `oidc.cookieKeys` fails here, before any connection opens
 
   // Everything above needs no connection. From here on a failure must close what was opened:
   // a container retrying a failed build would otherwise leak one connection per attempt.
@@ -86,40 +87,97 @@ export async function createOidcMiddleware(
   const close = async () => {
     redis?.disconnect();
   };
+  const shared: Shared = { issuer, issuerPath, clients, adapter: adapter ?? memoryAdapter() };
+  let current: Generation;
   try {
-    return await buildMiddleware(deps, options, {
-      issuer,
-      issuerPath,
-      clients,
-      jwks,
-      cookieKeys,
-      adapter: adapter ?? memoryAdapter(),
-      close,
-    });
+    current = await buildGeneration(deps, options, shared);
   } catch (error) {
     await close();
     throw error;
   }
+
+  // oidc-provider takes its keys when it is built, so a change of the ring's OIDC keys (a
+  // reload found a rotated key, or a rotated key started signing) builds a new provider over
+  // the same adapter: every piece of provider state lives there, so sessions, interactions and
+  // codes carry over. The first OIDC request after the change waits for the build; requests
+  // already running finish on the previous provider.
+  let rebuilding: Promise<void> | null = null;
+  let failedVersion: string | null = null;
+  const rebuild = async () => {
+    const version = deps.keys.oidcKeysVersion();
+    try {
+      current = await buildGeneration(deps, options, shared);
+      deps.logger.info(
+        { oidc_signing_kid: current.signingKid },
+        'oidc provider rebuilt with the current keys',
+      );
+    } catch (error) {
+      failedVersion = version;
+      deps.logger.error(
+        { err: error },
+        'could not rebuild the oidc provider with new keys; keeping the current ones',
+      );
+    }
+  };
+  const middleware: Koa.Middleware = async (ctx, next) => {
+    if (ctx.path !== OIDC_MOUNT_PATH && !ctx.path.startsWith(`${OIDC_MOUNT_PATH}/`)) return next();
+    const version = deps.keys.oidcKeysVersion();
+    if (version !== current.version && version !== failedVersion) {
+      rebuilding ??= rebuild().finally(() => {
+        rebuilding = null;
+      });
+      await rebuilding;
+    }
+    return current.middleware(ctx, next);
+  };
+
+  return {
+    middleware,
+    get provider() {
+      return current.provider;
+    },
+    issuer,
+    get cookieKeys() {
+      return current.cookieKeys;
+    },
+    close,
+  };
 }
 
-interface Prepared {
+/** What every provider generation shares. */
+interface Shared {
   issuer: string;
   issuerPath: string;
   clients: ReturnType<typeof parseOidcClients>;
-  jwks: ReturnType<AppDeps['keys']['oidcJwks']>;
-  cookieKeys: string[];
   adapter: AdapterFactory;
-  close: () => Promise<void>;
 }
 
-/** The provider and its routes over an adapter that is already open. */
-async function buildMiddleware(
-  deps: AppDeps,
-  options: OidcOptions,
-  prepared: Prepared,
-): Promise<OidcMiddleware> {
+/** One provider built from the keys of one moment. */
+interface Generation {
+  /** `KeyRing.oidcKeysVersion()` of those keys. */
+  version: string;
+  signingKid: string | undefined;
+  provider: Provider;
+  middleware: Koa.Middleware;
+  cookieKeys: string[];
+}
+
+/** The cookie keys of the ring's current OIDC keys (or the configured ones). */
+function currentCookieKeys(deps: AppDeps, jwks = deps.keys.oidcJwks()) {
+  const oldest = deps.keys
+    .summary()
+    .filter((key) => key.alg === OIDC_ALGORITHM)
+    .at(-1);
+  return resolveCookieKeys(deps.config.oidc.cookieKeys, jwks, oldest?.kid);
+}
+
+/** The provider and its routes over an adapter that is already open, with the current keys. */
+async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shared): Promise<Generation> {
   const { config } = deps;
-  const { issuer, issuerPath, clients, jwks, cookieKeys, adapter } = prepared;
+  const { issuer, issuerPath, clients, adapter } = shared;
+  const version = deps.keys.oidcKeysVersion();
+  const jwks = deps.keys.oidcJwks();
+  const cookieKeys = currentCookieKeys(deps, jwks);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const waitingRoom = new WaitingRoom({ room: deps.room, visits: new Visits(adapter), now });
   const oidc = createOidcProvider({
@@ -163,14 +221,14 @@ async function buildMiddleware(
     },
   });
 
-  return { middleware, provider, issuer, cookieKeys, close: prepared.close };
+  return { version, signingKid: jwks[0]?.kid, provider, middleware, cookieKeys: cookieKeys.keys };
 }
 
 /**
  * oidc-provider validates a static client's metadata on its first use; do it now, so a client
  * it refuses fails start-up (naming the client) rather than a visitor's sign-in.
  */
-async function checkClientsAccepted(provider: Provider, clients: Prepared['clients']): Promise<void> {
+async function checkClientsAccepted(provider: Provider, clients: Shared['clients']): Promise<void> {
   for (const [index, client] of clients.entries()) {
     try {
       await provider.Client.find(client.clientId);

@@ -13,6 +13,7 @@ import { requestBasePath } from '../pages/base-path.ts';
 import { html, page, SafeHtml } from '../pages/html.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { type OidcClientConfig, providerClientMetadata } from './clients.ts';
+import type { CookieKeys } from './cookie-keys.ts';
 import { accountIdOf, readVisitorId } from './identity.ts';
 import { guardAdapter, guarded } from './outage.ts';
 import { WAITING_ROOM_PROMPT, waitingRoomPolicy } from './policy.ts';
@@ -24,11 +25,11 @@ export interface OidcProviderOptions {
   issuer: string;
   clients: readonly OidcClientConfig[];
   /**
-   * Cookie signing keys, the same on every instance. The provider runs in its own Koa context
-   * (`mount.ts`), so the outer app needs none of them. The last (oldest) key also derives `sub`
-   * from the visitor cookie, so prepending a new key to rotate does not change `sub`.
+   * Cookie signing keys, the same on every instance (`resolveCookieKeys`), and the secret that
+   * derives `sub` from the visitor cookie, stable across rotations. The provider runs in its own
+   * Koa context (`mount.ts`), so the outer app needs none of them.
    */
-  cookieKeys: string[];
+  cookieKeys: CookieKeys;
   /** Private JWKs, the RS256 signing key first (`KeyRing.oidcJwks()`). */
   jwks: JWK[];
   adapter: AdapterFactory;
@@ -62,9 +63,8 @@ export interface OidcProvider {
 export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
   const registry = new ClientRegistry(options.clients);
   const { waitingRoom } = options;
-  const secret = options.cookieKeys.at(-1);
-  if (secret === undefined) throw new TypeError('createOidcProvider: at least one cookie key is required');
-  const accountOfVisitor = (visitorId: string) => accountIdOf(visitorId, secret);
+  const { accountSecret } = options.cookieKeys;
+  const accountOfVisitor = (visitorId: string) => accountIdOf(visitorId, accountSecret);
   const accountOf = (ctx: KoaContextWithOIDC): string | null => {
     const fromSession = ctx.oidc.session?.accountId;
     if (fromSession) return fromSession;
@@ -80,7 +80,7 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     clients: options.clients.map((client) => providerClientMetadata(client) as ClientMetadata),
     jwks: { keys: options.jwks as never },
     cookies: {
-      keys: options.cookieKeys,
+      keys: options.cookieKeys.keys,
       names: { session: '_ar_session', interaction: '_ar_interaction', resume: '_ar_resume' },
       long: { httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },

@@ -16,13 +16,14 @@ import { loadKeyRing } from '../../queue-core/keys.ts';
 const directory = mkdtempSync(join(tmpdir(), 'anteroom-keys-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
-function configWith(path: string) {
+function configWith(path: string, oidcClients: unknown[] = []) {
   return loadConfig({
     raw: {
       listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
       adminKeys: ['keys-test-key-0123456789'],
       keys: { type: 'file', path },
       events: [{ id: 'main' }],
+      oidc: { clients: oidcClients },
     },
     env: {},
   });
@@ -57,14 +58,24 @@ describe('anteroom keys', () => {
     // The old key is retired but still signs until every process publishes the new one.
     assert.match(rotated.output, new RegExp(`${es256}\\s+ES256\\s+retired\\s+\\S+\\s+signing`));
 
+    // `rotate oidc`: the RS256 key of ID tokens (and derived cookie keys), the admission key untouched.
+    const oidc = await run(config, 'rotate', 'oidc');
+    assert.equal(oidc.code, 0);
+    const afterOidc = await loadKeyRing(config.keys);
+    const freshRsa = afterOidc.summary()[0]!;
+    assert.equal(freshRsa.alg, 'RS256');
+    assert.match(oidc.output, new RegExp(`rotated: ${freshRsa.kid} \\(RS256\\) signs from `));
+    assert.match(oidc.output, new RegExp(`${rs256}\\s+RS256\\s+retired\\s+\\S+\\s+signing`));
+    assert.match(oidc.output, new RegExp(`${fresh.kid}\\s+ES256\\s+active`));
+
     const early = await run(config, 'remove', es256);
     assert.equal(early.code, 1);
     assert.match(early.output, /still signs/);
-    assert.equal((await run(config, 'remove', rs256)).code, 1, 'an active key is never removed');
+    assert.equal((await run(config, 'remove', freshRsa.kid)).code, 1, 'an active key is never removed');
 
-    for (const output of [listed.output, rotated.output, early.output]) {
+    for (const output of [listed.output, rotated.output, oidc.output, early.output]) {
       const text = output.toLowerCase();
-      for (const secret of after.toDocument().keys.map((key) => (key as { d?: string }).d ?? '')) {
+      for (const secret of afterOidc.toDocument().keys.map((key) => (key as { d?: string }).d ?? '')) {
         assert.ok(!text.includes(secret.toLowerCase()), 'no private key material');
       }
     }
@@ -72,7 +83,15 @@ describe('anteroom keys', () => {
 
   it('refuses a bad command line with the usage (exit 2)', async () => {
     const config = configWith(join(directory, 'usage.json'));
-    for (const args of [[], ['bogus'], ['remove'], ['list', 'extra'], ['remove', 'a', 'b']]) {
+    for (const args of [
+      [],
+      ['bogus'],
+      ['remove'],
+      ['list', 'extra'],
+      ['remove', 'a', 'b'],
+      ['rotate', 'es256'],
+      ['rotate', 'oidc', 'x'],
+    ]) {
       const result = await run(config, ...args);
       assert.equal(result.code, 2, args.join(' '));
       assert.match(result.output, /^Usage: anteroom keys/);
@@ -121,6 +140,42 @@ describe('a running server and a rotation made elsewhere', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.ok((await kids()).includes(rotated));
       assert.equal(warnings().length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rebuilds its OIDC provider with a rotated OIDC key, without a restart', async () => {
+    const path = join(directory, 'oidc.json');
+    const client = {
+      client_id: 'rp',
+      client_secret: 'rp-secret-0123456789abcdef0123456789',
+      redirect_uris: ['https://rp.example.test/callback'],
+      event_id: 'main',
+    };
+    const config = configWith(path, [client]);
+    await loadKeyRing(config.keys);
+    const lines: { msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const server = await startServer(config, { logger, keyReloadMs: 50 });
+    try {
+      const kids = async () =>
+        (
+          (await (await fetch(`${server.publicListenUrl}/oidc/jwks`)).json()) as { keys: { kid: string }[] }
+        ).keys.map((key) => key.kid);
+      const signing = (await kids())[0];
+      assert.equal(signing, server.deps.keys.signingKey('RS256').kid);
+      assert.equal((await run(config, 'rotate', 'oidc')).code, 0);
+      const rotated = (await loadKeyRing(config.keys)).summary()[0]!;
+      assert.equal(rotated.alg, 'RS256');
+      let now = await kids();
+      for (let attempt = 0; attempt < 100 && !now.includes(rotated.kid); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        now = await kids();
+      }
+      assert.ok(now.includes(rotated.kid), 'the rotated OIDC key is published without a restart');
+      assert.equal(now[0], signing, 'the previous key signs until the publish delay has passed');
+      assert.ok(lines.some((line) => line.msg === 'oidc provider rebuilt with the current keys'));
     } finally {
       await server.close();
     }

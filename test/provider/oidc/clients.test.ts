@@ -92,18 +92,37 @@ test('each bad field fails naming the client and the field', () => {
   fails([good, good], 'oidc.clients[1].client_id', /duplicates oidc\.clients\[0\]/);
 });
 
-test('cookie keys: configured ones are checked, absent ones are derived from the RS256 key', () => {
-  assert.deepEqual(resolveCookieKeys(['k'.repeat(32)], []), ['k'.repeat(32)]);
-  assert.deepEqual(resolveCookieKeys(`${'a'.repeat(32)}, ${'b'.repeat(32)}`, []), [
-    'a'.repeat(32),
-    'b'.repeat(32),
-  ]);
+test('cookie keys: configured ones are checked, absent ones are derived from the RS256 keys', () => {
+  assert.deepEqual(resolveCookieKeys(['k'.repeat(32)], []), {
+    keys: ['k'.repeat(32)],
+    accountSecret: 'k'.repeat(32),
+  });
+  // Newest first: the first signs, the last (oldest) is the secret of `sub`.
+  assert.deepEqual(resolveCookieKeys(`${'a'.repeat(32)}, ${'b'.repeat(32)}`, []), {
+    keys: ['a'.repeat(32), 'b'.repeat(32)],
+    accountSecret: 'b'.repeat(32),
+  });
   assert.throws(() => resolveCookieKeys(['short'], []), { field: 'oidc.cookieKeys[0]' });
   assert.throws(() => resolveCookieKeys([], []), { field: 'oidc.cookieKeys' });
-  const rsa = { kty: 'RSA', alg: 'RS256', d: 'private-exponent' };
+  const rsa = { kty: 'RSA', alg: 'RS256', kid: 'old', d: 'private-exponent' };
   const derived = resolveCookieKeys(undefined, [rsa]);
-  assert.equal(derived.length, 1);
+  assert.equal(derived.keys.length, 1);
+  assert.equal(derived.accountSecret, derived.keys[0]);
   assert.deepEqual(resolveCookieKeys(undefined, [rsa]), derived, 'every instance derives the same key');
   assert.notDeepEqual(resolveCookieKeys(undefined, [{ ...rsa, d: 'other' }]), derived);
   assert.throws(() => resolveCookieKeys(undefined, []), { field: 'oidc.cookieKeys' });
+
+  // A rotation: a key per RS256 key, the signer's first; `sub` keeps the oldest key's secret
+  // whichever signs, and whatever the order of the others.
+  const fresh = { kty: 'RSA', alg: 'RS256', kid: 'new', d: 'new-private-exponent' };
+  const es = { kty: 'EC', alg: 'ES256', kid: 'es', d: 'ec-private' };
+  const publishing = resolveCookieKeys(undefined, [rsa, fresh, es], 'old');
+  assert.equal(publishing.keys.length, 2);
+  assert.equal(publishing.keys[0], derived.keys[0], 'the old key still signs cookies');
+  const signing = resolveCookieKeys(undefined, [fresh, es, rsa], 'old');
+  assert.deepEqual(signing.keys, [publishing.keys[1], publishing.keys[0]], 'the new key signs cookies');
+  assert.equal(publishing.accountSecret, derived.accountSecret);
+  assert.equal(signing.accountSecret, derived.accountSecret);
+  // Once the old key is removed, `sub` moves to the next oldest.
+  assert.equal(resolveCookieKeys(undefined, [fresh], 'new').accountSecret, publishing.keys[1]);
 });

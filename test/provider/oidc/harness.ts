@@ -103,6 +103,8 @@ export async function startOidcServer(
     raw?: Record<string, unknown>;
     /** Epoch-seconds clock of the room and of admission windows (default: real time). */
     now?: () => number;
+    /** The signing keys (default: one ring shared by every server of the process). */
+    keys?: KeyRing;
   } = {},
 ): Promise<OidcServer> {
   const prefix = options.prefix ?? '';
@@ -149,7 +151,12 @@ export async function startOidcServer(
 /** The public app with the provider mounted, for `publicUrl` (memory queue store, real time). */
 export async function buildOidcApp(
   base: string,
-  options: { adapter?: AdapterFactory; raw?: Record<string, unknown>; now?: () => number } = {},
+  options: {
+    adapter?: AdapterFactory;
+    raw?: Record<string, unknown>;
+    now?: () => number;
+    keys?: KeyRing;
+  } = {},
 ) {
   const config = loadConfig({
     raw: {
@@ -165,7 +172,7 @@ export async function buildOidcApp(
   });
   const deps = await createAppDeps(config, {
     store: new MemoryStore(),
-    keys: await keys(),
+    keys: options.keys ?? (await keys()),
     logger: pino({ level: 'silent' }),
     cacheMs: 0,
     defaultMetrics: false,
