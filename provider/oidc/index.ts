@@ -81,7 +81,7 @@ export async function createOidcMiddleware(
   let adapter = options.adapter;
   if (adapter === undefined && config.store.type === 'redis') {
     redis = new Redis(config.store.url, { maxRetriesPerRequest: 2 });
-    redis.on('error', (error) => deps.logger.warn({ err: error }, 'oidc redis connection error'));
+    logOutagesOnce(redis, deps.logger);
     adapter = redisAdapter(redis);
   }
   const close = async () => {
@@ -142,6 +142,24 @@ export async function createOidcMiddleware(
     },
     close,
   };
+}
+
+/**
+ * ioredis reports every failed reconnection attempt (about one a second for as long as Redis
+ * is down): log the first of an outage and the recovery, not each attempt.
+ */
+function logOutagesOnce(redis: Redis, logger: AppDeps['logger']): void {
+  let down = false;
+  redis.on('error', (error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error }, 'oidc redis connection error (retrying; logged once per outage)');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info('oidc redis connection restored');
+  });
 }
 
 /** What every provider generation shares. */
