@@ -46,6 +46,50 @@ const GENERIC: Record<number, [string, string]> = {
   501: ['Not implemented', 'not_implemented'],
 };
 
+/** A store outage fails every request alike: one line per window, not one per request. */
+export const OUTAGE_LOG_WINDOW_MS = 10_000;
+
+/**
+ * A gate for a burst of alike log lines: open at most once per `windowMs`. It returns how many
+ * lines it held back since it was last open, or null while it is shut.
+ */
+export function burstGate(windowMs: number, nowMs: () => number = Date.now): () => number | null {
+  let openedAt = Number.NEGATIVE_INFINITY;
+  let held = 0;
+  return () => {
+    const now = nowMs();
+    if (now - openedAt < windowMs) {
+      held += 1;
+      return null;
+    }
+    openedAt = now;
+    const count = held;
+    held = 0;
+    return count;
+  };
+}
+
+const outageGates = new WeakMap<Logger, () => number | null>();
+
+function logOutage(
+  logger: Logger | undefined,
+  traceId: string | undefined,
+  error: StoreUnavailableError,
+): void {
+  if (logger === undefined) return;
+  let gate = outageGates.get(logger);
+  if (gate === undefined) {
+    gate = burstGate(OUTAGE_LOG_WINDOW_MS);
+    outageGates.set(logger, gate);
+  }
+  const held = gate();
+  if (held === null) return;
+  logger.warn(
+    { req_id: traceId, code: error.code, err: error.cause ?? error, outage_lines_held_back: held },
+    `store unavailable: answering 503 (logged at most once per ${OUTAGE_LOG_WINDOW_MS / 1000} s)`,
+  );
+}
+
 export interface ErrorAnswer {
   status: number;
   body: { error: string; code: string };
@@ -65,7 +109,9 @@ export function errorAnswer(
   if (!(error instanceof AnteroomError) && looksLikeStoreOutage(error))
     error = new StoreUnavailableError(error);
   if (error instanceof AnteroomError) {
-    if (error.status >= 500) logger?.warn({ req_id: traceId, code: error.code, err: error.cause ?? error });
+    if (error instanceof StoreUnavailableError) logOutage(logger, traceId, error);
+    else if (error.status >= 500)
+      logger?.warn({ req_id: traceId, code: error.code, err: error.cause ?? error });
     return {
       status: error.status,
       body: {

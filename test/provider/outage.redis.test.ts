@@ -4,14 +4,33 @@
  * Redis is back.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
+import pino from 'pino';
 import request from 'supertest';
+import { burstGate } from '../../provider/http/errors.ts';
 import { RedisStore } from '../../queue-core/redis-store.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, buildTestApp, type TestApp } from './support.ts';
 
 const skip = redisSkipReason();
 const AUTH = { Authorization: `Bearer ${ADMIN_KEY}` };
+
+const lines: { msg?: string; outage_lines_held_back?: number }[] = [];
+const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+
+test('a burst gate opens at most once per window and counts what it held back', () => {
+  let now = 0;
+  const gate = burstGate(10_000, () => now);
+  assert.equal(gate(), 0);
+  assert.equal(gate(), null);
+  now = 9_999;
+  assert.equal(gate(), null);
+  now = 10_000;
+  assert.equal(gate(), 2);
+  assert.equal(gate(), null);
+  now = 60_000;
+  assert.equal(gate(), 1);
+});
 
 describe('store outage (Redis killed and restarted)', { skip }, () => {
   let redis: RedisServer;
@@ -20,7 +39,7 @@ describe('store outage (Redis killed and restarted)', { skip }, () => {
   before(async () => {
     redis = await startRedis();
     store = new RedisStore({ url: redis.url });
-    t = await buildTestApp(store, {});
+    t = await buildTestApp(store, {}, { logger });
   });
   after(async () => {
     t.deps.room.close();
@@ -57,6 +76,11 @@ describe('store outage (Redis killed and restarted)', { skip }, () => {
       assert.equal(res.body.code, 'store_unavailable', label);
       assert.ok(Number(res.headers['retry-after']) >= 1, `${label}: Retry-After`);
     }
+
+    // Every one of those 503s was the same outage: the log has one line for them, not one each.
+    const outageLines = lines.filter((line) => line.msg?.startsWith('store unavailable'));
+    assert.equal(outageLines.length, 1);
+    assert.equal(outageLines[0]?.outage_lines_held_back, 0);
 
     await redis.restart();
     let healthy = false;
