@@ -99,14 +99,19 @@ describe('anteroom keys', () => {
   });
 });
 
+/** A server on a fresh key file that re-reads it every 50 ms, and its log lines. */
+async function startReloadingServer(config: ReturnType<typeof configWith>) {
+  await loadKeyRing(config.keys);
+  const lines: { msg: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { server: await startServer(config, { logger, keyReloadMs: 50 }), lines };
+}
+
 describe('a running server and a rotation made elsewhere', () => {
   it('publishes the new key after its next reload', async () => {
     const path = join(directory, 'server.json');
     const config = configWith(path);
-    await loadKeyRing(config.keys);
-    const lines: { msg: string }[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    const server = await startServer(config, { logger, keyReloadMs: 50 });
+    const { server, lines } = await startReloadingServer(config);
     try {
       const kids = async () =>
         (
@@ -154,10 +159,7 @@ describe('a running server and a rotation made elsewhere', () => {
       event_id: 'main',
     };
     const config = configWith(path, [client]);
-    await loadKeyRing(config.keys);
-    const lines: { msg: string }[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-    const server = await startServer(config, { logger, keyReloadMs: 50 });
+    const { server, lines } = await startReloadingServer(config);
     try {
       const kids = async () =>
         (

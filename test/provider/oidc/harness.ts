@@ -271,6 +271,17 @@ export async function navigate(
   throw new Error(`too many redirects from ${start}`);
 }
 
+/** openid-client's configuration for a confidential client of `server` (client_secret_post). */
+export function discoverClient(
+  server: OidcServer,
+  clientId: string,
+  secret: string,
+): Promise<oc.Configuration> {
+  return oc.discovery(new URL(server.issuer), clientId, secret, oc.ClientSecretPost(secret), {
+    execute: [oc.allowInsecureRequests],
+  });
+}
+
 /** An authorization request as a relying party makes it: PKCE S256, `state`, `nonce`. */
 export async function startFlow(
   config: oc.Configuration,

@@ -18,6 +18,7 @@ import {
 import {
   Browser,
   CLIENTS,
+  discoverClient,
   navigate,
   type OidcServer,
   RP,
@@ -62,15 +63,7 @@ async function signIn(config: oc.Configuration, browser: Browser, admit: boolean
 }
 
 test('a rotated OIDC key is published at once, signs after the publish delay, and keeps every visitor signed in', async () => {
-  const config = await oc.discovery(
-    new URL(server.issuer),
-    'client-a',
-    SECRET_A,
-    oc.ClientSecretPost(SECRET_A),
-    {
-      execute: [oc.allowInsecureRequests],
-    },
-  );
+  const config = await discoverClient(server, 'client-a', SECRET_A);
   const oldKid = ring.signingKey(OIDC_ALGORITHM).kid;
   assert.deepEqual((await publishedKids()).includes(oldKid), true);
 

@@ -13,20 +13,12 @@ import { redisAdapter } from '../../../provider/oidc/adapters/redis.ts';
 import type { AdapterFactory } from '../../../provider/oidc/adapters/types.ts';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
-import { Browser, navigate, RP, SECRET_A, startFlow, startOidcServer } from './harness.ts';
+import { Browser, discoverClient, navigate, RP, SECRET_A, startFlow, startOidcServer } from './harness.ts';
 
 async function fullFlow(adapter: AdapterFactory): Promise<void> {
   const server = await startOidcServer({ adapter });
   try {
-    const config = await oc.discovery(
-      new URL(server.issuer),
-      'client-a',
-      SECRET_A,
-      oc.ClientSecretPost(SECRET_A),
-      {
-        execute: [oc.allowInsecureRequests],
-      },
-    );
+    const config = await discoverClient(server, 'client-a', SECRET_A);
     const { url, verifier, state, nonce } = await startFlow(config, `${RP}/a/callback`);
     const browser = new Browser();
     const waiting = await navigate(browser, url);
