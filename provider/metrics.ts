@@ -2,6 +2,9 @@
  * Prometheus metrics of one process (admin `GET /metrics`). Event gauges are read from the
  * store at scrape time, so every process reports the cluster-wide truth; counters of token
  * issuance and the HTTP latency histogram are per process (sum them across processes).
+ * While the store is unreachable the scrape still succeeds: `anteroom_store_up` is 0, the
+ * event gauges are absent, and the process metrics (latency, event loop, memory) are there
+ * when they are most wanted.
  */
 
 import type { Middleware } from 'koa';
@@ -81,12 +84,22 @@ export function createMetrics(
         }),
       ),
     );
+    // A failure is shared too: one scrape makes one attempt, not one per gauge.
+    value.catch(() => {});
     snapshot = { at: now, value };
-    value.catch(() => {
-      snapshot = null;
-    });
     return value;
   };
+  /** The store's rows, or null while it is unreachable. */
+  const rows = () => read().catch(() => null);
+
+  new Gauge({
+    name: 'anteroom_store_up',
+    help: 'Whether the store answered this scrape (1) or not (0: the event gauges are absent)',
+    registers: [registry],
+    async collect() {
+      this.set((await rows()) === null ? 0 : 1);
+    },
+  });
 
   const eventGauge = (name: string, help: string, pick: (snapshot: Snapshot) => number) =>
     new Gauge({
@@ -96,7 +109,7 @@ export function createMetrics(
       registers: [registry],
       async collect() {
         this.reset();
-        for (const row of await read()) this.set({ event: row.eventId }, pick(row));
+        for (const row of (await rows()) ?? []) this.set({ event: row.eventId }, pick(row));
       },
     });
 

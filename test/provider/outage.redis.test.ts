@@ -77,6 +77,12 @@ describe('store outage (Redis killed and restarted)', { skip }, () => {
       assert.ok(Number(res.headers['retry-after']) >= 1, `${label}: Retry-After`);
     }
 
+    // Metrics still answer: the store is reported down, the process metrics are there.
+    const scrape = await adm().get('/metrics').set(AUTH).expect(200);
+    assert.match(scrape.text, /^anteroom_store_up 0$/m);
+    assert.doesNotMatch(scrape.text, /^anteroom_waiting\{/m);
+    assert.match(scrape.text, /^anteroom_http_request_duration_seconds_count\{/m);
+
     // Every one of those 503s was the same outage: the log has one line for them, not one each.
     const outageLines = lines.filter((line) => line.msg?.startsWith('store unavailable'));
     assert.equal(outageLines.length, 1);
@@ -89,6 +95,10 @@ describe('store outage (Redis killed and restarted)', { skip }, () => {
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(healthy, 'the store reconnects on its own');
+    await new Promise((resolve) => setTimeout(resolve, 600)); // past the scrape's shared read
+    const back = await adm().get('/metrics').set(AUTH).expect(200);
+    assert.match(back.text, /^anteroom_store_up 1$/m);
+    assert.match(back.text, /^anteroom_waiting\{event="main"\} 0$/m);
     t.clock.ms += 5000;
     // The killed Redis kept nothing (no persistence in tests): the queue starts afresh, gap-free.
     const again = await pub().post('/assign_queue_num').send({ event_id: 'main' }).expect(200);
