@@ -14,6 +14,15 @@ import { KEY_ALGORITHMS, type KeyAlgorithm, type KeysConfig } from '../queue-cor
 import type { EventSettings } from '../queue-core/types.ts';
 import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
 import { redirectUriProblem } from './oidc/clients.ts';
+import {
+  DEFAULT_PAGE_TEXT,
+  LANGUAGES,
+  type Language,
+  MESSAGE_KEYS,
+  type MessageKey,
+  type PageText,
+  placeholders,
+} from './pages/waiting/messages.ts';
 
 export type StoreConfig =
   | { type: 'memory' }
@@ -50,6 +59,8 @@ export interface AnteroomConfig {
     cookieKeys: unknown;
   };
   log: { level: string };
+  /** The waiting pages' language and wording (`pages.language`, `pages.messages`). */
+  pages: PageText;
   /**
    * The built-in relying party at `/sample-site/` (`provider/pages/sample-site/`) is served, and
    * its client (`SAMPLE_SITE.clientId`, secret generated at start) is in `oidc.clients`.
@@ -313,6 +324,7 @@ const TOP_LEVEL_KEYS = [
   'limits',
   'log',
   'sampleSite',
+  'pages',
 ] as const;
 
 /** Read, merge and validate the configuration. Throws `ConfigError` naming the bad field. */
@@ -438,11 +450,45 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     limits,
     oidc: { clients, cookieKeys },
     log: { level },
+    pages: pageText(raw.pages),
     sampleSite,
     generatedAdminKey,
     notices,
     source,
   };
+}
+
+/**
+ * `pages`: a shipped language (`en` by default) and, on top, the operator's own wording of any
+ * message. An override keeps the placeholders of the message it replaces, so no number or link
+ * goes missing from the page.
+ */
+function pageText(value: unknown): PageText {
+  if (value === undefined) return DEFAULT_PAGE_TEXT;
+  const raw = object(value, 'pages', ['language', 'messages']);
+  const languages = Object.keys(LANGUAGES);
+  let language: Language = 'en';
+  if (raw.language !== undefined) {
+    if (typeof raw.language !== 'string' || !languages.includes(raw.language)) {
+      throw new ConfigError('pages.language', `must be one of ${languages.join(', ')}`);
+    }
+    language = raw.language as Language;
+  }
+  const base = LANGUAGES[language];
+  const overrides: Partial<Record<MessageKey, string>> = {};
+  for (const [key, text] of Object.entries(object(raw.messages ?? {}, 'pages.messages', MESSAGE_KEYS))) {
+    const field = `pages.messages.${key}`;
+    if (typeof text !== 'string' || text.trim() === '' || text.length > 1000) {
+      throw new ConfigError(field, 'must be a non-empty string of at most 1000 characters');
+    }
+    const expected = placeholders(base[key as MessageKey]);
+    if (placeholders(text).join() !== expected.join()) {
+      const names = expected.length === 0 ? 'none' : expected.map((name) => `{${name}}`).join(', ');
+      throw new ConfigError(field, `must use exactly the placeholders of the message it replaces: ${names}`);
+    }
+    overrides[key as MessageKey] = text;
+  }
+  return { lang: language, messages: { ...base, ...overrides } };
 }
 
 /**

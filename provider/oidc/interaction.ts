@@ -23,6 +23,7 @@ import type { AnteroomConfig } from '../config.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { sendPage } from '../pages/headers.ts';
+import { fill, type PageText } from '../pages/waiting/messages.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from '../pages/waiting/render.ts';
 import { ensureVisitorId } from './identity.ts';
 import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
@@ -34,7 +35,7 @@ export interface InteractionDeps {
   registry: ClientRegistry;
   waitingRoom: WaitingRoom;
   accountOfVisitor: (visitorId: string) => string;
-  config: Pick<AnteroomConfig, 'publicUrl'>;
+  config: Pick<AnteroomConfig, 'publicUrl' | 'pages'>;
   logger: Pick<pino.Logger, 'error' | 'warn'>;
   /** Path of the issuer as the browser sees it (`/oidc`, `/prod/oidc`, …). */
   issuerPath: string;
@@ -56,7 +57,7 @@ export function interactionHandler(
     const basePath = requestBasePath(ctx, publicBasePath);
     const uid = match[1]!;
     if (!UID.test(uid)) {
-      expiredPage(ctx, basePath);
+      expiredPage(ctx, basePath, deps.config.pages);
       return true;
     }
     if (match[2] !== undefined) {
@@ -87,17 +88,18 @@ async function waitStep(
   } catch (error) {
     // No interaction cookie, or the interaction is gone: a page, never a stack trace. A store
     // outage is not an expiry: it gets the retry page.
-    if (error instanceof Error && error.name === 'SessionNotFound') expiredPage(ctx, basePath);
+    if (error instanceof Error && error.name === 'SessionNotFound')
+      expiredPage(ctx, basePath, deps.config.pages);
     else problemPage(ctx, deps, error, self, basePath);
     return;
   }
   if (details.uid !== uid) {
-    expiredPage(ctx, basePath);
+    expiredPage(ctx, basePath, deps.config.pages);
     return;
   }
   const client = deps.registry.get(details.params['client_id'] as string | undefined);
   if (client === undefined) {
-    expiredPage(ctx, basePath);
+    expiredPage(ctx, basePath, deps.config.pages);
     return;
   }
   try {
@@ -110,14 +112,18 @@ async function waitStep(
     });
     const links = linksFor(self, client.eventId, basePath);
     if (state.kind === 'closed') {
-      sendPage(ctx, 200, renderWaitingPage({ kind: 'closed', event: state.event }, links));
+      sendPage(ctx, 200, renderWaitingPage({ kind: 'closed', event: state.event }, links, deps.config.pages));
       return;
     }
     if (state.kind === 'waiting') {
       sendPage(
         ctx,
         200,
-        renderWaitingPage({ kind: 'status', event: state.event, status: state.status, tokens: null }, links),
+        renderWaitingPage(
+          { kind: 'status', event: state.event, status: state.status, tokens: null },
+          links,
+          deps.config.pages,
+        ),
       );
       return;
     }
@@ -140,7 +146,7 @@ async function waitStep(
   } catch (error) {
     // The interaction expired between reading and finishing it.
     if (error instanceof Error && error.name === 'SessionNotFound') {
-      expiredPage(ctx, basePath);
+      expiredPage(ctx, basePath, deps.config.pages);
       return;
     }
     problemPage(ctx, deps, error, self, basePath);
@@ -194,16 +200,12 @@ function pageStatus(status: StatusView): StatusView {
   return status.state === 'eligible' ? { ...status, state: 'admitted' } : status;
 }
 
-function expiredPage(ctx: Koa.Context, basePath: string): void {
+function expiredPage(ctx: Koa.Context, basePath: string, text: PageText): void {
+  const { messages } = text;
   sendPage(
     ctx,
     400,
-    renderProblemPage(
-      'This sign-in link has expired',
-      'Go back to the site you came from and try again. If you already had a place in the queue, you keep it.',
-      null,
-      basePath,
-    ),
+    renderProblemPage(messages.signInExpiredTitle, messages.signInExpiredText, null, basePath, text),
   );
 }
 
@@ -214,17 +216,29 @@ function problemPage(
   self: string,
   basePath: string,
 ): void {
+  const text = deps.config.pages;
+  const { messages } = text;
   if (error instanceof AnteroomError && error.retryAfter !== undefined) {
     ctx.set('Retry-After', String(error.retryAfter));
-    const document = renderProblemPage('Please wait a moment', 'Please try again shortly.', self, basePath);
-    sendPage(ctx, error.status, document);
+    const lead = `${messages.problemWaitText} ${fill(messages.problemRetryIn, { n: error.retryAfter })}`;
+    sendPage(ctx, error.status, renderProblemPage(messages.problemWaitTitle, lead, self, basePath, text));
     return;
   }
   if (error instanceof AnteroomError && error.expose) {
-    sendPage(ctx, error.status, renderProblemPage('That did not work', error.message, self, basePath));
+    sendPage(
+      ctx,
+      error.status,
+      renderProblemPage(messages.problemFailedTitle, error.message, self, basePath, text),
+    );
     return;
   }
   deps.logger.error({ err: error }, 'waiting-room interaction failed');
-  const document = renderProblemPage('Something went wrong', 'Please try again in a moment.', self, basePath);
+  const document = renderProblemPage(
+    messages.problemErrorTitle,
+    messages.problemErrorText,
+    self,
+    basePath,
+    text,
+  );
   sendPage(ctx, 500, document);
 }

@@ -17,6 +17,11 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (char) => ENTITIES[char] ?? char);
 }
 
+/** Escape text for element content only (never an attribute): quotes stay as written. */
+export function escapeText(value: string): string {
+  return value.replace(/[&<>]/g, (char) => ENTITIES[char] ?? char);
+}
+
 /** A fragment of markup that is already safe to emit as is. */
 export class SafeHtml {
   readonly value: string;
@@ -53,6 +58,8 @@ export interface PageShell {
   bodyClass?: string;
   /** Path prefix browsers reach us under (`/prod`; see `base-path.ts`), put before every asset URL. Default `''`. */
   basePath?: string;
+  /** Language of the page (BCP 47). Default `en`. */
+  lang?: string;
 }
 
 /** The whole document: language, viewport, our one stylesheet, no external asset. */
@@ -60,7 +67,7 @@ export function page(shell: PageShell): string {
   const base = shell.basePath ?? '';
   const scripts = (shell.scripts ?? []).map((src) => html`<script src="${base}${src}" defer></script>`);
   return html`<!doctype html>
-<html lang="en">
+<html lang="${shell.lang ?? 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

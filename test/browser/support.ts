@@ -54,7 +54,13 @@ export interface TestServer {
  */
 export async function startTestServer(
   events: Array<string | Record<string, unknown>>,
-  options: { now?: () => number; enqueuePerClientPerMinute?: number; trustProxy?: boolean } = {},
+  options: {
+    now?: () => number;
+    enqueuePerClientPerMinute?: number;
+    trustProxy?: boolean;
+    /** The `pages` configuration (language, wording). */
+    pages?: Record<string, unknown>;
+  } = {},
 ): Promise<TestServer> {
   const directory = mkdtempSync(join(tmpdir(), 'anteroom-browser-'));
   const config = loadConfig({
@@ -73,6 +79,7 @@ export async function startTestServer(
         trustProxy: options.trustProxy ?? false,
       },
       log: { level: 'silent' },
+      ...(options.pages ? { pages: options.pages } : {}),
     },
   });
   const server = await startServer(config, { defaultMetrics: false, now: options.now });
@@ -102,4 +109,16 @@ export async function startTestServer(
 export function screenshotPath(name: string): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   return join(RESULTS_DIR, `${name}.png`);
+}
+
+/** `count` visitors who join `eventId` through the JSON API, ahead of whoever comes next. */
+export async function queueAhead(server: TestServer, eventId: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) {
+    const response = await fetch(`${server.publicUrl}/assign_queue_num`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `ahead-${eventId}-${i}` },
+      body: JSON.stringify({ event_id: eventId }),
+    });
+    if (!response.ok) throw new Error(`assign_queue_num answered ${response.status}`);
+  }
 }

@@ -9,6 +9,7 @@ import {
   ADMIN_KEY,
   browserSkipReason,
   launchBrowser,
+  queueAhead,
   screenshotPath,
   startTestServer,
   type TestServer,
@@ -173,13 +174,7 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
 
   test('progress is announced politely when it matters, and the page follows the counter', async () => {
     // Two people ahead, who joined through the JSON API.
-    for (let i = 0; i < 2; i += 1) {
-      await fetch(`${server.publicUrl}/assign_queue_num`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `ahead-${i}` },
-        body: JSON.stringify({ event_id: 'announce' }),
-      });
-    }
+    await queueAhead(server, 'announce', 2);
     const { page, context } = await openPage({ width: 420 });
     await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
     await page.goto(`${server.publicUrl}/waiting-room/announce`);

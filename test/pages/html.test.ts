@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { escapeHtml, html, page } from '../../provider/pages/html.ts';
-import { formatEta, queueProgress } from '../../provider/pages/waiting/format.ts';
+import { etaPhrase, formatEta, queueProgress } from '../../provider/pages/waiting/format.ts';
+import {
+  CLIENT_MESSAGE_KEYS,
+  LANGUAGES,
+  MESSAGE_KEYS,
+  placeholders,
+} from '../../provider/pages/waiting/messages.ts';
 import { safeReturnUrl } from '../../provider/pages/waiting/onward.ts';
 
 describe('escapeHtml and the html template tag', () => {
@@ -75,6 +81,26 @@ describe('waiting page wording', () => {
     assert.equal(formatEta(30), 'Less than a minute');
     assert.equal(formatEta(300), 'About 5 minutes');
     assert.equal(formatEta(7260), 'About 2 hours 1 min');
+  });
+
+  test('every shipped language words the same messages with the same placeholders', () => {
+    for (const [language, messages] of Object.entries(LANGUAGES)) {
+      for (const key of MESSAGE_KEYS) {
+        assert.ok(messages[key].trim().length > 0, `${language}.${key}`);
+        assert.deepEqual(placeholders(messages[key]), placeholders(LANGUAGES.en[key]), `${language}.${key}`);
+      }
+    }
+    for (const key of CLIENT_MESSAGE_KEYS) assert.ok(MESSAGE_KEYS.includes(key));
+  });
+
+  test('the wait estimate in other languages', () => {
+    assert.equal(formatEta(null, LANGUAGES.fr), 'Estimation en cours… pas encore assez de données');
+    assert.equal(formatEta(60, LANGUAGES.fr), 'Environ 1 minute');
+    assert.equal(formatEta(300, LANGUAGES.de), 'Etwa 5 Minuten');
+    assert.equal(formatEta(3600, LANGUAGES.es), 'Alrededor de 1 hora');
+    assert.equal(formatEta(3900, LANGUAGES.fr), 'Environ 1 heure 5 min');
+    assert.equal(formatEta(7260, LANGUAGES.de), 'Etwa 2 Stunden 1 Min.');
+    assert.equal(etaPhrase(30, LANGUAGES.es), 'menos de un minuto');
   });
 
   test('progress is full exactly when the serving counter reaches the position', () => {

@@ -237,3 +237,40 @@ describe('waiting page enqueue budget', () => {
     }
   });
 });
+
+describe('the pages in another language (pages.language: "de")', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer(['warten'], { pages: { language: 'de' } });
+  });
+  after(() => server.close());
+
+  test('every state and every problem page is German, and the live script gets German words', async () => {
+    const visitor = new Visitor(server.publicUrl);
+    const join = await visitor.page('/waiting-room/warten');
+    assert.match(join, /<html lang="de">/);
+    assert.match(join, /<h1>Die Website ist stark ausgelastet<\/h1>/);
+    assert.match(join, /Zurzeit wartende Personen: <strong>0<\/strong>/);
+
+    await visitor.post('/waiting-room/warten/join');
+    const waiting = await visitor.page('/waiting-room/warten');
+    assert.match(waiting, /<h1 id="ar-waiting-title">Sie sind in der Warteschlange<\/h1>/);
+    assert.match(waiting, /<dd data-field="eta">Wird geschätzt… noch nicht genug Daten<\/dd>/);
+    const encoded = /data-messages="([^"]*)"/.exec(waiting)?.[1] ?? '';
+    const messages = JSON.parse(encoded.replaceAll('&quot;', '"').replaceAll('&amp;', '&')) as Record<
+      string,
+      string
+    >;
+    assert.equal(messages['etaMinutes'], 'etwa {n} Minuten');
+    assert.equal(
+      messages['alertEligible'],
+      'Sie sind an der Reihe. Wählen Sie „Eintreten“, um hineinzugehen.',
+    );
+
+    const missing = await fetch(`${server.publicUrl}/waiting-room/nirgends`);
+    assert.equal(missing.status, 404);
+    const body = await missing.text();
+    assert.match(body, /<html lang="de">/);
+    assert.match(body, /Diesen Warteraum gibt es nicht/);
+  });
+});

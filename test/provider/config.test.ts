@@ -221,6 +221,36 @@ describe('configuration', () => {
     assert.deepEqual(sample.redirect_uris, ['https://q.example/prod/sample-site/callback']);
   });
 
+  it("sets the pages' language and the operator's wording, keeping every placeholder", () => {
+    const pagesOf = (pages: unknown) => loadConfig({ raw: { events: [{ id: 'e' }], pages }, env: {} }).pages;
+    const english = loadConfig({ raw: { events: [{ id: 'e' }] }, env: {} }).pages;
+    assert.equal(english.lang, 'en');
+    assert.equal(english.messages.joinButton, 'Take your place');
+    const french = pagesOf({
+      language: 'fr',
+      messages: { joinButton: 'Je prends ma place', progressBar: '{value}/{max}' },
+    });
+    assert.equal(french.lang, 'fr');
+    assert.equal(french.messages.joinButton, 'Je prends ma place');
+    assert.equal(french.messages.progressBar, '{value}/{max}');
+    assert.equal(french.messages.joinHeading, 'Le site est très demandé', 'the rest stays in French');
+    fails(() => pagesOf({ language: 'xx' }), 'pages.language');
+    fails(() => pagesOf({ language: 'fr', extra: 1 }), 'pages.extra');
+    fails(() => pagesOf({ messages: { nope: 'x' } }), 'pages.messages.nope');
+    fails(() => pagesOf({ messages: { joinButton: '' } }), 'pages.messages.joinButton');
+    fails(() => pagesOf({ messages: { joinButton: 7 } }), 'pages.messages.joinButton');
+    // A reworded message keeps its placeholders: none lost, none invented.
+    fails(
+      () => pagesOf({ messages: { admittedLead: 'You have been admitted.' } }),
+      'pages.messages.admittedLead',
+    );
+    fails(() => pagesOf({ messages: { joinButton: 'Join {n}' } }), 'pages.messages.joinButton');
+    assert.throws(
+      () => pagesOf({ messages: { progressBar: '{value}' } }),
+      /exactly the placeholders .*\{max\}, \{value\}/,
+    );
+  });
+
   it('reports a file that is not JSON', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'anteroom-config-'));
     writeFileSync(join(cwd, 'bad.json'), '{ nope');

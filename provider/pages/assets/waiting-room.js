@@ -26,16 +26,38 @@
   let expiresAt = null;
   let finished = false;
 
-  // Same words as provider/pages/waiting/format.ts (the server-rendered page).
-  function formatEta(seconds) {
-    if (seconds === null || seconds === undefined) return 'Estimating… not enough data yet';
-    if (seconds < 60) return 'Less than a minute';
+  // The page's words, in its language (provider/pages/waiting/messages.ts, `clientMessages`).
+  let messages = {};
+  try {
+    messages = JSON.parse(root.dataset.messages || '{}');
+  } catch {
+    // Without them the page still updates its numbers; the words stay as rendered.
+  }
+
+  function fill(key, values = {}) {
+    const template = messages[key];
+    if (typeof template !== 'string') return '';
+    return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  function capitalize(text) {
+    return text.charAt(0).toLocaleUpperCase() + text.slice(1);
+  }
+
+  // The same rules as provider/pages/waiting/format.ts (the server-rendered page).
+  function etaPhrase(seconds) {
+    if (seconds === null || seconds === undefined) return fill('etaUnknown');
+    if (seconds < 60) return fill('etaUnderMinute');
     const minutes = Math.round(seconds / 60);
-    if (minutes < 60) return minutes === 1 ? 'About 1 minute' : `About ${minutes} minutes`;
+    if (minutes < 60) return minutes === 1 ? fill('etaMinute') : fill('etaMinutes', { n: minutes });
     const hours = Math.floor(minutes / 60);
     const rest = minutes % 60;
-    const hourText = hours === 1 ? '1 hour' : `${hours} hours`;
-    return rest === 0 ? `About ${hourText}` : `About ${hourText} ${rest} min`;
+    if (rest === 0) return hours === 1 ? fill('etaHour') : fill('etaHours', { n: hours });
+    return hours === 1 ? fill('etaHourMinutes', { m: rest }) : fill('etaHoursMinutes', { n: hours, m: rest });
+  }
+
+  function formatEta(seconds) {
+    return capitalize(etaPhrase(seconds));
   }
 
   function formatCountdown(seconds) {
@@ -77,14 +99,19 @@
     return MILESTONES.some((mark) => before > mark && after <= mark);
   }
 
-  function announceProgress(status, etaText) {
+  function announceProgress(status) {
     const now = Date.now();
     const before = lastAnnounced.ahead;
     if (before === status.ahead) return;
     const due = now - lastAnnounced.at >= ANNOUNCE_EVERY_MS;
     if (!due && !(before !== null && crossedMilestone(before, status.ahead))) return;
-    const people = status.ahead === 1 ? '1 person' : `${status.ahead} people`;
-    say(announcer, `${people} ahead of you. Estimated wait: ${etaText}.`);
+    const eta = etaPhrase(status.eta_seconds);
+    say(
+      announcer,
+      status.ahead === 1
+        ? fill('announceAheadOne', { eta })
+        : fill('announceAhead', { n: status.ahead, eta }),
+    );
     lastAnnounced = { at: now, ahead: status.ahead };
   }
 
@@ -122,11 +149,11 @@
     setText('queue_number', String(status.queue_number));
     setText('ahead', String(status.ahead));
     setText('eta', etaText);
-    setText('progress_text', `${value} of ${max} places let in so far`);
+    setText('progress_text', fill('progressText', { value, max }));
     for (const bar of fields('progress')) {
       bar.max = max;
       bar.value = value;
-      bar.textContent = `${value} of ${max}`;
+      bar.textContent = fill('progressBar', { value, max });
     }
 
     showSection('waiting', status.state === 'waiting');
@@ -147,22 +174,19 @@
     current = { state: status.state, ahead: status.ahead, mode: status.mode, etaText };
     if (status.state !== previous.state) {
       if (status.state === 'eligible') {
-        document.title = "It's your turn";
-        say(alertRegion, "It's your turn. Press Let me in to go in.");
+        document.title = fill('eligibleTitle');
+        say(alertRegion, fill('alertEligible'));
       } else if (status.state === 'expired') {
-        document.title = 'Your place has expired';
-        say(alertRegion, 'Your place has expired. You can join the queue again.');
+        document.title = fill('expiredTitle');
+        say(alertRegion, fill('alertExpired'));
       }
       return;
     }
     if (previous.mode !== null && status.mode !== previous.mode) {
-      say(
-        announcer,
-        status.mode === 'closed' ? 'The queue is paused. You keep your place.' : 'The queue is moving again.',
-      );
+      say(announcer, status.mode === 'closed' ? fill('announcePaused') : fill('announceMoving'));
       return;
     }
-    if (status.state === 'waiting') announceProgress(status, etaText);
+    if (status.state === 'waiting') announceProgress(status);
   }
 
   function schedulePoll(delay) {

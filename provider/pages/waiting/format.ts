@@ -1,18 +1,26 @@
 /**
  * Words for the numbers on the waiting page. `assets/waiting-room.js` says the same things
- * the same way when it updates the page live; keep the two in step.
+ * the same way (from the same messages) when it updates the page live; keep the two in step.
  */
+import { capitalize, en, fill, type Messages } from './messages.ts';
 
-/** The wait estimate in plain words; says so when there is no estimate yet. */
-export function formatEta(seconds: number | null): string {
-  if (seconds === null) return 'Estimating… not enough data yet';
-  if (seconds < 60) return 'Less than a minute';
+/** The wait estimate as a phrase inside a sentence ("about 5 minutes"); says so when there is none. */
+export function etaPhrase(seconds: number | null, messages: Messages = en): string {
+  if (seconds === null) return messages.etaUnknown;
+  if (seconds < 60) return messages.etaUnderMinute;
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return minutes === 1 ? 'About 1 minute' : `About ${minutes} minutes`;
+  if (minutes < 60) return minutes === 1 ? messages.etaMinute : fill(messages.etaMinutes, { n: minutes });
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
-  const hourText = hours === 1 ? '1 hour' : `${hours} hours`;
-  return rest === 0 ? `About ${hourText}` : `About ${hourText} ${rest} min`;
+  if (rest === 0) return hours === 1 ? messages.etaHour : fill(messages.etaHours, { n: hours });
+  return hours === 1
+    ? fill(messages.etaHourMinutes, { m: rest })
+    : fill(messages.etaHoursMinutes, { n: hours, m: rest });
+}
+
+/** The wait estimate standing alone ("About 5 minutes"). */
+export function formatEta(seconds: number | null, messages: Messages = en): string {
+  return capitalize(etaPhrase(seconds, messages));
 }
 
 /** A countdown such as "4 min 05 s". */

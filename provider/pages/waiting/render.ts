@@ -4,9 +4,32 @@
  * every live field carries a `data-field`, every state section a `data-section`.
  */
 import type { StatusView, TokenSet } from '../../../queue-core/room-api.ts';
-import { html, page, type SafeHtml } from '../html.ts';
-import { formatCountdown, formatEta, queueProgress } from './format.ts';
+import { escapeText, html, page, SafeHtml } from '../html.ts';
+import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';
+import { clientMessages, DEFAULT_PAGE_TEXT, type MessageKey, type PageText } from './messages.ts';
 import type { WaitingView } from './state.ts';
+
+/**
+ * A message as element content: its text escaped, each `{name}` replaced by its value (escaped
+ * unless it is already SafeHtml, such as a `<strong>` number or a link). Never for attributes.
+ */
+function say(
+  text: PageText,
+  key: MessageKey,
+  values: Readonly<Record<string, SafeHtml | string | number>> = {},
+): SafeHtml {
+  const template = text.messages[key];
+  let out = '';
+  let last = 0;
+  for (const match of template.matchAll(/\{(\w+)\}/g)) {
+    const name = match[1] as string;
+    if (!Object.hasOwn(values, name)) continue;
+    const value = values[name];
+    out += escapeText(template.slice(last, match.index)) + html`${value}`.value;
+    last = match.index + match[0].length;
+  }
+  return new SafeHtml(out + escapeText(template.slice(last)));
+}
 
 /** Every URL the page hands to the browser, the base path (`/prod`, or `''`) already in each. */
 export interface PageLinks {
@@ -31,37 +54,39 @@ function shell(
   eventId: string,
   content: SafeHtml,
   links: PageLinks,
+  text: PageText,
   scripts: string[] = [],
 ): string {
-  const body = html`<a class="skip-link" href="#main">Skip to content</a>
+  const body = html`<a class="skip-link" href="#main">${say(text, 'skipLink')}</a>
 <main id="main" class="card" tabindex="-1">
-<p class="eyebrow">Waiting room · <span class="event-id">${eventId}</span></p>
+<p class="eyebrow">${say(text, 'eyebrow')} · <span class="event-id">${eventId}</span></p>
 ${content}
 ${LIVE_REGIONS}
 </main>
-<footer class="page-footer"><p>Anteroom keeps your place in a fair, first-come queue. Reloading never loses it.</p></footer>`;
-  return page({ title, body, scripts, basePath: links.basePath });
+<footer class="page-footer"><p>${say(text, 'footer')}</p></footer>`;
+  return page({ title, body, scripts, basePath: links.basePath, lang: text.lang });
 }
 
-function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks): string {
+function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks, text: PageText): string {
   const passthrough = view.event.mode === 'passthrough';
   const content = passthrough
-    ? html`<h1>No waiting right now</h1>
-<p class="lead">The site is ready for you. Go straight in.</p>
-<form method="post" action="${links.join}"><button type="submit" class="button primary">Go to the site</button></form>`
-    : html`<h1>The site is busy</h1>
-<p class="lead">Take your place in the queue and we will let you in as soon as it is your turn.</p>
-<p class="meta">People waiting now: <strong>${view.waitingNum}</strong></p>
-<form method="post" action="${links.join}"><button type="submit" class="button primary">Take your place</button></form>
-<p class="hint">You keep your place if you reload or come back to this page.</p>`;
-  return shell(passthrough ? 'Go straight in' : 'Waiting room', view.event.id, content, links);
+    ? html`<h1>${say(text, 'passthroughHeading')}</h1>
+<p class="lead">${say(text, 'passthroughLead')}</p>
+<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'passthroughButton')}</button></form>`
+    : html`<h1>${say(text, 'joinHeading')}</h1>
+<p class="lead">${say(text, 'joinLead')}</p>
+<p class="meta">${say(text, 'joinWaitingNow', { n: html`<strong>${view.waitingNum}</strong>` })}</p>
+<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'joinButton')}</button></form>
+<p class="hint">${say(text, 'joinHint')}</p>`;
+  const title = text.messages[passthrough ? 'passthroughTitle' : 'joinTitle'];
+  return shell(title, view.event.id, content, links, text);
 }
 
-function closedView(eventId: string, links: PageLinks): string {
-  const content = html`<h1>This waiting room is closed</h1>
-<p class="lead">It is not taking new visitors right now. Please come back later.</p>
-<p><a class="button" href="${links.self}">Check again</a></p>`;
-  return shell('Waiting room closed', eventId, content, links);
+function closedView(eventId: string, links: PageLinks, text: PageText): string {
+  const content = html`<h1>${say(text, 'closedHeading')}</h1>
+<p class="lead">${say(text, 'closedLead')}</p>
+<p><a class="button" href="${links.self}">${say(text, 'closedButton')}</a></p>`;
+  return shell(text.messages.closedTitle, eventId, content, links, text);
 }
 
 function tokenField(id: string, label: string, value: string): SafeHtml {
@@ -69,89 +94,107 @@ function tokenField(id: string, label: string, value: string): SafeHtml {
 <textarea id="${id}" readonly rows="3" spellcheck="false">${value}</textarea></div>`;
 }
 
-function admittedSection(status: StatusView, tokens: TokenSet | null, links: PageLinks): SafeHtml {
+function admittedSection(
+  status: StatusView,
+  tokens: TokenSet | null,
+  links: PageLinks,
+  text: PageText,
+): SafeHtml {
   const details =
     tokens === null
       ? html``
-      : html`<details class="tokens"><summary>Your admission tokens</summary>
-<p class="hint">The site checks these to let you in. They are valid for ${formatEta(tokens.expires_in).toLowerCase()}.</p>
-${tokenField('ar-access-token', 'Access token', tokens.access_token)}
-${tokenField('ar-id-token', 'ID token', tokens.id_token)}
-${tokenField('ar-refresh-token', 'Refresh token', tokens.refresh_token)}
+      : html`<details class="tokens"><summary>${say(text, 'tokensSummary')}</summary>
+<p class="hint">${say(text, 'tokensHint', { duration: etaPhrase(tokens.expires_in, text.messages) })}</p>
+${tokenField('ar-access-token', text.messages.accessToken, tokens.access_token)}
+${tokenField('ar-id-token', text.messages.idToken, tokens.id_token)}
+${tokenField('ar-refresh-token', text.messages.refreshToken, tokens.refresh_token)}
 </details>`;
   return html`<section data-section="admitted" aria-labelledby="ar-admitted-title">
-<h1 id="ar-admitted-title">You're in</h1>
-<p class="lead">Your place was number <strong>${status.queue_number}</strong>. You have been admitted.</p>
-<p><a class="button primary" href="${links.onward}">Continue to the site</a></p>
+<h1 id="ar-admitted-title">${say(text, 'admittedTitle')}</h1>
+<p class="lead">${say(text, 'admittedLead', { n: html`<strong>${status.queue_number}</strong>` })}</p>
+<p><a class="button primary" href="${links.onward}">${say(text, 'admittedContinue')}</a></p>
 ${details}
 </section>`;
 }
 
-function endedSection(title: string, text: string, links: PageLinks): SafeHtml {
+function endedSection(links: PageLinks, text: PageText): SafeHtml {
   return html`<section data-section="ended" aria-labelledby="ar-ended-title">
-<h1 id="ar-ended-title">${title}</h1>
-<p class="lead">${text}</p>
-<form method="post" action="${links.join}"><button type="submit" class="button primary">Join the queue again</button></form>
+<h1 id="ar-ended-title">${say(text, 'endedHeading')}</h1>
+<p class="lead">${say(text, 'endedLead')}</p>
+<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'rejoinButton')}</button></form>
 </section>`;
 }
 
 /** The sections a queued visitor moves through without reloading: waiting → eligible (or expired). */
-function liveSections(status: StatusView, links: PageLinks): SafeHtml {
+function liveSections(status: StatusView, links: PageLinks, text: PageText): SafeHtml {
   const progress = queueProgress(status.queue_number, status.serving_counter);
   const waiting = status.state === 'waiting';
   const eligible = status.state === 'eligible';
   const expired = status.state === 'expired';
   const expiresText = status.expires_in === null ? '' : formatCountdown(status.expires_in);
-  return html`<p class="notice" data-section="paused" ${status.mode === 'closed' ? '' : html`hidden`}>The queue is paused for the moment. You keep your place.</p>
+  return html`<p class="notice" data-section="paused" ${status.mode === 'closed' ? '' : html`hidden`}>${say(text, 'pausedNotice')}</p>
 <section data-section="waiting" aria-labelledby="ar-waiting-title" ${waiting ? '' : html`hidden`}>
-<h1 id="ar-waiting-title">You're in the queue</h1>
+<h1 id="ar-waiting-title">${say(text, 'waitingHeading')}</h1>
 <dl class="stats">
-<div class="stat"><dt>Your place</dt><dd data-field="queue_number">${status.queue_number}</dd></div>
-<div class="stat"><dt>People ahead of you</dt><dd data-field="ahead">${status.ahead}</dd></div>
-<div class="stat wide"><dt>Estimated wait</dt><dd data-field="eta">${formatEta(status.eta_seconds)}</dd></div>
+<div class="stat"><dt>${say(text, 'yourPlace')}</dt><dd data-field="queue_number">${status.queue_number}</dd></div>
+<div class="stat"><dt>${say(text, 'peopleAhead')}</dt><dd data-field="ahead">${status.ahead}</dd></div>
+<div class="stat wide"><dt>${say(text, 'estimatedWait')}</dt><dd data-field="eta">${formatEta(status.eta_seconds, text.messages)}</dd></div>
 </dl>
 <div class="progress">
-<label for="ar-progress">Queue progress</label>
-<progress id="ar-progress" data-field="progress" max="${progress.max}" value="${progress.value}">${progress.value} of ${progress.max}</progress>
-<p class="hint" data-field="progress_text">${progress.value} of ${progress.max} places let in so far</p>
+<label for="ar-progress">${say(text, 'progressLabel')}</label>
+<progress id="ar-progress" data-field="progress" max="${progress.max}" value="${progress.value}">${say(text, 'progressBar', progress)}</progress>
+<p class="hint" data-field="progress_text">${say(text, 'progressText', progress)}</p>
 </div>
-<p class="hint" data-field="live_hint">Reload this page to see your latest position: <a href="${links.self}">reload</a>.</p>
+<p class="hint" data-field="live_hint">${say(text, 'reloadHint', { link: html`<a href="${links.self}">${say(text, 'reloadLink')}</a>` })}</p>
 </section>
 <section data-section="eligible" aria-labelledby="ar-eligible-title" ${eligible ? '' : html`hidden`}>
-<h1 id="ar-eligible-title">It's your turn</h1>
-<p class="lead">Thank you for waiting. You can go in now.</p>
-<p class="meta" data-section="expiry" ${status.expires_in === null ? html`hidden` : ''}>Your turn is kept for <strong data-field="expires_in">${expiresText}</strong>.</p>
-<form method="post" action="${links.admit}"><button type="submit" class="button primary">Let me in</button></form>
+<h1 id="ar-eligible-title">${say(text, 'eligibleTitle')}</h1>
+<p class="lead">${say(text, 'eligibleLead')}</p>
+<p class="meta" data-section="expiry" ${status.expires_in === null ? html`hidden` : ''}>${say(text, 'eligibleKeptFor', { time: html`<strong data-field="expires_in">${expiresText}</strong>` })}</p>
+<form method="post" action="${links.admit}"><button type="submit" class="button primary">${say(text, 'eligibleButton')}</button></form>
 </section>
 <section data-section="expired" aria-labelledby="ar-expired-title" ${expired ? '' : html`hidden`}>
-<h1 id="ar-expired-title">Your place has expired</h1>
-<p class="lead">Your turn came but was not used in time. You can join the queue again.</p>
-<form method="post" action="${links.join}"><button type="submit" class="button primary">Join the queue again</button></form>
+<h1 id="ar-expired-title">${say(text, 'expiredTitle')}</h1>
+<p class="lead">${say(text, 'expiredLead')}</p>
+<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'rejoinButton')}</button></form>
 </section>`;
 }
 
-function statusView(view: Extract<WaitingView, { kind: 'status' }>, links: PageLinks): string {
+function statusView(
+  view: Extract<WaitingView, { kind: 'status' }>,
+  links: PageLinks,
+  text: PageText,
+): string {
   const { status } = view;
   if (status.state === 'admitted') {
-    return shell("You're in", view.event.id, admittedSection(status, view.tokens, links), links);
+    return shell(
+      text.messages.admittedTitle,
+      view.event.id,
+      admittedSection(status, view.tokens, links, text),
+      links,
+      text,
+    );
   }
   if (status.state === 'ended') {
-    const text = 'Your visit has ended. If you want to come back, join the queue again.';
-    return shell('Visit ended', view.event.id, endedSection('Your visit has ended', text, links), links);
+    return shell(text.messages.endedTitle, view.event.id, endedSection(links, text), links, text);
   }
   const live = html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
  data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
- data-stream-url="${links.streamUrl(status.request_id)}">
-${liveSections(status, links)}
+ data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${JSON.stringify(clientMessages(text.messages))}">
+${liveSections(status, links, text)}
 </div>`;
-  const title = status.state === 'eligible' ? "It's your turn" : 'Waiting room';
-  return shell(title, view.event.id, live, links, ['/assets/waiting-room.js']);
+  const title = text.messages[status.state === 'eligible' ? 'eligibleTitle' : 'waitingTitle'];
+  return shell(title, view.event.id, live, links, text, ['/assets/waiting-room.js']);
 }
 
-export function renderWaitingPage(view: WaitingView, links: PageLinks): string {
-  if (view.kind === 'join') return joinView(view, links);
-  if (view.kind === 'closed') return closedView(view.event.id, links);
-  return statusView(view, links);
+export function renderWaitingPage(
+  view: WaitingView,
+  links: PageLinks,
+  text: PageText = DEFAULT_PAGE_TEXT,
+): string {
+  if (view.kind === 'join') return joinView(view, links, text);
+  if (view.kind === 'closed') return closedView(view.event.id, links, text);
+  return statusView(view, links, text);
 }
 
 /**
@@ -160,16 +203,19 @@ export function renderWaitingPage(view: WaitingView, links: PageLinks): string {
  */
 export function renderProblemPage(
   title: string,
-  text: string,
+  lead: string,
   reloadHref: string | null,
   basePath = '',
+  text: PageText = DEFAULT_PAGE_TEXT,
 ): string {
   const reload =
-    reloadHref === null ? html`` : html`<p><a class="button" href="${reloadHref}">Try again</a></p>`;
+    reloadHref === null
+      ? html``
+      : html`<p><a class="button" href="${reloadHref}">${say(text, 'problemTryAgain')}</a></p>`;
   const body = html`<main id="main" class="card" tabindex="-1">
 <h1>${title}</h1>
-<p class="lead">${text}</p>
+<p class="lead">${lead}</p>
 ${reload}
 </main>`;
-  return page({ title, body, basePath });
+  return page({ title, body, basePath, lang: text.lang });
 }

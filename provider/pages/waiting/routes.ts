@@ -17,6 +17,7 @@ import type { AppDeps } from '../../deps.ts';
 import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { sendPage } from '../headers.ts';
+import { fill } from './messages.ts';
 import { onwardUrl, safeReturnUrl } from './onward.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from './render.ts';
 import { loadWaitingView } from './state.ts';
@@ -96,24 +97,27 @@ async function renderFailure(
   retryHref: string,
   basePath: string,
 ): Promise<void> {
-  const problemPage = (title: string, text: string, href: string | null) =>
-    renderProblemPage(title, text, href, basePath);
+  const text = deps.config.pages;
+  const { messages } = text;
+  const problemPage = (title: string, lead: string, href: string | null) =>
+    renderProblemPage(title, lead, href, basePath, text);
   if (error instanceof AnteroomError && error.code === 'invalid_event_id') {
-    sendPage(ctx, 404, problemPage('No such waiting room', 'Check the address and try again.', null));
+    sendPage(ctx, 404, problemPage(messages.problemNoRoomTitle, messages.problemNoRoomText, null));
     return;
   }
   if (error instanceof AnteroomError && error.retryAfter !== undefined) {
     ctx.set('Retry-After', String(error.retryAfter));
-    const text = `${error.expose ? error.message : 'Please try again shortly.'} Try again in ${error.retryAfter} seconds.`;
-    sendPage(ctx, error.status, problemPage('Please wait a moment', text, retryHref));
+    const lead = `${messages.problemWaitText} ${fill(messages.problemRetryIn, { n: error.retryAfter })}`;
+    sendPage(ctx, error.status, problemPage(messages.problemWaitTitle, lead, retryHref));
     return;
   }
   if (error instanceof AnteroomError && error.expose) {
-    sendPage(ctx, error.status, problemPage('That did not work', error.message, retryHref));
+    // The API's own sentence (in English): what went wrong is worth more than a vaguer translation.
+    sendPage(ctx, error.status, problemPage(messages.problemFailedTitle, error.message, retryHref));
     return;
   }
   deps.logger.error({ err: error, path: ctx.path }, 'waiting page failed');
-  sendPage(ctx, 500, problemPage('Something went wrong', 'Please try again in a moment.', retryHref));
+  sendPage(ctx, 500, problemPage(messages.problemErrorTitle, messages.problemErrorText, retryHref));
 }
 
 export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): Koa.Middleware {
@@ -132,7 +136,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
     try {
       request = pageRequest(ctx, rawEventId);
       const view = await loadWaitingView(deps.room, request.eventId, readRequestCookie(ctx, request.eventId));
-      sendPage(ctx, 200, renderWaitingPage(view, request.links));
+      sendPage(ctx, 200, renderWaitingPage(view, request.links, deps.config.pages));
     } catch (error) {
       const basePath = requestBasePath(ctx, publicBasePath);
       await renderFailure(ctx, deps, error, request?.links.self ?? `${basePath}${ctx.path}`, basePath);

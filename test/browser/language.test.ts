@@ -1,0 +1,95 @@
+/**
+ * The waiting page in another language (`pages.language: "fr"`) with one message reworded by
+ * the operator (`pages.messages`), in a real browser: the server-rendered page and the live
+ * updates the page's script makes (no reload) both speak French.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  browserSkipReason,
+  launchBrowser,
+  queueAhead,
+  screenshotPath,
+  startTestServer,
+  type TestServer,
+} from './support.ts';
+
+const skip = browserSkipReason();
+const WAIT = { timeout: 20_000 };
+
+describe('the waiting page in French', { skip }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    server = await startTestServer(['salle', 'suivant'], {
+      pages: { language: 'fr', messages: { joinButton: 'Je prends ma place' } },
+    });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('joins, waits and is admitted in French, with the live updates in French too', async () => {
+    const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(`${server.publicUrl}/waiting-room/salle`);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+    await page.getByRole('heading', { name: 'Le site est très demandé' }).waitFor(WAIT);
+    await page.getByRole('button', { name: 'Je prends ma place' }).click();
+    await page.getByRole('heading', { name: 'Vous êtes dans la file' }).waitFor(WAIT);
+    assert.match((await page.locator('[data-field="eta"]').textContent()) ?? '', /^Estimation en cours/);
+    assert.equal(
+      await page.locator('[data-field="progress_text"]').textContent(),
+      'Places déjà admises : 0 sur 1',
+    );
+
+    // The operator lets the visitor in: the script switches the page over, in French.
+    await server.admin('POST', '/increment_serving_counter', { event_id: 'salle', increment_by: 1 });
+    await page.getByRole('heading', { name: 'C’est votre tour' }).waitFor(WAIT);
+    assert.equal(await page.title(), 'C’est votre tour');
+    await page.locator('#ar-alert').getByText('C’est votre tour. Appuyez sur Entrer').waitFor(WAIT);
+    assert.equal(
+      await page.locator('[data-field="progress_text"]').textContent(),
+      'Places déjà admises : 1 sur 1',
+    );
+    await page.screenshot({ path: screenshotPath('waiting-page-french-your-turn'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Entrer' }).click();
+    await page.getByRole('heading', { name: 'Vous pouvez entrer' }).waitFor(WAIT);
+    assert.deepEqual(consoleErrors, []);
+    await context.close();
+  });
+
+  test('a visitor who waits behind others hears the progress in French', async () => {
+    // Two people ahead, who joined through the JSON API.
+    await queueAhead(server, 'suivant', 2);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.publicUrl}/waiting-room/suivant`);
+    // The stream must be open before the counter moves, so the change below is one it sees.
+    const streamOpen = page.waitForResponse(
+      (response) => response.url().includes('/events/suivant/stream'),
+      WAIT,
+    );
+    await page.getByRole('button', { name: 'Je prends ma place' }).click();
+    await page.getByRole('heading', { name: 'Vous êtes dans la file' }).waitFor(WAIT);
+    assert.equal(await page.locator('[data-field="ahead"]').textContent(), '2');
+    await streamOpen;
+
+    await server.admin('POST', '/increment_serving_counter', { event_id: 'suivant', increment_by: 1 });
+    await page
+      .locator('#ar-announcer')
+      .getByText(/^1 personne devant vous\. Attente estimée : /)
+      .waitFor(WAIT);
+    await context.close();
+  });
+});
