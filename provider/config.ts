@@ -15,11 +15,12 @@ import type { EventSettings } from '../queue-core/types.ts';
 import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
 import { redirectUriProblem } from './oidc/clients.ts';
 import {
-  DEFAULT_PAGE_TEXT,
+  DEFAULT_PAGE_LANGUAGES,
   LANGUAGES,
   type Language,
   MESSAGE_KEYS,
   type MessageKey,
+  type PageLanguages,
   type PageText,
   placeholders,
 } from './pages/waiting/messages.ts';
@@ -59,8 +60,8 @@ export interface AnteroomConfig {
     cookieKeys: unknown;
   };
   log: { level: string };
-  /** The waiting pages' language and wording (`pages.language`, `pages.messages`). */
-  pages: PageText;
+  /** The waiting pages' languages and wording (`pages.language`, `pages.messages`). */
+  pages: PageLanguages;
   /**
    * The built-in relying party at `/sample-site/` (`provider/pages/sample-site/`) is served, and
    * its client (`SAMPLE_SITE.clientId`, secret generated at start) is in `oidc.clients`.
@@ -450,7 +451,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     limits,
     oidc: { clients, cookieKeys },
     log: { level },
-    pages: pageText(raw.pages),
+    pages: pageLanguages(raw.pages),
     sampleSite,
     generatedAdminKey,
     notices,
@@ -459,25 +460,44 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
 }
 
 /**
- * `pages`: a shipped language (`en` by default) and, on top, the operator's own wording of any
- * message. An override keeps the placeholders of the message it replaces, so no number or link
- * goes missing from the page.
+ * `pages`: the shipped languages offered (`"fr"`, or `["fr", "en"]`: the first is the default,
+ * the others are chosen by the visitor's `Accept-Language`) and, per language, the operator's
+ * own wording of any message. An override keeps the placeholders of the message it replaces,
+ * so no number or link goes missing from the page.
  */
-function pageText(value: unknown): PageText {
-  if (value === undefined) return DEFAULT_PAGE_TEXT;
+function pageLanguages(value: unknown): PageLanguages {
+  if (value === undefined) return DEFAULT_PAGE_LANGUAGES;
   const raw = object(value, 'pages', ['language', 'messages']);
-  const languages = Object.keys(LANGUAGES);
-  let language: Language = 'en';
-  if (raw.language !== undefined) {
-    if (typeof raw.language !== 'string' || !languages.includes(raw.language)) {
-      throw new ConfigError('pages.language', `must be one of ${languages.join(', ')}`);
-    }
-    language = raw.language as Language;
+  const shipped = Object.keys(LANGUAGES);
+  const list =
+    raw.language === undefined ? ['en'] : typeof raw.language === 'string' ? [raw.language] : raw.language;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigError(
+      'pages.language',
+      `must be a language or a non-empty list of them (${shipped.join(', ')})`,
+    );
   }
+  const languages = list.map((language, index) => {
+    const field = typeof raw.language === 'string' ? 'pages.language' : `pages.language[${index}]`;
+    if (typeof language !== 'string' || !shipped.includes(language)) {
+      throw new ConfigError(field, `must be one of ${shipped.join(', ')}`);
+    }
+    if (list.indexOf(language) !== index) throw new ConfigError(field, `${language} is listed twice`);
+    return language as Language;
+  });
+  const overrides = object(raw.messages ?? {}, 'pages.messages', languages);
+  const offered = languages.map((language) => ({
+    lang: language,
+    messages: { ...LANGUAGES[language], ...messageOverrides(overrides[language], language) },
+  }));
+  return { offered: offered as [PageText, ...PageText[]] };
+}
+
+function messageOverrides(value: unknown, language: Language): Partial<Record<MessageKey, string>> {
   const base = LANGUAGES[language];
   const overrides: Partial<Record<MessageKey, string>> = {};
-  for (const [key, text] of Object.entries(object(raw.messages ?? {}, 'pages.messages', MESSAGE_KEYS))) {
-    const field = `pages.messages.${key}`;
+  for (const [key, text] of Object.entries(object(value ?? {}, `pages.messages.${language}`, MESSAGE_KEYS))) {
+    const field = `pages.messages.${language}.${key}`;
     if (typeof text !== 'string' || text.trim() === '' || text.length > 1000) {
       throw new ConfigError(field, 'must be a non-empty string of at most 1000 characters');
     }
@@ -488,7 +508,7 @@ function pageText(value: unknown): PageText {
     }
     overrides[key as MessageKey] = text;
   }
-  return { lang: language, messages: { ...base, ...overrides } };
+  return overrides;
 }
 
 /**

@@ -22,7 +22,7 @@ import type { StatusView } from '../../queue-core/room-api.ts';
 import type { AnteroomConfig } from '../config.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
-import { sendPage } from '../pages/headers.ts';
+import { pageTextOf, sendPage } from '../pages/headers.ts';
 import { fill, type PageText } from '../pages/waiting/messages.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from '../pages/waiting/render.ts';
 import { ensureVisitorId } from './identity.ts';
@@ -57,7 +57,7 @@ export function interactionHandler(
     const basePath = requestBasePath(ctx, publicBasePath);
     const uid = match[1]!;
     if (!UID.test(uid)) {
-      expiredPage(ctx, basePath, deps.config.pages);
+      expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
       return true;
     }
     if (match[2] !== undefined) {
@@ -89,17 +89,17 @@ async function waitStep(
     // No interaction cookie, or the interaction is gone: a page, never a stack trace. A store
     // outage is not an expiry: it gets the retry page.
     if (error instanceof Error && error.name === 'SessionNotFound')
-      expiredPage(ctx, basePath, deps.config.pages);
+      expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
     else problemPage(ctx, deps, error, self, basePath);
     return;
   }
   if (details.uid !== uid) {
-    expiredPage(ctx, basePath, deps.config.pages);
+    expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
     return;
   }
   const client = deps.registry.get(details.params['client_id'] as string | undefined);
   if (client === undefined) {
-    expiredPage(ctx, basePath, deps.config.pages);
+    expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
     return;
   }
   try {
@@ -112,7 +112,11 @@ async function waitStep(
     });
     const links = linksFor(self, client.eventId, basePath);
     if (state.kind === 'closed') {
-      sendPage(ctx, 200, renderWaitingPage({ kind: 'closed', event: state.event }, links, deps.config.pages));
+      sendPage(
+        ctx,
+        200,
+        renderWaitingPage({ kind: 'closed', event: state.event }, links, pageTextOf(ctx, deps.config.pages)),
+      );
       return;
     }
     if (state.kind === 'waiting') {
@@ -122,7 +126,7 @@ async function waitStep(
         renderWaitingPage(
           { kind: 'status', event: state.event, status: state.status, tokens: null },
           links,
-          deps.config.pages,
+          pageTextOf(ctx, deps.config.pages),
         ),
       );
       return;
@@ -146,7 +150,7 @@ async function waitStep(
   } catch (error) {
     // The interaction expired between reading and finishing it.
     if (error instanceof Error && error.name === 'SessionNotFound') {
-      expiredPage(ctx, basePath, deps.config.pages);
+      expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
       return;
     }
     problemPage(ctx, deps, error, self, basePath);
@@ -216,7 +220,7 @@ function problemPage(
   self: string,
   basePath: string,
 ): void {
-  const text = deps.config.pages;
+  const text = pageTextOf(ctx, deps.config.pages);
   const { messages } = text;
   if (error instanceof AnteroomError && error.retryAfter !== undefined) {
     ctx.set('Retry-After', String(error.retryAfter));

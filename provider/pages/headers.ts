@@ -3,6 +3,7 @@
  * own origin only, no inline script or style, no framing), and no caching of per-visitor pages.
  */
 import type Koa from 'koa';
+import { type PageLanguages, type PageText, pageTextFor } from './waiting/messages.ts';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -32,4 +33,13 @@ export function sendPage(ctx: Koa.Context, status: number, document: string): vo
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = document;
+}
+
+/**
+ * The words of this page: the offered language the visitor prefers. When there is a choice, the
+ * answer says it depends on `Accept-Language`.
+ */
+export function pageTextOf(ctx: Koa.Context, pages: PageLanguages): PageText {
+  if (pages.offered.length > 1) ctx.vary('Accept-Language');
+  return pageTextFor(pages, ctx.get('Accept-Language'));
 }

@@ -24,7 +24,7 @@ describe('the waiting page in French', { skip }, () => {
 
   before(async () => {
     server = await startTestServer(['salle', 'suivant'], {
-      pages: { language: 'fr', messages: { joinButton: 'Je prends ma place' } },
+      pages: { language: 'fr', messages: { fr: { joinButton: 'Je prends ma place' } } },
     });
     browser = await launchBrowser();
   });

@@ -4,8 +4,11 @@ import { escapeHtml, html, page } from '../../provider/pages/html.ts';
 import { etaPhrase, formatEta, queueProgress } from '../../provider/pages/waiting/format.ts';
 import {
   CLIENT_MESSAGE_KEYS,
+  DEFAULT_PAGE_LANGUAGES,
   LANGUAGES,
   MESSAGE_KEYS,
+  type PageLanguages,
+  pageTextFor,
   placeholders,
 } from '../../provider/pages/waiting/messages.ts';
 import { safeReturnUrl } from '../../provider/pages/waiting/onward.ts';
@@ -101,6 +104,28 @@ describe('waiting page wording', () => {
     assert.equal(formatEta(3900, LANGUAGES.fr), 'Environ 1 heure 5 min');
     assert.equal(formatEta(7260, LANGUAGES.de), 'Etwa 2 Stunden 1 Min.');
     assert.equal(etaPhrase(30, LANGUAGES.es), 'menos de un minuto');
+  });
+
+  test('Accept-Language: quality values, regions and wildcards choose among the offered languages', () => {
+    const offered = {
+      offered: [LANGUAGES.de, LANGUAGES.fr, LANGUAGES.en].map((messages, index) => ({
+        lang: ['de', 'fr', 'en'][index] as string,
+        messages,
+      })),
+    } as unknown as PageLanguages;
+    const pick = (header: string | undefined) => pageTextFor(offered, header).lang;
+    assert.equal(pick(undefined), 'de');
+    assert.equal(pick(''), 'de');
+    assert.equal(pick('fr'), 'fr');
+    assert.equal(pick('EN-us'), 'en');
+    assert.equal(pick('es, en;q=0.2, fr;q=0.5'), 'fr', 'the highest quality offered wins');
+    assert.equal(pick('en;q=0.5, fr;q=0.5'), 'en', 'equal qualities keep their order');
+    assert.equal(pick('fr;q=0, en;q=0.1'), 'en');
+    assert.equal(pick('fr;q=2, en;q=abc, es'), 'de', 'malformed weights disqualify their entry');
+    assert.equal(pick('*, fr;q=0.5'), 'de', 'a wildcard means the default');
+    assert.equal(pick(`${'x-y, '.repeat(1000)}fr`), 'de', 'only the start of an oversized header is read');
+    assert.equal(pick('<script>, fr'), 'fr');
+    assert.equal(pageTextFor(DEFAULT_PAGE_LANGUAGES, 'fr').lang, 'en', 'one language: no choice');
   });
 
   test('progress is full exactly when the serving counter reaches the position', () => {

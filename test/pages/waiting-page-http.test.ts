@@ -238,10 +238,10 @@ describe('waiting page enqueue budget', () => {
   });
 });
 
-describe('the pages in another language (pages.language: "de")', () => {
+describe('the pages in other languages (pages.language: ["de", "fr"])', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer(['warten'], { pages: { language: 'de' } });
+    server = await startTestServer(['warten'], { pages: { language: ['de', 'fr'] } });
   });
   after(() => server.close());
 
@@ -272,5 +272,24 @@ describe('the pages in another language (pages.language: "de")', () => {
     const body = await missing.text();
     assert.match(body, /<html lang="de">/);
     assert.match(body, /Diesen Warteraum gibt es nicht/);
+  });
+
+  test("a visitor's Accept-Language picks among the offered languages, the first being the default", async () => {
+    const pageIn = async (acceptLanguage: string) => {
+      const response = await fetch(`${server.publicUrl}/waiting-room/warten`, {
+        headers: { 'Accept-Language': acceptLanguage },
+      });
+      assert.match(response.headers.get('vary') ?? '', /Accept-Language/i);
+      return /<html lang="(\w+)">/.exec(await response.text())?.[1];
+    };
+    assert.equal(await pageIn('fr-CA,fr;q=0.9,en;q=0.8'), 'fr');
+    assert.equal(await pageIn('en-GB,fr;q=0.5'), 'fr', 'English is not offered: the next choice');
+    assert.equal(await pageIn('es, en'), 'de', 'nothing offered: the default');
+    assert.equal(await pageIn('fr;q=0, de;q=0.1'), 'de', 'q=0 means "not this one"');
+    assert.equal(await pageIn('*'), 'de');
+    const missing = await fetch(`${server.publicUrl}/waiting-room/nirgends`, {
+      headers: { 'Accept-Language': 'fr' },
+    });
+    assert.match(await missing.text(), /Cette salle d’attente n’existe pas/);
   });
 });

@@ -221,32 +221,51 @@ describe('configuration', () => {
     assert.deepEqual(sample.redirect_uris, ['https://q.example/prod/sample-site/callback']);
   });
 
-  it("sets the pages' language and the operator's wording, keeping every placeholder", () => {
+  it("sets the pages' languages and the operator's wording, keeping every placeholder", () => {
     const pagesOf = (pages: unknown) => loadConfig({ raw: { events: [{ id: 'e' }], pages }, env: {} }).pages;
     const english = loadConfig({ raw: { events: [{ id: 'e' }] }, env: {} }).pages;
-    assert.equal(english.lang, 'en');
-    assert.equal(english.messages.joinButton, 'Take your place');
+    assert.deepEqual(
+      english.offered.map((text) => text.lang),
+      ['en'],
+    );
+    assert.equal(english.offered[0].messages.joinButton, 'Take your place');
     const french = pagesOf({
       language: 'fr',
-      messages: { joinButton: 'Je prends ma place', progressBar: '{value}/{max}' },
-    });
+      messages: { fr: { joinButton: 'Je prends ma place', progressBar: '{value}/{max}' } },
+    }).offered[0];
     assert.equal(french.lang, 'fr');
     assert.equal(french.messages.joinButton, 'Je prends ma place');
     assert.equal(french.messages.progressBar, '{value}/{max}');
     assert.equal(french.messages.joinHeading, 'Le site est très demandé', 'the rest stays in French');
+    // Several languages: the first is the default; each has its own wording.
+    const several = pagesOf({
+      language: ['de', 'en'],
+      messages: { en: { joinHeading: 'Sale opens at noon' } },
+    });
+    assert.deepEqual(
+      several.offered.map((text) => [text.lang, text.messages.joinHeading]),
+      [
+        ['de', 'Die Website ist stark ausgelastet'],
+        ['en', 'Sale opens at noon'],
+      ],
+    );
     fails(() => pagesOf({ language: 'xx' }), 'pages.language');
+    fails(() => pagesOf({ language: [] }), 'pages.language');
+    fails(() => pagesOf({ language: ['fr', 'zz'] }), 'pages.language[1]');
+    fails(() => pagesOf({ language: ['fr', 'fr'] }), 'pages.language[1]');
     fails(() => pagesOf({ language: 'fr', extra: 1 }), 'pages.extra');
-    fails(() => pagesOf({ messages: { nope: 'x' } }), 'pages.messages.nope');
-    fails(() => pagesOf({ messages: { joinButton: '' } }), 'pages.messages.joinButton');
-    fails(() => pagesOf({ messages: { joinButton: 7 } }), 'pages.messages.joinButton');
+    fails(() => pagesOf({ language: 'fr', messages: { en: { joinButton: 'x' } } }), 'pages.messages.en');
+    fails(() => pagesOf({ messages: { en: { nope: 'x' } } }), 'pages.messages.en.nope');
+    fails(() => pagesOf({ messages: { en: { joinButton: '' } } }), 'pages.messages.en.joinButton');
+    fails(() => pagesOf({ messages: { en: { joinButton: 7 } } }), 'pages.messages.en.joinButton');
     // A reworded message keeps its placeholders: none lost, none invented.
     fails(
-      () => pagesOf({ messages: { admittedLead: 'You have been admitted.' } }),
-      'pages.messages.admittedLead',
+      () => pagesOf({ messages: { en: { admittedLead: 'You are in.' } } }),
+      'pages.messages.en.admittedLead',
     );
-    fails(() => pagesOf({ messages: { joinButton: 'Join {n}' } }), 'pages.messages.joinButton');
+    fails(() => pagesOf({ messages: { en: { joinButton: 'Join {n}' } } }), 'pages.messages.en.joinButton');
     assert.throws(
-      () => pagesOf({ messages: { progressBar: '{value}' } }),
+      () => pagesOf({ messages: { en: { progressBar: '{value}' } } }),
       /exactly the placeholders .*\{max\}, \{value\}/,
     );
   });

@@ -402,6 +402,48 @@ export interface PageText {
 
 export const DEFAULT_PAGE_TEXT: PageText = { lang: 'en', messages: en };
 
+/** The languages the pages are offered in (`pages.language`), the default first. */
+export interface PageLanguages {
+  offered: readonly [PageText, ...PageText[]];
+}
+
+export const DEFAULT_PAGE_LANGUAGES: PageLanguages = { offered: [DEFAULT_PAGE_TEXT] };
+
+/** Longest `Accept-Language` read, and most entries: enough for any browser, bounded for the rest. */
+const MAX_ACCEPT_LANGUAGE_CHARS = 512;
+const MAX_ACCEPT_LANGUAGE_ENTRIES = 20;
+
+/**
+ * The offered language a visitor prefers (RFC 9110 `Accept-Language`: quality values, a region
+ * such as `fr-CA` matching `fr`, `*` matching the default), else the default.
+ */
+export function pageTextFor(pages: PageLanguages, acceptLanguage: string | undefined): PageText {
+  const [fallback] = pages.offered;
+  if (pages.offered.length === 1 || !acceptLanguage) return fallback;
+  const ranges = acceptLanguage
+    .slice(0, MAX_ACCEPT_LANGUAGE_CHARS)
+    .split(',')
+    .slice(0, MAX_ACCEPT_LANGUAGE_ENTRIES)
+    .map((entry, index) => {
+      const [range = '', ...parameters] = entry.trim().toLowerCase().split(';');
+      const weight = parameters
+        .map((parameter) => parameter.trim())
+        .find((parameter) => parameter.startsWith('q='));
+      // A malformed weight disqualifies its entry rather than counting as 1.
+      const q =
+        weight === undefined ? 1 : /^q=[01](?:\.\d{0,3})?$/.test(weight) ? Number(weight.slice(2)) : 0;
+      return { tag: range.trim().split('-')[0] ?? '', q, index };
+    })
+    .filter((range) => range.q > 0 && /^(?:[a-z]{1,8}|\*)$/.test(range.tag))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranges) {
+    if (tag === '*') return fallback;
+    const match = pages.offered.find((text) => text.lang === tag);
+    if (match) return match;
+  }
+  return fallback;
+}
+
 /** The placeholders of a template, sorted (`{n}`, `{value}`…). */
 export function placeholders(template: string): string[] {
   return [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string).sort();

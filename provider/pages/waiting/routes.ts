@@ -16,7 +16,7 @@ import { parseEventId } from '../../../queue-core/validate.ts';
 import type { AppDeps } from '../../deps.ts';
 import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
-import { sendPage } from '../headers.ts';
+import { pageTextOf, sendPage } from '../headers.ts';
 import { fill } from './messages.ts';
 import { onwardUrl, safeReturnUrl } from './onward.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from './render.ts';
@@ -97,7 +97,7 @@ async function renderFailure(
   retryHref: string,
   basePath: string,
 ): Promise<void> {
-  const text = deps.config.pages;
+  const text = pageTextOf(ctx, deps.config.pages);
   const { messages } = text;
   const problemPage = (title: string, lead: string, href: string | null) =>
     renderProblemPage(title, lead, href, basePath, text);
@@ -136,7 +136,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
     try {
       request = pageRequest(ctx, rawEventId);
       const view = await loadWaitingView(deps.room, request.eventId, readRequestCookie(ctx, request.eventId));
-      sendPage(ctx, 200, renderWaitingPage(view, request.links, deps.config.pages));
+      sendPage(ctx, 200, renderWaitingPage(view, request.links, pageTextOf(ctx, deps.config.pages)));
     } catch (error) {
       const basePath = requestBasePath(ctx, publicBasePath);
       await renderFailure(ctx, deps, error, request?.links.self ?? `${basePath}${ctx.path}`, basePath);
