@@ -51,8 +51,12 @@ export const DEFAULT_EVENT: EventSettings = deepFreeze({
   incrementServingOnExpiry: EVENT_DEFAULTS.incrementServingOnExpiry,
 });
 
+/** Longest display name. */
+const MAX_NAME_LENGTH = 120;
+
 const EVENT_FIELDS = [
   'id',
+  'name',
   'mode',
   'inlet',
   'tokenValiditySeconds',
@@ -64,8 +68,10 @@ const EVENT_FIELDS = [
 export function parseEvent(raw: unknown, path = 'events[0]'): EventSettings {
   const object = requireObject(raw, path);
   rejectUnknownFields(object, EVENT_FIELDS, path);
+  const name = parseName(object['name'], join(path, 'name'));
   return {
     id: parseEventId(object['id'], join(path, 'id')),
+    ...(name === undefined ? {} : { name }),
     mode: parseMode(object['mode'], join(path, 'mode')),
     inlet:
       object['inlet'] === undefined
@@ -112,7 +118,7 @@ export function parseEvents(raw: unknown): EventSettings[] {
 /**
  * Apply a partial update (admin API `PUT /events/{id}`) to an event, with the same
  * validation as the configuration. Fields absent from the patch keep their value;
- * `null` clears an optional field (`queuePositionExpirySeconds`, `inlet.startTime`,
+ * `null` clears an optional field (`name`, `queuePositionExpirySeconds`, `inlet.startTime`,
  * `inlet.endTime`). An inlet patch without `type`, or with the current type, changes
  * only the fields it names; an inlet of another type replaces the inlet whole. The id
  * cannot change. Error messages name the field without a prefix (`inlet.maxActive …`).
@@ -140,6 +146,20 @@ function parseEventId(value: unknown, path: string): string {
   if (value === undefined) throw invalid(path, `${path} is required`);
   if (typeof value !== 'string' || !EVENT_ID_PATTERN.test(value)) {
     throw invalid(path, `${path} must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"`);
+  }
+  return value;
+}
+
+/** A display name: 1–120 characters of text, no control characters; `null` or absent: none. */
+function parseName(value: unknown, path: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (
+    typeof value !== 'string' ||
+    value.trim() === '' ||
+    value.length > MAX_NAME_LENGTH ||
+    /\p{Cc}/u.test(value)
+  ) {
+    throw invalid(path, `${path} must be 1–${MAX_NAME_LENGTH} characters of text (or null for none)`);
   }
   return value;
 }

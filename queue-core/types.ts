@@ -36,6 +36,8 @@ export type InletSettings = ManualInlet | PeriodicInlet | MaxSizeInlet;
 /** One waiting room. */
 export interface EventSettings {
   id: string;
+  /** What visitors and operators read (the waiting page, the dashboard); the id when absent. */
+  name?: string;
   mode: EventMode;
   inlet: InletSettings;
   /** Lifetime of issued admission tokens (seconds). */

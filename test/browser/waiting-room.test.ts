@@ -205,6 +205,11 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     await panel.waitFor(WAIT);
     const pageLink = await panel.getByRole('link', { name: 'Open the waiting page' }).getAttribute('href');
     assert.match(pageLink ?? '', /\/waiting-room\/controls$/);
+    // A display name given through the admin API titles the panel on its next refresh.
+    await panel.getByRole('heading', { name: 'Event controls' }).waitFor(WAIT);
+    await server.admin('PUT', '/events/controls', { name: 'Controls sale' });
+    await panel.getByRole('heading', { name: 'Controls sale (controls)' }).waitFor(WAIT);
+    await server.admin('PUT', '/events/controls', { name: null });
 
     await panel.getByRole('button', { name: 'Pause (close)' }).click();
     await panel.getByText('Mode set to closed.').waitFor(WAIT);

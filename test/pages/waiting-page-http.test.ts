@@ -241,7 +241,9 @@ describe('waiting page enqueue budget', () => {
 describe('the pages in other languages (pages.language: ["de", "fr"])', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer(['warten'], { pages: { language: ['de', 'fr'] } });
+    server = await startTestServer([{ id: 'warten', name: 'Konzert „Sommer“', inlet: { type: 'manual' } }], {
+      pages: { language: ['de', 'fr'] },
+    });
   });
   after(() => server.close());
 
@@ -250,6 +252,7 @@ describe('the pages in other languages (pages.language: ["de", "fr"])', () => {
     const join = await visitor.page('/waiting-room/warten');
     assert.match(join, /<html lang="de">/);
     assert.match(join, /<h1>Die Website ist stark ausgelastet<\/h1>/);
+    assert.match(join, /Warteraum · <span class="event-id">Konzert „Sommer“<\/span>/, 'the name, not the id');
     assert.match(join, /Zurzeit wartende Personen: <strong>0<\/strong>/);
 
     await visitor.post('/waiting-room/warten/join');

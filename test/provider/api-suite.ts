@@ -776,6 +776,12 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
         assert.equal(bad.status, 400);
         assert.equal(bad.body.code, 'invalid_event_settings');
         assert.match(bad.body.error, /inlet\./);
+        // A display name for the waiting page and the dashboard; null removes it.
+        const named = await adm().put('/events/main').set(AUTH).send({ name: 'Main sale' }).expect(200);
+        assert.equal(named.body.name, 'Main sale');
+        assert.equal((await adm().get('/events/main').set(AUTH).expect(200)).body.name, 'Main sale');
+        const unnamed = await adm().put('/events/main').set(AUTH).send({ name: null }).expect(200);
+        assert.equal('name' in unnamed.body, false);
         const unknownField = await adm().put('/events/main').set(AUTH).send({ colour: 'red' });
         assert.equal(unknownField.status, 400);
         assert.match(unknownField.body.error, /colour/);

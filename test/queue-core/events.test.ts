@@ -203,6 +203,22 @@ describe('mergeEventSettings', () => {
     inlet: { type: 'periodic', incrementBy: 10, intervalSeconds: 60, endTime: 5000 },
   });
 
+  it('sets, keeps and clears a display name', () => {
+    const named = mergeEventSettings(base, { name: 'Summer sale — Paris' });
+    assert.equal(named.name, 'Summer sale — Paris');
+    assert.equal(mergeEventSettings(named, { mode: 'closed' }).name, 'Summer sale — Paris', 'kept');
+    const cleared = mergeEventSettings(named, { name: null });
+    assert.equal('name' in cleared, false, 'null clears it');
+    for (const name of ['', '   ', 'x'.repeat(121), 'line\nbreak', 'bell\u0007', 42]) {
+      assert.throws(() => mergeEventSettings(base, { name }), {
+        code: 'invalid_event_settings',
+        message: /^name must be 1–120 characters/,
+      });
+    }
+    assert.deepEqual(parseEvent({ id: 'sale', name: 'Ventes privées' }).name, 'Ventes privées');
+    assert.equal('name' in parseEvent({ id: 'sale' }), false, 'no name unless one is given');
+  });
+
   it('changes only the named fields, inlet fields included', () => {
     const merged = mergeEventSettings(base, { mode: 'closed', inlet: { incrementBy: 20 } });
     assert.deepEqual(merged, {

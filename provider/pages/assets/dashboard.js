@@ -179,6 +179,8 @@
     const { panel } = entry;
     const { settings, counters } = event;
     entry.settings = settings;
+    const title = settings.name ? `${settings.name} (${settings.id})` : `Event ${settings.id}`;
+    if (field(panel, 'title').textContent !== title) field(panel, 'title').textContent = title;
     entry.samples.push({ time: Date.now(), ...counters });
     if (entry.samples.length > MAX_SAMPLES) entry.samples.shift();
 

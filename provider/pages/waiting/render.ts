@@ -4,6 +4,7 @@
  * every live field carries a `data-field`, every state section a `data-section`.
  */
 import type { StatusView, TokenSet } from '../../../queue-core/room-api.ts';
+import type { EventSettings } from '../../../queue-core/types.ts';
 import { escapeText, html, page, SafeHtml } from '../html.ts';
 import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';
 import { clientMessages, DEFAULT_PAGE_TEXT, type MessageKey, type PageText } from './messages.ts';
@@ -49,9 +50,14 @@ export interface PageLinks {
 const LIVE_REGIONS = html`<div id="ar-announcer" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true"></div>
 <div id="ar-alert" class="visually-hidden" role="alert" aria-live="assertive" aria-atomic="true"></div>`;
 
+/** What the page calls the event: its name, else its id. */
+function eventLabel(event: EventSettings): string {
+  return event.name ?? event.id;
+}
+
 function shell(
   title: string,
-  eventId: string,
+  label: string,
   content: SafeHtml,
   links: PageLinks,
   text: PageText,
@@ -59,7 +65,7 @@ function shell(
 ): string {
   const body = html`<a class="skip-link" href="#main">${say(text, 'skipLink')}</a>
 <main id="main" class="card" tabindex="-1">
-<p class="eyebrow">${say(text, 'eyebrow')} · <span class="event-id">${eventId}</span></p>
+<p class="eyebrow">${say(text, 'eyebrow')} · <span class="event-id">${label}</span></p>
 ${content}
 ${LIVE_REGIONS}
 </main>
@@ -79,14 +85,14 @@ function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks
 <form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'joinButton')}</button></form>
 <p class="hint">${say(text, 'joinHint')}</p>`;
   const title = text.messages[passthrough ? 'passthroughTitle' : 'joinTitle'];
-  return shell(title, view.event.id, content, links, text);
+  return shell(title, eventLabel(view.event), content, links, text);
 }
 
-function closedView(eventId: string, links: PageLinks, text: PageText): string {
+function closedView(label: string, links: PageLinks, text: PageText): string {
   const content = html`<h1>${say(text, 'closedHeading')}</h1>
 <p class="lead">${say(text, 'closedLead')}</p>
 <p><a class="button" href="${links.self}">${say(text, 'closedButton')}</a></p>`;
-  return shell(text.messages.closedTitle, eventId, content, links, text);
+  return shell(text.messages.closedTitle, label, content, links, text);
 }
 
 function tokenField(id: string, label: string, value: string): SafeHtml {
@@ -169,14 +175,14 @@ function statusView(
   if (status.state === 'admitted') {
     return shell(
       text.messages.admittedTitle,
-      view.event.id,
+      eventLabel(view.event),
       admittedSection(status, view.tokens, links, text),
       links,
       text,
     );
   }
   if (status.state === 'ended') {
-    return shell(text.messages.endedTitle, view.event.id, endedSection(links, text), links, text);
+    return shell(text.messages.endedTitle, eventLabel(view.event), endedSection(links, text), links, text);
   }
   const live = html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
  data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
@@ -184,7 +190,7 @@ function statusView(
 ${liveSections(status, links, text)}
 </div>`;
   const title = text.messages[status.state === 'eligible' ? 'eligibleTitle' : 'waitingTitle'];
-  return shell(title, view.event.id, live, links, text, ['/assets/waiting-room.js']);
+  return shell(title, eventLabel(view.event), live, links, text, ['/assets/waiting-room.js']);
 }
 
 export function renderWaitingPage(
@@ -193,7 +199,7 @@ export function renderWaitingPage(
   text: PageText = DEFAULT_PAGE_TEXT,
 ): string {
   if (view.kind === 'join') return joinView(view, links, text);
-  if (view.kind === 'closed') return closedView(view.event.id, links, text);
+  if (view.kind === 'closed') return closedView(eventLabel(view.event), links, text);
   return statusView(view, links, text);
 }
 
