@@ -14,6 +14,7 @@ import { KEY_ALGORITHMS, type KeyAlgorithm, type KeysConfig } from '../queue-cor
 import type { EventSettings } from '../queue-core/types.ts';
 import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
 import { redirectUriProblem } from './oidc/clients.ts';
+import { accentProblem, HEX_COLOR, type PageTheme } from './pages/theme.ts';
 import {
   DEFAULT_PAGE_LANGUAGES,
   LANGUAGES,
@@ -60,8 +61,8 @@ export interface AnteroomConfig {
     cookieKeys: unknown;
   };
   log: { level: string };
-  /** The waiting pages' languages and wording (`pages.language`, `pages.messages`). */
-  pages: PageLanguages;
+  /** The waiting pages: languages and wording (`pages.language`, `pages.messages`), colours. */
+  pages: PageLanguages & { theme: PageTheme };
   /**
    * The built-in relying party at `/sample-site/` (`provider/pages/sample-site/`) is served, and
    * its client (`SAMPLE_SITE.clientId`, secret generated at start) is in `oidc.clients`.
@@ -451,7 +452,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     limits,
     oidc: { clients, cookieKeys },
     log: { level },
-    pages: pageLanguages(raw.pages),
+    pages: pageSettings(raw.pages),
     sampleSite,
     generatedAdminKey,
     notices,
@@ -465,9 +466,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
  * own wording of any message. An override keeps the placeholders of the message it replaces,
  * so no number or link goes missing from the page.
  */
-function pageLanguages(value: unknown): PageLanguages {
-  if (value === undefined) return DEFAULT_PAGE_LANGUAGES;
-  const raw = object(value, 'pages', ['language', 'messages']);
+function pageSettings(value: unknown): AnteroomConfig['pages'] {
+  if (value === undefined) return { ...DEFAULT_PAGE_LANGUAGES, theme: {} };
+  const raw = object(value, 'pages', ['language', 'messages', 'accentColor', 'accentColorDark']);
   const shipped = Object.keys(LANGUAGES);
   const list =
     raw.language === undefined ? ['en'] : typeof raw.language === 'string' ? [raw.language] : raw.language;
@@ -490,7 +491,23 @@ function pageLanguages(value: unknown): PageLanguages {
     lang: language,
     messages: { ...LANGUAGES[language], ...messageOverrides(overrides[language], language) },
   }));
-  return { offered: offered as [PageText, ...PageText[]] };
+  return {
+    offered: offered as [PageText, ...PageText[]],
+    theme: {
+      ...accent(raw.accentColor, 'pages.accentColor', 'light'),
+      ...accent(raw.accentColorDark, 'pages.accentColorDark', 'dark'),
+    },
+  };
+}
+
+/** A brand colour, refused when the page would be hard to read with it. */
+function accent(value: unknown, field: string, scheme: 'light' | 'dark'): PageTheme {
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || !HEX_COLOR.test(value))
+    throw new ConfigError(field, 'must be a colour as #rrggbb');
+  const problem = accentProblem(value.toLowerCase(), scheme);
+  if (problem !== null) throw new ConfigError(field, problem);
+  return { [scheme === 'light' ? 'accentColor' : 'accentColorDark']: value.toLowerCase() };
 }
 
 function messageOverrides(value: unknown, language: Language): Partial<Record<MessageKey, string>> {

@@ -19,8 +19,7 @@ interface Asset {
   etag: string;
 }
 
-function loadAsset(name: string): Asset {
-  const body = readFileSync(new URL(`./assets/${name}`, import.meta.url));
+function asset(name: string, body: Buffer): Asset {
   const extension = name.slice(name.lastIndexOf('.') + 1);
   const type = TYPES[extension];
   if (type === undefined) throw new Error(`no content type for asset ${name}`);
@@ -28,9 +27,24 @@ function loadAsset(name: string): Asset {
   return { body, type, etag };
 }
 
-/** Serve `GET|HEAD /assets/<name>` for exactly the listed names; anything else passes on. */
-export function serveAssets(names: readonly string[]): Koa.Middleware {
-  const assets = new Map(names.map((name) => [`/assets/${name}`, loadAsset(name)]));
+/**
+ * Serve `GET|HEAD /assets/<name>` for exactly the listed files, and the `generated` ones (name →
+ * content, made at start-up from the configuration); anything else passes on.
+ */
+export function serveAssets(
+  names: readonly string[],
+  generated: Readonly<Record<string, string>> = {},
+): Koa.Middleware {
+  const assets = new Map([
+    ...names.map((name): [string, Asset] => [
+      `/assets/${name}`,
+      asset(name, readFileSync(new URL(`./assets/${name}`, import.meta.url))),
+    ]),
+    ...Object.entries(generated).map(([name, text]): [string, Asset] => [
+      `/assets/${name}`,
+      asset(name, Buffer.from(text)),
+    ]),
+  ]);
   return async function serveAsset(ctx, next) {
     const asset = ctx.method === 'GET' || ctx.method === 'HEAD' ? assets.get(ctx.path) : undefined;
     if (asset === undefined) return next();

@@ -60,6 +60,8 @@ export interface PageShell {
   basePath?: string;
   /** Language of the page (BCP 47). Default `en`. */
   lang?: string;
+  /** Link `/assets/theme.css`, the operator's colours (public pages only). */
+  theme?: boolean;
 }
 
 /** The whole document: language, viewport, our one stylesheet, no external asset. */
@@ -75,6 +77,7 @@ export function page(shell: PageShell): string {
 <title>${shell.title}</title>
 <link rel="icon" href="${base}/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${base}/assets/anteroom.css">
+${shell.theme ? html`<link rel="stylesheet" href="${base}/assets/theme.css">` : ''}
 ${scripts}
 </head>
 <body${shell.bodyClass ? html` class="${shell.bodyClass}"` : ''}>

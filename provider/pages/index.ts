@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps.ts';
 import { serveAssets } from './assets.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { sampleSiteOnward, sampleSiteRoutes } from './sample-site/routes.ts';
+import { themeCss } from './theme.ts';
 import { type WaitingPageOptions, waitingRoutes } from './waiting/routes.ts';
 
 export type { WaitingPageOptions } from './waiting/routes.ts';
@@ -37,7 +38,8 @@ function chain(first: Koa.Middleware, second: Koa.Middleware): Koa.Middleware {
  * (the waiting page of its event then sends admitted visitors there).
  */
 export function publicPages(deps: AppDeps, options: WaitingPageOptions = {}): Koa.Middleware {
-  const pages = chain(serveAssets(PUBLIC_ASSETS), waitingRoutes(deps, withSampleSiteOnward(deps, options)));
+  const assets = serveAssets(PUBLIC_ASSETS, { 'theme.css': themeCss(deps.config.pages.theme) });
+  const pages = chain(assets, waitingRoutes(deps, withSampleSiteOnward(deps, options)));
   return deps.config.sampleSite ? chain(sampleSiteRoutes(deps), pages) : pages;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The waiting page in another language (`pages.language: "fr"`) with one message reworded by
- * the operator (`pages.messages`), in a real browser: the server-rendered page and the live
+ * the operator (`pages.messages`) and a brand colour (`pages.accentColor`), in a real browser: the server-rendered page and the live
  * updates the page's script makes (no reload) both speak French.
  */
 import assert from 'node:assert/strict';
@@ -24,7 +24,11 @@ describe('the waiting page in French', { skip }, () => {
 
   before(async () => {
     server = await startTestServer(['salle', 'suivant'], {
-      pages: { language: 'fr', messages: { fr: { joinButton: 'Je prends ma place' } } },
+      pages: {
+        language: 'fr',
+        messages: { fr: { joinButton: 'Je prends ma place' } },
+        accentColor: '#0a6e31',
+      },
     });
     browser = await launchBrowser();
   });
@@ -44,7 +48,13 @@ describe('the waiting page in French', { skip }, () => {
     await page.goto(`${server.publicUrl}/waiting-room/salle`);
     assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
     await page.getByRole('heading', { name: 'Le site est très demandé' }).waitFor(WAIT);
-    await page.getByRole('button', { name: 'Je prends ma place' }).click();
+    // The operator's brand colour (pages.accentColor) is on the buttons.
+    const button = page.getByRole('button', { name: 'Je prends ma place' });
+    assert.equal(
+      await button.evaluate((element) => getComputedStyle(element).backgroundColor),
+      'rgb(10, 110, 49)',
+    );
+    await button.click();
     await page.getByRole('heading', { name: 'Vous êtes dans la file' }).waitFor(WAIT);
     assert.match((await page.locator('[data-field="eta"]').textContent()) ?? '', /^Estimation en cours/);
     assert.equal(

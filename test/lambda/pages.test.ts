@@ -45,7 +45,11 @@ describe('waiting pages through the Lambda handler behind a stage', { skip }, ()
       const assets = [...attribute(join.text, 'href'), ...attribute(join.text, 'src')].filter((href) =>
         href.includes('/assets/'),
       );
-      assert.deepEqual(assets.sort(), ['/prod/assets/anteroom.css', '/prod/assets/favicon.svg']);
+      assert.deepEqual(assets.sort(), [
+        '/prod/assets/anteroom.css',
+        '/prod/assets/favicon.svg',
+        '/prod/assets/theme.css',
+      ]);
       for (const asset of assets) {
         const response = await browser.get(asset).expect(200);
         assert.match(response.headers['content-type'] ?? '', /^(text\/css|image\/svg\+xml)/);

@@ -70,7 +70,7 @@ ${content}
 ${LIVE_REGIONS}
 </main>
 <footer class="page-footer"><p>${say(text, 'footer')}</p></footer>`;
-  return page({ title, body, scripts, basePath: links.basePath, lang: text.lang });
+  return page({ title, body, scripts, basePath: links.basePath, lang: text.lang, theme: true });
 }
 
 function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks, text: PageText): string {
@@ -223,5 +223,5 @@ export function renderProblemPage(
 <p class="lead">${lead}</p>
 ${reload}
 </main>`;
-  return page({ title, body, basePath, lang: text.lang });
+  return page({ title, body, basePath, lang: text.lang, theme: true });
 }
