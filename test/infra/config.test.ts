@@ -80,6 +80,17 @@ describe('deployment configuration', () => {
       { app: { events: [{ id: 'sale' }], limits: { enqueuePerClientPerMinut: 1 } } },
       'app.limits.enqueuePerClientPerMinut',
     );
+    // The waiting pages' settings too: an unreadable brand colour fails the synth, not a cold start.
+    rejects(
+      { app: { events: [{ id: 'sale' }], pages: { accentColor: '#ffcc00' } } },
+      'app.pages.accentColor',
+    );
+    const pages = {
+      language: ['fr', 'en'],
+      accentColor: '#0a6e31',
+      messages: { fr: { joinHeading: 'Billetterie' } },
+    };
+    assert.deepEqual(parseDeployConfig({ app: { events: [{ id: 'sale' }], pages } }).app.pages, pages);
   });
 
   it('refuses secrets and stack-owned settings in the app configuration', () => {
