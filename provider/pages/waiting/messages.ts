@@ -8,84 +8,9 @@
  * language. Phrases used inside sentences (`eta*`) start in lower case; the page capitalises
  * them where they stand alone.
  */
-export const MESSAGE_KEYS = [
-  'eyebrow',
-  'skipLink',
-  'footer',
-  'joinTitle',
-  'joinHeading',
-  'joinLead',
-  'joinWaitingNow',
-  'joinButton',
-  'joinHint',
-  'passthroughTitle',
-  'passthroughHeading',
-  'passthroughLead',
-  'passthroughButton',
-  'closedTitle',
-  'closedHeading',
-  'closedLead',
-  'closedButton',
-  'admittedTitle',
-  'admittedLead',
-  'admittedContinue',
-  'tokensSummary',
-  'tokensHint',
-  'accessToken',
-  'idToken',
-  'refreshToken',
-  'endedTitle',
-  'endedHeading',
-  'endedLead',
-  'rejoinButton',
-  'pausedNotice',
-  'waitingTitle',
-  'waitingHeading',
-  'yourPlace',
-  'peopleAhead',
-  'estimatedWait',
-  'progressLabel',
-  'progressBar',
-  'progressText',
-  'reloadHint',
-  'reloadLink',
-  'eligibleTitle',
-  'eligibleLead',
-  'eligibleKeptFor',
-  'eligibleButton',
-  'expiredTitle',
-  'expiredLead',
-  'etaUnknown',
-  'etaUnderMinute',
-  'etaMinute',
-  'etaMinutes',
-  'etaHour',
-  'etaHours',
-  'etaHourMinutes',
-  'etaHoursMinutes',
-  'announceAheadOne',
-  'announceAhead',
-  'alertEligible',
-  'alertExpired',
-  'announcePaused',
-  'announceMoving',
-  'problemWaitTitle',
-  'problemWaitText',
-  'problemRetryIn',
-  'problemFailedTitle',
-  'problemErrorTitle',
-  'problemErrorText',
-  'problemTryAgain',
-  'problemNoRoomTitle',
-  'problemNoRoomText',
-  'signInExpiredTitle',
-  'signInExpiredText',
-] as const;
 
-export type MessageKey = (typeof MESSAGE_KEYS)[number];
-export type Messages = Readonly<Record<MessageKey, string>>;
-
-export const en: Messages = {
+/** English: the reference catalogue, which defines the message keys. */
+const EN = {
   eyebrow: 'Waiting room',
   skipLink: 'Skip to content',
   footer: 'Anteroom keeps your place in a fair, first-come queue. Reloading never loses it.',
@@ -159,6 +84,11 @@ export const en: Messages = {
   signInExpiredText:
     'Go back to the site you came from and try again. If you already had a place in the queue, you keep it.',
 };
+
+export type MessageKey = keyof typeof EN;
+export type Messages = Readonly<Record<MessageKey, string>>;
+export const en: Messages = EN;
+export const MESSAGE_KEYS = Object.keys(EN) as readonly MessageKey[];
 
 const fr: Messages = {
   eyebrow: 'Salle d’attente',

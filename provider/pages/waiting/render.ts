@@ -7,7 +7,13 @@ import type { StatusView, TokenSet } from '../../../queue-core/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
 import { escapeText, html, page, SafeHtml } from '../html.ts';
 import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';
-import { clientMessages, DEFAULT_PAGE_TEXT, type MessageKey, type PageText } from './messages.ts';
+import {
+  clientMessages,
+  DEFAULT_PAGE_TEXT,
+  type MessageKey,
+  type Messages,
+  type PageText,
+} from './messages.ts';
 import type { WaitingView } from './state.ts';
 
 /**
@@ -49,6 +55,17 @@ export interface PageLinks {
 /** The two live regions every state has: polite for progress, assertive for "it's your turn". */
 const LIVE_REGIONS = html`<div id="ar-announcer" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true"></div>
 <div id="ar-alert" class="visually-hidden" role="alert" aria-live="assertive" aria-atomic="true"></div>`;
+
+/** The script's messages as JSON, made once per catalogue (every waiting page carries them). */
+const clientJson = new WeakMap<Messages, string>();
+function clientMessagesJson(messages: Messages): string {
+  let json = clientJson.get(messages);
+  if (json === undefined) {
+    json = JSON.stringify(clientMessages(messages));
+    clientJson.set(messages, json);
+  }
+  return json;
+}
 
 /** What the page calls the event: its name, else its id. */
 function eventLabel(event: EventSettings): string {
@@ -186,7 +203,7 @@ function statusView(
   }
   const live = html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
  data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
- data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${JSON.stringify(clientMessages(text.messages))}">
+ data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${clientMessagesJson(text.messages)}">
 ${liveSections(status, links, text)}
 </div>`;
   const title = text.messages[status.state === 'eligible' ? 'eligibleTitle' : 'waitingTitle'];
