@@ -23,8 +23,9 @@ import type { AnteroomConfig } from '../config.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { pageTextOf, sendPage } from '../pages/headers.ts';
-import { fill, type PageText } from '../pages/waiting/messages.ts';
+import { sendProblemPage } from '../pages/waiting/problem.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from '../pages/waiting/render.ts';
+import type { WaitingView } from '../pages/waiting/state.ts';
 import { ensureVisitorId } from './identity.ts';
 import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
 import type { ClientRegistry } from './registry.ts';
@@ -57,7 +58,7 @@ export function interactionHandler(
     const basePath = requestBasePath(ctx, publicBasePath);
     const uid = match[1]!;
     if (!UID.test(uid)) {
-      expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
+      expiredPage(ctx, deps, basePath);
       return true;
     }
     if (match[2] !== undefined) {
@@ -88,18 +89,17 @@ async function waitStep(
   } catch (error) {
     // No interaction cookie, or the interaction is gone: a page, never a stack trace. A store
     // outage is not an expiry: it gets the retry page.
-    if (error instanceof Error && error.name === 'SessionNotFound')
-      expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
+    if (error instanceof Error && error.name === 'SessionNotFound') expiredPage(ctx, deps, basePath);
     else problemPage(ctx, deps, error, self, basePath);
     return;
   }
   if (details.uid !== uid) {
-    expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
+    expiredPage(ctx, deps, basePath);
     return;
   }
   const client = deps.registry.get(details.params['client_id'] as string | undefined);
   if (client === undefined) {
-    expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
+    expiredPage(ctx, deps, basePath);
     return;
   }
   try {
@@ -111,24 +111,12 @@ async function waitStep(
       visitorKey: `vid:${visitorId}`,
     });
     const links = linksFor(self, client.eventId, basePath);
-    if (state.kind === 'closed') {
-      sendPage(
-        ctx,
-        200,
-        renderWaitingPage({ kind: 'closed', event: state.event }, links, pageTextOf(ctx, deps.config.pages)),
-      );
-      return;
-    }
-    if (state.kind === 'waiting') {
-      sendPage(
-        ctx,
-        200,
-        renderWaitingPage(
-          { kind: 'status', event: state.event, status: state.status, tokens: null },
-          links,
-          pageTextOf(ctx, deps.config.pages),
-        ),
-      );
+    if (state.kind === 'closed' || state.kind === 'waiting') {
+      const view: WaitingView =
+        state.kind === 'closed'
+          ? { kind: 'closed', event: state.event }
+          : { kind: 'status', event: state.event, status: state.status, tokens: null };
+      sendPage(ctx, 200, renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)));
       return;
     }
     const result: Record<string, unknown> = {
@@ -150,7 +138,7 @@ async function waitStep(
   } catch (error) {
     // The interaction expired between reading and finishing it.
     if (error instanceof Error && error.name === 'SessionNotFound') {
-      expiredPage(ctx, basePath, pageTextOf(ctx, deps.config.pages));
+      expiredPage(ctx, deps, basePath);
       return;
     }
     problemPage(ctx, deps, error, self, basePath);
@@ -204,13 +192,10 @@ function pageStatus(status: StatusView): StatusView {
   return status.state === 'eligible' ? { ...status, state: 'admitted' } : status;
 }
 
-function expiredPage(ctx: Koa.Context, basePath: string, text: PageText): void {
-  const { messages } = text;
-  sendPage(
-    ctx,
-    400,
-    renderProblemPage(messages.signInExpiredTitle, messages.signInExpiredText, null, basePath, text),
-  );
+function expiredPage(ctx: Koa.Context, deps: InteractionDeps, basePath: string): void {
+  const text = pageTextOf(ctx, deps.config.pages);
+  const { signInExpiredTitle, signInExpiredText } = text.messages;
+  sendPage(ctx, 400, renderProblemPage(signInExpiredTitle, signInExpiredText, null, basePath, text));
 }
 
 function problemPage(
@@ -221,28 +206,7 @@ function problemPage(
   basePath: string,
 ): void {
   const text = pageTextOf(ctx, deps.config.pages);
-  const { messages } = text;
-  if (error instanceof AnteroomError && error.retryAfter !== undefined) {
-    ctx.set('Retry-After', String(error.retryAfter));
-    const lead = `${messages.problemWaitText} ${fill(messages.problemRetryIn, { n: error.retryAfter })}`;
-    sendPage(ctx, error.status, renderProblemPage(messages.problemWaitTitle, lead, self, basePath, text));
-    return;
+  if (sendProblemPage(ctx, error, { text, retryHref: self, basePath })) {
+    deps.logger.error({ err: error }, 'waiting-room interaction failed');
   }
-  if (error instanceof AnteroomError && error.expose) {
-    sendPage(
-      ctx,
-      error.status,
-      renderProblemPage(messages.problemFailedTitle, error.message, self, basePath, text),
-    );
-    return;
-  }
-  deps.logger.error({ err: error }, 'waiting-room interaction failed');
-  const document = renderProblemPage(
-    messages.problemErrorTitle,
-    messages.problemErrorText,
-    self,
-    basePath,
-    text,
-  );
-  sendPage(ctx, 500, document);
 }

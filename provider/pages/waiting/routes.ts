@@ -17,8 +17,8 @@ import type { AppDeps } from '../../deps.ts';
 import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { pageTextOf, sendPage } from '../headers.ts';
-import { fill } from './messages.ts';
 import { onwardUrl, safeReturnUrl } from './onward.ts';
+import { sendProblemPage } from './problem.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from './render.ts';
 import { loadWaitingView } from './state.ts';
 
@@ -89,7 +89,7 @@ async function statusOrNull(deps: AppDeps, eventId: string, requestId: string): 
   }
 }
 
-/** Renders failures as pages: a visitor should never see JSON or a stack trace. */
+/** Renders failures as pages: an unknown event is a 404 page, the rest as `sendProblemPage` says. */
 async function renderFailure(
   ctx: Koa.Context,
   deps: AppDeps,
@@ -98,26 +98,14 @@ async function renderFailure(
   basePath: string,
 ): Promise<void> {
   const text = pageTextOf(ctx, deps.config.pages);
-  const { messages } = text;
-  const problemPage = (title: string, lead: string, href: string | null) =>
-    renderProblemPage(title, lead, href, basePath, text);
   if (error instanceof AnteroomError && error.code === 'invalid_event_id') {
-    sendPage(ctx, 404, problemPage(messages.problemNoRoomTitle, messages.problemNoRoomText, null));
+    const { problemNoRoomTitle, problemNoRoomText } = text.messages;
+    sendPage(ctx, 404, renderProblemPage(problemNoRoomTitle, problemNoRoomText, null, basePath, text));
     return;
   }
-  if (error instanceof AnteroomError && error.retryAfter !== undefined) {
-    ctx.set('Retry-After', String(error.retryAfter));
-    const lead = `${messages.problemWaitText} ${fill(messages.problemRetryIn, { n: error.retryAfter })}`;
-    sendPage(ctx, error.status, problemPage(messages.problemWaitTitle, lead, retryHref));
-    return;
+  if (sendProblemPage(ctx, error, { text, retryHref, basePath })) {
+    deps.logger.error({ err: error, path: ctx.path }, 'waiting page failed');
   }
-  if (error instanceof AnteroomError && error.expose) {
-    // The API's own sentence (in English): what went wrong is worth more than a vaguer translation.
-    sendPage(ctx, error.status, problemPage(messages.problemFailedTitle, error.message, retryHref));
-    return;
-  }
-  deps.logger.error({ err: error, path: ctx.path }, 'waiting page failed');
-  sendPage(ctx, 500, problemPage(messages.problemErrorTitle, messages.problemErrorText, retryHref));
 }
 
 export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): Koa.Middleware {
