@@ -17,7 +17,7 @@
   const statusUrl = root.dataset.statusUrl;
   const streamUrl = root.dataset.streamUrl;
 
-  let current = { state: root.dataset.state, ahead: null, mode: null, etaText: null };
+  let current = { state: root.dataset.state, mode: null };
   let lastAnnounced = { at: Date.now(), ahead: readNumber('ahead') };
   let source = null;
   let pollTimer = null;
@@ -26,7 +26,7 @@
   let expiresAt = null;
   let finished = false;
 
-  // The page's words, in its language (provider/pages/waiting/messages.ts, `clientMessages`).
+  // The page's words, in its language (provider/pages/waiting/messages.ts, `clientMessagesJson`).
   let messages = {};
   try {
     messages = JSON.parse(root.dataset.messages || '{}');
@@ -143,12 +143,11 @@
       window.location.reload();
       return;
     }
-    const etaText = formatEta(status.eta_seconds);
     const max = Math.max(1, status.queue_number);
     const value = Math.min(max, Math.max(0, status.serving_counter));
     setText('queue_number', String(status.queue_number));
     setText('ahead', String(status.ahead));
-    setText('eta', etaText);
+    setText('eta', formatEta(status.eta_seconds));
     setText('progress_text', fill('progressText', { value, max }));
     for (const bar of fields('progress')) {
       bar.max = max;
@@ -171,7 +170,7 @@
     }
 
     const previous = current;
-    current = { state: status.state, ahead: status.ahead, mode: status.mode, etaText };
+    current = { state: status.state, mode: status.mode };
     if (status.state !== previous.state) {
       if (status.state === 'eligible') {
         document.title = fill('eligibleTitle');

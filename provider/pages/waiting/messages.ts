@@ -4,7 +4,7 @@
  *
  * A message is a template: `{name}` is replaced by a value, everything else is text (escaped
  * when it goes into HTML). The page's script receives the messages it needs as JSON
- * (`clientMessages`) and fills them the same way, so the live updates speak the page's
+ * (`clientMessagesJson`) and fills them the same way, so the live updates speak the page's
  * language. Phrases used inside sentences (`eta*`) start in lower case; the page capitalises
  * them where they stand alone.
  */
@@ -374,14 +374,17 @@ export function pageTextFor(pages: PageLanguages, acceptLanguage: string | undef
   return fallback;
 }
 
+/** A placeholder, `{name}` (global: for `matchAll` and `replace`, which never share its state). */
+export const PLACEHOLDER = /\{(\w+)\}/g;
+
 /** The placeholders of a template, sorted (`{n}`, `{value}`…). */
 export function placeholders(template: string): string[] {
-  return [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string).sort();
+  return [...template.matchAll(PLACEHOLDER)].map((match) => match[1] as string).sort();
 }
 
 /** Replace `{name}` by its value; an unknown placeholder stays as written. */
 export function fill(template: string, values: Readonly<Record<string, string | number>> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+  return template.replace(PLACEHOLDER, (whole, name: string) =>
     Object.hasOwn(values, name) ? String(values[name]) : whole,
   );
 }
@@ -413,6 +416,14 @@ export const CLIENT_MESSAGE_KEYS: readonly MessageKey[] = [
   'announceMoving',
 ];
 
-export function clientMessages(messages: Messages): Record<string, string> {
-  return Object.fromEntries(CLIENT_MESSAGE_KEYS.map((key) => [key, messages[key]]));
+const clientJson = new WeakMap<Messages, string>();
+
+/** Those messages as JSON, made once per catalogue (every waiting page carries them). */
+export function clientMessagesJson(messages: Messages): string {
+  let json = clientJson.get(messages);
+  if (json === undefined) {
+    json = JSON.stringify(Object.fromEntries(CLIENT_MESSAGE_KEYS.map((key) => [key, messages[key]])));
+    clientJson.set(messages, json);
+  }
+  return json;
 }

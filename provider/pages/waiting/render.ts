@@ -8,11 +8,11 @@ import type { EventSettings } from '../../../queue-core/types.ts';
 import { escapeText, html, page, SafeHtml } from '../html.ts';
 import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';
 import {
-  clientMessages,
+  clientMessagesJson,
   DEFAULT_PAGE_TEXT,
   type MessageKey,
-  type Messages,
   type PageText,
+  PLACEHOLDER,
 } from './messages.ts';
 import type { WaitingView } from './state.ts';
 
@@ -28,7 +28,7 @@ function say(
   const template = text.messages[key];
   let out = '';
   let last = 0;
-  for (const match of template.matchAll(/\{(\w+)\}/g)) {
+  for (const match of template.matchAll(PLACEHOLDER)) {
     const name = match[1] as string;
     if (!Object.hasOwn(values, name)) continue;
     const value = values[name];
@@ -55,17 +55,6 @@ export interface PageLinks {
 /** The two live regions every state has: polite for progress, assertive for "it's your turn". */
 const LIVE_REGIONS = html`<div id="ar-announcer" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true"></div>
 <div id="ar-alert" class="visually-hidden" role="alert" aria-live="assertive" aria-atomic="true"></div>`;
-
-/** The script's messages as JSON, made once per catalogue (every waiting page carries them). */
-const clientJson = new WeakMap<Messages, string>();
-function clientMessagesJson(messages: Messages): string {
-  let json = clientJson.get(messages);
-  if (json === undefined) {
-    json = JSON.stringify(clientMessages(messages));
-    clientJson.set(messages, json);
-  }
-  return json;
-}
 
 /** What the page calls the event: its name, else its id. */
 function eventLabel(event: EventSettings): string {
