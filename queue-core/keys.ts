@@ -293,7 +293,7 @@ export class KeyRing {
    * key of an algorithm, so the RS256 key that signs now comes first, then the other RS256
    * keys (still published for verification), then the rest. The list changes when the keys
    * are reloaded and when a rotated key starts signing: the OIDC middleware rebuilds its
-   * provider then (`OidcMiddleware.refreshKeys`).
+   * provider then (on the next OIDC request, `oidcKeysVersion`).
    */
   oidcJwks(): JWK[] {
     const signer = this.signer(OIDC_ALGORITHM);
