@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../queue-core/redis-store.ts';
+import { RedisStore } from '../queue-core/store/redis-store.ts';
 import { startRedis } from '../test/support/redis.ts';
 
 const COUNT = Number(process.argv[2] ?? 100_000);

@@ -24,9 +24,9 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../provider/config.ts';
-import { startServer } from '../provider/server.ts';
-import { createKeysDocument, KeyRing } from '../queue-core/keys.ts';
+import { loadConfig } from '../provider/config/server-config.ts';
+import { startServer } from '../provider/server/server.ts';
+import { createKeysDocument, KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
 
 const [role, redisUrl, portText] = process.argv.slice(2);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The package's command. Plain JavaScript so `node bin/anteroom.js` works without a build:
 // Node 22.18+ strips the TypeScript types of the imported sources.
-import { main } from '../provider/cli.ts';
+import { main } from '../provider/server/cli.ts';
 
 main(process.argv.slice(2)).then(
   (code) => {

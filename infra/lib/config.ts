@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig } from '../../provider/config.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
 import { parseOidcClients } from '../../provider/oidc/clients.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
 

@@ -31,12 +31,12 @@ export interface RuntimeFiles {
 }
 
 /**
- * What the provider bundle reads from disk: the Redis Lua scripts (queue-core/redis-store.ts
+ * What the provider bundle reads from disk: the Redis Lua scripts (queue-core/store/redis-store.ts
  * loads `./lua/*.lua`) and the page assets (provider/pages/assets.ts reads `./assets/*`). In the
  * bundle both paths resolve beside index.mjs, so they are copied there after bundling.
  */
 export const PROVIDER_RUNTIME_FILES: RuntimeFiles[] = [
-  { from: fileURLToPath(new URL('../../queue-core/lua', import.meta.url)), to: 'lua' },
+  { from: fileURLToPath(new URL('../../queue-core/store/lua', import.meta.url)), to: 'lua' },
   { from: fileURLToPath(new URL('../../provider/pages/assets', import.meta.url)), to: 'assets' },
 ];
 

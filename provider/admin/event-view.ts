@@ -3,7 +3,7 @@
  * its settings as configured (the `events[]` keys of DESIGN.md) plus live counters.
  */
 import type { EventSettings } from '../../queue-core/types.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../apps/deps.ts';
 
 export interface EventView extends EventSettings {
   counters: {

@@ -4,12 +4,12 @@
  * issuance only: a re-issue always re-signs the stored claims.
  */
 import { ValidationError } from '../../queue-core/errors.ts';
-import type { GenerateTokenResult } from '../../queue-core/room-api.ts';
+import type { GenerateTokenResult } from '../../queue-core/room/room-api.ts';
 import { respondWithTokens } from '../api/generate-token.ts';
-import { recordAudit } from '../audit.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
 import { readEventId, readRequestId } from '../http/steps.ts';
+import { recordAudit } from './audit-trail.ts';
 
 const MAX_VALIDITY_SECONDS = 31_536_000;
 

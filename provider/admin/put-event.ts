@@ -3,7 +3,7 @@
  * up within a second). The body is a partial update validated like the configuration; a bad
  * field answers 400 `invalid_event_settings` naming it.
  */
-import { mergeEventSettings } from '../../queue-core/events.ts';
+import { mergeEventSettings } from '../../queue-core/event-settings.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';

@@ -1,5 +1,5 @@
 /** `POST /assign_queue_num` — take a place in the queue (synchronous, idempotent per visitor). */
-import { assertEventOpen } from '../../queue-core/room.ts';
+import { assertEventOpen } from '../../queue-core/room/room.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
 import { CACHE, loadEvent, readEventId } from '../http/steps.ts';

@@ -1,7 +1,7 @@
 /** `GET /events/{event_id}/stream` — Server-Sent Events of the visitor's status. */
 import type { Step } from '../http/context.ts';
 import { readEventId, readRequestId } from '../http/steps.ts';
-import { openStatusStream } from '../sse.ts';
+import { openStatusStream } from './status-stream.ts';
 
 /** 400/404 are answered as JSON before the stream opens. */
 const loadFirstStatus: Step = async function loadFirstStatus(ctx, next) {

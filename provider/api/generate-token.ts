@@ -2,7 +2,7 @@
  * `POST /generate_token` (public) — the admission tokens once the position is served.
  * The public endpoint ignores `issuer` and `validity_period`: the issuer is `publicUrl`.
  */
-import type { GenerateTokenResult } from '../../queue-core/room-api.ts';
+import type { GenerateTokenResult } from '../../queue-core/room/room-api.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { ApiContext, Step } from '../http/context.ts';
 import { CACHE, readEventId, readRequestId } from '../http/steps.ts';

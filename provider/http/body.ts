@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import { BODY_LIMIT_BYTES } from '../defaults.ts';
+import { BODY_LIMIT_BYTES } from '../config/defaults.ts';
 import type { Step } from './context.ts';
 
 const tooLarge = () =>

@@ -11,7 +11,7 @@
  * 3. Otherwise the peer address of the connection.
  */
 import type { Middleware } from 'koa';
-import type { AnteroomConfig } from '../config.ts';
+import type { AnteroomConfig } from '../config/server-config.ts';
 
 type Limits = Pick<AnteroomConfig['limits'], 'trustProxy' | 'trustedProxyHops' | 'clientAddressHeader'>;
 type HeaderValue = string | string[] | undefined;

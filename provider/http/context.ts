@@ -4,7 +4,7 @@
  */
 import type { RouterContext, RouterMiddleware } from '@koa/router';
 import type { EventSettings } from '../../queue-core/types.ts';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../apps/deps.ts';
 
 export interface ApiState {
   deps: AppDeps;

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import { parseRequestId } from '../../queue-core/validate.ts';
-import type { AnteroomConfig } from '../config.ts';
+import type { AnteroomConfig } from '../config/server-config.ts';
 
 export const VISITOR_COOKIE = 'anteroom_vid';
 const VISITOR_ID = /^[A-Za-z0-9_-]{16,64}$/;

@@ -5,7 +5,7 @@
  * The production handlers (`provider/lambda.ts`) build their container from the environment.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../apps/deps.ts';
 import type { AppLike, LambdaContainer } from './container.ts';
 import { type EventPublisher, noopPublisher } from './events.ts';
 import { type ApiGatewayHandler, createHttpHandler } from './http.ts';

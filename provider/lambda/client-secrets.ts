@@ -6,7 +6,7 @@
  * `client_secret`. At cold start each secret is read once and merged into its client, before
  * the configuration is validated and the provider built.
  */
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config/server-config.ts';
 import type { SecretReader } from './secrets.ts';
 
 export const CLIENT_SECRET_ARNS_VARIABLE = 'ANTEROOM_OIDC_CLIENT_SECRET_ARNS';

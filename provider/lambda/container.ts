@@ -12,8 +12,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Counter } from 'prom-client';
-import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/keys.ts';
-import { type AppDeps, type CreateDepsOptions, createAppDeps, createLogger, reloadKeys } from '../deps.ts';
+import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import {
+  type AppDeps,
+  type CreateDepsOptions,
+  createAppDeps,
+  createLogger,
+  reloadKeys,
+} from '../apps/deps.ts';
 import { type Env, type LambdaSettings, loadLambdaSettings, type SettingsHint } from './env.ts';
 import { type EventBridgeLike, EventBridgePublisher, type EventPublisher, noopPublisher } from './events.ts';
 import { type AdmissionLedger, DynamoLedger, guardedLedger, ledgerClient } from './ledger.ts';

@@ -20,7 +20,7 @@
  * `TRUST_PROXY`, …) works the same here.
  */
 import { readFileSync } from 'node:fs';
-import { type AnteroomConfig, ConfigError, findConfigFile, loadConfig } from '../config.ts';
+import { type AnteroomConfig, ConfigError, findConfigFile, loadConfig } from '../config/server-config.ts';
 import {
   checkSecretClients,
   parseClientSecretArns,

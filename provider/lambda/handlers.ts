@@ -4,9 +4,9 @@
  * builds the real ones from `process.env`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAdminApp } from '../admin-app.ts';
+import { createAdminApp } from '../apps/admin-app.ts';
+import { createPublicApp } from '../apps/public-app.ts';
 import { createOidcMiddleware, dynamoAdapter } from '../oidc/index.ts';
-import { createPublicApp } from '../public-app.ts';
 import {
   type AppLike,
   type ContainerOptions,

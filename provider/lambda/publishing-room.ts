@@ -15,7 +15,7 @@
  * A decorator, so queue-core stays free of AWS and of publishing; the HTTP handler flushes the
  * publisher before each invocation returns.
  */
-import type { Room } from '../../queue-core/room-api.ts';
+import type { Room } from '../../queue-core/room/room-api.ts';
 import type { EventPublisher } from './events.ts';
 import type { AdmissionLedger } from './ledger.ts';
 

@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import { periodicDecision, runInletTick } from '../../queue-core/inlet.ts';
-import type { Room } from '../../queue-core/room-api.ts';
+import type { Room } from '../../queue-core/room/room-api.ts';
 import type { EventSettings, QueueStore } from '../../queue-core/types.ts';
 import { emfLine } from './emf.ts';
 import type { EventPublisher } from './events.ts';

@@ -7,7 +7,7 @@ import {
   type GetSecretValueCommandOutput,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { SecretsManagerLike } from '../../queue-core/keys.ts';
+import type { SecretsManagerLike } from '../../queue-core/signing-keys/key-ring.ts';
 
 export type { SecretsManagerLike };
 

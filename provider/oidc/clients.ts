@@ -7,7 +7,7 @@
  * event (waiting room) its visitors queue for.
  */
 import { ValidationError } from '../../queue-core/errors.ts';
-import { EVENT_ID_PATTERN } from '../../queue-core/events.ts';
+import { EVENT_ID_PATTERN } from '../../queue-core/event-settings.ts';
 
 export const OIDC_CLIENT_ERROR = 'invalid_oidc_client';
 

@@ -5,7 +5,7 @@
  * nothing about another (the queue-bypass trap).
  */
 import { AnteroomError } from '../../queue-core/errors.ts';
-import type { Room, StatusView } from '../../queue-core/room-api.ts';
+import type { Room, StatusView } from '../../queue-core/room/room-api.ts';
 import type { EnqueueRateLimit, EventSettings } from '../../queue-core/types.ts';
 import { type VisitRecord, type Visits, WAITING_RECORD_TTL_SECONDS } from './visits.ts';
 

@@ -3,7 +3,7 @@
  * Both are Koa middlewares the server mounts; they answer only their own paths and pass the rest on.
  */
 import type Koa from 'koa';
-import type { AppDeps } from '../deps.ts';
+import type { AppDeps } from '../apps/deps.ts';
 import { serveAssets } from './assets.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { sampleSiteOnward, sampleSiteRoutes } from './sample-site/routes.ts';

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { loadConfig } from '../../provider/config.ts';
-import { type RunningServer, startServer } from '../../provider/server.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
+import { type RunningServer, startServer } from '../../provider/server/server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ADMIN_KEY = 'browser-test-admin-key-0123456789';

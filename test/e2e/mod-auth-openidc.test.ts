@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { loadConfig } from '../../provider/config.ts';
-import { type RunningServer, startServer } from '../../provider/server.ts';
-import { createKeysDocument, KeyRing } from '../../queue-core/keys.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
+import { type RunningServer, startServer } from '../../provider/server/server.ts';
+import { createKeysDocument, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import { freePort } from '../support/redis.ts';
 import { type ApacheServer, apacheSkipReason, startApache } from './apache.ts';
 import { NavigatingBrowser, type Page } from './browser.ts';

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { lambdaHandlerForApp } from '../../provider/lambda/app-handler.ts';
-import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import { ADMIN_KEY, buildTestApp, type TestApp } from '../provider/support.ts';
 import { lambdaBridge } from '../support/lambda-bridge.ts';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../../provider/config.ts';
+import { ConfigError } from '../../provider/config/server-config.ts';
 import { loadLambdaSettings } from '../../provider/lambda/env.ts';
 import { SecretReader, type SecretsManagerLike } from '../../provider/lambda/secrets.ts';
 import { parseOidcClients } from '../../provider/oidc/clients.ts';

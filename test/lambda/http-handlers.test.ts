@@ -10,7 +10,7 @@ import { decodeJwt } from 'jose';
 import request from 'supertest';
 import type { EventBridgeLike } from '../../provider/lambda/events.ts';
 import type { ApiGatewayEvent, RestApiEvent } from '../../provider/lambda/types.ts';
-import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/keys.ts';
+import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, createFixture, type Fixture, lateBound } from './fixture.ts';
 

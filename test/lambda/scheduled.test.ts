@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type EventBridgeLike, EventBridgePublisher, MemoryPublisher } from '../../provider/lambda/events.ts';
 import type { Clock, EventRunReport } from '../../provider/lambda/scheduled.ts';
-import { createStore } from '../../queue-core/store.ts';
+import { createStore } from '../../queue-core/store/create-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { createFixture, type Fixture } from './fixture.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../../provider/config.ts';
+import { ConfigError } from '../../provider/config/server-config.ts';
 import { loadLambdaSettings } from '../../provider/lambda/env.ts';
 import { isBinaryResponse } from '../../provider/lambda/http.ts';
 import { iamCaller } from '../../provider/lambda/iam-admin.ts';

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../provider/config.ts';
-import { type RunningServer, startServer } from '../../provider/server.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
+import { type RunningServer, startServer } from '../../provider/server/server.ts';
 import { freePort } from '../support/redis.ts';
 
 /** Every URL the page gives the browser: links, form actions, assets and the script's data URLs. */

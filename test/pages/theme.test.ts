@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../provider/config.ts';
+import { ConfigError, loadConfig } from '../../provider/config/server-config.ts';
 import { accentProblem, contrastRatio, themeCss } from '../../provider/pages/theme.ts';
 import { startTestServer, type TestServer } from '../browser/support.ts';
 

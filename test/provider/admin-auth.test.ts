@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import request from 'supertest';
-import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import { ADMIN_KEY, buildTestApp, type TestApp } from './support.ts';
 
 describe('admin authentication log and request ids', () => {

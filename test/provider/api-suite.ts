@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { decodeJwt, importJWK, jwtVerify } from 'jose';
 import request from 'supertest';
-import { openStreamCount } from '../../provider/sse.ts';
+import { openStreamCount } from '../../provider/api/status-stream.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { badInputSuite } from './bad-input-suite.ts';
 import {

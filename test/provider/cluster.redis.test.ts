@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createKeysDocument } from '../../queue-core/keys.ts';
-import { RedisStore } from '../../queue-core/redis-store.ts';
+import { createKeysDocument } from '../../queue-core/signing-keys/key-ring.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 
 const skip = redisSkipReason();

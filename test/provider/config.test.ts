@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../provider/config.ts';
+import { ConfigError, loadConfig } from '../../provider/config/server-config.ts';
 
 const fails = (fn: () => unknown, field: string) =>
   assert.throws(fn, (error: unknown) => {

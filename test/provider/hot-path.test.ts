@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { withHotPaths } from '../../provider/hot-path.ts';
-import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { withHotPaths } from '../../provider/server/hot-path.ts';
+import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import { buildTestApp, type TestApp } from './support.ts';
 
 const HEADERS = [

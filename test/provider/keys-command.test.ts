@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
-import { loadConfig } from '../../provider/config.ts';
-import { keysCommand } from '../../provider/keys-command.ts';
-import { startServer } from '../../provider/server.ts';
-import { loadKeyRing } from '../../queue-core/keys.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
+import { keysCommand } from '../../provider/server/keys-command.ts';
+import { startServer } from '../../provider/server/server.ts';
+import { loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'anteroom-keys-'));
 after(() => rmSync(directory, { recursive: true, force: true }));

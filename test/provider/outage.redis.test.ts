@@ -8,7 +8,7 @@ import { after, before, describe, it, test } from 'node:test';
 import pino from 'pino';
 import request from 'supertest';
 import { burstGate } from '../../provider/http/errors.ts';
-import { RedisStore } from '../../queue-core/redis-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, buildTestApp, type TestApp } from './support.ts';
 

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { MemoryStore } from '../../queue-core/memory-store.ts';
-import { RedisStore } from '../../queue-core/redis-store.ts';
+import { MemoryStore } from '../../queue-core/store/memory-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { buildTestApp, type TestApp } from './support.ts';
 

@@ -7,9 +7,9 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { loadConfig } from '../../provider/config.ts';
-import { type RunningServer, startServer } from '../../provider/server.ts';
-import { openStreamCount } from '../../provider/sse.ts';
+import { openStreamCount } from '../../provider/api/status-stream.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
+import { type RunningServer, startServer } from '../../provider/server/server.ts';
 import { redisSkipReason, startRedis } from '../support/redis.ts';
 import { testKeys } from './support.ts';
 

@@ -6,15 +6,15 @@
 
 import type { RequestListener } from 'node:http';
 import pino from 'pino';
-import { createAdminApp } from '../../provider/admin-app.ts';
-import { loadConfig } from '../../provider/config.ts';
-import { type AppDeps, createAppDeps } from '../../provider/deps.ts';
-import { withHotPaths } from '../../provider/hot-path.ts';
+import { createAdminApp } from '../../provider/apps/admin-app.ts';
+import { type AppDeps, createAppDeps } from '../../provider/apps/deps.ts';
+import { createPublicApp } from '../../provider/apps/public-app.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
 import { lambdaHandlerForApp } from '../../provider/lambda/app-handler.ts';
-import { createPublicApp } from '../../provider/public-app.ts';
-import { createKeysDocument, KeyRing } from '../../queue-core/keys.ts';
-import { MemoryStore } from '../../queue-core/memory-store.ts';
-import { RedisStore } from '../../queue-core/redis-store.ts';
+import { withHotPaths } from '../../provider/server/hot-path.ts';
+import { createKeysDocument, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { MemoryStore } from '../../queue-core/store/memory-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { lambdaListener } from '../support/lambda-bridge.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';

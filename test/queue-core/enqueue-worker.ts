@@ -7,7 +7,7 @@
  * Prints one JSON line on stdout.
  */
 import { randomUUID } from 'node:crypto';
-import { RedisStore } from '../../queue-core/redis-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { rid } from './store-contract.ts';
 
 const [mode, url, eventId, first, second] = process.argv.slice(2);

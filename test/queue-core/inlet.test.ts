@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseEvent } from '../../queue-core/events.ts';
+import { parseEvent } from '../../queue-core/event-settings.ts';
 import {
   type MaxSizeState,
   maxSizeDecision,
   periodicDecision,
   runInletTick,
 } from '../../queue-core/inlet.ts';
-import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import type { EventSettings, PeriodicInlet } from '../../queue-core/types.ts';
 
 const T = 1_767_225_600;

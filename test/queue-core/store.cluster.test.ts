@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../queue-core/redis-store.ts';
-import { createStore } from '../../queue-core/store.ts';
+import { createStore } from '../../queue-core/store/create-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { rid, storeContract } from './store-contract.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { RedisStore } from '../../queue-core/redis-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { rid } from './store-contract.ts';
 

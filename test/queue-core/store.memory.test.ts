@@ -1,5 +1,5 @@
 /** The store contract against the in-process engine. */
-import { MemoryStore } from '../../queue-core/memory-store.ts';
+import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import { storeContract } from './store-contract.ts';
 
 storeContract('memory', async () => {

@@ -7,10 +7,10 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../../queue-core/errors.ts';
-import { parseEvent } from '../../queue-core/events.ts';
+import { parseEvent } from '../../queue-core/event-settings.ts';
 import { runInletTick } from '../../queue-core/inlet.ts';
-import { RedisStore } from '../../queue-core/redis-store.ts';
-import { createStore } from '../../queue-core/store.ts';
+import { createStore } from '../../queue-core/store/create-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { rid, storeContract } from './store-contract.ts';
 

@@ -13,9 +13,9 @@
 import type { Socket } from 'node:net';
 import type Koa from 'koa';
 import { AnteroomError } from '../../../queue-core/errors.ts';
-import type { AnteroomConfig } from '../../config.ts';
-import { SAMPLE_SITE } from '../../defaults.ts';
-import type { AppDeps } from '../../deps.ts';
+import type { AppDeps } from '../../apps/deps.ts';
+import { SAMPLE_SITE } from '../../config/defaults.ts';
+import type { AnteroomConfig } from '../../config/server-config.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { sendPage } from '../headers.ts';
 import {
@@ -37,7 +37,7 @@ const SESSION_COOKIE = 'anteroom_sample_session';
 const FLOW_TTL_SECONDS = 3 * 3600;
 const SESSION_TTL_SECONDS = 3600;
 
-/** The sample site's client, as `config.ts` registered it. */
+/** The sample site's client, as `config/server-config.ts` registered it. */
 function relyingParty(deps: AppDeps): RelyingParty {
   const { config } = deps;
   const client = config.oidc.clients.find(

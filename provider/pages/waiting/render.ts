@@ -3,7 +3,7 @@
  * JavaScript) always shows the truth. `assets/waiting-room.js` then keeps the numbers current:
  * every live field carries a `data-field`, every state section a `data-section`.
  */
-import type { StatusView, TokenSet } from '../../../queue-core/room-api.ts';
+import type { StatusView, TokenSet } from '../../../queue-core/room/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
 import { escapeText, html, page, SafeHtml } from '../html.ts';
 import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';

@@ -11,9 +11,9 @@
 import { Router } from '@koa/router';
 import type Koa from 'koa';
 import { AnteroomError } from '../../../queue-core/errors.ts';
-import type { StatusView } from '../../../queue-core/room-api.ts';
+import type { StatusView } from '../../../queue-core/room/room-api.ts';
 import { parseEventId } from '../../../queue-core/validate.ts';
-import type { AppDeps } from '../../deps.ts';
+import type { AppDeps } from '../../apps/deps.ts';
 import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { pageTextOf, sendPage } from '../headers.ts';

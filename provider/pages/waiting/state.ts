@@ -3,7 +3,7 @@
  * browser holds a request id for the event, from its live status. Reading never changes state.
  */
 import { AnteroomError } from '../../../queue-core/errors.ts';
-import type { Room, StatusView, TokenSet } from '../../../queue-core/room-api.ts';
+import type { Room, StatusView, TokenSet } from '../../../queue-core/room/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
 
 export type WaitingView =

@@ -13,14 +13,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import * as oc from 'openid-client';
 import pino from 'pino';
-import { loadConfig } from '../../../provider/config.ts';
-import { type AppDeps, createAppDeps } from '../../../provider/deps.ts';
+import { type AppDeps, createAppDeps } from '../../../provider/apps/deps.ts';
+import { createPublicApp } from '../../../provider/apps/public-app.ts';
+import { loadConfig } from '../../../provider/config/server-config.ts';
 import { lambdaHandlerForApp } from '../../../provider/lambda/app-handler.ts';
 import type { AdapterFactory } from '../../../provider/oidc/adapters/types.ts';
 import { createOidcMiddleware, type OidcMiddleware } from '../../../provider/oidc/index.ts';
-import { createPublicApp } from '../../../provider/public-app.ts';
-import { createKeysDocument, KeyRing } from '../../../queue-core/keys.ts';
-import { MemoryStore } from '../../../queue-core/memory-store.ts';
+import { createKeysDocument, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
+import { MemoryStore } from '../../../queue-core/store/memory-store.ts';
 import { lambdaListener } from '../../support/lambda-bridge.ts';
 
 export const SECRET_A = 'client-a-secret-0123456789abcdef';

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
-import { loadConfig } from '../../../provider/config.ts';
-import { type AppDeps, createAppDeps } from '../../../provider/deps.ts';
+import { type AppDeps, createAppDeps } from '../../../provider/apps/deps.ts';
+import { loadConfig } from '../../../provider/config/server-config.ts';
 import { createOidcMiddleware, type OidcMiddleware } from '../../../provider/oidc/index.ts';
-import { createKeysDocument, KeyRing } from '../../../queue-core/keys.ts';
+import { createKeysDocument, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
 import { CLIENTS, COOKIE_KEYS, EVENTS } from './harness.ts';
 

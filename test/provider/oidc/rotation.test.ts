@@ -14,7 +14,7 @@ import {
   KEY_PUBLISH_SECONDS,
   KeyRing,
   OIDC_ALGORITHM,
-} from '../../../queue-core/keys.ts';
+} from '../../../queue-core/signing-keys/key-ring.ts';
 import {
   Browser,
   CLIENTS,

@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import { memoryAdapter } from '../../../provider/oidc/adapters/memory.ts';
 import { Visits } from '../../../provider/oidc/visits.ts';
 import { WaitingRoom } from '../../../provider/oidc/waiting.ts';
-import { parseEvents } from '../../../queue-core/events.ts';
-import { createKeysDocument, KeyRing } from '../../../queue-core/keys.ts';
-import { MemoryStore } from '../../../queue-core/memory-store.ts';
-import { createRoom } from '../../../queue-core/room.ts';
+import { parseEvents } from '../../../queue-core/event-settings.ts';
+import { createRoom } from '../../../queue-core/room/room.ts';
+import { createKeysDocument, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
+import { MemoryStore } from '../../../queue-core/store/memory-store.ts';
 
 async function setup() {
   const clock = { now: Math.floor(Date.now() / 1000) };

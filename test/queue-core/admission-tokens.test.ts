@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { issueAdmissionTokens, verifyAdmissionToken } from '../../queue-core/admission-tokens.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import { createKeysDocument, KEY_PUBLISH_SECONDS, KeyRing } from '../../queue-core/keys.ts';
-import { issueAdmissionTokens, verifyAdmissionToken } from '../../queue-core/tokens.ts';
+import { createKeysDocument, KEY_PUBLISH_SECONDS, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import type { SessionRecord } from '../../queue-core/types.ts';
 
 const session: SessionRecord = {

@@ -5,27 +5,27 @@
  */
 import Router from '@koa/router';
 import Koa from 'koa';
-import { audit } from './admin/audit.ts';
-import { expiredTokens } from './admin/expired-tokens.ts';
-import { adminGenerateToken } from './admin/generate-token.ts';
-import { getEvent } from './admin/get-event.ts';
-import { incrementServingCounter } from './admin/increment-serving-counter.ts';
-import { listEvents } from './admin/list-events.ts';
-import { metrics } from './admin/metrics.ts';
-import { numActiveTokens } from './admin/num-active-tokens.ts';
-import { putEvent } from './admin/put-event.ts';
-import { resetInitialState } from './admin/reset-initial-state.ts';
-import { updateSessionStatus } from './admin/update-session.ts';
-import { healthz } from './api/healthz.ts';
+import { audit } from '../admin/audit.ts';
+import { expiredTokens } from '../admin/expired-tokens.ts';
+import { adminGenerateToken } from '../admin/generate-token.ts';
+import { getEvent } from '../admin/get-event.ts';
+import { incrementServingCounter } from '../admin/increment-serving-counter.ts';
+import { listEvents } from '../admin/list-events.ts';
+import { metrics } from '../admin/metrics.ts';
+import { numActiveTokens } from '../admin/num-active-tokens.ts';
+import { putEvent } from '../admin/put-event.ts';
+import { resetInitialState } from '../admin/reset-initial-state.ts';
+import { updateSessionStatus } from '../admin/update-session.ts';
+import { healthz } from '../api/healthz.ts';
+import { requireAdminKey } from '../http/admin-auth.ts';
+import { resolveClientAddress } from '../http/client-address.ts';
+import type { ApiState } from '../http/context.ts';
+import { cors } from '../http/cors.ts';
+import { renderErrors } from '../http/errors.ts';
+import { requestId } from '../http/request-id.ts';
+import { adminDashboard } from '../pages/index.ts';
+import { measureHttp } from '../telemetry/metrics.ts';
 import type { AppDeps } from './deps.ts';
-import { requireAdminKey } from './http/admin-auth.ts';
-import { resolveClientAddress } from './http/client-address.ts';
-import type { ApiState } from './http/context.ts';
-import { cors } from './http/cors.ts';
-import { renderErrors } from './http/errors.ts';
-import { requestId } from './http/request-id.ts';
-import { measureHttp } from './metrics.ts';
-import { adminDashboard } from './pages/index.ts';
 
 export function adminApiRouter(): Router<ApiState> {
   const router = new Router<ApiState>();

@@ -1,7 +1,7 @@
 /**
  * The waiting room as the HTTP surfaces, the pages, the OIDC interaction and the Lambda
  * handlers see it: queue rules applied to a store, with event settings and signing keys.
- * Implemented by `queue-core/room.ts` (`createRoom`). Knows nothing of HTTP: failures are
+ * Implemented by `queue-core/room/room.ts` (`createRoom`). Knows nothing of HTTP: failures are
  * `AnteroomError`s with a stable `code` and a `status` the HTTP layer renders.
  */
 import type {
@@ -12,7 +12,7 @@ import type {
   QueueEntry,
   ServingHistoryRow,
   SessionRecord,
-} from './types.ts';
+} from '../types.ts';
 
 /** Everything a waiting page needs, in one answer (API.md `GET /status`). */
 export interface StatusView {

@@ -9,8 +9,8 @@
 
 import type { Middleware } from 'koa';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Room } from '../queue-core/room-api.ts';
-import type { Counters, QueueStore } from '../queue-core/types.ts';
+import type { Room } from '../../queue-core/room/room-api.ts';
+import type { Counters, QueueStore } from '../../queue-core/types.ts';
 
 /** A per-event counter of this process. */
 export interface EventCounter {

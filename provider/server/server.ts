@@ -14,15 +14,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { KEY_RELOAD_SECONDS } from '../queue-core/keys.ts';
-import { createAdminApp } from './admin-app.ts';
-import type { AnteroomConfig } from './config.ts';
-import { INLET_TICK_MS } from './defaults.ts';
-import { type AppDeps, type CreateDepsOptions, createAppDeps, reloadKeys } from './deps.ts';
+import { KEY_RELOAD_SECONDS } from '../../queue-core/signing-keys/key-ring.ts';
+import { endAllStreams } from '../api/status-stream.ts';
+import { createAdminApp } from '../apps/admin-app.ts';
+import { type AppDeps, type CreateDepsOptions, createAppDeps, reloadKeys } from '../apps/deps.ts';
+import { createPublicApp } from '../apps/public-app.ts';
+import { INLET_TICK_MS } from '../config/defaults.ts';
+import type { AnteroomConfig } from '../config/server-config.ts';
+import { createOidcMiddleware } from '../oidc/index.ts';
 import { withHotPaths } from './hot-path.ts';
-import { createOidcMiddleware } from './oidc/index.ts';
-import { createPublicApp } from './public-app.ts';
-import { endAllStreams } from './sse.ts';
 
 export interface ServerOptions extends CreateDepsOptions {
   /** Middleware mounted in the public app before the queue API (the OIDC provider). */

@@ -13,7 +13,7 @@ import {
   type KeysDocument,
   loadKeyRing,
   type SecretsManagerLike,
-} from '../../queue-core/keys.ts';
+} from '../../queue-core/signing-keys/key-ring.ts';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const PUBLIC_MEMBERS = new Set(['kty', 'alg', 'kid', 'use', 'n', 'e', 'crv', 'x', 'y']);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { admissionRate, estimateWaitSeconds } from '../../queue-core/estimate.ts';
+import { admissionRate, estimateWaitSeconds } from '../../queue-core/wait-estimate.ts';
 
 /** A counter advancing `by` every `every` seconds from `start` until `end` (inclusive). */
 function steady(start: number, end: number, every: number, by: number, from = 0) {

@@ -4,9 +4,7 @@
  * model the Redis store is compared against. Hot-path operations are O(1) or O(log n).
  */
 
-import { rateLimitedError } from './errors.ts';
-import { SortedSet } from './sorted-set.ts';
-import { decodeCursor, encodeCursor, invalidCursor } from './store-codec.ts';
+import { rateLimitedError } from '../errors.ts';
 import type {
   AuditEntry,
   Counters,
@@ -23,7 +21,9 @@ import type {
   ServingHistoryRow,
   SessionRecord,
   TickAdvance,
-} from './types.ts';
+} from '../types.ts';
+import { SortedSet } from './sorted-set.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from './store-codec.ts';
 
 /** Audit entries kept (newest); older ones are dropped. */
 export const AUDIT_CAP = 10_000;

@@ -4,15 +4,15 @@
  * in-memory or a test-Redis store.
  */
 import pino from 'pino';
-import { type KeyRing, loadKeyRing } from '../queue-core/keys.ts';
-import { createRoom } from '../queue-core/room.ts';
-import type { Room } from '../queue-core/room-api.ts';
-import { createStore } from '../queue-core/store.ts';
-import type { QueueStore } from '../queue-core/types.ts';
-import type { AnteroomConfig } from './config.ts';
-import { SSE_HEARTBEAT_MS } from './defaults.ts';
-import { createRateLimiter, type RateLimiter } from './http/rate-limit.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createRoom } from '../../queue-core/room/room.ts';
+import type { Room } from '../../queue-core/room/room-api.ts';
+import { type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { createStore } from '../../queue-core/store/create-store.ts';
+import type { QueueStore } from '../../queue-core/types.ts';
+import { SSE_HEARTBEAT_MS } from '../config/defaults.ts';
+import type { AnteroomConfig } from '../config/server-config.ts';
+import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
+import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 
 export interface AppDeps {
   config: AnteroomConfig;

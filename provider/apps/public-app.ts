@@ -4,25 +4,25 @@
  */
 import Router from '@koa/router';
 import Koa from 'koa';
-import { assignQueueNum } from './api/assign-queue-num.ts';
-import { eventStream } from './api/event-stream.ts';
-import { generateToken } from './api/generate-token.ts';
-import { healthz } from './api/healthz.ts';
-import { jwks } from './api/jwks.ts';
-import { publicKey } from './api/public-key.ts';
-import { queueNum } from './api/queue-num.ts';
-import { queuePosExpiry } from './api/queue-pos-expiry.ts';
-import { servingNum } from './api/serving-num.ts';
-import { status } from './api/status.ts';
-import { waitingNum } from './api/waiting-num.ts';
+import { assignQueueNum } from '../api/assign-queue-num.ts';
+import { eventStream } from '../api/event-stream.ts';
+import { generateToken } from '../api/generate-token.ts';
+import { healthz } from '../api/healthz.ts';
+import { jwks } from '../api/jwks.ts';
+import { publicKey } from '../api/public-key.ts';
+import { queueNum } from '../api/queue-num.ts';
+import { queuePosExpiry } from '../api/queue-pos-expiry.ts';
+import { servingNum } from '../api/serving-num.ts';
+import { status } from '../api/status.ts';
+import { waitingNum } from '../api/waiting-num.ts';
+import { resolveClientAddress } from '../http/client-address.ts';
+import type { ApiState } from '../http/context.ts';
+import { cors } from '../http/cors.ts';
+import { renderErrors } from '../http/errors.ts';
+import { requestId } from '../http/request-id.ts';
+import { publicPages } from '../pages/index.ts';
+import { measureHttp } from '../telemetry/metrics.ts';
 import type { AppDeps } from './deps.ts';
-import { resolveClientAddress } from './http/client-address.ts';
-import type { ApiState } from './http/context.ts';
-import { cors } from './http/cors.ts';
-import { renderErrors } from './http/errors.ts';
-import { requestId } from './http/request-id.ts';
-import { measureHttp } from './metrics.ts';
-import { publicPages } from './pages/index.ts';
 
 export interface PublicAppOptions {
   /** Mounted after the common middleware and before the queue API and pages (e.g. the OIDC provider). */

@@ -9,12 +9,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseEvents } from '../queue-core/events.ts';
-import { KEY_ALGORITHMS, type KeyAlgorithm, type KeysConfig } from '../queue-core/keys.ts';
-import type { EventSettings } from '../queue-core/types.ts';
-import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
-import { redirectUriProblem } from './oidc/clients.ts';
-import { accentProblem, HEX_COLOR, type PageTheme } from './pages/theme.ts';
+import { parseEvents } from '../../queue-core/event-settings.ts';
+import {
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  type KeysConfig,
+} from '../../queue-core/signing-keys/key-ring.ts';
+import type { EventSettings } from '../../queue-core/types.ts';
+import { redirectUriProblem } from '../oidc/clients.ts';
+import { accentProblem, HEX_COLOR, type PageTheme } from '../pages/theme.ts';
 import {
   DEFAULT_PAGE_LANGUAGES,
   LANGUAGES,
@@ -24,7 +27,8 @@ import {
   type PageLanguages,
   type PageText,
   placeholders,
-} from './pages/waiting/messages.ts';
+} from '../pages/waiting/messages.ts';
+import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
 
 export type StoreConfig =
   | { type: 'memory' }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { AnteroomError } from './errors.ts';
-import type { KeyRing } from './keys.ts';
+import type { KeyRing } from './signing-keys/key-ring.ts';
 import type { SessionRecord } from './types.ts';
 
 export type TokenUse = 'access' | 'id' | 'refresh';

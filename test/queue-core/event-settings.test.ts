@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../../queue-core/errors.ts';
-import { DEFAULT_EVENT, mergeEventSettings, parseEvent, parseEvents } from '../../queue-core/events.ts';
+import {
+  DEFAULT_EVENT,
+  mergeEventSettings,
+  parseEvent,
+  parseEvents,
+} from '../../queue-core/event-settings.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 
 /** Assert that `run` throws a ValidationError for `field` whose message names it. */

@@ -8,16 +8,16 @@
  * the shared `errorAnswer`. `test/provider/hot-path.test.ts` checks it answers like Koa.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assertEventOpen } from '../queue-core/room.ts';
-import { parseEventId } from '../queue-core/validate.ts';
-import type { AppDeps } from './deps.ts';
-import { isAcceptedBodyType, parseJsonObject, readBodyText } from './http/body.ts';
-import { clientAddress } from './http/client-address.ts';
-import { EXPOSE_HEADERS } from './http/cors.ts';
-import { errorAnswer } from './http/errors.ts';
-import { traceIdOf } from './http/request-id.ts';
-import { CACHE } from './http/steps.ts';
-import { enqueueVisitorKeyOf, requestCookieHeader } from './http/visitor.ts';
+import { assertEventOpen } from '../../queue-core/room/room.ts';
+import { parseEventId } from '../../queue-core/validate.ts';
+import type { AppDeps } from '../apps/deps.ts';
+import { isAcceptedBodyType, parseJsonObject, readBodyText } from '../http/body.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { EXPOSE_HEADERS } from '../http/cors.ts';
+import { errorAnswer } from '../http/errors.ts';
+import { traceIdOf } from '../http/request-id.ts';
+import { CACHE } from '../http/steps.ts';
+import { enqueueVisitorKeyOf, requestCookieHeader } from '../http/visitor.ts';
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

@@ -1,6 +1,6 @@
 /**
  * Every configuration option of `anteroom serve` (and of the Lambda handlers) once, beside its
- * default. `config.ts` validates a file and the environment against these; `docs/configuration.md`
+ * default. `server-config.ts` validates a file and the environment against these; `docs/configuration.md`
  * is the reference for operators. Values marked "development default" print a one-time notice.
  */
 

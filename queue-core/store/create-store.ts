@@ -1,7 +1,8 @@
 /** Builds the configured queue store: the in-process engine or the shared Redis store. */
+
+import type { QueueStore } from '../types.ts';
 import { MemoryStore } from './memory-store.ts';
 import { RedisStore } from './redis-store.ts';
-import type { QueueStore } from './types.ts';
 
 export type StoreConfig =
   | { type: 'memory' }

@@ -4,12 +4,10 @@
  * interaction and the Lambda handlers. Knows nothing of HTTP: failures are `AnteroomError`s.
  */
 import { randomUUID } from 'node:crypto';
-import { AnteroomError } from './errors.ts';
-import { estimateWaitSeconds } from './estimate.ts';
-import { inletLockName, runInletTick } from './inlet.ts';
-import type { KeyRing } from './keys.ts';
-import type { GenerateTokenResult, Room, StatusView, TickReport } from './room-api.ts';
-import { issueAdmissionTokens } from './tokens.ts';
+import { issueAdmissionTokens } from '../admission-tokens.ts';
+import { AnteroomError } from '../errors.ts';
+import { inletLockName, runInletTick } from '../inlet.ts';
+import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
   AuditEntry,
   EnqueueRateLimit,
@@ -20,7 +18,9 @@ import type {
   QueueStore,
   ServingHistoryRow,
   SessionRecord,
-} from './types.ts';
+} from '../types.ts';
+import { estimateWaitSeconds } from '../wait-estimate.ts';
+import type { GenerateTokenResult, Room, StatusView, TickReport } from './room-api.ts';
 
 export interface RoomOptions {
   store: QueueStore;

@@ -38,7 +38,7 @@ import {
   importJWK,
   type JWK,
 } from 'jose';
-import { AnteroomError } from './errors.ts';
+import { AnteroomError } from '../errors.ts';
 
 export type KeyAlgorithm = 'ES256' | 'RS256';
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ES256', 'RS256'];
@@ -639,7 +639,9 @@ function secretsManagerSource(
         throw invalidKeys(`${description} cannot be read`, error);
       }
       if (output.SecretString === undefined || output.SecretString.trim() === '') {
-        throw invalidKeys(`${description} has no value: store a key document (see queue-core/keys.ts)`);
+        throw invalidKeys(
+          `${description} has no value: store a key document (see queue-core/signing-keys/key-ring.ts)`,
+        );
       }
       return parseJson(output.SecretString, description);
     },

@@ -4,7 +4,7 @@
  * admin calls that change no queue state but matter (token issuance with an issuer or a
  * validity override) and renders the trail for admin `GET /audit`.
  */
-import type { AuditEntry, QueueStore } from '../queue-core/types.ts';
+import type { AuditEntry, QueueStore } from '../../queue-core/types.ts';
 
 export interface AuditView {
   time: number;

@@ -5,9 +5,9 @@
  * a bad command line or configuration, 1 when start-up or the command fails otherwise.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.ts';
-import { SAMPLE_SITE } from './defaults.ts';
-import { keyFingerprint } from './http/admin-auth.ts';
+import { SAMPLE_SITE } from '../config/defaults.ts';
+import { ConfigError, loadConfig } from '../config/server-config.ts';
+import { keyFingerprint } from '../http/admin-auth.ts';
 import { keysCommand } from './keys-command.ts';
 import { startServer } from './server.ts';
 

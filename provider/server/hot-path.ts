@@ -12,12 +12,12 @@
  * `POST /assign_queue_num` (the arrival burst) is answered here too: see hot-enqueue.ts.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { parseEventId, parseRequestId } from '../queue-core/validate.ts';
-import type { AppDeps } from './deps.ts';
+import { parseEventId, parseRequestId } from '../../queue-core/validate.ts';
+import type { AppDeps } from '../apps/deps.ts';
+import { EXPOSE_HEADERS } from '../http/cors.ts';
+import { traceIdOf } from '../http/request-id.ts';
+import { CACHE } from '../http/steps.ts';
 import { canEnqueueHere, enqueueHere } from './hot-enqueue.ts';
-import { EXPOSE_HEADERS } from './http/cors.ts';
-import { traceIdOf } from './http/request-id.ts';
-import { CACHE } from './http/steps.ts';
 
 type Answer = { body: unknown; cacheControl: string } | null;
 type HotHandler = (deps: AppDeps, query: URLSearchParams) => Promise<Answer>;

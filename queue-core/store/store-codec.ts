@@ -3,8 +3,8 @@
  * answers (the model-based test compares them): the compact session record kept in
  * Redis, and the opaque pagination cursor of `expiredSessions`.
  */
-import { ValidationError } from './errors.ts';
-import type { SessionRecord, SessionStatus } from './types.ts';
+import { ValidationError } from '../errors.ts';
+import type { SessionRecord, SessionStatus } from '../types.ts';
 
 const STATUS_CODE: Record<SessionStatus, string> = { active: 'a', completed: 'c', abandoned: 'x' };
 const CODE_STATUS: Record<string, SessionStatus> = { a: 'active', c: 'completed', x: 'abandoned' };

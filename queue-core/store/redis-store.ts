@@ -25,9 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { AnteroomError, rateLimitedError, StoreUnavailableError } from './errors.ts';
-import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
-import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
+import { AnteroomError, rateLimitedError, StoreUnavailableError } from '../errors.ts';
 import type {
   AuditEntry,
   Counters,
@@ -44,7 +42,9 @@ import type {
   ServingHistoryRow,
   SessionRecord,
   TickAdvance,
-} from './types.ts';
+} from '../types.ts';
+import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
+import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
 
 /**
  * Each script's files and number of KEYS. A script of several files is their text joined
