@@ -32,6 +32,31 @@ export function rateLimitedError(retryAfter: number): AnteroomError {
   });
 }
 
+/** An event id no configured event has. */
+export function invalidEventError(): AnteroomError {
+  return new AnteroomError('invalid_event_id', 'Invalid event ID', { status: 400 });
+}
+
+/** A request id the room does not know (never issued, or gone with a reset). */
+export function requestNotFoundError(): AnteroomError {
+  return new AnteroomError('request_not_found', 'Request ID not found', { status: 404 });
+}
+
+/** A new place asked of an event that takes nobody new. */
+export function eventClosedError(): AnteroomError {
+  return new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
+}
+
+/** The position was reached and not claimed in time. */
+export function positionExpiredError(): AnteroomError {
+  return new AnteroomError('position_expired', 'Queue position has expired', { status: 410 });
+}
+
+/** The admission of this request id was ended (admin `update_session`). */
+export function sessionEndedError(): AnteroomError {
+  return new AnteroomError('session_ended', 'The session of this request ID has ended', { status: 410 });
+}
+
 /** Bad input: the message names the field. Nothing was written. */
 export class ValidationError extends AnteroomError {
   readonly field: string;

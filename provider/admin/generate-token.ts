@@ -4,8 +4,8 @@
  * issuance only: a re-issue always re-signs the stored claims.
  */
 import { ValidationError } from '../../queue-core/errors.ts';
-import type { GenerateTokenResult } from '../../queue-core/room/room-api.ts';
-import { respondWithTokens } from '../api/generate-token.ts';
+import type { AdmitOptions, AdmitOutcome } from '../../queue-core/room/visitor-flow.ts';
+import { admitVisitor, respondWithTokens } from '../api/generate-token.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
 import { readEventId, readRequestId } from '../http/steps.ts';
@@ -48,19 +48,14 @@ const readOverrides: Step = async function readOverrides(ctx, next) {
   await next();
 };
 
-const issueTokens: Step = async function issueTokens(ctx, next) {
-  const overrides = ctx.state.overrides as { issuer?: string; validitySeconds?: number };
-  ctx.state.result = await ctx.state.deps.room.generateToken(
-    ctx.state.eventId,
-    ctx.state.requestId,
-    overrides,
-  );
+const admit: Step = async function admit(ctx, next) {
+  await admitVisitor(ctx, ctx.state.overrides as AdmitOptions);
   await next();
 };
 
 const auditFirstIssuance: Step = async function auditFirstIssuance(ctx, next) {
-  const result = ctx.state.result as GenerateTokenResult;
-  if (result.status === 200 && result.created) {
+  const result = ctx.state.admission as AdmitOutcome;
+  if (result.kind === 'issued' && result.created) {
     const { deps, actor, eventId, requestId } = ctx.state;
     await recordAudit(
       deps.store,
@@ -78,7 +73,7 @@ const auditFirstIssuance: Step = async function auditFirstIssuance(ctx, next) {
 };
 
 const respond: Step = function respond(ctx) {
-  respondWithTokens(ctx);
+  return respondWithTokens(ctx);
 };
 
 export const adminGenerateToken: Step[] = [
@@ -86,7 +81,7 @@ export const adminGenerateToken: Step[] = [
   readEventId,
   readRequestId,
   readOverrides,
-  issueTokens,
+  admit,
   auditFirstIssuance,
   respond,
 ];

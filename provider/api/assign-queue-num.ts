@@ -1,22 +1,27 @@
 /** `POST /assign_queue_num` — take a place in the queue (synchronous, idempotent per visitor). */
-import { assertEventOpen } from '../../queue-core/room/room.ts';
+import { eventClosedError } from '../../queue-core/errors.ts';
+import { takesNewVisitors } from '../../queue-core/room/visitor-flow.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
 import { CACHE, loadEvent, readEventId } from '../http/steps.ts';
 import { enqueueVisitorKey, writeRequestCookie } from '../http/visitor.ts';
 
 const checkEventOpen: Step = async function checkEventOpen(ctx, next) {
-  assertEventOpen(ctx.state.event);
+  if (!takesNewVisitors(ctx.state.event)) throw eventClosedError();
   await next();
 };
 
 const enqueueVisitor: Step = async function enqueueVisitor(ctx, next) {
-  const { deps, eventId } = ctx.state;
+  const { deps, eventId, event } = ctx.state;
   const visitorKey = enqueueVisitorKey(ctx, deps.config);
   // A new place draws on the client's budget in the same atomic step (429 when spent).
-  const entry = await deps.room.enqueue(eventId, visitorKey, deps.enqueueLimiter.forClient(ctx.ip));
-  writeRequestCookie(ctx, deps.config, eventId, entry.requestId);
-  ctx.state.entry = entry;
+  const joined = await deps.room.join(event, {
+    visitorKey,
+    rateLimit: deps.enqueueLimiter.forClient(ctx.ip),
+  });
+  if (joined.kind === 'closed') throw eventClosedError();
+  writeRequestCookie(ctx, deps.config, eventId, joined.place.requestId);
+  ctx.state.entry = joined.place;
   await next();
 };
 

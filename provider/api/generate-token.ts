@@ -2,34 +2,54 @@
  * `POST /generate_token` (public) — the admission tokens once the position is served.
  * The public endpoint ignores `issuer` and `validity_period`: the issuer is `publicUrl`.
  */
-import type { GenerateTokenResult } from '../../queue-core/room/room-api.ts';
+import { positionExpiredError, requestNotFoundError, sessionEndedError } from '../../queue-core/errors.ts';
+import type { AdmitOptions, AdmitOutcome } from '../../queue-core/room/visitor-flow.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { ApiContext, Step } from '../http/context.ts';
 import { CACHE, readEventId, readRequestId } from '../http/steps.ts';
 
-const issueTokens: Step = async function issueTokens(ctx, next) {
-  ctx.state.result = await ctx.state.deps.room.generateToken(ctx.state.eventId, ctx.state.requestId);
+/** Records the admission (`ctx.state.admission`); the admin endpoint passes its overrides. */
+export async function admitVisitor(ctx: ApiContext, options?: AdmitOptions): Promise<void> {
+  ctx.state.admission = await ctx.state.deps.room.admit(ctx.state.eventId, ctx.state.requestId, options);
+}
+
+const admit: Step = async function admit(ctx, next) {
+  await admitVisitor(ctx);
   await next();
 };
 
-/** 200 with the tokens, or 202 when the position is not served yet (a result, not an error). */
-export function respondWithTokens(ctx: ApiContext): void {
-  const result = ctx.state.result as GenerateTokenResult;
-  ctx.set('Cache-Control', CACHE.none);
-  if (result.status === 202) {
-    ctx.status = 202;
-    ctx.body =
-      result.reason === 'full'
-        ? { error: 'Every place is taken; retry shortly', code: 'not_yet', reason: 'full' }
-        : { error: 'Request ID not being served yet', code: 'not_yet', reason: 'not_yet' };
-    ctx.set('Retry-After', '1');
-    return;
+/**
+ * 200 with the tokens, or 202 when the position is not served yet (a result, not an error);
+ * a spent or unknown place is an error.
+ */
+export async function respondWithTokens(ctx: ApiContext): Promise<void> {
+  const outcome = ctx.state.admission as AdmitOutcome;
+  switch (outcome.kind) {
+    case 'issued':
+      ctx.set('Cache-Control', CACHE.none);
+      ctx.body = await ctx.state.deps.room.signTokens(outcome.session);
+      return;
+    case 'not_yet':
+    case 'full':
+      ctx.set('Cache-Control', CACHE.none);
+      ctx.status = 202;
+      ctx.body =
+        outcome.kind === 'full'
+          ? { error: 'Every place is taken; retry shortly', code: 'not_yet', reason: 'full' }
+          : { error: 'Request ID not being served yet', code: 'not_yet', reason: 'not_yet' };
+      ctx.set('Retry-After', '1');
+      return;
+    case 'position_expired':
+      throw positionExpiredError();
+    case 'session_ended':
+      throw sessionEndedError();
+    case 'unknown':
+      throw requestNotFoundError();
   }
-  ctx.body = result.tokens;
 }
 
 const respond: Step = function respond(ctx) {
-  respondWithTokens(ctx);
+  return respondWithTokens(ctx);
 };
 
-export const generateToken: Step[] = [readJsonBody, readEventId, readRequestId, issueTokens, respond];
+export const generateToken: Step[] = [readJsonBody, readEventId, readRequestId, admit, respond];

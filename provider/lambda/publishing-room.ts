@@ -2,7 +2,8 @@
  * The room as the Lambda apps see it: every call goes to the real room, and the outcomes other
  * systems subscribe to are published as status events (`events.ts`):
  *
- * - `token_generated` on the first issuance of a token set (`created`), never on a re-issue;
+ * - `token_generated` on the first admission of a request id (`created`: the first token set of
+ *   the JSON API, the waiting page's or the OIDC interaction's admission), never on a re-issue;
  * - `session_updated` when update_session ended a session;
  * - `serving_counter_changed` (`cause: "admin"`) when an operator moved the counter (the
  *   retired AWS solution emitted nothing for manual moves; its users asked for it).
@@ -25,9 +26,9 @@ export function publishingRoom(
   ledger: AdmissionLedger | null = null,
 ): Room {
   const overrides: Partial<Room> = {
-    async generateToken(eventId, requestId, options) {
-      const result = await room.generateToken(eventId, requestId, options);
-      if (result.status === 200 && result.created) {
+    async admit(eventId, requestId, options) {
+      const result = await room.admit(eventId, requestId, options);
+      if (result.kind === 'issued' && result.created) {
         publisher.publish('token_generated', { event_id: eventId, request_id: requestId });
         await ledger?.recordIssued(result.session);
       }

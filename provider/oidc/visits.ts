@@ -1,23 +1,17 @@
 /**
- * What the OIDC side remembers about one browser in one event: its queue request id and,
- * once admitted, the admission window. Kept in the provider's own adapter (model
- * `AnteroomVisit`, id `<event>:<account>`), so it lives wherever interactions and sessions live
- * (memory, Redis, DynamoDB) and costs ~150 bytes per visitor.
+ * What the OIDC side remembers about one browser in one event: its queue request id, nothing
+ * more. The place and its admission are the room's own records (the entry and the session in
+ * the queue store), read through `room.findPlace`, so an admission is recorded once. Kept in
+ * the provider's own adapter (model `AnteroomVisit`, id `<event>:<account>`), so it lives
+ * wherever interactions and sessions live (memory, Redis, DynamoDB).
  */
 import type { AdapterFactory } from './adapters/types.ts';
 
 export interface VisitRecord {
   requestId: string;
-  position: number;
-  /** Epoch seconds the position was assigned. */
-  queuedAt: number;
-  /** Epoch seconds of the first admission (token issuance); absent while waiting. */
-  admittedAt?: number;
-  /** End of the admission window (epoch seconds); absent while waiting. */
-  expiresAt?: number;
 }
 
-/** A visitor who keeps a place longer than this without coming back starts a new visit record. */
+/** A visitor who does not come back within this long starts a new visit record (and finds its place again by its key). */
 export const WAITING_RECORD_TTL_SECONDS = 24 * 3600;
 
 export class Visits {

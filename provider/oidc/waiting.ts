@@ -6,8 +6,8 @@
  */
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { Room, StatusView } from '../../queue-core/room/room-api.ts';
-import type { EnqueueRateLimit, EventSettings } from '../../queue-core/types.ts';
-import { type VisitRecord, type Visits, WAITING_RECORD_TTL_SECONDS } from './visits.ts';
+import type { EnqueueRateLimit, EventSettings, QueueEntry, SessionRecord } from '../../queue-core/types.ts';
+import { type Visits, WAITING_RECORD_TTL_SECONDS } from './visits.ts';
 
 export interface Admission {
   eventId: string;
@@ -56,49 +56,54 @@ export class WaitingRoom {
    */
   async admission(eventId: string, accountId: string): Promise<Admission | null> {
     const record = await this.visits.find(eventId, accountId);
-    if (record?.admittedAt === undefined || record.expiresAt === undefined) return null;
-    if (record.expiresAt <= this.now()) return null;
-    const [event, status] = await Promise.all([
+    if (record === undefined) return null;
+    const [event, place] = await Promise.all([
       this.room.getEvent(eventId),
-      this.statusOf(eventId, record.requestId),
+      this.room.findPlace(eventId, record.requestId),
     ]);
-    if (event.mode === 'closed' || status?.state !== 'admitted') return null;
-    return admissionOf(eventId, record);
+    if (event.mode === 'closed' || place.kind === 'none' || place.spent) return null;
+    return place.status.state === 'admitted' && place.session !== null
+      ? admissionOf(place.entry, place.session)
+      : null;
   }
 
   /**
    * One step of the waiting-room interaction: take a place if the account has none (or only a
-   * dead one), and claim the admission once the position is served. Idempotent: a reload or a
+   * spent one), and claim the admission once the position is served. Idempotent: a reload or a
    * second tab finds the same place.
    */
   async advance(eventId: string, accountId: string, options: AdvanceOptions = {}): Promise<VisitState> {
     const event = await this.room.getEvent(eventId);
     if (event.mode === 'closed') return { kind: 'closed', event };
+    const visitorKey = options.visitorKey ?? `oidc:${accountId}`;
     let record = await this.visits.find(eventId, accountId);
-    let status = record === undefined ? null : await this.statusOf(eventId, record.requestId);
-    // Each round checks a place or takes one. The longest real path: the first place (found again
-    // through its key after the record was lost) is spent, a new place is taken, then checked.
+    // Each round checks the place or takes one. The longest real path: the first place (found
+    // again through its key after the record was lost) is spent, its replacement is taken, then checked.
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (record !== undefined && status !== null && !isDead(record, status, this.now())) {
-        if (status.state !== 'eligible' && status.state !== 'admitted')
-          return { kind: 'waiting', event, status };
-        const claimed = await this.claim(event, accountId, record);
-        if (claimed === 'spent') {
-          status = null;
-          continue;
+      const place = record === undefined ? null : await this.room.findPlace(eventId, record.requestId);
+      if (place !== null && place.kind === 'found' && !place.spent) {
+        if (place.status.state === 'waiting') return { kind: 'waiting', event, status: place.status };
+        const outcome = await this.room.admit(eventId, place.entry.requestId);
+        if (outcome.kind === 'issued' && outcome.session.expiresAt > this.now()) {
+          return { kind: 'admitted', event, admission: admissionOf(place.entry, outcome.session) };
         }
-        if (claimed !== null) return { kind: 'admitted', event, admission: claimed };
-        // Served but not claimable yet (max-size inlet full): keep waiting.
-        return { kind: 'waiting', event, status: await this.room.status(eventId, record.requestId) };
+        if (outcome.kind === 'not_yet' || outcome.kind === 'full') {
+          // Served but not claimable yet (max-size inlet full): keep waiting.
+          return { kind: 'waiting', event, status: await this.room.status(eventId, place.entry.requestId) };
+        }
+        // Spent between the read and the claim: take the place that replaces it.
       }
-      // No place, or a dead one (expired, ended, reset, admission window over): take a new place
-      // under a key derived from the dead one, so concurrent tabs converge on one new place.
-      const base = options.visitorKey ?? `oidc:${accountId}`;
-      const visitorKey = record === undefined ? base : `${base}:${record.requestId}`;
-      const entry = await this.room.enqueue(eventId, visitorKey, options.rateLimit);
-      record = { requestId: entry.requestId, position: entry.position, queuedAt: entry.entryTime };
-      await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);
-      status = await this.room.status(eventId, entry.requestId);
+      // No place, or a spent one: the room's one rule gives the live place, or its replacement.
+      const joined = await this.room.join(event, {
+        visitorKey,
+        previous: record?.requestId,
+        rateLimit: options.rateLimit,
+      });
+      if (joined.kind === 'closed') return { kind: 'closed', event };
+      if (joined.place.requestId !== record?.requestId) {
+        record = { requestId: joined.place.requestId };
+        await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);
+      }
     }
     throw new AnteroomError(
       'queue_place_unavailable',
@@ -109,62 +114,18 @@ export class WaitingRoom {
       },
     );
   }
-
-  /**
-   * Issue (or find) the room session of a served position: the admission, null when not
-   * possible yet, or `spent` when the position can no longer admit (window over, expired, ended).
-   */
-  private async claim(
-    event: EventSettings,
-    accountId: string,
-    record: VisitRecord,
-  ): Promise<Admission | null | 'spent'> {
-    try {
-      const result = await this.room.generateToken(event.id, record.requestId);
-      if (result.status !== 200) return null;
-      const admitted: VisitRecord = {
-        ...record,
-        admittedAt: result.session.issuedAt,
-        expiresAt: result.session.expiresAt,
-      };
-      if (admitted.expiresAt! <= this.now()) return 'spent';
-      if (record.admittedAt === undefined) {
-        await this.visits.save(event.id, accountId, admitted, admitted.expiresAt! - this.now());
-      }
-      return admissionOf(event.id, admitted);
-    } catch (error) {
-      if (error instanceof AnteroomError && error.status === 410) return 'spent';
-      throw error;
-    }
-  }
-
-  /** The status of a request id, or null when the room no longer knows it (reset, unknown). */
-  async statusOf(eventId: string, requestId: string): Promise<StatusView | null> {
-    try {
-      return await this.room.status(eventId, requestId);
-    } catch (error) {
-      if (error instanceof AnteroomError && error.status === 404) return null;
-      throw error;
-    }
-  }
 }
 
 const MAX_ROUNDS = 6;
 
-/** A place that can no longer lead to an admission. */
-function isDead(record: VisitRecord, status: StatusView, now: number): boolean {
-  if (record.expiresAt !== undefined && record.expiresAt <= now) return true;
-  return status.state === 'expired' || status.state === 'ended';
-}
-
-function admissionOf(eventId: string, record: VisitRecord): Admission {
+function admissionOf(entry: QueueEntry, session: SessionRecord): Admission {
   return {
-    eventId,
-    requestId: record.requestId,
-    position: record.position,
-    queuedAt: record.queuedAt,
-    admittedAt: record.admittedAt!,
-    expiresAt: record.expiresAt!,
+    eventId: entry.eventId,
+    requestId: entry.requestId,
+    position: entry.position,
+    queuedAt: entry.entryTime,
+    admittedAt: session.issuedAt,
+    expiresAt: session.expiresAt,
   };
 }
 

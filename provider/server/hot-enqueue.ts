@@ -8,7 +8,8 @@
  * the shared `errorAnswer`. `test/provider/hot-path.test.ts` checks it answers like Koa.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { assertEventOpen } from '../../queue-core/room/room.ts';
+import { eventClosedError } from '../../queue-core/errors.ts';
+import { takesNewVisitors } from '../../queue-core/room/visitor-flow.ts';
 import { parseEventId } from '../../queue-core/validate.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { isAcceptedBodyType, parseJsonObject, readBodyText } from '../http/body.ts';
@@ -39,16 +40,17 @@ export async function enqueueHere(deps: AppDeps, req: IncomingMessage, res: Serv
     const fields = parseJsonObject(await readBodyText(req));
     const eventId = parseEventId(fields.event_id);
     const event = await deps.room.getEvent(eventId);
-    assertEventOpen(event);
+    if (!takesNewVisitors(event)) throw eventClosedError();
     const visitor = enqueueVisitorKeyOf(header(req, 'idempotency-key'), header(req, 'cookie'), deps.config);
     if (visitor.setCookie) cookies.push(visitor.setCookie);
     const limiter = deps.enqueueLimiter;
     const rateLimit = limiter.enabled
       ? limiter.forClient(clientAddress(req.headers, req.socket.remoteAddress, deps.config.limits))
       : undefined;
-    const entry = await deps.room.enqueue(eventId, visitor.visitorKey, rateLimit);
-    cookies.push(requestCookieHeader(deps.config, eventId, entry.requestId));
-    body = { api_request_id: entry.requestId, queue_number: entry.position };
+    const joined = await deps.room.join(event, { visitorKey: visitor.visitorKey, rateLimit });
+    if (joined.kind === 'closed') throw eventClosedError();
+    cookies.push(requestCookieHeader(deps.config, eventId, joined.place.requestId));
+    body = { api_request_id: joined.place.requestId, queue_number: joined.place.position };
   } catch (error) {
     const answer = errorAnswer(error, deps.logger, traceId);
     status = answer.status;

@@ -1,18 +1,17 @@
 /**
  * The waiting room as the HTTP surfaces, the pages, the OIDC interaction and the Lambda
  * handlers see it: queue rules applied to a store, with event settings and signing keys.
- * Implemented by `queue-core/room/room.ts` (`createRoom`). Knows nothing of HTTP: failures are
- * `AnteroomError`s with a stable `code` and a `status` the HTTP layer renders.
+ * Implemented by `queue-core/room/room.ts` (`createRoom`). Knows nothing of HTTP: outcomes are
+ * typed values (visitor-flow.ts), failures are `AnteroomError`s with a stable `code`.
  */
 import type {
-  EnqueueRateLimit,
-  EnqueueResult,
   EventSettings,
   PositionExpiry,
   QueueEntry,
   ServingHistoryRow,
   SessionRecord,
 } from '../types.ts';
+import type { AdmitOptions, AdmitOutcome, JoinOutcome, JoinRequest, PlaceLookup } from './visitor-flow.ts';
 
 /** Everything a waiting page needs, in one answer (API.md `GET /status`). */
 export interface StatusView {
@@ -45,11 +44,6 @@ export interface TokenSet {
   expires_in: number;
 }
 
-export type GenerateTokenResult =
-  | { status: 200; tokens: TokenSet; session: SessionRecord; created: boolean }
-  /** not your turn yet (or, max-size, no free place yet): HTTP 202 */
-  | { status: 202; reason: 'not_yet' | 'full'; position: number; serving: number };
-
 /** What one inlet-loop pass did for one event. */
 export interface TickReport {
   eventId: string;
@@ -62,29 +56,34 @@ export interface TickReport {
 }
 
 export interface Room {
-  /** The event's current settings (config merged with live admin overrides). Unknown id → 400 `Invalid event ID` (code `invalid_event_id`). */
+  /** The event's current settings (config merged with live admin overrides). Unknown id → `invalid_event_id`. */
   getEvent(eventId: string): Promise<EventSettings>;
   listEvents(): Promise<EventSettings[]>;
   /** Replace an event's settings live (admin API). */
   updateEvent(settings: EventSettings, actor: string): Promise<EventSettings>;
 
+  // The visitor flow (visitor-flow.ts): typed outcomes, the same for every surface.
+
   /**
-   * Take a place. Closed event → 403 `event_closed`. `visitorKey` makes it idempotent; a new
-   * place draws on `rateLimit` (429 `rate_limited` when spent, see QueueStore.enqueue).
+   * Take a place in `event` (the settings the caller has just loaded), or keep the live place
+   * the visitor holds; a spent `previous` place is replaced. `closed` when the event takes
+   * nobody new. A new place draws on `rateLimit` (429 `rate_limited` when spent).
    */
-  enqueue(eventId: string, visitorKey?: string, rateLimit?: EnqueueRateLimit): Promise<EnqueueResult>;
-  /** Unknown request id → 404 `request_not_found`. */
+  join(event: EventSettings, request: JoinRequest): Promise<JoinOutcome>;
+  /** Where a request id stands (status and admission), or `none` when the room does not know it. */
+  findPlace(eventId: string, requestId: string): Promise<PlaceLookup>;
+  /** Record the admission of a served position (pass-through: at once). Signs nothing. */
+  admit(eventId: string, requestId: string, options?: AdmitOptions): Promise<AdmitOutcome>;
+  /** The admission tokens of a recorded admission: always the stored claims, re-signed. */
+  signTokens(session: SessionRecord): Promise<TokenSet>;
+
+  /** Unknown request id → `request_not_found`. */
   getEntry(eventId: string, requestId: string): Promise<QueueEntry>;
   /** Micro-cached per process (≤ 1 s stale). */
   servingCounter(eventId: string): Promise<number>;
   waitingNum(eventId: string): Promise<number>;
+  /** `findPlace`'s status, for the JSON API: an unknown request id → `request_not_found`. */
   status(eventId: string, requestId: string): Promise<StatusView>;
-  /** 410 `position_expired` / `session_ended`, 404 `request_not_found`. */
-  generateToken(
-    eventId: string,
-    requestId: string,
-    options?: { issuer?: string; validitySeconds?: number },
-  ): Promise<GenerateTokenResult>;
   positionExpiry(eventId: string, requestId: string): Promise<PositionExpiry>;
 
   incrementServingCounter(eventId: string, by: number, actor: string): Promise<number>;

@@ -5,13 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { issueAdmissionTokens } from '../admission-tokens.ts';
-import { AnteroomError } from '../errors.ts';
+import { AnteroomError, invalidEventError, requestNotFoundError } from '../errors.ts';
 import { inletLockName, runInletTick } from '../inlet.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
   AuditEntry,
-  EnqueueRateLimit,
-  EnqueueResult,
   EventSettings,
   PositionExpiry,
   QueueEntry,
@@ -20,7 +18,18 @@ import type {
   SessionRecord,
 } from '../types.ts';
 import { estimateWaitSeconds } from '../wait-estimate.ts';
-import type { GenerateTokenResult, Room, StatusView, TickReport } from './room-api.ts';
+import type { Room, StatusView, TickReport, TokenSet } from './room-api.ts';
+import {
+  type AdmitOptions,
+  type AdmitOutcome,
+  isSpent,
+  type JoinOutcome,
+  type JoinRequest,
+  type Place,
+  type PlaceLookup,
+  replacementKey,
+  takesNewVisitors,
+} from './visitor-flow.ts';
 
 export interface RoomOptions {
   store: QueueStore;
@@ -61,14 +70,8 @@ interface Cached<T> {
 const EXPIRY_LEASE_MS = 5000;
 const expiryLockName = (eventId: string) => `expiry:${eventId}`;
 
-const INVALID_EVENT = () => new AnteroomError('invalid_event_id', 'Invalid event ID', { status: 400 });
-/** New enqueues into a closed event: 403 `event_closed` (the HTTP steps check it before reading cookies). */
-export function assertEventOpen(event: EventSettings): void {
-  if (event.mode === 'closed') {
-    throw new AnteroomError('event_closed', 'The waiting room is closed to new visitors', { status: 403 });
-  }
-}
-const NOT_FOUND = () => new AnteroomError('request_not_found', 'Request ID not found', { status: 404 });
+const CLOSED: JoinOutcome = Object.freeze({ kind: 'closed' });
+const NO_PLACE: PlaceLookup = Object.freeze({ kind: 'none' });
 
 /** Build the room. The caller owns the store (closes it); `room.close()` stops the room's timers. */
 export function createRoom(options: RoomOptions): Room {
@@ -113,7 +116,7 @@ class QueueRoom implements Room {
 
   async getEvent(eventId: string): Promise<EventSettings> {
     const base = this.configured.get(eventId);
-    if (!base) throw INVALID_EVENT();
+    if (!base) throw invalidEventError();
     return this.cached(this.settings, eventId, this.settingsCacheMs, async () => {
       return (await this.store.getEventOverride(eventId)) ?? base;
     });
@@ -134,23 +137,35 @@ class QueueRoom implements Room {
   // ---------------------------------------------------------------------------------
   // Visitors
 
-  async enqueue(eventId: string, visitorKey?: string, rateLimit?: EnqueueRateLimit): Promise<EnqueueResult> {
-    // The settings are normally micro-cached (the HTTP handler has just read them): no await then.
-    const event = this.fresh(this.settings, eventId, this.settingsCacheMs) ?? (await this.getEvent(eventId));
-    assertEventOpen(event);
-    const entry = await this.store.enqueue(eventId, {
+  async join(event: EventSettings, request: JoinRequest): Promise<JoinOutcome> {
+    if (!takesNewVisitors(event)) return CLOSED;
+    let visitorKey = request.visitorKey;
+    if (request.previous) {
+      const previous = await this.place(event.id, request.previous);
+      if (previous !== null && !previous.spent)
+        return { kind: 'joined', place: previous.entry, created: false };
+      if (previous !== null) visitorKey = replacementKey(visitorKey, request.previous);
+    }
+    const entry = await this.store.enqueue(event.id, {
       requestId: randomUUID(),
       visitorKey,
       now: this.now(),
-      rateLimit,
+      rateLimit: request.rateLimit,
     });
-    if (entry.created) this.observer?.positionAssigned(eventId);
-    return entry;
+    if (entry.created) this.observer?.positionAssigned(event.id);
+    return { kind: 'joined', place: entry, created: entry.created };
+  }
+
+  async findPlace(eventId: string, requestId: string): Promise<PlaceLookup> {
+    const place = await this.place(eventId, requestId);
+    return place === null ? NO_PLACE : { kind: 'found', ...place };
   }
 
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry> {
     this.requireEvent(eventId);
-    return this.readEntry(eventId, requestId);
+    const entry = await this.store.getEntry(eventId, requestId);
+    if (entry === null) throw requestNotFoundError();
+    return entry;
   }
 
   async servingCounter(eventId: string): Promise<number> {
@@ -164,10 +179,17 @@ class QueueRoom implements Room {
   }
 
   async status(eventId: string, requestId: string): Promise<StatusView> {
+    const place = await this.place(eventId, requestId);
+    if (place === null) throw requestNotFoundError();
+    return place.status;
+  }
+
+  /** A request id's place, or null when the store does not know it. */
+  private async place(eventId: string, requestId: string): Promise<Place | null> {
     // The entry is the one store read; the rest normally comes from the micro-caches
     // without a promise per value (this is the most frequent call of a wait).
     this.requireEvent(eventId);
-    const entryRead = this.readEntry(eventId, requestId);
+    const entryRead = this.store.getEntry(eventId, requestId);
     let event = this.fresh(this.settings, eventId, this.settingsCacheMs);
     let serving = this.fresh(this.serving, eventId, this.cacheMs);
     let waiting = this.fresh(this.waiting, eventId, this.cacheMs);
@@ -178,15 +200,17 @@ class QueueRoom implements Room {
       waiting ??= await this.waitingNum(eventId);
     }
     const entry = await entryRead;
+    if (entry === null) return null;
     const now = this.now();
     const reached = entry.position <= serving || event.mode === 'passthrough';
     let state: StatusView['state'] = 'waiting';
     let expiresIn: number | null = null;
     let admitted = false;
+    let session: SessionRecord | null = null;
     // Only a reached position can hold a session or be expiring: a waiting visitor costs
     // one store read (the entry) per status call, everything else is micro-cached.
     if (reached) {
-      const session = await this.store.getSession(eventId, requestId);
+      session = await this.store.getSession(eventId, requestId);
       if (session) {
         admitted = true;
         state = session.status === 'active' ? 'admitted' : 'ended';
@@ -215,7 +239,7 @@ class QueueRoom implements Room {
     } else if (state === 'expired' || state === 'ended') {
       eta = null;
     }
-    return {
+    const status: StatusView = {
       event_id: eventId,
       request_id: entry.requestId,
       queue_number: entry.position,
@@ -230,13 +254,10 @@ class QueueRoom implements Room {
       admitted,
       state,
     };
+    return { entry, status, session, spent: isSpent(status, session, now) };
   }
 
-  async generateToken(
-    eventId: string,
-    requestId: string,
-    options: { issuer?: string; validitySeconds?: number } = {},
-  ): Promise<GenerateTokenResult> {
+  async admit(eventId: string, requestId: string, options: AdmitOptions = {}): Promise<AdmitOutcome> {
     const event = await this.getEvent(eventId);
     const issue = () =>
       this.store.issueToken(eventId, {
@@ -253,22 +274,12 @@ class QueueRoom implements Room {
       await this.moveServing(eventId, outcome.position - outcome.serving);
       outcome = await issue();
     }
-    switch (outcome.kind) {
-      case 'unknown':
-        throw NOT_FOUND();
-      case 'not_yet':
-      case 'full':
-        return { status: 202, reason: outcome.kind, position: outcome.position, serving: outcome.serving };
-      case 'position_expired':
-        throw new AnteroomError('position_expired', 'Queue position has expired', { status: 410 });
-      case 'session_ended':
-        throw new AnteroomError('session_ended', 'The session of this request ID has ended', { status: 410 });
-      case 'issued': {
-        const tokens = await issueAdmissionTokens(this.keys, outcome.session, this.now());
-        if (outcome.created) this.observer?.tokensIssued(eventId);
-        return { status: 200, tokens, session: outcome.session, created: outcome.created };
-      }
-    }
+    if (outcome.kind === 'issued' && outcome.created) this.observer?.tokensIssued(eventId);
+    return outcome;
+  }
+
+  signTokens(session: SessionRecord): Promise<TokenSet> {
+    return issueAdmissionTokens(this.keys, session, this.now());
   }
 
   async positionExpiry(eventId: string, requestId: string): Promise<PositionExpiry> {
@@ -432,16 +443,8 @@ class QueueRoom implements Room {
   // ---------------------------------------------------------------------------------
   // Internals
 
-  /** The store read of an entry, one promise deep (status calls it for every poll). */
-  private readEntry(eventId: string, requestId: string): Promise<QueueEntry> {
-    return this.store.getEntry(eventId, requestId).then((entry) => {
-      if (!entry) throw NOT_FOUND();
-      return entry;
-    });
-  }
-
   private requireEvent(eventId: string): void {
-    if (!this.configured.has(eventId)) throw INVALID_EVENT();
+    if (!this.configured.has(eventId)) throw invalidEventError();
   }
 
   private async moveServing(eventId: string, by: number): Promise<number> {

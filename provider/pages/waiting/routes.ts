@@ -11,7 +11,6 @@
 import { Router } from '@koa/router';
 import type Koa from 'koa';
 import { AnteroomError } from '../../../queue-core/errors.ts';
-import type { StatusView } from '../../../queue-core/room/room-api.ts';
 import { parseEventId } from '../../../queue-core/validate.ts';
 import type { AppDeps } from '../../apps/deps.ts';
 import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
@@ -79,16 +78,6 @@ function checkSameOrigin(ctx: Koa.Context, publicUrl: string): void {
   }
 }
 
-/** The status of a request id, or null when the room does not know it (a store outage still throws). */
-async function statusOrNull(deps: AppDeps, eventId: string, requestId: string): Promise<StatusView | null> {
-  try {
-    return await deps.room.status(eventId, requestId);
-  } catch (error) {
-    if (error instanceof AnteroomError && error.status < 500) return null;
-    throw error;
-  }
-}
-
 /** Renders failures as pages: an unknown event is a 404 page, the rest as `sendProblemPage` says. */
 async function renderFailure(
   ctx: Koa.Context,
@@ -132,34 +121,26 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
   }
 
   async function takePlace(request: PageRequest, ctx: Koa.Context): Promise<void> {
-    const previous = readRequestCookie(ctx, request.eventId);
-    // The same key the queue API uses for this browser (`vid:<visitor id>`), so page and API agree.
-    const visitor = `vid:${ensureVisitorId(ctx, deps.config)}`;
-    // Joining again after an expired or ended place is a new intent: key it by the place it replaces,
-    // so a double submit still yields one new place.
-    const current = previous === null ? null : await statusOrNull(deps, request.eventId, previous);
-    const replacing = current !== null && (current.state === 'expired' || current.state === 'ended');
-    // The queue API's per-client budget applies to the form too (a 429 page, no place used up).
-    const entry = await deps.room.enqueue(
-      request.eventId,
-      replacing ? `${visitor}:after:${previous}` : visitor,
-      deps.enqueueLimiter.forClient(ctx.ip),
-    );
-    writeRequestCookie(ctx, deps.config, request.eventId, entry.requestId);
     const event = await deps.room.getEvent(request.eventId);
+    const joined = await deps.room.join(event, {
+      // The same key the queue API uses for this browser (`vid:<visitor id>`), so page and API agree.
+      visitorKey: `vid:${ensureVisitorId(ctx, deps.config)}`,
+      // Joining again after an expired or ended place takes the one place that replaces it.
+      previous: readRequestCookie(ctx, request.eventId),
+      // The queue API's per-client budget applies to the form too (a 429 page, no place used up).
+      rateLimit: deps.enqueueLimiter.forClient(ctx.ip),
+    });
+    // Closed: the page says so.
+    if (joined.kind === 'closed') return;
+    writeRequestCookie(ctx, deps.config, request.eventId, joined.place.requestId);
     // Pass-through: no waiting at all, the admission is claimed at once.
-    if (event.mode === 'passthrough') await deps.room.generateToken(request.eventId, entry.requestId);
+    if (event.mode === 'passthrough') await deps.room.admit(request.eventId, joined.place.requestId);
   }
 
   async function claimAdmission(request: PageRequest, ctx: Koa.Context): Promise<void> {
     const requestId = readRequestCookie(ctx, request.eventId);
-    if (requestId === null) return;
-    try {
-      await deps.room.generateToken(request.eventId, requestId);
-    } catch (error) {
-      // Expired, ended or unknown: the page shows which, with the way forward.
-      if (!(error instanceof AnteroomError && error.status < 500)) throw error;
-    }
+    // Not served yet, expired, ended or unknown: the page shows which, with the way forward.
+    if (requestId !== null) await deps.room.admit(request.eventId, requestId);
   }
 
   function formAction(step: (request: PageRequest, ctx: Koa.Context) => Promise<void>): Koa.Middleware {
@@ -172,11 +153,6 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
         ctx.status = 303;
         ctx.redirect(request.links.self);
       } catch (error) {
-        if (request !== null && error instanceof AnteroomError && error.code === 'event_closed') {
-          ctx.status = 303;
-          ctx.redirect(request.links.self);
-          return;
-        }
         const basePath = requestBasePath(ctx, publicBasePath);
         await renderFailure(ctx, deps, error, request?.links.self ?? `${basePath}/`, basePath);
       }

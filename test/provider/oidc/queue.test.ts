@@ -381,3 +381,31 @@ test('a place taken through the queue API is the place the provider finds for th
     await server.close();
   }
 });
+
+test('a place replaced on the waiting page is the place the provider finds: one replacement per spent place', async () => {
+  const server = await startOidcServer();
+  try {
+    const browser = new Browser();
+    const page = (path: string) =>
+      browser.fetch(`${server.base}/waiting-room/event-b/${path}`, { method: 'POST' });
+    const requestCookie = () =>
+      [...browser.cookies.values()].find((cookie) => cookie.name === 'ar_rq_event-b')?.value;
+    assert.equal((await page('join')).status, 303);
+    await server.admit('event-b', 1);
+    assert.equal((await page('admit')).status, 303);
+    const first = requestCookie();
+    assert.ok(first);
+    // The operator ends the session: the place is spent, and the page offers to join again.
+    await server.deps.room.updateSession('event-b', first, 'abandoned', 'test');
+    assert.equal((await page('join')).status, 303);
+    const replacement = requestCookie();
+    assert.ok(replacement && replacement !== first);
+
+    const landing = await navigate(browser, (await flow(server, 'client-b')).url);
+    assert.ok(landing.kind === 'page');
+    assert.match(landing.html, new RegExp(`data-request-id="${replacement}"`));
+    assert.equal(await server.deps.room.waitingNum('event-b'), 1, 'no third place');
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,94 @@
+/**
+ * The visitor flow: how a visitor goes through the room, once, for every surface (the JSON API,
+ * the waiting page, the OIDC interaction, the Lambda handlers).
+ *
+ *   join      take a place (idempotent per visitor key), or keep the live place the visitor
+ *             holds; a spent place is replaced by exactly one new place
+ *   findPlace where a request id stands: its status and its admission, or `none`
+ *   admit     record the admission of a served position (no token is signed)
+ *   signTokens sign the admission tokens of a recorded admission (JSON API, waiting page)
+ *
+ * Outcomes are values with a `kind`; each surface switches on the kind and answers in its own
+ * terms (a status code, a page, an OIDC redirect). Only failures (bad input, a store outage, a
+ * spent rate limit) are thrown, as `AnteroomError`s. Nothing here knows about HTTP.
+ *
+ * Later phases (a pre-queue, challenges, presence) extend `JoinRequest` and the outcome unions;
+ * each surface's `switch` then names what it does with the new kind.
+ */
+
+import type { EnqueueRateLimit, EventSettings, IssueOutcome, QueueEntry, SessionRecord } from '../types.ts';
+import type { StatusView } from './room-api.ts';
+
+/** Who joins, and what they held before. */
+export interface JoinRequest {
+  /**
+   * The visitor's idempotency key (`vid:<visitor cookie>`, `key:<Idempotency-Key>`): asking again
+   * under the same key returns the same place, on every surface.
+   */
+  visitorKey: string;
+  /**
+   * The request id the visitor was last given, when the caller remembers one (the request cookie,
+   * the OIDC visit record). Still live, it is the answer; spent (see `isSpent`), the visitor gets
+   * the one place that replaces it (`replacementKey`), however many tabs ask at once.
+   */
+  previous?: string | null | undefined;
+  /** The per-client budget a new place draws on (429 `rate_limited` when spent). */
+  rateLimit?: EnqueueRateLimit | undefined;
+}
+
+export type JoinOutcome =
+  /** The event takes no new visitors. */
+  | { kind: 'closed' }
+  /** The visitor's place; `created` when it was taken by this call. */
+  | { kind: 'joined'; place: QueueEntry; created: boolean };
+
+/** A request id's place, as `findPlace` reads it. */
+export interface Place {
+  entry: QueueEntry;
+  /** What `GET /status` answers for it. */
+  status: StatusView;
+  /** The recorded admission (issued once the position was served), or null. */
+  session: SessionRecord | null;
+  /** It can no longer lead to, or be, a live admission (see `isSpent`). */
+  spent: boolean;
+}
+
+export type PlaceLookup =
+  /** The room does not know the request id (never issued, or gone with a reset). */
+  { kind: 'none' } | ({ kind: 'found' } & Place);
+
+/**
+ * What `admit` did: the store's issuance outcome. `issued` carries the session (`created` on the
+ * first admission only); `not_yet` and `full` are "keep waiting"; `position_expired`,
+ * `session_ended` and `unknown` are spent or missing places.
+ */
+export type AdmitOutcome = IssueOutcome;
+
+/** Options of `admit` (admin `generate_token`); they shape a first admission only. */
+export interface AdmitOptions {
+  issuer?: string;
+  validitySeconds?: number;
+}
+
+/** Does the event take new places? A closed event keeps its queue moving but takes nobody new. */
+export function takesNewVisitors(event: EventSettings): boolean {
+  return event.mode !== 'closed';
+}
+
+/**
+ * A place is spent when it can no longer lead to a live admission: its position expired
+ * unclaimed, its session was ended, or its admission window is over.
+ */
+export function isSpent(status: StatusView, session: SessionRecord | null, now: number): boolean {
+  if (status.state === 'expired' || status.state === 'ended') return true;
+  return session !== null && session.expiresAt <= now;
+}
+
+/**
+ * The idempotency key of the place that replaces `spent`: derived from the spent place, so two
+ * tabs replacing it at once converge on one new place, and a visitor can replace a place only
+ * once.
+ */
+export function replacementKey(visitorKey: string, spent: string): string {
+  return `${visitorKey}:after:${spent}`;
+}
