@@ -66,7 +66,7 @@ async function serveAnteroom(url: string, port: number): Promise<void> {
     raw: {
       publicUrl: `http://127.0.0.1:${port}`,
       listen: { port, host: '127.0.0.1', adminPort: await freePort(), adminHost: '127.0.0.1' },
-      adminKeys: ['bench-admin-key-0123456789'],
+      adminKeys: ['bench-admin-key-aXRDjj7KNmZ8pAjW22BHiu'],
       store: { type: 'redis', url },
       keys: { type: 'env' },
       limits: { enqueuePerClientPerMinute: 0 },

@@ -193,6 +193,12 @@ function parseAppConfig(raw: unknown): { app: AppConfig; confidentialClients: st
   for (const key of STACK_OWNED_APP_KEYS) {
     if (key in input) throw new ValidationError(`app.${key}`, `app.${key} is set by the stack; remove it`);
   }
+  if ('adminSigV4Keys' in input) {
+    throw new ValidationError(
+      'app.adminSigV4Keys',
+      'app.adminSigV4Keys: on AWS, API Gateway checks SigV4 signatures with IAM; attach the stack output AdminInvokePolicyArn to the callers instead',
+    );
+  }
   const oidc = input['oidc'] === undefined ? undefined : asObject(input['oidc'], 'app.oidc');
   if (oidc !== undefined && 'cookieKeys' in oidc) {
     throw new ValidationError(

@@ -17,6 +17,11 @@ export const DEFAULTS = {
   keysFile: '.anteroom/keys.json',
   /** Per-client enqueue budget per minute (`limits.enqueuePerClientPerMinute`); 0 turns the limit off. */
   enqueuePerClientPerMinute: 60,
+  /**
+   * Failed admin authentications (bearer or SigV4) one client address may make per minute
+   * (`limits.adminFailuresPerClientPerMinute`); beyond, 429 with `Retry-After`. 0 turns it off.
+   */
+  adminFailuresPerClientPerMinute: 10,
   /** Trust `X-Forwarded-*` headers (`limits.trustProxy`, env `TRUST_PROXY`: true, false or a hop count). */
   trustProxy: false,
   /** pino level (`log.level`, env `LOG_LEVEL`). */

@@ -28,6 +28,7 @@ import {
   type PageText,
   placeholders,
 } from '../pages/waiting/messages.ts';
+import { type AdminSigV4Key, parseAdminKeys, parseSigV4Keys, parseSigV4KeysEnv } from './admin-keys.ts';
 import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
 
 export type StoreConfig =
@@ -40,13 +41,17 @@ export interface AnteroomConfig {
   /** External base URL without a trailing slash; the admission-token issuer; OIDC issuer is `<publicUrl>/oidc`. */
   publicUrl: string;
   listen: { port: number; host: string; adminPort: number; adminHost: string };
-  /** Bearer keys accepted by the admin API (at least one). */
+  /** Bearer keys accepted by the admin API (at least one, each strong enough: `key-strength.ts`). */
   adminKeys: string[];
+  /** AWS SigV4 key pairs accepted by the admin API beside the bearer keys (service `execute-api`). */
+  adminSigV4Keys: AdminSigV4Key[];
   store: StoreConfig;
   keys: KeysConfig;
   events: EventSettings[];
   limits: {
     enqueuePerClientPerMinute: number;
+    /** Failed admin authentications a client may make per minute before it gets 429 (0: no limit). */
+    adminFailuresPerClientPerMinute: number;
     /** Trust `X-Forwarded-*` headers (proto, host, client address). */
     trustProxy: boolean;
     /**
@@ -275,14 +280,7 @@ function absolute(path: string, cwd: string): string {
   return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
-function adminKeys(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.length === 0) throw new ConfigError(field, 'must be a non-empty array');
-  return value.map((key, index) => {
-    const text = string(key, `${field}[${index}]`);
-    if (text.length < 16) throw new ConfigError(`${field}[${index}]`, 'must be at least 16 characters');
-    return text;
-  });
-}
+const configError = (field: string, message: string) => new ConfigError(field, message);
 
 function events(value: unknown): EventSettings[] {
   try {
@@ -323,6 +321,7 @@ const TOP_LEVEL_KEYS = [
   'publicUrl',
   'listen',
   'adminKeys',
+  'adminSigV4Keys',
   'store',
   'keys',
   'events',
@@ -367,11 +366,17 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   if (env.ANTEROOM_PUBLIC_URL) url = publicUrl(env.ANTEROOM_PUBLIC_URL, 'ANTEROOM_PUBLIC_URL');
   url ??= `http://localhost:${listen.port}`;
 
-  let keysAdmin = raw.adminKeys === undefined ? null : adminKeys(raw.adminKeys, 'adminKeys');
-  if (env.ANTEROOM_ADMIN_KEY) keysAdmin = adminKeys(commaList(env.ANTEROOM_ADMIN_KEY), 'ANTEROOM_ADMIN_KEY');
+  let keysAdmin =
+    raw.adminKeys === undefined ? null : parseAdminKeys(raw.adminKeys, 'adminKeys', configError);
+  if (env.ANTEROOM_ADMIN_KEY) {
+    keysAdmin = parseAdminKeys(commaList(env.ANTEROOM_ADMIN_KEY), 'ANTEROOM_ADMIN_KEY', configError);
+  }
   const generatedAdminKey = keysAdmin === null;
   if (generatedAdminKey) notices.push(NOTICES.generatedAdminKey);
   keysAdmin ??= [randomBytes(24).toString('base64url')];
+  const sigV4Keys = env.ANTEROOM_ADMIN_SIGV4_KEYS
+    ? parseSigV4KeysEnv(env.ANTEROOM_ADMIN_SIGV4_KEYS, 'ANTEROOM_ADMIN_SIGV4_KEYS', configError)
+    : parseSigV4Keys(raw.adminSigV4Keys ?? [], 'adminSigV4Keys', configError);
 
   let store = raw.store === undefined ? null : storeConfig(raw.store, 'store');
   if (env.REDIS_URL) {
@@ -397,6 +402,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
 
   const limitsRaw = object(raw.limits ?? {}, 'limits', [
     'enqueuePerClientPerMinute',
+    'adminFailuresPerClientPerMinute',
     'trustProxy',
     'clientAddressHeader',
   ]);
@@ -410,6 +416,15 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
       limitsRaw.enqueuePerClientPerMinute === undefined
         ? DEFAULTS.enqueuePerClientPerMinute
         : integer(limitsRaw.enqueuePerClientPerMinute, 'limits.enqueuePerClientPerMinute', 0, 1_000_000),
+    adminFailuresPerClientPerMinute:
+      limitsRaw.adminFailuresPerClientPerMinute === undefined
+        ? DEFAULTS.adminFailuresPerClientPerMinute
+        : integer(
+            limitsRaw.adminFailuresPerClientPerMinute,
+            'limits.adminFailuresPerClientPerMinute',
+            0,
+            1_000_000,
+          ),
     trustProxy: proxy.trust,
     trustedProxyHops: proxy.hops,
     clientAddressHeader:
@@ -450,6 +465,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     publicUrl: url,
     listen,
     adminKeys: keysAdmin,
+    adminSigV4Keys: sigV4Keys,
     store,
     keys,
     events: eventList,

@@ -10,7 +10,7 @@ import { loadConfig } from '../../provider/config/server-config.ts';
 import { type RunningServer, startServer } from '../../provider/server/server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const ADMIN_KEY = 'browser-test-admin-key-0123456789';
+export const ADMIN_KEY = 'browser-test-admin-key-EMBTzGogqPbYHyj6MCRa67';
 /** Screenshots land here (a CI artifact; ignored by git and biome). */
 export const RESULTS_DIR = join(import.meta.dirname, '..', '..', 'test-results');
 

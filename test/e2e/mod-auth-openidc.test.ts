@@ -19,7 +19,7 @@ const EVENT_ID = 'shop';
 const CLIENT_ID = 'apache';
 const CLIENT_SECRET = 'apache-client-secret-0123456789';
 const PAGE = 'the protected page\n';
-const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
+const ADMIN_KEY = 'e2e-admin-key-M74qmsZT77iSNSTjLY63ih';
 
 /** The recipe's directives, with the test's URLs, plus what a plain-http test needs. */
 function recipe(issuer: string, redirectUri: string, loggedOutUrl: string): string[] {

@@ -96,6 +96,7 @@ describe('deployment configuration', () => {
   it('refuses secrets and stack-owned settings in the app configuration', () => {
     rejects({ app: { events: [{ id: 'demo' }], store: { type: 'memory' } } }, 'app.store');
     rejects({ app: { events: [{ id: 'demo' }], adminKeys: ['k'] } }, 'app.adminKeys');
+    rejects({ app: { events: [{ id: 'demo' }], adminSigV4Keys: [] } }, 'app.adminSigV4Keys');
     rejects({ app: { events: [{ id: 'demo' }], oidc: { cookieKeys: ['k'] } } }, 'app.oidc.cookieKeys');
     rejects(
       { app: { events: [{ id: 'demo' }], oidc: { clients: [{ ...client, client_secret: 's' }] } } },

@@ -34,7 +34,7 @@ function env(clients: unknown[], arns: Record<string, string> | string) {
   return {
     ANTEROOM_CONFIG_JSON: JSON.stringify({
       events: [{ id: 'sale' }],
-      adminKeys: ['admin-key-0123456789'],
+      adminKeys: ['admin-key-nLM9sWDBhLpTC7hvBT22AP'],
       oidc: { clients },
     }),
     ANTEROOM_KEYS_FILE: '/tmp/anteroom-client-secrets-test-keys.json',

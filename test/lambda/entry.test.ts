@@ -21,7 +21,7 @@ test('the entry module serves public, admin and scheduled events from process.en
       limits: { enqueuePerClientPerMinute: 0 },
     }),
     ANTEROOM_KEYS_FILE: join(dir, 'keys.json'),
-    ANTEROOM_ADMIN_KEY: 'entry-admin-key-0123456789',
+    ANTEROOM_ADMIN_KEY: 'entry-admin-key-r4e7tQekdJYXS85vAvaprG',
     LOG_LEVEL: 'silent',
   });
   const lambda = await import('../../provider/lambda.ts');
@@ -37,7 +37,7 @@ test('the entry module serves public, admin and scheduled events from process.en
     const before = await request(adm)
       .get('/num_active_tokens')
       .query({ event_id: 'entry' })
-      .set('Authorization', 'Bearer entry-admin-key-0123456789')
+      .set('Authorization', 'Bearer entry-admin-key-r4e7tQekdJYXS85vAvaprG')
       .expect(200);
     assert.deepEqual(before.body, { active_tokens: 0 });
 

@@ -15,7 +15,7 @@ import {
 } from '../../provider/lambda/handlers.ts';
 import { type ApiGatewayHandler, type LambdaBridgeOptions, lambdaBridge } from '../support/lambda-bridge.ts';
 
-export const ADMIN_KEY = 'lambda-admin-key-0123456789';
+export const ADMIN_KEY = 'lambda-admin-key-qCPPzhraDzvwcfSR9QHTEt';
 
 export interface Fixture {
   /** Environment every container starts from (the test adds per-container variables). */

@@ -25,7 +25,10 @@ function secrets(values: Record<string, string>): SecretReader {
 }
 
 const BASE = {
-  ANTEROOM_CONFIG_JSON: JSON.stringify({ events: [{ id: 'sale' }], adminKeys: ['admin-key-0123456789'] }),
+  ANTEROOM_CONFIG_JSON: JSON.stringify({
+    events: [{ id: 'sale' }],
+    adminKeys: ['admin-key-nLM9sWDBhLpTC7hvBT22AP'],
+  }),
   ANTEROOM_KEYS_FILE: '/tmp/anteroom-env-test-keys.json',
 };
 

@@ -37,7 +37,7 @@ async function start(options: { publicPath: string; trustProxy: boolean }): Prom
     raw: {
       publicUrl: `http://127.0.0.1:${port}${options.publicPath}`,
       listen: { port, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
-      adminKeys: ['base-path-admin-key-0123456789'],
+      adminKeys: ['base-path-admin-key-vh5JkNhbX89zEatsjNwLFD'],
       store: { type: 'memory' },
       keys: { type: 'file', path: join(directory, 'keys.json') },
       events: [{ id: 'sale', inlet: { type: 'manual' } }],

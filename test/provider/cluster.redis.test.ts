@@ -16,7 +16,7 @@ import { freePort, type RedisServer, redisSkipReason, startRedis } from '../supp
 
 const skip = redisSkipReason();
 const BIN = fileURLToPath(new URL('../../bin/anteroom.js', import.meta.url));
-const ADMIN_KEY = 'cluster-admin-key-0123456789';
+const ADMIN_KEY = 'cluster-admin-key-EXGLrvpdvTMCENYuHPkSh8';
 
 interface Node {
   child: ChildProcess;

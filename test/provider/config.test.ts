@@ -51,7 +51,7 @@ describe('configuration', () => {
     const config = loadConfig({
       raw: {
         listen: { port: 1000 },
-        adminKeys: ['file-key-0123456789abcdef'],
+        adminKeys: ['file-key-yNsvGDNcH5KofC7HhwjJoU'],
         limits: { trustProxy: false },
       },
       env: {
@@ -60,7 +60,7 @@ describe('configuration', () => {
         HOST: '127.0.0.2',
         ADMIN_HOST: '127.0.0.3',
         REDIS_URL: 'redis://127.0.0.1:6390',
-        ANTEROOM_ADMIN_KEY: 'env-key-0123456789abcdef',
+        ANTEROOM_ADMIN_KEY: 'env-key-uy7ggxEswY3H54pSHBMiYr',
         ANTEROOM_PUBLIC_URL: 'https://wait.example/',
         ANTEROOM_KEYS_FILE: '/tmp/keys.json',
         TRUST_PROXY: 'true',
@@ -80,7 +80,7 @@ describe('configuration', () => {
       keyPrefix: undefined,
       cluster: undefined,
     });
-    assert.deepEqual(config.adminKeys, ['env-key-0123456789abcdef']);
+    assert.deepEqual(config.adminKeys, ['env-key-uy7ggxEswY3H54pSHBMiYr']);
     assert.equal(config.generatedAdminKey, false);
     assert.equal(config.publicUrl, 'https://wait.example');
     assert.equal(config.keys.type === 'file' && config.keys.path, '/tmp/keys.json');

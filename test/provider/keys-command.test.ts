@@ -20,7 +20,7 @@ function configWith(path: string, oidcClients: unknown[] = []) {
   return loadConfig({
     raw: {
       listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
-      adminKeys: ['keys-test-key-0123456789'],
+      adminKeys: ['keys-test-key-AGfNLBkaYMXYrNeCEkJ32s'],
       keys: { type: 'file', path },
       events: [{ id: 'main' }],
       oidc: { clients: oidcClients },

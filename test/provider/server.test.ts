@@ -19,7 +19,7 @@ describe('startServer', () => {
     const config = loadConfig({
       raw: {
         listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
-        adminKeys: ['server-test-key-0123456789'],
+        adminKeys: ['server-test-key-XkCcSiUj9cbtMVnZboBVnp'],
         keys: { type: 'env' },
         events: [{ id: 'tick', inlet: { type: 'periodic', incrementBy: 2, intervalSeconds: 1 } }],
       },
@@ -52,7 +52,7 @@ describe('startServer', () => {
     // A tick may fall between two arrivals, so the value need not be a multiple of 2.
     assert.ok(serving >= 2 && serving <= 6, `serving ${serving} moved, never past the queue`);
     const admin = await fetch(`${server.adminUrl}/events/tick`, {
-      headers: { Authorization: 'Bearer server-test-key-0123456789' },
+      headers: { Authorization: 'Bearer server-test-key-XkCcSiUj9cbtMVnZboBVnp' },
     });
     assert.equal(admin.status, 200);
   });
@@ -62,7 +62,7 @@ describe('startServer', () => {
     const config = loadConfig({
       raw: {
         listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
-        adminKeys: ['server-test-key-0123456789'],
+        adminKeys: ['server-test-key-XkCcSiUj9cbtMVnZboBVnp'],
         keys: { type: 'env' },
         events: [{ id: 'slow' }],
       },
@@ -118,7 +118,7 @@ function redisConfig(url: string, events: unknown[]) {
   return loadConfig({
     raw: {
       listen: { port: 0, host: '127.0.0.1', adminPort: 0, adminHost: '127.0.0.1' },
-      adminKeys: ['server-test-key-0123456789'],
+      adminKeys: ['server-test-key-XkCcSiUj9cbtMVnZboBVnp'],
       keys: { type: 'env' },
       store: { type: 'redis', url },
       events,

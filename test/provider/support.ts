@@ -19,7 +19,7 @@ import type { QueueStore } from '../../queue-core/types.ts';
 import { lambdaListener } from '../support/lambda-bridge.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 
-export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const ADMIN_KEY = 'test-admin-key-mkjdzujdFFeYGd2bD6NiRb';
 export const PUBLIC_URL = 'https://queue.example.test';
 
 let ring: Promise<KeyRing> | undefined;

@@ -33,7 +33,7 @@ describe('OIDC middleware connections', { skip }, () => {
     const config = loadConfig({
       raw: {
         publicUrl: 'https://queue.example.test',
-        adminKeys: ['oidc-cleanup-admin-key-0123456789'],
+        adminKeys: ['oidc-cleanup-admin-key-JRBqeMvHys9Y39FQTDWpMm'],
         events: EVENTS,
         store: { type: 'redis', url: redis.url },
         keys: { type: 'file', path: join(directory, 'keys.json') },

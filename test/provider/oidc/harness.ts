@@ -161,7 +161,7 @@ export async function buildOidcApp(
   const config = loadConfig({
     raw: {
       publicUrl: base,
-      adminKeys: ['oidc-test-admin-key-0123456789abcdef'],
+      adminKeys: ['oidc-test-admin-key-uxdw9Dn9BoSVcNM7Hojx2n'],
       events: EVENTS,
       limits: { enqueuePerClientPerMinute: 0 },
       keys: { type: 'env' },

@@ -26,7 +26,7 @@ before(async () => {
   const config = loadConfig({
     raw: {
       publicUrl: 'http://127.0.0.1:1',
-      adminKeys: ['oidc-outage-admin-key-0123456789'],
+      adminKeys: ['oidc-outage-admin-key-DvWqXSMbV28siKT5TtvMdD'],
       store: { type: 'redis', url: redis.url },
       events: EVENTS,
       keys: { type: 'env' },
