@@ -17,7 +17,7 @@ export interface AuditView {
 
 export async function recordAudit(
   store: QueueStore,
-  entry: { actor: string; action: string; eventId: string; before?: unknown; after?: unknown },
+  entry: { actor: string; action: string; eventId?: string; before?: unknown; after?: unknown },
   now: number,
 ): Promise<void> {
   await store.appendAudit({ time: now, ...entry });

@@ -1,7 +1,8 @@
 /**
  * The private admin app (API.md §2): a separate listener, `Authorization: Bearer <admin key>`
- * on every route but `/healthz` and the dashboard page's static files (the page holds no data;
- * every call it makes carries the key the operator types in).
+ * or an AWS SigV4 signature (`http/admin-auth.ts`) on every route but `/healthz` and the
+ * dashboard page's static files (the page holds no data; every call it makes carries the key
+ * the operator types in).
  */
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -17,7 +18,7 @@ import { putEvent } from '../admin/put-event.ts';
 import { resetInitialState } from '../admin/reset-initial-state.ts';
 import { updateSessionStatus } from '../admin/update-session.ts';
 import { healthz } from '../api/healthz.ts';
-import { requireAdminKey } from '../http/admin-auth.ts';
+import { requireAdmin } from '../http/admin-auth.ts';
 import { resolveClientAddress } from '../http/client-address.ts';
 import type { ApiState } from '../http/context.ts';
 import { cors } from '../http/cors.ts';
@@ -60,7 +61,7 @@ export function createAdminApp(deps: AppDeps): Koa<ApiState> {
   app.use(cors('GET,POST,PUT,OPTIONS'));
   app.use(renderErrors());
   app.use(adminDashboard(deps) as Koa.Middleware<ApiState>);
-  app.use(requireAdminKey(deps.config.adminKeys));
+  app.use(requireAdmin(deps));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

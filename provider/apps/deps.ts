@@ -26,6 +26,8 @@ export interface AppDeps {
   enqueueLimiter: RateLimiter;
   /** Heartbeat interval of the status streams (default 15 s). */
   sseHeartbeatMs: number;
+  /** The clock in milliseconds (tests control it): per-client budgets, signature dates. */
+  nowMs: () => number;
 }
 
 export interface CreateDepsOptions {
@@ -89,7 +91,8 @@ export async function createAppDeps(
     },
   });
   const metrics = createMetrics({ store, room }, { defaults: options.defaultMetrics });
-  const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, options.nowMs);
+  const nowMs = options.nowMs ?? Date.now;
+  const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, nowMs);
   const sseHeartbeatMs = options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS;
-  return { config, room, store, keys, logger, metrics, enqueueLimiter, sseHeartbeatMs };
+  return { config, room, store, keys, logger, metrics, enqueueLimiter, sseHeartbeatMs, nowMs };
 }

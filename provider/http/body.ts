@@ -11,8 +11,8 @@ import type { Step } from './context.ts';
 const tooLarge = () =>
   new AnteroomError('payload_too_large', `Request body exceeds ${BODY_LIMIT_BYTES} bytes`, { status: 413 });
 
-/** The whole body as text, at most 16 KiB (413 beyond it, from Content-Length when given). */
-export function readBodyText(req: IncomingMessage): Promise<string> {
+/** The whole body, at most 16 KiB (413 beyond it, from Content-Length when given). */
+export function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared && Number(declared) > BODY_LIMIT_BYTES) return Promise.reject(tooLarge());
   // Plain stream events: cheaper than async iteration on this hot path.
@@ -30,11 +30,14 @@ export function readBodyText(req: IncomingMessage): Promise<string> {
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () =>
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
-    );
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.once('error', reject);
   });
+}
+
+/** The whole body as UTF-8 text (see `readBodyBytes`). */
+export async function readBodyText(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req)).toString('utf8');
 }
 
 /**
@@ -74,8 +77,10 @@ export function parseJsonObject(raw: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** The body as JSON; an earlier step that had to read it (SigV4 verification) left it in `rawBody`. */
 export const readJsonBody: Step = async function readJsonBody(ctx, next) {
   if (!isAcceptedBodyType(ctx.get('Content-Type') || undefined)) throw unsupportedType();
-  ctx.state.body = parseJsonObject(await readBodyText(ctx.req));
+  const raw = ctx.state.rawBody;
+  ctx.state.body = parseJsonObject(raw === undefined ? await readBodyText(ctx.req) : raw.toString('utf8'));
   await next();
 };

@@ -12,11 +12,13 @@ export interface ApiState {
   traceId: string;
   /** Parsed JSON body of POST/PUT requests. */
   body: Record<string, unknown>;
+  /** The body's bytes, when a step before the route had to read them (SigV4 verification). */
+  rawBody?: Buffer | undefined;
   eventId: string;
   event: EventSettings;
   /** The queue request id (`request_id`). */
   requestId: string;
-  /** Admin key fingerprint of the caller (admin app). */
+  /** Who the admin caller is (admin app): a bearer key's fingerprint or `sigv4:<access key id>`. */
   actor: string;
   /** Endpoint-specific intermediate results. */
   [key: string]: unknown;

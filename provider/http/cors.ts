@@ -1,13 +1,30 @@
 /**
  * CORS for the public API and the admin API: any origin (no cookies are needed for the JSON
- * API, and the AWS control panel calls the admin API from a browser with a bearer key), and
+ * API, and the AWS control panel calls the admin API from a browser, signing with SigV4), and
  * preflights answered before authentication.
  */
 import type { Middleware } from 'koa';
 import type { ApiState } from './context.ts';
 
-const ALLOW_HEADERS =
-  'Content-Type,Authorization,Idempotency-Key,X-Request-Id,X-Amz-Date,X-Api-Key,X-Amz-Security-Token,Last-Event-ID';
+/**
+ * The request headers the AWS solution's control panel signs with (aws4fetch) and the AWS
+ * clients' signers may add; the CDK private API allows the same ones.
+ */
+export const SIGV4_REQUEST_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'X-Amz-Date',
+  'X-Amz-Security-Token',
+  'X-Amz-Content-Sha256',
+] as const;
+
+const ALLOW_HEADERS = [
+  ...SIGV4_REQUEST_HEADERS,
+  'Idempotency-Key',
+  'X-Request-Id',
+  'X-Api-Key',
+  'Last-Event-ID',
+].join(',');
 export const EXPOSE_HEADERS = 'Retry-After,X-Request-Id';
 
 export function cors(methods = 'GET,POST,PUT,OPTIONS'): Middleware<ApiState> {

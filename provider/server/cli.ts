@@ -90,6 +90,12 @@ export async function main(argv: string[]): Promise<number | null> {
   } else {
     logger.info({ admin_keys: config.adminKeys.map(keyFingerprint) }, 'admin keys configured');
   }
+  if (config.adminSigV4Keys.length > 0) {
+    logger.info(
+      { admin_sigv4_keys: config.adminSigV4Keys.map((key) => key.accessKeyId) },
+      'admin SigV4 key pairs configured',
+    );
+  }
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'stop requested');

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../provider/config/server-config.ts';
 import { estimateSecretBits, MIN_SECRET_BITS } from '../../provider/config/key-strength.ts';
+import { ConfigError, loadConfig } from '../../provider/config/server-config.ts';
 
 const STRONG = 'Zq4vT8xN2pLk9sWd7Rb3Hm6Jc1Fy5Ge0';
 const SECRET = 'v8Qm1Zr4Xk0Pw7Ls2Nd9Hf3Jt6Yb5Cg8Ve1Ua4Ri';

@@ -44,6 +44,11 @@
     }
   }
 
+  /** The sign-in form is back: the key was refused, or every key is for a while (429). */
+  function signedOut(error) {
+    return error instanceof ApiError && (error.status === 401 || error.code === 'rate_limited');
+  }
+
   function adminKey() {
     return window.sessionStorage.getItem(KEY_STORAGE);
   }
@@ -72,6 +77,12 @@
     if (response.status === 401) {
       showSignIn('That admin key was not accepted. Enter it again.');
       throw new ApiError(401, parsed);
+    }
+    if (response.status === 429 && parsed?.code === 'rate_limited') {
+      // Too many failed sign-ins from this address: the admin API refuses every key for a while.
+      const wait = Number(response.headers.get('Retry-After')) || 60;
+      showSignIn(`Too many failed sign-ins from this address. Try again in ${wait} seconds.`);
+      throw new ApiError(429, parsed);
     }
     if (!response.ok) throw new ApiError(response.status, parsed);
     return parsed;
@@ -361,7 +372,7 @@
       refreshCount = 0; // the action is in the audit log now: show it with this refresh
       await refresh();
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) say(eventId, error.message, true);
+      if (!signedOut(error)) say(eventId, error.message, true);
     } finally {
       button.disabled = false;
     }
@@ -408,7 +419,7 @@
     try {
       await refresh();
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return;
+      if (signedOut(error)) return;
       setStatus(`Could not reach the admin API: ${error.message}. Retrying…`, true);
     }
     if (adminKey()) refreshTimer = window.setTimeout(loop, REFRESH_MS);
