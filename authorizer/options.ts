@@ -63,7 +63,7 @@ export interface ResolvedOptions {
 }
 
 /** Signature algorithms that verify with a public key. */
-const ASYMMETRIC_ALGORITHMS = new Set([
+export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
   'ES256',
   'ES384',
   'ES512',

@@ -6,28 +6,33 @@
  *   GET /sample-site/callback   the authorization response: state, code exchange, ID token
  *   GET /sample-site/logout     end the local session, then RP-initiated logout at the provider
  *
- * State, nonce and PKCE verifier ride in a sealed cookie (`seal.ts`) scoped to the site's path,
- * as does the session. Every URL handed to the browser carries the base path (`base-path.ts`);
+ * The OpenID Connect steps are the site gate's (`authorizer/gate/flow.ts`), done by hand here so
+ * every step is visible. State, nonce and PKCE verifier ride in a sealed cookie scoped to the
+ * site's path, as does the session; the sealing key is generated when the site is built, so the
+ * cookies of one process mean nothing to another (the sample site is a one-process demo). Every URL handed to the browser carries the base path (`base-path.ts`);
  * the URLs the provider checks (redirect URI, post-logout URI) are the registered ones.
  */
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { createLocalJWKSet, type JWK } from 'jose';
 import type Koa from 'koa';
+import { cookieHeader, readCookie } from '../../../authorizer/gate/cookies.ts';
+import {
+  authorizationUrl,
+  type Client,
+  endSessionUrl,
+  newFlow,
+  redeemCode,
+  verifyIdToken,
+} from '../../../authorizer/gate/flow.ts';
+import { createSealer } from '../../../authorizer/gate/seal.ts';
 import { AnteroomError } from '../../../queue-core/errors.ts';
 import type { AppDeps } from '../../apps/deps.ts';
 import { SAMPLE_SITE } from '../../config/defaults.ts';
 import type { AnteroomConfig } from '../../config/server-config.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { sendPage } from '../headers.ts';
-import {
-  authorizationUrl,
-  endSessionUrl,
-  newFlow,
-  type RelyingParty,
-  redeemCode,
-  verifyIdToken,
-} from './client.ts';
 import { renderSignedIn, renderSignInProblem, type SessionClaims } from './render.ts';
-import { cookieHeader, createSealer, readCookie } from './seal.ts';
 
 /** Where `provider/oidc/index.ts` mounts the provider in the public app (`OIDC_MOUNT_PATH`). */
 const OIDC_MOUNT_PATH = '/oidc';
@@ -36,6 +41,16 @@ const SESSION_COOKIE = 'anteroom_sample_session';
 /** As long as one authorization request may wait in the queue (the provider's interaction TTL, 3 h). */
 const FLOW_TTL_SECONDS = 3 * 3600;
 const SESSION_TTL_SECONDS = 3600;
+const TOKEN_TIMEOUT_MS = 10_000;
+
+interface RelyingParty extends Client {
+  /** `<publicUrl>/oidc` */
+  issuer: string;
+  /** `<publicUrl>/sample-site/`, exactly as registered. */
+  postLogoutRedirectUri: string;
+  /** The provider's public signing keys (the key ring's JWKS), read at each check so a rotation is seen. */
+  jwks: () => { keys: JWK[] };
+}
 
 /** The sample site's client, as `config/server-config.ts` registered it. */
 function relyingParty(deps: AppDeps): RelyingParty {
@@ -96,7 +111,7 @@ function sessionClaims(session: Record<string, unknown> | null): SessionClaims |
 
 export function sampleSiteRoutes(deps: AppDeps): Koa.Middleware {
   const rp = relyingParty(deps);
-  const sealer = createSealer();
+  const sealer = createSealer({ secret: randomBytes(32) });
   const publicBasePath = publicUrlPath(deps.config.publicUrl);
   const secure = deps.config.publicUrl.startsWith('https:');
 
@@ -126,7 +141,7 @@ export function sampleSiteRoutes(deps: AppDeps): Koa.Middleware {
     const flow = newFlow();
     setCookie(ctx, FLOW_COOKIE, sealer.seal('flow', flow, FLOW_TTL_SECONDS), FLOW_TTL_SECONDS);
     ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(authorizationUrl(rp, flow));
+    ctx.redirect(authorizationUrl(`${rp.issuer}/auth`, rp, flow));
   }
 
   async function callback(ctx: Koa.Context): Promise<void> {
@@ -157,8 +172,16 @@ export function sampleSiteRoutes(deps: AppDeps): Koa.Middleware {
       return;
     }
     try {
-      const idToken = await redeemCode(rp, tokenEndpoint(ctx, rp), code, String(flow.verifier));
-      const payload = await verifyIdToken(rp, idToken, String(flow.nonce));
+      const grant = { code, verifier: String(flow.verifier) };
+      const transport = { fetch, timeoutMs: TOKEN_TIMEOUT_MS };
+      const { idToken } = await redeemCode(tokenEndpoint(ctx, rp), rp, grant, transport);
+      const expected = {
+        issuer: rp.issuer,
+        clientId: rp.clientId,
+        nonce: String(flow.nonce),
+        algorithms: ['RS256'],
+      };
+      const payload = await verifyIdToken(idToken, expected, createLocalJWKSet(rp.jwks()));
       const claims = claimsOf(payload as Record<string, unknown>);
       setCookie(
         ctx,
@@ -183,7 +206,7 @@ export function sampleSiteRoutes(deps: AppDeps): Koa.Middleware {
   function logout(ctx: Koa.Context): void {
     setCookie(ctx, SESSION_COOKIE, '', 0);
     ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(endSessionUrl(rp));
+    ctx.redirect(endSessionUrl(`${rp.issuer}/session/end`, rp.clientId, rp.postLogoutRedirectUri));
   }
 
   return async function sampleSite(ctx, next) {
