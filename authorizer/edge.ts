@@ -50,9 +50,16 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** `cache-control` → `Cache-Control`: the `key` CloudFront sends to the viewer. */
-const displayName = (name: string) =>
-  name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+const displayNames = new Map<string, string>();
+/** `cache-control` → `Cache-Control`: the `key` CloudFront sends on (memoised: a handful of names). */
+function displayName(name: string): string {
+  let display = displayNames.get(name);
+  if (display === undefined) {
+    display = name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+    displayNames.set(name, display);
+  }
+  return display;
+}
 
 function first(headers: CloudFrontHeaders, name: string): string | undefined {
   return headers[name]?.[0]?.value;
