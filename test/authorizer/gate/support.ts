@@ -26,7 +26,7 @@ export const CLIENT_SECRET = 'site-client-secret-0123456789abcdef';
 export const OTHER_CLIENT_ID = 'other-site';
 export const OTHER_CLIENT_SECRET = 'other-client-secret-0123456789abcdef';
 export const COOKIE_SECRET = 'gate-cookie-secret-0123456789abcdef-0123';
-const ADMIN_KEY = 'gate-test-admin-key-0123456789abcdef';
+const ADMIN_KEY = 'gate-test-admin-key-W3kPq9ZxT7mLr2VbN8cJd5';
 
 export interface Anteroom {
   server: RunningServer;
