@@ -24,12 +24,12 @@ export class AnteroomError extends Error {
   }
 }
 
-/** A client's enqueue budget is spent: 429 with the seconds until one more is allowed. */
-export function rateLimitedError(retryAfter: number): AnteroomError {
-  return new AnteroomError('rate_limited', 'Too many enqueue requests from this client; retry later', {
-    status: 429,
-    retryAfter,
-  });
+/** A client's budget (enqueue, unless `what` says which) is spent: 429 with the seconds until one more is allowed. */
+export function rateLimitedError(
+  retryAfter: number,
+  what = 'Too many enqueue requests from this client',
+): AnteroomError {
+  return new AnteroomError('rate_limited', `${what}; retry later`, { status: 429, retryAfter });
 }
 
 /** An event id no configured event has. */

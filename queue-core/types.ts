@@ -275,6 +275,15 @@ export interface QueueStore {
    */
   releaseLease(name: string, owner: string): Promise<boolean>;
 
+  /**
+   * Take one request from the named budget of `perMinute` a minute (a bucket holding a minute's
+   * worth that refills continuously, the arithmetic of the enqueue budget), shared by every
+   * process using the store. Resolves to 0 when one was taken, else to the seconds (≥ 1) until
+   * one would be, and nothing is taken. Used for per-client limits outside the enqueue (the
+   * OIDC requests that create provider state); `name` says whose budget it is.
+   */
+  takeBudget(name: string, perMinute: number, nowMs: number): Promise<number>;
+
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;
   putEventOverride(settings: EventSettings): Promise<void>;

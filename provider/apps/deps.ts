@@ -11,7 +11,12 @@ import { createStore } from '../../queue-core/store/create-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { SSE_HEARTBEAT_MS } from '../config/defaults.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
-import { createRateLimiter, type RateLimiter } from '../http/rate-limit.ts';
+import {
+  type ClientBudget,
+  createClientBudget,
+  createRateLimiter,
+  type RateLimiter,
+} from '../http/rate-limit.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 
 export interface AppDeps {
@@ -24,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Per-client enqueue budget (`limits.enqueuePerClientPerMinute`), shared through the store. */
   enqueueLimiter: RateLimiter;
+  /** Per-client budget of OIDC requests that create provider state (`limits.authorizePerClientPerMinute`). */
+  authorizeBudget: ClientBudget;
   /** Heartbeat interval of the status streams (default 15 s). */
   sseHeartbeatMs: number;
   /** The clock in milliseconds (tests control it): per-client budgets, signature dates. */
@@ -93,6 +100,18 @@ export async function createAppDeps(
   const metrics = createMetrics({ store, room }, { defaults: options.defaultMetrics });
   const nowMs = options.nowMs ?? Date.now;
   const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, nowMs);
+  const authorizeBudget = createClientBudget(store, 'oidc', config.limits.authorizePerClientPerMinute, nowMs);
   const sseHeartbeatMs = options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS;
-  return { config, room, store, keys, logger, metrics, enqueueLimiter, sseHeartbeatMs, nowMs };
+  return {
+    config,
+    room,
+    store,
+    keys,
+    logger,
+    metrics,
+    enqueueLimiter,
+    authorizeBudget,
+    sseHeartbeatMs,
+    nowMs,
+  };
 }

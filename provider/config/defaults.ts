@@ -22,6 +22,12 @@ export const DEFAULTS = {
    * (`limits.adminFailuresPerClientPerMinute`); beyond, 429 with `Retry-After`. 0 turns it off.
    */
   adminFailuresPerClientPerMinute: 10,
+  /**
+   * Per-client budget per minute of the OIDC requests that make the provider store state
+   * (`limits.authorizePerClientPerMinute`): authorization requests (`/oidc/auth`, an interaction
+   * each) and logout pages (`/oidc/session/end`, a session each). 0 turns the limit off.
+   */
+  authorizePerClientPerMinute: 60,
   /** Trust `X-Forwarded-*` headers (`limits.trustProxy`, env `TRUST_PROXY`: true, false or a hop count). */
   trustProxy: false,
   /** pino level (`log.level`, env `LOG_LEVEL`). */
@@ -32,6 +38,30 @@ export const DEFAULTS = {
 
 /** Bodies larger than this answer 413 (API.md common rules). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Longest authorization parameters (characters), checked before the provider stores them in
+ * the interaction: `state` and `redirect_uri` may carry a URL, `id_token_hint` is a JWT, the
+ * rest are short by nature. Longer answers 400 `invalid_request` and stores nothing.
+ */
+export const AUTHORIZE_PARAMETER_LIMITS = {
+  /** The whole query string. */
+  query: 6144,
+  state: 2048,
+  redirect_uri: 2048,
+  post_logout_redirect_uri: 2048,
+  id_token_hint: 4096,
+  claims: 2048,
+  /** Any other parameter. */
+  other: 512,
+} as const;
+
+/**
+ * An interaction nobody has visited yet (an authorization request whose browser never came to
+ * the waiting page) is forgotten after this long; the first visit gives it the whole wait
+ * (`interactionTtlSeconds`, 3 h). A flood of authorization requests then holds little for long.
+ */
+export const UNVISITED_INTERACTION_TTL_SECONDS = 600;
 
 /** How long a process reuses a serving counter / waiting count it read (API: "≤ 1 s stale"). */
 export const MICRO_CACHE_MS = 1000;

@@ -52,6 +52,8 @@ export interface AnteroomConfig {
     enqueuePerClientPerMinute: number;
     /** Failed admin authentications a client may make per minute before it gets 429 (0: no limit). */
     adminFailuresPerClientPerMinute: number;
+    /** Per-client budget of OIDC authorization and logout requests (0: none). */
+    authorizePerClientPerMinute: number;
     /** Trust `X-Forwarded-*` headers (proto, host, client address). */
     trustProxy: boolean;
     /**
@@ -403,6 +405,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   const limitsRaw = object(raw.limits ?? {}, 'limits', [
     'enqueuePerClientPerMinute',
     'adminFailuresPerClientPerMinute',
+    'authorizePerClientPerMinute',
     'trustProxy',
     'clientAddressHeader',
   ]);
@@ -425,6 +428,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
             0,
             1_000_000,
           ),
+    authorizePerClientPerMinute:
+      limitsRaw.authorizePerClientPerMinute === undefined
+        ? DEFAULTS.authorizePerClientPerMinute
+        : integer(limitsRaw.authorizePerClientPerMinute, 'limits.authorizePerClientPerMinute', 0, 1_000_000),
     trustProxy: proxy.trust,
     trustedProxyHops: proxy.hops,
     clientAddressHeader:

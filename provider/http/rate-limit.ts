@@ -6,7 +6,7 @@
  * returning visitor (known cookie or Idempotency-Key) spends nothing. With `limit` 0 there is none.
  */
 import { isIP } from 'node:net';
-import type { EnqueueRateLimit } from '../../queue-core/types.ts';
+import type { EnqueueRateLimit, QueueStore } from '../../queue-core/types.ts';
 
 /** Longer client strings (a forged X-Forwarded-For behind a trusted proxy) are cut here. */
 const MAX_CLIENT_LENGTH = 128;
@@ -61,5 +61,27 @@ export function createRateLimiter(perMinute: number, nowMs: () => number = Date.
     forClient(client) {
       return enabled ? { client: budgetKey(client), perMinute, nowMs: nowMs() } : undefined;
     },
+  };
+}
+
+/** A per-client budget outside the enqueue (`QueueStore.takeBudget`), shared through the store. */
+export interface ClientBudget {
+  /** False with a limit of 0. */
+  readonly enabled: boolean;
+  /** Takes one request of `client`'s budget: 0 when taken, else the seconds until one is. */
+  take(client: string): Promise<number>;
+}
+
+export function createClientBudget(
+  store: Pick<QueueStore, 'takeBudget'>,
+  name: string,
+  perMinute: number,
+  nowMs: () => number = Date.now,
+): ClientBudget {
+  const enabled = perMinute > 0;
+  return {
+    enabled,
+    take: async (client) =>
+      enabled ? store.takeBudget(`${name}:${budgetKey(client)}`, perMinute, nowMs()) : 0,
   };
 }

@@ -29,6 +29,7 @@ import { resolveCookieKeys } from './cookie-keys.ts';
 import { interactionHandler } from './interaction.ts';
 import { mountProvider } from './mount.ts';
 import { createOidcProvider, DEFAULT_INTERACTION_TTL_SECONDS } from './provider.ts';
+import { stateGuard } from './state-guard.ts';
 import { userinfoHandler } from './userinfo.ts';
 import { Visits } from './visits.ts';
 import { WaitingRoom } from './waiting.ts';
@@ -198,6 +199,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
   const cookieKeys = currentCookieKeys(deps, jwks);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const waitingRoom = new WaitingRoom({ room: deps.room, visits: new Visits(adapter), now });
+  const interactionTtlSeconds = options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS;
   const oidc = createOidcProvider({
     issuer,
     clients,
@@ -206,7 +208,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     adapter,
     waitingRoom,
     trustProxy: config.limits.trustProxy,
-    interactionTtlSeconds: options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS,
+    interactionTtlSeconds,
     pagesBasePath: publicUrlPath(config.publicUrl),
   });
   const { provider } = oidc;
@@ -225,12 +227,15 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     logger: deps.logger,
     issuerPath,
     enqueueLimiter: deps.enqueueLimiter,
+    interactionTtlSeconds,
   });
   const userinfo = userinfoHandler({ issuer, jwks, registry: oidc.registry, waitingRoom });
+  const guard = stateGuard({ budget: deps.authorizeBudget, config, issuerPath });
   const middleware = mountProvider(provider, {
     mountPath: OIDC_MOUNT_PATH,
     issuerPath,
     before: async (ctx, rest) => {
+      if (await guard(ctx, rest)) return true;
       if (rest === '/me') {
         await userinfo(ctx, async () => {});
         return true;

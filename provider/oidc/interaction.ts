@@ -27,6 +27,7 @@ import { sendProblemPage } from '../pages/waiting/problem.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage } from '../pages/waiting/render.ts';
 import type { WaitingView } from '../pages/waiting/state.ts';
 import { ensureVisitorId } from './identity.ts';
+import { keepForTheWait } from './interaction-lifetime.ts';
 import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
 import type { ClientRegistry } from './registry.ts';
 import type { WaitingRoom } from './waiting.ts';
@@ -42,6 +43,8 @@ export interface InteractionDeps {
   issuerPath: string;
   /** The queue API's per-client enqueue budget, applied when the interaction takes a new place. */
   enqueueLimiter?: RateLimiter;
+  /** The longest wait inside one authorization request: an interaction's lifetime once visited. */
+  interactionTtlSeconds: number;
 }
 
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -103,6 +106,10 @@ async function waitStep(
     return;
   }
   try {
+    await keepForTheWait(deps.provider, ctx, details, {
+      ttlSeconds: deps.interactionTtlSeconds,
+      cookiePath: self,
+    });
     const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig);
     const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);
     const state = await deps.waitingRoom.advance(client.eventId, accountId, {

@@ -7,8 +7,10 @@
  * screen. The authorization step is the waiting room (`policy.ts`, `interaction.ts`).
  */
 import type { JWK } from 'jose';
+import type Koa from 'koa';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { errors, Provider } from 'oidc-provider';
+import { UNVISITED_INTERACTION_TTL_SECONDS } from '../config/defaults.ts';
 import { requestBasePath } from '../pages/base-path.ts';
 import { html, page, SafeHtml } from '../pages/html.ts';
 import type { AdapterFactory } from './adapters/types.ts';
@@ -41,6 +43,9 @@ export interface OidcProviderOptions {
   /** Path of the public URL (`/prod`, or `''`): the asset URLs of the pages the provider renders. */
   pagesBasePath?: string;
 }
+
+/** The options of every cookie the provider sets. */
+export const PROVIDER_COOKIE = { httpOnly: true, sameSite: 'lax', signed: true } as const;
 
 /** Codes are exchanged by the relying party within seconds of the redirect. */
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
@@ -82,8 +87,8 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     cookies: {
       keys: options.cookieKeys.keys,
       names: { session: '_ar_session', interaction: '_ar_interaction', resume: '_ar_resume' },
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
-      short: { httpOnly: true, sameSite: 'lax', signed: true },
+      long: { ...PROVIDER_COOKIE },
+      short: { ...PROVIDER_COOKIE },
     },
     responseTypes: ['code'],
     scopes: ['openid', 'offline_access', WAITING_ROOM_PROMPT],
@@ -114,6 +119,8 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     },
     features: {
       devInteractions: { enabled: false },
+      // Pushed authorization requests are one more way to store state; no relying party here uses them.
+      pushedAuthorizationRequests: { enabled: false },
       // A client introspects and revokes its own tokens only.
       introspection: {
         enabled: true,
@@ -206,7 +213,11 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     rotateRefreshToken: true,
     ttl: {
       AuthorizationCode: AUTHORIZATION_CODE_TTL_SECONDS,
-      Interaction: options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS,
+      // Until its first visit (interaction-lifetime.ts): a request nobody follows is soon gone.
+      Interaction: Math.min(
+        UNVISITED_INTERACTION_TTL_SECONDS,
+        options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS,
+      ),
       Session: SESSION_TTL_SECONDS,
       Grant: SESSION_TTL_SECONDS,
       IdToken: (ctx) => {
@@ -235,15 +246,16 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
 // ---------------------------------------------------------------------------------
 // Pages the provider renders itself (errors at /auth, logout), in our style, no stack traces.
 
-function sendHtml(ctx: KoaContextWithOIDC, document: string): void {
+function sendHtml(ctx: Koa.Context, document: string): void {
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Frame-Options', 'DENY');
   ctx.body = document;
 }
 
-async function renderError(
-  ctx: KoaContextWithOIDC,
+/** The page of a refused sign-in request; also for requests refused before the provider runs. */
+export async function renderError(
+  ctx: Koa.Context,
   out: { error: string; error_description?: string },
   basePath: string,
 ): Promise<void> {

@@ -390,6 +390,10 @@ export class MemoryStore implements QueueStore {
     return true;
   }
 
+  async takeBudget(name: string, perMinute: number, nowMs: number): Promise<number> {
+    return this.#takeRate(`budget\n${name}`, perMinute, nowMs);
+  }
+
   /** One request from `name`'s budget: 0 when taken, else the seconds until one is (nothing taken). */
   #takeRate(name: string, perMinute: number, nowMs: number): number {
     const tat = this.#rates.get(name);

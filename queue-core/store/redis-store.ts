@@ -19,7 +19,7 @@
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
- * Global: ar:lease:<name>, ar:audit.
+ * Global: ar:lease:<name>, ar:audit, ar:budget:<name> (a named budget, as the enqueue budget; expires).
  *
  * Failures (connection lost, timeout, script error) reject with StoreUnavailableError.
  */
@@ -64,6 +64,7 @@ const SCRIPTS = {
   arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
   arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
+  arTakeBudget: { files: ['gcra.lua', 'take-budget.lua'], keys: 1 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
@@ -80,6 +81,7 @@ interface ScriptReplies {
   arAcquireLease: number;
   arReleaseLease: number;
   arAppendAudit: number;
+  arTakeBudget: number;
 }
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -601,6 +603,11 @@ export class RedisStore implements QueueStore {
   async releaseLease(name: string, owner: string): Promise<boolean> {
     const key = `${this.#prefix}lease:${name}`;
     return (await this.#call((redis) => redis.arReleaseLease(key, owner))) === 1;
+  }
+
+  async takeBudget(name: string, perMinute: number, nowMs: number): Promise<number> {
+    const key = `${this.#prefix}budget:${name}`;
+    return this.#call((redis) => redis.arTakeBudget(key, String(perMinute), String(Math.round(nowMs))));
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

@@ -711,6 +711,25 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       });
     });
 
+    it('draws on a named budget of a minute that refills continuously, refusing without taking', async () => {
+      const t0 = 1_900_000_000_000;
+      const name = `auth:${randomUUID()}`;
+      assert.equal(await store.takeBudget(name, 2, t0), 0);
+      assert.equal(await store.takeBudget(name, 2, t0 + 10), 0);
+      assert.equal(await store.takeBudget(name, 2, t0 + 20), 30, 'full: one is back in 30 s');
+      assert.equal(await store.takeBudget(name, 2, t0 + 30), 30, 'a refusal took nothing');
+      assert.equal(await store.takeBudget(`${name}-other`, 2, t0), 0, 'budgets are per name');
+      assert.equal(await store.takeBudget(name, 2, t0 + 29_000), 1, 'one second to go');
+      assert.equal(await store.takeBudget(name, 2, t0 + 30_010), 0, 'half a minute: one more');
+      assert.equal(await store.takeBudget(name, 2, t0 + 30_020), 30);
+      // The enqueue budget of a client of the same name is another budget.
+      await store.enqueue(freshEvent(), {
+        requestId: randomUUID(),
+        now: T0,
+        rateLimit: { client: name, perMinute: 2, nowMs: t0 + 30_030 },
+      });
+    });
+
     it('releases a lease only for its holder, and a released lease is free at once', async () => {
       const lease = `lease-${randomUUID()}`;
       assert.equal(await store.releaseLease(lease, 'a'), false, 'nobody held it');

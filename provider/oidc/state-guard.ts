@@ -1,0 +1,81 @@
+/**
+ * The checks in front of the OpenID Connect provider on the requests that make it store
+ * state: an authorization request (`/auth`) stores an interaction holding its parameters, a
+ * logout page (`/session/end`) a session. Both are open to anyone, so without a bound one
+ * client could fill the store the queue needs. Before the provider runs:
+ *
+ *   checkParameterSizes  each parameter, and the whole query, within AUTHORIZE_PARAMETER_LIMITS
+ *                        (400 `invalid_request` page otherwise)
+ *   takeClientBudget     one request of the client's budget (`limits.authorizePerClientPerMinute`,
+ *                        kept in the queue store so every process shares it): 429 page with
+ *                        `Retry-After` once it is spent
+ *
+ * A refused request reaches neither the provider nor its store.
+ */
+import type Koa from 'koa';
+import { AnteroomError, rateLimitedError } from '../../queue-core/errors.ts';
+import type { AppDeps } from '../apps/deps.ts';
+import { AUTHORIZE_PARAMETER_LIMITS } from '../config/defaults.ts';
+import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
+import { pageTextOf } from '../pages/headers.ts';
+import { sendProblemPage } from '../pages/waiting/problem.ts';
+import { renderError } from './provider.ts';
+
+/** Provider paths (below the mount) whose requests store new provider state. */
+const STATE_CREATING_PATHS = new Set(['/auth', '/session/end']);
+
+type Limited = keyof typeof AUTHORIZE_PARAMETER_LIMITS;
+
+function limitOf(name: string): number {
+  return name in AUTHORIZE_PARAMETER_LIMITS && name !== 'query'
+    ? AUTHORIZE_PARAMETER_LIMITS[name as Limited]
+    : AUTHORIZE_PARAMETER_LIMITS.other;
+}
+
+/** The first parameter that is too long, as the sentence the page shows; null when all fit. */
+export function oversizedParameter(querystring: string): string | null {
+  if (querystring.length > AUTHORIZE_PARAMETER_LIMITS.query) {
+    return `the request's parameters are longer than ${AUTHORIZE_PARAMETER_LIMITS.query} characters`;
+  }
+  for (const [name, value] of new URLSearchParams(querystring)) {
+    const limit = limitOf(name);
+    if (value.length > limit) return `${name.slice(0, 64)} is longer than ${limit} characters`;
+  }
+  return null;
+}
+
+export interface StateGuardDeps {
+  budget: AppDeps['authorizeBudget'];
+  config: Pick<AppDeps['config'], 'publicUrl' | 'pages'>;
+  /** Path of the issuer as the browser sees it (`/oidc`, `/prod/oidc`). */
+  issuerPath: string;
+}
+
+/** True when the request was refused (the answer is written); false lets it through. */
+export function stateGuard(deps: StateGuardDeps): (ctx: Koa.Context, rest: string) => Promise<boolean> {
+  const publicBasePath = publicUrlPath(deps.config.publicUrl);
+  return async function guardProviderState(ctx, rest) {
+    if (!STATE_CREATING_PATHS.has(rest)) return false;
+    const basePath = requestBasePath(ctx, publicBasePath);
+    const oversized = oversizedParameter(ctx.querystring);
+    if (oversized !== null) {
+      ctx.status = 400;
+      await renderError(ctx, { error: 'invalid_request', error_description: oversized }, basePath);
+      return true;
+    }
+    let refusal: AnteroomError | null = null;
+    try {
+      const retryAfter = await deps.budget.take(ctx.ip);
+      if (retryAfter > 0)
+        refusal = rateLimitedError(retryAfter, 'Too many sign-in requests from this client');
+    } catch (error) {
+      // The store is down: the provider could not have saved the request either; a retry page.
+      refusal = error instanceof AnteroomError ? error : null;
+      if (refusal === null) throw error;
+    }
+    if (refusal === null) return false;
+    const retryHref = `${deps.issuerPath}${rest}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+    sendProblemPage(ctx, refusal, { text: pageTextOf(ctx, deps.config.pages), retryHref, basePath });
+    return true;
+  };
+}
