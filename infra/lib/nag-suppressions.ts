@@ -5,6 +5,7 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { IConstruct } from 'constructs';
+import type { SiteGateExampleStack } from './site-gate-example-stack.ts';
 import type { WaitingRoomStack } from './waiting-room-stack.ts';
 
 const PACK = 'AwsSolutions::AwsSolutions';
@@ -109,6 +110,44 @@ export function suppressAcceptedFindings(stack: WaitingRoomStack): void {
       distribution,
       'CFR2',
       'WAF is optional (cdn.webAclArn); the app limits enqueues per client and API Gateway throttles.',
+    );
+  }
+}
+
+/** The site gate and the example site's distribution (`site-gate-example-stack.ts`). */
+export function acceptSiteGateFindings(
+  stack: SiteGateExampleStack,
+  site: { usesDefaultCertificate: boolean },
+): void {
+  const { gate, distribution } = stack;
+  accept(gate.fn, 'L1', 'Node.js 22 is the runtime the project targets and tests (DESIGN.md: nodejs22.x).');
+  accept(
+    gate.fn,
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'AWS-maintained minimal policy: write the function its own CloudWatch logs (in each edge region).',
+  );
+  accept(
+    gate.cookieSecret,
+    'SMG4',
+    'Changing the cookie secret signs every visitor out of the site; rotate it by hand between events.',
+  );
+  accept(
+    gate.clientSecret,
+    'SMG4',
+    "A copy of the Anteroom client's secret, renewed on each deploy; rotate it with the client's secret.",
+  );
+  accept(
+    distribution,
+    'CFR3',
+    'An example: the site’s own access logging (a log bucket) is the operator’s choice, as are its costs.',
+  );
+  accept(distribution, 'CFR1', 'The site serves its own audience; no geography is blocked by the gate.');
+  accept(distribution, 'CFR2', 'An example: attach the site’s web ACL (webAclId) as for any distribution.');
+  if (site.usesDefaultCertificate) {
+    accept(
+      distribution,
+      'CFR4',
+      'The *.cloudfront.net certificate cannot pin the TLS version; give domainNames and certificateArn.',
     );
   }
 }
