@@ -5,10 +5,10 @@
  * waiting room; docs/oidc.md ("CloudFront") shows the whole app.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { Construct } from 'constructs';
+import { customDomain } from './constructs/cdn.ts';
 import { SiteGate, type SiteGateProps } from './constructs/site-gate.ts';
 import { acceptSiteGateFindings } from './nag-suppressions.ts';
 
@@ -32,7 +32,7 @@ export class SiteGateExampleStack extends Stack {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
     });
-    const customDomain = props.domainNames !== undefined && props.certificateArn !== undefined;
+    const domain = customDomain(this, props.domainNames, props.certificateArn);
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'A site behind the Anteroom waiting room',
       defaultBehavior: {
@@ -45,13 +45,8 @@ export class SiteGateExampleStack extends Stack {
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-      ...(customDomain
-        ? {
-            domainNames: props.domainNames,
-            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn!),
-          }
-        : {}),
+      ...domain,
     });
-    acceptSiteGateFindings(this, { usesDefaultCertificate: !customDomain });
+    acceptSiteGateFindings(this, { usesDefaultCertificate: domain === undefined });
   }
 }

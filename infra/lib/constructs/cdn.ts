@@ -49,6 +49,22 @@ export const CLIENT_ADDRESS_FUNCTION = `async function handler(event) {
 /** Errors must not be cached for CloudFront's default 10 s: a 503 or 429 is over in a moment. */
 const UNCACHED_ERRORS = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 
+/**
+ * A distribution's own host names with their us-east-1 ACM certificate, or undefined (then it
+ * answers on its *.cloudfront.net name, whose certificate cannot pin the TLS version).
+ */
+export function customDomain(
+  scope: Construct,
+  domainNames: string[] | undefined,
+  certificateArn: string | undefined,
+): Pick<cloudfront.DistributionProps, 'domainNames' | 'certificate'> | undefined {
+  if (domainNames === undefined || domainNames.length === 0 || certificateArn === undefined) return undefined;
+  return {
+    domainNames,
+    certificate: acm.Certificate.fromCertificateArn(scope, 'Certificate', certificateArn),
+  };
+}
+
 export interface CdnProps extends CdnConfig {
   originDomainName: string;
   originSecret: secretsmanager.ISecret;
@@ -128,7 +144,7 @@ export class Cdn extends Construct {
 
     const originDirected: cloudfront.BehaviorOptions = { ...cached, cachePolicy: originDirectedCache };
 
-    const customDomain = props.domainNames.length > 0 && props.certificateArn !== undefined;
+    const domain = customDomain(this, props.domainNames, props.certificateArn);
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Anteroom waiting room',
       defaultBehavior: uncached,
@@ -140,16 +156,11 @@ export class Cdn extends Construct {
       errorResponses: UNCACHED_ERRORS.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-      ...(customDomain
-        ? {
-            domainNames: props.domainNames,
-            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn!),
-          }
-        : {}),
+      ...domain,
       ...(props.webAclArn === undefined ? {} : { webAclId: props.webAclArn }),
     });
-    this.usesDefaultCertificate = !customDomain;
+    this.usesDefaultCertificate = domain === undefined;
     this.hasWebAcl = props.webAclArn !== undefined;
-    this.url = `https://${customDomain ? props.domainNames[0] : this.distribution.distributionDomainName}`;
+    this.url = `https://${domain ? props.domainNames[0] : this.distribution.distributionDomainName}`;
   }
 }
