@@ -60,7 +60,7 @@ export async function startAnteroom(
           tokenValiditySeconds: options.tokenValiditySeconds ?? 1800,
         },
       ],
-      limits: { enqueuePerClientPerMinute: 0 },
+      limits: { enqueuePerClientPerMinute: 0, authorizePerClientPerMinute: 0 },
       oidc: {
         cookieKeys: ['gate-test-cookie-key-0123456789abcdef'],
         clients: [
