@@ -73,6 +73,15 @@ export interface PublicApiConfig {
   throttleBurstLimit: number;
 }
 
+export interface PrivateApiConfig {
+  /**
+   * Origins of browser apps allowed to call the private admin API (CORS), such as where the AWS
+   * solution's control panel is hosted: `https://host[:port]`, or `http://localhost[:port]`.
+   * API Gateway answers their preflights itself, before the IAM check. None: no CORS.
+   */
+  corsOrigins: string[];
+}
+
 export interface CdnConfig {
   /** Custom host names for the distribution (needs `certificateArn`, a us-east-1 ACM certificate). */
   domainNames: string[];
@@ -90,6 +99,7 @@ export interface DeployConfig {
   queueStore: QueueStoreConfig;
   network: NetworkConfig;
   publicApi: PublicApiConfig;
+  privateApi: PrivateApiConfig;
   cdn: CdnConfig;
   /** SNS topic that receives every alarm (none: alarms only show in the console). */
   alarmTopicArn?: string;
@@ -114,6 +124,7 @@ export const DEFAULTS: Omit<DeployConfig, 'app' | 'confidentialClients' | 'queue
   },
   network: { natGateways: 0, maxAzs: 2 },
   publicApi: { throttleRateLimit: 3000, throttleBurstLimit: 5000 },
+  privateApi: { corsOrigins: [] },
   cdn: { domainNames: [], statusCacheSeconds: 1 },
   retainData: true,
   logRetentionDays: 30,
@@ -170,6 +181,7 @@ export function parseDeployConfig(raw: unknown): DeployConfig {
     'queueStore',
     'network',
     'publicApi',
+    'privateApi',
     'cdn',
     'alarmTopicArn',
     'retainData',
@@ -180,6 +192,7 @@ export function parseDeployConfig(raw: unknown): DeployConfig {
     queueStore: parseQueueStore(input['queueStore']),
     network: parseNetwork(input['network']),
     publicApi: parsePublicApi(input['publicApi']),
+    privateApi: parsePrivateApi(input['privateApi']),
     cdn: parseCdn(input['cdn']),
     ...optionalString(input, 'alarmTopicArn', 'alarmTopicArn', /^arn:aws[a-z-]*:sns:/),
     retainData: bool(input['retainData'] ?? DEFAULTS.retainData, 'retainData'),
@@ -315,6 +328,30 @@ function parsePublicApi(raw: unknown): PublicApiConfig {
   return {
     throttleRateLimit: integer(merged.throttleRateLimit, 'publicApi.throttleRateLimit', 1, 1_000_000),
     throttleBurstLimit: integer(merged.throttleBurstLimit, 'publicApi.throttleBurstLimit', 1, 1_000_000),
+  };
+}
+
+/** A browser origin: scheme, host and port only; plain http only for a panel on this machine. */
+const BROWSER_ORIGIN = /^(https:\/\/[a-z0-9.-]+|http:\/\/(localhost|127\.0\.0\.1))(:\d{1,5})?$/;
+
+function parsePrivateApi(raw: unknown): PrivateApiConfig {
+  const input = raw === undefined ? {} : asObject(raw, 'privateApi');
+  rejectUnknown(input, 'privateApi', Object.keys(DEFAULTS.privateApi));
+  const origins = input['corsOrigins'] ?? DEFAULTS.privateApi.corsOrigins;
+  if (!Array.isArray(origins)) {
+    throw new ValidationError('privateApi.corsOrigins', 'privateApi.corsOrigins must be an array of origins');
+  }
+  return {
+    corsOrigins: origins.map((origin, index) => {
+      const field = `privateApi.corsOrigins[${index}]`;
+      if (typeof origin !== 'string' || !BROWSER_ORIGIN.test(origin)) {
+        throw new ValidationError(
+          field,
+          `${field} must be an origin such as https://panel.example.com (no path, no "*"; http only for localhost)`,
+        );
+      }
+      return origin;
+    }),
   };
 }
 

@@ -54,6 +54,13 @@ export function suppressAcceptedFindings(stack: WaitingRoomStack): void {
     )}>/*/*/*]`,
     'Operators may call every route of this one admin API; no other API.',
   );
+  if (stack.privateApi.preflightRoute) {
+    accept(
+      stack.privateApi.preflightRoute,
+      'APIG4',
+      'Browser preflights (OPTIONS) carry no credentials by design; every other method of the private API requires IAM.',
+    );
+  }
   accept(
     stack.publicApi.api,
     'APIG4',

@@ -120,6 +120,7 @@ export class WaitingRoomStack extends Stack {
       environment: { ...storeEnv, ...busEnv },
       network,
       logRetentionDays,
+      corsOrigins: config.privateApi.corsOrigins,
     });
 
     // The public API is the CDN's origin; the CDN's URL is the public URL, which the functions

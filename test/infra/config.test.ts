@@ -56,6 +56,11 @@ describe('deployment configuration', () => {
 
   it('names the field of every mistake', () => {
     rejects({ queueStor: {} }, 'config.queueStor');
+    rejects({ privateApi: { corsOrigins: ['*'] } }, 'privateApi.corsOrigins[0]');
+    rejects({ privateApi: { corsOrigins: ['https://panel.example.com/'] } }, 'privateApi.corsOrigins[0]');
+    rejects({ privateApi: { corsOrigins: ['http://panel.example.com'] } }, 'privateApi.corsOrigins[0]');
+    rejects({ privateApi: { corsOrigins: 'https://panel.example.com' } }, 'privateApi.corsOrigins');
+    rejects({ privateApi: { origins: [] } }, 'privateApi.origins');
     rejects({ queueStore: { type: 'cluster' } }, 'queueStore.type');
     rejects({ queueStore: { port: 80 } }, 'queueStore.port');
     rejects({ network: { natGateways: -1 } }, 'network.natGateways');

@@ -12,6 +12,8 @@ import { actionsOf, type Json, resourcesOf, resourcesOfType, roleStatements, syn
 
 const CERTIFICATE = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c';
 const WEB_ACL = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/anteroom/1a2b3c';
+/** Where the AWS solution's control panel is hosted (its sample CloudFront distribution). */
+const CONTROL_PANEL = 'https://d111111abcdef8.cloudfront.net';
 
 const { stack, template, json, violations, acknowledgments } = synthesize({
   app: {
@@ -36,6 +38,7 @@ const { stack, template, json, violations, acknowledgments } = synthesize({
   queueStore: { type: 'serverless' },
   network: { natGateways: 1 },
   cdn: { domainNames: ['wait.example.com'], certificateArn: CERTIFICATE, webAclArn: WEB_ACL },
+  privateApi: { corsOrigins: [CONTROL_PANEL, 'http://localhost:8080'] },
   retainData: false,
 });
 
@@ -158,6 +161,43 @@ describe('OIDC clients', () => {
       ),
     );
     assert.deepEqual(readers, [stack.publicApi.fn]);
+  });
+});
+
+describe('private API with control-panel origins', () => {
+  const apiId = stack.getLogicalId(stack.privateApi.api.node.defaultChild as CfnElement);
+  const routes = () =>
+    resourcesOfType(json, 'AWS::ApiGatewayV2::Route').filter(
+      ([, route]) => route.Properties.ApiId.Ref === apiId,
+    );
+
+  it("has API Gateway answer those origins' preflights, allowing the headers a SigV4 signer sends", () => {
+    const cors = json.Resources[apiId].Properties.CorsConfiguration;
+    assert.deepEqual(cors.AllowOrigins, [CONTROL_PANEL, 'http://localhost:8080']);
+    const headers = (cors.AllowHeaders as string[]).map((header) => header.toLowerCase());
+    for (const header of [
+      'authorization',
+      'content-type',
+      'x-amz-date',
+      'x-amz-security-token',
+      'x-amz-content-sha256',
+    ]) {
+      assert.ok(headers.includes(header), header);
+    }
+    assert.deepEqual([...cors.AllowMethods].sort(), ['GET', 'OPTIONS', 'POST', 'PUT']);
+    assert.equal(cors.MaxAge, 600);
+    assert.equal(cors.AllowCredentials, undefined, 'SigV4 needs no cookies');
+  });
+
+  it('lets only OPTIONS past IAM, so an unsigned preflight is not refused; everything else needs IAM', () => {
+    const byKey = Object.fromEntries(
+      routes().map(([, route]) => [route.Properties.RouteKey, route.Properties]),
+    );
+    assert.deepEqual(Object.keys(byKey).sort(), ['$default', 'OPTIONS /{proxy+}']);
+    assert.equal(byKey['$default'].AuthorizationType, 'AWS_IAM');
+    assert.equal(byKey['OPTIONS /{proxy+}'].AuthorizationType, 'NONE');
+    // Both reach the admin function, which answers a non-preflight OPTIONS with headers only.
+    assert.deepEqual(byKey['OPTIONS /{proxy+}'].Target, byKey['$default'].Target);
   });
 });
 

@@ -236,12 +236,13 @@ describe('public API', () => {
 describe('private API', () => {
   const privateApiId = logicalId(stack.privateApi.api);
 
-  it('requires IAM authorization on every route', () => {
+  it('requires IAM authorization on every route, and has no CORS without control-panel origins', () => {
     const routes = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').filter(
       ([, route]) => route.Properties.ApiId.Ref === privateApiId,
     );
     assert.ok(routes.length > 0);
     for (const [id, route] of routes) assert.equal(route.Properties.AuthorizationType, 'AWS_IAM', id);
+    assert.equal(json.Resources[privateApiId].Properties.CorsConfiguration, undefined);
   });
 
   it('serves the admin handler and offers a policy to invoke it', () => {

@@ -299,6 +299,117 @@ describe('Lambda HTTP handlers', { skip }, () => {
   });
 });
 
+describe('the AWS control panel through the CDK private API (HTTP API, IAM authorization)', { skip }, () => {
+  let redis: RedisServer;
+  let fixture: Fixture;
+
+  before(async () => {
+    redis = await startRedis();
+    fixture = createFixture(redis.url, {
+      events: [{ id: 'panel', inlet: { type: 'manual' }, queuePositionExpirySeconds: null }],
+      limits: { enqueuePerClientPerMinute: 0 },
+    });
+  });
+  after(async () => {
+    await fixture?.close();
+    await redis?.stop();
+  });
+
+  // What API Gateway passes on after it verified the panel's aws4fetch signature: the panel's
+  // own headers (a text/plain JSON body, the SigV4 Authorization) and the verified identity.
+  const call = (method: string, path: string, query: string, body: unknown, operator = true) =>
+    fixture
+      .container()
+      .adminHandler(
+        httpEvent(method, path, query, body === undefined ? undefined : JSON.stringify(body), operator),
+        context(),
+      );
+
+  test('increment, active and expired tokens, reset: each answers the keys the panel reads', async () => {
+    const moved = await call('POST', '/increment_serving_counter', '', {
+      event_id: 'panel',
+      increment_by: 100,
+    });
+    assert.equal(moved.statusCode, 200, moved.body);
+    assert.deepEqual(JSON.parse(moved.body ?? ''), { serving_num: 100 });
+    const active = await call('GET', '/num_active_tokens', 'event_id=panel', undefined);
+    assert.deepEqual(JSON.parse(active.body ?? ''), { active_tokens: 0 });
+    const expired = await call('GET', '/expired_tokens', 'event_id=panel', undefined);
+    assert.deepEqual(JSON.parse(expired.body ?? ''), []);
+    const reset = await call('POST', '/reset_initial_state', '', { event_id: 'panel' });
+    assert.equal(reset.statusCode, 200, reset.body);
+    assert.equal(typeof JSON.parse(reset.body ?? '').message, 'string');
+  });
+
+  test('an OPTIONS request the preflight route forwards gets CORS headers and no data, without IAM', async () => {
+    const preflight = await call('OPTIONS', '/increment_serving_counter', '', undefined, false);
+    assert.equal(preflight.statusCode, 204);
+    const allowed = String(preflight.headers?.['access-control-allow-headers'] ?? '').toLowerCase();
+    for (const header of ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']) {
+      assert.ok(allowed.includes(header), header);
+    }
+    assert.ok(!preflight.body, 'no body');
+    // Without the IAM identity nothing else is served.
+    const anonymous = await call('GET', '/num_active_tokens', 'event_id=panel', undefined, false);
+    assert.equal(anonymous.statusCode, 401);
+  });
+});
+
+/** An HTTP API (payload 2.0) event on the `$default` stage, as the CDK private API sends it. */
+function httpEvent(
+  method: string,
+  path: string,
+  rawQueryString: string,
+  body: string | undefined,
+  operator: boolean,
+): ApiGatewayEvent {
+  const headers: Record<string, string> = {
+    host: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+    origin: 'https://d111111abcdef8.cloudfront.net',
+    'x-amz-date': '20260101T000000Z',
+    authorization:
+      'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/eu-west-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000',
+  };
+  if (body !== undefined) headers['content-type'] = 'text/plain;charset=UTF-8';
+  return {
+    version: '2.0',
+    routeKey: method === 'OPTIONS' ? 'OPTIONS /{proxy+}' : '$default',
+    rawPath: path,
+    rawQueryString,
+    headers,
+    queryStringParameters: rawQueryString
+      ? Object.fromEntries(new URLSearchParams(rawQueryString))
+      : undefined,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'a1b2c3d4e5',
+      domainName: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'a1b2c3d4e5',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.10', userAgent: 'Mozilla/5.0' },
+      requestId: crypto.randomUUID(),
+      routeKey: method === 'OPTIONS' ? 'OPTIONS /{proxy+}' : '$default',
+      stage: '$default',
+      time: '01/Jan/2026:00:00:00 +0000',
+      timeEpoch: 1_767_225_600_000,
+      ...(operator
+        ? {
+            authorizer: {
+              iam: {
+                accessKey: 'AKIAIOSFODNN7EXAMPLE',
+                accountId: '123456789012',
+                callerId: 'AIDAEXAMPLE',
+                userArn: 'arn:aws:iam::123456789012:user/operator',
+                userId: 'AIDAEXAMPLE',
+              },
+            },
+          }
+        : {}),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
 function context() {
   return {
     awsRequestId: crypto.randomUUID(),
