@@ -72,7 +72,7 @@ export type LambdaFormat = 'v1' | 'v2';
 export async function buildTestApp(
   store: QueueStore,
   raw: Record<string, unknown> = {},
-  options: { logger?: pino.Logger; lambda?: LambdaFormat | undefined } = {},
+  options: { logger?: pino.Logger; lambda?: LambdaFormat | undefined; keys?: KeyRing } = {},
 ): Promise<TestApp> {
   const clock = createClock();
   const config = loadConfig({
@@ -88,7 +88,7 @@ export async function buildTestApp(
   });
   const deps = await createAppDeps(config, {
     store,
-    keys: await testKeys(),
+    keys: options.keys ?? (await testKeys()),
     logger: options.logger ?? pino({ level: 'silent' }),
     now: () => clock.seconds,
     nowMs: () => clock.seconds * 1000 + clock.ms,
