@@ -60,6 +60,8 @@ export async function startTestServer(
     trustProxy?: boolean;
     /** The `pages` configuration (language, wording). */
     pages?: Record<string, unknown>;
+    /** AWS key pairs the admin API accepts SigV4 signatures from. */
+    adminSigV4Keys?: Array<Record<string, unknown>>;
   } = {},
 ): Promise<TestServer> {
   const directory = mkdtempSync(join(tmpdir(), 'anteroom-browser-'));
@@ -80,6 +82,7 @@ export async function startTestServer(
       },
       log: { level: 'silent' },
       ...(options.pages ? { pages: options.pages } : {}),
+      ...(options.adminSigV4Keys ? { adminSigV4Keys: options.adminSigV4Keys } : {}),
     },
   });
   const server = await startServer(config, { defaultMetrics: false, now: options.now });
