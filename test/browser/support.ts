@@ -60,6 +60,8 @@ export async function startTestServer(
     trustProxy?: boolean;
     /** The `pages` configuration (language, wording). */
     pages?: Record<string, unknown>;
+    /** Failed admin sign-ins a client may make per minute (default: the server's default). */
+    adminFailuresPerClientPerMinute?: number;
     /** AWS key pairs the admin API accepts SigV4 signatures from. */
     adminSigV4Keys?: Array<Record<string, unknown>>;
   } = {},
@@ -79,6 +81,9 @@ export async function startTestServer(
       limits: {
         enqueuePerClientPerMinute: options.enqueuePerClientPerMinute ?? 0,
         trustProxy: options.trustProxy ?? false,
+        ...(options.adminFailuresPerClientPerMinute === undefined
+          ? {}
+          : { adminFailuresPerClientPerMinute: options.adminFailuresPerClientPerMinute }),
       },
       log: { level: 'silent' },
       ...(options.pages ? { pages: options.pages } : {}),
