@@ -81,6 +81,8 @@ export class WaitingRoomStack extends Stack {
       ...(store.cluster ? { ANTEROOM_REDIS_CLUSTER: 'true' } : {}),
       ANTEROOM_LEDGER_TABLE: this.tables.ledgerTable.tableName,
       ANTEROOM_KEYS_SECRET_ARN: this.secrets.signingKeys.secretArn,
+      // ES256 is the app's default; RS256 only when asked for (downstream verifiers of the AWS solution).
+      ...(config.admissionTokenAlgorithm === 'RS256' ? { ANTEROOM_KEYS_ALGORITHM: 'RS256' } : {}),
     };
 
     this.statusEvents = new StatusEvents(this, 'StatusEvents', {

@@ -8,6 +8,7 @@
  * | `ANTEROOM_REDIS_CLUSTER` (`true`) | `store.cluster: true` (ElastiCache Serverless) |
  * | `ANTEROOM_REDIS_AUTH_SECRET_ARN` | the AUTH token in that URL (plain string or `{"password"}` JSON) |
  * | `ANTEROOM_KEYS_SECRET_ARN` | `keys: {"type":"secrets-manager","secretId":…}` |
+ * | `ANTEROOM_KEYS_ALGORITHM` (`ES256`, `RS256`) | with `ANTEROOM_KEYS_SECRET_ARN`: `keys.algorithm`, the admission tokens' algorithm (default ES256) |
  * | `ANTEROOM_COOKIE_KEYS_SECRET_ARN` | `oidc.cookieKeys` (JSON array, `{"keys"}` or comma-separated) |
  * | `ANTEROOM_PUBLIC_URL` | `publicUrl` (behind CloudFront: the CloudFront URL) |
  * | `ANTEROOM_ORIGIN_SECRET_ARN` / `ANTEROOM_ORIGIN_SECRET` | required `x-anteroom-origin-secret` header value |
@@ -20,6 +21,7 @@
  * `TRUST_PROXY`, …) works the same here.
  */
 import { readFileSync } from 'node:fs';
+import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/key-ring.ts';
 import { type AnteroomConfig, ConfigError, findConfigFile, loadConfig } from '../config/server-config.ts';
 import {
   checkSecretClients,
@@ -76,7 +78,11 @@ export async function loadLambdaSettings(
   const raw = withClientSecrets(baseRaw, clientSecrets);
   if (env.ANTEROOM_KEYS_SECRET_ARN) {
     // The deployment's secret wins over any keys file (a Lambda's file system is read-only).
-    raw.keys = { type: 'secrets-manager', secretId: env.ANTEROOM_KEYS_SECRET_ARN };
+    raw.keys = {
+      type: 'secrets-manager',
+      secretId: env.ANTEROOM_KEYS_SECRET_ARN,
+      ...(env.ANTEROOM_KEYS_ALGORITHM ? { algorithm: keysAlgorithm(env.ANTEROOM_KEYS_ALGORITHM) } : {}),
+    };
     delete effectiveEnv.ANTEROOM_KEYS_FILE;
   }
   if (!env.ANTEROOM_PUBLIC_URL && raw.publicUrl === undefined && hint.derivedPublicUrl) {
@@ -90,6 +96,13 @@ export async function loadLambdaSettings(
     oidcTable: env.ANTEROOM_OIDC_TABLE || null,
     ledgerTable: env.ANTEROOM_LEDGER_TABLE || null,
   };
+}
+
+function keysAlgorithm(value: string): KeyAlgorithm {
+  if (!KEY_ALGORITHMS.includes(value as KeyAlgorithm)) {
+    throw new ConfigError('ANTEROOM_KEYS_ALGORITHM', `must be one of ${KEY_ALGORITHMS.join(', ')}`);
+  }
+  return value as KeyAlgorithm;
 }
 
 function rawConfig(env: Env): Record<string, unknown> {

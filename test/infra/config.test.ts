@@ -61,6 +61,7 @@ describe('deployment configuration', () => {
     rejects({ privateApi: { corsOrigins: ['http://panel.example.com'] } }, 'privateApi.corsOrigins[0]');
     rejects({ privateApi: { corsOrigins: 'https://panel.example.com' } }, 'privateApi.corsOrigins');
     rejects({ privateApi: { origins: [] } }, 'privateApi.origins');
+    rejects({ admissionTokenAlgorithm: 'HS256' }, 'admissionTokenAlgorithm');
     rejects({ queueStore: { type: 'cluster' } }, 'queueStore.type');
     rejects({ queueStore: { port: 80 } }, 'queueStore.port');
     rejects({ network: { natGateways: -1 } }, 'network.natGateways');

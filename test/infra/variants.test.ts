@@ -39,6 +39,7 @@ const { stack, template, json, violations, acknowledgments } = synthesize({
   network: { natGateways: 1 },
   cdn: { domainNames: ['wait.example.com'], certificateArn: CERTIFICATE, webAclArn: WEB_ACL },
   privateApi: { corsOrigins: [CONTROL_PANEL, 'http://localhost:8080'] },
+  admissionTokenAlgorithm: 'RS256',
   retainData: false,
 });
 
@@ -161,6 +162,16 @@ describe('OIDC clients', () => {
       ),
     );
     assert.deepEqual(readers, [stack.publicApi.fn]);
+  });
+});
+
+describe('RS256 admission tokens', () => {
+  it('tells every provider function, which signs with the secret’s RS256 key', () => {
+    for (const fn of [stack.publicApi.fn, stack.privateApi.fn, stack.statusEvents.fn]) {
+      const env =
+        json.Resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)].Properties.Environment;
+      assert.equal(env.Variables.ANTEROOM_KEYS_ALGORITHM, 'RS256');
+    }
   });
 });
 

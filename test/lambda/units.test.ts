@@ -88,6 +88,22 @@ describe('Lambda environment → configuration', () => {
     assert.equal(settings.oidcTable, 'anteroom-oidc');
     assert.equal(settings.originSecret, 'origin-secret-value');
     assert.equal(settings.config.publicUrl, 'https://d111.cloudfront.net');
+    assert.equal(settings.config.keys.algorithm, undefined, 'ES256, the default');
+  });
+
+  test('ANTEROOM_KEYS_ALGORITHM picks the admission tokens’ algorithm (RS256, as the AWS solution signed)', async () => {
+    const env = { ...BASE, ANTEROOM_KEYS_SECRET_ARN: 'arn:keys' };
+    const rs256 = await loadLambdaSettings({ ...env, ANTEROOM_KEYS_ALGORITHM: 'RS256' }, secrets({}));
+    assert.deepEqual(rs256.config.keys, {
+      type: 'secrets-manager',
+      secretId: 'arn:keys',
+      region: undefined,
+      algorithm: 'RS256',
+    });
+    await assert.rejects(
+      loadLambdaSettings({ ...env, ANTEROOM_KEYS_ALGORITHM: 'HS256' }, secrets({})),
+      (error: unknown) => error instanceof ConfigError && error.field === 'ANTEROOM_KEYS_ALGORITHM',
+    );
   });
 
   test('the address of the first request is the public URL only when none is configured', async () => {

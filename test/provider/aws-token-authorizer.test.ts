@@ -8,8 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { importJWK, type JWK, jwtVerify } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import request from 'supertest';
+import { createVerifier, type Decision } from '../../authorizer/index.ts';
 import {
   createKeysDocument,
   KEY_PUBLISH_SECONDS,
@@ -131,3 +132,67 @@ for (const algorithm of ['ES256', 'RS256'] as const satisfies readonly KeyAlgori
     });
   });
 }
+
+describe('a cut-over: one API accepts the AWS solution’s tokens and Anteroom’s while both run', () => {
+  // The AWS solution's issuer is its public API's execute-api URL (output PublicTokenIssuer).
+  const AWS_ISSUER = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/api';
+  let t: TestApp;
+
+  before(async () => {
+    t = await buildTestApp(new MemoryStore());
+  });
+  after(() => t.deps.room.close());
+
+  it('tries Anteroom’s JWKS, then the AWS key (docs/migrating-from-aws.md)', async () => {
+    // An AWS-issued access token, as generate_token_base.py signs it: RS256, a hex kid, its claims.
+    const aws = await generateKeyPair('RS256');
+    const awsJwk = {
+      ...(await exportJWK(aws.publicKey)),
+      alg: 'RS256',
+      kid: 'b1946ac92492d2347c6235b4d2611184',
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const awsToken = await new SignJWT({ queue_position: 2582, token_use: 'access' })
+      .setProtectedHeader({ alg: 'RS256', kid: awsJwk.kid, typ: 'JWT' })
+      .setAudience(EVENT_ID)
+      .setSubject('9f8e7d6c-1111-4222-8333-444455556666')
+      .setIssuer(AWS_ISSUER)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + 300)
+      .sign(aws.privateKey);
+
+    const jwks = (await request(t.publicHandler).get('/.well-known/jwks.json').expect(200)).body;
+    const fromAnteroom = createVerifier({ jwks, issuer: PUBLIC_URL, audience: EVENT_ID });
+    const fromAws = createVerifier({ jwks: { keys: [awsJwk] }, issuer: AWS_ISSUER, audience: EVENT_ID });
+    const either = async (token: string): Promise<Decision> => {
+      const first = await fromAnteroom.verify(token);
+      return first.allow ? first : fromAws.verify(token);
+    };
+
+    const { api_request_id: requestId } = (
+      await request(t.publicHandler).post('/assign_queue_num').send({ event_id: EVENT_ID }).expect(200)
+    ).body as { api_request_id: string };
+    await t.deps.room.incrementServingCounter(EVENT_ID, 1, 'test');
+    const anteroomToken = (
+      await request(t.publicHandler)
+        .post('/generate_token')
+        .send({ event_id: EVENT_ID, request_id: requestId })
+    ).body.access_token as string;
+
+    assert.equal((await either(anteroomToken)).allow, true);
+    const awsDecision = await either(awsToken);
+    assert.equal(awsDecision.allow, true);
+    assert.equal(awsDecision.allow && awsDecision.principalId, '9f8e7d6c-1111-4222-8333-444455556666');
+    const stranger = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ queue_position: 1, token_use: 'access' })
+      .setProtectedHeader({ alg: 'RS256', kid: awsJwk.kid })
+      .setAudience(EVENT_ID)
+      .setSubject('9f8e7d6c-1111-4222-8333-444455556666')
+      .setIssuer(AWS_ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 300)
+      .sign(stranger.privateKey);
+    assert.equal((await either(forged)).allow, false);
+  });
+});
