@@ -11,6 +11,7 @@ import request from 'supertest';
 import type { EventBridgeLike } from '../../provider/lambda/events.ts';
 import type { ApiGatewayEvent, RestApiEvent } from '../../provider/lambda/types.ts';
 import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { SIGV4_PREFLIGHT_HEADERS } from '../provider/sigv4-signers.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, createFixture, type Fixture, lateBound } from './fixture.ts';
 
@@ -345,7 +346,7 @@ describe('the AWS control panel through the CDK private API (HTTP API, IAM autho
     const preflight = await call('OPTIONS', '/increment_serving_counter', '', undefined, false);
     assert.equal(preflight.statusCode, 204);
     const allowed = String(preflight.headers?.['access-control-allow-headers'] ?? '').toLowerCase();
-    for (const header of ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']) {
+    for (const header of SIGV4_PREFLIGHT_HEADERS) {
       assert.ok(allowed.includes(header), header);
     }
     assert.ok(!preflight.body, 'no body');

@@ -10,6 +10,18 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsV4Signer } from 'aws4fetch';
 
+/**
+ * The request headers a browser preflight must be allowed for the AWS solution's control panel
+ * (aws4fetch) and other SigV4 signers: the test suites' own copy of that contract.
+ */
+export const SIGV4_PREFLIGHT_HEADERS = [
+  'authorization',
+  'content-type',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+] as const;
+
 export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
