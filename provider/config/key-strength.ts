@@ -13,13 +13,8 @@
  * keys (`openssl rand -base64 32`, or let `anteroom serve` generate one) rather than invent them.
  */
 
-/**
- * The least estimated strength accepted for an admin secret (docs/configuration.md). An admin
- * secret can only be guessed online, against a listener that slows failures per client
- * (`limits.adminFailuresPerClientPerMinute`): 2^80 guesses is out of any attacker's reach, so
- * the rule's job is to refuse typed, short and patterned keys, not to demand a cipher key.
- */
-export const MIN_SECRET_BITS = 80;
+/** The least estimated strength accepted for an admin secret (docs/configuration.md). */
+export const MIN_SECRET_BITS = 128;
 
 const lower = (code: number) => code >= 0x61 && code <= 0x7a;
 const upper = (code: number) => code >= 0x41 && code <= 0x5a;

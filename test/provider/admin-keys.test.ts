@@ -59,7 +59,7 @@ describe('admin key strength', () => {
       'adminKeys[1]',
       'aaaaaaaaaaaaaaaa',
     );
-    assert.match(error.message, /too weak: about \d+ bits of entropy, at least 80 needed/);
+    assert.match(error.message, /too weak: about \d+ bits of entropy, at least 128 needed/);
     refused(
       { raw: {}, env: { ANTEROOM_ADMIN_KEY: `${STRONG},admin-admin-admin-admin` } },
       'ANTEROOM_ADMIN_KEY[1]',
