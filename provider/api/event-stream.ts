@@ -2,6 +2,7 @@
 import type { Step } from '../http/context.ts';
 import { readEventId, readRequestId } from '../http/steps.ts';
 import { openStatusStream } from './status-stream.ts';
+import { tooManyStreamsError } from './stream-slots.ts';
 
 /** 400/404 are answered as JSON before the stream opens. */
 const loadFirstStatus: Step = async function loadFirstStatus(ctx, next) {
@@ -9,8 +10,27 @@ const loadFirstStatus: Step = async function loadFirstStatus(ctx, next) {
   await next();
 };
 
-const streamStatus: Step = function streamStatus(ctx) {
-  openStatusStream(ctx);
+/** 429 when this request id or this client already holds its share of open streams. */
+const takeStreamSlot: Step = async function takeStreamSlot(ctx, next) {
+  const release = ctx.state.deps.streamSlots.take(ctx.state.requestId, ctx.ip);
+  if (release === null) throw tooManyStreamsError();
+  ctx.state.releaseStreamSlot = release;
+  try {
+    await next();
+  } catch (error) {
+    release();
+    throw error;
+  }
 };
 
-export const eventStream: Step[] = [readEventId, readRequestId, loadFirstStatus, streamStatus];
+const streamStatus: Step = function streamStatus(ctx) {
+  openStatusStream(ctx, { onEnd: ctx.state.releaseStreamSlot as () => void });
+};
+
+export const eventStream: Step[] = [
+  readEventId,
+  readRequestId,
+  loadFirstStatus,
+  takeStreamSlot,
+  streamStatus,
+];

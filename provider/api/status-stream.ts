@@ -24,15 +24,28 @@ function frame(status: StatusView): string {
   return `event: status\ndata: ${JSON.stringify(status)}\n\n`;
 }
 
-export function openStatusStream(
-  ctx: ApiContext,
-  heartbeatMs = ctx.state.deps.sseHeartbeatMs ?? SSE_HEARTBEAT_MS,
-): void {
-  const { room, logger } = ctx.state.deps;
+export interface StreamOptions {
+  /** Called once when the stream ends (its slot is free again). */
+  onEnd?: (() => void) | undefined;
+}
+
+/**
+ * A stream is bounded in time: it ends after `limits.streamMaxSeconds` (EventSource then
+ * reconnects, through the caps again), and its socket is cut when nothing could be written to
+ * it for a minute (a client that stopped reading: the heartbeats pile up unsent).
+ */
+const STALLED_MS = 60_000;
+
+export function openStatusStream(ctx: ApiContext, options: StreamOptions = {}): void {
+  const { room, logger, config } = ctx.state.deps;
+  const heartbeatMs = ctx.state.deps.sseHeartbeatMs ?? SSE_HEARTBEAT_MS;
   const { eventId, requestId } = ctx.state;
   const first = ctx.state.status as StatusView;
 
-  ctx.req.socket.setTimeout(0);
+  const socket = ctx.req.socket;
+  const stalled = () => socket.destroy();
+  socket.setTimeout(Math.max(STALLED_MS, heartbeatMs * 4));
+  socket.once('timeout', stalled);
   ctx.req.socket.setNoDelay(true);
   ctx.req.socket.setKeepAlive(true);
   ctx.status = 200;
@@ -84,13 +97,20 @@ export function openStatusStream(
   }, heartbeatMs);
   heartbeat.unref();
 
+  const lifetime = setTimeout(() => end(), config.limits.streamMaxSeconds * 1000);
+  lifetime.unref();
+
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
     clearInterval(heartbeat);
+    clearTimeout(lifetime);
+    socket.off('timeout', stalled);
+    socket.setTimeout(0);
     unsubscribe();
     openStreams.delete(end);
+    options.onEnd?.();
     stream.end();
   };
   openStreams.add(end);

@@ -9,6 +9,7 @@ import type { Room } from '../../queue-core/room/room-api.ts';
 import { type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import { createStore } from '../../queue-core/store/create-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
+import { createStreamSlots, type StreamSlots } from '../api/stream-slots.ts';
 import { SSE_HEARTBEAT_MS } from '../config/defaults.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import {
@@ -33,6 +34,8 @@ export interface AppDeps {
   authorizeBudget: ClientBudget;
   /** Heartbeat interval of the status streams (default 15 s). */
   sseHeartbeatMs: number;
+  /** Status streams open in this process, per request id and per client (`stream-slots.ts`). */
+  streamSlots: StreamSlots;
   /** The clock in milliseconds (tests control it): per-client budgets, signature dates. */
   nowMs: () => number;
 }
@@ -112,6 +115,10 @@ export async function createAppDeps(
     enqueueLimiter,
     authorizeBudget,
     sseHeartbeatMs,
+    streamSlots: createStreamSlots({
+      perRequestId: config.limits.streamsPerRequestId,
+      perClient: config.limits.streamsPerClient,
+    }),
     nowMs,
   };
 }

@@ -28,6 +28,31 @@ export const DEFAULTS = {
    * each) and logout pages (`/oidc/session/end`, a session each). 0 turns the limit off.
    */
   authorizePerClientPerMinute: 60,
+  /** Connections each listener holds at once (`limits.maxConnections`); more are closed on arrival. */
+  maxConnections: 10_000,
+  /**
+   * Connections one client address holds at once (`limits.connectionsPerClient`, an IPv6 client
+   * by its /64); more are closed on arrival. Not applied behind a trusted proxy, whose
+   * connections carry many clients. 0 turns it off.
+   */
+  connectionsPerClient: 256,
+  /** Longest request head, request line and headers together (`limits.headerBytes`): 431 beyond. */
+  headerBytes: 16_384,
+  /** Time to receive a request's headers (`limits.headersTimeoutSeconds`): 408 and closed after it. */
+  headersTimeoutSeconds: 10,
+  /** Time to receive a whole request, body included (`limits.requestTimeoutSeconds`). */
+  requestTimeoutSeconds: 30,
+  /**
+   * How long an idle keep-alive connection stays open (`limits.keepAliveTimeoutSeconds`): longer
+   * than common load balancers' idle timeout (ALB: 60 s), so they close first.
+   */
+  keepAliveTimeoutSeconds: 65,
+  /** Status streams open at once on one request id, per process (`limits.streamsPerRequestId`): 429 beyond. */
+  streamsPerRequestId: 4,
+  /** Status streams one client address holds open at once, per process (`limits.streamsPerClient`): 429 beyond. */
+  streamsPerClient: 64,
+  /** A status stream is ended after this long (`limits.streamMaxSeconds`); EventSource reconnects. */
+  streamMaxSeconds: 1800,
   /** Trust `X-Forwarded-*` headers (`limits.trustProxy`, env `TRUST_PROXY`: true, false or a hop count). */
   trustProxy: false,
   /** pino level (`log.level`, env `LOG_LEVEL`). */
@@ -68,6 +93,9 @@ export const MICRO_CACHE_MS = 1000;
 
 /** Live event settings (admin overrides) are re-read at most this often per process. */
 export const EVENT_SETTINGS_CACHE_MS = 1000;
+
+/** Retry-After (seconds) of a refused status stream: a slot frees when another stream closes. */
+export const STREAM_RETRY_AFTER_SECONDS = 10;
 
 /** SSE heartbeat comment interval: below the common 30–60 s proxy idle timeouts. */
 export const SSE_HEARTBEAT_MS = 15_000;

@@ -54,6 +54,16 @@ export interface AnteroomConfig {
     adminFailuresPerClientPerMinute: number;
     /** Per-client budget of OIDC authorization and logout requests (0: none). */
     authorizePerClientPerMinute: number;
+    /** The HTTP listeners' bounds (`http-limits.ts`) and the status streams' (`stream-slots.ts`). */
+    maxConnections: number;
+    connectionsPerClient: number;
+    headerBytes: number;
+    headersTimeoutSeconds: number;
+    requestTimeoutSeconds: number;
+    keepAliveTimeoutSeconds: number;
+    streamsPerRequestId: number;
+    streamsPerClient: number;
+    streamMaxSeconds: number;
     /** Trust `X-Forwarded-*` headers (proto, host, client address). */
     trustProxy: boolean;
     /**
@@ -318,6 +328,20 @@ function readConfigFile(path: string): unknown {
   }
 }
 
+/** The integer `limits.*` keys read by one rule: the default from DEFAULTS, else a range check. */
+const NUMERIC_LIMITS = [
+  'authorizePerClientPerMinute',
+  'maxConnections',
+  'connectionsPerClient',
+  'headerBytes',
+  'headersTimeoutSeconds',
+  'requestTimeoutSeconds',
+  'keepAliveTimeoutSeconds',
+  'streamsPerRequestId',
+  'streamsPerClient',
+  'streamMaxSeconds',
+] as const;
+
 const TOP_LEVEL_KEYS = [
   '$schema',
   'publicUrl',
@@ -405,10 +429,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   const limitsRaw = object(raw.limits ?? {}, 'limits', [
     'enqueuePerClientPerMinute',
     'adminFailuresPerClientPerMinute',
-    'authorizePerClientPerMinute',
+    ...NUMERIC_LIMITS,
     'trustProxy',
     'clientAddressHeader',
   ]);
+  const limit = (name: (typeof NUMERIC_LIMITS)[number], min: number, max: number): number =>
+    limitsRaw[name] === undefined ? DEFAULTS[name] : integer(limitsRaw[name], `limits.${name}`, min, max);
   const proxy =
     env.TRUST_PROXY !== undefined
       ? envTrustProxy(env.TRUST_PROXY)
@@ -428,10 +454,16 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
             0,
             1_000_000,
           ),
-    authorizePerClientPerMinute:
-      limitsRaw.authorizePerClientPerMinute === undefined
-        ? DEFAULTS.authorizePerClientPerMinute
-        : integer(limitsRaw.authorizePerClientPerMinute, 'limits.authorizePerClientPerMinute', 0, 1_000_000),
+    authorizePerClientPerMinute: limit('authorizePerClientPerMinute', 0, 1_000_000),
+    maxConnections: limit('maxConnections', 1, 1_000_000),
+    connectionsPerClient: limit('connectionsPerClient', 0, 1_000_000),
+    headerBytes: limit('headerBytes', 1024, 1_048_576),
+    headersTimeoutSeconds: limit('headersTimeoutSeconds', 1, 300),
+    requestTimeoutSeconds: limit('requestTimeoutSeconds', 1, 3600),
+    keepAliveTimeoutSeconds: limit('keepAliveTimeoutSeconds', 1, 3600),
+    streamsPerRequestId: limit('streamsPerRequestId', 1, 1000),
+    streamsPerClient: limit('streamsPerClient', 1, 1_000_000),
+    streamMaxSeconds: limit('streamMaxSeconds', 1, 86_400),
     trustProxy: proxy.trust,
     trustedProxyHops: proxy.hops,
     clientAddressHeader:
@@ -442,6 +474,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
             env.CLIENT_ADDRESS_HEADER !== undefined ? 'CLIENT_ADDRESS_HEADER' : 'limits.clientAddressHeader',
           ),
   };
+
+  if (limits.requestTimeoutSeconds < limits.headersTimeoutSeconds) {
+    throw new ConfigError('limits.requestTimeoutSeconds', 'must be at least limits.headersTimeoutSeconds');
+  }
 
   const oidcRaw = object(raw.oidc ?? {}, 'oidc', ['clients', 'cookieKeys']);
   if (oidcRaw.clients !== undefined && !Array.isArray(oidcRaw.clients)) {

@@ -11,7 +11,7 @@
  * (`anteroom keys rotate`, another process) is published and then used here too.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { KEY_RELOAD_SECONDS } from '../../queue-core/signing-keys/key-ring.ts';
@@ -23,6 +23,7 @@ import { INLET_TICK_MS } from '../config/defaults.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import { createOidcMiddleware } from '../oidc/index.ts';
 import { withHotPaths } from './hot-path.ts';
+import { createLimitedServer } from './http-limits.ts';
 
 export interface ServerOptions extends CreateDepsOptions {
   /** Middleware mounted in the public app before the queue API (the OIDC provider). */
@@ -59,14 +60,6 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 function urlOf(address: AddressInfo, configuredHost: string): string {
   const host = ['0.0.0.0', '::', ''].includes(configuredHost) ? 'localhost' : address.address;
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-}
-
-function httpServer(handler: RequestListener): Server {
-  const server = createServer(handler);
-  // Longer than common load balancers' idle timeout (ALB: 60 s), so they close first.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  return server;
 }
 
 function closeServer(server: Server, drainMs: number): Promise<void> {
@@ -161,8 +154,9 @@ export async function startServer(
   // The OpenID Connect provider is mounted at /oidc when clients are configured.
   const oidc = config.oidc.clients.length > 0 ? await startOidc(deps) : null;
   const beforeRoutes = oidc ? [oidc.middleware] : [];
-  const publicServer = httpServer(withHotPaths(deps, createPublicApp(deps, { beforeRoutes }).callback()));
-  const adminServer = httpServer(createAdminApp(deps).callback());
+  const publicApp = createPublicApp(deps, { beforeRoutes });
+  const publicServer = createLimitedServer(withHotPaths(deps, publicApp.callback()), config.limits);
+  const adminServer = createLimitedServer(createAdminApp(deps).callback(), config.limits);
   let publicAddress: AddressInfo;
   let adminAddress: AddressInfo;
   try {
