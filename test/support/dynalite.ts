@@ -9,6 +9,8 @@ import { freePort } from './redis.ts';
 
 export interface LocalDynamo {
   client: DynamoDBClient;
+  /** `http://127.0.0.1:<port>`, for clients made elsewhere (another process). */
+  endpoint: string;
   /** Stop the server, cutting open connections (outage tests call it early; safe twice). */
   stop(): Promise<void>;
 }
@@ -17,14 +19,16 @@ export async function startDynalite(options: { maxAttempts?: number } = {}): Pro
   const port = await freePort();
   let server: Server | undefined = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
   return {
     client,
+    endpoint,
     async stop() {
       const running = server;
       server = undefined;
