@@ -16,6 +16,7 @@ import {
   type LocalJWKSet,
 } from 'jose';
 import { AnteroomError } from '../queue-core/errors.ts';
+import type { JsonFetch } from './http-get.ts';
 
 /** Finds the verification key for a token's protected header (jose's `JWTVerifyGetKey` shape). */
 export type KeyLookup = (header?: JWSHeaderParameters, token?: FlattenedJWSInput) => Promise<CryptoKey>;
@@ -28,7 +29,7 @@ export interface RemoteKeySetOptions {
   cacheMaxAgeMs: number;
   /** Abort a JWKS request after this long. */
   timeoutMs: number;
-  fetch: typeof fetch;
+  fetch: JsonFetch;
   now: () => number;
 }
 

@@ -2,8 +2,10 @@
  * The verifier's options, their defaults (documented once, here) and their validation: a bad
  * option fails at creation with the field's name, never at the first request.
  */
+
 import type { JSONWebKeySet } from 'jose';
 import { ValidationError } from '../queue-core/errors.ts';
+import { getJson, type JsonFetch } from './http-get.ts';
 import type { RevocationOptions } from './revocation.ts';
 
 export interface VerifierOptions {
@@ -39,8 +41,8 @@ export interface VerifierOptions {
   jwksCacheMaxAgeSeconds?: number;
   /** Abort a JWKS request after this many milliseconds. Default 5000. */
   jwksTimeoutMs?: number;
-  /** The fetch used for the JWKS. Default: the global fetch. */
-  fetch?: typeof fetch;
+  /** How the JWKS is fetched (the global `fetch` is one). Default: a GET on `node:https`. */
+  fetch?: JsonFetch;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
   now?: () => number;
 }
@@ -58,7 +60,7 @@ export interface ResolvedOptions {
   jwksCooldownMs: number;
   jwksCacheMaxAgeMs: number;
   jwksTimeoutMs: number;
-  fetch: typeof fetch;
+  fetch: JsonFetch;
   now: () => number;
 }
 
@@ -153,7 +155,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     jwksCooldownMs: 1000 * nonNegative('jwksCooldownSeconds', options.jwksCooldownSeconds, 30),
     jwksCacheMaxAgeMs: 1000 * nonNegative('jwksCacheMaxAgeSeconds', options.jwksCacheMaxAgeSeconds, 600),
     jwksTimeoutMs: nonNegative('jwksTimeoutMs', options.jwksTimeoutMs, 5000),
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: options.fetch ?? getJson,
     now: options.now ?? Date.now,
   };
 }

@@ -113,6 +113,11 @@ export interface DeployConfig {
   retainData: boolean;
   /** Days the Lambda and API access logs are kept. */
   logRetentionDays: number;
+  /**
+   * Ship source maps with the Lambda code and run it with `--enable-source-maps`, so stack traces
+   * name the TypeScript sources. Off by default: it slows every cold start (bench/lambda-cold.ts).
+   */
+  sourceMaps: boolean;
 }
 
 /** Engine version used when `queueStore.engineVersion` is not set. */
@@ -135,6 +140,7 @@ export const DEFAULTS: Omit<DeployConfig, 'app' | 'confidentialClients' | 'queue
   cdn: { domainNames: [], statusCacheSeconds: 1 },
   retainData: true,
   logRetentionDays: 30,
+  sourceMaps: false,
 };
 
 /** The app config used when none is given: one demo event, as `anteroom serve` does. */
@@ -194,6 +200,7 @@ export function parseDeployConfig(raw: unknown): DeployConfig {
     'alarmTopicArn',
     'retainData',
     'logRetentionDays',
+    'sourceMaps',
   ]);
   return {
     ...parseAppConfig(input['app'] === undefined ? DEFAULT_APP_CONFIG : input['app']),
@@ -210,6 +217,7 @@ export function parseDeployConfig(raw: unknown): DeployConfig {
     ...optionalString(input, 'alarmTopicArn', 'alarmTopicArn', /^arn:aws[a-z-]*:sns:/),
     retainData: bool(input['retainData'] ?? DEFAULTS.retainData, 'retainData'),
     logRetentionDays: retentionDays(input['logRetentionDays'] ?? DEFAULTS.logRetentionDays),
+    sourceMaps: bool(input['sourceMaps'] ?? DEFAULTS.sourceMaps, 'sourceMaps'),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from './config.ts';
@@ -46,6 +46,7 @@ export class WaitingRoomStack extends Stack {
     const entries = checkEntries(props.entries ?? DEFAULT_ENTRIES);
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetentionDays = config.logRetentionDays;
+    const sourceMaps = config.sourceMaps;
     const eventIds = config.app.events.map((event) => event.id);
 
     // State.
@@ -90,6 +91,7 @@ export class WaitingRoomStack extends Stack {
       environment: storeEnv,
       network,
       logRetentionDays,
+      sourceMaps,
     });
     const busEnv = { ANTEROOM_EVENT_BUS: this.statusEvents.bus.eventBusName };
 
@@ -116,6 +118,7 @@ export class WaitingRoomStack extends Stack {
       throttleRateLimit: config.publicApi.throttleRateLimit,
       throttleBurstLimit: config.publicApi.throttleBurstLimit,
       logRetentionDays,
+      sourceMaps,
     });
     this.privateApi = new PrivateApi(this, 'PrivateApi', {
       entry: entries.provider,
@@ -123,6 +126,7 @@ export class WaitingRoomStack extends Stack {
       network,
       logRetentionDays,
       corsOrigins: config.privateApi.corsOrigins,
+      sourceMaps,
     });
 
     // The public API is the CDN's origin; the CDN's URL is the public URL, which the functions
@@ -142,6 +146,7 @@ export class WaitingRoomStack extends Stack {
       publicUrl,
       eventIds,
       logRetentionDays,
+      sourceMaps,
     });
 
     this.grantLeastPrivilege();
@@ -209,7 +214,7 @@ export class WaitingRoomStack extends Stack {
 }
 
 /** The first cold start writes the generated JWKS: PutSecretValue on that one secret only. */
-function allowFirstKeysWrite(fn: NodejsFunction, secret: secretsmanager.ISecret): void {
+function allowFirstKeysWrite(fn: lambda.Function, secret: secretsmanager.ISecret): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
   );

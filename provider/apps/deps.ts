@@ -100,7 +100,7 @@ export async function createAppDeps(
       tokensIssued: (eventId) => metrics.tokensIssued.inc(eventId),
     },
   });
-  const metrics = createMetrics({ store, room }, { defaults: options.defaultMetrics });
+  const metrics = await createMetrics({ store, room }, { defaults: options.defaultMetrics });
   const nowMs = options.nowMs ?? Date.now;
   const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, nowMs);
   const authorizeBudget = createClientBudget(store, 'oidc', config.limits.authorizePerClientPerMinute, nowMs);

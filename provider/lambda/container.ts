@@ -1,7 +1,8 @@
 /**
  * What one Lambda container builds once and reuses for every invocation: the configuration
  * (secrets resolved), the store (one Redis connection), the key ring, the room, the apps, the
- * event publisher (one EventBridge client) and the durable ledger (one DynamoDB client).
+ * event publisher (one EventBridge client) and the durable ledger (one DynamoDB client). The AWS
+ * SDK clients are loaded by their first call, not at cold start: the queue API needs neither.
  *
  * Built lazily by the first invocation. Concurrent first invocations share one build. A build
  * that fails (Secrets Manager throttled, a bad secret) is forgotten, so the next invocation
@@ -10,8 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { Counter } from 'prom-client';
+import Counter from 'prom-client/lib/counter.js';
 import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import {
   type AppDeps,
@@ -21,8 +21,14 @@ import {
   reloadKeys,
 } from '../apps/deps.ts';
 import { type Env, type LambdaSettings, loadLambdaSettings, type SettingsHint } from './env.ts';
-import { type EventBridgeLike, EventBridgePublisher, type EventPublisher, noopPublisher } from './events.ts';
-import { type AdmissionLedger, DynamoLedger, guardedLedger, ledgerClient } from './ledger.ts';
+import {
+  directEventBridge,
+  type EventBridgeLike,
+  EventBridgePublisher,
+  type EventPublisher,
+  noopPublisher,
+} from './events.ts';
+import { type AdmissionLedger, DynamoLedger, guardedLedger } from './ledger.ts';
 import { publishingRoom } from './publishing-room.ts';
 import { SecretReader, type SecretsManagerLike } from './secrets.ts';
 
@@ -116,7 +122,7 @@ export class ContainerState {
 
   private async build(hint: InitHint): Promise<LambdaContainer> {
     this.builds += 1;
-    const secrets = new SecretReader(this.options.secretsManager);
+    const secrets = new SecretReader(this.options.secretsManager, this.options.env);
     const settings = await loadLambdaSettings(this.options.env, secrets, hint);
     const logger = createLogger(settings.config);
     this.keysReadAt = this.nowMs();
@@ -124,14 +130,24 @@ export class ContainerState {
       secretsManager: secrets.secretsManager,
       onNotice: (message) => logger.warn({ notice: true }, message),
     });
-    const deps = await createAppDeps(settings.config, { ...this.options.deps, keys, logger });
+    // No process metrics: a container's are not what anyone scrapes (Lambda reports its own).
+    const deps = await createAppDeps(settings.config, {
+      defaultMetrics: false,
+      ...this.options.deps,
+      keys,
+      logger,
+    });
     const publisher = this.options.publisher ?? this.eventPublisher(settings, logger);
     // The apps (and the OIDC provider) publish token and session events, and record them in
     // the durable ledger, through the room.
     deps.room = publishingRoom(deps.room, publisher, this.ledger(settings, deps));
-    for (const warning of await deps.store.configurationWarnings().catch(() => [])) {
-      logger.warn({ store_warning: true }, warning);
-    }
+    // Logged when Redis answers; the first request does not wait for it.
+    void deps.store.configurationWarnings().then(
+      (warnings) => {
+        for (const warning of warnings) logger.warn({ store_warning: true }, warning);
+      },
+      () => {},
+    );
     logger.info(
       {
         store: settings.config.store.type,
@@ -146,7 +162,7 @@ export class ContainerState {
 
   private ledger(settings: LambdaSettings, deps: AppDeps): AdmissionLedger | null {
     if (!settings.ledgerTable) return null;
-    const ledger = new DynamoLedger(this.options.dynamoDb ?? ledgerClient(), settings.ledgerTable);
+    const ledger = new DynamoLedger(this.options.dynamoDb, settings.ledgerTable);
     const failures = new Counter({
       name: 'anteroom_ledger_write_failures_total',
       help: 'Durable ledger writes that failed (the visitor was served from Redis regardless)',
@@ -159,7 +175,7 @@ export class ContainerState {
   private eventPublisher(settings: LambdaSettings, logger: AppDeps['logger']): EventPublisher {
     if (!settings.eventBus) return noopPublisher;
     return new EventBridgePublisher({
-      client: this.options.eventBridge ?? new EventBridgeClient({}),
+      client: this.options.eventBridge ?? directEventBridge(this.options.env),
       busName: settings.eventBus,
       onError: (error, failedEntries) =>
         logger.error({ err: error, failed_entries: failedEntries }, 'publishing status events failed'),

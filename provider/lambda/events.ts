@@ -13,8 +13,7 @@
  * | `automatic_serving_counter_incr` | expiry auto-advance moved the counter | `event_id`, `previous_serving_counter_position`, `increment_by`, `current_serving_counter_position` |
  * | `waiting_room_metrics` | every scheduled run (once a minute), per event | `event_id`, `num_active_tokens`, `total_num_tokens`, `queue_counter`, `serving_number`, `completed_sessions`, `abandoned_sessions`, `waiting_num` (integers) |
  */
-import type { PutEventsCommandInput, PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { callAwsJson, type Env } from './aws-json.ts';
 
 export const EVENT_SOURCE = 'anteroom';
 
@@ -71,9 +70,47 @@ export const noopPublisher: EventPublisher = {
   async flush() {},
 };
 
-/** The part of `EventBridgeClient` the publisher uses (tests pass a fake). */
+/** One PutEvents entry, as the API takes it. */
+export interface PutEventsEntry {
+  Source: string;
+  DetailType: string;
+  Detail: string;
+  EventBusName: string;
+  Time: Date;
+}
+
+/** A PutEvents call, shaped like the AWS SDK's command (`input`). */
+export class PutEventsCommand {
+  readonly input: { Entries: PutEventsEntry[] };
+  constructor(input: { Entries: PutEventsEntry[] }) {
+    this.input = input;
+  }
+}
+
+export interface PutEventsOutput {
+  FailedEntryCount?: number | undefined;
+  Entries?: { ErrorCode?: string | undefined }[] | undefined;
+}
+
+/** What the publisher needs of an EventBridge client (the SDK's would do; tests pass a fake). */
 export interface EventBridgeLike {
-  send(command: PutEventsCommand): Promise<PutEventsCommandOutput>;
+  send(command: PutEventsCommand): Promise<PutEventsOutput>;
+}
+
+const EVENTBRIDGE = { endpointPrefix: 'events', endpointVariable: 'AWS_ENDPOINT_URL_EVENTBRIDGE' };
+
+/**
+ * PutEvents as a signed request of our own (`aws-json.ts`): the scheduled function sends events
+ * on every run, and loading the SDK's client would cost each cold start about 100 ms.
+ */
+export function directEventBridge(env: Env): EventBridgeLike {
+  return {
+    send(command) {
+      // The JSON protocol carries timestamps as epoch seconds.
+      const Entries = command.input.Entries.map((entry) => ({ ...entry, Time: entry.Time.getTime() / 1000 }));
+      return callAwsJson(env, EVENTBRIDGE, 'AWSEvents.PutEvents', { Entries }) as Promise<PutEventsOutput>;
+    },
+  };
 }
 
 export interface EventBridgePublisherOptions {
@@ -156,5 +193,3 @@ export class EventBridgePublisher implements EventPublisher {
     };
   }
 }
-
-type PutEventsEntry = NonNullable<PutEventsCommandInput['Entries']>[number];

@@ -2,11 +2,17 @@
  * The three Lambda handlers of one container, built from explicit options so tests can run
  * several "containers" (each with its own environment) in one process. `provider/lambda.ts`
  * builds the real ones from `process.env`.
+ *
+ * Code is imported by the first invocation that runs it (`import()`), not at cold start: the
+ * admin app, the scheduled run, the public Koa app (the queue API's hot paths answer without
+ * it), the OIDC provider (on the first request under `/oidc`) and the AWS SDK clients. The
+ * bundle splits there (infra/lib/bundle.ts), so a cold start loads only what its first request
+ * runs (bench/lambda-cold.ts).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAdminApp } from '../apps/admin-app.ts';
-import { createPublicApp } from '../apps/public-app.ts';
-import { createOidcMiddleware, dynamoAdapter } from '../oidc/index.ts';
+import type { RequestListener } from 'node:http';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { oidcOnDemand } from '../oidc/on-demand.ts';
+import { withHotPaths } from '../server/hot-path.ts';
 import {
   type AppLike,
   type ContainerOptions,
@@ -15,7 +21,7 @@ import {
   lazyApp,
 } from './container.ts';
 import { type ApiGatewayHandler, createHttpHandler } from './http.ts';
-import { type Clock, type EventRunReport, runScheduled } from './scheduled.ts';
+import type { Clock, EventRunReport } from './scheduled.ts';
 import type { LambdaContext, ScheduledEvent } from './types.ts';
 
 export interface LambdaHandlerOptions extends ContainerOptions {
@@ -39,14 +45,16 @@ export interface LambdaHandlers {
 export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandlers {
   const container = new ContainerState(options);
   const publicApp = lazyApp((built) => buildPublicApp(built, options));
-  const adminApp = lazyApp((built) => createAdminApp(built.deps));
+  const adminApp = lazyApp(async (built) =>
+    (await import('../apps/admin-app.ts')).createAdminApp(built.deps),
+  );
 
   return {
     container,
     publicHandler: createHttpHandler({ kind: 'public', container, app: publicApp }),
     adminHandler: createHttpHandler({ kind: 'admin', container, app: adminApp }),
     async scheduledHandler(_event, context) {
-      const built = await container.get();
+      const [built, { runScheduled }] = await Promise.all([container.get(), import('./scheduled.ts')]);
       return runScheduled(
         { store: built.deps.store, room: built.deps.room, logger: built.deps.logger },
         {
@@ -61,27 +69,69 @@ export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandl
 }
 
 /**
- * The public app as `anteroom serve` builds it, with the OIDC provider mounted when clients
- * are configured (without clients it could serve no relying party, and would only cost a
- * connection). Its state goes to the DynamoDB table `ANTEROOM_OIDC_TABLE` when set, else to
- * the queue's Redis.
+ * The public app as `anteroom serve` serves it: the hot paths (`POST /assign_queue_num` and the
+ * status polls, answered without Koa) in front of the Koa app, which the first request they hand
+ * on builds. With OIDC clients configured the provider is mounted in it, built by the first
+ * request under `/oidc`; its state goes to the DynamoDB table `ANTEROOM_OIDC_TABLE` when set,
+ * else to the queue's Redis.
  */
-async function buildPublicApp(built: LambdaContainer, options: LambdaHandlerOptions): Promise<AppLike> {
-  if (built.deps.config.oidc.clients.length === 0) return createPublicApp(built.deps);
-  const table = built.settings.oidcTable;
-  const adapter = table
-    ? dynamoAdapter(options.dynamoDb ?? new DynamoDBClient({}), { tableName: table })
-    : undefined;
-  // A failed build closes what it opened (here and inside `createOidcMiddleware`): the next
-  // invocation builds again, with a connection of its own.
-  const oidc = await createOidcMiddleware(built.deps, { adapter });
-  let app: AppLike;
-  try {
-    app = createPublicApp(built.deps, { beforeRoutes: [oidc.middleware] });
-  } catch (error) {
-    await oidc.close();
-    throw error;
-  }
-  built.closers.push(() => oidc.close());
-  return app;
+function buildPublicApp(built: LambdaContainer, options: LambdaHandlerOptions): AppLike {
+  const koa = lazyListener(async () => {
+    const { createPublicApp } = await import('../apps/public-app.ts');
+    const beforeRoutes = built.deps.config.oidc.clients.length === 0 ? [] : [oidcMiddleware(built, options)];
+    return createPublicApp(built.deps, { beforeRoutes }).callback();
+  }, built.deps.logger);
+  const listener = withHotPaths(built.deps, koa);
+  return { callback: () => listener };
+}
+
+function oidcMiddleware(built: LambdaContainer, options: LambdaHandlerOptions) {
+  return oidcOnDemand(
+    async () => {
+      const { createOidcMiddleware, dynamoAdapter } = await import('../oidc/index.ts');
+      const table = built.settings.oidcTable;
+      const client = table ? (options.dynamoDb ?? (await oidcTableClient())) : undefined;
+      const adapter = table && client ? dynamoAdapter(client, { tableName: table }) : undefined;
+      // A failed build closes what it opened (inside `createOidcMiddleware`): the next request
+      // under /oidc builds again, with a connection of its own.
+      const provider = await createOidcMiddleware(built.deps, { adapter });
+      built.closers.push(() => provider.close());
+      return provider.middleware;
+    },
+    (error) => built.deps.logger.error({ err: error }, 'could not build the oidc provider'),
+  );
+}
+
+/**
+ * A listener built by its first request (shared by concurrent ones). A build that fails answers
+ * 503 with Retry-After and is tried again by the next request.
+ */
+function lazyListener(
+  build: () => Promise<RequestListener>,
+  logger: LambdaContainer['deps']['logger'],
+): RequestListener {
+  let building: Promise<RequestListener> | null = null;
+  return (req, res) => {
+    if (building === null) {
+      const attempt = build();
+      building = attempt;
+      attempt.catch((error: unknown) => {
+        if (building === attempt) building = null;
+        logger.error({ err: error }, 'could not build the public app');
+      });
+    }
+    building.then(
+      (listener) => listener(req, res),
+      () => {
+        res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' });
+        res.end(JSON.stringify({ error: UNAVAILABLE, code: 'service_unavailable' }));
+      },
+    );
+  };
+}
+
+const UNAVAILABLE = 'The waiting room is temporarily unavailable. Please retry shortly.';
+
+async function oidcTableClient(): Promise<DynamoDBClient> {
+  return new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient({});
 }

@@ -19,12 +19,7 @@
  * A first issuance writes with `attribute_not_exists(request_id)`, so a retried write never
  * overwrites a record; a status change updates only an item that exists, for the same event.
  */
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Counter } from 'prom-client';
 import type { SessionRecord } from '../../queue-core/types.ts';
 
@@ -50,29 +45,38 @@ export interface AdmissionLedger {
   recordStatus(eventId: string, requestId: string, status: EndedStatus): Promise<boolean>;
 }
 
+/** The SDK is loaded by the first ledger write, not at cold start (the queue API needs none). */
+const sdk = () => import('@aws-sdk/client-dynamodb');
+
 /**
  * A client whose calls give up quickly: a ledger write runs inside a visitor's request, and a
  * slow DynamoDB must not hold that request for the SDK's default retries and timeouts.
  */
-export function ledgerClient(): DynamoDBClient {
-  return new DynamoDBClient({
+export async function ledgerClient(): Promise<DynamoDBClient> {
+  return new (await sdk()).DynamoDBClient({
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
   });
 }
 
 export class DynamoLedger implements AdmissionLedger {
-  readonly #client: DynamoDBClient;
+  readonly #client: () => Promise<DynamoDBClient>;
   readonly #table: string;
 
-  constructor(client: DynamoDBClient, tableName: string) {
-    this.#client = client;
+  /** Without a `client`, `ledgerClient()` makes one on the first write. */
+  constructor(client: DynamoDBClient | undefined, tableName: string) {
+    let made: Promise<DynamoDBClient> | undefined = client && Promise.resolve(client);
+    this.#client = () => {
+      made ??= ledgerClient();
+      return made;
+    };
     this.#table = tableName;
   }
 
   async recordIssued(session: SessionRecord): Promise<void> {
+    const { ConditionalCheckFailedException, PutItemCommand } = await sdk();
     try {
-      await this.#client.send(
+      await (await this.#client()).send(
         new PutItemCommand({
           TableName: this.#table,
           Item: {
@@ -97,8 +101,9 @@ export class DynamoLedger implements AdmissionLedger {
   }
 
   async recordStatus(eventId: string, requestId: string, status: EndedStatus): Promise<boolean> {
+    const { ConditionalCheckFailedException, UpdateItemCommand } = await sdk();
     try {
-      await this.#client.send(
+      await (await this.#client()).send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { request_id: { S: requestId } },

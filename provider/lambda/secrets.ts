@@ -1,13 +1,14 @@
 /**
- * Secrets Manager reads at cold start: one client per container, each secret read once.
- * Tests pass a fake `send` (Secrets Manager itself is unreachable from the test machine).
+ * Secrets Manager reads at cold start: one client per container, each secret read once. The
+ * client signs its requests itself (`aws-json.ts`) rather than load the AWS SDK. Tests pass a
+ * fake `send` (Secrets Manager itself is unreachable from the test machine).
  */
 import {
   GetSecretValueCommand,
-  type GetSecretValueCommandOutput,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import type { SecretsManagerLike } from '../../queue-core/signing-keys/key-ring.ts';
+  PutSecretValueCommand,
+  type SecretsManagerLike,
+} from '../../queue-core/signing-keys/secrets-manager.ts';
+import { callAwsJson, type Env } from './aws-json.ts';
 
 export type { SecretsManagerLike };
 
@@ -20,24 +21,39 @@ export class SecretMissingError extends Error {
   }
 }
 
+const SECRETS_MANAGER = {
+  endpointPrefix: 'secretsmanager',
+  endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+};
+
+/** `GetSecretValue` and `PutSecretValue` (the key ring's rotations) without the SDK. */
+export function directSecretsManager(env: Env): SecretsManagerLike {
+  const send = (command: GetSecretValueCommand | PutSecretValueCommand) =>
+    command instanceof PutSecretValueCommand
+      ? callAwsJson(env, SECRETS_MANAGER, 'secretsmanager.PutSecretValue', command.input)
+      : callAwsJson(env, SECRETS_MANAGER, 'secretsmanager.GetSecretValue', command.input);
+  return { send } as SecretsManagerLike;
+}
+
 /** Reads secret strings through one client, created on first use. */
 export class SecretReader {
   private client: SecretsManagerLike | null;
+  private readonly env: Env;
 
-  constructor(client?: SecretsManagerLike) {
+  /** `env`: where the default client finds the function's credentials and region. */
+  constructor(client?: SecretsManagerLike, env: Env = process.env) {
     this.client = client ?? null;
+    this.env = env;
   }
 
   /** The shared client (also handed to the key ring, so the container holds one). */
   get secretsManager(): SecretsManagerLike {
-    this.client ??= new SecretsManagerClient({});
+    this.client ??= directSecretsManager(this.env);
     return this.client;
   }
 
   async read(secretId: string): Promise<string> {
-    const output: GetSecretValueCommandOutput = await this.secretsManager.send(
-      new GetSecretValueCommand({ SecretId: secretId }),
-    );
+    const output = await this.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (typeof output.SecretString !== 'string') throw new SecretMissingError(secretId);
     return output.SecretString;
   }

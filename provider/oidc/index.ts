@@ -28,6 +28,7 @@ import { OIDC_CLIENT_ERROR, parseOidcClients } from './clients.ts';
 import { resolveCookieKeys } from './cookie-keys.ts';
 import { interactionHandler } from './interaction.ts';
 import { mountProvider } from './mount.ts';
+import { isOidcPath, OIDC_MOUNT_PATH } from './on-demand.ts';
 import { createOidcProvider, DEFAULT_INTERACTION_TTL_SECONDS } from './provider.ts';
 import { stateGuard } from './state-guard.ts';
 import { userinfoHandler } from './userinfo.ts';
@@ -40,8 +41,7 @@ export { redisAdapter } from './adapters/redis.ts';
 export type { AdapterFactory } from './adapters/types.ts';
 export { type OidcClientConfig, parseOidcClients } from './clients.ts';
 
-/** Where the provider is mounted inside the public app. */
-export const OIDC_MOUNT_PATH = '/oidc';
+export { OIDC_MOUNT_PATH } from './on-demand.ts';
 
 export interface OidcOptions {
   /** Provider state store; default: memory, or Redis when the queue store is Redis. */
@@ -121,7 +121,7 @@ export async function createOidcMiddleware(
     }
   };
   const middleware: Koa.Middleware = async (ctx, next) => {
-    if (ctx.path !== OIDC_MOUNT_PATH && !ctx.path.startsWith(`${OIDC_MOUNT_PATH}/`)) return next();
+    if (!isOidcPath(ctx.path)) return next();
     const version = deps.keys.oidcKeysVersion();
     if (version !== current.version && version !== failedVersion) {
       rebuilding ??= rebuild().finally(() => {

@@ -8,7 +8,11 @@
  */
 
 import type { Middleware } from 'koa';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+// One file each, not the package index: see prom-client-parts.d.ts.
+import Counter from 'prom-client/lib/counter.js';
+import Gauge from 'prom-client/lib/gauge.js';
+import Histogram from 'prom-client/lib/histogram.js';
+import Registry from 'prom-client/lib/registry.js';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import type { Counters, QueueStore } from '../../queue-core/types.ts';
 
@@ -60,12 +64,16 @@ interface Snapshot {
 /** How long one scrape's store reads are shared by the gauges of that scrape. */
 const SNAPSHOT_MS = 500;
 
-export function createMetrics(
+/** `defaults`: also Node's process metrics (event loop, memory, GC), loaded only when asked for. */
+export async function createMetrics(
   source: { store: QueueStore; room: Room },
   options: { defaults?: boolean } = {},
-): Metrics {
+): Promise<Metrics> {
   const registry = new Registry();
-  if (options.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'anteroom_' });
+  if (options.defaults ?? true) {
+    const { default: collectDefaultMetrics } = await import('prom-client/lib/defaultMetrics.js');
+    collectDefaultMetrics({ register: registry, prefix: 'anteroom_' });
+  }
 
   let snapshot: { at: number; value: Promise<Snapshot[]> } | null = null;
   const read = (): Promise<Snapshot[]> => {

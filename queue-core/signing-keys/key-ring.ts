@@ -24,12 +24,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type {
-  GetSecretValueCommand,
-  GetSecretValueCommandOutput,
-  PutSecretValueCommand,
-  PutSecretValueCommandOutput,
-} from '@aws-sdk/client-secrets-manager';
 import {
   type CryptoKey,
   calculateJwkThumbprint,
@@ -39,6 +33,14 @@ import {
   type JWK,
 } from 'jose';
 import { AnteroomError } from '../errors.ts';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerLike,
+  sdkSecretsManager,
+} from './secrets-manager.ts';
+
+export type { SecretsManagerLike } from './secrets-manager.ts';
 
 export type KeyAlgorithm = 'ES256' | 'RS256';
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ES256', 'RS256'];
@@ -98,12 +100,6 @@ export interface RingKey {
   kid: string;
   alg: KeyAlgorithm;
   key: CryptoKey;
-}
-
-/** The part of `SecretsManagerClient` the ring uses (tests inject a fake). */
-export interface SecretsManagerLike {
-  send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput>;
-  send(command: PutSecretValueCommand): Promise<PutSecretValueCommandOutput>;
 }
 
 export interface LoadKeyRingOptions {
@@ -621,20 +617,14 @@ function secretsManagerSource(
   injected: SecretsManagerLike | undefined,
 ): KeySource {
   const description = `secret ${secretId}`;
-  // The SDK is loaded only when this source is used: file-based deployments never pay for it.
-  const sdk = import('@aws-sdk/client-secrets-manager');
-  let client: SecretsManagerLike | undefined = injected;
-  const getClient = async (): Promise<SecretsManagerLike> => {
-    client ??= new (await sdk).SecretsManagerClient(region === undefined ? {} : { region });
-    return client;
-  };
+  // The SDK is loaded only when no client is given and this source is used.
+  const client = injected ?? sdkSecretsManager(region);
   return {
     description,
     async read() {
-      const { GetSecretValueCommand } = await sdk;
-      let output: GetSecretValueCommandOutput;
+      let output: { SecretString?: string | undefined };
       try {
-        output = await (await getClient()).send(new GetSecretValueCommand({ SecretId: secretId }));
+        output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       } catch (error) {
         throw invalidKeys(`${description} cannot be read`, error);
       }
@@ -646,9 +636,8 @@ function secretsManagerSource(
       return parseJson(output.SecretString, description);
     },
     async write(document) {
-      const { PutSecretValueCommand } = await sdk;
       try {
-        await (await getClient()).send(
+        await client.send(
           new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(document) }),
         );
       } catch (error) {

@@ -33,6 +33,7 @@ describe('deployment configuration', () => {
     assert.equal(config.network.natGateways, 0);
     assert.equal(config.retainData, true);
     assert.equal(config.cdn.statusCacheSeconds, 1);
+    assert.equal(config.sourceMaps, false);
   });
 
   it('picks the engine version that matches the engine', () => {
@@ -66,6 +67,7 @@ describe('deployment configuration', () => {
     rejects({ queueStore: { port: 80 } }, 'queueStore.port');
     rejects({ network: { natGateways: -1 } }, 'network.natGateways');
     rejects({ logRetentionDays: 31 }, 'logRetentionDays');
+    rejects({ sourceMaps: 'yes' }, 'sourceMaps');
     rejects({ cdn: { domainNames: ['wait.example.com'] } }, 'cdn.certificateArn');
     rejects({ cdn: { certificateArn: 'arn:aws:acm:eu-west-1:1:certificate/x' } }, 'cdn.certificateArn');
     rejects({ app: { events: [] } }, 'app.events');

@@ -1,6 +1,6 @@
 /**
  * Synthesizes the waiting-room app the way `npm run synth` does, minus esbuild (the
- * `aws:cdk:bundling-stacks` context set to [] makes NodejsFunction skip bundling) and minus
+ * `aws:cdk:bundling-stacks` context set to [] makes CDK skip the assets' bundling) and minus
  * CDK's built-in CloudFormation schema validation (slow; `npm run synth` runs it), with the
  * cdk-nag AwsSolutions checks attached. Each test file calls it once and shares the result.
  */

@@ -42,6 +42,7 @@ const { stack, template, json, violations, acknowledgments } = synthesize({
   privateApi: { corsOrigins: [CONTROL_PANEL, 'http://localhost:8080'] },
   admissionTokenAlgorithm: 'RS256',
   retainData: false,
+  sourceMaps: true,
 });
 
 const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -172,6 +173,18 @@ describe('RS256 admission tokens', () => {
       const env =
         json.Resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)].Properties.Environment;
       assert.equal(env.Variables.ANTEROOM_KEYS_ALGORITHM, 'RS256');
+    }
+  });
+});
+
+describe('source maps', () => {
+  it('run every function with --enable-source-maps when the deployment asks for them', () => {
+    const functions = resourcesOfType(json, 'AWS::Lambda::Function').filter(
+      ([, fn]) => fn.Properties.Runtime === 'nodejs22.x',
+    );
+    assert.ok(functions.length >= 4);
+    for (const [id, fn] of functions) {
+      assert.equal(fn.Properties.Environment.Variables.NODE_OPTIONS, '--enable-source-maps', id);
     }
   });
 });

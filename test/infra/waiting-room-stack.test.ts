@@ -348,6 +348,12 @@ describe('Lambda environment', () => {
     assert.equal(env.CLIENT_ADDRESS_HEADER, CLIENT_ADDRESS_HEADER);
   });
 
+  it('runs no function with source maps unless the deployment asks (they slow every cold start)', () => {
+    for (const [name, fn] of Object.entries(fns)) {
+      assert.equal(environmentOf(fn).NODE_OPTIONS, undefined, name);
+    }
+  });
+
   it('configures the authorizer with the JWKS, issuer and every event as audience, outside the VPC', () => {
     const fn = json.Resources[logicalId(fns.authorizer)].Properties;
     assert.equal(fn.Handler, 'index.handler');

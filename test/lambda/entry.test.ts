@@ -1,30 +1,56 @@
 /**
  * `provider/lambda.ts` as Lambda loads it: configuration from `process.env` only, the three
  * exports of API.md §4, each answering its trigger's event (memory store, so nothing is left
- * running when the test ends).
+ * running when the test ends). Run twice: on the sources, and on the bundle the CDK app builds
+ * from them (`infra/lib/bundle.ts`: minified, split into chunks loaded on first use).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import request from 'supertest';
+import { bundleFunction } from '../../infra/lib/bundle.ts';
+import { DEFAULT_ENTRIES, PROVIDER_RUNTIME_FILES } from '../../infra/lib/entries.ts';
 import { lambdaBridge } from '../support/lambda-bridge.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'anteroom-entry-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the entry module serves public, admin and scheduled events from process.env', async () => {
+type EntryModule = typeof import('../../provider/lambda.ts');
+
+function bundled(): Promise<EntryModule> {
+  const outdir = join(dir, 'bundle');
+  bundleFunction({
+    entry: DEFAULT_ENTRIES.provider,
+    outdir,
+    sourceMaps: false,
+    runtimeFiles: PROVIDER_RUNTIME_FILES,
+  });
+  return import(pathToFileURL(join(outdir, 'index.mjs')).href) as Promise<EntryModule>;
+}
+
+for (const [form, load] of [
+  ['sources', () => import('../../provider/lambda.ts')],
+  ['bundle', bundled],
+] as const) {
+  test(`the entry module (${form}) serves public, admin and scheduled events from process.env`, async () => {
+    await servesEvents(await load(), form);
+  });
+}
+
+async function servesEvents(lambda: EntryModule, form: string): Promise<void> {
+  const event = `entry-${form}`;
   Object.assign(process.env, {
     ANTEROOM_CONFIG_JSON: JSON.stringify({
-      events: [{ id: 'entry', inlet: { type: 'periodic', incrementBy: 3, intervalSeconds: 60 } }],
+      events: [{ id: event, inlet: { type: 'periodic', incrementBy: 3, intervalSeconds: 60 } }],
       limits: { enqueuePerClientPerMinute: 0 },
     }),
     ANTEROOM_KEYS_FILE: join(dir, 'keys.json'),
     ANTEROOM_ADMIN_KEY: 'entry-admin-key-r4e7tQekdJYXS85vAvaprG',
     LOG_LEVEL: 'silent',
   });
-  const lambda = await import('../../provider/lambda.ts');
   assert.deepEqual(Object.keys(lambda).sort(), ['adminHandler', 'publicHandler', 'scheduledHandler']);
 
   const pub = lambdaBridge(lambda.publicHandler, { format: 'v2', stage: 'api' });
@@ -32,11 +58,11 @@ test('the entry module serves public, admin and scheduled events from process.en
   try {
     // Three visitors: the periodic tick admits up to incrementBy of those actually queued.
     for (let visitor = 0; visitor < 3; visitor++) {
-      await request(pub).post('/api/assign_queue_num').send({ event_id: 'entry' }).expect(200);
+      await request(pub).post('/api/assign_queue_num').send({ event_id: event }).expect(200);
     }
     const before = await request(adm)
       .get('/num_active_tokens')
-      .query({ event_id: 'entry' })
+      .query({ event_id: event })
       .set('Authorization', 'Bearer entry-admin-key-r4e7tQekdJYXS85vAvaprG')
       .expect(200);
     assert.deepEqual(before.body, { active_tokens: 0 });
@@ -59,15 +85,12 @@ test('the entry module serves public, admin and scheduled events from process.en
     assert.equal(reports.length, 1);
     assert.equal(reports[0]!.ticks, 1, 'the periodic tick due now ran');
     assert.ok(
-      lines.some((line) => JSON.parse(line).EventId === 'entry'),
+      lines.some((line) => JSON.parse(line).EventId === event),
       'an EMF line for the event',
     );
-    await request(pub)
-      .get('/api/serving_num')
-      .query({ event_id: 'entry' })
-      .expect(200, { serving_counter: 3 });
+    await request(pub).get('/api/serving_num').query({ event_id: event }).expect(200, { serving_counter: 3 });
   } finally {
     pub.close();
     adm.close();
   }
-});
+}

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import type { EventBridgeLike } from '../../provider/lambda/events.ts';
@@ -97,7 +96,7 @@ describe('Lambda HTTP handlers', { skip }, () => {
   test('token, session and manual counter events reach EventBridge before the invocation returns', async () => {
     const sent: { DetailType?: string; Detail?: string; Source?: string }[] = [];
     const eventBridge: EventBridgeLike = {
-      async send(command: PutEventsCommand) {
+      async send(command) {
         sent.push(...(command.input.Entries ?? []));
         return { FailedEntryCount: 0, Entries: [], $metadata: {} };
       },

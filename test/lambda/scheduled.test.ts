@@ -7,8 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { type EventBridgeLike, EventBridgePublisher, MemoryPublisher } from '../../provider/lambda/events.ts';
+import {
+  type EventBridgeLike,
+  EventBridgePublisher,
+  MemoryPublisher,
+  type PutEventsCommand,
+} from '../../provider/lambda/events.ts';
 import type { Clock, EventRunReport } from '../../provider/lambda/scheduled.ts';
 import { createStore } from '../../queue-core/store/create-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';

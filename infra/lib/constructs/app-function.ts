@@ -1,13 +1,16 @@
 /**
- * One Lambda function of the waiting room: Node.js 22, ESM, bundled by the local esbuild (no
- * Docker), with its own log group so retention is set without the LogRetention custom resource.
+ * One Lambda function of the waiting room: Node.js 22 on arm64, its code built by
+ * `bundleFunction` (the local esbuild, no Docker: minified ES modules split at every `import()`),
+ * with its own log group so retention is set without the LogRetention custom resource.
  */
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+
+import { relative } from 'node:path';
+import { AssetHashType, DockerImage, type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundleFunction } from '../bundle.ts';
 import { PROJECT_ROOT, type RuntimeFiles } from '../entries.ts';
 
 export interface AppFunctionProps {
@@ -19,22 +22,16 @@ export interface AppFunctionProps {
   timeout: Duration;
   memorySize?: number;
   logRetentionDays: number;
+  /** Ship source maps and run with `--enable-source-maps` (stack traces name the sources; slower cold starts). */
+  sourceMaps?: boolean;
   /** Folders copied beside the bundle, for code that reads files relative to its module. */
   runtimeFiles?: RuntimeFiles[];
   /** Set for functions that reach the queue store. */
   network?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
 }
 
-/**
- * esbuild emits ESM; bundled CommonJS dependencies (ioredis, koa's helpers) still call `require`
- * for Node built-ins, which ESM lacks, so the banner defines it once for the bundle.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __anteroomCreateRequire } from 'node:module'; " +
-  'const require = __anteroomCreateRequire(import.meta.url);';
-
 export class AppFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
@@ -42,18 +39,20 @@ export class AppFunction extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: props.handler,
+    const sourceMaps = props.sourceMaps ?? false;
+    this.fn = new lambda.Function(this, 'Function', {
+      code: bundledCode(props.entry, sourceMaps, props.runtimeFiles),
+      handler: `index.${props.handler}`,
       description: props.description,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout,
       logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        ...props.environment,
+        ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+      },
       ...(props.network === undefined
         ? {}
         : {
@@ -61,32 +60,37 @@ export class AppFunction extends Construct {
             vpcSubnets: props.network.subnets,
             securityGroups: [props.network.securityGroup],
           }),
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        sourceMap: true,
-        // The runtime ships AWS SDK v3; bundling it would only grow the cold start.
-        externalModules: ['@aws-sdk/*'],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) =>
-            (props.runtimeFiles ?? []).map((files) => copyCommand(files, outputDir)),
-        },
-      },
     });
   }
 }
 
 /**
- * A portable copy (Node's cpSync), run by the local bundler after esbuild. Forward slashes work
- * on every platform and need no escaping inside the quoted JavaScript string.
+ * The bundle as an asset: built locally into the asset folder, hashed by what was built (so an
+ * unchanged build keeps its asset). Functions with the same entry and settings share one asset.
  */
-function copyCommand(files: RuntimeFiles, outputDir: string): string {
-  const from = files.from.replaceAll('\\', '/');
-  const to = `${outputDir.replaceAll('\\', '/')}/${files.to}`;
-  return `node -e "require('node:fs').cpSync('${from}', '${to}', { recursive: true })"`;
+function bundledCode(
+  entry: string,
+  sourceMaps: boolean,
+  runtimeFiles: RuntimeFiles[] | undefined,
+): lambda.Code {
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: the local bundler below always builds (it throws rather than fall back).
+      image: DockerImage.fromRegistry('anteroom/local-esbuild-only'),
+      // Not run either, but part of the asset's cache key: one asset per entry and settings.
+      command: [
+        'bundle',
+        relative(PROJECT_ROOT, entry),
+        sourceMaps ? 'source-maps' : 'no-source-maps',
+        ...(runtimeFiles ?? []).map((files) => files.to),
+      ],
+      local: {
+        tryBundle(outputDir) {
+          bundleFunction({ entry, outdir: outputDir, sourceMaps, runtimeFiles });
+          return true;
+        },
+      },
+    },
+  });
 }

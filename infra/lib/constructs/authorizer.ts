@@ -4,7 +4,7 @@
  * other stacks can use it with `Fn.importValue`.
  */
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function.ts';
 
@@ -14,10 +14,12 @@ export interface TokenAuthorizerProps {
   publicUrl: string;
   eventIds: string[];
   logRetentionDays: number;
+  /** Ship source maps (see `AppFunctionProps.sourceMaps`). */
+  sourceMaps?: boolean;
 }
 
 export class TokenAuthorizer extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   /** Export name of the function ARN. */
   readonly exportName: string;
 
@@ -35,6 +37,7 @@ export class TokenAuthorizer extends Construct {
       timeout: Duration.seconds(10),
       memorySize: 256,
       logRetentionDays: props.logRetentionDays,
+      sourceMaps: props.sourceMaps,
     }).fn;
     this.exportName = `${Stack.of(this).stackName}-AuthorizerFunctionArn`;
     new CfnOutput(this, 'FunctionArn', {

@@ -16,7 +16,7 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { EXPOSE_HEADERS, SIGV4_REQUEST_HEADERS } from '../../../provider/http/cors.ts';
 import { PROVIDER_RUNTIME_FILES } from '../entries.ts';
@@ -30,10 +30,12 @@ export interface PrivateApiProps {
   logRetentionDays: number;
   /** Browser origins whose preflights API Gateway answers (none: no CORS). */
   corsOrigins: readonly string[];
+  /** Ship source maps (see `AppFunctionProps.sourceMaps`). */
+  sourceMaps?: boolean;
 }
 
 export class PrivateApi extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   /** Attach to the roles or users that operate the waiting room. */
@@ -51,6 +53,7 @@ export class PrivateApi extends Construct {
       // reset_initial_state answers only when the reset is done.
       timeout: Duration.seconds(29),
       logRetentionDays: props.logRetentionDays,
+      sourceMaps: props.sourceMaps,
       network: props.network,
       runtimeFiles: PROVIDER_RUNTIME_FILES,
     }).fn;

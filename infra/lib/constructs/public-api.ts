@@ -9,7 +9,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PROVIDER_RUNTIME_FILES } from '../entries.ts';
 import { AppFunction } from './app-function.ts';
@@ -22,10 +22,12 @@ export interface PublicApiProps {
   throttleRateLimit: number;
   throttleBurstLimit: number;
   logRetentionDays: number;
+  /** Ship source maps (see `AppFunctionProps.sourceMaps`). */
+  sourceMaps?: boolean;
 }
 
 export class PublicApi extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   /** Host name of the execute-api endpoint, CloudFront's origin. */
@@ -41,6 +43,7 @@ export class PublicApi extends Construct {
       // API Gateway gives up after 30 s; a queue call takes milliseconds.
       timeout: Duration.seconds(15),
       logRetentionDays: props.logRetentionDays,
+      sourceMaps: props.sourceMaps,
       network: props.network,
       runtimeFiles: PROVIDER_RUNTIME_FILES,
     }).fn;

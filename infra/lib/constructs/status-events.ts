@@ -7,7 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PROVIDER_RUNTIME_FILES } from '../entries.ts';
 import { AppFunction } from './app-function.ts';
@@ -18,11 +18,13 @@ export interface StatusEventsProps {
   environment: Record<string, string>;
   network: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
   logRetentionDays: number;
+  /** Ship source maps (see `AppFunctionProps.sourceMaps`). */
+  sourceMaps?: boolean;
 }
 
 export class StatusEvents extends Construct {
   readonly bus: events.EventBus;
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly schedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: StatusEventsProps) {
@@ -38,6 +40,7 @@ export class StatusEvents extends Construct {
       timeout: Duration.seconds(80),
       memorySize: 512,
       logRetentionDays: props.logRetentionDays,
+      sourceMaps: props.sourceMaps,
       network: props.network,
       runtimeFiles: PROVIDER_RUNTIME_FILES,
     }).fn;

@@ -1,0 +1,119 @@
+/**
+ * What the CDK app builds for each Lambda function (`infra/lib/bundle.ts`), read from esbuild's
+ * metafile: the code a cold start runs (`index.mjs` and the chunks it imports statically) holds
+ * only what a first queue API request or authorizer decision needs, built-ins are reached as
+ * CommonJS, and source maps ship only when asked for. bench/lambda-cold.ts times the result.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Metafile } from 'esbuild';
+import { bundleFunction } from '../../infra/lib/bundle.ts';
+import { DEFAULT_ENTRIES, PROVIDER_RUNTIME_FILES } from '../../infra/lib/entries.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'anteroom-bundle-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function build(name: string, entry: string, sourceMaps = false) {
+  const outdir = join(dir, name);
+  const metafile = bundleFunction({ entry, outdir, sourceMaps, runtimeFiles: PROVIDER_RUNTIME_FILES });
+  return { outdir, metafile };
+}
+
+/** `index.mjs` and every chunk reachable from it by static imports: what a cold start loads. */
+function startupOutputs(metafile: Metafile): string[] {
+  const outputs = metafile.outputs;
+  const byName = (path: string) =>
+    Object.keys(outputs).find((key) => key.endsWith(`/${path.split('/').pop()}`));
+  const seen = new Set<string>();
+  const visit = (key: string | undefined) => {
+    if (key === undefined || seen.has(key)) return;
+    seen.add(key);
+    for (const imported of outputs[key]!.imports) {
+      if (!imported.external && imported.kind === 'import-statement') visit(byName(imported.path));
+    }
+  };
+  visit(byName('index.mjs'));
+  return [...seen];
+}
+
+function startupInputs(metafile: Metafile): string[] {
+  return startupOutputs(metafile).flatMap((key) => Object.keys(metafile.outputs[key]!.inputs));
+}
+
+function allInputs(metafile: Metafile): string[] {
+  return Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs));
+}
+
+const loads = (inputs: string[], pattern: RegExp) => inputs.some((input) => pattern.test(input));
+
+describe('the provider functions bundle', () => {
+  const { outdir, metafile } = build('provider', DEFAULT_ENTRIES.provider);
+  const startup = startupInputs(metafile);
+
+  it('starts without the OIDC provider, Koa, the admin app, the scheduled run or prom-client’s index', () => {
+    for (const [what, pattern] of [
+      ['oidc-provider', /node_modules\/oidc-provider\//],
+      ['koa', /node_modules\/koa\//],
+      ['@koa/router', /node_modules\/@koa\/router\//],
+      ['the public Koa app', /provider\/apps\/public-app\.ts$/],
+      ['the admin app', /provider\/apps\/admin-app\.ts$/],
+      ['the scheduled run', /provider\/lambda\/scheduled\.ts$/],
+      ['prom-client’s index (Pushgateway, cluster, zlib)', /node_modules\/prom-client\/index\.js$/],
+    ] as const) {
+      assert.ok(!loads(startup, pattern), `${what} is loaded at start`);
+    }
+    // …which are all in the bundle, for the requests that need them.
+    assert.ok(loads(allInputs(metafile), /node_modules\/oidc-provider\//));
+    assert.ok(loads(allInputs(metafile), /provider\/apps\/admin-app\.ts$/));
+    // What the first queue request does need is there from the start.
+    assert.ok(loads(startup, /node_modules\/ioredis\//));
+    assert.ok(loads(startup, /provider\/server\/hot-path\.ts$/));
+  });
+
+  it('leaves the AWS SDK to the runtime, and starts without it', () => {
+    assert.ok(!loads(allInputs(metafile), /node_modules\/@aws-sdk\//), 'the SDK is bundled');
+    const atStart = startupOutputs(metafile).filter((key) =>
+      metafile.outputs[key]!.imports.some(
+        (i) => i.path.startsWith('@aws-sdk/') && i.kind === 'import-statement',
+      ),
+    );
+    assert.deepEqual(atStart, [], 'code loaded at start imports the SDK');
+  });
+
+  it('reaches Node built-ins as CommonJS, never through an ES module facade', () => {
+    for (const name of readdirSync(outdir).filter((file) => file.endsWith('.mjs'))) {
+      const code = readFileSync(join(outdir, name), 'utf8');
+      const esmBuiltin = /from\s*["'](node:)?(http|https|crypto|fs|net|tls|module)["']/.exec(code);
+      assert.equal(esmBuiltin?.[0], undefined, `${name} imports a built-in as an ES module`);
+    }
+  });
+
+  it('is minified, with the Lua scripts and page assets beside it, and no source map', () => {
+    const index = readFileSync(join(outdir, 'index.mjs'), 'utf8');
+    assert.ok(index.split('\n').length < 50, 'index.mjs is not minified');
+    assert.ok(existsSync(join(outdir, 'lua', 'enqueue.lua')));
+    assert.ok(readdirSync(join(outdir, 'assets')).length > 0);
+    assert.deepEqual(
+      readdirSync(outdir).filter((name) => name.endsWith('.map')),
+      [],
+    );
+  });
+
+  it('ships source maps when the deployment asks for them', () => {
+    const withMaps = build('provider-maps', DEFAULT_ENTRIES.provider, true);
+    assert.ok(readdirSync(withMaps.outdir).includes('index.mjs.map'));
+  });
+});
+
+describe('the authorizer bundle', () => {
+  const { metafile } = build('authorizer', DEFAULT_ENTRIES.authorizer);
+
+  it('holds the verifier and nothing of the provider', () => {
+    const inputs = allInputs(metafile);
+    assert.ok(loads(inputs, /authorizer\/verify\.ts$/));
+    assert.ok(!loads(inputs, /node_modules\/(ioredis|koa|pino|oidc-provider)\//));
+  });
+});

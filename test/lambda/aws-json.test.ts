@@ -1,0 +1,169 @@
+/**
+ * The Lambda functions' own signed calls to AWS (Secrets Manager, EventBridge), made without the
+ * AWS SDK: the signature against AWS's published SigV4 examples, and the requests and answers
+ * against a local HTTP server standing in for the endpoints (AWS is unreachable from the tests).
+ */
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { AwsServiceError } from '../../provider/lambda/aws-json.ts';
+import { directEventBridge, PutEventsCommand } from '../../provider/lambda/events.ts';
+import { directSecretsManager, SecretReader } from '../../provider/lambda/secrets.ts';
+import { signRequest } from '../../provider/lambda/sigv4.ts';
+import { PutSecretValueCommand } from '../../queue-core/signing-keys/secrets-manager.ts';
+
+describe('SigV4 signature', () => {
+  // The AWS Signature Version 4 test suite's `get-vanilla` and `post-vanilla` examples.
+  const example = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+  const request = (method: string) => ({
+    method,
+    host: 'example.amazonaws.com',
+    path: '/',
+    headers: {},
+    body: '',
+    service: 'service',
+    region: 'us-east-1',
+    date: new Date(Date.UTC(2015, 7, 30, 12, 36, 0)),
+  });
+
+  it('matches the published examples', () => {
+    const scope =
+      'Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date';
+    assert.equal(
+      signRequest(request('GET'), example).authorization,
+      `AWS4-HMAC-SHA256 ${scope}, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31`,
+    );
+    assert.equal(
+      signRequest(request('POST'), example).authorization,
+      `AWS4-HMAC-SHA256 ${scope}, Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b`,
+    );
+  });
+
+  it('signs the session token and every header it sends', () => {
+    const headers = signRequest(
+      { ...request('POST'), headers: { 'X-Amz-Target': 'a.B' } },
+      { ...example, sessionToken: 'token' },
+    );
+    assert.equal(headers['x-amz-security-token'], 'token');
+    assert.match(headers.authorization!, /SignedHeaders=host;x-amz-date;x-amz-security-token;x-amz-target,/);
+  });
+});
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+describe('calls to AWS JSON APIs', () => {
+  let server: Server;
+  let env: Record<string, string>;
+  const received: Received[] = [];
+  /** What the endpoint answers next (status, body); then 200 with the default. */
+  const answers: [number, unknown][] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => {
+        text += chunk;
+      });
+      req.on('end', () => {
+        const body = JSON.parse(text) as Record<string, unknown>;
+        received.push({ headers: req.headers, body });
+        const [status, answer] = answers.shift() ?? [200, { SecretString: `value of ${body.SecretId}` }];
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    env = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: url,
+    };
+  });
+  after(() => server.close());
+
+  it('reads a secret with one signed GetSecretValue', async () => {
+    received.length = 0;
+    assert.equal(await new SecretReader(undefined, env).read('anteroom/keys'), 'value of anteroom/keys');
+    assert.equal(received.length, 1);
+    const [{ headers, body }] = received as [Received];
+    assert.deepEqual(body, { SecretId: 'anteroom/keys' });
+    assert.equal(headers['x-amz-target'], 'secretsmanager.GetSecretValue');
+    assert.equal(headers['content-type'], 'application/x-amz-json-1.1');
+    assert.equal(headers['x-amz-security-token'], 'session');
+    assert.match(
+      String(headers.authorization),
+      /Credential=AKIDTEST\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request/,
+    );
+  });
+
+  it('writes a secret with PutSecretValue (key rotations)', async () => {
+    received.length = 0;
+    answers.push([200, { ARN: 'arn', VersionId: 'v2' }]);
+    await directSecretsManager(env).send(
+      new PutSecretValueCommand({ SecretId: 'k', SecretString: '{"keys":[]}' }),
+    );
+    assert.equal(received[0]?.headers['x-amz-target'], 'secretsmanager.PutSecretValue');
+    assert.deepEqual(received[0]?.body, { SecretId: 'k', SecretString: '{"keys":[]}' });
+  });
+
+  it('reports an AWS error by its type, and does not retry it', async () => {
+    received.length = 0;
+    answers.push([
+      400,
+      { __type: 'com.amazonaws.secretsmanager#ResourceNotFoundException', message: 'no such secret' },
+    ]);
+    await assert.rejects(new SecretReader(undefined, env).read('missing'), (error) => {
+      assert.ok(error instanceof AwsServiceError);
+      assert.equal(error.name, 'ResourceNotFoundException');
+      assert.equal(error.message, 'no such secret');
+      return true;
+    });
+    assert.equal(received.length, 1);
+  });
+
+  it('retries throttling and server errors, three attempts in all', async () => {
+    received.length = 0;
+    answers.push([400, { __type: 'ThrottlingException', message: 'Rate exceeded' }], [500, {}]);
+    assert.equal(await new SecretReader(undefined, env).read('busy'), 'value of busy');
+    assert.equal(received.length, 3);
+    answers.push([503, {}], [503, {}], [503, {}]);
+    await assert.rejects(new SecretReader(undefined, env).read('down'), { status: 503 });
+  });
+
+  it('sends EventBridge entries with PutEvents, times in epoch seconds', async () => {
+    received.length = 0;
+    answers.push([
+      200,
+      { FailedEntryCount: 1, Entries: [{ EventId: 'e1' }, { ErrorCode: 'InternalFailure' }] },
+    ]);
+    const entry = {
+      Source: 'anteroom',
+      DetailType: 'token_generated',
+      Detail: '{"event_id":"sale"}',
+      EventBusName: 'bus',
+      Time: new Date(1_700_000_000_500),
+    };
+    const output = await directEventBridge(env).send(new PutEventsCommand({ Entries: [entry, entry] }));
+    assert.equal(output.FailedEntryCount, 1);
+    assert.equal(output.Entries?.[1]?.ErrorCode, 'InternalFailure');
+    assert.equal(received[0]?.headers['x-amz-target'], 'AWSEvents.PutEvents');
+    assert.match(String(received[0]?.headers.authorization), /\/eu-west-1\/events\/aws4_request/);
+    assert.deepEqual((received[0]!.body.Entries as unknown[])[0], { ...entry, Time: 1_700_000_000.5 });
+  });
+
+  it('refuses to sign without credentials or region', async () => {
+    await assert.rejects(
+      new SecretReader(undefined, { ...env, AWS_ACCESS_KEY_ID: '' }).read('x'),
+      /AWS_ACCESS_KEY_ID/,
+    );
+    await assert.rejects(new SecretReader(undefined, { ...env, AWS_REGION: '' }).read('x'), /AWS_REGION/);
+  });
+});
