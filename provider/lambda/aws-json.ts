@@ -55,7 +55,7 @@ export async function callAwsJson(
         {
           method: 'POST',
           host: endpoint.host,
-          path: endpoint.pathname || '/',
+          url: endpoint.pathname || '/',
           headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
           body,
           service: service.endpointPrefix,

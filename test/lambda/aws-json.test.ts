@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createSigV4Verifier, SIGV4_SERVICE } from '../../provider/http/sigv4.ts';
 import { AwsServiceError } from '../../provider/lambda/aws-json.ts';
 import { directEventBridge, PutEventsCommand } from '../../provider/lambda/events.ts';
 import { directSecretsManager, SecretReader } from '../../provider/lambda/secrets.ts';
@@ -19,7 +20,7 @@ describe('SigV4 signature', () => {
   const request = (method: string) => ({
     method,
     host: 'example.amazonaws.com',
-    path: '/',
+    url: '/',
     headers: {},
     body: '',
     service: 'service',
@@ -38,6 +39,26 @@ describe('SigV4 signature', () => {
       signRequest(request('POST'), example).authorization,
       `AWS4-HMAC-SHA256 ${scope}, Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b`,
     );
+  });
+
+  it('is what the admin API’s verifier accepts', () => {
+    const body = '{"event_id":"sale","increment_by":1}';
+    const headers = signRequest(
+      {
+        method: 'POST',
+        host: 'admin.example.com',
+        url: '/increment_serving_counter',
+        headers: { 'content-type': 'application/json' },
+        body,
+        service: SIGV4_SERVICE,
+        region: 'eu-west-1',
+      },
+      example,
+    );
+    const verify = createSigV4Verifier([{ ...example, regions: null }]);
+    const request = { method: 'POST', url: '/increment_serving_counter', headers, body: Buffer.from(body) };
+    assert.deepEqual(verify(request), { ok: true, accessKeyId: 'AKIDEXAMPLE' });
+    assert.equal(verify({ ...request, body: Buffer.from(`${body} `) }).ok, false);
   });
 
   it('signs the session token and every header it sends', () => {
