@@ -406,7 +406,7 @@ function runOnce(
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
       : [];
     const child: ChildProcess = spawn(process.execPath, [...profile, harness], {
-      env: { ...env, BENCH_T: process.env.BENCH_T ?? '', BENCH_MODULE: module, BENCH_EXPORT: exportName, BENCH_EVENT: JSON.stringify(event) },
+      env: { ...env, BENCH_MODULE: module, BENCH_EXPORT: exportName, BENCH_EVENT: JSON.stringify(event) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let importMs = Number.NaN;
@@ -440,7 +440,7 @@ function runOnce(
       }
     });
     child.once('exit', (code) => {
-      if (answered && (answered.outcome !== expect || process.env.BENCH_T) && process.env.BENCH_DEBUG) console.error(err);
+      if (answered && answered.outcome !== expect && process.env.BENCH_DEBUG) console.error(err);
       if (answered) resolve(answered);
       else reject(new Error(`harness exited ${code} before answering: ${err.slice(-800)}`));
     });
