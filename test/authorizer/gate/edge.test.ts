@@ -274,6 +274,34 @@ describe('Lambda@Edge gate', () => {
     assert.ok(!refused.setCookies.some((line) => line.startsWith(`${SESSION}=`)));
   });
 
+  it('refuses an ID token of another sign-in of this client (another nonce) with a 401 page', async () => {
+    // Two sign-ins of one browser; the second's genuine ID token is handed to the first's callback.
+    let captured = '';
+    let substitute: string | null = null;
+    const intercepting = createEdgeHandler({
+      ...config,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).endsWith('/token')) return response;
+        const body = (await response.json()) as Record<string, unknown>;
+        captured = String(body['id_token']);
+        return Response.json(substitute === null ? body : { ...body, id_token: substitute }, {
+          status: response.status,
+        });
+      },
+    });
+    const first = browserFor(intercepting);
+    const { callback: firstCallback } = await queueThrough(first, anteroom, new URL('/a', SITE));
+    const second = browserFor(intercepting);
+    const { callback: secondCallback } = await queueThrough(second, anteroom, new URL('/b', SITE));
+    assert.equal((await second.visit(secondCallback)).status, 302);
+    substitute = captured;
+    const refused = await first.visit(firstCallback);
+    assert.equal(refused.status, 401);
+    assert.match(refused.body, /id_token_invalid/);
+    assert.equal(first.cookie('site.test', SESSION), undefined);
+  });
+
   it('protects path prefixes on segment boundaries and leaves public paths alone', async () => {
     const handler = createEdgeHandler({
       ...config,
