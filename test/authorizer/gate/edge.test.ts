@@ -53,6 +53,19 @@ describe('Lambda@Edge gate', () => {
     return browser;
   }
 
+  /** A gate whose token responses pass through `swap` (what a mix-up or a hostile network would hand it). */
+  function withTokenResponses(swap: (body: Record<string, unknown>) => Record<string, unknown>): EdgeHandler {
+    return createEdgeHandler({
+      ...config,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).endsWith('/token')) return response;
+        const body = (await response.json()) as Record<string, unknown>;
+        return Response.json(swap(body), { status: response.status });
+      },
+    });
+  }
+
   /** A visitor signed in through the queue; returns the browser holding the session. */
   async function signedIn(handler: EdgeHandler = edge, page = '/') {
     const browser = browserFor(handler);
@@ -224,15 +237,7 @@ describe('Lambda@Edge gate', () => {
       createEdgeHandler({ ...config, clientId: OTHER_CLIENT_ID, clientSecret: OTHER_CLIENT_SECRET }),
     );
     let swapped = '';
-    const intercepting = createEdgeHandler({
-      ...config,
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        if (!String(input).endsWith('/token')) return response;
-        const body = (await response.json()) as Record<string, unknown>;
-        return Response.json({ ...body, id_token: swapped }, { status: response.status });
-      },
-    });
+    const intercepting = withTokenResponses((body) => ({ ...body, id_token: swapped }));
     const browser = browserFor(intercepting);
     const { authorization, callback } = await queueThrough(browser, anteroom, new URL('/', SITE));
     const nonce = authorization.searchParams.get('nonce') ?? '';
@@ -278,17 +283,9 @@ describe('Lambda@Edge gate', () => {
     // Two sign-ins of one browser; the second's genuine ID token is handed to the first's callback.
     let captured = '';
     let substitute: string | null = null;
-    const intercepting = createEdgeHandler({
-      ...config,
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        if (!String(input).endsWith('/token')) return response;
-        const body = (await response.json()) as Record<string, unknown>;
-        captured = String(body['id_token']);
-        return Response.json(substitute === null ? body : { ...body, id_token: substitute }, {
-          status: response.status,
-        });
-      },
+    const intercepting = withTokenResponses((body) => {
+      captured = String(body['id_token']);
+      return substitute === null ? body : { ...body, id_token: substitute };
     });
     const first = browserFor(intercepting);
     const { callback: firstCallback } = await queueThrough(first, anteroom, new URL('/a', SITE));
