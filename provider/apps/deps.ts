@@ -18,6 +18,7 @@ import {
   createRateLimiter,
   type RateLimiter,
 } from '../http/rate-limit.ts';
+import { logOptions } from '../telemetry/log.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 
 export interface AppDeps {
@@ -74,7 +75,7 @@ export async function reloadKeys(deps: Pick<AppDeps, 'keys' | 'logger'>, quiet =
 }
 
 export function createLogger(config: AnteroomConfig): pino.Logger {
-  return pino({ level: config.log.level, base: { service: 'anteroom' } });
+  return pino(logOptions(config.log.level));
 }
 
 export async function createAppDeps(

@@ -57,6 +57,8 @@ export interface ContainerOptions {
   dynamoDb?: DynamoDBClient;
   /** Passed to `createAppDeps` (tests: clocks, cache lifetimes). */
   deps?: Omit<CreateDepsOptions, 'keys' | 'logger'>;
+  /** The container's logger (tests: the suite's log capture); default: `log.level` on stdout. */
+  logger?: AppDeps['logger'];
 }
 
 export type InitHint = SettingsHint;
@@ -124,7 +126,7 @@ export class ContainerState {
     this.builds += 1;
     const secrets = new SecretReader(this.options.secretsManager, this.options.env);
     const settings = await loadLambdaSettings(this.options.env, secrets, hint);
-    const logger = createLogger(settings.config);
+    const logger = this.options.logger ?? createLogger(settings.config);
     this.keysReadAt = this.nowMs();
     const keys = await loadKeyRing(settings.config.keys, {
       secretsManager: secrets.secretsManager,

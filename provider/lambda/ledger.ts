@@ -22,6 +22,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Counter } from 'prom-client';
 import type { SessionRecord } from '../../queue-core/types.ts';
+import { requestRef } from '../telemetry/log.ts';
 
 /** Key, TTL and index names; the CDK stack builds the table from this (`LEDGER_TABLE_SCHEMA`). */
 export const LEDGER_KEYS = Object.freeze({
@@ -143,11 +144,11 @@ export function guardedLedger(ledger: AdmissionLedger, sink: LedgerFailureSink):
       try {
         await ledger.recordIssued(session);
       } catch (error) {
-        failed('issued', { event_id: session.eventId, request_id: session.requestId }, error);
+        failed('issued', { event_id: session.eventId, request_ref: requestRef(session.requestId) }, error);
       }
     },
     async recordStatus(eventId, requestId, status) {
-      const fields = { event_id: eventId, request_id: requestId, status };
+      const fields = { event_id: eventId, request_ref: requestRef(requestId), status };
       try {
         const recorded = await ledger.recordStatus(eventId, requestId, status);
         if (!recorded) {

@@ -83,9 +83,11 @@ export async function main(argv: string[]): Promise<number | null> {
     }`,
   );
   if (config.generatedAdminKey) {
+    // Once, on the terminal: a log line travels to shippers and dashboards, a key must not.
+    process.stderr.write(`Admin key, generated for this run (shown once): ${config.adminKeys[0]}\n`);
     logger.warn(
-      { admin_key: config.adminKeys[0] },
-      `admin key (generated for this run): ${config.adminKeys[0]}`,
+      { admin_keys: config.adminKeys.map(keyFingerprint) },
+      'admin key generated for this run: shown once on standard error, never logged',
     );
   } else {
     logger.info({ admin_keys: config.adminKeys.map(keyFingerprint) }, 'admin keys configured');

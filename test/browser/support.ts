@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { type RunningServer, startServer } from '../../provider/server/server.ts';
+import { testLogger } from '../support/logs.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ADMIN_KEY = 'browser-test-admin-key-EMBTzGogqPbYHyj6MCRa67';
@@ -85,12 +86,11 @@ export async function startTestServer(
           ? {}
           : { adminFailuresPerClientPerMinute: options.adminFailuresPerClientPerMinute }),
       },
-      log: { level: 'silent' },
       ...(options.pages ? { pages: options.pages } : {}),
       ...(options.adminSigV4Keys ? { adminSigV4Keys: options.adminSigV4Keys } : {}),
     },
   });
-  const server = await startServer(config, { defaultMetrics: false, now: options.now });
+  const server = await startServer(config, { defaultMetrics: false, now: options.now, logger: testLogger() });
   const publicUrl = server.publicListenUrl;
   const adminUrl = server.adminUrl;
   return {

@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { type RunningServer, startServer } from '../../provider/server/server.ts';
 import { createKeysDocument, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { testLogger } from '../support/logs.ts';
 import { freePort } from '../support/redis.ts';
 import { type ApacheServer, apacheSkipReason, startApache } from './apache.ts';
 import { NavigatingBrowser, type Page } from './browser.ts';
@@ -108,7 +108,7 @@ describe('Apache mod_auth_openidc recipe', { skip }, () => {
       env: {},
     });
     const keys = await KeyRing.fromDocument(await createKeysDocument('ES256'), { algorithm: 'ES256' });
-    anteroom = await startServer(config, { keys, logger: pino({ level: 'silent' }) });
+    anteroom = await startServer(config, { keys, logger: testLogger() });
     assert.equal(anteroom.publicListenUrl, publicUrl);
     apache = await startApache({
       port: apachePort,

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { type HostileTarget, startHostileTarget } from '../support/hostile-target.ts';
+import { testLogger } from '../support/logs.ts';
 import { redisSkipReason } from '../support/redis.ts';
 
 const PER_CLIENT = 12;
@@ -56,7 +56,7 @@ describe('connections from a hostile client', { skip: redisSkipReason() }, () =>
           maxConnections: MAX_CONNECTIONS,
         },
       },
-      logger: pino({ level: 'silent' }),
+      logger: testLogger(),
     });
   });
   after(() => target?.close());
@@ -134,7 +134,7 @@ describe('a connection flood behind a proxy', { skip: redisSkipReason() }, () =>
     target = await startHostileTarget({
       // Behind a trusted proxy every connection comes from it: no per-peer cap, the listener's holds.
       raw: { limits: { trustProxy: 1, maxConnections: MAX_CONNECTIONS, connectionsPerClient: PER_CLIENT } },
-      logger: pino({ level: 'silent' }),
+      logger: testLogger(),
     });
   });
   after(() => target?.close());

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import {
   AUTHORIZE_PARAMETER_LIMITS,
   DEFAULTS,
@@ -15,6 +14,7 @@ import {
 } from '../../provider/config/defaults.ts';
 import { DEFAULT_INTERACTION_TTL_SECONDS } from '../../provider/oidc/provider.ts';
 import { type HostileTarget, startHostileTarget } from '../support/hostile-target.ts';
+import { testLogger } from '../support/logs.ts';
 import { redisSkipReason } from '../support/redis.ts';
 
 /** One proxy in front: the client is the last `X-Forwarded-For` entry, so tests can be many clients. */
@@ -36,7 +36,7 @@ describe('OIDC requests that store state, from a hostile client', { skip: redisS
   before(async () => {
     target = await startHostileTarget({
       raw: behindOneProxy,
-      logger: pino({ level: 'silent' }),
+      logger: testLogger(),
       server: { nowMs: () => clockMs },
     });
   });

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { STREAM_RETRY_AFTER_SECONDS } from '../../provider/config/defaults.ts';
 import { type HostileTarget, startHostileTarget, TARGET_EVENT } from '../support/hostile-target.ts';
+import { testLogger } from '../support/logs.ts';
 import { redisSkipReason } from '../support/redis.ts';
 
 const PER_REQUEST_ID = 3;
@@ -74,7 +74,7 @@ describe('status streams from a hostile client', { skip: redisSkipReason() }, ()
           streamMaxSeconds: 2,
         },
       },
-      logger: pino({ level: 'silent' }),
+      logger: testLogger(),
     });
   });
   after(async () => {

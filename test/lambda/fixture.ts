@@ -14,6 +14,7 @@ import {
   type LambdaHandlers,
 } from '../../provider/lambda/handlers.ts';
 import { type ApiGatewayHandler, type LambdaBridgeOptions, lambdaBridge } from '../support/lambda-bridge.ts';
+import { testLogger } from '../support/logs.ts';
 
 export const ADMIN_KEY = 'lambda-admin-key-qCPPzhraDzvwcfSR9QHTEt';
 
@@ -45,6 +46,7 @@ export function createFixture(redisUrl: string, config: Record<string, unknown>)
         ...options,
         env: { ...env, ...options.env },
         deps: { cacheMs: 0, defaultMetrics: false, ...options.deps },
+        logger: testLogger(),
       });
       containers.push(handlers);
       return handlers;

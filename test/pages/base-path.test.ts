@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { type RunningServer, startServer } from '../../provider/server/server.ts';
+import { testLogger } from '../support/logs.ts';
 import { freePort } from '../support/redis.ts';
 
 /** Every URL the page gives the browser: links, form actions, assets and the script's data URLs. */
@@ -42,10 +43,9 @@ async function start(options: { publicPath: string; trustProxy: boolean }): Prom
       keys: { type: 'file', path: join(directory, 'keys.json') },
       events: [{ id: 'sale', inlet: { type: 'manual' } }],
       limits: { enqueuePerClientPerMinute: 0, trustProxy: options.trustProxy },
-      log: { level: 'silent' },
     },
   });
-  const server = await startServer(config, { defaultMetrics: false });
+  const server = await startServer(config, { defaultMetrics: false, logger: testLogger() });
   return {
     server,
     origin: server.publicListenUrl,

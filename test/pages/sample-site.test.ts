@@ -8,11 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { type RunningServer, startServer } from '../../provider/server/server.ts';
 import { Browser, navigate } from '../provider/oidc/harness.ts';
 import { testKeys } from '../provider/support.ts';
+import { testLogger } from '../support/logs.ts';
 import { startPrefixProxy } from '../support/prefix-proxy.ts';
 import { freePort } from '../support/redis.ts';
 
@@ -32,7 +32,7 @@ async function startDevServer(env: NodeJS.ProcessEnv = {}, port?: number): Promi
       ...env,
     },
   });
-  return startServer(config, { keys: await testKeys(), logger: pino({ level: 'silent' }), tickMs: NO_TICKS });
+  return startServer(config, { keys: await testKeys(), logger: testLogger(), tickMs: NO_TICKS });
 }
 
 function setCookies(response: Response): string[] {
@@ -242,7 +242,7 @@ describe('sample site when configured', () => {
     assert.deepEqual(config.oidc.clients, []);
     const configured = await startServer(config, {
       keys: await testKeys(),
-      logger: pino({ level: 'silent' }),
+      logger: testLogger(),
       tickMs: NO_TICKS,
     });
     try {

@@ -4,25 +4,18 @@
  * untouched), and request ids echo.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import pino from 'pino';
 import request from 'supertest';
 import { AUDITED_FAILURES_PER_MINUTE } from '../../provider/http/auth-failure-record.ts';
 import { MemoryStore } from '../../queue-core/store/memory-store.ts';
+import { type LogLine, testLogger } from '../support/logs.ts';
 import { ADMIN_KEY, buildTestApp, type TestApp } from './support.ts';
 
 describe('admin authentication log and request ids', () => {
-  const lines: Record<string, unknown>[] = [];
+  const lines: LogLine[] = [];
   let t: TestApp;
   before(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()));
-        done();
-      },
-    });
-    t = await buildTestApp(new MemoryStore(), {}, { logger: pino({ level: 'info' }, sink) });
+    t = await buildTestApp(new MemoryStore(), {}, { logger: testLogger({ level: 'info', lines }) });
   });
   after(() => t.deps.room.close());
 

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createKeysDocument } from '../../queue-core/signing-keys/key-ring.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
+import { captureLogText } from '../support/logs.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 
 const skip = redisSkipReason();
@@ -53,6 +54,7 @@ async function spawnNode(configPath: string, redisUrl: string): Promise<Node> {
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         output.push(line);
+        if (line.startsWith('{')) captureLogText(line);
         if (line.includes('Anteroom is running')) {
           clearTimeout(timer);
           resolve();

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import pino from 'pino';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { keysCommand } from '../../provider/server/keys-command.ts';
 import { startServer } from '../../provider/server/server.ts';
 import { loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { testLogger } from '../support/logs.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'anteroom-keys-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
@@ -103,7 +103,7 @@ describe('anteroom keys', () => {
 async function startReloadingServer(config: ReturnType<typeof configWith>) {
   await loadKeyRing(config.keys);
   const lines: { msg: string }[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const logger = testLogger({ level: 'info', lines: lines });
   return { server: await startServer(config, { logger, keyReloadMs: 50 }), lines };
 }
 

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
-import pino from 'pino';
 import request from 'supertest';
 import { burstGate } from '../../provider/http/errors.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
+import { testLogger } from '../support/logs.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, buildTestApp, type TestApp } from './support.ts';
 
@@ -16,7 +16,7 @@ const skip = redisSkipReason();
 const AUTH = { Authorization: `Bearer ${ADMIN_KEY}` };
 
 const lines: { msg?: string; outage_lines_held_back?: number }[] = [];
-const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+const logger = testLogger({ level: 'info', lines: lines });
 
 test('a burst gate opens at most once per window and counts what it held back', () => {
   let now = 0;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { openStreamCount } from '../../provider/api/status-stream.ts';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { type RunningServer, startServer } from '../../provider/server/server.ts';
+import { testLogger } from '../support/logs.ts';
 import { redisSkipReason, startRedis } from '../support/redis.ts';
 import { testKeys } from './support.ts';
 
@@ -27,7 +27,7 @@ describe('startServer', () => {
     });
     server = await startServer(config, {
       keys: await testKeys(),
-      logger: pino({ level: 'silent' }),
+      logger: testLogger(),
       tickMs: 50,
     });
   });
@@ -68,7 +68,7 @@ describe('startServer', () => {
       },
       env: {},
     });
-    const other = await startServer(config, { keys: await testKeys(), logger: pino({ level: 'silent' }) });
+    const other = await startServer(config, { keys: await testKeys(), logger: testLogger() });
     const { port } = new URL(other.publicListenUrl);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
@@ -135,7 +135,7 @@ describe('startServer on Redis: stopping hands the inlet over', { skip: redisSki
       const config = redisConfig(redis.url, [{ id: 'steered', inlet: { type: 'max-size', maxActive: 5 } }]);
       const server = await startServer(config, {
         keys: await testKeys(),
-        logger: pino({ level: 'silent' }),
+        logger: testLogger(),
         tickMs: 50,
       });
       const lease = 'ar:lease:inlet:steered';
@@ -161,7 +161,7 @@ describe('startServer on a Redis that may evict any key', { skip: redisSkipReaso
     const lines: { msg: string; store_warning?: boolean }[] = [];
     try {
       const config = redisConfig(redis.url, [{ id: 'main' }]);
-      const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+      const logger = testLogger({ level: 'warn', lines: lines });
       const server = await startServer(config, { keys: await testKeys(), logger });
       await server.close();
       const warning = lines.find((line) => line.store_warning);

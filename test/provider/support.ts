@@ -5,7 +5,7 @@
  */
 
 import type { RequestListener } from 'node:http';
-import pino from 'pino';
+import type pino from 'pino';
 import { createAdminApp } from '../../provider/apps/admin-app.ts';
 import { type AppDeps, createAppDeps } from '../../provider/apps/deps.ts';
 import { createPublicApp } from '../../provider/apps/public-app.ts';
@@ -17,6 +17,7 @@ import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { lambdaListener } from '../support/lambda-bridge.ts';
+import { testLogger } from '../support/logs.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 
 export const ADMIN_KEY = 'test-admin-key-mkjdzujdFFeYGd2bD6NiRb';
@@ -89,7 +90,7 @@ export async function buildTestApp(
   const deps = await createAppDeps(config, {
     store,
     keys: options.keys ?? (await testKeys()),
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? testLogger(),
     now: () => clock.seconds,
     nowMs: () => clock.seconds * 1000 + clock.ms,
     defaultMetrics: false,

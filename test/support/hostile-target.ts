@@ -15,6 +15,7 @@ export const TARGET_EVENT = 'sale';
 export const TARGET_CLIENT = { id: 'shop', secret: 'shop-client-secret-0123456789abcdef' };
 export const TARGET_ADMIN_KEY = 'hostile-target-admin-key-0123456789abcdef';
 export const TARGET_REDIRECT = 'https://shop.example.test/callback';
+export const TARGET_COOKIE_KEY = 'hostile-target-cookie-key-0123456789abcdef';
 
 export interface HostileTarget {
   server: RunningServer;
@@ -62,7 +63,7 @@ export async function startHostileTarget(options: TargetOptions = {}): Promise<H
         keys: { type: 'env' },
         events: [{ id: TARGET_EVENT, inlet: { type: 'manual' } }],
         oidc: {
-          cookieKeys: ['hostile-target-cookie-key-0123456789abcdef'],
+          cookieKeys: [TARGET_COOKIE_KEY],
           clients: [
             {
               client_id: TARGET_CLIENT.id,

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import pino from 'pino';
 import type {
   CloudFrontRequest,
   CloudFrontRequestEvent,
@@ -16,6 +15,7 @@ import type {
 import { loadConfig } from '../../../provider/config/server-config.ts';
 import { type RunningServer, startServer } from '../../../provider/server/server.ts';
 import { testKeys } from '../../provider/support.ts';
+import { testLogger } from '../../support/logs.ts';
 import { freePort } from '../../support/redis.ts';
 
 export const SITE = 'https://site.test';
@@ -82,7 +82,7 @@ export async function startAnteroom(
     },
     env: {},
   });
-  const server = await startServer(config, { keys: await testKeys(), logger: pino({ level: 'silent' }) });
+  const server = await startServer(config, { keys: await testKeys(), logger: testLogger() });
   async function admin(method: string, path: string, body: unknown): Promise<unknown> {
     const response = await fetch(`${server.adminUrl}${path}`, {
       method,

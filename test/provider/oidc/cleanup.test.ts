@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { type AppDeps, createAppDeps } from '../../../provider/apps/deps.ts';
 import { loadConfig } from '../../../provider/config/server-config.ts';
 import { createOidcMiddleware } from '../../../provider/oidc/index.ts';
+import { testLogger } from '../../support/logs.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
 import { CLIENTS, COOKIE_KEYS, EVENTS } from './harness.ts';
 
@@ -41,7 +41,7 @@ describe('OIDC middleware connections', { skip }, () => {
       },
       env: {},
     });
-    deps = await createAppDeps(config, { logger: pino({ level: 'silent' }), defaultMetrics: false });
+    deps = await createAppDeps(config, { logger: testLogger(), defaultMetrics: false });
     await deps.room.getEvent('event-a'); // the queue's own connection is up before counting
   });
   after(async () => {

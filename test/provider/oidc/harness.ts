@@ -12,7 +12,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oc from 'openid-client';
-import pino from 'pino';
 import { type AppDeps, createAppDeps } from '../../../provider/apps/deps.ts';
 import { createPublicApp } from '../../../provider/apps/public-app.ts';
 import { loadConfig } from '../../../provider/config/server-config.ts';
@@ -22,6 +21,7 @@ import { createOidcMiddleware, type OidcMiddleware } from '../../../provider/oid
 import { createKeysDocument, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
 import { MemoryStore } from '../../../queue-core/store/memory-store.ts';
 import { lambdaListener } from '../../support/lambda-bridge.ts';
+import { testLogger } from '../../support/logs.ts';
 
 export const SECRET_A = 'client-a-secret-0123456789abcdef';
 export const SECRET_B = 'client-b-secret-0123456789abcdef';
@@ -173,7 +173,7 @@ export async function buildOidcApp(
   const deps = await createAppDeps(config, {
     store: new MemoryStore(),
     keys: options.keys ?? (await keys()),
-    logger: pino({ level: 'silent' }),
+    logger: testLogger(),
     cacheMs: 0,
     defaultMetrics: false,
     ...(options.now ? { now: options.now } : {}),

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import pino from 'pino';
 import { type AppDeps, createAppDeps } from '../../../provider/apps/deps.ts';
 import { loadConfig } from '../../../provider/config/server-config.ts';
 import { createOidcMiddleware, type OidcMiddleware } from '../../../provider/oidc/index.ts';
 import { createKeysDocument, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
+import { testLogger } from '../../support/logs.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
 import { CLIENTS, COOKIE_KEYS, EVENTS } from './harness.ts';
 
@@ -34,7 +34,7 @@ before(async () => {
     },
     env: {},
   });
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const logger = testLogger({ level: 'info', lines: lines });
   const keys = await KeyRing.fromDocument(await createKeysDocument('ES256'), { algorithm: 'ES256' });
   deps = await createAppDeps(config, { keys, logger, defaultMetrics: false });
   oidc = await createOidcMiddleware(deps);
