@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['lambda-cold', 'redis-memory', 'redis-join', 'server', 'authorizer'] as const;
+const BENCHES = ['lambda-cold', 'redis-memory', 'redis-join', 'server', 'authorizer', 'gate'] as const;
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(BENCHES as readonly string[]).includes(name));

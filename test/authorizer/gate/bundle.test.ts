@@ -4,7 +4,7 @@
  * `anteroom-edge.json` beside it, answering a CloudFront event against a running Anteroom.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,9 +40,13 @@ describe('edge package', () => {
   });
   after(() => anteroom?.close());
 
-  it('is one module far inside the 1 MB viewer-request limit, with no AWS SDK inside', () => {
+  it('is far inside the 1 MB viewer-request limit, with no AWS SDK inside', () => {
     const bundle = join(outdir, 'index.mjs');
-    assert.equal(statSync(bundle).size, size);
+    const modules = readdirSync(outdir).filter((file) => file.endsWith('.mjs'));
+    assert.equal(
+      modules.reduce((sum, file) => sum + statSync(join(outdir, file)).size, 0),
+      size,
+    );
     assert.ok(size < VIEWER_REQUEST_PACKAGE_LIMIT_BYTES / 4, `${size} bytes`);
     assert.doesNotMatch(readFileSync(bundle, 'utf8'), /SecretsManagerClient\s*=\s*class/);
   });
