@@ -1,41 +1,63 @@
-/** `POST /assign_queue_num` — take a place in the queue (synchronous, idempotent per visitor). */
+/**
+ * `POST /assign_queue_num` — take a place in the queue (synchronous, idempotent per visitor).
+ *
+ * One endpoint for both HTTP stacks (`http/endpoint.ts`): the Koa route (and the Lambda
+ * handlers) and the node:http fast path of `anteroom serve` (the arrival burst) run these
+ * steps: the JSON body, the event (known and open), the visitor's key, the place.
+ */
 import { eventClosedError } from '../../queue-core/errors.ts';
 import { takesNewVisitors } from '../../queue-core/room/visitor-flow.ts';
-import { readJsonBody } from '../http/body.ts';
-import type { Step } from '../http/context.ts';
-import { CACHE, loadEvent, readEventId } from '../http/steps.ts';
-import { enqueueVisitorKey, writeRequestCookie } from '../http/visitor.ts';
+import type { EventSettings, QueueEntry } from '../../queue-core/types.ts';
+import { parseEventId } from '../../queue-core/validate.ts';
+import type { AppDeps } from '../apps/deps.ts';
+import { isAcceptedBodyType, parseJsonObject, unsupportedType } from '../http/body.ts';
+import type { ApiRequest, Endpoint, JsonAnswer } from '../http/endpoint.ts';
+import { CACHE } from '../http/steps.ts';
+import { enqueueVisitorKey, requestCookieHeader } from '../http/visitor.ts';
 
-const checkEventOpen: Step = async function checkEventOpen(ctx, next) {
-  if (!takesNewVisitors(ctx.state.event)) throw eventClosedError();
-  await next();
-};
+async function readFields(request: ApiRequest): Promise<Record<string, unknown>> {
+  if (!isAcceptedBodyType(request.header('content-type'))) throw unsupportedType();
+  return parseJsonObject(await request.readBody());
+}
 
-const enqueueVisitor: Step = async function enqueueVisitor(ctx, next) {
-  const { deps, eventId, event } = ctx.state;
-  const visitorKey = enqueueVisitorKey(ctx, deps.config);
-  // A new place draws on the client's budget in the same atomic step (429 when spent).
-  const joined = await deps.room.join(event, {
-    visitorKey,
-    rateLimit: deps.enqueueLimiter.forClient(ctx.ip),
-  });
+/** The event's live settings: an unknown id is `invalid_event_id`, a closed event `event_closed`. */
+async function loadOpenEvent(deps: AppDeps, fields: Record<string, unknown>): Promise<EventSettings> {
+  const event = await deps.room.getEvent(parseEventId(fields.event_id));
+  if (!takesNewVisitors(event)) throw eventClosedError();
+  return event;
+}
+
+/** The `Idempotency-Key`, else the visitor cookie (set now when the browser has none). */
+function visitorKeyOf(deps: AppDeps, request: ApiRequest, answer: JsonAnswer): string {
+  const visitor = enqueueVisitorKey(request.header('idempotency-key'), request.header('cookie'), deps.config);
+  if (visitor.setCookie) answer.cookies.push(visitor.setCookie);
+  return visitor.visitorKey;
+}
+
+/** A new place draws on the client's budget in the same atomic step (429 when spent). */
+async function joinQueue(
+  deps: AppDeps,
+  event: EventSettings,
+  visitorKey: string,
+  request: ApiRequest,
+): Promise<QueueEntry> {
+  const limiter = deps.enqueueLimiter;
+  const rateLimit = limiter.enabled ? limiter.forClient(request.clientAddress()) : undefined;
+  const joined = await deps.room.join(event, { visitorKey, rateLimit });
   if (joined.kind === 'closed') throw eventClosedError();
-  writeRequestCookie(ctx, deps.config, eventId, joined.place.requestId);
-  ctx.state.entry = joined.place;
-  await next();
-};
+  return joined.place;
+}
 
-const respond: Step = function respond(ctx) {
-  const entry = ctx.state.entry as { requestId: string; position: number };
-  ctx.set('Cache-Control', CACHE.none);
-  ctx.body = { api_request_id: entry.requestId, queue_number: entry.position };
-};
+function respond(deps: AppDeps, answer: JsonAnswer, place: QueueEntry): void {
+  answer.cookies.push(requestCookieHeader(deps.config, place.eventId, place.requestId));
+  answer.cacheControl = CACHE.none;
+  answer.body = { api_request_id: place.requestId, queue_number: place.position };
+}
 
-export const assignQueueNum: Step[] = [
-  readJsonBody,
-  readEventId,
-  loadEvent,
-  checkEventOpen,
-  enqueueVisitor,
-  respond,
-];
+export const assignQueueNum: Endpoint = async function assignQueueNum(deps, request, answer) {
+  const fields = await readFields(request);
+  const event = await loadOpenEvent(deps, fields);
+  const visitorKey = visitorKeyOf(deps, request, answer);
+  const place = await joinQueue(deps, event, visitorKey, request);
+  respond(deps, answer, place);
+};

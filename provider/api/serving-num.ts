@@ -1,11 +1,10 @@
-/** `GET /serving_num` — the serving counter (an integer; micro-cached per process). */
-import type { Step } from '../http/context.ts';
-import { CACHE, readEventId } from '../http/steps.ts';
+/** `GET /serving_num` — the serving counter (an integer; micro-cached per process; also on the fast path). */
+import { parseEventId } from '../../queue-core/validate.ts';
+import type { Endpoint } from '../http/endpoint.ts';
+import { CACHE } from '../http/steps.ts';
 
-const respond: Step = async function respond(ctx) {
-  const serving = await ctx.state.deps.room.servingCounter(ctx.state.eventId);
-  ctx.set('Cache-Control', CACHE.shared);
-  ctx.body = { serving_counter: serving };
+export const servingNum: Endpoint = async function servingNum(deps, request, answer) {
+  const eventId = parseEventId(request.query('event_id'));
+  answer.body = { serving_counter: await deps.room.servingCounter(eventId) };
+  answer.cacheControl = CACHE.shared;
 };
-
-export const servingNum: Step[] = [readEventId, respond];

@@ -1,11 +1,11 @@
-/** `GET /status` — everything a waiting page needs in one call. */
-import type { Step } from '../http/context.ts';
-import { CACHE, readEventId, readRequestId } from '../http/steps.ts';
+/** `GET /status` — everything a waiting page needs in one call (also on the fast path). */
+import { parseEventId, parseRequestId } from '../../queue-core/validate.ts';
+import type { Endpoint } from '../http/endpoint.ts';
+import { CACHE } from '../http/steps.ts';
 
-const respond: Step = async function respond(ctx) {
-  const status = await ctx.state.deps.room.status(ctx.state.eventId, ctx.state.requestId);
-  ctx.set('Cache-Control', CACHE.private);
-  ctx.body = status;
+export const status: Endpoint = async function status(deps, request, answer) {
+  const eventId = parseEventId(request.query('event_id'));
+  const requestId = parseRequestId(request.query('request_id'));
+  answer.body = await deps.room.status(eventId, requestId);
+  answer.cacheControl = CACHE.private;
 };
-
-export const status: Step[] = [readEventId, readRequestId, respond];

@@ -1,11 +1,10 @@
-/** `GET /waiting_num` — positions assigned − tokens issued − positions expired. */
-import type { Step } from '../http/context.ts';
-import { CACHE, readEventId } from '../http/steps.ts';
+/** `GET /waiting_num` — positions assigned − tokens issued − positions expired (also on the fast path). */
+import { parseEventId } from '../../queue-core/validate.ts';
+import type { Endpoint } from '../http/endpoint.ts';
+import { CACHE } from '../http/steps.ts';
 
-const respond: Step = async function respond(ctx) {
-  const waiting = await ctx.state.deps.room.waitingNum(ctx.state.eventId);
-  ctx.set('Cache-Control', CACHE.shared);
-  ctx.body = { waiting_num: waiting };
+export const waitingNum: Endpoint = async function waitingNum(deps, request, answer) {
+  const eventId = parseEventId(request.query('event_id'));
+  answer.body = { waiting_num: await deps.room.waitingNum(eventId) };
+  answer.cacheControl = CACHE.shared;
 };
-
-export const waitingNum: Step[] = [readEventId, respond];

@@ -18,6 +18,7 @@ import { waitingNum } from '../api/waiting-num.ts';
 import { resolveClientAddress } from '../http/client-address.ts';
 import type { ApiState } from '../http/context.ts';
 import { cors } from '../http/cors.ts';
+import { koaEndpoint } from '../http/endpoint.ts';
 import { renderErrors } from '../http/errors.ts';
 import { requestId } from '../http/request-id.ts';
 import { publicPages } from '../pages/index.ts';
@@ -50,14 +51,14 @@ export function isPublicApiPath(path: string): boolean {
 
 export function publicApiRouter(): Router<ApiState> {
   const router = new Router<ApiState>();
-  router.post('/assign_queue_num', ...assignQueueNum);
+  router.post('/assign_queue_num', koaEndpoint(assignQueueNum));
   router.get('/queue_num', ...queueNum);
-  router.get('/serving_num', ...servingNum);
-  router.get('/waiting_num', ...waitingNum);
+  router.get('/serving_num', koaEndpoint(servingNum));
+  router.get('/waiting_num', koaEndpoint(waitingNum));
   router.post('/generate_token', ...generateToken);
   router.get('/public_key', ...publicKey);
   router.get('/queue_pos_expiry', ...queuePosExpiry);
-  router.get('/status', ...status);
+  router.get('/status', koaEndpoint(status));
   router.get('/events/:event_id/stream', ...eventStream);
   router.get('/.well-known/jwks.json', ...jwks);
   router.get('/healthz', ...healthz);

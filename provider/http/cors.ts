@@ -27,10 +27,15 @@ const ALLOW_HEADERS = [
 ].join(',');
 export const EXPOSE_HEADERS = 'Retry-After,X-Request-Id';
 
+/** The CORS headers of every API answer (the Koa middleware below, and the fast path). */
+export const API_CORS_HEADERS = Object.freeze({
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': EXPOSE_HEADERS,
+});
+
 export function cors(methods = 'GET,POST,PUT,OPTIONS'): Middleware<ApiState> {
   return async function allowCrossOrigin(ctx, next) {
-    ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+    ctx.set(API_CORS_HEADERS);
     if (ctx.method === 'OPTIONS') {
       ctx.set('Access-Control-Allow-Methods', methods);
       ctx.set('Access-Control-Allow-Headers', ALLOW_HEADERS);

@@ -27,10 +27,6 @@ export function requestCookieName(eventId: string): string {
   return `ar_rq_${eventId}`;
 }
 
-function readCookie(ctx: Context, name: string): string | null {
-  return cookieValue(ctx.get('Cookie'), name);
-}
-
 /** A cookie's value from a `Cookie` header, or null. */
 export function cookieValue(header: string | undefined, name: string): string | null {
   if (!header) return null;
@@ -47,20 +43,15 @@ function cookieHeader(config: AnteroomConfig, name: string, value: string, maxAg
   return `${name}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
-function writeCookie(
-  ctx: Context,
-  config: AnteroomConfig,
-  name: string,
-  value: string,
-  maxAge: number,
-): void {
-  ctx.append('Set-Cookie', cookieHeader(config, name, value, maxAge));
+/** The visitor id in a `Cookie` header, or null when absent or malformed. */
+function visitorIdOf(cookies: string | undefined): string | null {
+  const value = cookieValue(cookies, VISITOR_COOKIE);
+  return value && VISITOR_ID.test(value) ? value : null;
 }
 
 /** The visitor id from the cookie, or null when absent or malformed. */
 export function readVisitorId(ctx: Context): string | null {
-  const value = readCookie(ctx, VISITOR_COOKIE);
-  return value && VISITOR_ID.test(value) ? value : null;
+  return visitorIdOf(ctx.get('Cookie'));
 }
 
 /** The visitor id, creating and setting the cookie when the browser has none. */
@@ -68,7 +59,7 @@ export function ensureVisitorId(ctx: Context, config: AnteroomConfig): string {
   const existing = readVisitorId(ctx);
   if (existing) return existing;
   const id = newVisitorId();
-  writeCookie(ctx, config, VISITOR_COOKIE, id, VISITOR_MAX_AGE_SECONDS);
+  ctx.append('Set-Cookie', cookieHeader(config, VISITOR_COOKIE, id, VISITOR_MAX_AGE_SECONDS));
   return id;
 }
 
@@ -78,10 +69,6 @@ function newVisitorId(): string {
 }
 
 /** The `Idempotency-Key` header, validated; null when absent. */
-export function readIdempotencyKey(ctx: Context): string | null {
-  return idempotencyKeyOf(ctx.get('Idempotency-Key') || undefined);
-}
-
 function idempotencyKeyOf(key: string | undefined): string | null {
   if (!key) return null;
   if (!IDEMPOTENCY_KEY.test(key)) {
@@ -98,28 +85,18 @@ function idempotencyKeyOf(key: string | undefined): string | null {
 
 /**
  * The key that makes an enqueue idempotent: the `Idempotency-Key` header when given, else the
- * visitor cookie (set now if missing, so the next retry from this browser is recognised).
+ * visitor cookie — a new one when the browser has none (`setCookie`), so its next retry is
+ * recognised.
  */
-export function enqueueVisitorKey(ctx: Context, config: AnteroomConfig): string {
-  const found = enqueueVisitorKeyOf(
-    ctx.get('Idempotency-Key') || undefined,
-    ctx.get('Cookie') || undefined,
-    config,
-  );
-  if (found.setCookie) ctx.append('Set-Cookie', found.setCookie);
-  return found.visitorKey;
-}
-
-/** `enqueueVisitorKey` without Koa: the key, and the visitor cookie to set when it is new. */
-export function enqueueVisitorKeyOf(
+export function enqueueVisitorKey(
   idempotencyKey: string | undefined,
   cookies: string | undefined,
   config: AnteroomConfig,
 ): { visitorKey: string; setCookie: string | null } {
   const key = idempotencyKeyOf(idempotencyKey);
   if (key) return { visitorKey: `key:${key}`, setCookie: null };
-  const existing = cookieValue(cookies, VISITOR_COOKIE);
-  if (existing && VISITOR_ID.test(existing)) return { visitorKey: `vid:${existing}`, setCookie: null };
+  const existing = visitorIdOf(cookies);
+  if (existing) return { visitorKey: `vid:${existing}`, setCookie: null };
   const id = newVisitorId();
   return {
     visitorKey: `vid:${id}`,
@@ -134,7 +111,7 @@ export function requestCookieHeader(config: AnteroomConfig, eventId: string, req
 
 /** This browser's request id in `eventId`, or null when absent or malformed. */
 export function readRequestCookie(ctx: Context, eventId: string): string | null {
-  const value = readCookie(ctx, requestCookieName(eventId));
+  const value = cookieValue(ctx.get('Cookie'), requestCookieName(eventId));
   if (!value) return null;
   try {
     return parseRequestId(value);
@@ -149,5 +126,5 @@ export function writeRequestCookie(
   eventId: string,
   requestId: string,
 ): void {
-  writeCookie(ctx, config, requestCookieName(eventId), requestId, REQUEST_MAX_AGE_SECONDS);
+  ctx.append('Set-Cookie', requestCookieHeader(config, eventId, requestId));
 }

@@ -1,126 +1,131 @@
 /**
- * The hot paths, answered straight on `node:http` in front of the Koa public app.
+ * The fast path: the busiest requests answered straight on `node:http`, in front of the Koa
+ * public app, by the same endpoint functions the Koa routes call (`http/endpoint.ts`).
  *
- * During a wait, polling dominates: `GET /status`, `GET /serving_num` and `GET /waiting_num`
- * are most of the traffic, and Koa's per-request machinery costs more CPU than the work they
- * do (one micro-cached read, or one store read). This handler answers only their plain
- * success case, with the same body and headers as the Koa endpoints; anything else — another
- * method or path, a repeated or invalid parameter, an unknown event or request id, a store
- * error — is handed to the Koa app untouched, which then answers (and renders any error) as
- * usual. So the error rules stay in one place, and the Koa endpoints remain the reference
- * (the Lambda handlers use them alone); `test/provider/hot-path.test.ts` checks both agree.
- * `POST /assign_queue_num` (the arrival burst) is answered here too: see hot-enqueue.ts.
+ * During a wait, polling dominates (`GET /status`, `GET /serving_num`, `GET /waiting_num`), and
+ * an arrival burst is all `POST /assign_queue_num`: Koa's per-request machinery costs more CPU
+ * than the work these do (a micro-cached read, one store call). This adapter gives each the
+ * endpoint's answer with the headers the Koa app would add (request id, CORS). Everything else
+ * goes to the Koa app untouched: other paths and methods, a body type the enqueue refuses
+ * (before the body is read, so Koa can still read it), and any failure of a read — the Koa app
+ * then answers it as usual. Once the enqueue has read the body, its failures are rendered here
+ * by the shared `errorAnswer`. `test/provider/hot-path.test.ts` checks both stacks agree.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { parseEventId, parseRequestId } from '../../queue-core/validate.ts';
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
+import { assignQueueNum } from '../api/assign-queue-num.ts';
+import { servingNum } from '../api/serving-num.ts';
+import { status } from '../api/status.ts';
+import { waitingNum } from '../api/waiting-num.ts';
 import type { AppDeps } from '../apps/deps.ts';
-import { EXPOSE_HEADERS } from '../http/cors.ts';
+import type { AnteroomConfig } from '../config/server-config.ts';
+import { isAcceptedBodyType, readBodyText } from '../http/body.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { API_CORS_HEADERS } from '../http/cors.ts';
+import { type ApiRequest, type Endpoint, type JsonAnswer, newAnswer } from '../http/endpoint.ts';
+import { errorAnswer } from '../http/errors.ts';
 import { traceIdOf } from '../http/request-id.ts';
 import { CACHE } from '../http/steps.ts';
-import { canEnqueueHere, enqueueHere } from './hot-enqueue.ts';
+import { httpTimer, secondsSince } from '../telemetry/metrics.ts';
 
-type Answer = { body: unknown; cacheControl: string } | null;
-type HotHandler = (deps: AppDeps, query: URLSearchParams) => Promise<Answer>;
+const READS: ReadonlyMap<string, Endpoint> = new Map([
+  ['/status', status],
+  ['/serving_num', servingNum],
+  ['/waiting_num', waitingNum],
+]);
+const ENQUEUE_PATH = '/assign_queue_num';
 
-/** The one value of a parameter, or null when it is absent or repeated (Koa rejects those). */
-function single(query: URLSearchParams, name: string): string | null {
-  const values = query.getAll(name);
-  return values.length === 1 ? (values[0] as string) : null;
-}
+/** A `node:http` request as an endpoint reads it. */
+class NodeRequest implements ApiRequest {
+  readonly traceId: string;
+  readonly #req: IncomingMessage;
+  readonly #search: string;
+  readonly #limits: AnteroomConfig['limits'];
+  #params: URLSearchParams | null = null;
 
-function eventIdOf(query: URLSearchParams): string | null {
-  const value = single(query, 'event_id');
-  if (value === null) return null;
-  try {
-    return parseEventId(value);
-  } catch {
-    return null;
+  constructor(req: IncomingMessage, search: string, limits: AnteroomConfig['limits']) {
+    this.#req = req;
+    this.#search = search;
+    this.#limits = limits;
+    this.traceId = traceIdOf(this.header('x-request-id'));
+  }
+
+  query(name: string): string | string[] | undefined {
+    this.#params ??= new URLSearchParams(this.#search);
+    const values = this.#params.getAll(name);
+    return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.#req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  readBody(): Promise<string> {
+    return readBodyText(this.#req);
+  }
+
+  clientAddress(): string {
+    return clientAddress(this.#req.headers, this.#req.socket.remoteAddress, this.#limits);
   }
 }
 
-const HOT: ReadonlyMap<string, HotHandler> = new Map<string, HotHandler>([
-  [
-    '/serving_num',
-    async function servingNum(deps, query) {
-      const eventId = eventIdOf(query);
-      if (eventId === null) return null;
-      return {
-        body: { serving_counter: await deps.room.servingCounter(eventId) },
-        cacheControl: CACHE.shared,
-      };
-    },
-  ],
-  [
-    '/waiting_num',
-    async function waitingNum(deps, query) {
-      const eventId = eventIdOf(query);
-      if (eventId === null) return null;
-      return { body: { waiting_num: await deps.room.waitingNum(eventId) }, cacheControl: CACHE.shared };
-    },
-  ],
-  [
-    '/status',
-    async function status(deps, query) {
-      const eventId = eventIdOf(query);
-      const raw = single(query, 'request_id');
-      if (eventId === null || raw === null) return null;
-      let requestId: string;
-      try {
-        requestId = parseRequestId(raw);
-      } catch {
-        return null;
-      }
-      return { body: await deps.room.status(eventId, requestId), cacheControl: CACHE.private };
-    },
-  ],
-]);
+/** The answer with the headers the Koa public app gives an API answer. */
+function writeAnswer(res: ServerResponse, traceId: string, answer: JsonAnswer): void {
+  const text = JSON.stringify(answer.body);
+  const headers: OutgoingHttpHeaders = {
+    'X-Request-Id': traceId,
+    ...API_CORS_HEADERS,
+    'Cache-Control': answer.cacheControl,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  };
+  if (answer.cookies.length > 0) headers['Set-Cookie'] = answer.cookies;
+  if (answer.retryAfter !== undefined) headers['Retry-After'] = String(answer.retryAfter);
+  res.writeHead(answer.status, headers);
+  res.end(text);
+}
+
+/** The endpoint this adapter answers `req` with, or undefined when the Koa app should. */
+function endpointFor(req: IncomingMessage, path: string): Endpoint | undefined {
+  if (req.method === 'GET') return READS.get(path);
+  if (req.method === 'POST' && path === ENQUEUE_PATH) {
+    const type = req.headers['content-type'];
+    return isAcceptedBodyType(typeof type === 'string' ? type : undefined) ? assignQueueNum : undefined;
+  }
+  return undefined;
+}
 
 export function withHotPaths(deps: AppDeps, fallback: RequestListener): RequestListener {
-  const timers = new Map<string, { observe(value: number): void }>();
-  const observe = (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${route} ${status}`;
-    let timer = timers.get(key);
-    if (!timer) {
-      timer = deps.metrics.httpDuration.labels({ app: 'public', method, route, status: String(status) });
-      timers.set(key, timer);
-    }
-    timer.observe(seconds);
-  };
+  const observe = httpTimer(deps.metrics, 'public');
+  const { limits } = deps.config;
 
   return function answerHotPath(req: IncomingMessage, res: ServerResponse) {
     const url = req.url ?? '';
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
-    if (req.method === 'POST' && path === '/assign_queue_num' && canEnqueueHere(req)) {
-      const start = process.hrtime.bigint();
-      enqueueHere(deps, req, res).then(
-        (status) => observe('POST', path, status, Number(process.hrtime.bigint() - start) / 1e9),
+    const endpoint = endpointFor(req, path);
+    if (endpoint === undefined) return fallback(req, res);
+    const start = process.hrtime.bigint();
+    const request = new NodeRequest(req, mark < 0 ? '' : url.slice(mark + 1), limits);
+    const answer = newAnswer();
+    endpoint(deps, request, answer)
+      .catch((error: unknown) => {
+        // A read's failure (bad parameter, unknown id, store outage…): the Koa app answers it.
+        if (req.method === 'GET') return false;
+        const failure = errorAnswer(error, deps.logger, request.traceId);
+        answer.status = failure.status;
+        answer.body = failure.body;
+        answer.retryAfter = failure.retryAfter;
+        answer.cacheControl = CACHE.none;
+        return true;
+      })
+      .then(
+        (answered) => {
+          if (answered === false) return fallback(req, res);
+          writeAnswer(res, request.traceId, answer);
+          observe(req.method as string, path, answer.status, secondsSince(start));
+        },
         () => res.destroy(),
       );
-      return;
-    }
-    if (req.method !== 'GET') return fallback(req, res);
-    const handler = HOT.get(path);
-    if (!handler) return fallback(req, res);
-    const start = process.hrtime.bigint();
-    handler(deps, new URLSearchParams(mark < 0 ? '' : url.slice(mark + 1))).then(
-      (answer) => {
-        if (answer === null) return fallback(req, res);
-        const body = JSON.stringify(answer.body);
-        const incoming = req.headers['x-request-id'];
-        res.writeHead(200, {
-          'X-Request-Id': traceIdOf(typeof incoming === 'string' ? incoming : undefined),
-          'Access-Control-Allow-Origin': '*',
-          'Access-Control-Expose-Headers': EXPOSE_HEADERS,
-          'Cache-Control': answer.cacheControl,
-          'Content-Type': 'application/json; charset=utf-8',
-          'Content-Length': Buffer.byteLength(body),
-        });
-        res.end(body);
-        observe('GET', path, 200, Number(process.hrtime.bigint() - start) / 1e9);
-      },
-      // Unknown event or request id, store outage…: the Koa app answers and renders the error.
-      () => fallback(req, res),
-    );
   };
 }

@@ -1,13 +1,16 @@
 /**
  * The hot read paths answer exactly what the Koa endpoints answer: for every kind of request
  * to `/status`, `/serving_num` and `/waiting_num`, the status, body and headers through
- * `withHotPaths` equal those of the Koa app alone (which also answers every error).
+ * `withHotPaths` equal those of the Koa app alone (which also answers every error); and the
+ * enqueue answers alike on both stacks: 200, 400, 403, 413, 415, 429 and 503.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { withHotPaths } from '../../provider/server/hot-path.ts';
 import { MemoryStore } from '../../queue-core/store/memory-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
+import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { buildTestApp, type TestApp } from './support.ts';
 
 const HEADERS = [
@@ -17,6 +20,24 @@ const HEADERS = [
   'access-control-expose-headers',
   'retry-after',
 ];
+
+/** Set-Cookie names and attributes (the values are fresh ids). */
+const cookieShape = (res: request.Response) =>
+  ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).map((cookie) =>
+    cookie.replace(/=[^;]*;/, '=…;'),
+  );
+
+/** The fast path's enqueue answer equals the Koa route's: status, body, headers and cookies. */
+function assertSameEnqueueAnswer(hot: request.Response, plain: request.Response, label: string): void {
+  assert.equal(hot.status, plain.status, label);
+  if (hot.status === 200) {
+    assert.deepEqual(Object.keys(hot.body).sort(), ['api_request_id', 'queue_number'], label);
+  } else {
+    assert.deepEqual(hot.body, plain.body, label);
+  }
+  for (const name of HEADERS) assert.equal(hot.headers[name], plain.headers[name], `${label} ${name}`);
+  assert.deepEqual(cookieShape(hot), cookieShape(plain), label);
+}
 
 describe('hot read paths', () => {
   let t: TestApp;
@@ -136,10 +157,6 @@ describe('hot read paths', () => {
         headers: { Cookie: 'anteroom_vid=abcdefghijklmnopqrstuvwx' },
       },
     ];
-    const cookieShape = (res: request.Response) =>
-      ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).map((cookie) =>
-        cookie.replace(/=[^;]*;/, '=…;'),
-      );
     for (const item of cases) {
       const send = (handler: Parameters<typeof request>[0]) => {
         let call = request(handler).post('/assign_queue_num');
@@ -147,17 +164,7 @@ describe('hot read paths', () => {
         for (const [name, value] of Object.entries(item.headers ?? {})) call = call.set(name, value);
         return call.send(item.body);
       };
-      const hot = await send(t.publicHandler);
-      const plain = await send(koa);
-      assert.equal(hot.status, plain.status, item.label);
-      if (hot.status === 200) {
-        assert.deepEqual(Object.keys(hot.body).sort(), ['api_request_id', 'queue_number'], item.label);
-      } else {
-        assert.deepEqual(hot.body, plain.body, item.label);
-      }
-      for (const name of HEADERS)
-        assert.equal(hot.headers[name], plain.headers[name], `${item.label} ${name}`);
-      assert.deepEqual(cookieShape(hot), cookieShape(plain), item.label);
+      assertSameEnqueueAnswer(await send(t.publicHandler), await send(koa), item.label);
     }
     // Idempotency holds across both paths: they share the store and the visitor-key scheme.
     const first = await request(t.publicHandler)
@@ -169,5 +176,64 @@ describe('hot read paths', () => {
       .set('Idempotency-Key', 'across')
       .send({ event_id: 'noexp' });
     assert.deepEqual(second.body, first.body);
+  });
+});
+
+describe('enqueue on both stacks when a client is over its budget', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await buildTestApp(new MemoryStore(), { limits: { enqueuePerClientPerMinute: 1, trustProxy: true } });
+  });
+  after(() => t.deps.room.close());
+
+  it('answers 429 alike, with Retry-After and the new visitor cookie', async () => {
+    const send = (handler: Parameters<typeof request>[0], client: string) =>
+      request(handler).post('/assign_queue_num').set('X-Forwarded-For', client).send({ event_id: 'main' });
+    const hot = [await send(t.publicHandler, '203.0.113.1'), await send(t.publicHandler, '203.0.113.1')];
+    const plain = [
+      await send(t.publicApp.callback(), '203.0.113.2'),
+      await send(t.publicApp.callback(), '203.0.113.2'),
+    ];
+    assertSameEnqueueAnswer(hot[0]!, plain[0]!, 'within the budget');
+    assert.equal(hot[1]!.status, 429);
+    assert.equal(hot[1]!.body.code, 'rate_limited');
+    assert.ok(Number(hot[1]!.headers['retry-after']) >= 1);
+    assertSameEnqueueAnswer(hot[1]!, plain[1]!, 'over the budget');
+  });
+});
+
+describe('enqueue on both stacks during a store outage', { skip: redisSkipReason() }, () => {
+  let redis: RedisServer;
+  let store: RedisStore;
+  let t: TestApp;
+  before(async () => {
+    redis = await startRedis();
+    store = new RedisStore({ url: redis.url });
+    t = await buildTestApp(store);
+  });
+  after(async () => {
+    t.deps.room.close();
+    await store.close();
+    await redis.stop();
+  });
+
+  it('answers 503 alike, with Retry-After; the reads are answered by Koa', async () => {
+    const send = (handler: Parameters<typeof request>[0]) =>
+      request(handler).post('/assign_queue_num').send({ event_id: 'main' });
+    assertSameEnqueueAnswer(await send(t.publicHandler), await send(t.publicApp.callback()), 'up');
+    await redis.kill();
+    t.clock.ms += 5000; // past the micro-caches: every answer needs the store
+    const hot = await send(t.publicHandler);
+    assert.equal(hot.status, 503);
+    assert.equal(hot.body.code, 'store_unavailable');
+    assert.ok(Number(hot.headers['retry-after']) >= 1);
+    assertSameEnqueueAnswer(hot, await send(t.publicApp.callback()), 'down');
+    for (const path of ['/serving_num?event_id=main', '/waiting_num?event_id=main']) {
+      const read = await request(t.publicHandler).get(path);
+      const plain = await request(t.publicApp.callback()).get(path);
+      assert.equal(read.status, 503, path);
+      assert.deepEqual(read.body, plain.body, path);
+      for (const name of HEADERS) assert.equal(read.headers[name], plain.headers[name], `${path} ${name}`);
+    }
   });
 });
