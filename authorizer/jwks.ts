@@ -15,6 +15,7 @@ import {
   type JWSHeaderParameters,
   type LocalJWKSet,
 } from 'jose';
+import { RETRY_AFTER_SECONDS } from '../queue-core/defaults.ts';
 import { AnteroomError } from '../queue-core/errors.ts';
 import type { JsonFetch } from './http-get.ts';
 
@@ -37,8 +38,7 @@ export interface RemoteKeySetOptions {
 export class JwksUnavailableError extends AnteroomError {
   constructor(url: string, cause: unknown) {
     super('jwks_unavailable', `The key set at ${url} could not be loaded.`, {
-      status: 503,
-      retryAfter: 2,
+      retryAfter: RETRY_AFTER_SECONDS.storeUnavailable,
       cause,
     });
     this.name = 'JwksUnavailableError';

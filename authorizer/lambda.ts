@@ -16,6 +16,7 @@
  * created once per container, on the first invocation, so its key and decision caches survive
  * across invocations.
  */
+import { RETRY_AFTER_SECONDS } from '../queue-core/defaults.ts';
 import { AnteroomError, ValidationError } from '../queue-core/errors.ts';
 import { authorizationFrom, type HeaderValue, readToken } from './header.ts';
 import type { VerifierOptions } from './options.ts';
@@ -26,7 +27,7 @@ import {
   iamPolicy,
   type SimpleResult,
 } from './policy.ts';
-import { DENY_REASONS, type DenyReason, isTransient } from './reasons.ts';
+import { DENY_REASONS, type DenyReason, isTransient, type TransientReason } from './reasons.ts';
 import { createVerifier, type Decision, type Verifier } from './verify.ts';
 
 /** REST API TOKEN authorizer input. */
@@ -119,8 +120,8 @@ function headerFromV2Event(event: RequestAuthorizerEventV2): HeaderValue {
 }
 
 class AuthorizerUnavailableError extends AnteroomError {
-  constructor(reason: DenyReason) {
-    super(reason, DENY_REASONS[reason], { status: 503, retryAfter: 2 });
+  constructor(reason: TransientReason) {
+    super(reason, DENY_REASONS[reason], { retryAfter: RETRY_AFTER_SECONDS.storeUnavailable });
     this.name = 'AuthorizerUnavailableError';
   }
 }

@@ -21,11 +21,14 @@ export const DENY_REASONS = {
 
 export type DenyReason = keyof typeof DENY_REASONS;
 
+/** The reasons that are our outage, not the token's fault (503 rows of queue-core's error table). */
+export type TransientReason = 'jwks_unavailable' | 'revocation_unavailable';
+
 /**
  * Denials caused by our own dependencies (the JWKS endpoint, the revocation store), not by the
  * token: callers answer 503 / a Lambda error instead of a cached 401/403, so a short outage
  * does not lock admitted visitors out for the cache's lifetime.
  */
-export function isTransient(reason: DenyReason): boolean {
+export function isTransient(reason: DenyReason): reason is TransientReason {
   return reason === 'jwks_unavailable' || reason === 'revocation_unavailable';
 }

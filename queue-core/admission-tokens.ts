@@ -135,5 +135,5 @@ function isTokenUse(value: unknown): value is TokenUse {
 }
 
 function invalidToken(message: string, cause?: unknown): AnteroomError {
-  return new AnteroomError('invalid_token', message, { status: 401, cause });
+  return new AnteroomError('invalid_token', message, { cause });
 }

@@ -3,16 +3,22 @@
  *
  * Parsing is strict: an unknown or ill-typed field fails with a `ValidationError`
  * (code `invalid_event_settings`) whose message names the full path of the field,
- * e.g. `events[1].inlet.incrementBy must be an integer ≥ 1`. Defaults live here and
- * only here.
+ * e.g. `events[1].inlet.incrementBy must be an integer ≥ 1`. The defaults are
+ * `EVENT_DEFAULTS` and `DEFAULT_EVENT` of `defaults.ts`.
  */
+import { DEFAULT_EVENT, EVENT_DEFAULTS } from './defaults.ts';
 import { ValidationError } from './errors.ts';
+import { fieldPath, fieldRules } from './fields.ts';
 import type { EventMode, EventSettings, InletSettings } from './types.ts';
 
 export const EVENT_SETTINGS_ERROR = 'invalid_event_settings';
 
 /** 1–64 characters of `[A-Za-z0-9_.-]`: safe in Redis hash tags, URLs and log lines. */
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The shared field rules (`fields.ts`), failing with code `invalid_event_settings`. */
+const rules = fieldRules((field, message) => invalid(field, message));
+const { integer, boolean } = rules;
 
 const MODES: readonly EventMode[] = ['queue', 'passthrough', 'closed'];
 const INLET_TYPES: readonly InletSettings['type'][] = ['manual', 'periodic', 'max-size'];
@@ -23,33 +29,6 @@ const MAX_COUNT = 1_000_000_000;
 const MAX_SECONDS = 31_536_000;
 /** Upper bound of epoch-second timestamps (year 9999), so a millisecond value is caught. */
 const MAX_EPOCH_SECONDS = 253_402_300_799;
-
-/** Defaults of the per-event settings (DESIGN.md, "Configuration keys"). */
-export const EVENT_DEFAULTS = Object.freeze({
-  /** Visitors queue; `passthrough` admits at once, `closed` refuses new entries. */
-  mode: 'queue' as EventMode,
-  /** An event configured without an inlet only moves when an operator moves it. */
-  inlet: Object.freeze({ type: 'manual' }) as InletSettings,
-  /** Admission tokens live one hour (the AWS solution's `ValidityPeriod`). */
-  tokenValiditySeconds: 3600,
-  /** A reached position has 15 minutes to claim its token (the AWS solution's default). */
-  queuePositionExpirySeconds: 900 as number | null,
-  /** Expired positions do not advance the serving counter unless asked. */
-  incrementServingOnExpiry: false,
-});
-
-/**
- * The development default when no event is configured: `demo`, with a periodic inlet
- * admitting 5 every 10 seconds so a freshly started server visibly moves.
- */
-export const DEFAULT_EVENT: EventSettings = deepFreeze({
-  id: 'demo',
-  mode: 'queue',
-  inlet: { type: 'periodic', incrementBy: 5, intervalSeconds: 10 },
-  tokenValiditySeconds: EVENT_DEFAULTS.tokenValiditySeconds,
-  queuePositionExpirySeconds: EVENT_DEFAULTS.queuePositionExpirySeconds,
-  incrementServingOnExpiry: EVENT_DEFAULTS.incrementServingOnExpiry,
-});
 
 /** Longest display name. */
 const MAX_NAME_LENGTH = 120;
@@ -68,27 +47,27 @@ const EVENT_FIELDS = [
 export function parseEvent(raw: unknown, path = 'events[0]'): EventSettings {
   const object = requireObject(raw, path);
   rejectUnknownFields(object, EVENT_FIELDS, path);
-  const name = parseName(object['name'], join(path, 'name'));
+  const name = parseName(object['name'], fieldPath(path, 'name'));
   return {
-    id: parseEventId(object['id'], join(path, 'id')),
+    id: parseEventId(object['id'], fieldPath(path, 'id')),
     ...(name === undefined ? {} : { name }),
-    mode: parseMode(object['mode'], join(path, 'mode')),
+    mode: parseMode(object['mode'], fieldPath(path, 'mode')),
     inlet:
       object['inlet'] === undefined
         ? { ...EVENT_DEFAULTS.inlet }
-        : parseInlet(object['inlet'], join(path, 'inlet')),
+        : parseInlet(object['inlet'], fieldPath(path, 'inlet')),
     tokenValiditySeconds:
       object['tokenValiditySeconds'] === undefined
         ? EVENT_DEFAULTS.tokenValiditySeconds
-        : integer(object['tokenValiditySeconds'], join(path, 'tokenValiditySeconds'), 1, MAX_SECONDS),
+        : integer(object['tokenValiditySeconds'], fieldPath(path, 'tokenValiditySeconds'), 1, MAX_SECONDS),
     queuePositionExpirySeconds: parseExpiry(
       object['queuePositionExpirySeconds'],
-      join(path, 'queuePositionExpirySeconds'),
+      fieldPath(path, 'queuePositionExpirySeconds'),
     ),
     incrementServingOnExpiry:
       object['incrementServingOnExpiry'] === undefined
         ? EVENT_DEFAULTS.incrementServingOnExpiry
-        : boolean(object['incrementServingOnExpiry'], join(path, 'incrementServingOnExpiry')),
+        : boolean(object['incrementServingOnExpiry'], fieldPath(path, 'incrementServingOnExpiry')),
   };
 }
 
@@ -126,11 +105,11 @@ export function parseEvents(raw: unknown): EventSettings[] {
 export function mergeEventSettings(base: EventSettings, patch: unknown, path = ''): EventSettings {
   const object = requireObject(patch, path || 'settings');
   if (object['id'] !== undefined && object['id'] !== base.id) {
-    throw invalid(join(path, 'id'), `${join(path, 'id')} cannot change (it is "${base.id}")`);
+    throw invalid(fieldPath(path, 'id'), `${fieldPath(path, 'id')} cannot change (it is "${base.id}")`);
   }
   const merged: Record<string, unknown> = { ...cloneEvent(base), ...object, id: base.id };
   if (object['inlet'] !== undefined)
-    merged['inlet'] = mergeInlet(base.inlet, object['inlet'], join(path, 'inlet'));
+    merged['inlet'] = mergeInlet(base.inlet, object['inlet'], fieldPath(path, 'inlet'));
   return parseEvent(merged, path);
 }
 
@@ -143,7 +122,7 @@ export function cloneEvent(event: EventSettings): EventSettings {
 // Field parsers
 
 function parseEventId(value: unknown, path: string): string {
-  if (value === undefined) throw invalid(path, `${path} is required`);
+  rules.required(value, path);
   if (typeof value !== 'string' || !EVENT_ID_PATTERN.test(value)) {
     throw invalid(path, `${path} must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"`);
   }
@@ -166,10 +145,7 @@ function parseName(value: unknown, path: string): string | undefined {
 
 function parseMode(value: unknown, path: string): EventMode {
   if (value === undefined) return EVENT_DEFAULTS.mode;
-  if (typeof value !== 'string' || !(MODES as readonly string[]).includes(value)) {
-    throw invalid(path, `${path} must be one of ${MODES.join(', ')}`);
-  }
-  return value as EventMode;
+  return rules.oneOf(value, path, MODES);
 }
 
 function parseExpiry(value: unknown, path: string): number | null {
@@ -181,7 +157,7 @@ function parseExpiry(value: unknown, path: string): number | null {
 function parseInlet(raw: unknown, path: string): InletSettings {
   const object = requireObject(raw, path);
   const type = object['type'];
-  const typePath = join(path, 'type');
+  const typePath = fieldPath(path, 'type');
   if (type === undefined) throw invalid(typePath, `${typePath} is required (${INLET_TYPES.join(', ')})`);
   switch (type) {
     case 'manual':
@@ -193,7 +169,7 @@ function parseInlet(raw: unknown, path: string): InletSettings {
       rejectUnknownFields(object, ['type', 'maxActive'], path);
       return {
         type: 'max-size',
-        maxActive: requiredInteger(object['maxActive'], join(path, 'maxActive'), 1, MAX_COUNT),
+        maxActive: requiredInteger(object['maxActive'], fieldPath(path, 'maxActive'), 1, MAX_COUNT),
       };
     default:
       throw invalid(typePath, `${typePath} must be one of ${INLET_TYPES.join(', ')}`);
@@ -202,17 +178,20 @@ function parseInlet(raw: unknown, path: string): InletSettings {
 
 function parsePeriodic(object: Record<string, unknown>, path: string): InletSettings {
   rejectUnknownFields(object, ['type', 'incrementBy', 'intervalSeconds', 'startTime', 'endTime'], path);
-  const startTime = optionalEpoch(object['startTime'], join(path, 'startTime'));
-  const endTime = optionalEpoch(object['endTime'], join(path, 'endTime'));
+  const startTime = optionalEpoch(object['startTime'], fieldPath(path, 'startTime'));
+  const endTime = optionalEpoch(object['endTime'], fieldPath(path, 'endTime'));
   if (startTime !== undefined && endTime !== undefined && endTime <= startTime) {
-    throw invalid(join(path, 'endTime'), `${join(path, 'endTime')} must be after ${join(path, 'startTime')}`);
+    throw invalid(
+      fieldPath(path, 'endTime'),
+      `${fieldPath(path, 'endTime')} must be after ${fieldPath(path, 'startTime')}`,
+    );
   }
   return {
     type: 'periodic',
-    incrementBy: requiredInteger(object['incrementBy'], join(path, 'incrementBy'), 1, MAX_COUNT),
+    incrementBy: requiredInteger(object['incrementBy'], fieldPath(path, 'incrementBy'), 1, MAX_COUNT),
     intervalSeconds: requiredInteger(
       object['intervalSeconds'],
-      join(path, 'intervalSeconds'),
+      fieldPath(path, 'intervalSeconds'),
       1,
       MAX_SECONDS,
     ),
@@ -233,52 +212,20 @@ function optionalEpoch(value: unknown, path: string): number | undefined {
 }
 
 function requiredInteger(value: unknown, path: string, min: number, max: number): number {
-  if (value === undefined) throw invalid(path, `${path} is required`);
-  return integer(value, path, min, max);
-}
-
-function integer(value: unknown, path: string, min: number, max: number, hint = ''): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(path, `${path} must be an integer ≥ ${min} and ≤ ${max}${hint}`);
-  }
-  return value;
-}
-
-function boolean(value: unknown, path: string): boolean {
-  if (typeof value !== 'boolean') throw invalid(path, `${path} must be true or false`);
-  return value;
+  return integer(rules.required(value, path), path, min, max);
 }
 
 // ---------------------------------------------------------------------------------
 // Helpers
 
 function requireObject(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(path, `${path} must be an object`);
-  }
-  return value as Record<string, unknown>;
+  return rules.object(value, path);
 }
 
 function rejectUnknownFields(object: Record<string, unknown>, known: readonly string[], path: string): void {
-  for (const key of Object.keys(object)) {
-    if (!known.includes(key)) {
-      const field = join(path, key);
-      throw invalid(field, `${field} is not a known field (expected ${known.join(', ')})`);
-    }
-  }
-}
-
-function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
+  rules.onlyKeys(object, path, known);
 }
 
 function invalid(field: string, message: string): ValidationError {
   return new ValidationError(field, message, EVENT_SETTINGS_ERROR);
-}
-
-function deepFreeze<T extends object>(value: T): T {
-  for (const inner of Object.values(value)) {
-    if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
-  }
-  return Object.freeze(value);
 }

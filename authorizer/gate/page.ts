@@ -3,7 +3,8 @@
  * Self-contained (no script, inline style, nothing fetched), since it may be served at the edge
  * while the origin and the waiting room are out of reach.
  */
-import { SIGN_IN_FAILURES, type SignInFailure } from './failures.ts';
+import { ERRORS } from '../../queue-core/errors.ts';
+import type { SignInFailure } from './failures.ts';
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -24,7 +25,7 @@ export const PAGE_HEADERS = {
 } as const;
 
 export function failurePage(code: SignInFailure, retryUrl: string): string {
-  const { text } = SIGN_IN_FAILURES[code];
+  const text = ERRORS[code].message;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign-in did not complete</title>

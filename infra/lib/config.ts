@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { parseOidcClients } from '../../provider/oidc/clients.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
+import { fieldRules } from '../../queue-core/fields.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/key-ring.ts';
 
 /** The context key holding the deployment configuration. */
@@ -408,24 +409,17 @@ function parseCdn(raw: unknown): CdnConfig {
   };
 }
 
-function asObject(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(field, `${field} must be a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
+/** The shared field rules (`queue-core/fields.ts`), failing with a `ValidationError`. */
+const rules = fieldRules((field, message) => new ValidationError(field, message));
+const { integer, oneOf } = rules;
+const asObject = rules.object;
+const bool = rules.boolean;
 
+/** `npm run synth` has always said "unknown key <field>" (scripts match it): kept, on the shared rule's failure. */
 function rejectUnknown(input: Record<string, unknown>, field: string, known: string[]): void {
   for (const key of Object.keys(input)) {
-    if (!known.includes(key)) throw new ValidationError(`${field}.${key}`, `unknown key ${field}.${key}`);
+    if (!known.includes(key)) throw rules.fail(`${field}.${key}`, `unknown key ${field}.${key}`);
   }
-}
-
-function integer(value: unknown, field: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(field, `${field} must be an integer from ${min} to ${max}`);
-  }
-  return value;
 }
 
 /** The only retention periods CloudWatch Logs accepts. */
@@ -443,23 +437,8 @@ function retentionDays(value: unknown): number {
   return value;
 }
 
-function bool(value: unknown, field: string): boolean {
-  if (typeof value !== 'boolean') throw new ValidationError(field, `${field} must be true or false`);
-  return value;
-}
-
 function pattern(value: unknown, field: string, shape: RegExp): string {
-  if (typeof value !== 'string' || !shape.test(value)) {
-    throw new ValidationError(field, `${field} must match ${shape.source}`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw new ValidationError(field, `${field} must be one of ${allowed.join(', ')}`);
-  }
-  return value as T;
+  return rules.matches(value, field, shape);
 }
 
 function optionalString<K extends string>(

@@ -50,7 +50,6 @@ export function checkEntries(entries: LambdaEntries): LambdaEntries {
       `Lambda entry file(s) not found: ${missing.join(', ')}. ` +
         'The CDK app bundles the handlers of API.md section 4 (provider/lambda.ts, authorizer/lambda.ts); ' +
         'they must exist before synth.',
-      { status: 500, expose: true },
     );
   }
   return entries;

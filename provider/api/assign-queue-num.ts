@@ -5,7 +5,7 @@
  * handlers) and the node:http fast path of `anteroom serve` (the arrival burst) run these
  * steps: the JSON body, the event (known and open), the visitor's key, the place.
  */
-import { eventClosedError } from '../../queue-core/errors.ts';
+import { AnteroomError } from '../../queue-core/errors.ts';
 import { takesNewVisitors } from '../../queue-core/room/visitor-flow.ts';
 import type { EventSettings, QueueEntry } from '../../queue-core/types.ts';
 import { parseEventId } from '../../queue-core/validate.ts';
@@ -23,7 +23,7 @@ async function readFields(request: ApiRequest): Promise<Record<string, unknown>>
 /** The event's live settings: an unknown id is `invalid_event_id`, a closed event `event_closed`. */
 async function loadOpenEvent(deps: AppDeps, fields: Record<string, unknown>): Promise<EventSettings> {
   const event = await deps.room.getEvent(parseEventId(fields.event_id));
-  if (!takesNewVisitors(event)) throw eventClosedError();
+  if (!takesNewVisitors(event)) throw new AnteroomError('event_closed');
   return event;
 }
 
@@ -44,7 +44,7 @@ async function joinQueue(
   const limiter = deps.enqueueLimiter;
   const rateLimit = limiter.enabled ? limiter.forClient(request.clientAddress()) : undefined;
   const joined = await deps.room.join(event, { visitorKey, rateLimit });
-  if (joined.kind === 'closed') throw eventClosedError();
+  if (joined.kind === 'closed') throw new AnteroomError('event_closed');
   return joined.place;
 }
 

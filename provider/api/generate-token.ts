@@ -2,10 +2,12 @@
  * `POST /generate_token` (public) — the admission tokens once the position is served.
  * The public endpoint ignores `issuer` and `validity_period`: the issuer is `publicUrl`.
  */
-import { positionExpiredError, requestNotFoundError, sessionEndedError } from '../../queue-core/errors.ts';
+import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
+import { AnteroomError } from '../../queue-core/errors.ts';
 import type { AdmitOptions, AdmitOutcome } from '../../queue-core/room/visitor-flow.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { ApiContext, Step } from '../http/context.ts';
+import { codeBody } from '../http/errors.ts';
 import { CACHE, readEventId, readRequestId } from '../http/steps.ts';
 
 /** Records the admission (`ctx.state.admission`); the admin endpoint passes its overrides. */
@@ -35,16 +37,16 @@ export async function respondWithTokens(ctx: ApiContext): Promise<void> {
       ctx.status = 202;
       ctx.body =
         outcome.kind === 'full'
-          ? { error: 'Every place is taken; retry shortly', code: 'not_yet', reason: 'full' }
-          : { error: 'Request ID not being served yet', code: 'not_yet', reason: 'not_yet' };
-      ctx.set('Retry-After', '1');
+          ? { ...codeBody('not_yet', 'Every place is taken; retry shortly'), reason: 'full' }
+          : { ...codeBody('not_yet'), reason: 'not_yet' };
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS.notYet));
       return;
     case 'position_expired':
-      throw positionExpiredError();
+      throw new AnteroomError('position_expired');
     case 'session_ended':
-      throw sessionEndedError();
+      throw new AnteroomError('session_ended');
     case 'unknown':
-      throw requestNotFoundError();
+      throw new AnteroomError('request_not_found');
   }
 }
 

@@ -5,8 +5,8 @@
  * `X-Accel-Buffering: no` stops nginx from buffering the stream.
  */
 import { PassThrough } from 'node:stream';
+import { SSE_HEARTBEAT_MS } from '../../queue-core/defaults.ts';
 import type { StatusView } from '../../queue-core/room/room-api.ts';
-import { SSE_HEARTBEAT_MS } from '../config/defaults.ts';
 import type { ApiContext } from '../http/context.ts';
 
 /** Open streams of this process, ended on shutdown so `server.close()` can finish. */

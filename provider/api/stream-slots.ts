@@ -5,8 +5,9 @@
  * every move of the serving counter, so without a bound one client multiplies the work of every
  * move. A refused stream answers 429 with `Retry-After`; the waiting page then polls instead.
  */
+
+import { STREAM_RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import { STREAM_RETRY_AFTER_SECONDS } from '../config/defaults.ts';
 import { budgetKey } from '../http/rate-limit.ts';
 
 export interface StreamSlots {
@@ -15,10 +16,7 @@ export interface StreamSlots {
 }
 
 export function tooManyStreamsError(): AnteroomError {
-  return new AnteroomError('too_many_streams', 'Too many status streams open; poll /status instead', {
-    status: 429,
-    retryAfter: STREAM_RETRY_AFTER_SECONDS,
-  });
+  return new AnteroomError('too_many_streams', undefined, { retryAfter: STREAM_RETRY_AFTER_SECONDS });
 }
 
 export function createStreamSlots(limits: { perRequestId: number; perClient: number }): StreamSlots {

@@ -4,13 +4,13 @@
  * in-memory or a test-Redis store.
  */
 import pino from 'pino';
+import { SSE_HEARTBEAT_MS } from '../../queue-core/defaults.ts';
 import { createRoom } from '../../queue-core/room/room.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import { createStore } from '../../queue-core/store/create-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { createStreamSlots, type StreamSlots } from '../api/stream-slots.ts';
-import { SSE_HEARTBEAT_MS } from '../config/defaults.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import {
   type ClientBudget,

@@ -9,7 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { CONFIG_DEFAULTS, CONFIG_FILE, LIMIT_DEFAULTS } from '../../queue-core/defaults.ts';
 import { parseEvents } from '../../queue-core/event-settings.ts';
+import { fieldRules } from '../../queue-core/fields.ts';
 import {
   KEY_ALGORITHMS,
   type KeyAlgorithm,
@@ -29,7 +31,7 @@ import {
   placeholders,
 } from '../pages/waiting/messages.ts';
 import { type AdminSigV4Key, parseAdminKeys, parseSigV4Keys, parseSigV4KeysEnv } from './admin-keys.ts';
-import { DEFAULTS, NOTICES, SAMPLE_SITE } from './defaults.ts';
+import { NOTICES, SAMPLE_SITE } from './development.ts';
 
 export type StoreConfig =
   | { type: 'memory' }
@@ -100,9 +102,9 @@ export interface AnteroomConfig {
 /** A configuration problem; `field` is the dotted path of the bad key. */
 export class ConfigError extends Error {
   readonly field: string;
-  /** `message` names the field itself unless `named` is false (then it is prefixed with it). */
+  /** `message` names the field itself unless `named` is false (then the field is put before it). */
   constructor(field: string, message: string, named = false) {
-    super(named ? `configuration: ${message}` : `configuration: ${field}: ${message}`);
+    super(named ? `configuration: ${message}` : `configuration: ${field} ${message}`);
     this.name = 'ConfigError';
     this.field = field;
   }
@@ -126,36 +128,18 @@ export interface LoadConfigOptions extends ConfigOverrides {
 
 type Raw = Record<string, unknown>;
 
+/** The shared field rules (`queue-core/fields.ts`), failing with a `ConfigError`. */
+const rules = fieldRules((field, message) => new ConfigError(field, message, true));
+const { string, integer, boolean } = rules;
+
 function isObject(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An object whose keys are all `allowed` (`field` '' is the whole configuration). */
 function object(value: unknown, field: string, allowed: readonly string[]): Raw {
-  if (!isObject(value)) throw new ConfigError(field, 'must be an object');
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw new ConfigError(field ? `${field}.${key}` : key, `unknown key (allowed: ${allowed.join(', ')})`);
-    }
-  }
-  return value;
-}
-
-function string(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new ConfigError(field, 'must be a non-empty string');
-  return value;
-}
-
-function integer(value: unknown, field: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(field, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function boolean(value: unknown, field: string): boolean {
-  if (typeof value !== 'boolean') throw new ConfigError(field, 'must be true or false');
-  return value;
+  if (field === '' && !isObject(value)) throw rules.fail('', 'the configuration must be an object');
+  return rules.onlyKeys(rules.object(value, field), field, allowed);
 }
 
 function port(value: unknown, field: string): number {
@@ -234,7 +218,7 @@ function redisUrl(value: unknown, field: string): string {
 }
 
 function storeConfig(value: unknown, field: string): StoreConfig {
-  if (!isObject(value)) throw new ConfigError(field, 'must be an object');
+  if (!isObject(value)) throw rules.fail(field, `${field} must be an object`);
   if (value.type === 'memory') {
     object(value, field, ['type']);
     return { type: 'memory' };
@@ -252,7 +236,7 @@ function storeConfig(value: unknown, field: string): StoreConfig {
 }
 
 function keysConfig(value: unknown, field: string, cwd: string): KeysConfig {
-  if (!isObject(value)) throw new ConfigError(field, 'must be an object');
+  if (!isObject(value)) throw rules.fail(field, `${field} must be an object`);
   const algorithm = (allowed: Raw): KeyAlgorithm | undefined => {
     if (allowed.algorithm === undefined) return undefined;
     if (!KEY_ALGORITHMS.includes(allowed.algorithm as KeyAlgorithm)) {
@@ -310,7 +294,7 @@ export function findConfigFile(options: LoadConfigOptions): string | null {
   const cwd = options.cwd ?? process.cwd();
   if (options.configPath) return absolute(options.configPath, cwd);
   if (env.ANTEROOM_CONFIG) return absolute(env.ANTEROOM_CONFIG, cwd);
-  const local = resolve(cwd, DEFAULTS.configFile);
+  const local = resolve(cwd, CONFIG_FILE);
   return existsSync(local) ? local : null;
 }
 
@@ -371,14 +355,15 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   const notices: string[] = [];
 
   const listenRaw = object(raw.listen ?? {}, 'listen', ['port', 'host', 'adminPort', 'adminHost']);
+  const defaults = CONFIG_DEFAULTS.listen;
   const listen = {
-    port: listenRaw.port === undefined ? DEFAULTS.port : port(listenRaw.port, 'listen.port'),
-    host: listenRaw.host === undefined ? DEFAULTS.host : string(listenRaw.host, 'listen.host'),
+    port: listenRaw.port === undefined ? defaults.port : port(listenRaw.port, 'listen.port'),
+    host: listenRaw.host === undefined ? defaults.host : string(listenRaw.host, 'listen.host'),
     adminPort:
-      listenRaw.adminPort === undefined ? DEFAULTS.adminPort : port(listenRaw.adminPort, 'listen.adminPort'),
+      listenRaw.adminPort === undefined ? defaults.adminPort : port(listenRaw.adminPort, 'listen.adminPort'),
     adminHost:
       listenRaw.adminHost === undefined
-        ? DEFAULTS.adminHost
+        ? defaults.adminHost
         : string(listenRaw.adminHost, 'listen.adminHost'),
   };
   if (env.PORT) listen.port = envPort(env.PORT, 'PORT');
@@ -413,14 +398,14 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   if (env.REDIS_CLUSTER !== undefined && store?.type === 'redis') {
     store = { ...store, cluster: envBoolean(env.REDIS_CLUSTER, 'REDIS_CLUSTER') };
   }
-  store ??= { type: 'memory' };
+  store ??= { ...CONFIG_DEFAULTS.store };
   if (store.type === 'memory') notices.push(NOTICES.memoryStore);
 
   let keys = raw.keys === undefined ? null : keysConfig(raw.keys, 'keys', cwd);
   if (env.ANTEROOM_KEYS_FILE) {
     keys = { type: 'file', path: absolute(env.ANTEROOM_KEYS_FILE, cwd), algorithm: keys?.algorithm };
   }
-  keys ??= { type: 'file', path: absolute(DEFAULTS.keysFile, cwd) };
+  keys ??= { ...CONFIG_DEFAULTS.keys, path: absolute(CONFIG_DEFAULTS.keys.path, cwd) };
   if (keys.type === 'file') notices.push(NOTICES.keysFile);
 
   if (raw.events === undefined) notices.push(NOTICES.demoEvent);
@@ -434,20 +419,22 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     'clientAddressHeader',
   ]);
   const limit = (name: (typeof NUMERIC_LIMITS)[number], min: number, max: number): number =>
-    limitsRaw[name] === undefined ? DEFAULTS[name] : integer(limitsRaw[name], `limits.${name}`, min, max);
+    limitsRaw[name] === undefined
+      ? LIMIT_DEFAULTS[name]
+      : integer(limitsRaw[name], `limits.${name}`, min, max);
   const proxy =
     env.TRUST_PROXY !== undefined
       ? envTrustProxy(env.TRUST_PROXY)
-      : trustProxy(limitsRaw.trustProxy ?? DEFAULTS.trustProxy);
+      : trustProxy(limitsRaw.trustProxy ?? CONFIG_DEFAULTS.limits.trustProxy);
   const addressHeader = env.CLIENT_ADDRESS_HEADER ?? limitsRaw.clientAddressHeader;
   const limits = {
     enqueuePerClientPerMinute:
       limitsRaw.enqueuePerClientPerMinute === undefined
-        ? DEFAULTS.enqueuePerClientPerMinute
+        ? CONFIG_DEFAULTS.limits.enqueuePerClientPerMinute
         : integer(limitsRaw.enqueuePerClientPerMinute, 'limits.enqueuePerClientPerMinute', 0, 1_000_000),
     adminFailuresPerClientPerMinute:
       limitsRaw.adminFailuresPerClientPerMinute === undefined
-        ? DEFAULTS.adminFailuresPerClientPerMinute
+        ? CONFIG_DEFAULTS.limits.adminFailuresPerClientPerMinute
         : integer(
             limitsRaw.adminFailuresPerClientPerMinute,
             'limits.adminFailuresPerClientPerMinute',
@@ -487,7 +474,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   if (env.ANTEROOM_COOKIE_KEYS) cookieKeys = commaList(env.ANTEROOM_COOKIE_KEYS);
 
   const logRaw = object(raw.log ?? {}, 'log', ['level']);
-  let level = logRaw.level === undefined ? DEFAULTS.logLevel : string(logRaw.level, 'log.level');
+  let level = logRaw.level === undefined ? CONFIG_DEFAULTS.log.level : string(logRaw.level, 'log.level');
   if (env.LOG_LEVEL) level = env.LOG_LEVEL;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
     throw new ConfigError(env.LOG_LEVEL ? 'LOG_LEVEL' : 'log.level', 'must be a pino level (info, debug, …)');
@@ -534,7 +521,11 @@ function pageSettings(value: unknown): AnteroomConfig['pages'] {
   const raw = object(value, 'pages', ['language', 'messages', 'accentColor', 'accentColorDark']);
   const shipped = Object.keys(LANGUAGES);
   const list =
-    raw.language === undefined ? ['en'] : typeof raw.language === 'string' ? [raw.language] : raw.language;
+    raw.language === undefined
+      ? [CONFIG_DEFAULTS.pages.language]
+      : typeof raw.language === 'string'
+        ? [raw.language]
+        : raw.language;
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError(
       'pages.language',

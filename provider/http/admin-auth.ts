@@ -52,7 +52,7 @@ function tooManyFailures(retryAfter: number): AnteroomError {
   return new AnteroomError(
     'rate_limited',
     'Too many failed admin authentications from this client; retry later',
-    { status: 429, retryAfter },
+    { retryAfter },
   );
 }
 
@@ -94,7 +94,7 @@ export function requireAdmin(deps: AppDeps, publicPaths: string[] = ['/healthz']
       const { exhausted } = throttle.fail(ctx.ip);
       await recordFailure(ctx as ApiContext, attempt, exhausted);
       ctx.set('WWW-Authenticate', 'Bearer realm="anteroom-admin"');
-      throw new AnteroomError('unauthorized', ADMIN_AUTH_FAILURES[attempt.reason], { status: 401 });
+      throw new AnteroomError('unauthorized', ADMIN_AUTH_FAILURES[attempt.reason]);
     }
     ctx.state.actor = attempt.actor;
     await next();

@@ -4,12 +4,12 @@
  * reading when it is given). The body must be a JSON object.
  */
 import type { IncomingMessage } from 'node:http';
+import { BODY_LIMIT_BYTES } from '../../queue-core/defaults.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import { BODY_LIMIT_BYTES } from '../config/defaults.ts';
 import type { Step } from './context.ts';
 
 const tooLarge = () =>
-  new AnteroomError('payload_too_large', `Request body exceeds ${BODY_LIMIT_BYTES} bytes`, { status: 413 });
+  new AnteroomError('payload_too_large', `Request body exceeds ${BODY_LIMIT_BYTES} bytes`);
 
 /** The whole body, at most 16 KiB (413 beyond it, from Content-Length when given). */
 export function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
@@ -56,9 +56,7 @@ export function isAcceptedBodyType(header: string | undefined): boolean {
 }
 
 export function unsupportedType(): AnteroomError {
-  return new AnteroomError('unsupported_media_type', 'Send a JSON body (application/json or text/plain)', {
-    status: 415,
-  });
+  return new AnteroomError('unsupported_media_type');
 }
 
 /** An empty body is `{}`; anything else must be a JSON object. */
@@ -68,11 +66,11 @@ export function parseJsonObject(raw: string): Record<string, unknown> {
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new AnteroomError('invalid_json', 'The request body is not valid JSON', { status: 400 });
+      throw new AnteroomError('invalid_json');
     }
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new AnteroomError('invalid_body', 'The request body must be a JSON object', { status: 400 });
+    throw new AnteroomError('invalid_body');
   }
   return parsed as Record<string, unknown>;
 }

@@ -1,11 +1,13 @@
 /**
- * The one place errors become HTTP answers: `{"error": "<sentence>", "code": "<snake_case>"}`.
- * Actions only throw. No stack trace or internal detail ever reaches a response; unexpected
- * errors are logged with the request id and answered with a generic 500.
+ * The one place errors become HTTP answers: `{"error": "<sentence>", "code": "<snake_case>"}`,
+ * with the status of the code's row in the error table (`queue-core/errors.ts`). Actions only
+ * throw; every surface renders through `errorAnswer` (the Koa apps through `renderErrors`, the
+ * fast path, the OIDC interaction's status poll). No stack trace or internal detail ever reaches
+ * a response; unexpected errors are logged with the request id and answered with a generic 500.
  */
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { AnteroomError, StoreUnavailableError } from '../../queue-core/errors.ts';
+import { AnteroomError, ERRORS, type ErrorCode, StoreUnavailableError } from '../../queue-core/errors.ts';
 import type { ApiState } from './context.ts';
 
 const NETWORK_CODES = new Set([
@@ -35,16 +37,27 @@ function httpStatusOf(error: unknown): number | null {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : null;
 }
 
-const GENERIC: Record<number, [string, string]> = {
-  400: ['Bad request', 'bad_request'],
-  401: ['Unauthorized', 'unauthorized'],
-  403: ['Forbidden', 'forbidden'],
-  404: ['Not found', 'not_found'],
-  405: ['Method not allowed', 'method_not_allowed'],
-  413: ['Request body too large', 'payload_too_large'],
-  415: ['Unsupported media type', 'unsupported_media_type'],
-  501: ['Not implemented', 'not_implemented'],
+/** The code of a status that Koa or a library set or threw (`ctx.throw(404)`, a 405 from the router). */
+const GENERIC: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  501: 'not_implemented',
 };
+
+export interface CodeBody {
+  error: string;
+  code: ErrorCode;
+}
+
+/** The body of a code: its sentence from the table, or `message` when it says more. */
+export function codeBody(code: ErrorCode, message: string = ERRORS[code].message): CodeBody {
+  return { error: message, code };
+}
 
 /** A store outage fails every request alike: one line per window, not one per request. */
 export const OUTAGE_LOG_WINDOW_MS = 10_000;
@@ -69,10 +82,13 @@ export function burstGate(windowMs: number, nowMs: () => number = Date.now): () 
   };
 }
 
-const outageGates = new WeakMap<Logger, () => number | null>();
+/** What the renderer logs with (a pino logger, or a part of one). */
+type ErrorLogger = Pick<Logger, 'warn' | 'error'>;
+
+const outageGates = new WeakMap<ErrorLogger, () => number | null>();
 
 function logOutage(
-  logger: Logger | undefined,
+  logger: ErrorLogger | undefined,
   traceId: string | undefined,
   error: StoreUnavailableError,
 ): void {
@@ -92,7 +108,7 @@ function logOutage(
 
 export interface ErrorAnswer {
   status: number;
-  body: { error: string; code: string };
+  body: CodeBody;
   retryAfter: number | undefined;
 }
 
@@ -102,7 +118,7 @@ export interface ErrorAnswer {
  */
 export function errorAnswer(
   caught: unknown,
-  logger: Logger | undefined,
+  logger: ErrorLogger | undefined,
   traceId: string | undefined,
 ): ErrorAnswer {
   let error = caught;
@@ -114,19 +130,15 @@ export function errorAnswer(
       logger?.warn({ req_id: traceId, code: error.code, err: error.cause ?? error });
     return {
       status: error.status,
-      body: {
-        error: error.expose ? error.message : 'Internal error',
-        code: error.expose ? error.code : 'internal_error',
-      },
+      body: error.expose ? codeBody(error.code, error.message) : codeBody('internal_error'),
       retryAfter: error.retryAfter,
     };
   }
   const status = httpStatusOf(error);
   const generic = status !== null && status < 500 ? GENERIC[status] : undefined;
-  if (status !== null && generic)
-    return { status, body: { error: generic[0], code: generic[1] }, retryAfter: undefined };
+  if (status !== null && generic) return { status, body: codeBody(generic), retryAfter: undefined };
   logger?.error({ req_id: traceId, err: error }, 'unexpected error');
-  return { status: 500, body: { error: 'Internal error', code: 'internal_error' }, retryAfter: undefined };
+  return { status: 500, body: codeBody('internal_error'), retryAfter: undefined };
 }
 
 export function renderErrors(): Middleware<ApiState> {
@@ -135,10 +147,10 @@ export function renderErrors(): Middleware<ApiState> {
       await next();
       if (ctx.status === 404 && ctx.body == null) {
         ctx.status = 404;
-        ctx.body = { error: 'Not found', code: 'not_found' };
+        ctx.body = codeBody('not_found');
       } else if (ctx.status === 405 && (ctx.body == null || typeof ctx.body === 'string')) {
         ctx.status = 405;
-        ctx.body = { error: 'Method not allowed', code: 'method_not_allowed' };
+        ctx.body = codeBody('method_not_allowed');
       }
     } catch (caught) {
       const answer = errorAnswer(caught, ctx.state.deps?.logger, ctx.state.traceId);

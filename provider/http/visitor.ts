@@ -72,13 +72,7 @@ function newVisitorId(): string {
 function idempotencyKeyOf(key: string | undefined): string | null {
   if (!key) return null;
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new AnteroomError(
-      'invalid_idempotency_key',
-      'Idempotency-Key must be 1-255 printable ASCII characters',
-      {
-        status: 400,
-      },
-    );
+    throw new AnteroomError('invalid_idempotency_key');
   }
   return key;
 }

@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import Counter from 'prom-client/lib/counter.js';
-import { KEY_RELOAD_SECONDS, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { KEY_RELOAD_SECONDS } from '../../queue-core/defaults.ts';
+import { loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import {
   type AppDeps,
   type CreateDepsOptions,

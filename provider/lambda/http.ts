@@ -13,6 +13,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import serverless from 'serverless-http';
+import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
+import { ERRORS } from '../../queue-core/errors.ts';
+import { codeBody } from '../http/errors.ts';
 import { trustPrefixHeader } from '../pages/base-path.ts';
 import type { AppLike, InitHint, LambdaContainer } from './container.ts';
 import { iamCaller } from './iam-admin.ts';
@@ -82,8 +85,8 @@ export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandle
       console.error(
         JSON.stringify({ level: 'error', msg: 'lambda cold start failed', err: describe(error) }),
       );
-      return jsonResult(event, 503, { error: UNAVAILABLE, code: 'service_unavailable' }, context, {
-        'retry-after': '2',
+      return jsonResult(event, ERRORS.service_unavailable.status, codeBody('service_unavailable'), context, {
+        'retry-after': String(RETRY_AFTER_SECONDS.storeUnavailable),
       });
     }
 
@@ -94,12 +97,7 @@ export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandle
         originChecks.set(container, check);
       }
       if (!check(headerOf(event, ORIGIN_SECRET_HEADER))) {
-        return jsonResult(
-          event,
-          403,
-          { error: 'Requests must come through the configured CDN', code: 'origin_forbidden' },
-          context,
-        );
+        return jsonResult(event, ERRORS.origin_forbidden.status, codeBody('origin_forbidden'), context);
       }
     }
 
@@ -123,8 +121,6 @@ export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandle
     }
   };
 }
-
-const UNAVAILABLE = 'The waiting room is temporarily unavailable. Please retry shortly.';
 
 function baseUrl(base: ExternalBase): string {
   return `${base.protocol}//${base.host}${base.prefix}`;

@@ -17,6 +17,7 @@
 import { Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
+import { OIDC_INTERACTION_TTL_SECONDS } from '../../queue-core/defaults.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
 import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/key-ring.ts';
 import type { AppDeps } from '../apps/deps.ts';
@@ -29,7 +30,7 @@ import { resolveCookieKeys } from './cookie-keys.ts';
 import { interactionHandler } from './interaction.ts';
 import { mountProvider } from './mount.ts';
 import { isOidcPath, OIDC_MOUNT_PATH } from './on-demand.ts';
-import { createOidcProvider, DEFAULT_INTERACTION_TTL_SECONDS } from './provider.ts';
+import { createOidcProvider } from './provider.ts';
 import { stateGuard } from './state-guard.ts';
 import { userinfoHandler } from './userinfo.ts';
 import { Visits } from './visits.ts';
@@ -199,7 +200,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
   const cookieKeys = currentCookieKeys(deps, jwks);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const waitingRoom = new WaitingRoom({ room: deps.room, visits: new Visits(adapter), now });
-  const interactionTtlSeconds = options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS;
+  const interactionTtlSeconds = options.interactionTtlSeconds ?? OIDC_INTERACTION_TTL_SECONDS;
   const oidc = createOidcProvider({
     issuer,
     clients,

@@ -7,7 +7,7 @@
  */
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
-import { UNVISITED_INTERACTION_TTL_SECONDS } from '../config/defaults.ts';
+import { UNVISITED_INTERACTION_TTL_SECONDS } from '../../queue-core/defaults.ts';
 import { PROVIDER_COOKIE } from './provider.ts';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -20,6 +20,7 @@ import type pino from 'pino';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { StatusView } from '../../queue-core/room/room-api.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
+import { errorAnswer } from '../http/errors.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { pageTextOf, sendPage } from '../pages/headers.ts';
@@ -178,19 +179,15 @@ async function statusStep(ctx: Koa.Context, deps: InteractionDeps): Promise<void
   const requestId = ctx.query['request_id'];
   try {
     if (typeof eventId !== 'string' || typeof requestId !== 'string') {
-      throw new AnteroomError('invalid_parameter', 'event_id and request_id are required', { status: 400 });
+      throw new AnteroomError('invalid_parameter', 'event_id and request_id are required');
     }
     const status = await deps.waitingRoom.room.status(eventId, requestId);
     ctx.body = pageStatus(status);
   } catch (error) {
-    const known = error instanceof AnteroomError;
-    if (!known) deps.logger.error({ err: error }, 'interaction status failed');
-    if (known && error.retryAfter !== undefined) ctx.set('Retry-After', String(error.retryAfter));
-    ctx.status = known ? error.status : 500;
-    ctx.body = {
-      error: known && error.expose ? error.message : 'Internal error',
-      code: known ? error.code : 'internal_error',
-    };
+    const answer = errorAnswer(error, deps.logger, undefined);
+    if (answer.retryAfter !== undefined) ctx.set('Retry-After', String(answer.retryAfter));
+    ctx.status = answer.status;
+    ctx.body = answer.body;
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
-import { OUTAGE_RETRY_AFTER_SECONDS } from './outage.ts';
+import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
 
 export interface MountOptions {
   /** Path of the mount inside the outer app (`/oidc`). */
@@ -31,7 +31,7 @@ export function mountProvider(provider: Provider, options: MountOptions): Koa.Mi
     (ctx as { mountPath?: string }).mountPath = issuerPath;
     await next();
     // `temporarily_unavailable` (a store outage, see outage.ts): tell clients when to retry.
-    if (ctx.status === 503) ctx.set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+    if (ctx.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS.storeUnavailable));
   });
   const handle = provider.callback();
 

@@ -9,6 +9,7 @@
  * that runs at start (`import()` of `./index.ts` is where the split happens).
  */
 import type Koa from 'koa';
+import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
 
 /** Where the provider is mounted inside the public app. */
@@ -40,7 +41,7 @@ export function oidcOnDemand(
       throw new AnteroomError(
         'service_unavailable',
         'The sign-in service is temporarily unavailable. Please retry shortly.',
-        { status: 503, expose: true, retryAfter: 2, cause: error },
+        { retryAfter: RETRY_AFTER_SECONDS.storeUnavailable, cause: error },
       );
     }
     return middleware(ctx, next);

@@ -6,13 +6,11 @@
  * relying party gets a code it knows and `mount.ts` adds `Retry-After`.
  */
 import { errors } from 'oidc-provider';
-import { AnteroomError } from '../../queue-core/errors.ts';
+import { isServerFailure } from '../../queue-core/errors.ts';
 import type { Adapter, AdapterFactory } from './adapters/types.ts';
 
-export const OUTAGE_RETRY_AFTER_SECONDS = 2;
-
 export function toProviderError(error: unknown): unknown {
-  if (!(error instanceof AnteroomError) || error.status < 500) return error;
+  if (!isServerFailure(error)) return error;
   const mapped = new errors.CustomOIDCProviderError(
     'temporarily_unavailable',
     'the waiting room is temporarily unavailable, retry shortly',

@@ -10,7 +10,10 @@ import type { JWK } from 'jose';
 import type Koa from 'koa';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { errors, Provider } from 'oidc-provider';
-import { UNVISITED_INTERACTION_TTL_SECONDS } from '../config/defaults.ts';
+import {
+  OIDC_INTERACTION_TTL_SECONDS,
+  UNVISITED_INTERACTION_TTL_SECONDS,
+} from '../../queue-core/defaults.ts';
 import { requestBasePath } from '../pages/base-path.ts';
 import { html, page, SafeHtml } from '../pages/html.ts';
 import type { AdapterFactory } from './adapters/types.ts';
@@ -49,8 +52,6 @@ export const PROVIDER_COOKIE = { httpOnly: true, sameSite: 'lax', signed: true }
 
 /** Codes are exchanged by the relying party within seconds of the redirect. */
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
-/** Default longest wait inside one authorization request; the queue place outlives it. */
-export const DEFAULT_INTERACTION_TTL_SECONDS = 3 * 3600;
 const SESSION_TTL_SECONDS = 24 * 3600;
 
 /** Admission windows looked up during one token request, for the (synchronous) TTL functions. */
@@ -216,7 +217,7 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       // Until its first visit (interaction-lifetime.ts): a request nobody follows is soon gone.
       Interaction: Math.min(
         UNVISITED_INTERACTION_TTL_SECONDS,
-        options.interactionTtlSeconds ?? DEFAULT_INTERACTION_TTL_SECONDS,
+        options.interactionTtlSeconds ?? OIDC_INTERACTION_TTL_SECONDS,
       ),
       Session: SESSION_TTL_SECONDS,
       Grant: SESSION_TTL_SECONDS,

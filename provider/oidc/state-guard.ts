@@ -13,9 +13,9 @@
  * A refused request reaches neither the provider nor its store.
  */
 import type Koa from 'koa';
+import { AUTHORIZE_PARAMETER_LIMITS } from '../../queue-core/defaults.ts';
 import { AnteroomError, rateLimitedError } from '../../queue-core/errors.ts';
 import type { AppDeps } from '../apps/deps.ts';
-import { AUTHORIZE_PARAMETER_LIMITS } from '../config/defaults.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { pageTextOf } from '../pages/headers.ts';
 import { sendProblemPage } from '../pages/waiting/problem.ts';

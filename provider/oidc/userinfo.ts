@@ -8,7 +8,7 @@
  */
 import { createLocalJWKSet, type JWK, errors as joseErrors, jwtVerify } from 'jose';
 import type Koa from 'koa';
-import { AnteroomError } from '../../queue-core/errors.ts';
+import { isServerFailure } from '../../queue-core/errors.ts';
 import type { ClientRegistry } from './registry.ts';
 import { admissionClaims, type WaitingRoom } from './waiting.ts';
 
@@ -62,7 +62,7 @@ export function userinfoHandler(deps: UserinfoDeps): Koa.Middleware {
       const token = await bearerToken(ctx);
       ctx.body = await claimsFor(token, deps, keySet);
     } catch (error) {
-      if (error instanceof AnteroomError && error.status >= 500) {
+      if (isServerFailure(error)) {
         // The queue store is down: a retry will do, the token is not at fault.
         if (error.retryAfter !== undefined) ctx.set('Retry-After', String(error.retryAfter));
         ctx.status = 503;

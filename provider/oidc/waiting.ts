@@ -4,6 +4,7 @@
  * position is served). Admission is always per event: being admitted to one event says
  * nothing about another (the queue-bypass trap).
  */
+import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { Room, StatusView } from '../../queue-core/room/room-api.ts';
 import type { EnqueueRateLimit, EventSettings, QueueEntry, SessionRecord } from '../../queue-core/types.ts';
@@ -105,14 +106,9 @@ export class WaitingRoom {
         await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);
       }
     }
-    throw new AnteroomError(
-      'queue_place_unavailable',
-      'No place in the queue could be taken. Please retry.',
-      {
-        status: 503,
-        retryAfter: 2,
-      },
-    );
+    throw new AnteroomError('queue_place_unavailable', undefined, {
+      retryAfter: RETRY_AFTER_SECONDS.placeUnavailable,
+    });
   }
 }
 

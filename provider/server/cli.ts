@@ -5,7 +5,7 @@
  * a bad command line or configuration, 1 when start-up or the command fails otherwise.
  */
 import { parseArgs } from 'node:util';
-import { SAMPLE_SITE } from '../config/defaults.ts';
+import { SAMPLE_SITE } from '../config/development.ts';
 import { ConfigError, loadConfig } from '../config/server-config.ts';
 import { keyFingerprint } from '../http/admin-auth.ts';
 import { keysCommand } from './keys-command.ts';

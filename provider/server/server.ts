@@ -14,12 +14,11 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { KEY_RELOAD_SECONDS } from '../../queue-core/signing-keys/key-ring.ts';
+import { KEY_RELOAD_SECONDS, ROOM_DEFAULTS, SHUTDOWN_DRAIN_MS } from '../../queue-core/defaults.ts';
 import { endAllStreams } from '../api/status-stream.ts';
 import { createAdminApp } from '../apps/admin-app.ts';
 import { type AppDeps, type CreateDepsOptions, createAppDeps, reloadKeys } from '../apps/deps.ts';
 import { createPublicApp } from '../apps/public-app.ts';
-import { INLET_TICK_MS } from '../config/defaults.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import { createOidcMiddleware } from '../oidc/index.ts';
 import { withHotPaths } from './hot-path.ts';
@@ -169,7 +168,7 @@ export async function startServer(
     await deps.store.close();
     throw error;
   }
-  const inlet = startInletLoop(deps, options.tickMs ?? INLET_TICK_MS);
+  const inlet = startInletLoop(deps, options.tickMs ?? ROOM_DEFAULTS.tickMs);
   const keyReload = startKeyReload(deps, options.keyReloadMs ?? KEY_RELOAD_SECONDS * 1000);
   const publicListenUrl = urlOf(publicAddress, config.listen.host);
   const adminUrl = urlOf(adminAddress, config.listen.adminHost);
@@ -178,7 +177,7 @@ export async function startServer(
   const close = () => {
     closing ??= (async () => {
       logger.info('shutting down: no new connections, finishing in-flight requests');
-      const drainMs = options.drainMs ?? 10_000;
+      const drainMs = options.drainMs ?? SHUTDOWN_DRAIN_MS;
       const closed = Promise.all([closeServer(publicServer, drainMs), closeServer(adminServer, drainMs)]);
       endAllStreams();
       await closed;

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { issueAdmissionTokens } from '../admission-tokens.ts';
-import { AnteroomError, invalidEventError, requestNotFoundError } from '../errors.ts';
+import { ROOM_DEFAULTS } from '../defaults.ts';
+import { AnteroomError } from '../errors.ts';
 import { inletLockName, runInletTick } from '../inlet.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
@@ -66,8 +67,6 @@ interface Cached<T> {
   pending: Promise<T> | null;
 }
 
-/** Lease of the expiry step: renewed every tick by its holder, taken over within seconds if it dies. */
-const EXPIRY_LEASE_MS = 5000;
 const expiryLockName = (eventId: string) => `expiry:${eventId}`;
 
 const CLOSED: JoinOutcome = Object.freeze({ kind: 'closed' });
@@ -104,10 +103,10 @@ class QueueRoom implements Room {
     this.issuer = options.issuer;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.nowMs = options.nowMs ?? Date.now;
-    this.cacheMs = options.cacheMs ?? 1000;
-    this.settingsCacheMs = options.settingsCacheMs ?? 1000;
-    this.watchMs = options.watchMs ?? 1000;
-    this.historyLimit = options.historyLimit ?? 50;
+    this.cacheMs = options.cacheMs ?? ROOM_DEFAULTS.microCacheMs;
+    this.settingsCacheMs = options.settingsCacheMs ?? ROOM_DEFAULTS.settingsCacheMs;
+    this.watchMs = options.watchMs ?? ROOM_DEFAULTS.watchMs;
+    this.historyLimit = options.historyLimit ?? ROOM_DEFAULTS.historyLimit;
     this.observer = options.observer;
   }
 
@@ -116,7 +115,7 @@ class QueueRoom implements Room {
 
   async getEvent(eventId: string): Promise<EventSettings> {
     const base = this.configured.get(eventId);
-    if (!base) throw invalidEventError();
+    if (!base) throw new AnteroomError('invalid_event_id');
     return this.cached(this.settings, eventId, this.settingsCacheMs, async () => {
       return (await this.store.getEventOverride(eventId)) ?? base;
     });
@@ -164,7 +163,7 @@ class QueueRoom implements Room {
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry> {
     this.requireEvent(eventId);
     const entry = await this.store.getEntry(eventId, requestId);
-    if (entry === null) throw requestNotFoundError();
+    if (entry === null) throw new AnteroomError('request_not_found');
     return entry;
   }
 
@@ -180,7 +179,7 @@ class QueueRoom implements Room {
 
   async status(eventId: string, requestId: string): Promise<StatusView> {
     const place = await this.place(eventId, requestId);
-    if (place === null) throw requestNotFoundError();
+    if (place === null) throw new AnteroomError('request_not_found');
     return place.status;
   }
 
@@ -339,9 +338,7 @@ class QueueRoom implements Room {
     this.requireEvent(eventId);
     const session = await this.store.updateSession(eventId, requestId, status);
     if (!session) {
-      throw new AnteroomError('session_not_found', "Request ID doesn't exist or status already set.", {
-        status: 404,
-      });
+      throw new AnteroomError('session_not_found');
     }
     await this.audit(
       actor,
@@ -383,7 +380,7 @@ class QueueRoom implements Room {
       // The expiry step is atomic in the store, so a lease only saves the other processes the work.
       if (
         event.queuePositionExpirySeconds !== null &&
-        (await this.store.acquireLease(expiryLockName(event.id), owner, EXPIRY_LEASE_MS))
+        (await this.store.acquireLease(expiryLockName(event.id), owner, ROOM_DEFAULTS.expiryLeaseMs))
       ) {
         const result = await this.store.expirePositions(
           event.id,
@@ -444,7 +441,7 @@ class QueueRoom implements Room {
   // Internals
 
   private requireEvent(eventId: string): void {
-    if (!this.configured.has(eventId)) throw invalidEventError();
+    if (!this.configured.has(eventId)) throw new AnteroomError('invalid_event_id');
   }
 
   private async moveServing(eventId: string, by: number): Promise<number> {

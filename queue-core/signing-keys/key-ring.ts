@@ -32,6 +32,7 @@ import {
   importJWK,
   type JWK,
 } from 'jose';
+import { DEFAULT_KEY_ALGORITHM, KEY_RELOAD_SECONDS } from '../defaults.ts';
 import { AnteroomError } from '../errors.ts';
 import {
   GetSecretValueCommand,
@@ -60,11 +61,6 @@ export type KeysConfig = KeysSourceConfig & {
 
 export type KeyStatus = 'active' | 'retired';
 
-/**
- * How often a running process re-reads its key source (`anteroom serve`'s reload loop, and a
- * warm Lambda container on its next invocation), so a rotation reaches every process.
- */
-export const KEY_RELOAD_SECONDS = 60;
 /**
  * A key added by a rotation is published at once but signs only this long after its creation:
  * by then every process has reloaded and serves it in its JWKS, so no verifier meets a token
@@ -132,7 +128,7 @@ interface LoadedKey {
 // Loading
 
 export async function loadKeyRing(config: KeysConfig, options: LoadKeyRingOptions = {}): Promise<KeyRing> {
-  const algorithm = config.algorithm ?? 'ES256';
+  const algorithm = config.algorithm ?? DEFAULT_KEY_ALGORITHM;
   if (!KEY_ALGORITHMS.includes(algorithm)) {
     throw invalidKeys(`keys.algorithm must be one of ${KEY_ALGORITHMS.join(', ')}`);
   }
@@ -372,9 +368,6 @@ export class KeyRing {
       throw new AnteroomError(
         'keys_read_only',
         `${this.source.description} is read-only: rotate keys at the source`,
-        {
-          status: 409,
-        },
       );
     }
     const entries = await importAll(document, 'key document');
@@ -510,7 +503,7 @@ function parseKeysDocument(raw: unknown, description: string): KeysDocument {
 }
 
 function invalidKeys(message: string, cause?: unknown): AnteroomError {
-  return new AnteroomError('invalid_keys', message, { status: 500, expose: false, cause });
+  return new AnteroomError('invalid_keys', message, { cause });
 }
 
 // ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { REDIS_DEFAULTS } from '../defaults.ts';
 import { AnteroomError, rateLimitedError, StoreUnavailableError } from '../errors.ts';
 import type {
   AuditEntry,
@@ -157,7 +158,7 @@ function connect(options: RedisStoreOptions): Redis | Cluster {
     // (incrementServingCounter) can never run twice.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    connectTimeout: options.connectTimeoutMs ?? 2000,
+    connectTimeout: options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
     // No `commandTimeout`: RedisStore times out each turn's calls itself (see #beginTurn).
     // A primary demoted to a replica behind the same address (a failover without
     // auto-failover, a promoted replica behind a DNS name) answers READONLY on an open
@@ -292,10 +293,13 @@ export class RedisStore implements QueueStore {
   readonly #eventKeys = new Map<string, EventKeys>();
 
   constructor(options: RedisStoreOptions) {
-    this.#prefix = options.keyPrefix ?? 'ar:';
-    this.#commandTimeoutMs = options.commandTimeoutMs ?? 5000;
+    this.#prefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
     const redis = connect(options);
-    failFastOnceConnected(redis, (options.connectTimeoutMs ?? 2000) + this.#commandTimeoutMs);
+    failFastOnceConnected(
+      redis,
+      (options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs) + this.#commandTimeoutMs,
+    );
     // Connection errors surface as rejected commands; without a listener ioredis logs them.
     redis.on('error', () => {});
     for (const [name, { keys }] of Object.entries(SCRIPTS)) {

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   AUTHORIZE_PARAMETER_LIMITS,
-  DEFAULTS,
+  OIDC_INTERACTION_TTL_SECONDS as DEFAULT_INTERACTION_TTL_SECONDS,
+  LIMIT_DEFAULTS as DEFAULTS,
   UNVISITED_INTERACTION_TTL_SECONDS,
-} from '../../provider/config/defaults.ts';
-import { DEFAULT_INTERACTION_TTL_SECONDS } from '../../provider/oidc/provider.ts';
+} from '../../queue-core/defaults.ts';
 import { type HostileTarget, startHostileTarget } from '../support/hostile-target.ts';
 import { testLogger } from '../support/logs.ts';
 import { redisSkipReason } from '../support/redis.ts';

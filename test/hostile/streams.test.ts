@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { STREAM_RETRY_AFTER_SECONDS } from '../../provider/config/defaults.ts';
+import { STREAM_RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
 import { type HostileTarget, startHostileTarget, TARGET_EVENT } from '../support/hostile-target.ts';
 import { testLogger } from '../support/logs.ts';
 import { redisSkipReason } from '../support/redis.ts';

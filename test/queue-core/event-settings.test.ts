@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_EVENT } from '../../queue-core/defaults.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
-import {
-  DEFAULT_EVENT,
-  mergeEventSettings,
-  parseEvent,
-  parseEvents,
-} from '../../queue-core/event-settings.ts';
+import { mergeEventSettings, parseEvent, parseEvents } from '../../queue-core/event-settings.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 
 /** Assert that `run` throws a ValidationError for `field` whose message names it. */

@@ -28,7 +28,7 @@ import {
 import { createSealer } from '../../../authorizer/gate/seal.ts';
 import { AnteroomError } from '../../../queue-core/errors.ts';
 import type { AppDeps } from '../../apps/deps.ts';
-import { SAMPLE_SITE } from '../../config/defaults.ts';
+import { SAMPLE_SITE } from '../../config/development.ts';
 import type { AnteroomConfig } from '../../config/server-config.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { sendPage } from '../headers.ts';
@@ -65,7 +65,6 @@ function relyingParty(deps: AppDeps): RelyingParty {
     throw new AnteroomError(
       'sample_site_unregistered',
       `sampleSite is on but no "${SAMPLE_SITE.clientId}" client with a secret is registered`,
-      { status: 500 },
     );
   }
   return {

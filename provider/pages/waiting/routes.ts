@@ -74,7 +74,7 @@ function checkSameOrigin(ctx: Koa.Context, publicUrl: string): void {
     // "null" (a sandboxed or privacy-restricted context) and garbage are not ours.
   }
   if (host !== ctx.host && host !== new URL(publicUrl).host) {
-    throw new AnteroomError('cross_origin_form', 'This form must be sent from this site.', { status: 403 });
+    throw new AnteroomError('cross_origin_form');
   }
 }
 

@@ -1,0 +1,199 @@
+/**
+ * Every default of Anteroom once, beside what it means: the configuration keys of
+ * `anteroom serve` and the Lambda handlers, the event settings, and the timings of the room,
+ * the store and the HTTP surfaces. The code that uses a default reads it from here (no default
+ * is written as a literal where it is used); `test/docs/configuration-defaults.test.ts` checks
+ * the defaults docs/configuration.md states against `CONFIG_DEFAULTS` and `EVENT_DEFAULTS`.
+ * Data only, so every layer (queue-core, provider, infra) may read it. The deployment's own
+ * options (node types, throttling…) have theirs in `infra/lib/config.ts`, documented in
+ * docs/deploy-aws.md.
+ */
+import type { EventSettings } from './types.ts';
+
+/** The defaults of `limits.*` (per-client budgets, proxies). */
+export const LIMIT_DEFAULTS = deepFreeze({
+  /** Per-client enqueue budget per minute; 0 turns the limit off. */
+  enqueuePerClientPerMinute: 60,
+  /** Trust `X-Forwarded-*` headers (env `TRUST_PROXY`: true, false or a hop count). */
+  trustProxy: false,
+  /**
+   * Failed admin authentications (bearer or SigV4) one client address may make per minute
+   * (`limits.adminFailuresPerClientPerMinute`); beyond, 429 with `Retry-After`. 0 turns it off.
+   */
+  adminFailuresPerClientPerMinute: 10,
+  /**
+   * Per-client budget per minute of the OIDC requests that make the provider store state
+   * (`limits.authorizePerClientPerMinute`): authorization requests (`/oidc/auth`, an interaction
+   * each) and logout pages (`/oidc/session/end`, a session each). 0 turns the limit off.
+   */
+  authorizePerClientPerMinute: 60,
+  /** Connections each listener holds at once (`limits.maxConnections`); more are closed on arrival. */
+  maxConnections: 10_000,
+  /**
+   * Connections one client address holds at once (`limits.connectionsPerClient`, an IPv6 client
+   * by its /64); more are closed on arrival. Not applied behind a trusted proxy, whose
+   * connections carry many clients. 0 turns it off.
+   */
+  connectionsPerClient: 256,
+  /** Longest request head, request line and headers together (`limits.headerBytes`): 431 beyond. */
+  headerBytes: 16_384,
+  /** Time to receive a request's headers (`limits.headersTimeoutSeconds`): 408 and closed after it. */
+  headersTimeoutSeconds: 10,
+  /** Time to receive a whole request, body included (`limits.requestTimeoutSeconds`). */
+  requestTimeoutSeconds: 30,
+  /**
+   * How long an idle keep-alive connection stays open (`limits.keepAliveTimeoutSeconds`): longer
+   * than common load balancers' idle timeout (ALB: 60 s), so they close first.
+   */
+  keepAliveTimeoutSeconds: 65,
+  /** Status streams open at once on one request id, per process (`limits.streamsPerRequestId`): 429 beyond. */
+  streamsPerRequestId: 4,
+  /** Status streams one client address holds open at once, per process (`limits.streamsPerClient`): 429 beyond. */
+  streamsPerClient: 64,
+  /** A status stream is ended after this long (`limits.streamMaxSeconds`); EventSource reconnects. */
+  streamMaxSeconds: 1800,
+} as const);
+
+/** The defaults of the configuration keys (docs/configuration.md, "Keys"), by key path. */
+export const CONFIG_DEFAULTS = deepFreeze({
+  listen: {
+    /** Public listener port (`listen.port`, env `PORT`). */
+    port: 8080,
+    /** Public listener address (`listen.host`, env `HOST`). */
+    host: '0.0.0.0',
+    /** Private admin listener port (`listen.adminPort`, env `ADMIN_PORT`). */
+    adminPort: 8081,
+    /** Admin listener address (`listen.adminHost`, env `ADMIN_HOST`): loopback only by default. */
+    adminHost: '127.0.0.1',
+  },
+  /** Development default: one process, state lost on restart (`store`, env `REDIS_URL`). */
+  store: { type: 'memory' },
+  /** Development default: signing keys generated into this file on first start (`keys`, env `ANTEROOM_KEYS_FILE`). */
+  keys: { type: 'file', path: '.anteroom/keys.json' },
+  limits: LIMIT_DEFAULTS,
+  /** pino level (`log.level`, env `LOG_LEVEL`). */
+  log: { level: 'info' },
+  /** The waiting pages' language (`pages.language`). */
+  pages: { language: 'en' },
+} as const);
+
+/** The configuration file looked for in the working directory when neither `--config` nor `$ANTEROOM_CONFIG` is given. */
+export const CONFIG_FILE = 'anteroom.config.json';
+
+/** The defaults of the per-event settings (docs/configuration.md, "Event settings"). */
+export const EVENT_DEFAULTS = deepFreeze({
+  /** Visitors queue; `passthrough` admits at once, `closed` refuses new entries. */
+  mode: 'queue' as EventSettings['mode'],
+  /** An event configured without an inlet only moves when an operator moves it. */
+  inlet: { type: 'manual' } as EventSettings['inlet'],
+  /** Admission tokens live one hour (the AWS solution's `ValidityPeriod`). */
+  tokenValiditySeconds: 3600,
+  /** A reached position has 15 minutes to claim its token (the AWS solution's default). */
+  queuePositionExpirySeconds: 900 as number | null,
+  /** Expired positions do not advance the serving counter unless asked. */
+  incrementServingOnExpiry: false,
+});
+
+/**
+ * The development default when no event is configured: `demo`, with a periodic inlet
+ * admitting 5 every 10 seconds so a freshly started server visibly moves.
+ */
+export const DEFAULT_EVENT: EventSettings = deepFreeze({
+  id: 'demo',
+  mode: 'queue',
+  inlet: { type: 'periodic', incrementBy: 5, intervalSeconds: 10 },
+  tokenValiditySeconds: EVENT_DEFAULTS.tokenValiditySeconds,
+  queuePositionExpirySeconds: EVENT_DEFAULTS.queuePositionExpirySeconds,
+  incrementServingOnExpiry: EVENT_DEFAULTS.incrementServingOnExpiry,
+});
+
+/** The room's per-process caches and loops (`createRoom` options). */
+export const ROOM_DEFAULTS = deepFreeze({
+  /** How long a process reuses a serving counter / waiting count it read (API: "≤ 1 s stale"). */
+  microCacheMs: 1000,
+  /** Live event settings (admin overrides) are re-read at most this often per process. */
+  settingsCacheMs: 1000,
+  /** How often each process checks the serving counter of events with live subscribers (SSE). */
+  watchMs: 1000,
+  /** Serving-counter history rows fed to the wait estimate. */
+  historyLimit: 50,
+  /** Lease of the expiry step: renewed every tick by its holder, taken over within seconds if it dies. */
+  expiryLeaseMs: 5000,
+  /** The inlet loop's period (`anteroom serve`): one tick per second per process; one process acts per tick. */
+  tickMs: 1000,
+});
+
+/** Seconds a client is told to wait (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = deepFreeze({
+  /** A 503 while the store is unreachable. */
+  storeUnavailable: 2,
+  /** A 503 when no place could be taken (the OIDC interaction gave up). */
+  placeUnavailable: 2,
+  /** A 202 "not your turn yet" of `generate_token`. */
+  notYet: 1,
+});
+
+/** Retry-After (seconds) of a refused status stream: a slot frees when another stream closes. */
+export const STREAM_RETRY_AFTER_SECONDS = 10;
+
+/** The Redis store's connection (`RedisStoreOptions`). */
+export const REDIS_DEFAULTS = deepFreeze({
+  /** Prefix of every key. */
+  keyPrefix: 'ar:',
+  /** Give up a connection attempt after this long. */
+  connectTimeoutMs: 2000,
+  /** Reject a command that got no answer after this long. */
+  commandTimeoutMs: 5000,
+});
+
+/** Bodies larger than this answer 413 (API.md common rules). */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** SSE heartbeat comment interval: below the common 30–60 s proxy idle timeouts. */
+export const SSE_HEARTBEAT_MS = 15_000;
+
+/** How long `anteroom serve` waits for in-flight requests at shutdown before cutting connections. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+
+/**
+ * How often every process re-reads its signing keys (`anteroom serve` on a timer, a warm Lambda
+ * on its first invocation after it): a rotation made elsewhere reaches every JWKS within this.
+ */
+export const KEY_RELOAD_SECONDS = 60;
+
+/** Algorithm of admission tokens (`keys.algorithm`); OIDC ID tokens are always RS256. */
+export const DEFAULT_KEY_ALGORITHM = 'ES256';
+
+/** Longest wait inside one OIDC authorization request; the queue place outlives it. */
+export const OIDC_INTERACTION_TTL_SECONDS = 3 * 3600;
+
+/**
+ * An interaction nobody has visited yet (an authorization request whose browser never came to
+ * the waiting page) is forgotten after this long; the first visit gives it the whole wait
+ * (`interactionTtlSeconds`, 3 h). A flood of authorization requests then holds little for long.
+ */
+export const UNVISITED_INTERACTION_TTL_SECONDS = 600;
+
+/**
+ * Longest authorization parameters (characters), checked before the provider stores them in
+ * the interaction: `state` and `redirect_uri` may carry a URL, `id_token_hint` is a JWT, the
+ * rest are short by nature. Longer answers 400 `invalid_request` and stores nothing.
+ */
+export const AUTHORIZE_PARAMETER_LIMITS = {
+  /** The whole query string. */
+  query: 6144,
+  state: 2048,
+  redirect_uri: 2048,
+  post_logout_redirect_uri: 2048,
+  id_token_hint: 4096,
+  claims: 2048,
+  /** Any other parameter. */
+  other: 512,
+} as const;
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}
