@@ -230,7 +230,15 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     enqueueLimiter: deps.enqueueLimiter,
     interactionTtlSeconds,
   });
-  const userinfo = userinfoHandler({ issuer, jwks, registry: oidc.registry, waitingRoom });
+  // The raw adapter: an outage stays a StoreUnavailableError, which userinfo answers with 503.
+  const grants = adapter('Grant');
+  const userinfo = userinfoHandler({
+    issuer,
+    jwks,
+    registry: oidc.registry,
+    waitingRoom,
+    grantExists: async (grantId) => (await grants.find(grantId)) !== undefined,
+  });
   const guard = stateGuard({ budget: deps.authorizeBudget, config, issuerPath });
   const middleware = mountProvider(provider, {
     mountPath: OIDC_MOUNT_PATH,

@@ -50,6 +50,9 @@ export interface OidcProviderOptions {
 /** The options of every cookie the provider sets. */
 export const PROVIDER_COOKIE = { httpOnly: true, sameSite: 'lax', signed: true } as const;
 
+/** The access-token claim naming the grant it was issued from (`userinfo.ts` checks it). */
+export const GRANT_CLAIM = 'gid';
+
 /** Codes are exchanged by the relying party within seconds of the redirect. */
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 const SESSION_TTL_SECONDS = 24 * 3600;
@@ -209,6 +212,12 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
         },
       };
     },
+    // The grant an access token came from, so userinfo can refuse it once the grant is revoked
+    // (a replayed code, a reused refresh token, a revocation): the JWT itself is never stored.
+    extraTokenClaims: async (_ctx, token) =>
+      token.kind === 'AccessToken' && typeof token.grantId === 'string'
+        ? { [GRANT_CLAIM]: token.grantId }
+        : undefined,
     issueRefreshToken: async (ctx, client) =>
       registry.get(client.clientId)?.refresh === true && windows.has(ctx),
     rotateRefreshToken: true,

@@ -3,12 +3,14 @@
  * access tokens are JWTs for the client's resource (so APIs and the authorizer verify them
  * offline), and oidc-provider's own userinfo refuses any token with an audience. This one
  * verifies the JWT (RS256 with a known `kid`, `typ: at+jwt`, issuer, lifetime, the client's
- * audience), checks the admission is still live (ended sessions stop working at once), and
+ * audience), checks its grant still stands (a replayed code, a reused refresh token or a
+ * revocation revokes the grant) and the admission is still live (ended sessions stop working at once), and
  * answers plain JSON: `sub` and the waiting-room claims. Errors follow RFC 6750.
  */
 import { createLocalJWKSet, type JWK, errors as joseErrors, jwtVerify } from 'jose';
 import type Koa from 'koa';
 import { isServerFailure } from '../../queue-core/errors.ts';
+import { GRANT_CLAIM } from './provider.ts';
 import type { ClientRegistry } from './registry.ts';
 import { admissionClaims, type WaitingRoom } from './waiting.ts';
 
@@ -18,6 +20,8 @@ export interface UserinfoDeps {
   jwks: JWK[];
   registry: ClientRegistry;
   waitingRoom: WaitingRoom;
+  /** Whether the grant of this id still stands (revocation removes it from the provider's store). */
+  grantExists: (grantId: string) => Promise<boolean>;
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -149,6 +153,10 @@ async function claimsFor(
   }
   const sub = payload['sub'];
   if (typeof sub !== 'string') throw new BearerError(401, 'invalid_token', 'invalid token provided');
+  const grantId = payload[GRANT_CLAIM];
+  if (typeof grantId !== 'string' || !(await deps.grantExists(grantId))) {
+    throw new BearerError(401, 'invalid_token', 'the grant of this token was revoked');
+  }
   const admission = await deps.waitingRoom.admission(client.eventId, sub);
   if (admission === null)
     throw new BearerError(401, 'invalid_token', 'the admission of this token has ended');
