@@ -208,7 +208,6 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     jwks,
     adapter,
     waitingRoom,
-    trustProxy: config.limits.trustProxy,
     interactionTtlSeconds,
     pagesBasePath: publicUrlPath(config.publicUrl),
   });
@@ -243,6 +242,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
   const middleware = mountProvider(provider, {
     mountPath: OIDC_MOUNT_PATH,
     issuerPath,
+    publicUrl: new URL(config.publicUrl),
     before: async (ctx, rest) => {
       if (await guard(ctx, rest)) return true;
       if (rest === '/me') {

@@ -9,6 +9,7 @@ import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 import { UNVISITED_INTERACTION_TTL_SECONDS } from '../../queue-core/defaults.ts';
 import { PROVIDER_COOKIE } from './provider.ts';
+import { asPublicOrigin } from './public-origin.ts';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -16,17 +17,22 @@ export async function keepForTheWait(
   provider: Provider,
   ctx: Koa.Context,
   interaction: Interaction,
-  options: { ttlSeconds: number; cookiePath: string },
+  options: { ttlSeconds: number; cookiePath: string; publicUrl: URL },
 ): Promise<void> {
-  const { ttlSeconds, cookiePath } = options;
+  const { ttlSeconds, cookiePath, publicUrl } = options;
   if (ttlSeconds <= UNVISITED_INTERACTION_TTL_SECONDS) return;
   const lifetime = (interaction.exp ?? 0) - (interaction.iat ?? 0);
   if (lifetime > UNVISITED_INTERACTION_TTL_SECONDS) return; // visited before
   await interaction.save(ttlSeconds);
-  // Signed with the provider's keys, through a context of the provider itself.
-  provider.createContext(ctx.req, ctx.res).cookies.set(provider.cookieName('interaction'), interaction.uid, {
-    ...PROVIDER_COOKIE,
-    path: cookiePath,
-    maxAge: ttlSeconds * 1000,
-  });
+  // Signed with the provider's keys, through a context of the provider itself (Secure as the
+  // provider's own cookies are: from publicUrl).
+  asPublicOrigin(ctx.req, publicUrl, ctx.ip, () =>
+    provider
+      .createContext(ctx.req, ctx.res)
+      .cookies.set(provider.cookieName('interaction'), interaction.uid, {
+        ...PROVIDER_COOKIE,
+        path: cookiePath,
+        maxAge: ttlSeconds * 1000,
+      }),
+  );
 }

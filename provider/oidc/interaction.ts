@@ -110,6 +110,7 @@ async function waitStep(
     await keepForTheWait(deps.provider, ctx, details, {
       ttlSeconds: deps.interactionTtlSeconds,
       cookiePath: self,
+      publicUrl: new URL(deps.config.publicUrl),
     });
     const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig);
     const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);

@@ -13,6 +13,7 @@
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
+import { asPublicOrigin } from './public-origin.ts';
 
 export interface MountOptions {
   /** Path of the mount inside the outer app (`/oidc`). */
@@ -21,6 +22,8 @@ export interface MountOptions {
   issuerPath: string;
   /** Routes answered before the provider; return true when handled. */
   before: (ctx: Koa.Context, rest: string) => Promise<boolean>;
+  /** The public URL: the scheme and host every request reaches the provider with (public-origin.ts). */
+  publicUrl: URL;
 }
 
 export function mountProvider(provider: Provider, options: MountOptions): Koa.Middleware {
@@ -46,7 +49,7 @@ export function mountProvider(provider: Provider, options: MountOptions): Koa.Mi
     // The provider writes the response itself.
     ctx.respond = false;
     try {
-      await handle(ctx.req, ctx.res);
+      await asPublicOrigin(ctx.req, options.publicUrl, ctx.ip, () => handle(ctx.req, ctx.res));
     } finally {
       ctx.req.url = url;
     }

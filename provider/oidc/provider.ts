@@ -39,8 +39,6 @@ export interface OidcProviderOptions {
   jwks: JWK[];
   adapter: AdapterFactory;
   waitingRoom: WaitingRoom;
-  /** Trust `X-Forwarded-*` (behind ALB, CloudFront, API Gateway, nginx). */
-  trustProxy?: boolean;
   /** How long an interaction (a visitor's wait inside one authorization request) may last. */
   interactionTtlSeconds?: number;
   /** Path of the public URL (`/prod`, or `''`): the asset URLs of the pages the provider renders. */
@@ -249,7 +247,9 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
   };
 
   const provider = new Provider(options.issuer, configuration);
-  provider.proxy = options.trustProxy === true;
+  // The mount sets X-Forwarded-Proto, -Host and -For from publicUrl and the resolved client
+  // address (public-origin.ts); what a client sends never reaches the provider.
+  provider.proxy = true;
   return { provider, registry, accountOf, accountOfVisitor };
 }
 

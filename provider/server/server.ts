@@ -19,6 +19,7 @@ import { endAllStreams } from '../api/status-stream.ts';
 import { createAdminApp } from '../apps/admin-app.ts';
 import { type AppDeps, type CreateDepsOptions, createAppDeps, reloadKeys } from '../apps/deps.ts';
 import { createPublicApp } from '../apps/public-app.ts';
+import { deploymentWarnings } from '../config/deployment-warnings.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import { createOidcMiddleware } from '../oidc/index.ts';
 import { withHotPaths } from './hot-path.ts';
@@ -145,6 +146,7 @@ export async function startServer(
   const deps = await createAppDeps(config, options);
   const { logger } = deps;
   for (const notice of config.notices) logger.warn({ notice: true }, notice);
+  for (const warning of deploymentWarnings(config)) logger.warn({ deployment_warning: true }, warning);
   // Unreachable store at start: the health check and the 503s say so; no warning to give.
   for (const warning of await deps.store.configurationWarnings().catch(() => [])) {
     logger.warn({ store_warning: true }, warning);

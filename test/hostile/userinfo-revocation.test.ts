@@ -59,7 +59,9 @@ describe('userinfo after the grant was revoked', { skip: redisSkipReason() }, ()
   }
 
   async function userinfoStatus(accessToken: string): Promise<number> {
-    const answer = await fetch(`${server.issuer}/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    const answer = await fetch(`${server.issuer}/me`, {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
     await answer.arrayBuffer();
     return answer.status;
   }

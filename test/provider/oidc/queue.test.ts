@@ -300,7 +300,7 @@ test('under a path prefix the issuer, discovery and every redirect keep the pref
 const throughLambda = process.env.ANTEROOM_TEST_LAMBDA
   ? 'on Lambda, API Gateway itself sets X-Forwarded-*: covered by test/lambda/oidc.test.ts'
   : false;
-test('behind a trusted proxy, discovery follows X-Forwarded-Proto and -Host', {
+test('behind a trusted proxy too, discovery follows publicUrl, not X-Forwarded-Proto and -Host', {
   skip: throughLambda,
 }, async () => {
   const server = await startOidcServer({
@@ -311,7 +311,7 @@ test('behind a trusted proxy, discovery follows X-Forwarded-Proto and -Host', {
       headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'queue.example.test' },
     });
     const meta = (await response.json()) as Record<string, string>;
-    assert.equal(meta['token_endpoint'], 'https://queue.example.test/oidc/token');
+    assert.equal(meta['token_endpoint'], `${server.issuer}/token`);
   } finally {
     await server.close();
   }
