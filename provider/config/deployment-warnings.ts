@@ -2,9 +2,7 @@
  * Settings that disagree with each other in a way `anteroom serve` can see at start, logged as
  * warnings (start-up goes on: each has a case where it is meant).
  */
-import type { AnteroomConfig } from './server-config.ts';
-
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { type AnteroomConfig, isLocalUrl } from './server-config.ts';
 
 export function deploymentWarnings(config: AnteroomConfig): string[] {
   const url = new URL(config.publicUrl);
@@ -17,12 +15,13 @@ export function deploymentWarnings(config: AnteroomConfig): string[] {
         '(cookies are Secure and URLs follow publicUrl either way)',
     );
   }
-  if (url.protocol === 'http:' && !LOCAL_HOSTS.has(url.hostname)) {
+  const local = isLocalUrl(config.publicUrl);
+  if (url.protocol === 'http:' && !local) {
     warnings.push(
       `publicUrl is plain http on ${url.hostname}: visitor cookies cannot be Secure and tokens travel in clear; use https`,
     );
   }
-  if (url.protocol === 'http:' && !behindProxy && LOCAL_HOSTS.has(url.hostname)) {
+  if (url.protocol === 'http:' && !behindProxy && local) {
     const port = Number(url.port || 80);
     if (config.listen.port !== 0 && port !== config.listen.port) {
       warnings.push(

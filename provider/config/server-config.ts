@@ -339,6 +339,7 @@ const TOP_LEVEL_KEYS = [
   'limits',
   'log',
   'sampleSite',
+  'demo',
   'pages',
 ] as const;
 
@@ -408,6 +409,15 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   keys ??= { ...CONFIG_DEFAULTS.keys, path: absolute(CONFIG_DEFAULTS.keys.path, cwd) };
   if (keys.type === 'file') notices.push(NOTICES.keysFile);
 
+  const demo = demoSetting(raw, env, url);
+  if (raw.events === undefined && !demo) {
+    throw new ConfigError(
+      'events',
+      'no events are configured. The demo event is served only when publicUrl is on localhost, ' +
+        'or when asked for with "demo": true (ANTEROOM_DEMO=true); a deployment lists its events',
+      true,
+    );
+  }
   if (raw.events === undefined) notices.push(NOTICES.demoEvent);
   const eventList = events(raw.events);
 
@@ -483,7 +493,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   // A copy: the sample site's client is added to it, never to the caller's document.
   const clients = [...((oidcRaw.clients as unknown[] | undefined) ?? [])];
   const sampleSite = sampleSiteSetting(raw.sampleSite, {
-    development: raw.events === undefined && clients.length === 0,
+    development: demo && raw.events === undefined && clients.length === 0,
     publicUrl: url,
   });
   if (sampleSite) {
@@ -582,10 +592,27 @@ function messageOverrides(value: unknown, language: Language): Partial<Record<Me
   return overrides;
 }
 
+/** A public URL on this machine (localhost, 127.0.0.1, [::1]): a development server. */
+export function isLocalUrl(url: string): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
+}
+
 /**
- * `sampleSite`: explicit true/false wins; unset, it is on in the no-configuration development
- * mode (no events, no clients) when the provider would accept its redirect URI (https, or http
- * on localhost): a development server reached over plain http by another name just goes without.
+ * `demo` (`ANTEROOM_DEMO`): serve the demo event and the sample site when no events are
+ * configured. Explicit true/false wins; unset, it is on only for a development server: no
+ * events and a localhost publicUrl. A deployment configured from the environment alone (an
+ * https publicUrl, Redis, an admin key) gets no demo: it fails start-up asking for its events.
+ */
+function demoSetting(raw: Raw, env: NodeJS.ProcessEnv, url: string): boolean {
+  if (env.ANTEROOM_DEMO !== undefined) return envBoolean(env.ANTEROOM_DEMO, 'ANTEROOM_DEMO');
+  if (raw.demo !== undefined) return boolean(raw.demo, 'demo');
+  return raw.events === undefined && isLocalUrl(url);
+}
+
+/**
+ * `sampleSite`: explicit true/false wins; unset, it is on in the demo (no events, no clients)
+ * when the provider would accept its redirect URI (https, or http on localhost): a development
+ * server reached over plain http by another name just goes without.
  */
 function sampleSiteSetting(value: unknown, mode: { development: boolean; publicUrl: string }): boolean {
   if (value !== undefined) return boolean(value, 'sampleSite');

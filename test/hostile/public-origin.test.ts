@@ -91,10 +91,13 @@ describe('an https publicUrl behind a TLS proxy, trustProxy off', () => {
   });
 
   it('warns at start that TLS ends in front of the server and no proxy is trusted', () => {
-    const config = loadConfig({ raw: { publicUrl: PUBLIC, adminKeys: [ADMIN_KEY] }, env: {} });
+    const config = loadConfig({
+      raw: { publicUrl: PUBLIC, adminKeys: [ADMIN_KEY], events: [{ id: 'sale' }] },
+      env: {},
+    });
     assert.ok(deploymentWarnings(config).some((warning) => /publicUrl is https/.test(warning)));
     const behindProxy = loadConfig({
-      raw: { publicUrl: PUBLIC, adminKeys: [ADMIN_KEY], limits: { trustProxy: 1 } },
+      raw: { publicUrl: PUBLIC, adminKeys: [ADMIN_KEY], events: [{ id: 'sale' }], limits: { trustProxy: 1 } },
       env: {},
     });
     assert.deepEqual(deploymentWarnings(behindProxy), []);

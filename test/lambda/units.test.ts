@@ -111,7 +111,13 @@ describe('Lambda environment → configuration', () => {
     const derived = await loadLambdaSettings(BASE, secrets({}), hint);
     assert.equal(derived.config.publicUrl, hint.derivedPublicUrl);
     const configured = await loadLambdaSettings(
-      { ...BASE, ANTEROOM_CONFIG_JSON: JSON.stringify({ publicUrl: 'https://queue.example.com' }) },
+      {
+        ...BASE,
+        ANTEROOM_CONFIG_JSON: JSON.stringify({
+          publicUrl: 'https://queue.example.com',
+          events: [{ id: 'sale' }],
+        }),
+      },
       secrets({}),
       hint,
     );

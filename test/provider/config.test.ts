@@ -53,6 +53,7 @@ describe('configuration', () => {
         listen: { port: 1000 },
         adminKeys: ['file-key-yNsvGDNcH5KofC7HhwjJoU'],
         limits: { trustProxy: false },
+        events: [{ id: 'sale' }],
       },
       env: {
         PORT: '9000',
@@ -197,10 +198,42 @@ describe('configuration', () => {
     assert.equal(withClients.sampleSite, false);
     assert.deepEqual(withClients.oidc.clients, clients);
     assert.equal(loadConfig({ raw: { sampleSite: false }, env: {} }).sampleSite, false);
-    // A plain-http public URL that is not localhost could not be registered as a redirect URI.
-    const remote = loadConfig({ raw: {}, env: { ANTEROOM_PUBLIC_URL: 'http://queue.example' } });
+    // Asked for on another host: a plain-http public URL that is not localhost could not be
+    // registered as a redirect URI, so the demo goes without its sample site.
+    const remote = loadConfig({ raw: { demo: true }, env: { ANTEROOM_PUBLIC_URL: 'http://queue.example' } });
+    assert.deepEqual(
+      remote.events.map((event) => event.id),
+      ['demo'],
+    );
     assert.equal(remote.sampleSite, false);
     assert.deepEqual(remote.oidc.clients, []);
+  });
+
+  it('serves the demo only on a localhost publicUrl unless asked for; a deployment lists its events', () => {
+    // An environment-only production deployment: https publicUrl, Redis, an admin key, no file.
+    const production = {
+      ANTEROOM_PUBLIC_URL: 'https://queue.example.com',
+      REDIS_URL: 'redis://10.0.0.5:6379',
+      ANTEROOM_ADMIN_KEY: 'env-key-uy7ggxEswY3H54pSHBMiYr',
+    };
+    fails(() => loadConfig({ raw: {}, env: production }), 'events');
+    const asked = loadConfig({ raw: {}, env: { ...production, ANTEROOM_DEMO: 'true' } });
+    assert.deepEqual(
+      asked.events.map((event) => event.id),
+      ['demo'],
+    );
+    assert.equal(asked.sampleSite, true, 'https: its redirect URI is registrable');
+    for (const local of ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']) {
+      const config = loadConfig({ raw: {}, env: { ANTEROOM_PUBLIC_URL: local } });
+      assert.deepEqual(
+        config.events.map((event) => event.id),
+        ['demo'],
+        local,
+      );
+      assert.equal(config.sampleSite, true, local);
+    }
+    fails(() => loadConfig({ raw: { demo: false }, env: {} }), 'events');
+    fails(() => loadConfig({ raw: { demo: 'yes' }, env: {} }), 'demo');
   });
 
   it('adds the sample client for the first event when sampleSite is set explicitly', () => {
