@@ -41,7 +41,8 @@ import { parseArgs } from 'node:util';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { buildSync } from 'esbuild';
 import { issueAdmissionTokens } from '../queue-core/admission-tokens.ts';
-import { createKeysDocument, KeyRing } from '../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
+import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { startDynalite } from '../test/support/dynalite.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
 

@@ -26,7 +26,8 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../provider/config/server-config.ts';
 import { startServer } from '../provider/server/server.ts';
-import { createKeysDocument, KeyRing } from '../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
+import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
 
 const [role, redisUrl, portText] = process.argv.slice(2);

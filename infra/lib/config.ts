@@ -10,7 +10,7 @@ import { loadConfig } from '../../provider/config/server-config.ts';
 import { parseOidcClients } from '../../provider/oidc/clients.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
 import { fieldRules } from '../../queue-core/fields.ts';
-import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/key-ring.ts';
+import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
 
 /** The context key holding the deployment configuration. */
 export const CONFIG_CONTEXT_KEY = 'anteroom:config';

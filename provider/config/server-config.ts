@@ -12,11 +12,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { CONFIG_DEFAULTS, CONFIG_FILE, LIMIT_DEFAULTS } from '../../queue-core/defaults.ts';
 import { parseEvents } from '../../queue-core/event-settings.ts';
 import { fieldRules } from '../../queue-core/fields.ts';
-import {
-  KEY_ALGORITHMS,
-  type KeyAlgorithm,
-  type KeysConfig,
-} from '../../queue-core/signing-keys/key-ring.ts';
+import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
+import type { KeysConfig } from '../../queue-core/signing-keys/key-ring.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 import { redirectUriProblem } from '../oidc/clients.ts';
 import { accentProblem, HEX_COLOR, type PageTheme } from '../pages/theme.ts';

@@ -21,7 +21,7 @@
  * `TRUST_PROXY`, …) works the same here.
  */
 import { readFileSync } from 'node:fs';
-import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/key-ring.ts';
+import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
 import { type AnteroomConfig, ConfigError, findConfigFile, loadConfig } from '../config/server-config.ts';
 import {
   checkSecretClients,

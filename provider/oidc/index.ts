@@ -19,7 +19,7 @@ import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 import { OIDC_INTERACTION_TTL_SECONDS } from '../../queue-core/defaults.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
-import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/key-ring.ts';
+import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/document.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { publicUrlPath } from '../pages/base-path.ts';
 import { memoryAdapter } from './adapters/memory.ts';

@@ -5,12 +5,9 @@
  * publish a new key at once and sign with it KEY_PUBLISH_SECONDS after the rotation.
  * Only public metadata is printed, never key material.
  */
-import {
-  KEY_PUBLISH_SECONDS,
-  type KeySummary,
-  loadKeyRing,
-  OIDC_ALGORITHM,
-} from '../../queue-core/signing-keys/key-ring.ts';
+
+import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/document.ts';
+import { KEY_PUBLISH_SECONDS, type KeySummary, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 
 export const KEYS_USAGE = `Usage: anteroom keys list | rotate [oidc] | remove <kid> [--config <path>]

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import request from 'supertest';
 import type { SecretsManagerLike } from '../../provider/lambda/secrets.ts';
-import { createKeysDocument } from '../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { ADMIN_KEY, createFixture, type Fixture } from './fixture.ts';
 

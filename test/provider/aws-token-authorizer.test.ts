@@ -11,12 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import request from 'supertest';
 import { createVerifier, type Decision } from '../../authorizer/index.ts';
-import {
-  createKeysDocument,
-  KEY_PUBLISH_SECONDS,
-  type KeyAlgorithm,
-  KeyRing,
-} from '../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
+import { KEY_PUBLISH_SECONDS, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import { ADMIN_KEY, buildTestApp, PUBLIC_URL, type TestApp } from './support.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createKeysDocument } from '../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { captureLogText } from '../support/logs.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';

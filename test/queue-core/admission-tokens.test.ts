@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { issueAdmissionTokens, verifyAdmissionToken } from '../../queue-core/admission-tokens.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import { createKeysDocument, KEY_PUBLISH_SECONDS, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
+import { KEY_PUBLISH_SECONDS, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import type { SessionRecord } from '../../queue-core/types.ts';
 
 const session: SessionRecord = {

@@ -6,14 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import type { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { calculateJwkThumbprint, createLocalJWKSet, type JWK, jwtVerify, SignJWT } from 'jose';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import {
-  createKeysDocument,
-  KEY_PUBLISH_SECONDS,
-  type KeyRing,
-  type KeysDocument,
-  loadKeyRing,
-  type SecretsManagerLike,
-} from '../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument, type KeysDocument } from '../../queue-core/signing-keys/document.ts';
+import { KEY_PUBLISH_SECONDS, type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import type { SecretsManagerLike } from '../../queue-core/signing-keys/secrets-manager.ts';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const PUBLIC_MEMBERS = new Set(['kty', 'alg', 'kid', 'use', 'n', 'e', 'crv', 'x', 'y']);

@@ -8,7 +8,8 @@ import { verifyAdmissionToken } from '../../queue-core/admission-tokens.ts';
 import { parseEvents } from '../../queue-core/event-settings.ts';
 import { createRoom } from '../../queue-core/room/room.ts';
 import { replacementKey } from '../../queue-core/room/visitor-flow.ts';
-import { createKeysDocument, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
+import { KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 
 async function setup() {

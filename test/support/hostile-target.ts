@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import type pino from 'pino';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { type RunningServer, type ServerOptions, startServer } from '../../provider/server/server.ts';
-import { createKeysDocument, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
+import { KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import { freePort, type RedisServer, startRedis } from './redis.ts';
 
 export const TARGET_EVENT = 'sale';

@@ -9,12 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import * as oc from 'openid-client';
-import {
-  createKeysDocument,
-  KEY_PUBLISH_SECONDS,
-  KeyRing,
-  OIDC_ALGORITHM,
-} from '../../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument, OIDC_ALGORITHM } from '../../../queue-core/signing-keys/document.ts';
+import { KEY_PUBLISH_SECONDS, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
 import {
   Browser,
   CLIENTS,

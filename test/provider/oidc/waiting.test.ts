@@ -10,7 +10,8 @@ import { Visits } from '../../../provider/oidc/visits.ts';
 import { WaitingRoom } from '../../../provider/oidc/waiting.ts';
 import { parseEvents } from '../../../queue-core/event-settings.ts';
 import { createRoom } from '../../../queue-core/room/room.ts';
-import { createKeysDocument, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
+import { createKeysDocument } from '../../../queue-core/signing-keys/document.ts';
+import { KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
 import { MemoryStore } from '../../../queue-core/store/memory-store.ts';
 
 async function setup() {
