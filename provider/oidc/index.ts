@@ -14,12 +14,13 @@
  * queue (memory, or Redis at `config.store.url`) unless an adapter is passed (DynamoDB:
  * `dynamoAdapter(client, { tableName })`).
  */
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 import { OIDC_INTERACTION_TTL_SECONDS } from '../../queue-core/defaults.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
 import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/document.ts';
+import { connectRedis } from '../../queue-core/store/redis-connection.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { publicUrlPath } from '../pages/base-path.ts';
 import { memoryAdapter } from './adapters/memory.ts';
@@ -79,10 +80,11 @@ export async function createOidcMiddleware(
 
   // Everything above needs no connection. From here on a failure must close what was opened:
   // a container retrying a failed build would otherwise leak one connection per attempt.
-  let redis: Redis | undefined;
+  let redis: Redis | Cluster | undefined;
   let adapter = options.adapter;
   if (adapter === undefined && config.store.type === 'redis') {
-    redis = new Redis(config.store.url, { maxRetriesPerRequest: 2 });
+    // The queue store's connection settings and policy (cluster, fail fast): one factory.
+    redis = connectRedis(config.store, { commandTimeout: true });
     logOutagesOnce(redis, deps.logger);
     adapter = redisAdapter(redis);
   }
@@ -150,7 +152,7 @@ export async function createOidcMiddleware(
  * ioredis reports every failed reconnection attempt (about one a second for as long as Redis
  * is down): log the first of an outage and the recovery, not each attempt.
  */
-function logOutagesOnce(redis: Redis, logger: AppDeps['logger']): void {
+function logOutagesOnce(redis: Redis | Cluster, logger: AppDeps['logger']): void {
   let down = false;
   redis.on('error', (error) => {
     if (down) return;

@@ -21,10 +21,11 @@
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  * Global: ar:lease:<name>, ar:audit, ar:budget:<name> (a named budget, as the enqueue budget; expires).
  *
- * Failures (connection lost, timeout, script error) reject with StoreUnavailableError.
+ * Failures (connection lost, timeout, script error) reject with StoreUnavailableError. How the
+ * connection behaves (fail fast, never resend, reconnect forever) is `redis-connection.ts`.
  */
 import { readFileSync } from 'node:fs';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { REDIS_DEFAULTS } from '../defaults.ts';
 import { AnteroomError, rateLimitedError, StoreUnavailableError } from '../errors.ts';
 import type {
@@ -45,6 +46,7 @@ import type {
   TickAdvance,
 } from '../types.ts';
 import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
+import { connectionStreams, connectRedis, type RedisConnectionOptions } from './redis-connection.ts';
 import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
 
 /**
@@ -110,17 +112,9 @@ const COUNTER_FIELDS = [
   'maxExpiredPosition',
 ] as const;
 
-export interface RedisStoreOptions {
-  /** `redis://[user:password@]host:port` (`rediss://` for TLS); for a cluster, any one node. */
-  url: string;
-  /** Connect to a Redis Cluster (ElastiCache cluster mode enabled) through this seed node. */
-  cluster?: boolean | undefined;
+export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key. Default `ar:`. */
   keyPrefix?: string | undefined;
-  /** Give up a connection attempt after this long. Default 2000 ms. */
-  connectTimeoutMs?: number | undefined;
-  /** Reject a command that got no answer after this long. Default 5000 ms. */
-  commandTimeoutMs?: number | undefined;
 }
 
 type EventKeys = ReturnType<typeof eventKeys>;
@@ -143,125 +137,6 @@ function eventKeys(prefix: string, eventId: string) {
     override: `${base}o`,
     rates: `${base}r:`,
   };
-}
-
-/** Keep reconnecting forever, backing off up to 2 s, so service resumes on its own. */
-function reconnectDelay(attempt: number): number {
-  return Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
-}
-
-function connect(options: RedisStoreOptions): Redis | Cluster {
-  const common: RedisOptions = {
-    // Fail fast while disconnected: a waiting visitor gets a 503 and retries, never a
-    // command parked for later. Unanswered commands are not resent after a reconnect
-    // (for a cluster, see retryDelayOnFailover), so a non-idempotent script
-    // (incrementServingCounter) can never run twice.
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
-    // No `commandTimeout`: RedisStore times out each turn's calls itself (see #beginTurn).
-    // A primary demoted to a replica behind the same address (a failover without
-    // auto-failover, a promoted replica behind a DNS name) answers READONLY on an open
-    // connection for as long as it lives: reconnect to reach the new primary. 1 = do not
-    // resend the refused command (the caller already got its 503).
-    reconnectOnError: (error: Error) => (error.message.includes('READONLY') ? 1 : false),
-    // No auto-pipelining: measured with bench/server.ts, it cost enqueue throughput (ratio
-    // 0.41–0.47 with it, 0.52–0.60 without) and did not clearly help status reads.
-  };
-  if (!options.cluster) return new Redis(options.url, { ...common, retryStrategy: reconnectDelay });
-  // Nodes found through the seed need the seed's credentials and TLS setting too.
-  const seed = new URL(options.url);
-  return new Cluster([options.url], {
-    clusterRetryStrategy(this: Cluster, attempt: number): number {
-      // What maxRetriesPerRequest: 0 does for one node: a cluster that cannot be reached
-      // keeps the commands issued before its first connection in its own queue for ever
-      // (the request would hang); reject them, so they answer 503 and never run later.
-      (this as unknown as { flushQueue?: (error: Error) => void }).flushQueue?.(
-        new Error('no Redis Cluster node is reachable'),
-      );
-      return reconnectDelay(attempt);
-    },
-    // A command whose node connection closed may already have run: never resend it (the
-    // default resends after 100 ms, so an increment could run twice). MOVED, ASK,
-    // TRYAGAIN and CLUSTERDOWN answers are still retried: those commands did not run.
-    retryDelayOnFailover: 0,
-    redisOptions: {
-      ...common,
-      username: seed.username ? decodeURIComponent(seed.username) : undefined,
-      password: seed.password ? decodeURIComponent(seed.password) : undefined,
-      tls: seed.protocol === 'rediss:' ? {} : undefined,
-    },
-  });
-}
-
-/**
- * Commands issued before the first connection wait for it; afterwards none queue: while
- * disconnected a command fails at once (a 503) instead of being parked for later.
- *
- * A cluster needs more than its `ready`: ready means the slot map is known and one node
- * answered CLUSTER INFO; the other masters' connections open lazily on their first
- * command. With the cluster's offline queue off, ioredis (cluster/index.js, sendCommand)
- * refuses a command whose node connection is neither `ready` nor `wait` with "Connection
- * is closed." — before writing it, but with the same message as a command lost with its
- * connection, so the store cannot tell the two apart and retry only the safe one (a keyless
- * PING, which goes to a random node, hits this right after start). So after every cluster
- * `ready` the offline queue stays on until each master's connection has opened (or failed):
- * meanwhile a command is handed to its node, whose own offline queue holds it until that
- * connection is ready and then writes it once. Nothing is ever resent: a command queued on
- * a node whose connection fails is rejected unsent (maxRetriesPerRequest 0), and one lost
- * after it was written is not retried (retryDelayOnFailover 0). The wait is bounded by one
- * connection attempt (`settleMs`), so a command is never parked for longer than that.
- */
-function failFastOnceConnected(redis: Redis | Cluster, settleMs: number): void {
-  if (!(redis instanceof Cluster)) {
-    redis.once('ready', () => {
-      redis.options.enableOfflineQueue = false;
-    });
-    return;
-  }
-  let generation = 0;
-  redis.on('ready', () => {
-    const current = ++generation;
-    redis.options.enableOfflineQueue = true;
-    void mastersSettled(redis, settleMs).then(() => {
-      if (current === generation) redis.options.enableOfflineQueue = false;
-    });
-  });
-}
-
-/** Resolves once every master connection is ready or closed, or after `settleMs`. */
-async function mastersSettled(cluster: Cluster, settleMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, settleMs);
-    timer.unref();
-  });
-  await Promise.race([Promise.all(cluster.nodes('master').map(connectionSettled)), bound]);
-  clearTimeout(timer);
-}
-
-/** Open a master's lazy connection now and resolve when it is ready or has closed. */
-function connectionSettled(node: Redis): Promise<void> {
-  if (node.status === 'ready' || node.status === 'close' || node.status === 'end') return Promise.resolve();
-  return new Promise((resolve) => {
-    const settle = () => {
-      node.off('ready', settle);
-      node.off('close', settle);
-      resolve();
-    };
-    node.on('ready', settle);
-    node.on('close', settle);
-    // Only a trigger: a failed attempt rejects the commands queued on that node itself.
-    if (node.status === 'wait') node.connect().catch(() => {});
-  });
-}
-
-/** The open sockets commands are written to: the server's, or every cluster master's. */
-function connectionStreams(redis: Redis | Cluster): Redis['stream'][] {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const streams: Redis['stream'][] = [];
-  for (const node of nodes) if (node.stream?.writable) streams.push(node.stream);
-  return streams;
 }
 
 /** The calls issued in one event-loop turn, timed out together. */
@@ -295,11 +170,8 @@ export class RedisStore implements QueueStore {
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
-    const redis = connect(options);
-    failFastOnceConnected(
-      redis,
-      (options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs) + this.#commandTimeoutMs,
-    );
+    // No per-command timeout on the connection: `#call` times each turn's calls out together.
+    const redis = connectRedis(options);
     // Connection errors surface as rejected commands; without a listener ioredis logs them.
     redis.on('error', () => {});
     for (const [name, { keys }] of Object.entries(SCRIPTS)) {

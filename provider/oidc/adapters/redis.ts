@@ -11,7 +11,7 @@
  * Lua call on one key (exists and not yet consumed → set), so two concurrent code exchanges
  * cannot both succeed.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { StoreUnavailableError } from '../../../queue-core/errors.ts';
 import {
   type Adapter,
@@ -29,7 +29,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
 `;
 
-type ConsumingRedis = Redis & { oidcConsume(key: string, now: number): Promise<number> };
+type ConsumingRedis = (Redis | Cluster) & { oidcConsume(key: string, now: number): Promise<number> };
 
 export interface RedisAdapterOptions {
   /** Key prefix (default `ar:oidc`). */
@@ -134,14 +134,14 @@ class RedisAdapter implements Adapter {
 }
 
 /** Raise a key's TTL to at least `ttlMs`; a racing writer can only make it longer. */
-async function extendTtl(redis: Redis, key: string, ttlMs: number): Promise<void> {
+async function extendTtl(redis: Redis | Cluster, key: string, ttlMs: number): Promise<void> {
   const current = await redis.pttl(key);
   if (current >= 0 && current >= ttlMs) return;
   await redis.pexpire(key, ttlMs);
 }
 
 /** A factory over one ioredis client (the caller owns and closes it). */
-export function redisAdapter(redis: Redis, options: RedisAdapterOptions = {}): AdapterFactory {
+export function redisAdapter(redis: Redis | Cluster, options: RedisAdapterOptions = {}): AdapterFactory {
   const scripted = redis as ConsumingRedis;
   if (typeof scripted.oidcConsume !== 'function') {
     redis.defineCommand('oidcConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
