@@ -119,6 +119,8 @@ export const ROOM_DEFAULTS = deepFreeze({
   historyLimit: 50,
   /** Lease of the expiry step: renewed every tick by its holder, taken over within seconds if it dies. */
   expiryLeaseMs: 5000,
+  /** Lease of a max-size event's steering: one process admits into the free places at a time. */
+  maxSizeLeaseMs: 15_000,
   /** The inlet loop's period (`anteroom serve`): one tick per second per process; one process acts per tick. */
   tickMs: 1000,
 });

@@ -11,6 +11,7 @@
  * so an idle hour does not bank admissions that a crowd arriving later would all use at
  * once (the retired AWS solution's "periodic inlet ignores queue length").
  */
+import { ROOM_DEFAULTS } from './defaults.ts';
 import type { EventSettings, MaxSizeInlet, PeriodicInlet, QueueStore } from './types.ts';
 
 export interface PeriodicDecision {
@@ -80,7 +81,6 @@ export interface InletTickOptions {
   leaseMs?: number | undefined;
 }
 
-const DEFAULT_LEASE_MS = 15_000;
 const IDLE: InletTickResult = Object.freeze({ acted: false, incrementBy: 0 });
 
 /**
@@ -101,7 +101,14 @@ export async function runInletTick(
     case 'periodic':
       return runPeriodic(store, event.id, event.inlet, now);
     case 'max-size':
-      return runMaxSize(store, event.id, event.inlet, now, owner, options.leaseMs ?? DEFAULT_LEASE_MS);
+      return runMaxSize(
+        store,
+        event.id,
+        event.inlet,
+        now,
+        owner,
+        options.leaseMs ?? ROOM_DEFAULTS.maxSizeLeaseMs,
+      );
   }
 }
 

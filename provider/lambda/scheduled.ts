@@ -1,6 +1,7 @@
 /**
- * The scheduled run (EventBridge `rate(1 minute)`): inlet ticks, queue-position expiry with
- * auto-advance, then status events and CloudWatch metrics per event.
+ * The scheduled run (EventBridge `rate(1 minute)`): the inlet loop's ticks (inlet and
+ * queue-position expiry with auto-advance: `queue-core/room/tick.ts`, the tick `anteroom serve`
+ * runs every second), then status events and CloudWatch metrics per event.
  *
  * A periodic inlet may tick faster than the schedule: when an event's interval is under a
  * minute the run stays inside the invocation and ticks on every interval boundary for up to
@@ -16,8 +17,9 @@
  * next run takes over steering on its next check rather than when the lease expires.
  */
 import type { Logger } from 'pino';
-import { periodicDecision, runInletTick } from '../../queue-core/inlet.ts';
+import { periodicDecision } from '../../queue-core/inlet.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
+import { tickEvent } from '../../queue-core/room/tick.ts';
 import type { EventSettings, QueueStore } from '../../queue-core/types.ts';
 import { emfLine } from './emf.ts';
 import type { EventPublisher } from './events.ts';
@@ -110,12 +112,11 @@ export async function runScheduled(
         servingBefore: serving,
         servingAfter: serving,
       });
-      await tickInlet(deps.store, event, runs.get(event.id)!, startMs, options.owner);
-      await expire(deps, options.publisher, event, runs.get(event.id)!, startMs);
+      await tick(deps.store, options, event, runs.get(event.id)!, startMs);
     });
   }
 
-  // Step 2: sub-minute inlets keep ticking inside this invocation, bounded by the deadline.
+  // Step 2: sub-minute inlets keep ticking (the whole tick) inside this invocation, bounded by the deadline.
   const looping = events.filter((event) => runs.has(event.id) && loopsInside(event));
   const maxSizeEvery = (options.maxSizeEverySeconds ?? DEFAULT_MAX_SIZE_EVERY_SECONDS) * 1000;
   const nextMaxSize = new Map(looping.map((event) => [event.id, startMs + maxSizeEvery]));
@@ -131,7 +132,7 @@ export async function runScheduled(
     await clock.sleep(Math.max(0, at - now));
     for (const { event } of due.filter((item) => item.at === at)) {
       if (event.inlet.type === 'max-size') nextMaxSize.set(event.id, at + maxSizeEvery);
-      await guarded(event, () => tickInlet(deps.store, event, runs.get(event.id)!, at, options.owner));
+      await guarded(event, () => tick(deps.store, options, event, runs.get(event.id)!, at));
     }
   }
 
@@ -172,41 +173,28 @@ function nextTickMs(event: EventSettings, nowMs: number, maxSizeAt: number): num
   return nextSecond * 1000;
 }
 
-async function tickInlet(
+/** The inlet loop's one tick (`queue-core/room/tick.ts`, as `anteroom serve` runs it), counted in `run`. */
+async function tick(
   store: QueueStore,
-  event: EventSettings,
-  run: EventRunReport,
-  atMs: number,
-  owner: string,
-): Promise<void> {
-  const result = await runInletTick(store, event, Math.floor(atMs / 1000), owner);
-  if (!result.acted) return;
-  run.ticks += 1;
-  run.inletIncrement += result.incrementBy;
-}
-
-async function expire(
-  deps: ScheduledDeps,
-  publisher: EventPublisher,
+  options: ScheduledOptions,
   event: EventSettings,
   run: EventRunReport,
   atMs: number,
 ): Promise<void> {
-  if (event.queuePositionExpirySeconds === null) return;
-  const result = await deps.store.expirePositions(
-    event.id,
-    Math.floor(atMs / 1000),
-    event.queuePositionExpirySeconds,
-    event.incrementServingOnExpiry,
-  );
-  run.expired += result.newlyExpired;
-  if (result.advancedBy <= 0) return;
-  run.autoAdvanced += result.advancedBy;
-  publisher.publish('automatic_serving_counter_incr', {
+  const { inlet, expiry } = await tickEvent(store, event, Math.floor(atMs / 1000), options.owner);
+  if (inlet.acted) {
+    run.ticks += 1;
+    run.inletIncrement += inlet.incrementBy;
+  }
+  if (expiry === null) return;
+  run.expired += expiry.newlyExpired;
+  if (expiry.advancedBy <= 0) return;
+  run.autoAdvanced += expiry.advancedBy;
+  options.publisher.publish('automatic_serving_counter_incr', {
     event_id: event.id,
-    previous_serving_counter_position: result.serving - result.advancedBy,
-    increment_by: result.advancedBy,
-    current_serving_counter_position: result.serving,
+    previous_serving_counter_position: expiry.serving - expiry.advancedBy,
+    increment_by: expiry.advancedBy,
+    current_serving_counter_position: expiry.serving,
   });
 }
 

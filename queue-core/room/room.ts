@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { issueAdmissionTokens } from '../admission-tokens.ts';
 import { ROOM_DEFAULTS } from '../defaults.ts';
 import { AnteroomError } from '../errors.ts';
-import { inletLockName, runInletTick } from '../inlet.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
   AuditEntry,
@@ -19,7 +18,10 @@ import type {
   SessionRecord,
 } from '../types.ts';
 import { estimateWaitSeconds } from '../wait-estimate.ts';
+import { MicroCache } from './micro-cache.ts';
 import type { Room, StatusView, TickReport, TokenSet } from './room-api.ts';
+import { ServingWatch } from './serving-watch.ts';
+import { tickEvent, tickLeaseNames } from './tick.ts';
 import {
   type AdmitOptions,
   type AdmitOutcome,
@@ -61,14 +63,6 @@ export interface RoomObserver {
   tokensIssued(eventId: string): void;
 }
 
-interface Cached<T> {
-  value: T;
-  at: number;
-  pending: Promise<T> | null;
-}
-
-const expiryLockName = (eventId: string) => `expiry:${eventId}`;
-
 const CLOSED: JoinOutcome = Object.freeze({ kind: 'closed' });
 const NO_PLACE: PlaceLookup = Object.freeze({ kind: 'none' });
 
@@ -84,17 +78,14 @@ class QueueRoom implements Room {
   private readonly issuer: string;
   private readonly now: () => number;
   private readonly nowMs: () => number;
-  private readonly cacheMs: number;
-  private readonly settingsCacheMs: number;
-  private readonly watchMs: number;
   private readonly historyLimit: number;
   private readonly observer: RoomObserver | undefined;
-  private readonly serving = new Map<string, Cached<number>>();
-  private readonly waiting = new Map<string, Cached<number>>();
-  private readonly history = new Map<string, Cached<ServingHistoryRow[]>>();
-  private readonly settings = new Map<string, Cached<EventSettings>>();
-  private readonly listeners = new Map<string, Set<(serving: number) => void>>();
-  private readonly watchers = new Map<string, { timer: NodeJS.Timeout; last: number | null }>();
+  // Per-process micro-caches (micro-cache.ts) and the serving-counter watch (serving-watch.ts).
+  private readonly serving: MicroCache<number>;
+  private readonly waiting: MicroCache<number>;
+  private readonly history: MicroCache<ServingHistoryRow[]>;
+  private readonly settings: MicroCache<EventSettings>;
+  private readonly watch: ServingWatch;
 
   constructor(options: RoomOptions) {
     this.store = options.store;
@@ -103,11 +94,22 @@ class QueueRoom implements Room {
     this.issuer = options.issuer;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.nowMs = options.nowMs ?? Date.now;
-    this.cacheMs = options.cacheMs ?? ROOM_DEFAULTS.microCacheMs;
-    this.settingsCacheMs = options.settingsCacheMs ?? ROOM_DEFAULTS.settingsCacheMs;
-    this.watchMs = options.watchMs ?? ROOM_DEFAULTS.watchMs;
     this.historyLimit = options.historyLimit ?? ROOM_DEFAULTS.historyLimit;
     this.observer = options.observer;
+    const cacheMs = options.cacheMs ?? ROOM_DEFAULTS.microCacheMs;
+    this.serving = new MicroCache(cacheMs, this.nowMs);
+    this.waiting = new MicroCache(cacheMs, this.nowMs);
+    this.history = new MicroCache(cacheMs, this.nowMs);
+    this.settings = new MicroCache(options.settingsCacheMs ?? ROOM_DEFAULTS.settingsCacheMs, this.nowMs);
+    this.watch = new ServingWatch({
+      read: (eventId) =>
+        this.store.getServingCounter(eventId).then((serving) => {
+          this.serving.set(eventId, serving);
+          return serving;
+        }),
+      known: (eventId) => this.serving.last(eventId),
+      pollMs: options.watchMs ?? ROOM_DEFAULTS.watchMs,
+    });
   }
 
   // ---------------------------------------------------------------------------------
@@ -116,9 +118,7 @@ class QueueRoom implements Room {
   async getEvent(eventId: string): Promise<EventSettings> {
     const base = this.configured.get(eventId);
     if (!base) throw new AnteroomError('invalid_event_id');
-    return this.cached(this.settings, eventId, this.settingsCacheMs, async () => {
-      return (await this.store.getEventOverride(eventId)) ?? base;
-    });
+    return this.settings.read(eventId, async () => (await this.store.getEventOverride(eventId)) ?? base);
   }
 
   async listEvents(): Promise<EventSettings[]> {
@@ -128,7 +128,7 @@ class QueueRoom implements Room {
   async updateEvent(settings: EventSettings, actor: string): Promise<EventSettings> {
     const before = await this.getEvent(settings.id);
     await this.store.putEventOverride(settings);
-    this.settings.set(settings.id, { value: settings, at: this.nowMs(), pending: null });
+    this.settings.set(settings.id, settings);
     await this.audit(actor, 'update_event', settings.id, before, settings);
     return settings;
   }
@@ -169,12 +169,12 @@ class QueueRoom implements Room {
 
   async servingCounter(eventId: string): Promise<number> {
     this.requireEvent(eventId);
-    return this.cached(this.serving, eventId, this.cacheMs, () => this.store.getServingCounter(eventId));
+    return this.serving.read(eventId, () => this.store.getServingCounter(eventId));
   }
 
   async waitingNum(eventId: string): Promise<number> {
     this.requireEvent(eventId);
-    return this.cached(this.waiting, eventId, this.cacheMs, () => this.store.waitingCount(eventId));
+    return this.waiting.read(eventId, () => this.store.waitingCount(eventId));
   }
 
   async status(eventId: string, requestId: string): Promise<StatusView> {
@@ -189,9 +189,9 @@ class QueueRoom implements Room {
     // without a promise per value (this is the most frequent call of a wait).
     this.requireEvent(eventId);
     const entryRead = this.store.getEntry(eventId, requestId);
-    let event = this.fresh(this.settings, eventId, this.settingsCacheMs);
-    let serving = this.fresh(this.serving, eventId, this.cacheMs);
-    let waiting = this.fresh(this.waiting, eventId, this.cacheMs);
+    let event = this.settings.fresh(eventId);
+    let serving = this.serving.fresh(eventId);
+    let waiting = this.waiting.fresh(eventId);
     if (event === undefined || serving === undefined || waiting === undefined) {
       entryRead.catch(() => {}); // awaited below; an early failure of another read must not leave it unhandled
       event ??= await this.getEvent(eventId);
@@ -230,10 +230,8 @@ class QueueRoom implements Room {
     let eta: number | null = 0;
     if (state === 'waiting') {
       const history =
-        this.fresh(this.history, eventId, this.cacheMs) ??
-        (await this.cached(this.history, eventId, this.cacheMs, () =>
-          this.store.servingHistory(eventId, this.historyLimit),
-        ));
+        this.history.fresh(eventId) ??
+        (await this.history.read(eventId, () => this.store.servingHistory(eventId, this.historyLimit)));
       eta = estimateWaitSeconds({ position: entry.position, serving, history, now });
     } else if (state === 'expired' || state === 'ended') {
       eta = null;
@@ -358,7 +356,7 @@ class QueueRoom implements Room {
     const before = await this.store.getCounters(eventId);
     await this.store.reset(eventId);
     for (const cache of [this.serving, this.waiting, this.history]) cache.delete(eventId);
-    this.notify(eventId, 0);
+    this.watch.changed(eventId, 0);
     await this.audit(actor, 'reset_initial_state', eventId, before, null);
   }
 
@@ -374,36 +372,21 @@ class QueueRoom implements Room {
     const now = this.now();
     const reports: TickReport[] = [];
     for (const event of await this.listEvents()) {
-      const before = this.serving.get(event.id)?.value;
-      const inlet = await runInletTick(this.store, event, now, owner);
-      let expired = 0;
-      // The expiry step is atomic in the store, so a lease only saves the other processes the work.
-      if (
-        event.queuePositionExpirySeconds !== null &&
-        (await this.store.acquireLease(expiryLockName(event.id), owner, ROOM_DEFAULTS.expiryLeaseMs))
-      ) {
-        const result = await this.store.expirePositions(
-          event.id,
-          now,
-          event.queuePositionExpirySeconds,
-          event.incrementServingOnExpiry,
-        );
-        expired = result.newlyExpired;
-      }
+      const before = this.serving.last(event.id);
+      const { inlet, expiry } = await tickEvent(this.store, event, now, owner);
       const serving = await this.store.getServingCounter(event.id);
-      this.serving.set(event.id, { value: serving, at: this.nowMs(), pending: null });
-      if (serving !== before) this.notify(event.id, serving);
-      reports.push({ eventId: event.id, inlet, expired, serving });
+      this.serving.set(event.id, serving);
+      if (serving !== before) this.watch.changed(event.id, serving);
+      reports.push({ eventId: event.id, inlet, expired: expiry?.newlyExpired ?? 0, serving });
     }
     return reports;
   }
 
   async releaseLeases(owner: string): Promise<void> {
     await Promise.all(
-      [...this.configured.keys()].flatMap((eventId) => [
-        this.store.releaseLease(inletLockName(eventId), owner),
-        this.store.releaseLease(expiryLockName(eventId), owner),
-      ]),
+      [...this.configured.keys()].flatMap((eventId) =>
+        tickLeaseNames(eventId).map((name) => this.store.releaseLease(name, owner)),
+      ),
     );
   }
 
@@ -412,29 +395,11 @@ class QueueRoom implements Room {
 
   onServingChange(eventId: string, listener: (serving: number) => void): () => void {
     this.requireEvent(eventId);
-    let set = this.listeners.get(eventId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(eventId, set);
-    }
-    set.add(listener);
-    this.watch(eventId);
-    return () => {
-      const current = this.listeners.get(eventId);
-      current?.delete(listener);
-      if (current && current.size === 0) {
-        this.listeners.delete(eventId);
-        const watcher = this.watchers.get(eventId);
-        if (watcher) clearInterval(watcher.timer);
-        this.watchers.delete(eventId);
-      }
-    };
+    return this.watch.subscribe(eventId, listener);
   }
 
   close(): void {
-    for (const watcher of this.watchers.values()) clearInterval(watcher.timer);
-    this.watchers.clear();
-    this.listeners.clear();
+    this.watch.close();
   }
 
   // ---------------------------------------------------------------------------------
@@ -446,76 +411,10 @@ class QueueRoom implements Room {
 
   private async moveServing(eventId: string, by: number): Promise<number> {
     const after = await this.store.incrementServingCounter(eventId, by, this.now());
-    this.serving.set(eventId, { value: after, at: this.nowMs(), pending: null });
+    this.serving.set(eventId, after);
     this.history.delete(eventId);
-    this.notify(eventId, after);
+    this.watch.changed(eventId, after);
     return after;
-  }
-
-  /** Other processes move the counter too: poll it once per event (not per subscriber). */
-  private watch(eventId: string): void {
-    if (this.watchers.has(eventId)) return;
-    const watcher = {
-      last: this.serving.get(eventId)?.value ?? null,
-      timer: undefined as unknown as NodeJS.Timeout,
-    };
-    watcher.timer = setInterval(() => {
-      this.store.getServingCounter(eventId).then(
-        (serving) => {
-          this.serving.set(eventId, { value: serving, at: this.nowMs(), pending: null });
-          if (serving !== watcher.last) this.notify(eventId, serving);
-        },
-        () => {
-          // A store outage: subscribers keep their last state; the next poll retries.
-        },
-      );
-    }, this.watchMs);
-    watcher.timer.unref();
-    this.watchers.set(eventId, watcher);
-  }
-
-  private notify(eventId: string, serving: number): void {
-    const watcher = this.watchers.get(eventId);
-    if (watcher) watcher.last = serving;
-    for (const listener of this.listeners.get(eventId) ?? []) {
-      try {
-        listener(serving);
-      } catch {
-        // One broken subscriber must not stop the others.
-      }
-    }
-  }
-
-  /** A cached value still within `ttlMs`, or undefined. */
-  private fresh<T>(cache: Map<string, Cached<T>>, key: string, ttlMs: number): T | undefined {
-    const entry = cache.get(key);
-    return entry && this.nowMs() - entry.at < ttlMs ? entry.value : undefined;
-  }
-
-  /** Read through a per-process cache; concurrent misses share one store call. */
-  private async cached<T>(
-    cache: Map<string, Cached<T>>,
-    key: string,
-    ttlMs: number,
-    load: () => Promise<T>,
-  ): Promise<T> {
-    const entry = cache.get(key);
-    const now = this.nowMs();
-    if (entry && now - entry.at < ttlMs) return entry.value;
-    if (entry?.pending) return entry.pending;
-    const pending = load().then(
-      (value) => {
-        cache.set(key, { value, at: this.nowMs(), pending: null });
-        return value;
-      },
-      (error: unknown) => {
-        const current = cache.get(key);
-        if (current?.pending === pending) cache.delete(key);
-        throw error;
-      },
-    );
-    cache.set(key, { value: entry?.value as T, at: entry ? entry.at : Number.NEGATIVE_INFINITY, pending });
-    return pending;
   }
 
   private async audit(actor: string, action: string, eventId: string, before: unknown, after: unknown) {

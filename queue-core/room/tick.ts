@@ -1,0 +1,48 @@
+/**
+ * The inlet loop's one tick, the same for `anteroom serve` (every second in every process,
+ * through `room.tick`) and the Lambda scheduled run (`provider/lambda/scheduled.ts`): for one
+ * event at one time, its inlet strategy (at most one process acts per tick across the cluster)
+ * and the expiry of positions reached and not claimed in time (under a short lease, so one
+ * process does it; the step is atomic in the store, so the lease only saves the others work).
+ */
+import { ROOM_DEFAULTS } from '../defaults.ts';
+import { type InletTickResult, inletLockName, runInletTick } from '../inlet.ts';
+import type { EventSettings, ExpireResult, QueueStore } from '../types.ts';
+
+/** What one tick did for one event. */
+export interface EventTick {
+  /** The inlet strategy's result (acted only in the one process that won this tick). */
+  inlet: InletTickResult;
+  /** The expiry step's result; null when expiry is off or another process holds its lease. */
+  expiry: ExpireResult | null;
+}
+
+const expiryLockName = (eventId: string) => `expiry:${eventId}`;
+
+/** One tick of `event` at `now` (epoch seconds); `owner` names the calling process for the leases. */
+export async function tickEvent(
+  store: QueueStore,
+  event: EventSettings,
+  now: number,
+  owner: string,
+): Promise<EventTick> {
+  const inlet = await runInletTick(store, event, now, owner);
+  let expiry: ExpireResult | null = null;
+  if (
+    event.queuePositionExpirySeconds !== null &&
+    (await store.acquireLease(expiryLockName(event.id), owner, ROOM_DEFAULTS.expiryLeaseMs))
+  ) {
+    expiry = await store.expirePositions(
+      event.id,
+      now,
+      event.queuePositionExpirySeconds,
+      event.incrementServingOnExpiry,
+    );
+  }
+  return { inlet, expiry };
+}
+
+/** The leases a tick may take for an event: released by a stopping process (`room.releaseLeases`). */
+export function tickLeaseNames(eventId: string): string[] {
+  return [inletLockName(eventId), expiryLockName(eventId)];
+}
