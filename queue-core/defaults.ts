@@ -107,6 +107,35 @@ export const DEFAULT_EVENT: EventSettings = deepFreeze({
   incrementServingOnExpiry: EVENT_DEFAULTS.incrementServingOnExpiry,
 });
 
+/** Bounds of the entry settings (API.md section 6: bots and identities). */
+export const ENTRY_LIMITS = deepFreeze({
+  /** `challenge.difficulty` of a proof of work, in bits (2^bits hashes on average). */
+  powDifficulty: { min: 8, max: 24 },
+  /** Keys of an inline `enqueueToken.jwks`. */
+  jwksKeys: 20,
+});
+
+/** Timings of the entry challenge and enqueue tokens. */
+export const ENTRY_DEFAULTS = deepFreeze({
+  /**
+   * How long a proof-of-work prefix may be answered (seconds): long enough for difficulty 24 on a
+   * slow phone (docs/bots-and-identities.md). A spent prefix is remembered this long.
+   */
+  powTtlSeconds: 300,
+  /** The siteverify call and a JWKS download give up after this long (ms): the visitor gets 503. */
+  verifyTimeoutMs: 5000,
+  /** A site's JWKS (`enqueueToken.jwksUrl`) is fetched again at most this often (ms). */
+  jwksCooldownMs: 30_000,
+  /** ... and kept at most this long before it is fetched again (ms). */
+  jwksMaxAgeMs: 600_000,
+  /** The siteverify URL of each provider (`challenge.url` overrides it). */
+  siteverifyUrls: {
+    turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+    hcaptcha: 'https://api.hcaptcha.com/siteverify',
+    recaptcha: 'https://www.google.com/recaptcha/api/siteverify',
+  },
+});
+
 /** The room's per-process caches and loops (`createRoom` options). */
 export const ROOM_DEFAULTS = deepFreeze({
   /** How long a process reuses a serving counter / waiting count it read (API: "≤ 1 s stale"). */
@@ -133,6 +162,8 @@ export const RETRY_AFTER_SECONDS = deepFreeze({
   placeUnavailable: 2,
   /** A 202 "not your turn yet" of `generate_token`. */
   notYet: 1,
+  /** A 503 when the siteverify call or the site's JWKS could not be reached. */
+  entryCheckUnavailable: 2,
 });
 
 /** Retry-After (seconds) of a refused status stream: a slot frees when another stream closes. */

@@ -46,6 +46,44 @@ export interface EventSettings {
   queuePositionExpirySeconds: number | null;
   /** Advance the serving counter by the number of positions that expired unclaimed. */
   incrementServingOnExpiry: boolean;
+  /** An entry challenge new visitors solve before they get a place (API.md section 6); absent: none. */
+  challenge?: ChallengeSettings | undefined;
+  /** New places need a JWT of the site naming the visitor's identity; absent: none. */
+  enqueueToken?: EnqueueTokenSettings | undefined;
+}
+
+/** A proof-of-work or a captcha widget (API.md section 6, "Entry challenge"). */
+export type ChallengeSettings = PowChallengeSettings | SiteverifyChallengeSettings;
+
+export interface PowChallengeSettings {
+  type: 'pow';
+  /** Leading zero bits the SHA-256 of the answer must have (8–24): 2^difficulty hashes on average. */
+  difficulty: number;
+}
+
+export type SiteverifyProvider = 'turnstile' | 'hcaptcha' | 'recaptcha';
+
+export interface SiteverifyChallengeSettings {
+  type: 'siteverify';
+  provider: SiteverifyProvider;
+  /** The widget's public key (shown to visitors). */
+  sitekey: string;
+  /** The server key of the siteverify call: never shown by the admin API, the dashboard or the audit log. */
+  secret: string;
+  /** The siteverify URL; absent: the provider's own. */
+  url?: string | undefined;
+}
+
+/** One place per identity: the site's JWT in `Anteroom-Enqueue-Token` (API.md section 6). */
+export interface EnqueueTokenSettings {
+  /** The `iss` the tokens must carry. */
+  issuer: string;
+  /** Where the site publishes its public keys; exactly one of `jwksUrl` and `jwks`. */
+  jwksUrl?: string | undefined;
+  /** The site's public keys, inline (a JWKS document). */
+  jwks?: { keys: Array<Record<string, unknown>> } | undefined;
+  /** The `aud` the tokens must carry; absent: not checked. */
+  audience?: string | undefined;
 }
 
 export interface QueueEntry {
@@ -82,6 +120,45 @@ export interface EnqueueResult extends QueueEntry {
   /** false when the visitor key was already queued and the first entry was returned. */
   created: boolean;
 }
+
+/**
+ * The checks a visitor who may be new passes before `enqueue`, for events with an entry
+ * challenge or enqueue tokens, in API.md's order after "event open": place already held,
+ * enqueue token, rate limit, challenge. The verdicts that need no state (the token's signature,
+ * the proof-of-work's hash) are made by the caller; the store applies them in that order, with
+ * what needs state, in one atomic step.
+ */
+export interface ScreenInput {
+  /** The key the visitor holds a place under (cookie or Idempotency-Key). */
+  visitorKey: string;
+  /**
+   * The enqueue token: the identity key it names (`identity`: a place held under it is the
+   * visitor's, and `visitorKey` is linked to it), or why there is none; absent: not asked for.
+   */
+  token?: { identity: string } | 'missing' | 'invalid' | 'unavailable' | undefined;
+  /** The per-client budget: a new visitor takes one request of it, one with no answer only looks. */
+  rateLimit?: EnqueueRateLimit | undefined;
+  /**
+   * The challenge answer: `missing`, `invalid` (a wrong or expired proof of work), `deferred`
+   * (a widget token, verified by the caller once the store clears the visitor), or a valid proof
+   * of work whose prefix is spent now (`used`: a name for it, kept `forMs`); absent: none asked.
+   */
+  challenge?: 'missing' | 'invalid' | 'deferred' | { used: string; forMs: number } | undefined;
+  /** The caller's clock, ms (how long a spent prefix is kept). */
+  nowMs: number;
+}
+
+export type Screening =
+  /** The visitor already holds this place: no check applies. */
+  | { kind: 'held'; entry: QueueEntry }
+  | { kind: 'enqueue_token_required' }
+  | { kind: 'enqueue_token_invalid' }
+  /** The token could not be checked (its keys could not be fetched). */
+  | { kind: 'enqueue_token_unavailable' }
+  | { kind: 'challenge_required' }
+  | { kind: 'challenge_failed' }
+  /** A new visitor that passed every check: its budget is taken (and its proof of work spent). */
+  | { kind: 'clear' };
 
 /** Raw counters of one event, as the AWS solution keeps them. */
 export interface Counters {
@@ -283,6 +360,15 @@ export interface QueueStore {
    * OIDC requests that create provider state); `name` says whose budget it is.
    */
   takeBudget(name: string, perMinute: number, nowMs: number): Promise<number>;
+
+  /**
+   * The checks before a new place (`ScreenInput`), in one atomic step. A spent budget rejects
+   * with 429 `rate_limited` as `enqueue` does; nothing else is thrown. `clear` takes no place:
+   * the caller enqueues next, without a budget (this call took it).
+   */
+  screenVisitor(eventId: string, input: ScreenInput): Promise<Screening>;
+  /** Let `visitorKey` name the place `requestId` holds too (unless it already names one). */
+  linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void>;
 
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;

@@ -18,6 +18,8 @@ import type {
   PositionExpiry,
   QueueEntry,
   QueueStore,
+  ScreenInput,
+  Screening,
   ServingHistoryRow,
   SessionRecord,
   TickAdvance,
@@ -141,6 +143,9 @@ export class MemoryStore implements QueueStore {
   /** Rate budgets: name → theoretical arrival time (ms) of the next request (GCRA). */
   #rates = new Map<string, number>();
   #lastRateSweep = Number.NEGATIVE_INFINITY;
+  /** Spent proof-of-work prefixes: name → when it may be forgotten (ms). */
+  #spent = new Map<string, number>();
+  #lastSpentSweep = Number.NEGATIVE_INFINITY;
   #overrides = new Map<string, string>();
   #audit: AuditEntry[] = [];
 
@@ -394,8 +399,64 @@ export class MemoryStore implements QueueStore {
     return this.#takeRate(`budget\n${name}`, perMinute, nowMs);
   }
 
-  /** One request from `name`'s budget: 0 when taken, else the seconds until one is (nothing taken). */
-  #takeRate(name: string, perMinute: number, nowMs: number): number {
+  async screenVisitor(eventId: string, input: ScreenInput): Promise<Screening> {
+    // No await: the whole check is one atomic step for every caller of this store.
+    const state = this.#peek(eventId);
+    const held = (key: string) => {
+      const requestId = state?.visitors.get(key);
+      return requestId === undefined ? undefined : { requestId, ...state!.entries.get(requestId)! };
+    };
+    const entry = held(input.visitorKey);
+    if (entry !== undefined) return { kind: 'held', entry: { eventId, ...entry } };
+    const { token, challenge, rateLimit } = input;
+    if (token === 'missing') return { kind: 'enqueue_token_required' };
+    if (token === 'invalid') return { kind: 'enqueue_token_invalid' };
+    if (token === 'unavailable') return { kind: 'enqueue_token_unavailable' };
+    if (token !== undefined) {
+      const owned = held(token.identity);
+      if (owned !== undefined) {
+        state!.visitors.set(input.visitorKey, owned.requestId);
+        return { kind: 'held', entry: { eventId, ...owned } };
+      }
+    }
+    if (rateLimit !== undefined) {
+      // A visitor who sends no answer only learns the challenge: that takes nothing.
+      const { client, perMinute, nowMs } = rateLimit;
+      const retryAfter = this.#takeRate(`${eventId}\n${client}`, perMinute, nowMs, challenge !== 'missing');
+      if (retryAfter > 0) throw rateLimitedError(retryAfter);
+    }
+    if (challenge === 'missing') return { kind: 'challenge_required' };
+    if (challenge === 'invalid') return { kind: 'challenge_failed' };
+    if (
+      typeof challenge === 'object' &&
+      !this.#spend(`${eventId}\n${challenge.used}`, input.nowMs, challenge.forMs)
+    )
+      return { kind: 'challenge_failed' };
+    return { kind: 'clear' };
+  }
+
+  async linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void> {
+    const visitors = this.#state(eventId).visitors;
+    if (!visitors.has(visitorKey)) visitors.set(visitorKey, requestId);
+  }
+
+  /** Mark `name` spent for `forMs`: false when it already was. Spent names are forgotten once they expire. */
+  #spend(name: string, nowMs: number, forMs: number): boolean {
+    const until = this.#spent.get(name);
+    if (until !== undefined && until > nowMs) return false;
+    if (this.#spent.size >= RATE_SWEEP_THRESHOLD && nowMs - this.#lastSpentSweep >= 1000) {
+      this.#lastSpentSweep = nowMs;
+      for (const [key, expires] of this.#spent) if (expires <= nowMs) this.#spent.delete(key);
+    }
+    this.#spent.set(name, nowMs + forMs);
+    return true;
+  }
+
+  /**
+   * One request from `name`'s budget: 0 when taken, else the seconds until one is (nothing
+   * taken). With `take` false it only says whether one would be taken.
+   */
+  #takeRate(name: string, perMinute: number, nowMs: number, take = true): number {
     const tat = this.#rates.get(name);
     // A budget whose arrival time has passed is full again, the same as no entry: forget those
     // when many clients are tracked, at most once a second (a sweep walks every entry, and
@@ -410,7 +471,7 @@ export class MemoryStore implements QueueStore {
     }
     const decision = gcra(tat ?? 0, perMinute, nowMs);
     if (decision.retryAfter > 0) return decision.retryAfter;
-    this.#rates.set(name, decision.nextTat);
+    if (take) this.#rates.set(name, decision.nextTat);
     return 0;
   }
 

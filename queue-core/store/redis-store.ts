@@ -19,6 +19,7 @@
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
+ *   ar:{demo}:pw:<prefix>  string  a spent proof-of-work prefix (expires with the prefix)
  * Global: ar:lease:<name>, ar:audit, ar:budget:<name> (a named budget, as the enqueue budget; expires).
  *
  * Failures (connection lost, timeout, script error) reject with StoreUnavailableError. How the
@@ -41,6 +42,8 @@ import type {
   PositionExpiry,
   QueueEntry,
   QueueStore,
+  ScreenInput,
+  Screening,
   ServingHistoryRow,
   SessionRecord,
   TickAdvance,
@@ -68,6 +71,7 @@ const SCRIPTS = {
   arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
   arTakeBudget: { files: ['gcra.lua', 'take-budget.lua'], keys: 1 },
+  arScreenVisitor: { files: ['gcra.lua', 'screen-visitor.lua'], keys: 4 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
@@ -85,6 +89,7 @@ interface ScriptReplies {
   arReleaseLease: number;
   arAppendAudit: number;
   arTakeBudget: number;
+  arScreenVisitor: [string, string?, string?] | ['rate_limited', number];
 }
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -136,6 +141,7 @@ function eventKeys(prefix: string, eventId: string) {
     lastTick: `${base}k`,
     override: `${base}o`,
     rates: `${base}r:`,
+    spentPrefixes: `${base}pw:`,
   };
 }
 
@@ -484,6 +490,43 @@ export class RedisStore implements QueueStore {
   async takeBudget(name: string, perMinute: number, nowMs: number): Promise<number> {
     const key = `${this.#prefix}budget:${name}`;
     return this.#call((redis) => redis.arTakeBudget(key, String(perMinute), String(Math.round(nowMs))));
+  }
+
+  async screenVisitor(eventId: string, input: ScreenInput): Promise<Screening> {
+    const k = this.#keys(eventId);
+    const { token, challenge, rateLimit: limit } = input;
+    const spend = typeof challenge === 'object' ? challenge : null;
+    const reply = await this.#call((redis) =>
+      redis.arScreenVisitor(
+        k.visitors,
+        k.entries,
+        // Under the event's hash tag, so the script touches one cluster slot.
+        limit === undefined ? k.rates : `${k.rates}${limit.client}`,
+        spend === null ? k.spentPrefixes : `${k.spentPrefixes}${spend.used}`,
+        input.visitorKey,
+        token === undefined ? '' : typeof token === 'string' ? token : `=${token.identity}`,
+        limit === undefined ? '' : String(limit.perMinute),
+        String(Math.round(limit?.nowMs ?? input.nowMs)),
+        challenge === undefined ? '' : spend === null ? (challenge as string) : 'spend',
+        spend === null ? '0' : String(Math.max(1, Math.ceil(spend.forMs))),
+      ),
+    );
+    switch (reply[0]) {
+      case 'held':
+        return { kind: 'held', entry: parseEntry(eventId, String(reply[1]), String(reply[2])) };
+      case 'rate_limited':
+        throw rateLimitedError(Number(reply[1]));
+      case 'refused':
+        return { kind: reply[1] as Exclude<Screening['kind'], 'held' | 'clear'> };
+      case 'clear':
+        return { kind: 'clear' };
+      default:
+        throw new StoreUnavailableError(new Error(`unexpected screen-visitor reply ${reply[0]}`));
+    }
+  }
+
+  async linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void> {
+    await this.#call((redis) => redis.hsetnx(this.#keys(eventId).visitors, visitorKey, requestId));
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AnteroomError, ValidationError } from '../../queue-core/errors.ts';
 import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../../queue-core/types.ts';
+import { entrySuites } from './entry-contract.ts';
 
 /** The serving counter after a periodic tick, or null when the tick was already taken. */
 async function tickServing(
@@ -939,4 +940,6 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.ping(), true);
     });
   });
+
+  entrySuites(name, () => subject!);
 }

@@ -1,0 +1,40 @@
+-- The checks before a new place, for events with an entry challenge or enqueue tokens, in
+-- API.md's order: place already held, enqueue token, rate limit, challenge (types.ts
+-- `ScreenInput`). gcra.lua is put in front of it. Takes no place: the caller enqueues next.
+-- KEYS[1] visitors hash (visitorKey -> requestId), KEYS[2] entries hash, KEYS[3] the client's
+-- rate budget in this event, KEYS[4] the spent-prefix marker of a proof of work (string,
+-- expires; any key of the event when there is none).
+-- ARGV[1] visitor key, ARGV[2] token: '' (none asked), 'missing', 'invalid', 'unavailable',
+-- or '=' followed by the identity key; ARGV[3] budget per minute ('' = no limit),
+-- ARGV[4] now in ms, ARGV[5] challenge: '' (none asked), 'missing', 'invalid', 'deferred' or
+-- 'spend' (mark KEYS[4] spent for ARGV[6] ms; already spent: failed).
+-- Returns {'held', requestId, record} | {'refused', reason} | {'rate_limited', seconds} |
+-- {'clear'}; a refusal takes nothing, except the budget of a wrong answer.
+local visitorKey, token, perMinute, challenge = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
+
+local held = redis.call('HGET', KEYS[1], visitorKey)
+if held then return {'held', held, redis.call('HGET', KEYS[2], held)} end
+
+if token == 'missing' then return {'refused', 'enqueue_token_required'} end
+if token == 'invalid' then return {'refused', 'enqueue_token_invalid'} end
+if token == 'unavailable' then return {'refused', 'enqueue_token_unavailable'} end
+if token ~= '' then
+  local owned = redis.call('HGET', KEYS[1], string.sub(token, 2))
+  if owned then
+    redis.call('HSET', KEYS[1], visitorKey, owned)
+    return {'held', owned, redis.call('HGET', KEYS[2], owned)}
+  end
+end
+
+-- A visitor who sends no answer only learns the challenge: that takes nothing.
+if perMinute ~= '' then
+  local retryAfter = takeRateToken(KEYS[3], tonumber(ARGV[4]), tonumber(perMinute), challenge == 'missing')
+  if retryAfter > 0 then return {'rate_limited', retryAfter} end
+end
+
+if challenge == 'missing' then return {'refused', 'challenge_required'} end
+if challenge == 'invalid' then return {'refused', 'challenge_failed'} end
+if challenge == 'spend' and not redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[6]) then
+  return {'refused', 'challenge_failed'}
+end
+return {'clear'}
