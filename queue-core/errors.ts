@@ -81,6 +81,16 @@ export const ERRORS = Object.freeze({
   invalid_token: { status: 401, message: 'The token is not valid.' },
   forbidden: { status: 403, message: 'Forbidden' },
   event_closed: { status: 403, message: 'The waiting room is closed to new visitors' },
+  challenge_required: { status: 403, message: 'Solve the entry challenge to take a place' },
+  challenge_failed: {
+    status: 403,
+    message: 'The entry challenge answer is wrong, already used or expired',
+  },
+  enqueue_token_required: {
+    status: 403,
+    message: 'An enqueue token from the site is required (Anteroom-Enqueue-Token)',
+  },
+  enqueue_token_invalid: { status: 403, message: 'The enqueue token is invalid or expired' },
   cross_origin_form: { status: 403, message: 'This form must be sent from this site.' },
   origin_forbidden: { status: 403, message: 'Requests must come through the configured CDN' },
 
@@ -118,6 +128,16 @@ export const ERRORS = Object.freeze({
   store_unavailable: {
     status: 503,
     message: 'The waiting room is temporarily unavailable. Please retry shortly.',
+    expose: true,
+  },
+  challenge_unavailable: {
+    status: 503,
+    message: 'The entry challenge could not be checked. Please retry shortly.',
+    expose: true,
+  },
+  enqueue_token_unavailable: {
+    status: 503,
+    message: "The site's keys could not be read to check the enqueue token. Please retry shortly.",
     expose: true,
   },
   queue_place_unavailable: {

@@ -7,6 +7,7 @@
  * `EVENT_DEFAULTS` and `DEFAULT_EVENT` of `defaults.ts`.
  */
 import { DEFAULT_EVENT, EVENT_DEFAULTS } from './defaults.ts';
+import { ENTRY_FIELDS, mergeChallenge, parseEntrySettings } from './entry/settings.ts';
 import { ValidationError } from './errors.ts';
 import { fieldPath, fieldRules } from './fields.ts';
 import type { EventMode, EventSettings, InletSettings } from './types.ts';
@@ -41,6 +42,7 @@ const EVENT_FIELDS = [
   'tokenValiditySeconds',
   'queuePositionExpirySeconds',
   'incrementServingOnExpiry',
+  ...ENTRY_FIELDS,
 ] as const;
 
 /** Parse and validate one event, applying defaults. `path` prefixes every error message. */
@@ -68,6 +70,7 @@ export function parseEvent(raw: unknown, path = 'events[0]'): EventSettings {
       object['incrementServingOnExpiry'] === undefined
         ? EVENT_DEFAULTS.incrementServingOnExpiry
         : boolean(object['incrementServingOnExpiry'], fieldPath(path, 'incrementServingOnExpiry')),
+    ...parseEntrySettings(object, path),
   };
 }
 
@@ -98,9 +101,10 @@ export function parseEvents(raw: unknown): EventSettings[] {
  * Apply a partial update (admin API `PUT /events/{id}`) to an event, with the same
  * validation as the configuration. Fields absent from the patch keep their value;
  * `null` clears an optional field (`name`, `queuePositionExpirySeconds`, `inlet.startTime`,
- * `inlet.endTime`). An inlet patch without `type`, or with the current type, changes
+ * `inlet.endTime`, `challenge`, `enqueueToken`). An inlet patch without `type`, or with the current type, changes
  * only the fields it names; an inlet of another type replaces the inlet whole. The id
- * cannot change. Error messages name the field without a prefix (`inlet.maxActive …`).
+ * cannot change. A siteverify challenge patch keeps the secret unless it names one
+ * (`mergeChallenge`). Error messages name the field without a prefix (`inlet.maxActive …`).
  */
 export function mergeEventSettings(base: EventSettings, patch: unknown, path = ''): EventSettings {
   const object = requireObject(patch, path || 'settings');
@@ -110,12 +114,14 @@ export function mergeEventSettings(base: EventSettings, patch: unknown, path = '
   const merged: Record<string, unknown> = { ...cloneEvent(base), ...object, id: base.id };
   if (object['inlet'] !== undefined)
     merged['inlet'] = mergeInlet(base.inlet, object['inlet'], fieldPath(path, 'inlet'));
+  if (object['challenge'] !== undefined)
+    merged['challenge'] = mergeChallenge(base.challenge, object['challenge']);
   return parseEvent(merged, path);
 }
 
 /** A deep, mutable copy of an event (events are plain JSON). */
 export function cloneEvent(event: EventSettings): EventSettings {
-  return { ...event, inlet: { ...event.inlet } };
+  return structuredClone(event);
 }
 
 // ---------------------------------------------------------------------------------

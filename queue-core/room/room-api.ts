@@ -4,6 +4,8 @@
  * Implemented by `queue-core/room/room.ts` (`createRoom`). Knows nothing of HTTP: outcomes are
  * typed values (visitor-flow.ts), failures are `AnteroomError`s with a stable `code`.
  */
+
+import type { ChallengeOffer } from '../entry/gate.ts';
 import type {
   EventSettings,
   PositionExpiry,
@@ -70,6 +72,11 @@ export interface Room {
    * nobody new. A new place draws on `rateLimit` (429 `rate_limited` when spent).
    */
   join(event: EventSettings, request: JoinRequest): Promise<JoinOutcome>;
+  /**
+   * A fresh entry challenge of the event (a newly signed proof-of-work prefix, or the widget to
+   * show), for a page that asks it before the visitor joins; null without a challenge.
+   */
+  challengeFor(event: EventSettings): ChallengeOffer | null;
   /** Where a request id stands (status and admission), or `none` when the room does not know it. */
   findPlace(eventId: string, requestId: string): Promise<PlaceLookup>;
   /** Record the admission of a served position (pass-through: at once). Signs nothing. */

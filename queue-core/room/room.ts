@@ -6,6 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { issueAdmissionTokens } from '../admission-tokens.ts';
 import { ROOM_DEFAULTS } from '../defaults.ts';
+import { type ChallengeOffer, EntryGate } from '../entry/gate.ts';
+import { derivedSecret } from '../entry/secret.ts';
+import { redactEvent, screensVisitors } from '../entry/settings.ts';
 import { AnteroomError } from '../errors.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
@@ -55,6 +58,8 @@ export interface RoomOptions {
   historyLimit?: number;
   /** Told of new positions and first token issuances, whichever surface asked (metrics). */
   observer?: RoomObserver;
+  /** The key proof-of-work prefixes are signed with (default: derived from the signing keys). */
+  entrySecret?: Buffer;
 }
 
 /** Outcomes worth counting; called synchronously, so it must be cheap and must not throw. */
@@ -80,6 +85,7 @@ class QueueRoom implements Room {
   private readonly nowMs: () => number;
   private readonly historyLimit: number;
   private readonly observer: RoomObserver | undefined;
+  private readonly gate: EntryGate;
   // Per-process micro-caches (micro-cache.ts) and the serving-counter watch (serving-watch.ts).
   private readonly serving: MicroCache<number>;
   private readonly waiting: MicroCache<number>;
@@ -101,6 +107,12 @@ class QueueRoom implements Room {
     this.waiting = new MicroCache(cacheMs, this.nowMs);
     this.history = new MicroCache(cacheMs, this.nowMs);
     this.settings = new MicroCache(options.settingsCacheMs ?? ROOM_DEFAULTS.settingsCacheMs, this.nowMs);
+    this.gate = new EntryGate({
+      store: this.store,
+      now: this.now,
+      nowMs: this.nowMs,
+      secret: () => options.entrySecret ?? derivedSecret(this.keys, 'entry-challenge'),
+    });
     this.watch = new ServingWatch({
       read: (eventId) =>
         this.store.getServingCounter(eventId).then((serving) => {
@@ -129,7 +141,8 @@ class QueueRoom implements Room {
     const before = await this.getEvent(settings.id);
     await this.store.putEventOverride(settings);
     this.settings.set(settings.id, settings);
-    await this.audit(actor, 'update_event', settings.id, before, settings);
+    // The audit log never holds the siteverify secret.
+    await this.audit(actor, 'update_event', settings.id, redactEvent(before), redactEvent(settings));
     return settings;
   }
 
@@ -139,20 +152,39 @@ class QueueRoom implements Room {
   async join(event: EventSettings, request: JoinRequest): Promise<JoinOutcome> {
     if (!takesNewVisitors(event)) return CLOSED;
     let visitorKey = request.visitorKey;
+    let replacing: string | null = null;
     if (request.previous) {
       const previous = await this.place(event.id, request.previous);
       if (previous !== null && !previous.spent)
         return { kind: 'joined', place: previous.entry, created: false };
-      if (previous !== null) visitorKey = replacementKey(visitorKey, request.previous);
+      if (previous !== null) {
+        replacing = request.previous;
+        visitorKey = replacementKey(visitorKey, replacing);
+      }
+    }
+    let rateLimit = request.rateLimit;
+    let link: string | null = null;
+    if (screensVisitors(event)) {
+      const gate = await this.gate.screen(event, visitorKey, request, rateLimit, replacing);
+      if (gate.kind === 'held') return { kind: 'joined', place: gate.entry, created: false };
+      if (gate.kind !== 'clear') return gate;
+      // The gate took the budget; with enqueue tokens the place is the identity's.
+      ({ placeKey: visitorKey, link } = gate);
+      rateLimit = undefined;
     }
     const entry = await this.store.enqueue(event.id, {
       requestId: randomUUID(),
       visitorKey,
       now: this.now(),
-      rateLimit: request.rateLimit,
+      rateLimit,
     });
+    if (link !== null) await this.store.linkVisitor(event.id, link, entry.requestId);
     if (entry.created) this.observer?.positionAssigned(event.id);
     return { kind: 'joined', place: entry, created: entry.created };
+  }
+
+  challengeFor(event: EventSettings): ChallengeOffer | null {
+    return this.gate.offer(event);
   }
 
   async findPlace(eventId: string, requestId: string): Promise<PlaceLookup> {

@@ -16,11 +16,15 @@
  * each surface's `switch` then names what it does with the new kind.
  */
 
+import type { ChallengeOffer, EntryCredentials } from '../entry/gate.ts';
 import type { EnqueueRateLimit, EventSettings, IssueOutcome, QueueEntry, SessionRecord } from '../types.ts';
 import type { StatusView } from './room-api.ts';
 
-/** Who joins, and what they held before. */
-export interface JoinRequest {
+/**
+ * Who joins, and what they held before. With an entry challenge or enqueue tokens
+ * (`EntryCredentials`: the answer, the site's JWT, the address) a new visitor is screened first.
+ */
+export interface JoinRequest extends EntryCredentials {
   /**
    * The visitor's idempotency key (`vid:<visitor cookie>`, `key:<Idempotency-Key>`): asking again
    * under the same key returns the same place, on every surface.
@@ -40,7 +44,17 @@ export type JoinOutcome =
   /** The event takes no new visitors. */
   | { kind: 'closed' }
   /** The visitor's place; `created` when it was taken by this call. */
-  | { kind: 'joined'; place: QueueEntry; created: boolean };
+  | { kind: 'joined'; place: QueueEntry; created: boolean }
+  /** A new visitor must answer this challenge first (no place taken). */
+  | { kind: 'challenge_required'; challenge: ChallengeOffer }
+  /** The answer was wrong, already used or expired; `challenge` is a fresh one to try again. */
+  | { kind: 'challenge_failed'; challenge: ChallengeOffer }
+  /** The event needs the site's enqueue token naming the visitor's identity. */
+  | { kind: 'enqueue_token_required' }
+  | { kind: 'enqueue_token_invalid' };
+
+/** A join that took or found no place: everything but `joined`. */
+export type JoinRefusal = Exclude<JoinOutcome, { kind: 'joined' }>;
 
 /** A request id's place, as `findPlace` reads it. */
 export interface Place {
