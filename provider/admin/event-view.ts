@@ -1,7 +1,9 @@
 /**
  * The admin API's view of an event (`GET /events`, `GET /events/{id}`, `PUT /events/{id}`):
- * its settings as configured (the `events[]` keys of DESIGN.md) plus live counters.
+ * its settings as configured (the `events[]` keys of DESIGN.md, without the siteverify secret)
+ * plus live counters.
  */
+import { redactEvent } from '../../queue-core/entry/settings.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 import type { AppDeps } from '../apps/deps.ts';
 
@@ -27,7 +29,8 @@ export async function eventView(deps: AppDeps, settings: EventSettings): Promise
     deps.store.activeCount(settings.id, now),
   ]);
   return {
-    ...settings,
+    // The siteverify secret is never shown.
+    ...redactEvent(settings),
     counters: {
       queue_number: counters.queue,
       serving_counter: counters.serving,

@@ -11,7 +11,9 @@ import type { EventSettings, QueueEntry } from '../../queue-core/types.ts';
 import { parseEventId } from '../../queue-core/validate.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { isAcceptedBodyType, parseJsonObject, unsupportedType } from '../http/body.ts';
+import { CHALLENGE_HEADER, ENQUEUE_TOKEN_HEADER } from '../http/cors.ts';
 import type { ApiRequest, Endpoint, JsonAnswer } from '../http/endpoint.ts';
+import { codeBody } from '../http/errors.ts';
 import { CACHE } from '../http/steps.ts';
 import { enqueueVisitorKey, requestCookieHeader } from '../http/visitor.ts';
 
@@ -34,18 +36,42 @@ function visitorKeyOf(deps: AppDeps, request: ApiRequest, answer: JsonAnswer): s
   return visitor.visitorKey;
 }
 
-/** A new place draws on the client's budget in the same atomic step (429 when spent). */
+/**
+ * A new place draws on the client's budget in the same atomic step (429 when spent). With an
+ * entry challenge or enqueue tokens, a new visitor is screened first (API.md section 6): the
+ * answer in `Anteroom-Challenge`, the site's JWT in `Anteroom-Enqueue-Token`. A refusal is a
+ * 403 with its code, and a challenge to solve rides with `challenge_required`/`challenge_failed`.
+ */
 async function joinQueue(
   deps: AppDeps,
   event: EventSettings,
   visitorKey: string,
   request: ApiRequest,
-): Promise<QueueEntry> {
+  answer: JsonAnswer,
+): Promise<QueueEntry | null> {
   const limiter = deps.enqueueLimiter;
-  const rateLimit = limiter.enabled ? limiter.forClient(request.clientAddress()) : undefined;
-  const joined = await deps.room.join(event, { visitorKey, rateLimit });
-  if (joined.kind === 'closed') throw new AnteroomError('event_closed');
-  return joined.place;
+  const client = request.clientAddress();
+  const joined = await deps.room.join(event, {
+    visitorKey,
+    rateLimit: limiter.enabled ? limiter.forClient(client) : undefined,
+    challengeAnswer: request.header(CHALLENGE_HEADER),
+    enqueueToken: request.header(ENQUEUE_TOKEN_HEADER),
+    client,
+  });
+  switch (joined.kind) {
+    case 'joined':
+      return joined.place;
+    case 'challenge_required':
+    case 'challenge_failed':
+      answer.status = 403;
+      answer.body = { ...codeBody(joined.kind), challenge: joined.challenge };
+      return null;
+    case 'closed':
+      throw new AnteroomError('event_closed');
+    case 'enqueue_token_required':
+    case 'enqueue_token_invalid':
+      throw new AnteroomError(joined.kind);
+  }
 }
 
 function respond(deps: AppDeps, answer: JsonAnswer, place: QueueEntry): void {
@@ -58,6 +84,6 @@ export const assignQueueNum: Endpoint = async function assignQueueNum(deps, requ
   const fields = await readFields(request);
   const event = await loadOpenEvent(deps, fields);
   const visitorKey = visitorKeyOf(deps, request, answer);
-  const place = await joinQueue(deps, event, visitorKey, request);
-  respond(deps, answer, place);
+  const place = await joinQueue(deps, event, visitorKey, request, answer);
+  if (place !== null) respond(deps, answer, place);
 };

@@ -18,9 +18,15 @@ export const SIGV4_REQUEST_HEADERS = [
   'X-Amz-Content-Sha256',
 ] as const;
 
+/** The entry challenge's answer and the site's enqueue token (API.md section 6). */
+export const CHALLENGE_HEADER = 'anteroom-challenge';
+export const ENQUEUE_TOKEN_HEADER = 'anteroom-enqueue-token';
+
 const ALLOW_HEADERS = [
   ...SIGV4_REQUEST_HEADERS,
   'Idempotency-Key',
+  'Anteroom-Challenge',
+  'Anteroom-Enqueue-Token',
   'X-Request-Id',
   'X-Api-Key',
   'Last-Event-ID',

@@ -101,6 +101,7 @@ export class WaitingRoom {
         rateLimit: options.rateLimit,
       });
       if (joined.kind === 'closed') return { kind: 'closed', event };
+      if (joined.kind !== 'joined') throw new AnteroomError(joined.kind);
       if (joined.place.requestId !== record?.requestId) {
         record = { requestId: joined.place.requestId };
         await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);

@@ -132,6 +132,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
     });
     // Closed: the page says so.
     if (joined.kind === 'closed') return;
+    if (joined.kind !== 'joined') throw new AnteroomError(joined.kind);
     writeRequestCookie(ctx, deps.config, request.eventId, joined.place.requestId);
     // Pass-through: no waiting at all, the admission is claimed at once.
     if (event.mode === 'passthrough') await deps.room.admit(request.eventId, joined.place.requestId);
