@@ -235,6 +235,19 @@ export interface TickAdvance {
   moved: number;
 }
 
+/** The adaptive inlet's stored controller state. */
+export interface InletStateRecord {
+  version: number;
+  state: string;
+}
+
+/** One reading of an origin's health: p95 latency (ms), error rate (0–1), epoch seconds. */
+export interface OriginHealth {
+  latencyMs: number;
+  errorRate: number;
+  at: number;
+}
+
 export interface ExpireResult {
   /** The new boundary (every position ≤ it is expired). */
   maxExpiredPosition: number;
@@ -337,7 +350,10 @@ export interface QueueStore {
   /** Serving-counter changes, oldest first (bounded by `limit`, newest kept). */
   servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]>;
 
-  /** Remove every trace of one event (counters, entries, sessions, history, last tick). */
+  /**
+   * Remove every trace of one event (counters, entries, sessions, history, last tick, the
+   * adaptive inlet's state and pushed reading); the settings override stays.
+   */
   reset(eventId: string): Promise<void>;
 
   /**
@@ -369,6 +385,30 @@ export interface QueueStore {
   screenVisitor(eventId: string, input: ScreenInput): Promise<Screening>;
   /** Let `visitorKey` name the place `requestId` holds too (unless it already names one). */
   linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void>;
+
+  /**
+   * The adaptive inlet's controller state (JSON, opaque to the store) and its version (1 after
+   * the first write); null before any write or after `reset`.
+   */
+  getInletState(eventId: string): Promise<InletStateRecord | null>;
+  /**
+   * One adaptive inlet step, atomically: when the stored state's version is `expectedVersion`
+   * (0 when none is stored), store `state` as version expectedVersion + 1 and move the serving
+   * counter up by `by` (≥ 0) as `advanceOnTick` does: never past the queue counter. Returns the
+   * serving value after the step and how far it moved; null, changing nothing, when the
+   * version differs (another process stepped first).
+   */
+  advanceInlet(
+    eventId: string,
+    expectedVersion: number,
+    state: string,
+    by: number,
+    now: number,
+  ): Promise<TickAdvance | null>;
+  /** Keep the latest reading of the origin's health pushed for an event (`POST /origin_health`). */
+  putOriginHealth(eventId: string, sample: OriginHealth): Promise<void>;
+  /** The latest pushed reading; null when none (or after `reset`). */
+  getOriginHealth(eventId: string): Promise<OriginHealth | null>;
 
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;

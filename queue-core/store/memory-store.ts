@@ -12,8 +12,10 @@ import type {
   EnqueueResult,
   EventSettings,
   ExpireResult,
+  InletStateRecord,
   IssueInput,
   IssueOutcome,
+  OriginHealth,
   Page,
   PositionExpiry,
   QueueEntry,
@@ -54,6 +56,9 @@ interface EventState {
   history: ServingHistoryRow[];
   /** Last periodic inlet tick taken by `advanceOnTick` (none yet: undefined). */
   lastTick: number | undefined;
+  /** The adaptive inlet's controller state (`advanceInlet`), and the last pushed reading. */
+  inlet: InletStateRecord | undefined;
+  originHealth: string | undefined;
 }
 
 function newEventState(): EventState {
@@ -76,6 +81,8 @@ function newEventState(): EventState {
     claimed: new SortedSet(),
     history: [],
     lastTick: undefined,
+    inlet: undefined,
+    originHealth: undefined,
   };
 }
 
@@ -207,6 +214,36 @@ export class MemoryStore implements QueueStore {
     const before = state.counters.serving;
     const serving = incrementServing(state, by, now, true);
     return { serving, moved: serving - before };
+  }
+
+  async getInletState(eventId: string): Promise<InletStateRecord | null> {
+    const inlet = this.#peek(eventId)?.inlet;
+    return inlet === undefined ? null : { ...inlet };
+  }
+
+  async advanceInlet(
+    eventId: string,
+    expectedVersion: number,
+    state: string,
+    by: number,
+    now: number,
+  ): Promise<TickAdvance | null> {
+    const event = this.#state(eventId);
+    if ((event.inlet?.version ?? 0) !== expectedVersion) return null;
+    // No await between the check and the increment: atomic for every caller of this store.
+    event.inlet = { version: expectedVersion + 1, state };
+    const before = event.counters.serving;
+    const serving = incrementServing(event, by, now, true);
+    return { serving, moved: serving - before };
+  }
+
+  async putOriginHealth(eventId: string, sample: OriginHealth): Promise<void> {
+    this.#state(eventId).originHealth = JSON.stringify(sample);
+  }
+
+  async getOriginHealth(eventId: string): Promise<OriginHealth | null> {
+    const json = this.#peek(eventId)?.originHealth;
+    return json === undefined ? null : (JSON.parse(json) as OriginHealth);
   }
 
   async getCounters(eventId: string): Promise<Counters> {

@@ -17,6 +17,8 @@
  *   ar:{demo}:h   zset  serving-history values (score = member = serving)
  *   ar:{demo}:hr  hash  serving → "time:served:0" (the last field is no longer used)
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
+ *   ar:{demo}:a   hash  adaptive inlet state (v: version, s: controller state JSON)
+ *   ar:{demo}:g   string  the last pushed reading of the origin's health (JSON)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  *   ar:{demo}:pw:<prefix>  string  a spent proof-of-work prefix (expires with the prefix)
@@ -36,8 +38,10 @@ import type {
   EnqueueResult,
   EventSettings,
   ExpireResult,
+  InletStateRecord,
   IssueInput,
   IssueOutcome,
+  OriginHealth,
   Page,
   PositionExpiry,
   QueueEntry,
@@ -61,6 +65,7 @@ const SCRIPTS = {
   arEnqueue: { files: ['gcra.lua', 'enqueue.lua'], keys: 5 },
   arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
   arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 4 },
+  arAdaptiveStep: { files: ['adaptive-step.lua', 'increment-serving.lua'], keys: 4 },
   arIssueToken: { files: ['issue-token.lua'], keys: 8 },
   arUpdateSession: { files: ['update-session.lua'], keys: 3 },
   arPositionExpiry: { files: ['position-expiry.lua'], keys: 5 },
@@ -79,6 +84,7 @@ interface ScriptReplies {
   arEnqueue: [string, string, number] | ['rate_limited', number];
   arIncrementServing: [before: number, after: number];
   arAdvanceOnTick: [before: number, after: number] | null;
+  arAdaptiveStep: [before: number, after: number] | null;
   arIssueToken: [string, ...(string | number)[]];
   arUpdateSession: string | null;
   arPositionExpiry: [string, number?];
@@ -139,6 +145,8 @@ function eventKeys(prefix: string, eventId: string) {
     history: `${base}h`,
     historyRows: `${base}hr`,
     lastTick: `${base}k`,
+    inletState: `${base}a`,
+    originHealth: `${base}g`,
     override: `${base}o`,
     rates: `${base}r:`,
     spentPrefixes: `${base}pw:`,
@@ -315,6 +323,48 @@ export class RedisStore implements QueueStore {
       ),
     );
     return result === null ? null : { serving: result[1], moved: result[1] - result[0] };
+  }
+
+  async getInletState(eventId: string): Promise<InletStateRecord | null> {
+    const [version, state] = await this.#call((redis) =>
+      redis.hmget(this.#keys(eventId).inletState, 'v', 's'),
+    );
+    return version === null || state === null ? null : { version: Number(version), state };
+  }
+
+  async advanceInlet(
+    eventId: string,
+    expectedVersion: number,
+    state: string,
+    by: number,
+    now: number,
+  ): Promise<TickAdvance | null> {
+    const k = this.#keys(eventId);
+    const result = await this.#call((redis) =>
+      redis.arAdaptiveStep(
+        k.counters,
+        k.history,
+        k.historyRows,
+        k.inletState,
+        by,
+        String(now),
+        String(MAX_SERVING),
+        String(expectedVersion),
+        'queue',
+        state,
+      ),
+    );
+    return result === null ? null : { serving: result[1], moved: result[1] - result[0] };
+  }
+
+  async putOriginHealth(eventId: string, sample: OriginHealth): Promise<void> {
+    const key = this.#keys(eventId).originHealth;
+    await this.#call((redis) => redis.set(key, JSON.stringify(sample)));
+  }
+
+  async getOriginHealth(eventId: string): Promise<OriginHealth | null> {
+    const json = await this.#call((redis) => redis.get(this.#keys(eventId).originHealth));
+    return json === null ? null : (JSON.parse(json) as OriginHealth);
   }
 
   async getCounters(eventId: string): Promise<Counters> {

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { AnteroomError, ValidationError } from '../../queue-core/errors.ts';
 import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../../queue-core/types.ts';
 import { entrySuites } from './entry-contract.ts';
+import { inletStoreSuites } from './store-contract-inlet.ts';
 
 /** The serving counter after a periodic tick, or null when the tick was already taken. */
 async function tickServing(
@@ -742,6 +743,8 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.acquireLease(lease, 'b', 60_000), true, 'free before its ttl');
     });
   });
+
+  inletStoreSuites(name, () => ({ store, connect: () => subject!.connect() }));
 
   describe(`${name}: advanceOnTick`, () => {
     /** Visitors `from`…`to` (request ids rid(from)…rid(to)) join the queue. */
