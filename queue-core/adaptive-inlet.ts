@@ -17,54 +17,7 @@
  * Between steps the inlet admits at the current rate, second by second, carrying fractions.
  */
 
-export interface ProbeSignal {
-  type: 'probe';
-  /** The origin URL Anteroom times GETs of. */
-  url: string;
-}
-
-export interface PrometheusSignal {
-  type: 'prometheus';
-  /** Base URL of the Prometheus HTTP API (`<url>/api/v1/query`). */
-  url: string;
-  /** Instant query answering the origin's p95 latency in milliseconds. */
-  latencyQuery: string;
-  /** Instant query answering the origin's error rate as a fraction. */
-  errorRateQuery: string;
-}
-
-export interface PushSignal {
-  type: 'push';
-}
-
-export type AdaptiveSignal = ProbeSignal | PrometheusSignal | PushSignal;
-
-export interface AdaptiveInlet {
-  type: 'adaptive';
-  minPerMinute: number;
-  maxPerMinute: number;
-  /** The rate before the first reading; `minPerMinute` when absent. */
-  startPerMinute?: number | undefined;
-  /** Seconds between controller steps. */
-  intervalSeconds: number;
-  target: {
-    /** The origin's p95 latency it should stay under (ms). */
-    latencyMs: number;
-    /** The fraction of failed requests it should stay under. */
-    errorRate: number;
-  };
-  signal: AdaptiveSignal;
-}
-
-/** One reading of the origin's health. */
-export interface OriginSample {
-  /** p95 latency, ms. */
-  latencyMs: number;
-  /** Fraction of failed requests (0–1). */
-  errorRate: number;
-  /** Epoch seconds the reading was taken (or received, for a push). */
-  at: number;
-}
+import type { AdaptiveInlet, OriginHealth } from './types.ts';
 
 /** Why the rate is what it is: shown as `inlet_state.reason`. */
 export const ADAPTIVE_REASONS = {
@@ -86,7 +39,7 @@ export interface AdaptiveState {
   rate: number;
   reason: AdaptiveReason;
   /** The last reading the controller acted on. */
-  signal: OriginSample | null;
+  signal: OriginHealth | null;
   /** Epoch seconds of the last controller step; null before the first. */
   controlledAt: number | null;
   /** Admissions are accounted up to this epoch second. */
@@ -141,7 +94,7 @@ export function initialAdaptiveState(inlet: AdaptiveInlet, now: number): Adaptiv
 }
 
 /** How far above (> 1) or below (< 1) its target the origin is. */
-export function severity(inlet: AdaptiveInlet, sample: OriginSample): number {
+export function severity(inlet: AdaptiveInlet, sample: OriginHealth): number {
   const latency = sample.latencyMs / inlet.target.latencyMs;
   const errors = ratio(sample.errorRate, inlet.target.errorRate);
   return Math.max(latency, errors);
@@ -177,7 +130,7 @@ export function accrue(
 export function controlStep(
   inlet: AdaptiveInlet,
   state: AdaptiveState,
-  sample: OriginSample | null,
+  sample: OriginHealth | null,
   now: number,
 ): AdaptiveState {
   const rules = ADAPTIVE_RULES;
@@ -249,4 +202,4 @@ function ratio(value: number, target: number): number {
  * Reads an adaptive event's `probe` or `prometheus` signal at `now` (provided from outside
  * queue-core: it is HTTP). Rejects when there is no reading; the error says why.
  */
-export type OriginSignalReader = (inlet: AdaptiveInlet, now: number) => Promise<OriginSample>;
+export type OriginSignalReader = (inlet: AdaptiveInlet, now: number) => Promise<OriginHealth>;

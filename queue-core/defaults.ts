@@ -92,6 +92,8 @@ export const EVENT_DEFAULTS = deepFreeze({
   queuePositionExpirySeconds: 900 as number | null,
   /** Expired positions do not advance the serving counter unless asked. */
   incrementServingOnExpiry: false,
+  /** The adaptive inlet's controller steps every 10 s (API.md section 7). */
+  adaptiveIntervalSeconds: 10,
 });
 
 /**

@@ -10,7 +10,7 @@ import { DEFAULT_EVENT, EVENT_DEFAULTS } from './defaults.ts';
 import { ENTRY_FIELDS, mergeChallenge, parseEntrySettings } from './entry/settings.ts';
 import { ValidationError } from './errors.ts';
 import { fieldPath, fieldRules } from './fields.ts';
-import type { EventMode, EventSettings, InletSettings } from './types.ts';
+import type { AdaptiveInlet, AdaptiveSignal, EventMode, EventSettings, InletSettings } from './types.ts';
 
 export const EVENT_SETTINGS_ERROR = 'invalid_event_settings';
 
@@ -22,7 +22,8 @@ const rules = fieldRules((field, message) => invalid(field, message));
 const { integer, boolean } = rules;
 
 const MODES: readonly EventMode[] = ['queue', 'passthrough', 'closed'];
-const INLET_TYPES: readonly InletSettings['type'][] = ['manual', 'periodic', 'max-size'];
+const INLET_TYPES: readonly InletSettings['type'][] = ['manual', 'periodic', 'max-size', 'adaptive'];
+const SIGNAL_TYPES: readonly AdaptiveSignal['type'][] = ['probe', 'prometheus', 'push'];
 
 /** Upper bound of counts (same bound as `increment_serving_counter`). */
 const MAX_COUNT = 1_000_000_000;
@@ -101,10 +102,12 @@ export function parseEvents(raw: unknown): EventSettings[] {
  * Apply a partial update (admin API `PUT /events/{id}`) to an event, with the same
  * validation as the configuration. Fields absent from the patch keep their value;
  * `null` clears an optional field (`name`, `queuePositionExpirySeconds`, `inlet.startTime`,
- * `inlet.endTime`, `challenge`, `enqueueToken`). An inlet patch without `type`, or with the current type, changes
- * only the fields it names; an inlet of another type replaces the inlet whole. The id
- * cannot change. A siteverify challenge patch keeps the secret unless it names one
- * (`mergeChallenge`). Error messages name the field without a prefix (`inlet.maxActive …`).
+ * `inlet.endTime`, `inlet.startPerMinute`, `challenge`, `enqueueToken`). An inlet patch without
+ * `type`, or with the current type, changes only the fields it names (and, for the adaptive
+ * inlet, only the fields it names of `target` and of a `signal` of the same type); an inlet of
+ * another type replaces the inlet whole. The id cannot change. A siteverify challenge patch
+ * keeps the secret unless it names one (`mergeChallenge`). Error messages name the field
+ * without a prefix (`inlet.maxActive …`).
  */
 export function mergeEventSettings(base: EventSettings, patch: unknown, path = ''): EventSettings {
   const object = requireObject(patch, path || 'settings');
@@ -177,6 +180,8 @@ function parseInlet(raw: unknown, path: string): InletSettings {
         type: 'max-size',
         maxActive: requiredInteger(object['maxActive'], fieldPath(path, 'maxActive'), 1, MAX_COUNT),
       };
+    case 'adaptive':
+      return parseAdaptive(object, path);
     default:
       throw invalid(typePath, `${typePath} must be one of ${INLET_TYPES.join(', ')}`);
   }
@@ -206,10 +211,118 @@ function parsePeriodic(object: Record<string, unknown>, path: string): InletSett
   };
 }
 
+/** Longest controller interval: an hour. */
+const MAX_INTERVAL_SECONDS = 3600;
+/** Longest latency target: ten minutes. */
+const MAX_LATENCY_MS = 600_000;
+const MAX_URL_LENGTH = 2048;
+const MAX_QUERY_LENGTH = 4096;
+
+function parseAdaptive(object: Record<string, unknown>, path: string): AdaptiveInlet {
+  rejectUnknownFields(
+    object,
+    ['type', 'minPerMinute', 'maxPerMinute', 'startPerMinute', 'intervalSeconds', 'target', 'signal'],
+    path,
+  );
+  const min = requiredInteger(object['minPerMinute'], fieldPath(path, 'minPerMinute'), 0, MAX_COUNT);
+  const maxPath = fieldPath(path, 'maxPerMinute');
+  const max = requiredInteger(object['maxPerMinute'], maxPath, 1, MAX_COUNT);
+  if (max < min) throw invalid(maxPath, `${maxPath} must be ≥ ${fieldPath(path, 'minPerMinute')} (${min})`);
+  const start =
+    object['startPerMinute'] === undefined || object['startPerMinute'] === null
+      ? undefined
+      : integer(
+          object['startPerMinute'],
+          fieldPath(path, 'startPerMinute'),
+          min,
+          max,
+          ' (within min and max)',
+        );
+  const targetPath = fieldPath(path, 'target');
+  const target = requireObject(rules.required(object['target'], targetPath), targetPath);
+  rejectUnknownFields(target, ['latencyMs', 'errorRate'], targetPath);
+  const errorRatePath = fieldPath(targetPath, 'errorRate');
+  const errorRate = rules.required(target['errorRate'], errorRatePath);
+  if (typeof errorRate !== 'number' || !(errorRate >= 0 && errorRate <= 1)) {
+    throw invalid(errorRatePath, `${errorRatePath} must be a fraction from 0 to 1`);
+  }
+  return {
+    type: 'adaptive',
+    minPerMinute: min,
+    maxPerMinute: max,
+    ...(start === undefined ? {} : { startPerMinute: start }),
+    intervalSeconds:
+      object['intervalSeconds'] === undefined
+        ? EVENT_DEFAULTS.adaptiveIntervalSeconds
+        : integer(object['intervalSeconds'], fieldPath(path, 'intervalSeconds'), 1, MAX_INTERVAL_SECONDS),
+    target: {
+      latencyMs: requiredInteger(target['latencyMs'], fieldPath(targetPath, 'latencyMs'), 1, MAX_LATENCY_MS),
+      errorRate,
+    },
+    signal: parseSignal(object['signal'], fieldPath(path, 'signal')),
+  };
+}
+
+function parseSignal(raw: unknown, path: string): AdaptiveSignal {
+  if (raw === undefined) throw invalid(path, `${path} is required (${SIGNAL_TYPES.join(', ')})`);
+  const object = requireObject(raw, path);
+  switch (object['type']) {
+    case 'probe':
+      rejectUnknownFields(object, ['type', 'url'], path);
+      return { type: 'probe', url: httpUrl(object['url'], fieldPath(path, 'url')) };
+    case 'prometheus':
+      rejectUnknownFields(object, ['type', 'url', 'latencyQuery', 'errorRateQuery'], path);
+      return {
+        type: 'prometheus',
+        url: httpUrl(object['url'], fieldPath(path, 'url')),
+        latencyQuery: text(object['latencyQuery'], fieldPath(path, 'latencyQuery'), MAX_QUERY_LENGTH),
+        errorRateQuery: text(object['errorRateQuery'], fieldPath(path, 'errorRateQuery'), MAX_QUERY_LENGTH),
+      };
+    case 'push':
+      rejectUnknownFields(object, ['type'], path);
+      return { type: 'push' };
+    default:
+      return rules.oneOf(object['type'], fieldPath(path, 'type'), SIGNAL_TYPES) as never;
+  }
+}
+
+function httpUrl(value: unknown, path: string): string {
+  const message = `${path} must be an http:// or https:// URL of at most ${MAX_URL_LENGTH} characters`;
+  if (typeof value !== 'string' || value.length > MAX_URL_LENGTH) throw invalid(path, message);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(path, message);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(path, message);
+  return value;
+}
+
+function text(value: unknown, path: string, maxLength: number): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > maxLength) {
+    throw invalid(path, `${path} must be a non-empty string of at most ${maxLength} characters`);
+  }
+  return value;
+}
+
 function mergeInlet(base: InletSettings, patch: unknown, path: string): unknown {
   const object = requireObject(patch, path);
   if (object['type'] !== undefined && object['type'] !== base.type) return object;
-  return { ...base, ...object };
+  if (base.type !== 'adaptive') return { ...base, ...object };
+  // One level deeper for the adaptive inlet: `{"target": {"latencyMs": 300}}` keeps the error
+  // rate target, and a signal patch of the same type keeps its other fields.
+  const merged: Record<string, unknown> = { ...base, ...object };
+  if (isObject(object['target'])) merged['target'] = { ...base.target, ...object['target'] };
+  const signal = object['signal'];
+  if (isObject(signal) && (signal['type'] === undefined || signal['type'] === base.signal.type)) {
+    merged['signal'] = { ...base.signal, ...signal };
+  }
+  return merged;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalEpoch(value: unknown, path: string): number | undefined {

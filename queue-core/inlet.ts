@@ -11,6 +11,9 @@
  * so an idle hour does not bank admissions that a crowd arriving later would all use at
  * once (the retired AWS solution's "periodic inlet ignores queue length").
  */
+
+import type { AdaptiveState, OriginSignalReader } from './adaptive-inlet.ts';
+import { runAdaptive } from './adaptive-tick.ts';
 import { ROOM_DEFAULTS } from './defaults.ts';
 import type { EventSettings, MaxSizeInlet, PeriodicInlet, QueueStore } from './types.ts';
 
@@ -74,18 +77,24 @@ export interface InletTickResult {
   acted: boolean;
   /** How far this call moved the serving counter (0 when it did not). */
   incrementBy: number;
+  /** Adaptive: the controller's state after this call. */
+  adaptive?: AdaptiveState;
+  /** Adaptive: why the origin's signal gave no reading this step. */
+  signalError?: string;
 }
 
 export interface InletTickOptions {
-  /** Max-size lease lifetime; the holder renews it on every tick (default 15 s). */
+  /** Max-size and adaptive lease lifetime; the holder renews it on every tick (default 15 s). */
   leaseMs?: number | undefined;
+  /** Reads the adaptive inlet's probe and Prometheus signals (HTTP lives outside queue-core). */
+  readSignal?: OriginSignalReader | undefined;
 }
 
 const IDLE: InletTickResult = Object.freeze({ acted: false, incrementBy: 0 });
 
 /**
  * Run the event's inlet once at `now`. `owner` names the calling process (for the
- * max-size lease). Only events in mode `queue` are moved.
+ * max-size and adaptive lease). Only events in mode `queue` are moved.
  */
 export async function runInletTick(
   store: QueueStore,
@@ -109,6 +118,11 @@ export async function runInletTick(
         owner,
         options.leaseMs ?? ROOM_DEFAULTS.maxSizeLeaseMs,
       );
+    case 'adaptive': {
+      const ttlMs = options.leaseMs ?? ROOM_DEFAULTS.maxSizeLeaseMs;
+      const lease = { name: inletLockName(event.id), owner, ttlMs };
+      return runAdaptive(store, event.id, event.inlet, now, lease, options.readSignal);
+    }
   }
 }
 

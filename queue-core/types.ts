@@ -31,7 +31,46 @@ export interface MaxSizeInlet {
   maxActive: number;
 }
 
-export type InletSettings = ManualInlet | PeriodicInlet | MaxSizeInlet;
+export interface ProbeSignal {
+  type: 'probe';
+  /** The origin URL Anteroom times GETs of. */
+  url: string;
+}
+
+export interface PrometheusSignal {
+  type: 'prometheus';
+  /** Base URL of the Prometheus HTTP API (`<url>/api/v1/query`). */
+  url: string;
+  /** Instant query answering the origin's p95 latency in milliseconds. */
+  latencyQuery: string;
+  /** Instant query answering the origin's error rate as a fraction. */
+  errorRateQuery: string;
+}
+
+export interface PushSignal {
+  type: 'push';
+}
+
+export type AdaptiveSignal = ProbeSignal | PrometheusSignal | PushSignal;
+
+export interface AdaptiveInlet {
+  type: 'adaptive';
+  minPerMinute: number;
+  maxPerMinute: number;
+  /** The rate before the first reading; `minPerMinute` when absent. */
+  startPerMinute?: number | undefined;
+  /** Seconds between controller steps. */
+  intervalSeconds: number;
+  target: {
+    /** The origin's p95 latency it should stay under (ms). */
+    latencyMs: number;
+    /** The fraction of failed requests it should stay under. */
+    errorRate: number;
+  };
+  signal: AdaptiveSignal;
+}
+
+export type InletSettings = ManualInlet | PeriodicInlet | MaxSizeInlet | AdaptiveInlet;
 
 /** One waiting room. */
 export interface EventSettings {

@@ -6,6 +6,7 @@
 import { redactEvent } from '../../queue-core/entry/settings.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 import type { AppDeps } from '../apps/deps.ts';
+import { type InletStateView, inletStateView } from './inlet-state.ts';
 
 export interface EventView extends EventSettings {
   counters: {
@@ -19,14 +20,17 @@ export interface EventView extends EventSettings {
     completed: number;
     abandoned: number;
   };
+  /** The adaptive inlet's controller (API.md section 7); null for the other inlets. */
+  inlet_state: InletStateView | null;
 }
 
 export async function eventView(deps: AppDeps, settings: EventSettings): Promise<EventView> {
-  const now = Math.floor(Date.now() / 1000);
-  const [counters, waiting, active] = await Promise.all([
+  const now = Math.floor(deps.nowMs() / 1000);
+  const [counters, waiting, active, inletState] = await Promise.all([
     deps.store.getCounters(settings.id),
     deps.store.waitingCount(settings.id),
     deps.store.activeCount(settings.id, now),
+    inletStateView(deps.store, settings, now),
   ]);
   return {
     // The siteverify secret is never shown.
@@ -41,5 +45,6 @@ export async function eventView(deps: AppDeps, settings: EventSettings): Promise
       completed: counters.completed,
       abandoned: counters.abandoned,
     },
+    inlet_state: inletState,
   };
 }

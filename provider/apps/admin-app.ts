@@ -14,6 +14,7 @@ import { incrementServingCounter } from '../admin/increment-serving-counter.ts';
 import { listEvents } from '../admin/list-events.ts';
 import { metrics } from '../admin/metrics.ts';
 import { numActiveTokens } from '../admin/num-active-tokens.ts';
+import { originHealth } from '../admin/origin-health.ts';
 import { putEvent } from '../admin/put-event.ts';
 import { resetInitialState } from '../admin/reset-initial-state.ts';
 import { updateSessionStatus } from '../admin/update-session.ts';
@@ -41,6 +42,7 @@ export function adminApiRouter(): Router<ApiState> {
   router.put('/events/:id', ...putEvent);
   router.get('/metrics', ...metrics);
   router.get('/audit', ...audit);
+  router.post('/origin_health', ...originHealth);
   router.get('/healthz', ...healthz);
   return router;
 }

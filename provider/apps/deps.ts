@@ -18,6 +18,7 @@ import {
   createRateLimiter,
   type RateLimiter,
 } from '../http/rate-limit.ts';
+import { readOriginSignal } from '../signals/signal-reader.ts';
 import { logOptions } from '../telemetry/log.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 
@@ -92,6 +93,7 @@ export async function createAppDeps(
     keys,
     events: config.events,
     issuer: config.publicUrl,
+    readSignal: readOriginSignal,
     now: options.now,
     nowMs: options.nowMs,
     cacheMs: options.cacheMs,

@@ -6,6 +6,7 @@
  * Every secret must pass the strength rule of `key-strength.ts`; an error names the field and
  * never repeats the secret.
  */
+import { ADMIN_SCOPES, type AdminScope, isAdminScope, type ScopedAdminKey } from '../http/admin-scopes.ts';
 import { weakSecretProblem } from './key-strength.ts';
 
 export interface AdminSigV4Key {
@@ -33,6 +34,47 @@ function secret(value: unknown, field: string, fail: FieldError): string {
 export function parseAdminKeys(value: unknown, field: string, fail: FieldError): string[] {
   if (!Array.isArray(value) || value.length === 0) throw fail(field, 'must be a non-empty array');
   return value.map((key, index) => secret(key, `${field}[${index}]`, fail));
+}
+
+/**
+ * `adminKeys` of the configuration file: each entry a key for every call, or `{"key", "scopes"}`
+ * (API.md section 7): a key limited to the calls of its scopes, e.g. `["origin_health"]` for an
+ * origin that pushes its health and must not be able to reset the event.
+ */
+export function parseAdminKeyEntries(
+  value: unknown,
+  field: string,
+  fail: FieldError,
+): { keys: string[]; scoped: ScopedAdminKey[] } {
+  if (!Array.isArray(value) || value.length === 0) throw fail(field, 'must be a non-empty array');
+  const keys: string[] = [];
+  const scoped: ScopedAdminKey[] = [];
+  value.forEach((entry, index) => {
+    const path = `${field}[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      keys.push(secret(entry, path, fail));
+      return;
+    }
+    const raw = entry as Record<string, unknown>;
+    for (const key of Object.keys(raw)) {
+      if (key !== 'key' && key !== 'scopes') throw fail(`${path}.${key}`, 'unknown key (allowed: key, scopes)');
+    }
+    const key = secret(raw['key'], `${path}.key`, fail);
+    if (raw['scopes'] === undefined) keys.push(key);
+    else scoped.push({ key, scopes: scopes(raw['scopes'], `${path}.scopes`, fail) });
+  });
+  return { keys, scoped };
+}
+
+function scopes(value: unknown, field: string, fail: FieldError): AdminScope[] {
+  const known = Object.keys(ADMIN_SCOPES).join(', ');
+  if (!Array.isArray(value) || value.length === 0) {
+    throw fail(field, `must be a non-empty array of ${known} (leave it out for every call)`);
+  }
+  return value.map((scope, index) => {
+    if (!isAdminScope(scope)) throw fail(`${field}[${index}]`, `must be one of ${known}`);
+    return scope;
+  });
 }
 
 /** `adminSigV4Keys`: `[{"accessKeyId", "secretAccessKey", "regions"?}]`, ids unique. */

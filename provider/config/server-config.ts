@@ -27,7 +27,14 @@ import {
   type PageText,
   placeholders,
 } from '../pages/waiting/messages.ts';
-import { type AdminSigV4Key, parseAdminKeys, parseSigV4Keys, parseSigV4KeysEnv } from './admin-keys.ts';
+import type { ScopedAdminKey } from '../http/admin-scopes.ts';
+import {
+  type AdminSigV4Key,
+  parseAdminKeyEntries,
+  parseAdminKeys,
+  parseSigV4Keys,
+  parseSigV4KeysEnv,
+} from './admin-keys.ts';
 import { NOTICES, SAMPLE_SITE } from './development.ts';
 
 export type StoreConfig =
@@ -44,6 +51,8 @@ export interface AnteroomConfig {
   adminKeys: string[];
   /** AWS SigV4 key pairs accepted by the admin API beside the bearer keys (service `execute-api`). */
   adminSigV4Keys: AdminSigV4Key[];
+  /** Bearer keys limited to some calls: the `{"key", "scopes"}` entries of `adminKeys`. */
+  scopedAdminKeys: ScopedAdminKey[];
   store: StoreConfig;
   keys: KeysConfig;
   events: EventSettings[];
@@ -375,8 +384,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   if (env.ANTEROOM_PUBLIC_URL) url = publicUrl(env.ANTEROOM_PUBLIC_URL, 'ANTEROOM_PUBLIC_URL');
   url ??= `http://localhost:${listen.port}`;
 
-  let keysAdmin =
-    raw.adminKeys === undefined ? null : parseAdminKeys(raw.adminKeys, 'adminKeys', configError);
+  const configuredKeys =
+    raw.adminKeys === undefined ? null : parseAdminKeyEntries(raw.adminKeys, 'adminKeys', configError);
+  // Keys for every call: a file listing scoped keys only still gets a generated one.
+  let keysAdmin = configuredKeys?.keys.length ? configuredKeys.keys : null;
   if (env.ANTEROOM_ADMIN_KEY) {
     keysAdmin = parseAdminKeys(commaList(env.ANTEROOM_ADMIN_KEY), 'ANTEROOM_ADMIN_KEY', configError);
   }
@@ -503,6 +514,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     listen,
     adminKeys: keysAdmin,
     adminSigV4Keys: sigV4Keys,
+    scopedAdminKeys: configuredKeys?.scoped ?? [],
     store,
     keys,
     events: eventList,

@@ -11,13 +11,15 @@
  *    answers 401.
  *
  * The caller's identity in the audit trail is `key:<fingerprint>` for a bearer key and
- * `sigv4:<access key id>` for a signature.
+ * `sigv4:<access key id>` for a signature. A bearer key limited by `scopes`
+ * (`admin-scopes.ts`) calling anything else answers 403 `insufficient_scope`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { ADMIN_AUTH_FAILURES, type AdminAuthRefusal } from './admin-auth-failures.ts';
+import { type AdminScope, type ScopedAdminKey, scopeAllows } from './admin-scopes.ts';
 import { createAuthFailureRecorder } from './auth-failure-record.ts';
 import { createAuthThrottle } from './auth-throttle.ts';
 import { readBodyBytes } from './body.ts';
@@ -33,18 +35,26 @@ export function keyFingerprint(key: string): string {
   return `key:${digest(key).toString('hex').slice(0, 12)}`;
 }
 
-type AdminAttempt = { ok: true; actor: string } | ({ ok: false } & AdminAuthRefusal);
+/** `scopes`: null for every call. */
+type AdminCaller = { actor: string; scopes: readonly AdminScope[] | null };
+type AdminAttempt = ({ ok: true } & AdminCaller) | ({ ok: false } & AdminAuthRefusal);
 
-function bearerVerifier(keys: readonly string[]): (given: string) => string | null {
-  const known = keys.map((key) => ({ digest: digest(key), actor: keyFingerprint(key) }));
+function bearerVerifier(
+  keys: readonly string[],
+  scopedKeys: readonly ScopedAdminKey[],
+): (given: string) => AdminCaller | null {
+  const known = [
+    ...keys.map((key) => ({ digest: digest(key), actor: keyFingerprint(key), scopes: null })),
+    ...scopedKeys.map(({ key, scopes }) => ({ digest: digest(key), actor: keyFingerprint(key), scopes })),
+  ];
   return (given) => {
     const candidate = digest(given);
-    let actor: string | null = null;
+    let caller: AdminCaller | null = null;
     // Compare against every key so the time taken does not reveal which one matched.
     for (const key of known) {
-      if (timingSafeEqual(candidate, key.digest) && actor === null) actor = key.actor;
+      if (timingSafeEqual(candidate, key.digest) && caller === null) caller = key;
     }
-    return actor;
+    return caller === null ? null : { actor: caller.actor, scopes: caller.scopes };
   };
 }
 
@@ -57,7 +67,7 @@ function tooManyFailures(retryAfter: number): AnteroomError {
 }
 
 export function requireAdmin(deps: AppDeps, publicPaths: string[] = ['/healthz']): Middleware<ApiState> {
-  const bearer = bearerVerifier(deps.config.adminKeys);
+  const bearer = bearerVerifier(deps.config.adminKeys, deps.config.scopedAdminKeys);
   const verifySigV4 = createSigV4Verifier(deps.config.adminSigV4Keys, deps.nowMs);
   const throttle = createAuthThrottle(deps.config.limits.adminFailuresPerClientPerMinute, deps.nowMs);
   const recordFailure = createAuthFailureRecorder(deps);
@@ -72,13 +82,13 @@ export function requireAdmin(deps: AppDeps, publicPaths: string[] = ['/healthz']
         headers: ctx.headers,
         body: ctx.state.rawBody,
       });
-      if (outcome.ok) return { ok: true, actor: `sigv4:${outcome.accessKeyId}` };
+      if (outcome.ok) return { ok: true, actor: `sigv4:${outcome.accessKeyId}`, scopes: null };
       return { ok: false, reason: outcome.reason, scheme: 'sigv4', accessKeyId: outcome.accessKeyId };
     }
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     if (match?.[1]) {
-      const actor = bearer(match[1]);
-      return actor === null ? { ok: false, reason: 'wrong_key', scheme: 'bearer' } : { ok: true, actor };
+      const caller = bearer(match[1]);
+      return caller === null ? { ok: false, reason: 'wrong_key', scheme: 'bearer' } : { ok: true, ...caller };
     }
     if (header) return { ok: false, reason: 'unsupported_scheme', scheme: 'none' };
     if (hasQuerySignature(ctx.originalUrl)) return { ok: false, reason: 'query_signature', scheme: 'sigv4' };
@@ -95,6 +105,13 @@ export function requireAdmin(deps: AppDeps, publicPaths: string[] = ['/healthz']
       await recordFailure(ctx as ApiContext, attempt, exhausted);
       ctx.set('WWW-Authenticate', 'Bearer realm="anteroom-admin"');
       throw new AnteroomError('unauthorized', ADMIN_AUTH_FAILURES[attempt.reason]);
+    }
+    if (attempt.scopes !== null && !scopeAllows(attempt.scopes, ctx.method, ctx.path)) {
+      throw new AnteroomError(
+        'insufficient_scope',
+        `This admin key may only call: ${attempt.scopes.join(', ')}`,
+        { status: 403 },
+      );
     }
     ctx.state.actor = attempt.actor;
     await next();

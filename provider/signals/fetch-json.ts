@@ -31,7 +31,13 @@ export async function send(request: OutboundRequest): Promise<OutboundAnswer> {
     body = new URLSearchParams(request.form).toString();
   }
   const signal = AbortSignal.timeout(request.timeoutMs);
-  const response = await fetch(url, { method: request.method ?? 'GET', headers, body, signal, redirect: 'manual' });
+  const response = await fetch(url, {
+    method: request.method ?? 'GET',
+    headers,
+    body,
+    signal,
+    redirect: 'manual',
+  });
   return { status: response.status, body: await readCapped(response, request.maxBytes ?? 1 << 20) };
 }
 

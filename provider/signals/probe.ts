@@ -6,7 +6,7 @@
  * origin's own answer.
  */
 import { performance } from 'node:perf_hooks';
-import type { AdaptiveInlet, OriginSample, ProbeSignal } from '../../queue-core/adaptive-inlet.ts';
+import type { AdaptiveInlet, OriginHealth, ProbeSignal } from '../../queue-core/types.ts';
 import { send } from './fetch-json.ts';
 
 export const PROBE_DEFAULTS = Object.freeze({
@@ -32,8 +32,8 @@ export async function readProbe(
   signal: ProbeSignal,
   inlet: AdaptiveInlet,
   now: number,
-  samples = PROBE_DEFAULTS.samples,
-): Promise<OriginSample> {
+  samples: number = PROBE_DEFAULTS.samples,
+): Promise<OriginHealth> {
   const timeoutMs = probeTimeoutMs(inlet);
   const timings = await Promise.all(Array.from({ length: samples }, () => timeOne(signal.url, timeoutMs)));
   const sorted = timings.map((timing) => timing.ms).sort((a, b) => a - b);

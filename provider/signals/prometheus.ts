@@ -6,7 +6,7 @@
  * the interval as missing): write `… or vector(0)` for an error series that may be absent.
  * Several series: the largest value counts. An error rate above 1 (a percentage?) is refused.
  */
-import type { OriginSample, PrometheusSignal } from '../../queue-core/adaptive-inlet.ts';
+import type { OriginHealth, PrometheusSignal } from '../../queue-core/types.ts';
 import { send } from './fetch-json.ts';
 
 export const PROMETHEUS_TIMEOUT_MS = 5000;
@@ -16,7 +16,7 @@ export class PrometheusQueryError extends Error {
   override name = 'PrometheusQueryError';
 }
 
-export async function readPrometheus(signal: PrometheusSignal, now: number): Promise<OriginSample> {
+export async function readPrometheus(signal: PrometheusSignal, now: number): Promise<OriginHealth> {
   const [latencyMs, errorRate] = await Promise.all([
     instantQuery(signal.url, signal.latencyQuery),
     instantQuery(signal.url, signal.errorRateQuery),
@@ -37,7 +37,11 @@ export async function instantQuery(baseUrl: string, query: string): Promise<numb
   } catch {
     throw new PrometheusQueryError(`Prometheus answered ${answer.status} with a body that is not JSON`);
   }
-  const body = parsed as { status?: unknown; error?: unknown; data?: { resultType?: unknown; result?: unknown } };
+  const body = parsed as {
+    status?: unknown;
+    error?: unknown;
+    data?: { resultType?: unknown; result?: unknown };
+  };
   if (answer.status !== 200 || body.status !== 'success') {
     const reason = typeof body.error === 'string' ? body.error : `status ${answer.status}`;
     throw new PrometheusQueryError(`Prometheus refused the query: ${reason}`);

@@ -4,8 +4,8 @@
  * Implemented by `queue-core/room/room.ts` (`createRoom`). Knows nothing of HTTP: outcomes are
  * typed values (visitor-flow.ts), failures are `AnteroomError`s with a stable `code`.
  */
-
 import type { ChallengeOffer } from '../entry/gate.ts';
+import type { InletTickResult } from '../inlet.ts';
 import type {
   EventSettings,
   PositionExpiry,
@@ -50,7 +50,7 @@ export interface TokenSet {
 export interface TickReport {
   eventId: string;
   /** The inlet strategy's result (acted only in the one process that won this tick). */
-  inlet: { acted: boolean; incrementBy: number };
+  inlet: InletTickResult;
   /** Positions newly expired by this pass. */
   expired: number;
   /** Serving counter after the pass. */

@@ -4,6 +4,7 @@
  * interaction and the Lambda handlers. Knows nothing of HTTP: failures are `AnteroomError`s.
  */
 import { randomUUID } from 'node:crypto';
+import type { OriginSignalReader } from '../adaptive-inlet.ts';
 import { issueAdmissionTokens } from '../admission-tokens.ts';
 import { ROOM_DEFAULTS } from '../defaults.ts';
 import { type ChallengeOffer, EntryGate } from '../entry/gate.ts';
@@ -60,6 +61,8 @@ export interface RoomOptions {
   observer?: RoomObserver;
   /** The key proof-of-work prefixes are signed with (default: derived from the signing keys). */
   entrySecret?: Buffer;
+  /** Reads adaptive inlets' probe and Prometheus signals (none: those inlets see no reading). */
+  readSignal?: OriginSignalReader;
 }
 
 /** Outcomes worth counting; called synchronously, so it must be cheap and must not throw. */
@@ -86,6 +89,7 @@ class QueueRoom implements Room {
   private readonly historyLimit: number;
   private readonly observer: RoomObserver | undefined;
   private readonly gate: EntryGate;
+  private readonly readSignal: OriginSignalReader | undefined;
   // Per-process micro-caches (micro-cache.ts) and the serving-counter watch (serving-watch.ts).
   private readonly serving: MicroCache<number>;
   private readonly waiting: MicroCache<number>;
@@ -102,6 +106,7 @@ class QueueRoom implements Room {
     this.nowMs = options.nowMs ?? Date.now;
     this.historyLimit = options.historyLimit ?? ROOM_DEFAULTS.historyLimit;
     this.observer = options.observer;
+    this.readSignal = options.readSignal;
     const cacheMs = options.cacheMs ?? ROOM_DEFAULTS.microCacheMs;
     this.serving = new MicroCache(cacheMs, this.nowMs);
     this.waiting = new MicroCache(cacheMs, this.nowMs);
@@ -405,7 +410,9 @@ class QueueRoom implements Room {
     const reports: TickReport[] = [];
     for (const event of await this.listEvents()) {
       const before = this.serving.last(event.id);
-      const { inlet, expiry } = await tickEvent(this.store, event, now, owner);
+      const { inlet, expiry } = await tickEvent(this.store, event, now, owner, {
+        readSignal: this.readSignal,
+      });
       const serving = await this.store.getServingCounter(event.id);
       this.serving.set(event.id, serving);
       if (serving !== before) this.watch.changed(event.id, serving);

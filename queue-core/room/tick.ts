@@ -6,7 +6,7 @@
  * process does it; the step is atomic in the store, so the lease only saves the others work).
  */
 import { ROOM_DEFAULTS } from '../defaults.ts';
-import { type InletTickResult, inletLockName, runInletTick } from '../inlet.ts';
+import { type InletTickOptions, type InletTickResult, inletLockName, runInletTick } from '../inlet.ts';
 import type { EventSettings, ExpireResult, QueueStore } from '../types.ts';
 
 /** What one tick did for one event. */
@@ -19,14 +19,18 @@ export interface EventTick {
 
 const expiryLockName = (eventId: string) => `expiry:${eventId}`;
 
-/** One tick of `event` at `now` (epoch seconds); `owner` names the calling process for the leases. */
+/**
+ * One tick of `event` at `now` (epoch seconds); `owner` names the calling process for the leases;
+ * `options.readSignal` reads adaptive inlets' probe and Prometheus signals.
+ */
 export async function tickEvent(
   store: QueueStore,
   event: EventSettings,
   now: number,
   owner: string,
+  options: Pick<InletTickOptions, 'readSignal'> = {},
 ): Promise<EventTick> {
-  const inlet = await runInletTick(store, event, now, owner);
+  const inlet = await runInletTick(store, event, now, owner, options);
   let expiry: ExpireResult | null = null;
   if (
     event.queuePositionExpirySeconds !== null &&

@@ -329,7 +329,7 @@ export class RedisStore implements QueueStore {
     const [version, state] = await this.#call((redis) =>
       redis.hmget(this.#keys(eventId).inletState, 'v', 's'),
     );
-    return version === null || state === null ? null : { version: Number(version), state };
+    return version == null || state == null ? null : { version: Number(version), state };
   }
 
   async advanceInlet(

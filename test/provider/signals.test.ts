@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { splitCredentials } from '../../provider/signals/fetch-json.ts';
 import { PROBE_DEFAULTS, probeTimeoutMs, readProbe } from '../../provider/signals/probe.ts';
 import { instantQuery, readPrometheus } from '../../provider/signals/prometheus.ts';
-import type { AdaptiveInlet } from '../../queue-core/adaptive-inlet.ts';
-import { freePort } from '../support/redis.ts';
+import type { AdaptiveInlet } from '../../queue-core/types.ts';
 import { ORIGIN_QUERIES, Origin } from '../support/proving-ground/origin.ts';
+import { freePort } from '../support/redis.ts';
 
 const NOW = 1_767_225_600;
 const inletFor = (url: string, latencyMs = 200): AdaptiveInlet => ({
@@ -170,7 +170,10 @@ describe('prometheus signal', () => {
       const port = (server.address() as AddressInfo).port;
       await assert.rejects(instantQuery(`http://ops:s%40cret@127.0.0.1:${port}`, 'up'));
       assert.equal(seen, `Basic ${Buffer.from('ops:s@cret').toString('base64')}`);
-      assert.deepEqual(splitCredentials('http://127.0.0.1/x'), { url: 'http://127.0.0.1/x', authorization: null });
+      assert.deepEqual(splitCredentials('http://127.0.0.1/x'), {
+        url: 'http://127.0.0.1/x',
+        authorization: null,
+      });
     } finally {
       server.close();
     }

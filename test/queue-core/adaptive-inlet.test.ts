@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  type AdaptiveInlet,
   type AdaptiveState,
   accrue,
   controlDue,
   controlStep,
   cutFraction,
   initialAdaptiveState,
-  type OriginSample,
 } from '../../queue-core/adaptive-inlet.ts';
+import type { AdaptiveInlet, OriginHealth } from '../../queue-core/types.ts';
 
 const T0 = 1_767_225_600;
 const INLET: AdaptiveInlet = {
@@ -23,13 +22,13 @@ const INLET: AdaptiveInlet = {
   signal: { type: 'push' },
 };
 
-const sample = (at: number, latencyMs: number, errorRate = 0): OriginSample => ({ latencyMs, errorRate, at });
+const sample = (at: number, latencyMs: number, errorRate = 0): OriginHealth => ({ latencyMs, errorRate, at });
 const below = (at: number) => sample(at, 50);
 const near = (at: number) => sample(at, 180);
 const above = (at: number, latencyMs = 210) => sample(at, latencyMs);
 
 /** Run steps at every interval boundary from T0 with the readings given (null: none). */
-function steps(readings: ((at: number) => OriginSample | null)[], inlet = INLET): AdaptiveState[] {
+function steps(readings: ((at: number) => OriginHealth | null)[], inlet = INLET): AdaptiveState[] {
   let state = initialAdaptiveState(inlet, T0);
   const states: AdaptiveState[] = [];
   readings.forEach((reading, index) => {
@@ -62,7 +61,10 @@ describe('adaptive controller: one step', () => {
   });
 
   it('an error target of 0 is exceeded by any error', () => {
-    const [state] = steps([(at) => sample(at, 50, 0.001)], { ...INLET, target: { latencyMs: 200, errorRate: 0 } });
+    const [state] = steps([(at) => sample(at, 50, 0.001)], {
+      ...INLET,
+      target: { latencyMs: 200, errorRate: 0 },
+    });
     assert.equal(state!.reason, 'above_target');
   });
 
@@ -195,7 +197,12 @@ describe('adaptive controller: properties', () => {
         bounds,
         fc.array(fc.tuple(reading, fc.integer({ min: 1, max: 100 })), { maxLength: 60 }),
         ({ min, max }, sequence) => {
-          const inlet: AdaptiveInlet = { ...INLET, minPerMinute: min, maxPerMinute: max, startPerMinute: min };
+          const inlet: AdaptiveInlet = {
+            ...INLET,
+            minPerMinute: min,
+            maxPerMinute: max,
+            startPerMinute: min,
+          };
           let state = initialAdaptiveState(inlet, T0);
           let now = T0;
           for (const [value, gap] of sequence) {

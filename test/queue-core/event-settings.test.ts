@@ -65,12 +65,7 @@ describe('parseEvent', () => {
     ['unknown mode', { id: 'a', mode: 'open' }, 'events[0].mode', 'queue, passthrough, closed'],
     ['inlet not an object', { id: 'a', inlet: 'periodic' }, 'events[0].inlet', 'must be an object'],
     ['inlet without type', { id: 'a', inlet: {} }, 'events[0].inlet.type', 'is required'],
-    [
-      'unknown inlet type',
-      { id: 'a', inlet: { type: 'adaptive' } },
-      'events[0].inlet.type',
-      'must be one of',
-    ],
+    ['unknown inlet type', { id: 'a', inlet: { type: 'gradual' } }, 'events[0].inlet.type', 'must be one of'],
     [
       'incrementBy zero',
       { id: 'a', inlet: { type: 'periodic', incrementBy: 0, intervalSeconds: 60 } },
@@ -252,5 +247,131 @@ describe('mergeEventSettings', () => {
     assertInvalid(() => mergeEventSettings(base, { id: 'other' }), 'id', 'cannot change');
     assertInvalid(() => mergeEventSettings(base, [1]), 'settings', 'must be an object');
     assert.equal(mergeEventSettings(base, { id: 'sale' }).id, 'sale', 'repeating the same id is fine');
+  });
+});
+
+describe('the adaptive inlet settings (API.md section 7)', () => {
+  const adaptive = (inlet: Record<string, unknown>) => ({
+    id: 'a',
+    inlet: {
+      type: 'adaptive',
+      minPerMinute: 10,
+      maxPerMinute: 600,
+      target: { latencyMs: 400, errorRate: 0.01 },
+      signal: { type: 'push' },
+      ...inlet,
+    },
+  });
+
+  it('parses each signal shape and defaults the interval to 10 s', () => {
+    assert.deepEqual(parseEvent(adaptive({})).inlet, {
+      type: 'adaptive',
+      minPerMinute: 10,
+      maxPerMinute: 600,
+      intervalSeconds: 10,
+      target: { latencyMs: 400, errorRate: 0.01 },
+      signal: { type: 'push' },
+    });
+    const probe = { type: 'probe', url: 'https://shop.example/health' };
+    assert.deepEqual((parseEvent(adaptive({ signal: probe })).inlet as { signal: unknown }).signal, probe);
+    const prometheus = {
+      type: 'prometheus',
+      url: 'http://prometheus:9090',
+      latencyQuery: 'histogram_quantile(0.95, sum by (le) (rate(http_duration_ms_bucket[1m])))',
+      errorRateQuery: 'sum(rate(http_errors_total[1m])) / sum(rate(http_requests_total[1m])) or vector(0)',
+    };
+    const parsed = parseEvent(adaptive({ signal: prometheus, startPerMinute: 60, intervalSeconds: 30 }));
+    assert.deepEqual(parsed.inlet, {
+      type: 'adaptive',
+      minPerMinute: 10,
+      maxPerMinute: 600,
+      startPerMinute: 60,
+      intervalSeconds: 30,
+      target: { latencyMs: 400, errorRate: 0.01 },
+      signal: prometheus,
+    });
+  });
+
+  const cases: [string, Record<string, unknown>, string, string][] = [
+    ['no bounds', { minPerMinute: undefined }, 'events[0].inlet.minPerMinute', 'is required'],
+    ['max below min', { minPerMinute: 50, maxPerMinute: 40 }, 'events[0].inlet.maxPerMinute', '≥'],
+    ['a max of 0', { minPerMinute: 0, maxPerMinute: 0 }, 'events[0].inlet.maxPerMinute', '≥ 1'],
+    ['a start outside the bounds', { startPerMinute: 700 }, 'events[0].inlet.startPerMinute', 'within'],
+    ['a fractional rate', { minPerMinute: 1.5 }, 'events[0].inlet.minPerMinute', 'integer'],
+    ['an interval of 0', { intervalSeconds: 0 }, 'events[0].inlet.intervalSeconds', '≥ 1'],
+    ['no target', { target: undefined }, 'events[0].inlet.target', 'is required'],
+    ['no latency target', { target: { errorRate: 0 } }, 'events[0].inlet.target.latencyMs', 'is required'],
+    ['no error target', { target: { latencyMs: 300 } }, 'events[0].inlet.target.errorRate', 'is required'],
+    [
+      'an error target as a percentage',
+      { target: { latencyMs: 300, errorRate: 5 } },
+      'events[0].inlet.target.errorRate',
+      'fraction',
+    ],
+    [
+      'an unknown target field',
+      { target: { latencyMs: 300, errorRate: 0, p99: 1 } },
+      'events[0].inlet.target.p99',
+      'not a known field',
+    ],
+    ['no signal', { signal: undefined }, 'events[0].inlet.signal', 'probe, prometheus, push'],
+    ['an unknown signal', { signal: { type: 'datadog' } }, 'events[0].inlet.signal.type', 'must be one of'],
+    ['a probe without URL', { signal: { type: 'probe' } }, 'events[0].inlet.signal.url', 'http://'],
+    [
+      'a probe of another scheme',
+      { signal: { type: 'probe', url: 'file:///etc/passwd' } },
+      'events[0].inlet.signal.url',
+      'http://',
+    ],
+    [
+      'a Prometheus signal without queries',
+      { signal: { type: 'prometheus', url: 'http://p:9090' } },
+      'events[0].inlet.signal.latencyQuery',
+      'non-empty',
+    ],
+    [
+      'a field of another signal',
+      { signal: { type: 'push', url: 'http://x' } },
+      'events[0].inlet.signal.url',
+      'not a known field',
+    ],
+    ['a periodic field', { incrementBy: 3 }, 'events[0].inlet.incrementBy', 'not a known field'],
+  ];
+  for (const [name, inlet, field, fragment] of cases) {
+    it(`rejects ${name}, naming ${field}`, () =>
+      assertInvalid(() => parseEvent(adaptive(inlet)), field, fragment));
+  }
+
+  it('a live change names only what it changes, target and signal fields included', () => {
+    const base = parseEvent(
+      adaptive({ startPerMinute: 20, signal: { type: 'probe', url: 'https://shop.example/' } }),
+    );
+    const merged = mergeEventSettings(base, {
+      inlet: {
+        target: { latencyMs: 250 },
+        signal: { url: 'https://shop.example/cart' },
+        startPerMinute: null,
+      },
+    });
+    assert.deepEqual(merged.inlet, {
+      type: 'adaptive',
+      minPerMinute: 10,
+      maxPerMinute: 600,
+      intervalSeconds: 10,
+      target: { latencyMs: 250, errorRate: 0.01 },
+      signal: { type: 'probe', url: 'https://shop.example/cart' },
+    });
+    const pushed = mergeEventSettings(base, { inlet: { signal: { type: 'push' } } });
+    assert.deepEqual(
+      (pushed.inlet as { signal: unknown }).signal,
+      { type: 'push' },
+      'another signal replaces',
+    );
+    assertInvalid(
+      () => mergeEventSettings(base, { inlet: { maxPerMinute: 5 } }),
+      'inlet.maxPerMinute',
+      '≥ inlet.minPerMinute',
+    );
+    assert.equal((base.inlet as { target: { latencyMs: number } }).target.latencyMs, 400, 'base untouched');
   });
 });

@@ -31,7 +31,10 @@ export function inletStoreSuites(
       assert.equal(await store.advanceInlet(event, 0, '{"rate":1}', 5, T0 + 1), null, 'a stale version');
       assert.deepEqual(await store.getCounters(event), before, 'a refused step changed nothing');
       assert.deepEqual(await store.getInletState(event), { version: 1, state: '{"rate":60}' });
-      assert.deepEqual(await store.advanceInlet(event, 1, '{"rate":30}', 0, T0 + 2), { serving: 3, moved: 0 });
+      assert.deepEqual(await store.advanceInlet(event, 1, '{"rate":30}', 0, T0 + 2), {
+        serving: 3,
+        moved: 0,
+      });
       assert.deepEqual(await store.getInletState(event), { version: 2, state: '{"rate":30}' });
       assert.deepEqual(await store.servingHistory(event, 10), [{ serving: 3, time: T0, served: 0 }]);
     });

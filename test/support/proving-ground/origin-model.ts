@@ -10,8 +10,10 @@
  * cannot serve (error rate 1 − saturation / active) and answers the rest at its timeout.
  *
  * Each simulated second records the active sessions; `report` answers what a monitoring
- * system would: the p95 of the per-second latencies over the last `windowSeconds` (with a
- * little seeded noise: a real p95 is never exactly the curve) and the mean error rate.
+ * system would (Prometheus' `histogram_quantile(0.95, rate(…[window]))`): the p95 of every
+ * request over the last `windowSeconds`, each second's requests taken as exponentially
+ * distributed with that second's p95 (the curve, with a little seeded noise: a real p95 is
+ * never exactly the curve), and the mean error rate.
  */
 
 export interface OriginModelOptions {
@@ -102,9 +104,11 @@ export class OriginModel {
   /** p95 latency and mean error rate over the window ending at the last recorded second. */
   report(): OriginReport | null {
     if (this.#seconds.length === 0) return null;
-    const latencies = this.#seconds.map((second) => second.latencyMs).sort((a, b) => a - b);
     const errors = this.#seconds.reduce((sum, second) => sum + second.errorRate, 0);
-    return { latencyMs: nearestRank(latencies, 0.95), errorRate: errors / this.#seconds.length };
+    return {
+      latencyMs: pooledP95(this.#seconds.map((second) => second.latencyMs)),
+      errorRate: errors / this.#seconds.length,
+    };
   }
 
   /** A draw in [0, 1) from the model's seeded generator (the origin's failed requests). */
@@ -118,10 +122,22 @@ export class OriginModel {
   }
 }
 
-/** The `q` quantile of sorted values, nearest-rank method. */
-export function nearestRank(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+/**
+ * The p95 of the requests of several seconds together, each second's latencies exponential
+ * with the given p95s (equal request counts): the latency q at which the seconds' shares of
+ * slower requests, exp(−q · ln 20 / p95ₜ), average 5 %. Between the smallest and the largest.
+ */
+export function pooledP95(p95s: readonly number[]): number {
+  const slower = (q: number) =>
+    p95s.reduce((sum, p95) => sum + Math.exp((-q * Math.log(20)) / p95), 0) / p95s.length;
+  let low = Math.min(...p95s);
+  let high = Math.max(...p95s);
+  for (let i = 0; i < 50; i++) {
+    const mid = (low + high) / 2;
+    if (slower(mid) > 0.05) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
 }
 
 /** xorshift32: the same run every time for the same seed. */

@@ -28,8 +28,7 @@ export const ORIGIN_QUERIES = Object.freeze({
 export interface OriginOptions extends OriginModelOptions {
   /** The run's clock, epoch seconds. */
   now: () => number;
-  /** Anteroom's JWKS and issuer, and the event whose tokens open a session. */
-  jwksUrl?: string;
+  /** Anteroom's issuer, and the event whose tokens open a session (see `setJwksUrl`). */
   issuer?: string;
   eventId?: string;
 }
@@ -46,27 +45,39 @@ export class Origin {
   readonly model: OriginModel;
   readonly totals: OriginTotals = { sessions: 0, refused: 0, pages: 0, failedPages: 0 };
   readonly #now: () => number;
-  readonly #verifier: Verifier | null;
+  #verifier: Verifier | null = null;
+  readonly #issuer: string | undefined;
+  readonly #eventId: string | undefined;
   /** Session id → epoch second it ends. */
   readonly #sessions = new Map<string, number>();
   #server: Server | null = null;
   #last: OriginReport | null = null;
   /** Hold every page answer until released (a hung origin, for timeouts). */
   hang = false;
+  /**
+   * A faulty monitoring: `down` refuses every query (503); `flap` reports, query after query,
+   * a latency three times the curve's value at capacity and then a fifth of it, no errors.
+   */
+  queryFault: 'down' | 'flap' | null = null;
+  #flaps = 0;
   readonly #hung = new Set<ServerResponse>();
 
   constructor(options: OriginOptions) {
     this.model = new OriginModel(options);
     this.#now = options.now;
-    this.#verifier =
-      options.jwksUrl && options.issuer && options.eventId
-        ? createVerifier({
-            jwksUrl: options.jwksUrl,
-            issuer: options.issuer,
-            audience: options.eventId,
-            now: () => this.#now() * 1000,
-          })
-        : null;
+    this.#issuer = options.issuer;
+    this.#eventId = options.eventId;
+  }
+
+  /** Where Anteroom's keys are: from then on, tokens of `eventId` open sessions. */
+  setJwksUrl(jwksUrl: string): void {
+    if (!this.#issuer || !this.#eventId) throw new Error('the origin needs an issuer and an event id');
+    this.#verifier = createVerifier({
+      jwksUrl,
+      issuer: this.#issuer,
+      audience: this.#eventId,
+      now: () => this.#now() * 1000,
+    });
   }
 
   async listen(): Promise<string> {
@@ -164,7 +175,8 @@ export class Origin {
   async #query(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const form = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
     const query = form.get('query');
-    const report = this.#last;
+    if (this.queryFault === 'down') return send(res, 503, { status: 'error', errorType: 'unavailable' });
+    const report = this.queryFault === 'flap' ? this.#flap(query) : this.#last;
     const value =
       query === ORIGIN_QUERIES.latency
         ? report?.latencyMs
@@ -177,6 +189,12 @@ export class Origin {
     // No data yet is an empty vector, as Prometheus answers for a series with no samples.
     const result = value === undefined ? [] : [{ metric: {}, value: [this.#now(), String(value)] }];
     send(res, 200, { status: 'success', data: { resultType: 'vector', result } });
+  }
+
+  #flap(query: string | null): OriginReport {
+    const atCapacity = this.model.latencyFor(this.model.capacity);
+    if (query === ORIGIN_QUERIES.latency) this.#flaps += 1;
+    return { latencyMs: this.#flaps % 2 === 1 ? atCapacity * 3 : atCapacity / 5, errorRate: 0 };
   }
 }
 
