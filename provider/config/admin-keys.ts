@@ -57,7 +57,8 @@ export function parseAdminKeyEntries(
     }
     const raw = entry as Record<string, unknown>;
     for (const key of Object.keys(raw)) {
-      if (key !== 'key' && key !== 'scopes') throw fail(`${path}.${key}`, 'unknown key (allowed: key, scopes)');
+      if (key !== 'key' && key !== 'scopes')
+        throw fail(`${path}.${key}`, 'unknown key (allowed: key, scopes)');
     }
     const key = secret(raw['key'], `${path}.key`, fail);
     if (raw['scopes'] === undefined) keys.push(key);

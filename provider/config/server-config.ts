@@ -15,6 +15,7 @@ import { fieldRules } from '../../queue-core/fields.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
 import type { KeysConfig } from '../../queue-core/signing-keys/key-ring.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
+import type { ScopedAdminKey } from '../http/admin-scopes.ts';
 import { redirectUriProblem } from '../oidc/clients.ts';
 import { accentProblem, HEX_COLOR, type PageTheme } from '../pages/theme.ts';
 import {
@@ -27,7 +28,6 @@ import {
   type PageText,
   placeholders,
 } from '../pages/waiting/messages.ts';
-import type { ScopedAdminKey } from '../http/admin-scopes.ts';
 import {
   type AdminSigV4Key,
   parseAdminKeyEntries,

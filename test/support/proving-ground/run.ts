@@ -20,7 +20,7 @@ import { seededRandom } from './origin-model.ts';
 
 export const EVENT_ID = 'sale';
 /** The key the origin's monitoring pushes with: limited to `POST /origin_health`. */
-export const PUSH_KEY = 'push-only-key-0123456789abcdef';
+export const PUSH_KEY = 'push-only-Qm7vT2xWk9LpR4sZb8NcYd';
 
 export interface ProvingGroundOptions {
   /** The inlet under test, as configured; an adaptive inlet's `signal` is filled in here. */
