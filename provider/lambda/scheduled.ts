@@ -7,8 +7,11 @@
  * minute the run stays inside the invocation and ticks on every interval boundary for up to
  * `budgetMs` (70 s by default, never past the Lambda's own deadline). Max-size events are
  * re-checked every `maxSizeEverySeconds` in the same loop so freed places are refilled
- * without waiting for the next minute. `advanceOnTick` makes every periodic tick exactly-once and
- * the max-size lease lets one container steer, however many invocations overlap or retry.
+ * without waiting for the next minute. Adaptive events tick every second: the lease holder
+ * admits at the controller's rate and steps the controller once per interval, reading the
+ * origin's signal (probe or Prometheus) from this function. `advanceOnTick` makes every
+ * periodic tick exactly-once, and the inlet lease lets one container steer a max-size or an
+ * adaptive event, however many invocations overlap or retry.
  *
  * The runs overlap on purpose: a run that stopped before the next minute's invocation began
  * would leave the ticks due in between to nobody (with a 45-second run, a quarter of a 1 s
@@ -21,6 +24,7 @@ import { periodicDecision } from '../../queue-core/inlet.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { tickEvent } from '../../queue-core/room/tick.ts';
 import type { EventSettings, QueueStore } from '../../queue-core/types.ts';
+import { readOriginSignal } from '../signals/signal-reader.ts';
 import { emfLine } from './emf.ts';
 import type { EventPublisher } from './events.ts';
 
@@ -157,13 +161,14 @@ export async function runScheduled(
 function loopsInside(event: EventSettings): boolean {
   if (event.mode !== 'queue') return false;
   if (event.inlet.type === 'periodic') return event.inlet.intervalSeconds < 60;
-  return event.inlet.type === 'max-size';
+  return event.inlet.type === 'max-size' || event.inlet.type === 'adaptive';
 }
 
 /** When the event's inlet should next run (epoch ms), or null when it never will again. */
 function nextTickMs(event: EventSettings, nowMs: number, maxSizeAt: number): number | null {
   const inlet = event.inlet;
   if (inlet.type === 'max-size') return maxSizeAt;
+  if (inlet.type === 'adaptive') return (Math.floor(nowMs / 1000) + 1) * 1000;
   if (inlet.type !== 'periodic') return null;
   const now = Math.floor(nowMs / 1000);
   const start = inlet.startTime ?? 0;
@@ -181,7 +186,9 @@ async function tick(
   run: EventRunReport,
   atMs: number,
 ): Promise<void> {
-  const { inlet, expiry } = await tickEvent(store, event, Math.floor(atMs / 1000), options.owner);
+  const { inlet, expiry } = await tickEvent(store, event, Math.floor(atMs / 1000), options.owner, {
+    readSignal: readOriginSignal,
+  });
   if (inlet.acted) {
     run.ticks += 1;
     run.inletIncrement += inlet.incrementBy;

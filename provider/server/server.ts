@@ -15,6 +15,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { KEY_RELOAD_SECONDS, ROOM_DEFAULTS, SHUTDOWN_DRAIN_MS } from '../../queue-core/defaults.ts';
+import type { TickReport } from '../../queue-core/room/room-api.ts';
 import { endAllStreams } from '../api/status-stream.ts';
 import { createAdminApp } from '../apps/admin-app.ts';
 import { type AppDeps, type CreateDepsOptions, createAppDeps, reloadKeys } from '../apps/deps.ts';
@@ -102,6 +103,21 @@ function startInletLoop(deps: AppDeps, tickMs: number): { stop(): Promise<void> 
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   let running: Promise<void> | null = null;
   let failing = false;
+  // The adaptive inlets whose signal cannot be read, and why: logged when it starts or changes.
+  const unreadable = new Map<string, string>();
+  const logSignal = ({ eventId, inlet }: TickReport) => {
+    if (inlet.signalError !== undefined) {
+      if (unreadable.get(eventId) !== inlet.signalError) {
+        deps.logger.warn(
+          { event_id: eventId, reason: inlet.signalError },
+          'adaptive inlet: no reading of the origin',
+        );
+      }
+      unreadable.set(eventId, inlet.signalError);
+    } else if (inlet.adaptive && unreadable.delete(eventId)) {
+      deps.logger.info({ event_id: eventId }, 'adaptive inlet: reading the origin again');
+    }
+  };
   const pass = async () => {
     try {
       const reports = await deps.room.tick(owner);
@@ -109,11 +125,13 @@ function startInletLoop(deps: AppDeps, tickMs: number): { stop(): Promise<void> 
       failing = false;
       for (const report of reports) {
         if (report.inlet.acted || report.expired > 0) {
+          const { eventId, inlet, expired, serving } = report;
           deps.logger.debug(
-            { event_id: report.eventId, ...report.inlet, expired: report.expired, serving: report.serving },
+            { event_id: eventId, acted: inlet.acted, incrementBy: inlet.incrementBy, expired, serving },
             'inlet tick',
           );
         }
+        logSignal(report);
       }
     } catch (error) {
       // Log an outage once, not every second; the next pass retries.

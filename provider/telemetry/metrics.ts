@@ -15,6 +15,7 @@ import Histogram from 'prom-client/lib/histogram.js';
 import Registry from 'prom-client/lib/registry.js';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import type { Counters, QueueStore } from '../../queue-core/types.ts';
+import { type InletStateView, inletStateView } from '../admin/inlet-state.ts';
 
 /** A per-event counter of this process. */
 export interface EventCounter {
@@ -59,6 +60,8 @@ interface Snapshot {
   counters: Counters;
   waiting: number;
   active: number;
+  /** The adaptive inlet's controller; null for the other inlets. */
+  inlet: InletStateView | null;
 }
 
 /** How long one scrape's store reads are shared by the gauges of that scrape. */
@@ -83,12 +86,13 @@ export async function createMetrics(
       Promise.all(
         events.map(async (event) => {
           const seconds = Math.floor(now / 1000);
-          const [counters, waiting, active] = await Promise.all([
+          const [counters, waiting, active, inlet] = await Promise.all([
             source.store.getCounters(event.id),
             source.store.waitingCount(event.id),
             source.store.activeCount(event.id, seconds),
+            inletStateView(source.store, event, seconds),
           ]);
-          return { eventId: event.id, counters, waiting, active };
+          return { eventId: event.id, counters, waiting, active, inlet };
         }),
       ),
     );
@@ -109,7 +113,8 @@ export async function createMetrics(
     },
   });
 
-  const eventGauge = (name: string, help: string, pick: (snapshot: Snapshot) => number) =>
+  /** A gauge per event; events for which `pick` answers null have none. */
+  const eventGauge = (name: string, help: string, pick: (snapshot: Snapshot) => number | null) =>
     new Gauge({
       name,
       help,
@@ -117,7 +122,10 @@ export async function createMetrics(
       registers: [registry],
       async collect() {
         this.reset();
-        for (const row of (await rows()) ?? []) this.set({ event: row.eventId }, pick(row));
+        for (const row of (await rows()) ?? []) {
+          const value = pick(row);
+          if (value !== null) this.set({ event: row.eventId }, value);
+        }
       },
     });
 
@@ -145,6 +153,26 @@ export async function createMetrics(
   );
   eventGauge('anteroom_sessions_completed', 'Sessions ended as completed', (s) => s.counters.completed);
   eventGauge('anteroom_sessions_abandoned', 'Sessions ended as abandoned', (s) => s.counters.abandoned);
+  eventGauge(
+    'anteroom_inlet_rate_per_minute',
+    'Admissions a minute of the adaptive inlet (API.md section 7)',
+    (s) => s.inlet?.rate_per_minute ?? null,
+  );
+  eventGauge(
+    'anteroom_inlet_signal_latency_ms',
+    "The origin's p95 latency in the adaptive inlet's latest reading, ms",
+    (s) => s.inlet?.signal?.latency_ms ?? null,
+  );
+  eventGauge(
+    'anteroom_inlet_signal_error_rate',
+    "The origin's error rate (0–1) in the adaptive inlet's latest reading",
+    (s) => s.inlet?.signal?.error_rate ?? null,
+  );
+  eventGauge(
+    'anteroom_inlet_signal_timestamp_seconds',
+    "When the adaptive inlet's latest reading was taken (alert on time() minus it)",
+    (s) => s.inlet?.signal?.at ?? null,
+  );
 
   return {
     registry,

@@ -14,8 +14,12 @@ import {
   type PutEventsCommand,
 } from '../../provider/lambda/events.ts';
 import type { Clock, EventRunReport } from '../../provider/lambda/scheduled.ts';
+import { accrue, controlDue, controlStep, initialAdaptiveState } from '../../queue-core/adaptive-inlet.ts';
+import { readAdaptiveState } from '../../queue-core/adaptive-tick.ts';
+import { parseEvent } from '../../queue-core/event-settings.ts';
 import { createStore } from '../../queue-core/store/create-store.ts';
-import type { QueueStore } from '../../queue-core/types.ts';
+import type { AdaptiveInlet, QueueStore } from '../../queue-core/types.ts';
+import { ORIGIN_QUERIES, Origin } from '../support/proving-ground/origin.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { createFixture, type Fixture } from './fixture.ts';
 
@@ -280,6 +284,71 @@ describe('scheduled handler', { skip }, () => {
     } finally {
       await inspector.close();
       await steered.close();
+    }
+  });
+
+  test('two containers run one adaptive controller: a reading per interval, each second admitted once', async () => {
+    // The proving ground's origin answers the Prometheus API: 20 sessions of its 100 give a
+    // p95 well under the 200 ms target, so the controller rises from its start rate.
+    const origin = new Origin({ capacity: 100, baseLatencyMs: 40, latencyAtCapacityMs: 200, now: () => T0 });
+    const originUrl = await origin.listen();
+    for (let index = 0; index < 20; index += 1) origin.hold(`s${index}`, 3600);
+    origin.observe();
+    const inlet = {
+      type: 'adaptive',
+      minPerMinute: 6,
+      maxPerMinute: 6000,
+      startPerMinute: 120,
+      intervalSeconds: 10,
+      target: { latencyMs: 200, errorRate: 0.01 },
+      signal: {
+        type: 'prometheus',
+        url: originUrl,
+        latencyQuery: ORIGIN_QUERIES.latency,
+        errorRateQuery: ORIGIN_QUERIES.errorRate,
+      },
+    };
+    const adaptive = createFixture(redis.url, { events: [{ id: 'adaptive', inlet }] });
+    try {
+      for (let index = 0; index < 1000; index += 1) {
+        await store.enqueue('adaptive', { requestId: crypto.randomUUID(), now: T0 });
+      }
+      const containers = [0, 1].map(() =>
+        adaptive.container({
+          publisher: new MemoryPublisher(),
+          scheduled: { clock: fakeClock((T0 + 700) * 1000 + 500), writeLine: () => {} },
+        }),
+      );
+      await Promise.all(containers.map((handlers) => handlers.container.get()));
+      const reports = await Promise.all(
+        containers.map((handlers) => handlers.scheduledHandler(SCHEDULED_EVENT, context())),
+      );
+      // The same 71 seconds (T0+700 … T0+770) on the pure controller, with the origin's reading.
+      const settings = parseEvent({ id: 'adaptive', inlet }).inlet as AdaptiveInlet;
+      const reading = origin.report()!;
+      let state = initialAdaptiveState(settings, T0 + 700);
+      let expected = 0;
+      let steps = 0;
+      for (let now = T0 + 700; now <= T0 + 770; now += 1) {
+        const accrued = accrue(settings, state, now);
+        expected += accrued.admit;
+        state = accrued.state;
+        if (controlDue(settings, state, now)) {
+          state = controlStep(settings, state, { ...reading, at: now }, now);
+          steps += 1;
+        }
+      }
+      assert.equal(await store.getServingCounter('adaptive'), expected);
+      const moved = reports.map((report) => byEvent(report, 'adaptive').inletIncrement);
+      assert.equal(moved[0]! + moved[1]!, expected);
+      assert.equal(steps, 8);
+      const stored = await readAdaptiveState(store, 'adaptive');
+      assert.equal(stored?.rate, state.rate);
+      assert.equal(stored?.reason, 'below_target');
+      assert.ok(state.rate > 120);
+    } finally {
+      await adaptive.close();
+      await origin.close();
     }
   });
 

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../../provider/config/server-config.ts';
 import { MemoryStore } from '../../queue-core/store/memory-store.ts';
+import { freePort } from '../support/redis.ts';
 import { ADMIN_KEY, buildTestApp, type TestApp } from './support.ts';
 
 const PUSH_KEY = 'origin-push-Vb4kQ9mZt2WcX7rLp5Hs';
@@ -22,10 +23,11 @@ const PUSH_EVENT = {
     signal: { type: 'push' },
   },
 };
-const PROBE_EVENT = {
+/** An adaptive event probing a port nobody listens on. */
+const probeEvent = async () => ({
   id: 'probe',
-  inlet: { ...PUSH_EVENT.inlet, signal: { type: 'probe', url: 'http://127.0.0.1:9/' } },
-};
+  inlet: { ...PUSH_EVENT.inlet, signal: { type: 'probe', url: `http://127.0.0.1:${await freePort()}/` } },
+});
 
 describe('POST /origin_health and inlet_state', () => {
   let t: TestApp;
@@ -34,7 +36,7 @@ describe('POST /origin_health and inlet_state', () => {
       adminKeys: [ADMIN_KEY, { key: PUSH_KEY, scopes: ['origin_health'] }],
       events: [
         PUSH_EVENT,
-        PROBE_EVENT,
+        await probeEvent(),
         { id: 'fixed', inlet: { type: 'periodic', incrementBy: 1, intervalSeconds: 5 } },
       ],
     });
@@ -77,6 +79,25 @@ describe('POST /origin_health and inlet_state', () => {
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
       .expect(200);
     assert.equal(fixed.body.inlet_state, null);
+  });
+
+  it('/metrics exposes the rate and the signal of adaptive events only', async () => {
+    const scrape = await request(t.adminHandler)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .expect(200);
+    assert.match(scrape.text, /^anteroom_inlet_rate_per_minute\{event="push"\} 66$/m);
+    assert.match(scrape.text, /^anteroom_inlet_signal_latency_ms\{event="push"\} 90$/m);
+    assert.match(scrape.text, /^anteroom_inlet_signal_error_rate\{event="push"\} 0$/m);
+    assert.match(
+      scrape.text,
+      new RegExp(`^anteroom_inlet_signal_timestamp_seconds\\{event="push"\\} ${t.clock.seconds}$`, 'm'),
+    );
+    // The probe event's port refuses connections: its reading is all errors, and it fell.
+    assert.match(scrape.text, /^anteroom_inlet_signal_error_rate\{event="probe"\} 1$/m);
+    assert.match(scrape.text, /^anteroom_inlet_rate_per_minute\{event="probe"\} 30$/m);
+    assert.doesNotMatch(scrape.text, /^anteroom_inlet_rate_per_minute\{event="fixed"\}/m);
+    assert.doesNotMatch(scrape.text, /^anteroom_inlet_signal_latency_ms\{event="fixed"\}/m);
   });
 
   it('a key for every call may push too', async () => {
