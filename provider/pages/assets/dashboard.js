@@ -15,6 +15,20 @@
     { key: 'active', color: '#9333ea' },
   ];
   const SVG_NS = 'http://www.w3.org/2000/svg';
+  const RATE_COLOR = '#2563eb';
+  const LATENCY_COLOR = '#d97706';
+  const TARGET_COLOR = '#dc2626';
+  /** Why the adaptive inlet's rate is what it is (queue-core/adaptive-inlet.ts, ADAPTIVE_REASONS). */
+  const INLET_REASONS = {
+    starting: 'No reading of the origin yet: admitting at the start rate.',
+    below_target: 'The origin is below its target: the rate rises.',
+    near_target: 'The origin is close to its target: the rate holds.',
+    above_target: 'The origin is above its target: the rate falls.',
+    waiting_for_effect: 'The origin is still above its target: waiting for the last cut to take effect.',
+    at_max: 'The origin is below its target and the rate is at its maximum.',
+    signal_stale: 'No fresh reading of the origin this interval: the rate holds.',
+    signal_missing: 'No reading of the origin for three intervals: admitting at the minimum rate.',
+  };
 
   const signIn = document.getElementById('sign-in');
   const signInForm = document.getElementById('sign-in-form');
@@ -91,10 +105,18 @@
   // ---- the event JSON: settings plus live counters (provider/admin/event-view.ts) -------------
 
   function readEvent(json) {
-    const { counters, ...settings } = json;
+    const { counters, inlet_state: inletState, ...settings } = json;
     const number = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
     return {
       settings,
+      inlet: inletState
+        ? {
+            rate: number(inletState.rate_per_minute),
+            latency: number(inletState.signal?.latency_ms),
+            errors: number(inletState.signal?.error_rate),
+            reason: typeof inletState.reason === 'string' ? inletState.reason : '',
+          }
+        : null,
       counters: {
         serving: number(counters?.serving_counter),
         queue: number(counters?.queue_number),
@@ -148,6 +170,10 @@
     if (inlet.type === 'periodic')
       return `Periodic inlet: ${inlet.incrementBy} every ${inlet.intervalSeconds} s`;
     if (inlet.type === 'max-size') return `Max-size inlet: at most ${inlet.maxActive} active`;
+    if (inlet.type === 'adaptive') {
+      const errors = `${+(inlet.target.errorRate * 100).toFixed(3)} % errors`;
+      return `Adaptive inlet: ${inlet.minPerMinute}–${inlet.maxPerMinute} a minute, target p95 ${inlet.target.latencyMs} ms and ${errors}, signal ${inlet.signal.type}`;
+    }
     return 'Manual inlet';
   }
 
@@ -167,6 +193,12 @@
       control(panel, 'inlet-interval').value = String(inlet.intervalSeconds);
     }
     if (inlet.type === 'max-size') control(panel, 'inlet-max').value = String(inlet.maxActive);
+    if (inlet.type === 'adaptive') {
+      control(panel, 'inlet-min-rate').value = String(inlet.minPerMinute);
+      control(panel, 'inlet-max-rate').value = String(inlet.maxPerMinute);
+      control(panel, 'inlet-latency').value = String(inlet.target.latencyMs);
+      control(panel, 'inlet-errors').value = String(inlet.target.errorRate);
+    }
     showInletFields(panel);
   }
 
@@ -188,11 +220,16 @@
 
   function updatePanel(entry, event) {
     const { panel } = entry;
-    const { settings, counters } = event;
+    const { settings, counters, inlet } = event;
     entry.settings = settings;
     const title = settings.name ? `${settings.name} (${settings.id})` : `Event ${settings.id}`;
     if (field(panel, 'title').textContent !== title) field(panel, 'title').textContent = title;
-    entry.samples.push({ time: Date.now(), ...counters });
+    entry.samples.push({
+      time: Date.now(),
+      ...counters,
+      inletRate: inlet?.rate ?? null,
+      latency: inlet?.latency ?? null,
+    });
     if (entry.samples.length > MAX_SAMPLES) entry.samples.shift();
 
     const mode = field(panel, 'mode');
@@ -214,6 +251,22 @@
       button.setAttribute('aria-pressed', String(button.dataset.mode === settings.mode));
     }
     drawChart(field(panel, 'chart'), entry.samples, counters);
+    updateInletHealth(panel, entry.samples, settings.inlet, inlet);
+  }
+
+  /** The adaptive inlet's part of the panel: its rate, the origin's latest reading, the chart. */
+  function updateInletHealth(panel, samples, settings, inlet) {
+    const box = field(panel, 'inlet_health');
+    box.hidden = !inlet || settings?.type !== 'adaptive';
+    if (box.hidden) return;
+    field(panel, 'inlet_rate').textContent =
+      inlet.rate === null ? '–' : String(Math.round(inlet.rate * 10) / 10);
+    field(panel, 'inlet_latency').textContent =
+      inlet.latency === null ? '–' : String(Math.round(inlet.latency));
+    field(panel, 'inlet_errors').textContent =
+      inlet.errors === null ? '–' : `${+(inlet.errors * 100).toFixed(2)} %`;
+    field(panel, 'inlet_reason').textContent = INLET_REASONS[inlet.reason] || inlet.reason;
+    drawInletChart(field(panel, 'inlet_chart'), samples, settings.target.latencyMs, inlet);
   }
 
   // ---- chart ---------------------------------------------------------------------------------
@@ -224,24 +277,29 @@
     return element;
   }
 
-  function drawChart(chart, samples, counters) {
-    // Drawn at the chart's real size, so labels stay readable on a phone.
+  /**
+   * The frame of a chart at its real size (so labels stay readable on a phone): grid lines
+   * with the left scale's labels (and the right one's when given), the time axis, and `x`/`y`.
+   */
+  function chartFrame(chart, samples, leftMax, rightMax) {
     const width = Math.max(280, Math.round(chart.getBoundingClientRect().width) || 640);
     const height = 220;
     chart.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    const pad = { left: 48, right: 12, top: 12, bottom: 24 };
+    const pad = { left: 48, right: rightMax === undefined ? 12 : 48, top: 12, bottom: 24 };
     const plotWidth = width - pad.left - pad.right;
     const plotHeight = height - pad.top - pad.bottom;
-    let max = 1;
-    for (const sample of samples)
-      for (const { key } of SERIES) if (sample[key] !== null) max = Math.max(max, sample[key]);
     const first = samples[0]?.time ?? Date.now();
     const last = samples[samples.length - 1]?.time ?? first;
     const span = Math.max(1, last - first);
     const x = (time) => pad.left + ((time - first) / span) * plotWidth;
-    const y = (value) => pad.top + plotHeight - (value / max) * plotHeight;
+    const y = (value, max) => pad.top + plotHeight - (value / max) * plotHeight;
 
     chart.replaceChildren();
+    const text = (content, attributes) => {
+      const label = svg('text', { 'font-size': 12, fill: '#6b7280', ...attributes });
+      label.textContent = content;
+      chart.appendChild(label);
+    };
     for (const fraction of [0, 0.5, 1]) {
       const lineY = pad.top + plotHeight - fraction * plotHeight;
       chart.appendChild(
@@ -254,34 +312,19 @@
           'stroke-opacity': 0.35,
         }),
       );
-      const label = svg('text', {
-        x: pad.left - 6,
-        y: lineY + 4,
-        'text-anchor': 'end',
-        'font-size': 12,
-        fill: '#6b7280',
-      });
-      label.textContent = String(Math.round(max * fraction));
-      chart.appendChild(label);
+      text(String(Math.round(leftMax * fraction)), { x: pad.left - 6, y: lineY + 4, 'text-anchor': 'end' });
+      if (rightMax !== undefined) {
+        text(String(Math.round(rightMax * fraction)), { x: width - pad.right + 6, y: lineY + 4 });
+      }
     }
-    const age = svg('text', { x: pad.left, y: height - 6, 'font-size': 12, fill: '#6b7280' });
-    age.textContent = samples.length > 1 ? `${Math.round(span / 1000)} s ago` : '';
-    chart.appendChild(age);
-    const now = svg('text', {
-      x: width - pad.right,
-      y: height - 6,
-      'font-size': 12,
-      fill: '#6b7280',
-      'text-anchor': 'end',
-    });
-    now.textContent = 'now';
-    chart.appendChild(now);
-
-    for (const { key, color } of SERIES) {
+    text(samples.length > 1 ? `${Math.round(span / 1000)} s ago` : '', { x: pad.left, y: height - 6 });
+    text('now', { x: width - pad.right, y: height - 6, 'text-anchor': 'end' });
+    /** A polyline of one series (samples whose value is null are skipped). */
+    const line = (key, max, color, extra = {}) => {
       const points = samples
-        .filter((sample) => sample[key] !== null)
-        .map((sample) => `${x(sample.time).toFixed(1)},${y(sample[key]).toFixed(1)}`);
-      if (points.length === 0) continue;
+        .filter((sample) => sample[key] !== null && sample[key] !== undefined)
+        .map((sample) => `${x(sample.time).toFixed(1)},${y(sample[key], max).toFixed(1)}`);
+      if (points.length === 0) return;
       if (points.length === 1) points.push(`${width - pad.right},${points[0].split(',')[1]}`);
       chart.appendChild(
         svg('polyline', {
@@ -290,12 +333,56 @@
           stroke: color,
           'stroke-width': 2,
           'stroke-linejoin': 'round',
+          ...extra,
         }),
       );
-    }
+    };
+    const level = (value, max, color) => {
+      const lineY = y(value, max);
+      chart.appendChild(
+        svg('line', {
+          x1: pad.left,
+          x2: width - pad.right,
+          y1: lineY,
+          y2: lineY,
+          stroke: color,
+          'stroke-width': 1.5,
+          'stroke-dasharray': '4 3',
+        }),
+      );
+    };
+    return { span, line, level };
+  }
+
+  function drawChart(chart, samples, counters) {
+    let max = 1;
+    for (const sample of samples)
+      for (const { key } of SERIES) if (sample[key] !== null) max = Math.max(max, sample[key]);
+    const { span, line } = chartFrame(chart, samples, max);
+    for (const { key, color } of SERIES) line(key, max, color);
     chart.setAttribute(
       'aria-label',
       `Counters over the last ${Math.round(span / 1000)} seconds. Now: serving ${show(counters.serving)}, queue ${show(counters.queue)}, waiting ${show(counters.waiting)}, active ${show(counters.active)}.`,
+    );
+  }
+
+  /** The adaptive inlet's rate (left scale) against the origin's p95 and its target (right scale). */
+  function drawInletChart(chart, samples, targetMs, inlet) {
+    let rateMax = 1;
+    let latencyMax = targetMs * 1.5;
+    for (const sample of samples) {
+      if (sample.inletRate !== null) rateMax = Math.max(rateMax, sample.inletRate);
+      if (sample.latency !== null) latencyMax = Math.max(latencyMax, sample.latency);
+    }
+    rateMax = Math.ceil(rateMax * 1.1);
+    const { span, line, level } = chartFrame(chart, samples, rateMax, latencyMax);
+    level(targetMs, latencyMax, TARGET_COLOR);
+    line('latency', latencyMax, LATENCY_COLOR);
+    line('inletRate', rateMax, RATE_COLOR);
+    const latency = inlet.latency === null ? 'no reading yet' : `${Math.round(inlet.latency)} ms`;
+    chart.setAttribute(
+      'aria-label',
+      `Admission rate and origin latency over the last ${Math.round(span / 1000)} seconds. Now: ${show(inlet.rate)} a minute; origin p95 ${latency}, target ${targetMs} ms.`,
     );
   }
 
@@ -326,12 +413,23 @@
     }
     if (type === 'max-size')
       return { type, maxActive: integerFrom(panel, 'inlet-max', 'Max active sessions') };
+    if (type === 'adaptive') {
+      // Partial: the signal (and the interval) stay as configured.
+      const errorRate = Number(control(panel, 'inlet-errors').value.trim());
+      if (!(errorRate >= 0 && errorRate <= 1)) throw new Error('Target error rate must be from 0 to 1.');
+      return {
+        type,
+        minPerMinute: integerFrom(panel, 'inlet-min-rate', 'Least a minute'),
+        maxPerMinute: integerFrom(panel, 'inlet-max-rate', 'Most a minute'),
+        target: { latencyMs: integerFrom(panel, 'inlet-latency', 'Target p95'), errorRate },
+      };
+    }
     return { type: 'manual' };
   }
 
   /** `PUT /events/{id}` takes a partial update: send only what changes. */
   async function putSettings(eventId, change) {
-    await api('PUT', `/events/${encodeURIComponent(eventId)}`, change);
+    return api('PUT', `/events/${encodeURIComponent(eventId)}`, change);
   }
 
   const ACTIONS = {
@@ -345,9 +443,8 @@
       return `Mode set to ${button.dataset.mode}.`;
     },
     async inlet(eventId, panel) {
-      const inlet = inletFromControls(panel);
-      await putSettings(eventId, { inlet });
-      return `Inlet strategy set: ${inletSummary(inlet)}.`;
+      const saved = await putSettings(eventId, { inlet: inletFromControls(panel) });
+      return `Inlet strategy set: ${inletSummary(saved.inlet)}.`;
     },
     async reset(eventId, panel) {
       const confirmInput = control(panel, 'reset-confirm');

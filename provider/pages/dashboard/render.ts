@@ -14,6 +14,13 @@ const STATS = [
 
 const SERIES = ['Serving counter', 'Queue length', 'Waiting', 'Active sessions'];
 
+/** The adaptive inlet's controller (API.md section 7), shown for adaptive events only. */
+const INLET_STATS = [
+  ['inlet_rate', 'Admission rate / min'],
+  ['inlet_latency', 'Origin p95 (ms)'],
+  ['inlet_errors', 'Origin errors'],
+] as const;
+
 const eventTemplate = html`<template id="event-template">
 <section class="panel event">
 <div class="event-head">
@@ -28,6 +35,19 @@ ${STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><dd data
 <ul class="chart-legend">
 ${SERIES.map((label, index) => html`<li><span class="swatch s${index}" aria-hidden="true"></span>${label}</li>`)}
 </ul>
+<div class="inlet-health" data-field="inlet_health" hidden>
+<h3>Admission rate and origin health</h3>
+<p class="meta" data-field="inlet_reason"></p>
+<dl class="counters">
+${INLET_STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><dd data-field="${field}">–</dd></div>`)}
+</dl>
+<svg class="chart" data-field="inlet_chart" viewBox="0 0 640 220" role="img" aria-label="Chart of the admission rate and the origin's latency over time"></svg>
+<ul class="chart-legend">
+<li><span class="swatch s0" aria-hidden="true"></span>Admission rate (a minute, left scale)</li>
+<li><span class="swatch s1" aria-hidden="true"></span>Origin p95 latency (ms, right scale)</li>
+<li><span class="swatch target" aria-hidden="true"></span>Latency target</li>
+</ul>
+</div>
 <div class="controls">
 <fieldset>
 <legend>Serving counter</legend>
@@ -51,11 +71,16 @@ ${SERIES.map((label, index) => html`<li><span class="swatch s${index}" aria-hidd
 <option value="manual">Manual</option>
 <option value="periodic">Periodic</option>
 <option value="max-size">Max size</option>
+<option value="adaptive">Adaptive (origin health)</option>
 </select></div>
 <div class="inline-fields">
 <div class="field" data-inlet="periodic"><label data-for="inlet-increment">Admit per tick</label><input data-id="inlet-increment" type="number" min="1" step="1" value="5"></div>
 <div class="field" data-inlet="periodic"><label data-for="inlet-interval">Seconds per tick</label><input data-id="inlet-interval" type="number" min="1" step="1" value="10"></div>
 <div class="field" data-inlet="max-size"><label data-for="inlet-max">Max active sessions</label><input data-id="inlet-max" type="number" min="1" step="1" value="100"></div>
+<div class="field" data-inlet="adaptive"><label data-for="inlet-min-rate">Least a minute</label><input data-id="inlet-min-rate" type="number" min="0" step="1" value="10"></div>
+<div class="field" data-inlet="adaptive"><label data-for="inlet-max-rate">Most a minute</label><input data-id="inlet-max-rate" type="number" min="1" step="1" value="600"></div>
+<div class="field" data-inlet="adaptive"><label data-for="inlet-latency">Target p95 (ms)</label><input data-id="inlet-latency" type="number" min="1" step="1" value="500"></div>
+<div class="field" data-inlet="adaptive"><label data-for="inlet-errors">Target error rate</label><input data-id="inlet-errors" type="number" min="0" max="1" step="0.001" value="0.01"></div>
 <button type="button" class="button small" data-action="inlet">Apply strategy</button>
 </div>
 </fieldset>
