@@ -9,10 +9,11 @@
  *   beyond; then wait up to three intervals for the cut to show (the origin still holds the
  *   sessions admitted before it) unless the signal gets 10 % worse meanwhile;
  * - near target (0.8–1): hold;
- * - below (< 0.8): rise by 3 % an interval (at least 1 a minute); until the first
- *   reading above target (the start phase) and while under half the target, by 10 %;
+ * - below (< 0.8): rise by 3 % an interval (at least 1 a minute); by 10 % while the origin is
+ *   under half its target, was below target at the previous reading too, and is not climbing
+ *   (5 % or more since that reading: the load of the last rises is still arriving);
  * - no fresh reading: hold; three intervals without one (the signal failed, or nobody ran the
- *   controller): `minPerMinute`, and the start phase again once a reading comes back;
+ *   controller): `minPerMinute`;
  * - the rate never leaves [`minPerMinute`, `maxPerMinute`].
  * Between steps the inlet admits at the current rate, second by second, carrying fractions.
  */
@@ -48,8 +49,6 @@ export interface AdaptiveState {
   credit: number;
   /** Consecutive steps without a fresh reading. */
   missing: number;
-  /** True until the first reading above target (the rate rises faster meanwhile). */
-  starting: boolean;
   /** The last cut: when, and the severity that caused it. */
   lastCut: { at: number; severity: number } | null;
 }
@@ -60,9 +59,11 @@ export const ADAPTIVE_RULES = Object.freeze({
   riseBelow: 0.8,
   /** Rise per interval below target. */
   rise: 0.03,
-  /** Rise per interval in the start phase while under `startFastBelow` of the target. */
-  startRise: 0.1,
-  startFastBelow: 0.5,
+  /** Rise per interval far below target (under `fastBelow`, below it before, not climbing). */
+  fastRise: 0.1,
+  fastBelow: 0.5,
+  /** Severity grown by this factor since the previous reading: the origin is climbing. */
+  climbingBy: 1.05,
   /** The smallest rise, admissions per minute (so a rate of 0 can rise). */
   riseFloor: 1,
   /** The cut at severity just above 1, and the largest cut (reached at severity 1.5). */
@@ -88,7 +89,6 @@ export function initialAdaptiveState(inlet: AdaptiveInlet, now: number): Adaptiv
     admittedThrough: now,
     credit: 0,
     missing: 0,
-    starting: true,
     lastCut: null,
   };
 }
@@ -146,7 +146,7 @@ export function controlStep(
   if (!fresh) {
     const missing = state.missing + skipped + 1;
     if (missing >= rules.missingLimit) {
-      return { ...base, missing, rate: inlet.minPerMinute, reason: 'signal_missing', starting: true };
+      return { ...base, missing, rate: inlet.minPerMinute, reason: 'signal_missing' };
     }
     return { ...base, missing, reason: state.controlledAt === null ? 'starting' : 'signal_stale' };
   }
@@ -154,7 +154,7 @@ export function controlStep(
   // The steps nobody took (every process down, the inlet paused) had no reading either.
   const lost = state.missing + skipped >= rules.missingLimit;
   const from: AdaptiveState = lost
-    ? { ...base, rate: inlet.minPerMinute, starting: true, lastCut: null }
+    ? { ...base, rate: inlet.minPerMinute, signal: null, lastCut: null }
     : base;
   const next: AdaptiveState = { ...from, signal: sample, missing: 0 };
   const level = severity(inlet, sample);
@@ -163,19 +163,24 @@ export function controlStep(
     const cut = next.lastCut;
     const recent = cut !== null && now - cut.at < rules.cutSpacing * interval;
     if (recent && level <= cut.severity * rules.worseBy) {
-      return { ...next, reason: 'waiting_for_effect', starting: false };
+      return { ...next, reason: 'waiting_for_effect' };
     }
     return {
       ...next,
       rate: clampRate(inlet, next.rate * (1 - cutFraction(level))),
       reason: 'above_target',
-      starting: false,
       lastCut: { at: now, severity: level },
     };
   }
   if (level >= rules.riseBelow) return { ...next, reason: 'near_target' };
   if (next.rate >= inlet.maxPerMinute) return { ...next, rate: inlet.maxPerMinute, reason: 'at_max' };
-  const factor = next.starting && level < rules.startFastBelow ? rules.startRise : rules.rise;
+  const previous = from.signal === null ? null : severity(inlet, from.signal);
+  const fast =
+    level < rules.fastBelow &&
+    previous !== null &&
+    previous < rules.riseBelow &&
+    level < previous * rules.climbingBy;
+  const factor = fast ? rules.fastRise : rules.rise;
   const step = Math.max(next.rate * factor, rules.riseFloor);
   return { ...next, rate: clampRate(inlet, next.rate + step), reason: 'below_target' };
 }

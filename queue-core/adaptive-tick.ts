@@ -108,7 +108,6 @@ export function decodeAdaptiveState(json: string): AdaptiveState | null {
     finite(s.admittedThrough) &&
     finite(s.credit) &&
     finite(s.missing) &&
-    typeof s.starting === 'boolean' &&
     (s.lastCut === null || (typeof s.lastCut === 'object' && finite(s.lastCut?.at)));
   return ok ? (s as AdaptiveState) : null;
 }

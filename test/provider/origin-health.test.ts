@@ -70,7 +70,7 @@ describe('POST /origin_health and inlet_state', () => {
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
       .expect(200);
     assert.deepEqual(view.body.inlet_state, {
-      rate_per_minute: 66,
+      rate_per_minute: 61.8,
       signal: { latency_ms: 90, error_rate: 0, at: t.clock.seconds },
       reason: 'below_target',
     });
@@ -86,7 +86,7 @@ describe('POST /origin_health and inlet_state', () => {
       .get('/metrics')
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
       .expect(200);
-    assert.match(scrape.text, /^anteroom_inlet_rate_per_minute\{event="push"\} 66$/m);
+    assert.match(scrape.text, /^anteroom_inlet_rate_per_minute\{event="push"\} 61.8$/m);
     assert.match(scrape.text, /^anteroom_inlet_signal_latency_ms\{event="push"\} 90$/m);
     assert.match(scrape.text, /^anteroom_inlet_signal_error_rate\{event="push"\} 0$/m);
     assert.match(

@@ -111,6 +111,8 @@ export async function runProvingGround(options: ProvingGroundOptions): Promise<P
     },
     { logger: pino({ level: 'silent' }) },
   );
+  // Start on a minute boundary: a periodic inlet's ticks fall on the same seconds of every run.
+  app.clock.advance(60 - (app.clock.seconds % 60));
   now = app.clock.seconds;
   try {
     const anteroomUrl = await listen(app.publicHandler);
