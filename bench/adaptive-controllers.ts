@@ -12,7 +12,7 @@
  *     target; a hold band from 0.8 of the target; a cut of 10–50 % by how far above, then up to
  *     three intervals for it to show);
  *   - AIMD: + (max − min) / 100 an interval below target, × 0.5 above (TCP Reno's rule);
- *   - AIMD without waiting: + 3 % an interval, × 0.7 at every reading above target.
+ *   - eager: + 3 % an interval, × 0.7 at every reading above target (no hold band, no waiting).
  * Not a test: it asserts nothing.
  */
 import { writeFileSync } from 'node:fs';
@@ -133,13 +133,15 @@ function simulate(sessionSeconds: number, controller: Controller | 'shipped'): O
 
 const controllers: [string, Controller | 'shipped', string][] = [
   ['shipped', 'shipped', '#2563eb'],
-  ['AIMD (+1 % of range, × 0.5)', aimd, '#d97706'],
-  ['AIMD without waiting (+3 %, × 0.7)', eager, '#059669'],
+  ['AIMD (+1 % of range, ×0.5)', aimd, '#d97706'],
+  ['eager (+3 %, ×0.7)', eager, '#059669'],
 ];
 const pct = (value: number) => `${(value * 100).toFixed(0)} %`;
 const results = new Map<string, Outcome>();
 for (const session of [60, 180]) {
-  console.log(`\nsessions of ${session} s (capacity ${(60 * CAPACITY) / session}/min, halved minutes 15–25)`);
+  console.log(
+    `\nsessions of ${session} s (capacity ${Math.round((60 * CAPACITY) / session)}/min, halved minutes 15–25)`,
+  );
   console.log(
     'controller'.padEnd(38),
     'settled'.padStart(8),
@@ -192,7 +194,7 @@ if (chartPath) {
         ],
       },
       {
-        title: 'Origin p95 latency (ms), the controller’s readings',
+        title: 'Origin p95 read (ms)',
         yMax: TARGET_MS * 4,
         series: [
           {

@@ -83,7 +83,7 @@ export function timeSeriesSvg(options: ChartOptions): string {
         `<polyline points="${points.join(' ')}" fill="none" stroke="${series.color}" stroke-width="1.8" stroke-linejoin="round"${dash}/>`,
       );
     }
-    let legendX = pad.left + 220;
+    let legendX = pad.left + panel.title.length * 7.2 + 24;
     for (const series of panel.series) {
       const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
       out.push(
@@ -94,8 +94,8 @@ export function timeSeriesSvg(options: ChartOptions): string {
     }
   });
   const axisY = height - pad.bottom + 18;
-  for (let i = 0; i <= 6; i++) {
-    const value = xMin + ((xMax - xMin) * i) / 6;
+  const step = niceCeiling((xMax - xMin) / 8);
+  for (let value = Math.ceil(xMin / step) * step; value <= xMax + 1e-9; value += step) {
     out.push(
       `<text x="${fixed(x(value))}" y="${axisY}" text-anchor="middle" fill="#475467">${fixed(value)}</text>`,
     );

@@ -11,6 +11,8 @@ import { parseOidcClients } from '../../provider/oidc/clients.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
 import { fieldRules } from '../../queue-core/fields.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
+import type { EventSettings } from '../../queue-core/types.ts';
+import { type OriginHealthConfig, parseOriginHealth, signalEgressPorts } from './origin-signals.ts';
 
 /** The context key holding the deployment configuration. */
 export const CONFIG_CONTEXT_KEY = 'anteroom:config';
@@ -119,12 +121,19 @@ export interface DeployConfig {
    * name the TypeScript sources. Off by default: it slows every cold start (bench/lambda-cold.ts).
    */
   sourceMaps: boolean;
+  /** CloudWatch metrics forwarded to adaptive events with a push signal (origin-signals.ts). */
+  originHealth: OriginHealthConfig[];
+  /** Ports (beyond 443) the scheduled function reaches for probe and Prometheus signals. */
+  signalPorts: number[];
 }
 
 /** Engine version used when `queueStore.engineVersion` is not set. */
 export const DEFAULT_ENGINE_VERSION = { valkey: '8.0', redis: '7.1' } as const;
 
-export const DEFAULTS: Omit<DeployConfig, 'app' | 'confidentialClients' | 'queueStore'> & {
+export const DEFAULTS: Omit<
+  DeployConfig,
+  'app' | 'confidentialClients' | 'queueStore' | 'originHealth' | 'signalPorts'
+> & {
   queueStore: Omit<QueueStoreConfig, 'engineVersion'>;
 } = {
   queueStore: {
@@ -202,16 +211,21 @@ export function parseDeployConfig(raw: unknown): DeployConfig {
     'retainData',
     'logRetentionDays',
     'sourceMaps',
+    'originHealth',
   ]);
+  const { events, ...app } = parseAppConfig(input['app'] === undefined ? DEFAULT_APP_CONFIG : input['app']);
+  const network = parseNetwork(input['network']);
   return {
-    ...parseAppConfig(input['app'] === undefined ? DEFAULT_APP_CONFIG : input['app']),
+    ...app,
     admissionTokenAlgorithm: oneOf(
       input['admissionTokenAlgorithm'] ?? DEFAULTS.admissionTokenAlgorithm,
       'admissionTokenAlgorithm',
       KEY_ALGORITHMS,
     ),
+    originHealth: parseOriginHealth(input['originHealth'], events),
+    signalPorts: signalEgressPorts(events, network),
     queueStore: parseQueueStore(input['queueStore']),
-    network: parseNetwork(input['network']),
+    network,
     publicApi: parsePublicApi(input['publicApi']),
     privateApi: parsePrivateApi(input['privateApi']),
     cdn: parseCdn(input['cdn']),
@@ -223,7 +237,11 @@ export function parseDeployConfig(raw: unknown): DeployConfig {
 }
 
 /** The app configuration as the Lambdas get it, and the clients the stack makes secrets for. */
-function parseAppConfig(raw: unknown): { app: AppConfig; confidentialClients: string[] } {
+function parseAppConfig(raw: unknown): {
+  app: AppConfig;
+  confidentialClients: string[];
+  events: EventSettings[];
+} {
   const input = asObject(raw, 'app');
   for (const key of STACK_OWNED_APP_KEYS) {
     if (key in input) throw new ValidationError(`app.${key}`, `app.${key} is set by the stack; remove it`);
@@ -252,8 +270,11 @@ function parseAppConfig(raw: unknown): { app: AppConfig; confidentialClients: st
   }
   const { clients, confidentialClients } = splitClients(oidc?.['clients']);
   const app = oidc === undefined ? { ...input } : { ...input, oidc: { ...oidc, clients } };
-  const eventIds = checkWithAppValidator(app);
-  checkClientsWithAppValidator(clients, eventIds);
+  const events = checkWithAppValidator(app);
+  checkClientsWithAppValidator(
+    clients,
+    events.map((event) => event.id),
+  );
   const bytes = Buffer.byteLength(JSON.stringify(app));
   if (bytes > MAX_APP_CONFIG_BYTES) {
     throw new ValidationError(
@@ -262,16 +283,16 @@ function parseAppConfig(raw: unknown): { app: AppConfig; confidentialClients: st
       'config_too_large',
     );
   }
-  return { app: app as AppConfig, confidentialClients };
+  return { app: app as AppConfig, confidentialClients, events };
 }
 
 /**
  * The Lambdas validate this configuration at cold start with the validator `anteroom serve`
  * uses; running the same validator here turns a typo into a synth error instead of a broken
- * deployment. Returns the event ids.
+ * deployment. Returns the events as the Lambdas will see them.
  */
-function checkWithAppValidator(app: Record<string, unknown>): string[] {
-  return withAppPrefix(() => loadConfig({ raw: app, env: {} }).events.map((event) => event.id));
+function checkWithAppValidator(app: Record<string, unknown>): EventSettings[] {
+  return withAppPrefix(() => loadConfig({ raw: app, env: {} }).events);
 }
 
 /** Clients are checked where the OIDC provider is built; with no secret they parse as public. */

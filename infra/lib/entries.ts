@@ -12,6 +12,8 @@ export interface LambdaEntries {
   provider: string;
   /** `authorizer/lambda.ts`: exports `handler`. */
   authorizer: string;
+  /** `provider/lambda/origin-health-forwarder.ts`: exports `originHealthHandler` (with `originHealth` only). */
+  originHealth: string;
 }
 
 /** The repository root (the folder holding package-lock.json, which NodejsFunction uses as project root). */
@@ -20,6 +22,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_ENTRIES: LambdaEntries = {
   provider: fileURLToPath(new URL('../../provider/lambda.ts', import.meta.url)),
   authorizer: fileURLToPath(new URL('../../authorizer/lambda.ts', import.meta.url)),
+  originHealth: fileURLToPath(new URL('../../provider/lambda/origin-health-forwarder.ts', import.meta.url)),
 };
 
 /** A folder the bundled code reads at run time, relative to its own module (`import.meta.url`). */

@@ -4,6 +4,7 @@
  * its own construct under ./constructs.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -14,6 +15,7 @@ import { TokenAuthorizer } from './constructs/authorizer.ts';
 import { Cdn, CLIENT_ADDRESS_HEADER } from './constructs/cdn.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Network } from './constructs/network.ts';
+import { OriginHealth } from './constructs/origin-health.ts';
 import { PrivateApi } from './constructs/private-api.ts';
 import { PublicApi } from './constructs/public-api.ts';
 import { QueueStore } from './constructs/queue-store.ts';
@@ -39,6 +41,8 @@ export class WaitingRoomStack extends Stack {
   readonly cdn: Cdn;
   readonly authorizer: TokenAuthorizer;
   readonly monitoring: Monitoring;
+  /** CloudWatch → `POST /origin_health` (deployment config `originHealth`), when asked. */
+  readonly originHealth: OriginHealth | undefined;
 
   constructor(scope: Construct, id: string, props: WaitingRoomStackProps) {
     super(scope, id, props);
@@ -86,10 +90,11 @@ export class WaitingRoomStack extends Stack {
       ...(config.admissionTokenAlgorithm === 'RS256' ? { ANTEROOM_KEYS_ALGORITHM: 'RS256' } : {}),
     };
 
+    const signalEgress = this.signalEgressGroup(config.signalPorts);
     this.statusEvents = new StatusEvents(this, 'StatusEvents', {
       entry: entries.provider,
       environment: storeEnv,
-      network,
+      network: signalEgress ? { ...network, extraSecurityGroups: [signalEgress] } : network,
       logRetentionDays,
       sourceMaps,
     });
@@ -141,6 +146,16 @@ export class WaitingRoomStack extends Stack {
       fn.addEnvironment('ANTEROOM_PUBLIC_URL', publicUrl);
     }
 
+    this.originHealth =
+      config.originHealth.length === 0
+        ? undefined
+        : new OriginHealth(this, 'OriginHealth', {
+            entry: entries.originHealth,
+            forwards: config.originHealth,
+            api: this.privateApi.api,
+            logRetentionDays,
+          });
+
     this.authorizer = new TokenAuthorizer(this, 'Authorizer', {
       entry: entries.authorizer,
       publicUrl,
@@ -157,6 +172,7 @@ export class WaitingRoomStack extends Stack {
         Admin: this.privateApi.fn,
         Scheduled: this.statusEvents.fn,
         Authorizer: this.authorizer.fn,
+        ...(this.originHealth ? { OriginHealth: this.originHealth.fn } : {}),
       },
       apis: { Public: this.publicApi.api, Private: this.privateApi.api },
       storeAlarms: this.queueStore.alarms,
@@ -187,6 +203,23 @@ export class WaitingRoomStack extends Stack {
     secrets.originSecret.grantRead(publicFn);
     for (const secret of secrets.clientSecrets.values()) secret.grantRead(publicFn);
     tables.oidcTable.grantReadWriteData(publicFn);
+  }
+
+  /**
+   * The probe and Prometheus signals of adaptive events (origin-signals.ts): the scheduled
+   * function alone may reach their ports beyond 443, through a security group of its own.
+   */
+  private signalEgressGroup(ports: number[]): ec2.SecurityGroup | undefined {
+    if (ports.length === 0) return undefined;
+    const group = new ec2.SecurityGroup(this, 'OriginSignalEgress', {
+      vpc: this.network.vpc,
+      description: "Anteroom scheduled function: the adaptive inlets' probe and Prometheus ports",
+      allowAllOutbound: false,
+    });
+    for (const port of ports) {
+      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `Origin signal on port ${port}`);
+    }
+    return group;
   }
 
   private outputs(publicUrl: string): void {

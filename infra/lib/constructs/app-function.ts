@@ -27,7 +27,15 @@ export interface AppFunctionProps {
   /** Folders copied beside the bundle, for code that reads files relative to its module. */
   runtimeFiles?: RuntimeFiles[];
   /** Set for functions that reach the queue store. */
-  network?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+  network?: FunctionNetwork;
+}
+
+export interface FunctionNetwork {
+  vpc: ec2.IVpc;
+  subnets: ec2.SubnetSelection;
+  securityGroup: ec2.ISecurityGroup;
+  /** Groups of this function alone (the scheduled function's origin-signal egress). */
+  extraSecurityGroups?: ec2.ISecurityGroup[];
 }
 
 export class AppFunction extends Construct {
@@ -58,7 +66,7 @@ export class AppFunction extends Construct {
         : {
             vpc: props.network.vpc,
             vpcSubnets: props.network.subnets,
-            securityGroups: [props.network.securityGroup],
+            securityGroups: [props.network.securityGroup, ...(props.network.extraSecurityGroups ?? [])],
           }),
     });
   }

@@ -4,19 +4,18 @@
  * the custom metrics the dashboard shows).
  */
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PROVIDER_RUNTIME_FILES } from '../entries.ts';
-import { AppFunction } from './app-function.ts';
+import { AppFunction, type FunctionNetwork } from './app-function.ts';
 
 export interface StatusEventsProps {
   entry: string;
   /** Environment of the scheduled handler, without the bus name (added here). */
   environment: Record<string, string>;
-  network: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+  network: FunctionNetwork;
   logRetentionDays: number;
   /** Ship source maps (see `AppFunctionProps.sourceMaps`). */
   sourceMaps?: boolean;
