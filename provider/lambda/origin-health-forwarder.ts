@@ -10,8 +10,7 @@
  * `ANTEROOM_ORIGIN_HEALTH_JSON` (an array of `OriginHealthForward`, written by the stack).
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { type Credentials, signRequest } from './sigv4.ts';
 
 export interface ForwardedMetric {
   namespace: string;
@@ -137,33 +136,30 @@ export function cloudWatchReader(client: Pick<CloudWatchClient, 'send'>): ReadMe
 export function signedPoster(options: {
   adminApiUrl: string;
   region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
+  credentials: Credentials;
   nowMs?: () => number;
 }): PostReading {
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Hash.bind(null, 'sha256'),
-  });
   const url = new URL(`${options.adminApiUrl.replace(/\/$/, '')}/origin_health`);
   return async (reading) => {
     const body = JSON.stringify(reading);
-    const signed = await signer.sign(
+    const headers = signRequest(
       {
         method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(url.port === '' ? {} : { port: Number(url.port) }),
-        path: url.pathname,
-        headers: { host: url.host, 'content-type': 'application/json' },
+        host: url.host,
+        url: url.pathname,
+        headers: { 'content-type': 'application/json' },
         body,
+        service: 'execute-api',
+        region: options.region,
+        ...(options.nowMs ? { date: new Date(options.nowMs()) } : {}),
       },
-      options.nowMs ? { signingDate: new Date(options.nowMs()) } : {},
+      options.credentials,
     );
+    // fetch sets Host itself, from the URL: the same value that was signed.
+    const { host: _host, ...sent } = headers;
     const response = await fetch(url, {
       method: 'POST',
-      headers: signed.headers as Record<string, string>,
+      headers: sent,
       body,
       signal: AbortSignal.timeout(10_000),
     });
