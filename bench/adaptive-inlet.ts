@@ -186,7 +186,7 @@ if (chartPath) {
     dashed: true,
     steps: true,
     points: adaptive.rows
-      .filter((row, i) => i % every === 0)
+      .filter((_row, i) => i % every === 0)
       .map((row) => [row.t / 60, row.capacityPerMinute]),
   };
   const svg = timeSeriesSvg({

@@ -29,7 +29,7 @@ export interface ChartOptions {
   panelHeight?: number;
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fixed = (value: number) => (Math.round(value * 10) / 10).toString();
 
 /** A "nice" axis top: 1, 2 or 5 times a power of ten, at or above `value`. */
@@ -54,8 +54,9 @@ export function timeSeriesSvg(options: ChartOptions): string {
   const x = (value: number) => pad.left + ((value - xMin) / Math.max(1, xMax - xMin)) * plotWidth;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${escapeXml(options.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${pad.left}" y="22" font-size="15" font-weight="600">${escape(options.title)}</text>`,
+    `<text x="${pad.left}" y="22" font-size="15" font-weight="600">${escapeXml(options.title)}</text>`,
   ];
   options.panels.forEach((panel, index) => {
     const top = pad.top + index * (panelHeight + pad.gap) + 18;
@@ -64,7 +65,7 @@ export function timeSeriesSvg(options: ChartOptions): string {
       panel.yMax ??
       niceCeiling(Math.max(...panel.series.flatMap((series) => series.points.map(([, y]) => y))));
     const y = (value: number) => top + plotHeight - (Math.min(value, yMax) / yMax) * plotHeight;
-    out.push(`<text x="${pad.left}" y="${top - 6}" font-weight="600">${escape(panel.title)}</text>`);
+    out.push(`<text x="${pad.left}" y="${top - 6}" font-weight="600">${escapeXml(panel.title)}</text>`);
     for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
       const lineY = fixed(y(yMax * fraction));
       out.push(
@@ -88,7 +89,7 @@ export function timeSeriesSvg(options: ChartOptions): string {
       const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
       out.push(
         `<line x1="${legendX}" x2="${legendX + 18}" y1="${top - 10}" y2="${top - 10}" stroke="${series.color}" stroke-width="2.5"${dash}/>`,
-        `<text x="${legendX + 22}" y="${top - 6}" fill="#344054">${escape(series.label)}</text>`,
+        `<text x="${legendX + 22}" y="${top - 6}" fill="#344054">${escapeXml(series.label)}</text>`,
       );
       legendX += 30 + series.label.length * 6.4;
     }
@@ -101,7 +102,7 @@ export function timeSeriesSvg(options: ChartOptions): string {
     );
   }
   out.push(
-    `<text x="${pad.left + plotWidth / 2}" y="${axisY + 20}" text-anchor="middle" fill="#344054">${escape(options.xLabel)}</text>`,
+    `<text x="${pad.left + plotWidth / 2}" y="${axisY + 20}" text-anchor="middle" fill="#344054">${escapeXml(options.xLabel)}</text>`,
     '</svg>',
   );
   return `${out.join('\n')}\n`;
