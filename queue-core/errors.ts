@@ -48,6 +48,14 @@ export const ERRORS = Object.freeze({
   config_too_large: { status: 400, message: 'The configuration is too large' },
   sample_site_nonce_mismatch: { status: 400, message: 'The ID token was issued for another sign-in.' },
   invalid_gate_config: { status: 400, message: 'The site gate configuration is not valid' },
+  invalid_origin_health: {
+    status: 400,
+    message: 'latency_ms (milliseconds) and error_rate (a fraction) are required',
+  },
+  signal_unreachable: {
+    status: 400,
+    message: "The deployment's network cannot reach the adaptive inlet's signal",
+  },
 
   // Why a sign-in through the site gate did not complete (`authorizer/gate/`): the refusal page
   // shows the sentence.
@@ -80,6 +88,7 @@ export const ERRORS = Object.freeze({
   },
   invalid_token: { status: 401, message: 'The token is not valid.' },
   forbidden: { status: 403, message: 'Forbidden' },
+  insufficient_scope: { status: 403, message: 'This admin key may not make this call' },
   event_closed: { status: 403, message: 'The waiting room is closed to new visitors' },
   challenge_required: { status: 403, message: 'Solve the entry challenge to take a place' },
   challenge_failed: {
@@ -100,6 +109,11 @@ export const ERRORS = Object.freeze({
   session_not_found: { status: 404, message: "Request ID doesn't exist or status already set." },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
   keys_read_only: { status: 409, message: 'The key source is read-only: rotate keys at the source' },
+  signal_not_push: {
+    status: 409,
+    message:
+      'This event does not take pushed origin health: its inlet is not adaptive with signal {"type": "push"}',
+  },
   position_expired: { status: 410, message: 'Queue position has expired' },
   session_ended: { status: 410, message: 'The session of this request ID has ended' },
   payload_too_large: { status: 413, message: 'Request body too large' },

@@ -45,11 +45,7 @@ const readReading: Step = async function readReading(ctx, next) {
 const requirePushSignal: Step = async function requirePushSignal(ctx, next) {
   const inlet = ctx.state.event.inlet;
   if (inlet.type !== 'adaptive' || inlet.signal.type !== 'push') {
-    throw new AnteroomError(
-      'signal_not_push',
-      'This event does not take pushed origin health: its inlet is not adaptive with signal {"type": "push"}',
-      { status: 409 },
-    );
+    throw new AnteroomError('signal_not_push');
   }
   await next();
 };

@@ -110,7 +110,6 @@ export function requireAdmin(deps: AppDeps, publicPaths: string[] = ['/healthz']
       throw new AnteroomError(
         'insufficient_scope',
         `This admin key may only call: ${attempt.scopes.join(', ')}`,
-        { status: 403 },
       );
     }
     ctx.state.actor = attempt.actor;
