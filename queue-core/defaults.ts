@@ -92,8 +92,12 @@ export const EVENT_DEFAULTS = deepFreeze({
   queuePositionExpirySeconds: 900 as number | null,
   /** Expired positions do not advance the serving counter unless asked. */
   incrementServingOnExpiry: false,
-  /** The adaptive inlet's controller steps every 10 s (API.md section 7). */
-  adaptiveIntervalSeconds: 10,
+});
+
+/** The defaults of an adaptive inlet's settings (`inlet: {"type": "adaptive", …}`, API.md section 7). */
+export const ADAPTIVE_INLET_DEFAULTS = deepFreeze({
+  /** The controller steps every 10 s; between steps the inlet admits at its rate, second by second. */
+  intervalSeconds: 10,
 });
 
 /**

@@ -6,7 +6,7 @@
  * e.g. `events[1].inlet.incrementBy must be an integer ≥ 1`. The defaults are
  * `EVENT_DEFAULTS` and `DEFAULT_EVENT` of `defaults.ts`.
  */
-import { DEFAULT_EVENT, EVENT_DEFAULTS } from './defaults.ts';
+import { ADAPTIVE_INLET_DEFAULTS, DEFAULT_EVENT, EVENT_DEFAULTS } from './defaults.ts';
 import { ENTRY_FIELDS, mergeChallenge, parseEntrySettings } from './entry/settings.ts';
 import { ValidationError } from './errors.ts';
 import { fieldPath, fieldRules } from './fields.ts';
@@ -253,7 +253,7 @@ function parseAdaptive(object: Record<string, unknown>, path: string): AdaptiveI
     ...(start === undefined ? {} : { startPerMinute: start }),
     intervalSeconds:
       object['intervalSeconds'] === undefined
-        ? EVENT_DEFAULTS.adaptiveIntervalSeconds
+        ? ADAPTIVE_INLET_DEFAULTS.intervalSeconds
         : integer(object['intervalSeconds'], fieldPath(path, 'intervalSeconds'), 1, MAX_INTERVAL_SECONDS),
     target: {
       latencyMs: requiredInteger(target['latencyMs'], fieldPath(targetPath, 'latencyMs'), 1, MAX_LATENCY_MS),

@@ -1,12 +1,12 @@
 /**
  * The configuration reference states the defaults the code uses: every default of
- * `CONFIG_DEFAULTS` and `EVENT_DEFAULTS` (queue-core/defaults.ts) is in docs/configuration.md,
+ * `CONFIG_DEFAULTS`, `EVENT_DEFAULTS` and `ADAPTIVE_INLET_DEFAULTS` (queue-core/defaults.ts) is in docs/configuration.md,
  * in the row of its key, as the code has it.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CONFIG_DEFAULTS, EVENT_DEFAULTS } from '../../queue-core/defaults.ts';
+import { ADAPTIVE_INLET_DEFAULTS, CONFIG_DEFAULTS, EVENT_DEFAULTS } from '../../queue-core/defaults.ts';
 
 const REFERENCE = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
 
@@ -61,6 +61,18 @@ test('docs/configuration.md states every default of the event settings as the co
     assert.ok(
       written(value).some((form) => cell.includes(form)),
       `events[].${key}: the reference says "${cell}", the code ${JSON.stringify(value)}`,
+    );
+  }
+});
+
+test('docs/configuration.md states every default of the adaptive inlet as the code has it', () => {
+  const documented = defaultsOf('### The adaptive inlet', 1);
+  for (const [key, value] of Object.entries(ADAPTIVE_INLET_DEFAULTS)) {
+    const cell = documented.get(key);
+    assert.ok(cell !== undefined, `docs/configuration.md has no row for inlet.${key}`);
+    assert.ok(
+      written(value).some((form) => cell.includes(form)),
+      `inlet.${key}: the reference says "${cell}", the code ${JSON.stringify(value)}`,
     );
   }
 });
