@@ -29,7 +29,18 @@ const capture = mkdtempSync(join(tmpdir(), 'anteroom-logs-'));
 const env = { ...process.env, ANTEROOM_LOG_CAPTURE: capture };
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=300000', ...flags, ...files],
+  [
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    // The usual report, then each suite's time (scripts/suite-times.ts).
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/suite-times.ts',
+    '--test-reporter-destination=stdout',
+    ...flags,
+    ...files,
+  ],
   { stdio: 'inherit', env },
 );
 const scan = spawnSync(process.execPath, ['--test', 'test/logs/scan.ts'], { stdio: 'inherit', env });
