@@ -21,6 +21,7 @@ import {
 import { readOriginSignal } from '../signals/signal-reader.ts';
 import { logOptions } from '../telemetry/log.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
+import { prettyDestination } from '../telemetry/pretty.ts';
 
 export interface AppDeps {
   config: AnteroomConfig;
@@ -75,8 +76,13 @@ export async function reloadKeys(deps: Pick<AppDeps, 'keys' | 'logger'>, quiet =
   }
 }
 
-export function createLogger(config: AnteroomConfig): pino.Logger {
-  return pino(logOptions(config.log.level));
+/** JSON lines on stdout; lines a person reads when stdout is a terminal (`telemetry/pretty.ts`). */
+export function createLogger(
+  config: AnteroomConfig,
+  stdout: NodeJS.WriteStream = process.stdout,
+): pino.Logger {
+  const options = logOptions(config.log.level);
+  return stdout.isTTY ? pino(options, prettyDestination(stdout)) : pino(options);
 }
 
 export async function createAppDeps(

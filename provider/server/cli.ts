@@ -1,7 +1,7 @@
 /**
  * The `anteroom` command. `anteroom serve [--config path] [--port n] [--admin-port n]` runs the
- * waiting room; logs are pino JSON lines on stdout. `anteroom keys …` manages the signing keys
- * (keys-command.ts). Exit codes: 0 after a clean SIGTERM/SIGINT stop or a done command, 2 for
+ * waiting room; logs are pino JSON lines on stdout (on a terminal, lines a person reads).
+ * `anteroom keys …` manages the signing keys (keys-command.ts). Exit codes: 0 after a clean SIGTERM/SIGINT stop or a done command, 2 for
  * a bad command line or configuration, 1 when start-up or the command fails otherwise.
  */
 import { parseArgs } from 'node:util';
