@@ -73,8 +73,11 @@ export const CONFIG_DEFAULTS = deepFreeze({
   limits: LIMIT_DEFAULTS,
   /** pino level (`log.level`, env `LOG_LEVEL`). */
   log: { level: 'info' },
-  /** The waiting pages' language (`pages.language`). */
-  pages: { language: 'en' },
+  /**
+   * The waiting pages' languages (`pages.language`): every shipped one, the first the fallback
+   * when a visitor's `Accept-Language` names none of them.
+   */
+  pages: { language: ['en', 'fr', 'de', 'es'] },
 } as const);
 
 /** The configuration file looked for in the working directory when neither `--config` nor `$ANTEROOM_CONFIG` is given. */

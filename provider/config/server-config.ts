@@ -19,7 +19,6 @@ import type { ScopedAdminKey } from '../http/admin-scopes.ts';
 import { redirectUriProblem } from '../oidc/clients.ts';
 import { accentProblem, HEX_COLOR, type PageTheme } from '../pages/theme.ts';
 import {
-  DEFAULT_PAGE_LANGUAGES,
   LANGUAGES,
   type Language,
   MESSAGE_KEYS,
@@ -536,12 +535,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
  * so no number or link goes missing from the page.
  */
 function pageSettings(value: unknown): AnteroomConfig['pages'] {
-  if (value === undefined) return { ...DEFAULT_PAGE_LANGUAGES, theme: {} };
-  const raw = object(value, 'pages', ['language', 'messages', 'accentColor', 'accentColorDark']);
+  const raw = object(value ?? {}, 'pages', ['language', 'messages', 'accentColor', 'accentColorDark']);
   const shipped = Object.keys(LANGUAGES);
   const list =
     raw.language === undefined
-      ? [CONFIG_DEFAULTS.pages.language]
+      ? [...CONFIG_DEFAULTS.pages.language]
       : typeof raw.language === 'string'
         ? [raw.language]
         : raw.language;

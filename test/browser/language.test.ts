@@ -57,6 +57,11 @@ describe('the waiting page in French', { skip }, () => {
     await button.click();
     await page.getByRole('heading', { name: 'Vous êtes dans la file' }).waitFor(WAIT);
     assert.match((await page.locator('[data-field="eta"]').textContent()) ?? '', /^Estimation en cours/);
+    // The script's own sentence is French too (it once was English on every page).
+    await page
+      .locator('[data-field="live_hint"]')
+      .getByText('Cette page se met à jour toute seule. Vous pouvez la laisser ouverte.')
+      .waitFor(WAIT);
     assert.equal(
       await page.locator('[data-field="progress_text"]').textContent(),
       'Places déjà admises : 0 sur 1',
@@ -102,4 +107,37 @@ describe('the waiting page in French', { skip }, () => {
       .waitFor(WAIT);
     await context.close();
   });
+});
+
+describe('every shipped language offered by default, chosen from the browser', { skip }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    // No `pages` configuration at all: the defaults.
+    server = await startTestServer(['defaut']);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const [locale, lang, heading] of [
+    ['fr-FR', 'fr', 'Le site est très demandé'],
+    ['de-AT', 'de', 'Die Website ist stark ausgelastet'],
+    ['es-MX', 'es', 'El sitio está muy solicitado'],
+    ['en-GB', 'en', 'The site is busy'],
+    ['ja-JP', 'en', 'The site is busy'],
+  ] as const) {
+    test(`a ${locale} browser gets the page in ${lang}`, async () => {
+      const context = await browser.newContext({ locale });
+      const page = await context.newPage();
+      await page.goto(`${server.publicUrl}/waiting-room/defaut`);
+      assert.equal(await page.locator('html').getAttribute('lang'), lang);
+      await page.getByRole('heading', { name: heading }).waitFor(WAIT);
+      await context.close();
+    });
+  }
 });

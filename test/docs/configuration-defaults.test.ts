@@ -23,11 +23,11 @@ function defaultsOf(heading: string, column: number): Map<string, string> {
   return rows;
 }
 
-/** `{listen: {port: 8080}}` → `[["listen.port", 8080]]`; an object with a `type` is one value. */
+/** `{listen: {port: 8080}}` → `[["listen.port", 8080]]`; an object with a `type`, or a list, is one value. */
 function flatten(value: object, prefix = ''): [string, unknown][] {
   return Object.entries(value).flatMap(([key, inner]) => {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    return typeof inner === 'object' && inner !== null && !('type' in inner)
+    return typeof inner === 'object' && inner !== null && !Array.isArray(inner) && !('type' in inner)
       ? flatten(inner, path)
       : [[path, inner] as [string, unknown]];
   });

@@ -4,7 +4,6 @@ import { escapeHtml, html, page } from '../../provider/pages/html.ts';
 import { etaPhrase, formatEta, queueProgress } from '../../provider/pages/waiting/format.ts';
 import {
   CLIENT_MESSAGE_KEYS,
-  DEFAULT_PAGE_LANGUAGES,
   LANGUAGES,
   MESSAGE_KEYS,
   type PageLanguages,
@@ -125,7 +124,8 @@ describe('waiting page wording', () => {
     assert.equal(pick('*, fr;q=0.5'), 'de', 'a wildcard means the default');
     assert.equal(pick(`${'x-y, '.repeat(1000)}fr`), 'de', 'only the start of an oversized header is read');
     assert.equal(pick('<script>, fr'), 'fr');
-    assert.equal(pageTextFor(DEFAULT_PAGE_LANGUAGES, 'fr').lang, 'en', 'one language: no choice');
+    const one = { offered: [{ lang: 'en', messages: LANGUAGES.en }] } as unknown as PageLanguages;
+    assert.equal(pageTextFor(one, 'fr').lang, 'en', 'one language: no choice');
   });
 
   test('progress is full exactly when the serving counter reaches the position', () => {

@@ -256,12 +256,14 @@ describe('configuration', () => {
 
   it("sets the pages' languages and the operator's wording, keeping every placeholder", () => {
     const pagesOf = (pages: unknown) => loadConfig({ raw: { events: [{ id: 'e' }], pages }, env: {} }).pages;
-    const english = loadConfig({ raw: { events: [{ id: 'e' }] }, env: {} }).pages;
+    // By default every shipped language is offered, English first (the fallback).
+    const byDefault = loadConfig({ raw: { events: [{ id: 'e' }] }, env: {} }).pages;
     assert.deepEqual(
-      english.offered.map((text) => text.lang),
-      ['en'],
+      byDefault.offered.map((text) => text.lang),
+      ['en', 'fr', 'de', 'es'],
     );
-    assert.equal(english.offered[0].messages.joinButton, 'Take your place');
+    assert.equal(byDefault.offered[0].messages.joinButton, 'Take your place');
+    assert.equal(byDefault.offered[1]?.messages.joinButton, 'Prendre ma place');
     const french = pagesOf({
       language: 'fr',
       messages: { fr: { joinButton: 'Je prends ma place', progressBar: '{value}/{max}' } },

@@ -245,6 +245,8 @@
     });
   }
 
-  setText('live_hint', 'This page updates by itself. You can leave it open.');
+  // The sentence comes in the page's language; without it the server-rendered hint stays.
+  const liveHint = fill('liveHint');
+  if (liveHint) setText('live_hint', liveHint);
   connect();
 })();

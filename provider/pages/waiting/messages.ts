@@ -83,6 +83,23 @@ const EN = {
   signInExpiredTitle: 'This sign-in link has expired',
   signInExpiredText:
     'Go back to the site you came from and try again. If you already had a place in the queue, you keep it.',
+  metaDescription: 'A fair, first-come waiting room: keep your place and go in when it is your turn.',
+  liveHint: 'This page updates by itself. You can leave it open.',
+  autoRefreshHint: 'This page refreshes itself about every {n} seconds.',
+  waitingHeadingNext: "You're next",
+  turnKeptNotice: 'When your turn comes, it is kept for {time}.',
+  oneTabHint: 'One tab is enough: more tabs or reloads never move you forward, and never lose your place.',
+  expiryWarning: 'Your turn runs out in less than a minute. Go in now to keep it.',
+  alertExpiryWarning: 'Your turn runs out in less than a minute. Press Let me in to go in now.',
+  lastUpdated: 'Last updated {time}',
+  connectionLive: 'live',
+  connectionReconnecting: 'reconnecting…',
+  connectionOffline: 'offline',
+  announceLive: 'The connection is back. The page is live again.',
+  announceReconnecting: 'The connection was lost. Reconnecting…',
+  announceOffline: 'You are offline. The page will update when the connection is back.',
+  announceReset: 'The waiting room was reset. Your place is gone: you can take a new one.',
+  problemHomeLink: 'Go to the start page',
 };
 
 export type MessageKey = keyof typeof EN;
@@ -164,6 +181,26 @@ const fr: Messages = {
   signInExpiredTitle: 'Ce lien de connexion a expiré',
   signInExpiredText:
     'Retournez sur le site d’où vous venez et réessayez. Si vous aviez déjà une place dans la file, vous la gardez.',
+  metaDescription:
+    'Une salle d’attente équitable, par ordre d’arrivée : gardez votre place et entrez quand c’est votre tour.',
+  liveHint: 'Cette page se met à jour toute seule. Vous pouvez la laisser ouverte.',
+  autoRefreshHint: 'Cette page se recharge d’elle-même environ toutes les {n} secondes.',
+  waitingHeadingNext: 'Vous êtes le prochain',
+  turnKeptNotice: 'Quand votre tour viendra, il sera réservé pendant {time}.',
+  oneTabHint:
+    'Un seul onglet suffit : plus d’onglets ou de rechargements ne vous font jamais avancer, ni perdre votre place.',
+  expiryWarning: 'Votre tour expire dans moins d’une minute. Entrez maintenant pour le garder.',
+  alertExpiryWarning: 'Votre tour expire dans moins d’une minute. Appuyez sur Entrer pour entrer maintenant.',
+  lastUpdated: 'Dernière mise à jour {time}',
+  connectionLive: 'en direct',
+  connectionReconnecting: 'reconnexion…',
+  connectionOffline: 'hors ligne',
+  announceLive: 'La connexion est rétablie. La page est de nouveau en direct.',
+  announceReconnecting: 'La connexion a été perdue. Reconnexion…',
+  announceOffline: 'Vous êtes hors ligne. La page se mettra à jour au retour de la connexion.',
+  announceReset:
+    'La salle d’attente a été réinitialisée. Votre place n’existe plus : vous pouvez en prendre une nouvelle.',
+  problemHomeLink: 'Aller à la page d’accueil',
 };
 
 const de: Messages = {
@@ -241,6 +278,27 @@ const de: Messages = {
   signInExpiredTitle: 'Dieser Anmeldelink ist abgelaufen',
   signInExpiredText:
     'Gehen Sie zurück zur Website, von der Sie kamen, und versuchen Sie es erneut. Einen bereits erhaltenen Platz in der Warteschlange behalten Sie.',
+  metaDescription:
+    'Ein fairer Warteraum nach Ankunftsreihenfolge: Behalten Sie Ihren Platz und treten Sie ein, wenn Sie an der Reihe sind.',
+  liveHint: 'Diese Seite aktualisiert sich von selbst. Sie können sie geöffnet lassen.',
+  autoRefreshHint: 'Diese Seite lädt sich etwa alle {n} Sekunden selbst neu.',
+  waitingHeadingNext: 'Sie sind als Nächstes dran',
+  turnKeptNotice: 'Wenn Sie an der Reihe sind, wird Ihr Platz {time} lang freigehalten.',
+  oneTabHint:
+    'Ein Tab genügt: Mehr Tabs oder neu laden bringen Sie nie schneller voran und kosten Sie nie den Platz.',
+  expiryWarning: 'Ihr Platz verfällt in weniger als einer Minute. Treten Sie jetzt ein, um ihn zu behalten.',
+  alertExpiryWarning:
+    'Ihr Platz verfällt in weniger als einer Minute. Wählen Sie „Eintreten“, um jetzt hineinzugehen.',
+  lastUpdated: 'Zuletzt aktualisiert {time}',
+  connectionLive: 'live',
+  connectionReconnecting: 'Verbindung wird wiederhergestellt…',
+  connectionOffline: 'offline',
+  announceLive: 'Die Verbindung ist wieder da. Die Seite ist wieder live.',
+  announceReconnecting: 'Die Verbindung wurde unterbrochen. Sie wird wiederhergestellt…',
+  announceOffline: 'Sie sind offline. Die Seite aktualisiert sich, sobald die Verbindung zurück ist.',
+  announceReset:
+    'Der Warteraum wurde zurückgesetzt. Ihr Platz ist verfallen: Sie können einen neuen einnehmen.',
+  problemHomeLink: 'Zur Startseite',
 };
 
 const es: Messages = {
@@ -317,6 +375,25 @@ const es: Messages = {
   signInExpiredTitle: 'Este enlace de inicio de sesión ha caducado',
   signInExpiredText:
     'Vuelve al sitio del que vienes e inténtalo de nuevo. Si ya tenías un lugar en la fila, lo conservas.',
+  metaDescription:
+    'Una sala de espera justa, por orden de llegada: guarda tu lugar y entra cuando sea tu turno.',
+  liveHint: 'Esta página se actualiza sola. Puedes dejarla abierta.',
+  autoRefreshHint: 'Esta página se recarga sola cada {n} segundos aproximadamente.',
+  waitingHeadingNext: 'Eres el siguiente',
+  turnKeptNotice: 'Cuando llegue tu turno, se guardará durante {time}.',
+  oneTabHint:
+    'Basta con una pestaña: más pestañas o recargas nunca te hacen avanzar ni te hacen perder tu lugar.',
+  expiryWarning: 'Tu turno caduca en menos de un minuto. Entra ahora para no perderlo.',
+  alertExpiryWarning: 'Tu turno caduca en menos de un minuto. Pulsa Entrar para entrar ahora.',
+  lastUpdated: 'Última actualización {time}',
+  connectionLive: 'en directo',
+  connectionReconnecting: 'reconectando…',
+  connectionOffline: 'sin conexión',
+  announceLive: 'La conexión ha vuelto. La página vuelve a estar en directo.',
+  announceReconnecting: 'Se perdió la conexión. Reconectando…',
+  announceOffline: 'Estás sin conexión. La página se actualizará cuando vuelva la conexión.',
+  announceReset: 'La sala de espera se ha reiniciado. Tu lugar ya no existe: puedes tomar uno nuevo.',
+  problemHomeLink: 'Ir a la página de inicio',
 };
 
 /** The languages the page ships with (`pages.language`). */
@@ -336,8 +413,6 @@ export const DEFAULT_PAGE_TEXT: PageText = { lang: 'en', messages: en };
 export interface PageLanguages {
   offered: readonly [PageText, ...PageText[]];
 }
-
-export const DEFAULT_PAGE_LANGUAGES: PageLanguages = { offered: [DEFAULT_PAGE_TEXT] };
 
 /** Longest `Accept-Language` read, and most entries: enough for any browser, bounded for the rest. */
 const MAX_ACCEPT_LANGUAGE_CHARS = 512;
@@ -414,6 +489,7 @@ export const CLIENT_MESSAGE_KEYS: readonly MessageKey[] = [
   'alertExpired',
   'announcePaused',
   'announceMoving',
+  'liveHint',
 ];
 
 const clientJson = new WeakMap<Messages, string>();

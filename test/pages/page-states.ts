@@ -1,0 +1,155 @@
+/**
+ * Every state a visitor's page can be in, rendered as the server renders it, for the tests that
+ * must cover them all (languages). Fixed values: the same page every run.
+ */
+
+import type { PageText } from '../../provider/pages/waiting/messages.ts';
+import { fill } from '../../provider/pages/waiting/messages.ts';
+import { type PageLinks, renderProblemPage, renderWaitingPage } from '../../provider/pages/waiting/render.ts';
+import type { WaitingView } from '../../provider/pages/waiting/state.ts';
+import { parseEvent } from '../../queue-core/event-settings.ts';
+import type { StatusView, TokenSet } from '../../queue-core/room/room-api.ts';
+import type { EventSettings } from '../../queue-core/types.ts';
+
+/** No English word in it: the event's label shows on every page. */
+const EVENT_ID = 'salle-42';
+const REQUEST_ID = '6f1c1b8e-3b4a-4c55-9a0e-1f2d3c4b5a69';
+
+const LINKS: PageLinks = {
+  basePath: '',
+  self: `/waiting-room/${EVENT_ID}`,
+  join: `/waiting-room/${EVENT_ID}/join`,
+  admit: `/waiting-room/${EVENT_ID}/admit`,
+  onward: '/',
+  statusUrl: (id) => `/status?event_id=${EVENT_ID}&request_id=${id}`,
+  streamUrl: (id) => `/events/${EVENT_ID}/stream?request_id=${id}`,
+};
+
+function event(settings: Record<string, unknown> = {}): EventSettings {
+  return parseEvent({ id: EVENT_ID, inlet: { type: 'manual' }, ...settings });
+}
+
+function status(overrides: Partial<StatusView>): StatusView {
+  return {
+    event_id: EVENT_ID,
+    request_id: REQUEST_ID,
+    queue_number: 12,
+    entry_time: 1_800_000_000,
+    serving_counter: 6,
+    waiting_num: 9,
+    ahead: 5,
+    eligible: false,
+    eta_seconds: 420,
+    expires_in: null,
+    mode: 'queue',
+    admitted: false,
+    state: 'waiting',
+    ...overrides,
+  };
+}
+
+const TOKENS: TokenSet = {
+  access_token: 'aaaa.bbbb.cccc',
+  id_token: 'dddd.eeee.ffff',
+  refresh_token: 'gggg.hhhh.iiii',
+  token_type: 'Bearer',
+  expires_in: 3600,
+};
+
+const expiring = event({ queuePositionExpirySeconds: 300 });
+
+/** Waiting views by name: every state `renderWaitingPage` draws. */
+export const WAITING_VIEWS: Record<string, WaitingView> = {
+  join: { kind: 'join', event: event(), waitingNum: 7 },
+  'join, turns kept 5 minutes': { kind: 'join', event: expiring, waitingNum: 7 },
+  passthrough: { kind: 'join', event: event({ mode: 'passthrough' }), waitingNum: 0 },
+  closed: { kind: 'closed', event: event({ mode: 'closed' }) },
+  waiting: { kind: 'status', event: expiring, status: status({}), tokens: null },
+  'waiting, estimate unknown': {
+    kind: 'status',
+    event: event(),
+    status: status({ eta_seconds: null }),
+    tokens: null,
+  },
+  'waiting, next': {
+    kind: 'status',
+    event: event(),
+    status: status({ serving_counter: 11, ahead: 0, eta_seconds: 30 }),
+    tokens: null,
+  },
+  'waiting, paused': {
+    kind: 'status',
+    event: event({ mode: 'closed' }),
+    status: status({ mode: 'closed', eta_seconds: 7500 }),
+    tokens: null,
+  },
+  eligible: {
+    kind: 'status',
+    event: event(),
+    status: status({ serving_counter: 12, ahead: 0, eligible: true, eta_seconds: 0, state: 'eligible' }),
+    tokens: null,
+  },
+  'eligible, kept 4 minutes': {
+    kind: 'status',
+    event: expiring,
+    status: status({ serving_counter: 12, ahead: 0, eligible: true, expires_in: 245, state: 'eligible' }),
+    tokens: null,
+  },
+  'eligible, under a minute left': {
+    kind: 'status',
+    event: expiring,
+    status: status({ serving_counter: 12, ahead: 0, eligible: true, expires_in: 42, state: 'eligible' }),
+    tokens: null,
+  },
+  expired: {
+    kind: 'status',
+    event: expiring,
+    status: status({ serving_counter: 20, ahead: 0, eta_seconds: null, state: 'expired' }),
+    tokens: null,
+  },
+  admitted: {
+    kind: 'status',
+    event: event(),
+    status: status({ serving_counter: 12, ahead: 0, eligible: true, admitted: true, state: 'admitted' }),
+    tokens: TOKENS,
+  },
+  ended: {
+    kind: 'status',
+    event: event(),
+    status: status({ serving_counter: 12, ahead: 0, admitted: true, eta_seconds: null, state: 'ended' }),
+    tokens: null,
+  },
+};
+
+/** Every page state in one language, by name. */
+export function renderEveryState(text: PageText): Map<string, string> {
+  const pages = new Map<string, string>();
+  for (const [name, view] of Object.entries(WAITING_VIEWS)) {
+    pages.set(name, renderWaitingPage(view, LINKS, text));
+  }
+  const { messages } = text;
+  // The problem pages, with the sentences `problem.ts` and the OIDC interaction give them.
+  pages.set(
+    'problem: no such room',
+    renderProblemPage(messages.problemNoRoomTitle, messages.problemNoRoomText, null, '', text),
+  );
+  pages.set(
+    'problem: please wait',
+    renderProblemPage(
+      messages.problemWaitTitle,
+      `${messages.problemWaitText} ${fill(messages.problemRetryIn, { n: 30 })}`,
+      LINKS.self,
+      '',
+      text,
+    ),
+  );
+  pages.set(
+    'problem: error',
+    renderProblemPage(messages.problemErrorTitle, messages.problemErrorText, LINKS.self, '', text),
+  );
+  pages.set(
+    'problem: sign-in expired',
+    renderProblemPage(messages.signInExpiredTitle, messages.signInExpiredText, null, '', text),
+  );
+  return pages;
+}
