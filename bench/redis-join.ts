@@ -59,7 +59,6 @@ function caller(
         ? { client: `10.${worker}.${(n >> 8) & 255}.${n & 255}`, perMinute: 60, nowMs }
         : undefined;
       return store.enqueue(EVENT, {
-        requestId: randomUUID(),
         visitorKey: `vid:${randomUUID().replaceAll('-', '')}`,
         now: Math.floor(nowMs / 1000),
         rateLimit,

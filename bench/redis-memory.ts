@@ -55,7 +55,7 @@ async function join(store: QueueStore, count: number): Promise<string[]> {
     const now = T0 + done / BATCH;
     const batch = await Promise.all(
       Array.from({ length: Math.min(BATCH, count - done) }, () =>
-        store.enqueue(EVENT, { requestId: randomUUID(), visitorKey: visitorKey(), now }),
+        store.enqueue(EVENT, { visitorKey: visitorKey(), now }),
       ),
     );
     if (ids.length < ADMITTED) ids.push(...batch.map((entry) => entry.requestId));

@@ -126,6 +126,7 @@ export interface EnqueueTokenSettings {
 }
 
 export interface QueueEntry {
+  /** Issued by the store: it carries the position under a MAC (store/request-ids.ts). */
   requestId: string;
   eventId: string;
   position: number;
@@ -134,8 +135,6 @@ export interface QueueEntry {
 }
 
 export interface EnqueueInput {
-  /** A fresh UUID chosen by the caller; used only when this is a new entry. */
-  requestId: string;
   /** Stable key of the visitor (cookie id or Idempotency-Key): a repeat returns the first entry. */
   visitorKey?: string | undefined;
   now: number;

@@ -3,7 +3,6 @@
  * per-process micro-caches. Implements `Room` (room-api.ts) for every HTTP surface, the OIDC
  * interaction and the Lambda handlers. Knows nothing of HTTP: failures are `AnteroomError`s.
  */
-import { randomUUID } from 'node:crypto';
 import type { OriginSignalReader } from '../adaptive-inlet.ts';
 import { issueAdmissionTokens } from '../admission-tokens.ts';
 import { ROOM_DEFAULTS } from '../defaults.ts';
@@ -178,7 +177,6 @@ class QueueRoom implements Room {
       rateLimit = undefined;
     }
     const entry = await this.store.enqueue(event.id, {
-      requestId: randomUUID(),
       visitorKey,
       now: this.now(),
       rateLimit,

@@ -26,6 +26,7 @@ import type {
   SessionRecord,
   TickAdvance,
 } from '../types.ts';
+import { newEra, requestIdFor } from './request-ids.ts';
 import { SortedSet } from './sorted-set.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from './store-codec.ts';
 
@@ -41,6 +42,8 @@ export const MAX_SERVING = Number.MAX_SAFE_INTEGER;
 
 interface EventState {
   counters: Counters;
+  /** The secret this queue's request ids are signed with (request-ids.ts); drawn at the first join. */
+  era: string | undefined;
   entries: Map<string, { position: number; entryTime: number }>;
   visitors: Map<string, string>;
   /** Entry time by position − 1. */
@@ -72,6 +75,7 @@ function newEventState(): EventState {
       abandoned: 0,
       maxExpiredPosition: 0,
     },
+    era: undefined,
     entries: new Map(),
     visitors: new Map(),
     entryTimes: [],
@@ -155,6 +159,12 @@ export class MemoryStore implements QueueStore {
   #lastSpentSweep = Number.NEGATIVE_INFINITY;
   #overrides = new Map<string, string>();
   #audit: AuditEntry[] = [];
+  readonly #newEra: () => string;
+
+  /** `newEra`: where a queue's era comes from (request-ids.ts); default random. Tests pin it to compare stores. */
+  constructor(options: { newEra?: (() => string) | undefined } = {}) {
+    this.#newEra = options.newEra ?? newEra;
+  }
 
   #state(eventId: string): EventState {
     let state = this.#events.get(eventId);
@@ -180,17 +190,17 @@ export class MemoryStore implements QueueStore {
       const retryAfter = this.#takeRate(`${eventId}\n${client}`, perMinute, nowMs);
       if (retryAfter > 0) throw rateLimitedError(retryAfter);
     }
-    // A repeated request id (a retried call) is as idempotent as a repeated visitor key.
-    const existingId = knownId ?? (state.entries.has(input.requestId) ? input.requestId : undefined);
-    if (existingId !== undefined) {
-      const entry = state.entries.get(existingId)!;
-      return { requestId: existingId, eventId, ...entry, created: false };
+    if (knownId !== undefined) {
+      const entry = state.entries.get(knownId)!;
+      return { requestId: knownId, eventId, ...entry, created: false };
     }
+    state.era ??= this.#newEra();
     const position = ++state.counters.queue;
-    state.entries.set(input.requestId, { position, entryTime: input.now });
+    const requestId = requestIdFor(state.era, eventId, position);
+    state.entries.set(requestId, { position, entryTime: input.now });
     state.entryTimes.push(input.now);
-    if (visitorKey !== undefined) state.visitors.set(visitorKey, input.requestId);
-    return { requestId: input.requestId, eventId, position, entryTime: input.now, created: true };
+    if (visitorKey !== undefined) state.visitors.set(visitorKey, requestId);
+    return { requestId, eventId, position, entryTime: input.now, created: true };
   }
 
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry | null> {

@@ -6,9 +6,11 @@
  *
  * Per event (prefix `ar:`, event `demo`):
  *   ar:{demo}:c   hash  counters (queue, serving, tokens, expired, completed, abandoned,
- *                       maxExpiredPosition, lastEntryTime)
- *   ar:{demo}:e   hash  requestId → "position:entryTime"
- *   ar:{demo}:v   hash  visitorKey → requestId
+ *                       maxExpiredPosition, lastEntryTime) and `era`, the secret this queue's
+ *                       request ids are signed with (request-ids.ts: an id carries its position,
+ *                       so no request id → position map is kept)
+ *   ar:{demo}:v:<n>  hash  visitor-key bucket n of 16,384: 16-byte key digest → position
+ *                       (small hashes, so Redis keeps them as compact listpacks)
  *   ar:{demo}:t   zset  entry-time changes: score position, member "position:entryTime"
  *   ar:{demo}:s   hash  requestId → "position:issuedAt:expiresAt:status:issuer"
  *   ar:{demo}:sa  zset  active sessions by expiresAt
@@ -54,6 +56,14 @@ import type {
 } from '../types.ts';
 import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
 import { connectionStreams, connectRedis, type RedisConnectionOptions } from './redis-connection.ts';
+import {
+  claimedPosition,
+  newEra,
+  requestIdFor,
+  VISITOR_BUCKETS,
+  verifiedPosition,
+  visitorSlot,
+} from './request-ids.ts';
 import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
 
 /**
@@ -62,13 +72,14 @@ import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './stor
  * runs in front of the whole increment script, so the two share one copy of its logic.
  */
 const SCRIPTS = {
-  arEnqueue: { files: ['gcra.lua', 'enqueue.lua'], keys: 5 },
+  arEnqueue: { files: ['gcra.lua', 'enqueue.lua'], keys: 4 },
+  arEntry: { files: ['entry-of.lua', 'entry.lua'], keys: 2 },
   arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
   arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 4 },
   arAdaptiveStep: { files: ['adaptive-step.lua', 'increment-serving.lua'], keys: 4 },
-  arIssueToken: { files: ['issue-token.lua'], keys: 8 },
+  arIssueToken: { files: ['entry-of.lua', 'issue-token.lua'], keys: 8 },
   arUpdateSession: { files: ['update-session.lua'], keys: 3 },
-  arPositionExpiry: { files: ['position-expiry.lua'], keys: 5 },
+  arPositionExpiry: { files: ['entry-of.lua', 'position-expiry.lua'], keys: 5 },
   arExpirePositions: { files: ['expire-positions.lua'], keys: 5 },
   arExpiredSessions: { files: ['expired-sessions.lua'], keys: 1 },
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
@@ -76,12 +87,16 @@ const SCRIPTS = {
   arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
   arTakeBudget: { files: ['gcra.lua', 'take-budget.lua'], keys: 1 },
-  arScreenVisitor: { files: ['gcra.lua', 'screen-visitor.lua'], keys: 4 },
+  arScreenVisitor: { files: ['gcra.lua', 'screen-visitor.lua'], keys: 6 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
 interface ScriptReplies {
-  arEnqueue: [string, string, number] | ['rate_limited', number];
+  arEnqueue:
+    | [position: number, entryTime: string, created: number, era: string]
+    | ['rate_limited', number]
+    | ['no_era'];
+  arEntry: string;
   arIncrementServing: [before: number, after: number];
   arAdvanceOnTick: [before: number, after: number] | null;
   arAdaptiveStep: [before: number, after: number] | null;
@@ -95,11 +110,11 @@ interface ScriptReplies {
   arReleaseLease: number;
   arAppendAudit: number;
   arTakeBudget: number;
-  arScreenVisitor: [string, string?, string?] | ['rate_limited', number];
+  arScreenVisitor: [string, (string | number)?, string?, string?] | ['rate_limited', number];
 }
 
 type ScriptName = keyof typeof SCRIPTS;
-type ScriptArg = string | number;
+type ScriptArg = string | number | Buffer;
 type ScriptedRedis = (Redis | Cluster) & {
   [N in ScriptName]: (...args: ScriptArg[]) => Promise<ScriptReplies[N]>;
 };
@@ -126,6 +141,8 @@ const COUNTER_FIELDS = [
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key. Default `ar:`. */
   keyPrefix?: string | undefined;
+  /** Where a queue's era comes from (request-ids.ts); default random. Tests pin it to compare stores. */
+  newEra?: (() => string) | undefined;
 }
 
 type EventKeys = ReturnType<typeof eventKeys>;
@@ -135,8 +152,7 @@ function eventKeys(prefix: string, eventId: string) {
   const base = `${prefix}{${eventId}}:`;
   return {
     counters: `${base}c`,
-    entries: `${base}e`,
-    visitors: `${base}v`,
+    visitorBuckets: `${base}v:`,
     entryTimes: `${base}t`,
     sessions: `${base}s`,
     activeSessions: `${base}sa`,
@@ -162,14 +178,10 @@ interface Turn {
   open: boolean;
 }
 
-function parseEntry(eventId: string, requestId: string, record: string): QueueEntry {
-  const separator = record.indexOf(':');
-  return {
-    requestId,
-    eventId,
-    position: Number(record.slice(0, separator)),
-    entryTime: Number(record.slice(separator + 1)),
-  };
+/** A visitor key's bucket and field (request-ids.ts). */
+function visitorLocation(k: EventKeys, visitorKey: string): [bucket: string, field: Buffer] {
+  const { bucket, field } = visitorSlot(visitorKey);
+  return [`${k.visitorBuckets}${bucket}`, field];
 }
 
 export class RedisStore implements QueueStore {
@@ -180,10 +192,14 @@ export class RedisStore implements QueueStore {
   /** The calls issued in the current event-loop turn, or null between turns. */
   #turn: Turn | null = null;
   readonly #eventKeys = new Map<string, EventKeys>();
+  /** The era of each event's queue, as last seen (request ids are verified against it). */
+  readonly #eras = new Map<string, string>();
+  readonly #newEra: () => string;
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
+    this.#newEra = options.newEra ?? newEra;
     // No per-command timeout on the connection: `#call` times each turn's calls out together.
     const redis = connectRedis(options);
     // Connection errors surface as rejected commands; without a listener ioredis logs them.
@@ -269,29 +285,76 @@ export class RedisStore implements QueueStore {
   async enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult> {
     const k = this.#keys(eventId);
     const limit = input.rateLimit;
-    const reply = await this.#call((redis) =>
-      redis.arEnqueue(
-        k.counters,
-        k.entries,
-        k.visitors,
-        k.entryTimes,
-        // Under the event's hash tag, so the script touches one cluster slot.
-        limit === undefined ? k.rates : `${k.rates}${limit.client}`,
-        input.requestId,
-        input.visitorKey ?? '',
-        String(input.now),
-        limit === undefined ? '' : String(limit.perMinute),
-        limit === undefined ? '' : String(Math.round(limit.nowMs)),
-      ),
-    );
-    if (reply.length === 2) throw rateLimitedError(reply[1]); // {'rate_limited', seconds}
-    const [requestId, record, created] = reply;
-    return { ...parseEntry(eventId, requestId, record), created: created === 1 };
+    const [bucket, field] =
+      input.visitorKey === undefined || input.visitorKey === ''
+        ? [k.counters, '']
+        : visitorLocation(k, input.visitorKey);
+    const known = this.#eras.get(eventId);
+    const call = (fresh: string) =>
+      this.#call((redis) =>
+        redis.arEnqueue(
+          k.counters,
+          bucket,
+          k.entryTimes,
+          // Under the event's hash tag, so the script touches one cluster slot.
+          limit === undefined ? k.rates : `${k.rates}${limit.client}`,
+          field,
+          String(input.now),
+          limit === undefined ? '' : String(limit.perMinute),
+          limit === undefined ? '' : String(Math.round(limit.nowMs)),
+          known ?? '',
+          fresh,
+        ),
+      );
+    // A process that knows the era offers none: a queue reset since must get a fresh one.
+    let reply = await call(known === undefined ? this.#newEra() : '');
+    if (reply[0] === 'no_era') reply = await call(this.#newEra());
+    if (reply[0] === 'rate_limited') throw rateLimitedError(reply[1]);
+    if (reply[0] === 'no_era') throw new StoreUnavailableError(new Error('enqueue: no era'));
+    const [position, entryTime, created, era] = reply;
+    if (era !== '') this.#eras.set(eventId, era);
+    return {
+      requestId: requestIdFor(this.#eras.get(eventId)!, eventId, position),
+      eventId,
+      position,
+      entryTime: Number(entryTime),
+      created: created === 1,
+    };
+  }
+
+  /**
+   * The position and era of a request id this store issued, or null. The era is cached; an
+   * id that fails its MAC against the cached one is checked again against the stored one
+   * (another process may have reset the queue), and the scripts check the era is current.
+   */
+  async #verify(eventId: string, requestId: string): Promise<{ position: number; era: string } | null> {
+    if (claimedPosition(requestId) === null) return null;
+    const cached = this.#eras.get(eventId);
+    if (cached !== undefined) {
+      const position = verifiedPosition(cached, eventId, requestId);
+      if (position !== null) return { position, era: cached };
+    }
+    const era = await this.#call((redis) => redis.hget(this.#keys(eventId).counters, 'era'));
+    if (era === null) {
+      this.#eras.delete(eventId);
+      return null;
+    }
+    this.#eras.set(eventId, era);
+    if (era === cached) return null;
+    const position = verifiedPosition(era, eventId, requestId);
+    return position === null ? null : { position, era };
   }
 
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry | null> {
-    const record = await this.#call((redis) => redis.hget(this.#keys(eventId).entries, requestId));
-    return record === null ? null : parseEntry(eventId, requestId, record);
+    const id = await this.#verify(eventId, requestId);
+    if (id === null) return null;
+    const k = this.#keys(eventId);
+    const entryTime = await this.#call((redis) =>
+      redis.arEntry(k.counters, k.entryTimes, String(id.position), id.era),
+    );
+    return entryTime === ''
+      ? null
+      : { requestId, eventId, position: id.position, entryTime: Number(entryTime) };
   }
 
   async getServingCounter(eventId: string): Promise<number> {
@@ -381,11 +444,13 @@ export class RedisStore implements QueueStore {
   }
 
   async issueToken(eventId: string, input: IssueInput): Promise<IssueOutcome> {
+    const id = await this.#verify(eventId, input.requestId);
+    if (id === null) return { kind: 'unknown' };
     const k = this.#keys(eventId);
     const reply = await this.#call((redis) =>
       redis.arIssueToken(
         k.counters,
-        k.entries,
+        k.entryTimes,
         k.sessions,
         k.activeSessions,
         k.allSessions,
@@ -398,6 +463,8 @@ export class RedisStore implements QueueStore {
         input.issuer,
         input.expirySeconds === null ? '' : String(input.expirySeconds),
         input.maxActive === undefined ? '' : String(input.maxActive),
+        String(id.position),
+        id.era,
       ),
     );
     const [kind, first, second] = reply;
@@ -467,17 +534,21 @@ export class RedisStore implements QueueStore {
     now: number,
     expirySeconds: number | null,
   ): Promise<PositionExpiry> {
+    const id = await this.#verify(eventId, requestId);
+    if (id === null) return { kind: 'unknown' };
     const k = this.#keys(eventId);
     const [kind, expiresIn] = await this.#call((redis) =>
       redis.arPositionExpiry(
         k.counters,
-        k.entries,
+        k.entryTimes,
         k.sessions,
         k.history,
         k.historyRows,
         requestId,
         String(now),
         expirySeconds === null ? '' : String(expirySeconds),
+        String(id.position),
+        id.era,
       ),
     );
     if (kind === 'running') return { kind, expiresIn: Number(expiresIn) };
@@ -521,8 +592,26 @@ export class RedisStore implements QueueStore {
   }
 
   async reset(eventId: string): Promise<void> {
-    const { override: _kept, ...queueState } = this.#keys(eventId);
-    await this.#call((redis) => redis.unlink(...Object.values(queueState)));
+    const {
+      override: _kept,
+      visitorBuckets,
+      rates: _rates,
+      spentPrefixes: _spent,
+      ...queueState
+    } = this.#keys(eventId);
+    // One transaction: the era goes with the counters (every old request id is unknown from
+    // then on) and the visitor buckets with them, so no join sees one without the other.
+    const keys = [...Object.values(queueState)];
+    for (let bucket = 0; bucket < VISITOR_BUCKETS; bucket++) keys.push(`${visitorBuckets}${bucket}`);
+    await this.#call(async (redis) => {
+      const transaction = redis.multi();
+      for (let from = 0; from < keys.length; from += 4096)
+        transaction.unlink(...keys.slice(from, from + 4096));
+      const results = await transaction.exec();
+      for (const [error] of results ?? []) if (error) throw error;
+      return results;
+    });
+    this.#eras.delete(eventId);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -546,15 +635,23 @@ export class RedisStore implements QueueStore {
     const k = this.#keys(eventId);
     const { token, challenge, rateLimit: limit } = input;
     const spend = typeof challenge === 'object' ? challenge : null;
+    const [bucket, field] = visitorLocation(k, input.visitorKey);
+    const identity = typeof token === 'object' ? visitorLocation(k, token.identity) : null;
     const reply = await this.#call((redis) =>
       redis.arScreenVisitor(
-        k.visitors,
-        k.entries,
+        bucket,
+        k.entryTimes,
         // Under the event's hash tag, so the script touches one cluster slot.
         limit === undefined ? k.rates : `${k.rates}${limit.client}`,
         spend === null ? k.spentPrefixes : `${k.spentPrefixes}${spend.used}`,
-        input.visitorKey,
-        token === undefined ? '' : typeof token === 'string' ? token : `=${token.identity}`,
+        k.counters,
+        identity === null ? k.counters : identity[0],
+        field,
+        token === undefined
+          ? ''
+          : identity === null
+            ? (token as string)
+            : Buffer.concat([Buffer.from('='), identity[1]]),
         limit === undefined ? '' : String(limit.perMinute),
         String(Math.round(limit?.nowMs ?? input.nowMs)),
         challenge === undefined ? '' : spend === null ? (challenge as string) : 'spend',
@@ -562,8 +659,20 @@ export class RedisStore implements QueueStore {
       ),
     );
     switch (reply[0]) {
-      case 'held':
-        return { kind: 'held', entry: parseEntry(eventId, String(reply[1]), String(reply[2])) };
+      case 'held': {
+        const [, position, entryTime, era] = reply;
+        this.#eras.set(eventId, String(era));
+        const at = Number(position);
+        return {
+          kind: 'held',
+          entry: {
+            requestId: requestIdFor(String(era), eventId, at),
+            eventId,
+            position: at,
+            entryTime: Number(entryTime),
+          },
+        };
+      }
       case 'rate_limited':
         throw rateLimitedError(Number(reply[1]));
       case 'refused':
@@ -576,7 +685,11 @@ export class RedisStore implements QueueStore {
   }
 
   async linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void> {
-    await this.#call((redis) => redis.hsetnx(this.#keys(eventId).visitors, visitorKey, requestId));
+    // The id was just handed out by `enqueue`: the position it carries is the place.
+    const position = claimedPosition(requestId);
+    if (position === null) return;
+    const [bucket, field] = visitorLocation(this.#keys(eventId), visitorKey);
+    await this.#call((redis) => redis.hsetnx(bucket, field, position));
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

@@ -30,8 +30,8 @@ describe('a Redis error during an enqueue', { skip: redisSkipReason() }, () => {
   after(() => target?.close());
 
   it('is logged without the command arguments: no cookie, idempotency key, request id or address', async () => {
-    // The event's visitor index is not a hash any more: the enqueue script fails with WRONGTYPE.
-    await target.inspector.set(`ar:{${TARGET_EVENT}}:v`, 'not a hash');
+    // The event's counters are not a hash any more: the enqueue script fails with WRONGTYPE.
+    await target.inspector.set(`ar:{${TARGET_EVENT}}:c`, 'not a hash');
     const visitorId = '5f0c6e2a9b8d4c7e8a1b2c3d4e5f6a7b';
     const idempotencyKey = 'd3b07384-d113-4ec4-9a5e-2f8c1b7a6e90';
     const client = '203.0.113.77';

@@ -93,7 +93,7 @@ describe('scheduled handler', { skip }, () => {
       ['slow', 20],
     ] as const) {
       for (let index = 0; index < count; index += 1) {
-        await store.enqueue(eventId, { requestId: crypto.randomUUID(), now: T0 - 300 });
+        await store.enqueue(eventId, { now: T0 - 300 });
       }
     }
   });
@@ -106,7 +106,7 @@ describe('scheduled handler', { skip }, () => {
   test('two containers running the same minute concurrently tick each periodic tick once', async () => {
     // Three visitors reached by the counter 200 s ago never claimed a token: expiry is due.
     for (let index = 0; index < 3; index += 1) {
-      await store.enqueue('exp', { requestId: crypto.randomUUID(), now: T0 - 200 });
+      await store.enqueue('exp', { now: T0 - 200 });
     }
     await store.incrementServingCounter('exp', 2, T0 - 200);
 
@@ -246,7 +246,7 @@ describe('scheduled handler', { skip }, () => {
     });
     try {
       for (let index = 0; index < 200; index += 1) {
-        await store.enqueue('brisk', { requestId: crypto.randomUUID(), now: T0 });
+        await store.enqueue('brisk', { now: T0 });
       }
       const run = async (startSecond: number) => {
         const handlers = brisk.container({
@@ -271,7 +271,7 @@ describe('scheduled handler', { skip }, () => {
     const inspector = createStore({ type: 'redis', url: redis.url });
     try {
       for (let index = 0; index < 5; index += 1) {
-        await inspector.enqueue('steered', { requestId: crypto.randomUUID(), now: T0 });
+        await inspector.enqueue('steered', { now: T0 });
       }
       const handlers = steered.container({
         publisher: new MemoryPublisher(),
@@ -311,7 +311,7 @@ describe('scheduled handler', { skip }, () => {
     const adaptive = createFixture(redis.url, { events: [{ id: 'adaptive', inlet }] });
     try {
       for (let index = 0; index < 1000; index += 1) {
-        await store.enqueue('adaptive', { requestId: crypto.randomUUID(), now: T0 });
+        await store.enqueue('adaptive', { now: T0 });
       }
       const containers = [0, 1].map(() =>
         adaptive.container({

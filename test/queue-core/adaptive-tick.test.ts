@@ -42,7 +42,7 @@ function adaptiveEvent(
 }
 
 async function enqueue(store: QueueStore, eventId: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await store.enqueue(eventId, { requestId: randomUUID(), now: T });
+  for (let i = 0; i < count; i++) await store.enqueue(eventId, { now: T });
 }
 
 /** A signal that reads a healthy origin, counting the reads. */

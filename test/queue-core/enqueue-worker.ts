@@ -6,9 +6,8 @@
  *                                            over two connections, print how many were created
  * Prints one JSON line on stdout.
  */
-import { randomUUID } from 'node:crypto';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
-import { rid } from './store-contract.ts';
+import { contractEra, rid } from './store-contract.ts';
 
 const [mode, url, eventId, first, second] = process.argv.slice(2);
 const NOW = 1_700_000_000;
@@ -20,9 +19,9 @@ async function enqueueVisitors(store: RedisStore, worker: string, count: number)
     const batch = Array.from({ length: Math.min(50, count - start) }, (_, i) => `${worker}-${start + i}`);
     const results = await Promise.all(
       batch.flatMap((visitorKey) => [
-        store.enqueue(eventId!, { requestId: randomUUID(), visitorKey, now: NOW }),
+        store.enqueue(eventId!, { visitorKey, now: NOW }),
         // the same visitor again, racing the first call: must get the same position
-        store.enqueue(eventId!, { requestId: randomUUID(), visitorKey, now: NOW }),
+        store.enqueue(eventId!, { visitorKey, now: NOW }),
       ]),
     );
     for (let i = 0; i < results.length; i += 2) {
@@ -39,7 +38,7 @@ async function issueTokens(stores: RedisStore[], visitors: number, maxActive: nu
   const outcomes = await Promise.all(
     order.map((n, i) =>
       stores[i % stores.length]!.issueToken(eventId!, {
-        requestId: rid(n),
+        requestId: rid(eventId!, n),
         now: NOW,
         validitySeconds: 3600,
         issuer: 'https://rooms.example',
@@ -51,7 +50,7 @@ async function issueTokens(stores: RedisStore[], visitors: number, maxActive: nu
   return outcomes.filter((outcome) => outcome.kind === 'issued' && outcome.created).length;
 }
 
-const stores = [new RedisStore({ url: url! }), new RedisStore({ url: url! })];
+const stores = [0, 1].map(() => new RedisStore({ url: url!, newEra: contractEra }));
 try {
   if (mode === 'enqueue') {
     const positions = await enqueueVisitors(stores[0]!, first!, Number(second));

@@ -41,7 +41,7 @@ export function entrySuites(name: string, subject: () => StoreUnderTest): void {
     it('answers a held place before any check, and takes nothing for it', async () => {
       const { store } = subject();
       const event = freshEvent();
-      const first = await store.enqueue(event, { requestId: randomUUID(), visitorKey: 'vid:a', now: T0 });
+      const first = await store.enqueue(event, { visitorKey: 'vid:a', now: T0 });
       const rateLimit = { client: 'c', perMinute: 1, nowMs: MS };
       for (let i = 0; i < 3; i++) {
         const held = await screen(store, event, {
@@ -167,7 +167,7 @@ export function entrySuites(name: string, subject: () => StoreUnderTest): void {
       const event = freshEvent();
       const cleared = await screen(store, event, { visitorKey: 'vid:one', token: { identity: 'id:alice' } });
       assert.equal(kind(cleared), 'clear');
-      const place = await store.enqueue(event, { requestId: randomUUID(), visitorKey: 'id:alice', now: T0 });
+      const place = await store.enqueue(event, { visitorKey: 'id:alice', now: T0 });
       await store.linkVisitor(event, 'vid:one', place.requestId);
       const entry = { requestId: place.requestId, eventId: event, position: 1, entryTime: T0 };
       // Another browser with the same identity: the same place, and its key now names it too.
@@ -184,7 +184,7 @@ export function entrySuites(name: string, subject: () => StoreUnderTest): void {
       });
       assert.deepEqual(await screen(store, event, { visitorKey: 'vid:one' }), { kind: 'held', entry });
       // A link never moves a key that already names a place.
-      const bob = await store.enqueue(event, { requestId: randomUUID(), visitorKey: 'id:bob', now: T0 });
+      const bob = await store.enqueue(event, { visitorKey: 'id:bob', now: T0 });
       await store.linkVisitor(event, 'vid:one', bob.requestId);
       assert.deepEqual(await screen(store, event, { visitorKey: 'vid:one' }), { kind: 'held', entry });
     });

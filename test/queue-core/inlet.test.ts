@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseEvent } from '../../queue-core/event-settings.ts';
@@ -64,9 +63,7 @@ function event(raw: Record<string, unknown>): EventSettings {
 async function enqueue(store: MemoryStore, count: number, now: number): Promise<string[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
-    const requestId = randomUUID();
-    await store.enqueue('sale', { requestId, now });
-    ids.push(requestId);
+    ids.push((await store.enqueue('sale', { now })).requestId);
   }
   return ids;
 }

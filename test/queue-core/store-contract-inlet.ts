@@ -16,7 +16,7 @@ export function inletStoreSuites(
 ): void {
   const freshEvent = () => `inlet-${process.pid}-${randomUUID().slice(0, 8)}`;
   async function enqueue(store: QueueStore, eventId: string, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) await store.enqueue(eventId, { requestId: randomUUID(), now: T0 });
+    for (let i = 0; i < count; i++) await store.enqueue(eventId, { now: T0 });
   }
 
   describe(`${name}: adaptive inlet state`, () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AnteroomError, ValidationError } from '../../queue-core/errors.ts';
+import { requestIdFor } from '../../queue-core/store/request-ids.ts';
 import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../../queue-core/types.ts';
 import { entrySuites } from './entry-contract.ts';
 import { inletStoreSuites } from './store-contract-inlet.ts';
@@ -38,9 +39,17 @@ function freshEvent(): string {
   return `ev-${process.pid}-${eventCounter}`;
 }
 
-/** Deterministic request ids: the n-th visitor of a test. */
-export function rid(n: number): string {
-  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+/**
+ * The era the stores under this contract draw for every queue (`newEra`), so the request id
+ * of a position is known in advance: `rid(event, n)` is the id of the n-th visitor of `event`.
+ * The eras of real stores are random: test/queue-core/request-ids.test.ts covers them.
+ */
+export const CONTRACT_ERA = 'contract-era';
+/** The `newEra` option of the stores under this contract. */
+export const contractEra = (): string => CONTRACT_ERA;
+
+export function rid(eventId: string, n: number): string {
+  return requestIdFor(CONTRACT_ERA, eventId, n);
 }
 
 function issueInput(requestId: string, now: number, extra: Partial<IssueInput> = {}): IssueInput {
@@ -62,8 +71,8 @@ async function enqueueMany(
 ): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 1; i <= count; i++) {
-    await store.enqueue(eventId, { requestId: rid(i), now });
-    ids.push(rid(i));
+    await store.enqueue(eventId, { now });
+    ids.push(rid(eventId, i));
   }
   return ids;
 }
@@ -101,17 +110,17 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
     it('hands out gap-free positions 1..N in arrival order with the entry time', async () => {
       const event = freshEvent();
       for (let i = 1; i <= 25; i++) {
-        const result = await store.enqueue(event, { requestId: rid(i), now: T0 + i });
+        const result = await store.enqueue(event, { now: T0 + i });
         assert.deepEqual(result, {
-          requestId: rid(i),
+          requestId: rid(event, i),
           eventId: event,
           position: i,
           entryTime: T0 + i,
           created: true,
         });
       }
-      assert.deepEqual(await store.getEntry(event, rid(7)), {
-        requestId: rid(7),
+      assert.deepEqual(await store.getEntry(event, rid(event, 7)), {
+        requestId: rid(event, 7),
         eventId: event,
         position: 7,
         entryTime: T0 + 7,
@@ -121,64 +130,71 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
 
     it('returns the first entry again for a repeated visitor key', async () => {
       const event = freshEvent();
-      const first = await store.enqueue(event, { requestId: rid(1), visitorKey: 'cookie-a', now: T0 });
-      await store.enqueue(event, { requestId: rid(2), visitorKey: 'cookie-b', now: T0 + 1 });
-      const again = await store.enqueue(event, { requestId: rid(3), visitorKey: 'cookie-a', now: T0 + 9 });
+      const first = await store.enqueue(event, { visitorKey: 'cookie-a', now: T0 });
+      await store.enqueue(event, { visitorKey: 'cookie-b', now: T0 + 1 });
+      const again = await store.enqueue(event, { visitorKey: 'cookie-a', now: T0 + 9 });
       assert.deepEqual(again, { ...first, created: false });
-      assert.equal(await store.getEntry(event, rid(3)), null, 'the unused request id was never stored');
-      const next = await store.enqueue(event, { requestId: rid(4), visitorKey: 'cookie-c', now: T0 + 10 });
+      assert.equal(await store.getEntry(event, rid(event, 3)), null, 'a repeat issues no request id');
+      const next = await store.enqueue(event, { visitorKey: 'cookie-c', now: T0 + 10 });
       assert.equal(next.position, 3, 'a repeat consumes no position');
       assert.equal((await store.getCounters(event)).queue, 3);
     });
 
-    it('treats every call without a visitor key as a new visitor, and a retried request id as the same', async () => {
+    it('treats every call without a visitor key as a new visitor', async () => {
       const event = freshEvent();
-      const a = await store.enqueue(event, { requestId: rid(1), now: T0 });
-      const b = await store.enqueue(event, { requestId: rid(2), now: T0 });
+      const a = await store.enqueue(event, { now: T0 });
+      const b = await store.enqueue(event, { now: T0 });
       assert.deepEqual([a.position, b.position], [1, 2]);
-      const retry = await store.enqueue(event, { requestId: rid(1), now: T0 + 5 });
-      assert.deepEqual(retry, { ...a, created: false });
+      assert.notEqual(a.requestId, b.requestId);
     });
 
-    it('does not let a retried request id claim a new visitor key', async () => {
+    it('keeps the entry time of every position, whatever order the clocks of its callers are in', async () => {
       const event = freshEvent();
-      const a = await store.enqueue(event, { requestId: rid(1), now: T0 });
-      const retry = await store.enqueue(event, { requestId: rid(1), visitorKey: 'late-cookie', now: T0 + 1 });
-      assert.deepEqual(retry, { ...a, created: false });
-      const fresh = await store.enqueue(event, { requestId: rid(2), visitorKey: 'late-cookie', now: T0 + 2 });
-      assert.deepEqual([fresh.requestId, fresh.position, fresh.created], [rid(2), 2, true]);
-      const again = await store.enqueue(event, { requestId: rid(3), visitorKey: 'late-cookie', now: T0 + 3 });
-      assert.deepEqual(again, { ...fresh, created: false });
+      // Several processes: one clock a second behind, then the same second again.
+      const times = [T0, T0, T0 + 5, T0 + 4, T0 + 4, T0 + 6, T0 + 5];
+      for (const now of times) await store.enqueue(event, { visitorKey: `v${now}-${Math.random()}`, now });
+      for (const [index, now] of times.entries()) {
+        assert.equal(
+          (await store.getEntry(event, rid(event, index + 1)))?.entryTime,
+          now,
+          `position ${index + 1}`,
+        );
+      }
     });
 
     it('treats an empty visitor key as no key: it never joins two visitors into one entry', async () => {
       const event = freshEvent();
-      const a = await store.enqueue(event, { requestId: rid(1), visitorKey: '', now: T0 });
-      const b = await store.enqueue(event, { requestId: rid(2), visitorKey: '', now: T0 });
+      const a = await store.enqueue(event, { visitorKey: '', now: T0 });
+      const b = await store.enqueue(event, { visitorKey: '', now: T0 });
       assert.deepEqual(
         [a.position, a.created, b.position, b.created, b.requestId],
-        [1, true, 2, true, rid(2)],
+        [1, true, 2, true, rid(event, 2)],
       );
     });
 
     it('answers null for a request id that was never issued', async () => {
       const event = freshEvent();
-      await store.enqueue(event, { requestId: rid(1), now: T0 });
-      assert.equal(await store.getEntry(event, rid(99)), null);
-      assert.equal(await store.getEntry(freshEvent(), rid(1)), null);
+      await store.enqueue(event, { now: T0 });
+      assert.equal(await store.getEntry(event, rid(event, 99)), null);
+      assert.equal(await store.getEntry(freshEvent(), rid(event, 1)), null);
+      // A forged id: the position of a real one, another MAC.
+      const real = rid(event, 1);
+      const forged = `${real.slice(0, -1)}${real.endsWith('0') ? '1' : '0'}`;
+      assert.equal(await store.getEntry(event, forged), null);
+      assert.equal(await store.getEntry(event, '00000000-0001-4000-8000-000000000000'), null, 'a UUIDv4');
     });
 
     it('keeps events apart: positions, visitor keys and counters are per event', async () => {
       const one = freshEvent();
       const two = freshEvent();
-      await store.enqueue(one, { requestId: rid(1), visitorKey: 'same-cookie', now: T0 });
-      await store.enqueue(one, { requestId: rid(2), now: T0 });
-      const other = await store.enqueue(two, { requestId: rid(3), visitorKey: 'same-cookie', now: T0 });
+      await store.enqueue(one, { visitorKey: 'same-cookie', now: T0 });
+      await store.enqueue(one, { now: T0 });
+      const other = await store.enqueue(two, { visitorKey: 'same-cookie', now: T0 });
       assert.equal(other.position, 1);
       assert.equal(other.created, true);
       await store.incrementServingCounter(one, 5, T0);
       assert.equal(await store.getServingCounter(two), 0);
-      assert.equal(await store.getEntry(two, rid(1)), null);
+      assert.equal(await store.getEntry(two, rid(one, 2)), null);
     });
   });
 
@@ -271,8 +287,8 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       await enqueueMany(store, event, 6, T0);
       assert.equal(await store.waitingCount(event), 6);
       await store.incrementServingCounter(event, 3, T0);
-      await issueOrFail(store, event, issueInput(rid(1), T0));
-      await issueOrFail(store, event, issueInput(rid(2), T0));
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0));
+      await issueOrFail(store, event, issueInput(rid(event, 2), T0));
       assert.equal(await store.waitingCount(event), 4);
       await store.expirePositions(event, T0 + 100, 50, false);
       assert.equal((await store.getCounters(event)).expired, 1, 'position 3 expired unclaimed');
@@ -283,14 +299,14 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
   describe(`${name}: issueToken`, () => {
     it('answers unknown for a request id that was never queued', async () => {
       const event = freshEvent();
-      assert.deepEqual(await store.issueToken(event, issueInput(rid(1), T0)), { kind: 'unknown' });
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(event, 1), T0)), { kind: 'unknown' });
     });
 
     it('answers not_yet while position > serving counter', async () => {
       const event = freshEvent();
       await enqueueMany(store, event, 3, T0);
       await store.incrementServingCounter(event, 2, T0);
-      assert.deepEqual(await store.issueToken(event, issueInput(rid(3), T0)), {
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(event, 3), T0)), {
         kind: 'not_yet',
         position: 3,
         serving: 2,
@@ -302,9 +318,12 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       const event = freshEvent();
       await enqueueMany(store, event, 2, T0);
       await store.incrementServingCounter(event, 2, T0 + 1);
-      const first = await store.issueToken(event, issueInput(rid(2), T0 + 10, { validitySeconds: 600 }));
+      const first = await store.issueToken(
+        event,
+        issueInput(rid(event, 2), T0 + 10, { validitySeconds: 600 }),
+      );
       const session: SessionRecord = {
-        requestId: rid(2),
+        requestId: rid(event, 2),
         eventId: event,
         position: 2,
         issuedAt: T0 + 10,
@@ -315,11 +334,11 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.deepEqual(first, { kind: 'issued', session, created: true });
       const again = await store.issueToken(
         event,
-        issueInput(rid(2), T0 + 500, { validitySeconds: 9999, issuer: 'https://other.example' }),
+        issueInput(rid(event, 2), T0 + 500, { validitySeconds: 9999, issuer: 'https://other.example' }),
       );
       assert.deepEqual(again, { kind: 'issued', session, created: false }, 'expiry is never extended');
-      assert.deepEqual(await store.getSession(event, rid(2)), session);
-      assert.equal(await store.getSession(event, rid(1)), null);
+      assert.deepEqual(await store.getSession(event, rid(event, 2)), session);
+      assert.equal(await store.getSession(event, rid(event, 1)), null);
       const counters = await store.getCounters(event);
       assert.equal(counters.tokens, 1, 'only the first issuance counts');
       assert.deepEqual(await store.servingHistory(event, 5), [{ serving: 2, time: T0 + 1, served: 1 }]);
@@ -330,23 +349,23 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       await enqueueMany(store, event, 1, T0);
       await store.incrementServingCounter(event, 1, T0);
       const issuer = 'https://rooms.example:8443/oidc?x=a:b';
-      const session = await issueOrFail(store, event, issueInput(rid(1), T0, { issuer }));
+      const session = await issueOrFail(store, event, issueInput(rid(event, 1), T0, { issuer }));
       assert.equal(session.issuer, issuer);
-      assert.equal((await store.getSession(event, rid(1)))?.issuer, issuer);
+      assert.equal((await store.getSession(event, rid(event, 1)))?.issuer, issuer);
     });
 
     it('answers session_ended with the record once the session was completed or abandoned', async () => {
       const event = freshEvent();
       await enqueueMany(store, event, 2, T0);
       await store.incrementServingCounter(event, 2, T0);
-      await issueOrFail(store, event, issueInput(rid(1), T0));
-      await issueOrFail(store, event, issueInput(rid(2), T0));
-      await store.updateSession(event, rid(1), 'completed');
-      await store.updateSession(event, rid(2), 'abandoned');
-      const ended = await store.issueToken(event, issueInput(rid(1), T0 + 1));
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0));
+      await issueOrFail(store, event, issueInput(rid(event, 2), T0));
+      await store.updateSession(event, rid(event, 1), 'completed');
+      await store.updateSession(event, rid(event, 2), 'abandoned');
+      const ended = await store.issueToken(event, issueInput(rid(event, 1), T0 + 1));
       assert.equal(ended.kind, 'session_ended');
       assert.equal(ended.kind === 'session_ended' && ended.session.status, 'completed');
-      const abandoned = await store.issueToken(event, issueInput(rid(2), T0 + 1));
+      const abandoned = await store.issueToken(event, issueInput(rid(event, 2), T0 + 1));
       assert.equal(abandoned.kind === 'session_ended' && abandoned.session.status, 'abandoned');
     });
 
@@ -355,20 +374,20 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       await enqueueMany(store, event, 4, T0);
       await store.incrementServingCounter(event, 4, T0);
       const limit = { maxActive: 2, validitySeconds: 100 };
-      await issueOrFail(store, event, issueInput(rid(1), T0, limit));
-      await issueOrFail(store, event, issueInput(rid(2), T0 + 50, limit));
-      assert.deepEqual(await store.issueToken(event, issueInput(rid(3), T0 + 60, limit)), {
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0, limit));
+      await issueOrFail(store, event, issueInput(rid(event, 2), T0 + 50, limit));
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(event, 3), T0 + 60, limit)), {
         kind: 'full',
         position: 3,
         serving: 4,
       });
       // an existing session is returned even when full
-      assert.equal((await store.issueToken(event, issueInput(rid(1), T0 + 60, limit))).kind, 'issued');
-      await store.updateSession(event, rid(1), 'completed');
-      await issueOrFail(store, event, issueInput(rid(3), T0 + 60, limit));
-      // rid(2) expires at T0+150: it takes a place until then, not at T0+150 itself
-      assert.equal((await store.issueToken(event, issueInput(rid(4), T0 + 149, limit))).kind, 'full');
-      await issueOrFail(store, event, issueInput(rid(4), T0 + 150, limit));
+      assert.equal((await store.issueToken(event, issueInput(rid(event, 1), T0 + 60, limit))).kind, 'issued');
+      await store.updateSession(event, rid(event, 1), 'completed');
+      await issueOrFail(store, event, issueInput(rid(event, 3), T0 + 60, limit));
+      // rid(event, 2) expires at T0+150: it takes a place until then, not at T0+150 itself
+      assert.equal((await store.issueToken(event, issueInput(rid(event, 4), T0 + 149, limit))).kind, 'full');
+      await issueOrFail(store, event, issueInput(rid(event, 4), T0 + 150, limit));
       assert.equal(await store.activeCount(event, T0 + 150), 2);
     });
 
@@ -378,24 +397,27 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       await store.incrementServingCounter(event, 3, T0 + 100);
       const expiry = { expirySeconds: 60 };
       // reference = max(entry T0, reached T0+100) = T0+100
-      await issueOrFail(store, event, issueInput(rid(1), T0 + 160, expiry));
-      assert.deepEqual(await store.issueToken(event, issueInput(rid(2), T0 + 161, expiry)), {
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0 + 160, expiry));
+      assert.deepEqual(await store.issueToken(event, issueInput(rid(event, 2), T0 + 161, expiry)), {
         kind: 'position_expired',
       });
       // expiry only guards the first issuance
-      assert.equal((await store.issueToken(event, issueInput(rid(1), T0 + 5000, expiry))).kind, 'issued');
+      assert.equal(
+        (await store.issueToken(event, issueInput(rid(event, 1), T0 + 5000, expiry))).kind,
+        'issued',
+      );
       // expiry off: a late claim still succeeds
-      await issueOrFail(store, event, issueInput(rid(3), T0 + 5000));
+      await issueOrFail(store, event, issueInput(rid(event, 3), T0 + 5000));
     });
 
     it('measures expiry from the entry time when the visitor joined after being reached', async () => {
       const event = freshEvent();
       await store.incrementServingCounter(event, 10, T0);
-      await store.enqueue(event, { requestId: rid(1), now: T0 + 1000 });
-      await store.enqueue(event, { requestId: rid(2), now: T0 + 1000 });
-      await issueOrFail(store, event, issueInput(rid(1), T0 + 1060, { expirySeconds: 60 }));
+      await store.enqueue(event, { now: T0 + 1000 });
+      await store.enqueue(event, { now: T0 + 1000 });
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0 + 1060, { expirySeconds: 60 }));
       assert.equal(
-        (await store.issueToken(event, issueInput(rid(2), T0 + 1061, { expirySeconds: 60 }))).kind,
+        (await store.issueToken(event, issueInput(rid(event, 2), T0 + 1061, { expirySeconds: 60 }))).kind,
         'position_expired',
       );
     });
@@ -406,12 +428,12 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       const event = freshEvent();
       await enqueueMany(store, event, 3, T0);
       await store.incrementServingCounter(event, 3, T0);
-      await issueOrFail(store, event, issueInput(rid(1), T0, { validitySeconds: 100 }));
-      await issueOrFail(store, event, issueInput(rid(2), T0, { validitySeconds: 200 }));
-      await issueOrFail(store, event, issueInput(rid(3), T0, { validitySeconds: 300 }));
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0, { validitySeconds: 100 }));
+      await issueOrFail(store, event, issueInput(rid(event, 2), T0, { validitySeconds: 200 }));
+      await issueOrFail(store, event, issueInput(rid(event, 3), T0, { validitySeconds: 300 }));
       assert.equal(await store.activeCount(event, T0), 3);
       assert.equal(await store.activeCount(event, T0 + 100), 2, 'expiresAt == now is no longer active');
-      await store.updateSession(event, rid(3), 'abandoned');
+      await store.updateSession(event, rid(event, 3), 'abandoned');
       assert.equal(await store.activeCount(event, T0 + 100), 1);
       assert.equal(await store.activeCount(freshEvent(), T0), 0);
     });
@@ -420,19 +442,19 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       const event = freshEvent();
       await enqueueMany(store, event, 2, T0);
       await store.incrementServingCounter(event, 2, T0);
-      const issued = await issueOrFail(store, event, issueInput(rid(1), T0));
-      await issueOrFail(store, event, issueInput(rid(2), T0));
-      assert.deepEqual(await store.updateSession(event, rid(1), 'completed'), {
+      const issued = await issueOrFail(store, event, issueInput(rid(event, 1), T0));
+      await issueOrFail(store, event, issueInput(rid(event, 2), T0));
+      assert.deepEqual(await store.updateSession(event, rid(event, 1), 'completed'), {
         ...issued,
         status: 'completed',
       });
-      assert.equal(await store.updateSession(event, rid(1), 'abandoned'), null, 'only once');
-      assert.equal(await store.updateSession(event, rid(1), 'completed'), null);
-      assert.equal((await store.updateSession(event, rid(2), 'abandoned'))?.status, 'abandoned');
-      assert.equal(await store.updateSession(event, rid(9), 'completed'), null, 'unknown request id');
+      assert.equal(await store.updateSession(event, rid(event, 1), 'abandoned'), null, 'only once');
+      assert.equal(await store.updateSession(event, rid(event, 1), 'completed'), null);
+      assert.equal((await store.updateSession(event, rid(event, 2), 'abandoned'))?.status, 'abandoned');
+      assert.equal(await store.updateSession(event, rid(event, 9), 'completed'), null, 'unknown request id');
       const counters = await store.getCounters(event);
       assert.deepEqual([counters.completed, counters.abandoned], [1, 1]);
-      assert.equal((await store.getSession(event, rid(1)))?.status, 'completed');
+      assert.equal((await store.getSession(event, rid(event, 1)))?.status, 'completed');
     });
 
     it('lists expired sessions (expiresAt < now, any status) oldest first, page by page', async () => {
@@ -442,10 +464,10 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       // issue in an order that differs from expiry order
       const validity = [50, 10, 40, 20, 30, 500];
       for (let i = 1; i <= 6; i++) {
-        await issueOrFail(store, event, issueInput(rid(i), T0, { validitySeconds: validity[i - 1]! }));
+        await issueOrFail(store, event, issueInput(rid(event, i), T0, { validitySeconds: validity[i - 1]! }));
       }
-      await store.updateSession(event, rid(4), 'completed');
-      const now = T0 + 50; // rid(1) expires exactly now: not listed
+      await store.updateSession(event, rid(event, 4), 'completed');
+      const now = T0 + 50; // rid(event, 1) expires exactly now: not listed
       const seen: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
@@ -456,7 +478,7 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
         cursor = page.nextCursor ?? undefined;
         pages++;
       } while (cursor !== undefined);
-      assert.deepEqual(seen, [rid(2), rid(4), rid(5), rid(3)]);
+      assert.deepEqual(seen, [rid(event, 2), rid(event, 4), rid(event, 5), rid(event, 3)]);
       assert.equal(pages, 2);
       assert.deepEqual(await store.expiredSessions(event, T0, { limit: 10 }), {
         items: [],
@@ -473,22 +495,24 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
     it('walks unknown, off, not_served, running, expired (strict) and claimed', async () => {
       const event = freshEvent();
       await enqueueMany(store, event, 3, T0);
-      assert.deepEqual(await store.positionExpiry(event, rid(9), T0, 60), { kind: 'unknown' });
-      assert.deepEqual(await store.positionExpiry(event, rid(1), T0, null), { kind: 'off' });
-      assert.deepEqual(await store.positionExpiry(event, rid(1), T0, 60), { kind: 'not_served' });
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 9), T0, 60), { kind: 'unknown' });
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 1), T0, null), { kind: 'off' });
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 1), T0, 60), { kind: 'not_served' });
       await store.incrementServingCounter(event, 2, T0 + 100);
-      assert.deepEqual(await store.positionExpiry(event, rid(1), T0 + 110, 60), {
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 1), T0 + 110, 60), {
         kind: 'running',
         expiresIn: 50,
       });
-      assert.deepEqual(await store.positionExpiry(event, rid(1), T0 + 160, 60), {
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 1), T0 + 160, 60), {
         kind: 'running',
         expiresIn: 0,
       });
-      assert.deepEqual(await store.positionExpiry(event, rid(1), T0 + 161, 60), { kind: 'expired' });
-      assert.deepEqual(await store.positionExpiry(event, rid(3), T0 + 161, 60), { kind: 'not_served' });
-      await issueOrFail(store, event, issueInput(rid(2), T0 + 120, { expirySeconds: 60 }));
-      assert.deepEqual(await store.positionExpiry(event, rid(2), T0 + 9999, 60), { kind: 'claimed' });
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 1), T0 + 161, 60), { kind: 'expired' });
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 3), T0 + 161, 60), {
+        kind: 'not_served',
+      });
+      await issueOrFail(store, event, issueInput(rid(event, 2), T0 + 120, { expirySeconds: 60 }));
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 2), T0 + 9999, 60), { kind: 'claimed' });
     });
   });
 
@@ -497,9 +521,9 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
     async function awsScenario(event: string): Promise<void> {
       await enqueueMany(store, event, 30, T0);
       await store.incrementServingCounter(event, 10, T0 + 100);
-      for (let i = 1; i <= 8; i++) await issueOrFail(store, event, issueInput(rid(i), T0 + 150));
+      for (let i = 1; i <= 8; i++) await issueOrFail(store, event, issueInput(rid(event, i), T0 + 150));
       await store.incrementServingCounter(event, 15, T0 + 200);
-      for (let i = 11; i <= 21; i++) await issueOrFail(store, event, issueInput(rid(i), T0 + 250));
+      for (let i = 11; i <= 21; i++) await issueOrFail(store, event, issueInput(rid(event, i), T0 + 250));
       assert.deepEqual(await store.servingHistory(event, 10), [
         { serving: 10, time: T0 + 100, served: 8 },
         { serving: 25, time: T0 + 200, served: 11 },
@@ -520,14 +544,22 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.deepEqual([counters.expired, counters.maxExpiredPosition, counters.serving], [6, 25, 31]);
       assert.equal(await store.waitingCount(event), 30 - 19 - 6);
       // a position that had its token keeps it
-      const kept = await store.issueToken(event, issueInput(rid(1), T0 + 1100, { expirySeconds: 900 }));
+      const kept = await store.issueToken(
+        event,
+        issueInput(rid(event, 1), T0 + 1100, { expirySeconds: 900 }),
+      );
       assert.deepEqual([kept.kind, kept.kind === 'issued' && kept.created], ['issued', false]);
-      assert.deepEqual(await store.issueToken(event, issueInput(rid(9), T0 + 1100, { expirySeconds: 900 })), {
-        kind: 'position_expired',
+      assert.deepEqual(
+        await store.issueToken(event, issueInput(rid(event, 9), T0 + 1100, { expirySeconds: 900 })),
+        {
+          kind: 'position_expired',
+        },
+      );
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 22), T0 + 1100, 900), {
+        kind: 'expired',
       });
-      assert.deepEqual(await store.positionExpiry(event, rid(22), T0 + 1100, 900), { kind: 'expired' });
       // positions the counter advanced over were reached just now
-      assert.deepEqual(await store.positionExpiry(event, rid(26), T0 + 1100, 900), {
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 26), T0 + 1100, 900), {
         kind: 'running',
         expiresIn: 900,
       });
@@ -559,7 +591,7 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       const event = freshEvent();
       await enqueueMany(store, event, 12, T0);
       await store.incrementServingCounter(event, 10, T0 + 100);
-      for (let i = 1; i <= 8; i++) await issueOrFail(store, event, issueInput(rid(i), T0 + 150));
+      for (let i = 1; i <= 8; i++) await issueOrFail(store, event, issueInput(rid(event, i), T0 + 150));
       // an operator correction: back by 5, then forward again; positions 1..8 keep their tokens
       await store.incrementServingCounter(event, -5, T0 + 200);
       await store.incrementServingCounter(event, 5, T0 + 210);
@@ -581,7 +613,7 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal((await store.getCounters(event)).expired, 3);
       assert.equal(await store.waitingCount(event), 2);
       // the operator turned expiry off: the visitor at position 1 claims after all
-      await issueOrFail(store, event, issueInput(rid(1), T0 + 200, { expirySeconds: null }));
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0 + 200, { expirySeconds: null }));
       const counters = await store.getCounters(event);
       assert.deepEqual([counters.tokens, counters.expired, counters.maxExpiredPosition], [1, 2, 3]);
       assert.equal(await store.waitingCount(event), 5 - 1 - 2, 'position 1 is counted once, not twice');
@@ -591,11 +623,11 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       const event = freshEvent();
       await store.incrementServingCounter(event, 100, T0);
       await enqueueMany(store, event, 5, T0);
-      await issueOrFail(store, event, issueInput(rid(2), T0 + 10));
+      await issueOrFail(store, event, issueInput(rid(event, 2), T0 + 10));
       let result = await store.expirePositions(event, T0 + 60, 60, false);
       assert.deepEqual(result, { maxExpiredPosition: 5, newlyExpired: 4, advancedBy: 0, serving: 100 });
-      for (let i = 6; i <= 9; i++) await store.enqueue(event, { requestId: rid(i), now: T0 + 100 });
-      await issueOrFail(store, event, issueInput(rid(7), T0 + 120, { expirySeconds: 60 }));
+      for (let i = 6; i <= 9; i++) await store.enqueue(event, { now: T0 + 100 });
+      await issueOrFail(store, event, issueInput(rid(event, 7), T0 + 120, { expirySeconds: 60 }));
       result = await store.expirePositions(event, T0 + 159, 60, false);
       assert.equal(result.newlyExpired, 0, 'entry time of position 9 is T0+100: not expired yet');
       result = await store.expirePositions(event, T0 + 160, 60, false);
@@ -609,10 +641,10 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
     it("removes every trace of one event's queue and leaves other events alone", async () => {
       const event = freshEvent();
       const other = freshEvent();
-      await store.enqueue(event, { requestId: rid(1), visitorKey: 'cookie', now: T0 });
-      await store.enqueue(other, { requestId: rid(1), now: T0 });
+      await store.enqueue(event, { visitorKey: 'cookie', now: T0 });
+      await store.enqueue(other, { now: T0 });
       await store.incrementServingCounter(event, 1, T0);
-      await issueOrFail(store, event, issueInput(rid(1), T0, { validitySeconds: 1 }));
+      await issueOrFail(store, event, issueInput(rid(event, 1), T0, { validitySeconds: 1 }));
       await store.expirePositions(event, T0 + 10, 1, false);
       const settings: EventSettings = {
         id: event,
@@ -630,17 +662,17 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
         'operator settings survive a queue reset',
       );
       assert.deepEqual(await store.getCounters(event), await store.getCounters(freshEvent()));
-      assert.equal(await store.getEntry(event, rid(1)), null);
-      assert.equal(await store.getSession(event, rid(1)), null);
+      assert.equal(await store.getEntry(event, rid(event, 1)), null);
+      assert.equal(await store.getSession(event, rid(event, 1)), null);
       assert.deepEqual(await store.servingHistory(event, 10), []);
       assert.equal(await store.activeCount(event, T0), 0);
       assert.deepEqual(await store.expiredSessions(event, T0 + 100, { limit: 10 }), {
         items: [],
         nextCursor: null,
       });
-      const again = await store.enqueue(event, { requestId: rid(2), visitorKey: 'cookie', now: T0 + 20 });
-      assert.deepEqual([again.position, again.created, again.requestId], [1, true, rid(2)]);
-      assert.equal((await store.getEntry(other, rid(1)))?.position, 1);
+      const again = await store.enqueue(event, { visitorKey: 'cookie', now: T0 + 20 });
+      assert.deepEqual([again.position, again.created], [1, true]);
+      assert.equal((await store.getEntry(other, rid(other, 1)))?.position, 1);
     });
   });
 
@@ -667,7 +699,6 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       const take = async (client: string, perMinute: number, nowMs: number, visitorKey?: string) => {
         try {
           await store.enqueue(event, {
-            requestId: randomUUID(),
             visitorKey,
             now: T0,
             rateLimit: { client, perMinute, nowMs },
@@ -698,7 +729,6 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       // Every refusal took no position and claimed no visitor key.
       assert.equal((await store.getCounters(event)).queue, n - 1, 'the known visitor got its first place');
       const refused = await store.enqueue(event, {
-        requestId: randomUUID(),
         visitorKey: 'vid:refused',
         now: T0,
       });
@@ -707,7 +737,6 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       // Budgets are per event too.
       const other = freshEvent();
       await store.enqueue(other, {
-        requestId: randomUUID(),
         now: T0,
         rateLimit: { client: 'a', perMinute: 2, nowMs: t0 + 30_030 },
       });
@@ -726,7 +755,6 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.equal(await store.takeBudget(name, 2, t0 + 30_020), 30);
       // The enqueue budget of a client of the same name is another budget.
       await store.enqueue(freshEvent(), {
-        requestId: randomUUID(),
         now: T0,
         rateLimit: { client: name, perMinute: 2, nowMs: t0 + 30_030 },
       });
@@ -749,7 +777,7 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
   describe(`${name}: advanceOnTick`, () => {
     /** Visitors `from`…`to` (request ids rid(from)…rid(to)) join the queue. */
     async function enqueueRange(eventId: string, from: number, to: number, now: number): Promise<void> {
-      for (let n = from; n <= to; n++) await store.enqueue(eventId, { requestId: rid(n), now });
+      for (let n = from; n <= to; n++) await store.enqueue(eventId, { now });
     }
 
     it('advances once per tick, never again for the same or an older tick, and records history', async () => {

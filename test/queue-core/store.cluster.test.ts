@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createStore } from '../../queue-core/store/create-store.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { clusterSkipReason, sharedCluster, stopSharedCluster } from '../support/redis-cluster.ts';
-import { rid, storeContract } from './store-contract.ts';
+import { contractEra, rid, storeContract } from './store-contract.ts';
 
 const skip = clusterSkipReason();
 
@@ -16,9 +15,9 @@ describe('redis cluster', { skip }, () => {
   after(stopSharedCluster);
 
   storeContract('redis cluster', async () => {
-    const config = { type: 'redis', url: (await sharedCluster()).url, cluster: true } as const;
-    const store = createStore(config);
-    return { store, connect: async () => createStore(config), cleanup: () => store.close() };
+    const options = { url: (await sharedCluster()).url, cluster: true, newEra: contractEra };
+    const store = new RedisStore(options);
+    return { store, connect: async () => new RedisStore(options), cleanup: () => store.close() };
   });
 
   it('reads the eviction policy of every master, even as its first command', async () => {
@@ -42,16 +41,16 @@ describe('redis cluster', { skip }, () => {
 
   it('serves events whose keys hash to different slots', async () => {
     const { url } = await sharedCluster();
-    const store = new RedisStore({ url, cluster: true, keyPrefix: 'spread:' });
+    const store = new RedisStore({ url, cluster: true, keyPrefix: 'spread:', newEra: contractEra });
     const client = new Redis(url);
     try {
       const events = Array.from({ length: 12 }, (_, i) => `spread-${i}`);
-      for (const event of events) await store.enqueue(event, { requestId: rid(1), now: 1_700_000_000 });
+      for (const event of events) await store.enqueue(event, { now: 1_700_000_000 });
       const slots = new Set<number>();
       for (const event of events)
         slots.add(Number(await client.call('CLUSTER', 'KEYSLOT', `spread:{${event}}:c`)));
       assert.ok(slots.size > 1, 'events land in different slots');
-      for (const event of events) assert.equal((await store.getEntry(event, rid(1)))?.position, 1);
+      for (const event of events) assert.equal((await store.getEntry(event, rid(event, 1)))?.position, 1);
     } finally {
       client.disconnect();
       await store.close();
@@ -85,7 +84,7 @@ describe('redis cluster', { skip }, () => {
         // Open the connection to one master with writes, then ping from the next turns
         // of the event loop while that connection is still opening.
         const writes = groups[round % groups.length]!.map((event) =>
-          store.enqueue(event, { requestId: rid(round), now: 1_700_000_000 }),
+          store.enqueue(event, { now: 1_700_000_000 }),
         );
         const pings: Promise<boolean>[] = [];
         for (let turn = 0; turn < 3; turn++) {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
-import { rid } from './store-contract.ts';
+import { contractEra } from './store-contract.ts';
 
 const skip = redisSkipReason();
 const WORKER = fileURLToPath(new URL('./enqueue-worker.ts', import.meta.url));
@@ -39,7 +39,7 @@ describe('redis store under concurrent processes', { skip }, () => {
   let store: RedisStore;
   before(async () => {
     server = await startRedis();
-    store = new RedisStore({ url: server.url });
+    store = new RedisStore({ url: server.url, newEra: contractEra });
   });
   after(async () => {
     await store?.close();
@@ -64,8 +64,7 @@ describe('redis store under concurrent processes', { skip }, () => {
   it('never lets active sessions exceed maxActive under concurrent issuance', async () => {
     const visitors = 300;
     const maxActive = 40;
-    for (let n = 1; n <= visitors; n++)
-      await store.enqueue('limited', { requestId: rid(n), now: 1_700_000_000 });
+    for (let n = 1; n <= visitors; n++) await store.enqueue('limited', { now: 1_700_000_000 });
     await store.incrementServingCounter('limited', visitors, 1_700_000_000);
     const results = await Promise.all(
       [1, 2, 3].map(() => runWorker(['issue', server.url, 'limited', String(visitors), String(maxActive)])),

@@ -11,7 +11,7 @@ import { MemoryStore } from '../../queue-core/store/memory-store.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
-import { rid } from './store-contract.ts';
+import { contractEra, rid } from './store-contract.ts';
 
 const skip = redisSkipReason();
 const RUNS = 1000;
@@ -19,7 +19,6 @@ const RUNS = 1000;
 interface Model {
   eventId: string;
   now: number;
-  nextId: number;
   /** Request ids handed out so far (commands pick among them). */
   ids: string[];
 }
@@ -39,7 +38,7 @@ async function settle(work: Promise<unknown>): Promise<unknown> {
 }
 
 function pick(model: Model, index: number): string {
-  return model.ids.length === 0 ? rid(0xfffff) : model.ids[index % model.ids.length]!;
+  return model.ids.length === 0 ? rid(model.eventId, 0xfffff) : model.ids[index % model.ids.length]!;
 }
 
 /** One store operation, run on both stores with the same arguments. */
@@ -78,11 +77,10 @@ const enqueueCommand = fc.option(fc.constantFrom('k1', 'k2', 'k3', ''), { nil: u
   (visitorKey) =>
     new StoreCommand(
       `enqueue(${visitorKey ?? '-'})`,
-      (store, m) => store.enqueue(m.eventId, { requestId: rid(m.nextId), visitorKey, now: m.now }),
+      (store, m) => store.enqueue(m.eventId, { visitorKey, now: m.now }),
       (m, result) => {
-        const outcome = result as { ok?: { created: boolean } };
-        if (outcome.ok?.created) m.ids.push(rid(m.nextId));
-        m.nextId++;
+        const outcome = result as { ok?: { created: boolean; requestId: string } };
+        if (outcome.ok?.created) m.ids.push(outcome.ok.requestId);
       },
     ),
 );
@@ -225,7 +223,7 @@ describe('memory store vs redis store (model-based)', { skip }, () => {
   let redis: RedisStore;
   before(async () => {
     server = await startRedis();
-    redis = new RedisStore({ url: server.url, keyPrefix: 'model:' });
+    redis = new RedisStore({ url: server.url, keyPrefix: 'model:', newEra: contractEra });
   });
   after(async () => {
     await redis?.close();
@@ -243,10 +241,10 @@ describe('memory store vs redis store (model-based)', { skip }, () => {
         // longer fit Lua's default 14-digit number-to-text conversion.
         const startServing = run % 4 === 0 ? 123_456_789_012_345 : 0;
         const setup = async () => {
-          const model: Model = { eventId, now: 1_700_000_000, nextId: 3, ids: [rid(1), rid(2)] };
-          const real: Real = { memory: new MemoryStore(), redis };
+          const model: Model = { eventId, now: 1_700_000_000, ids: [rid(eventId, 1), rid(eventId, 2)] };
+          const real: Real = { memory: new MemoryStore({ newEra: contractEra }), redis };
           for (const store of [real.memory, real.redis]) {
-            for (const requestId of model.ids) await store.enqueue(eventId, { requestId, now: model.now });
+            for (const _ of model.ids) await store.enqueue(eventId, { now: model.now });
             await store.incrementServingCounter(eventId, startServing, model.now - 1);
           }
           return { model, real };

@@ -9,10 +9,9 @@ import { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../../queue-core/errors.ts';
 import { parseEvent } from '../../queue-core/event-settings.ts';
 import { runInletTick } from '../../queue-core/inlet.ts';
-import { createStore } from '../../queue-core/store/create-store.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
-import { rid, storeContract } from './store-contract.ts';
+import { contractEra, rid, storeContract } from './store-contract.ts';
 
 const skip = redisSkipReason();
 const T0 = 1_700_000_000;
@@ -29,9 +28,9 @@ after(async () => {
 storeContract(
   'redis',
   async () => {
-    const config = { type: 'redis', url: (await sharedServer()).url } as const;
-    const store = createStore(config);
-    return { store, connect: async () => createStore(config), cleanup: () => store.close() };
+    const options = { url: (await sharedServer()).url, newEra: contractEra };
+    const store = new RedisStore(options);
+    return { store, connect: async () => new RedisStore(options), cleanup: () => store.close() };
   },
   { skip },
 );
@@ -50,18 +49,18 @@ async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
 describe('redis store: key layout', { skip }, () => {
   it('puts every key of an event under the {eventId} hash tag (one cluster slot)', async () => {
     const { url } = await sharedServer();
-    const store = new RedisStore({ url, keyPrefix: 'layout:' });
+    const store = new RedisStore({ url, keyPrefix: 'layout:', newEra: contractEra });
     const inspector = new Redis(url);
     try {
       for (const event of ['alpha', 'beta.2']) {
-        await store.enqueue(event, { requestId: rid(1), visitorKey: 'v1', now: T0 });
-        await store.enqueue(event, { requestId: rid(2), now: T0 + 1 });
+        await store.enqueue(event, { visitorKey: 'v1', now: T0 });
+        await store.enqueue(event, { now: T0 + 1 });
         await store.incrementServingCounter(event, 2, T0);
         await store.advanceOnTick(event, T0, 1, T0);
         const input = { now: T0, validitySeconds: 10, issuer: 'i', expirySeconds: 60 };
-        await store.issueToken(event, { ...input, requestId: rid(1) });
-        await store.issueToken(event, { ...input, requestId: rid(2) });
-        await store.updateSession(event, rid(2), 'completed');
+        await store.issueToken(event, { ...input, requestId: rid(event, 1) });
+        await store.issueToken(event, { ...input, requestId: rid(event, 2) });
+        await store.updateSession(event, rid(event, 2), 'completed');
         await store.expirePositions(event, T0 + 100, 60, true);
         await store.putEventOverride({
           id: event,
@@ -74,8 +73,9 @@ describe('redis store: key layout', { skip }, () => {
       }
       const keys = await scanAll(inspector, 'layout:*');
       const eventKeys = keys.filter((key) => key !== 'layout:audit' && !/^layout:(lease|tick):/.test(key));
-      assert.equal(eventKeys.length, 24, `two events × twelve keys, got ${keys.join(' ')}`);
-      for (const key of eventKeys) assert.match(key, /^layout:\{(alpha|beta\.2)\}:[a-z]+$/);
+      // No request id → position map: the ids carry their positions. One visitor bucket each.
+      assert.equal(eventKeys.length, 22, `two events × eleven keys, got ${keys.join(' ')}`);
+      for (const key of eventKeys) assert.match(key, /^layout:\{(alpha|beta\.2)\}:([a-z]+|v:\d+)$/);
       await store.reset('alpha');
       const left = await scanAll(inspector, 'layout:{alpha}:*');
       assert.deepEqual(left, ['layout:{alpha}:o'], 'reset keeps only the settings override');
@@ -93,7 +93,7 @@ describe('redis store: outage', { skip }, () => {
     // Its own server, with every write on disk before it is acknowledged, so a killed
     // and restarted server still holds every position it handed out.
     faulty = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always']);
-    store = new RedisStore({ url: faulty.url, connectTimeoutMs: 500 });
+    store = new RedisStore({ url: faulty.url, connectTimeoutMs: 500, newEra: contractEra });
   });
   after(async () => {
     await store?.close();
@@ -102,16 +102,16 @@ describe('redis store: outage', { skip }, () => {
 
   it('rejects with StoreUnavailableError while Redis is down and resumes after it returns', async () => {
     const event = 'outage';
-    for (let i = 1; i <= 5; i++) await store.enqueue(event, { requestId: rid(i), now: T0 });
+    for (let i = 1; i <= 5; i++) await store.enqueue(event, { now: T0 });
     await faulty.kill();
 
     const unavailable = (error: unknown) => error instanceof StoreUnavailableError && error.status === 503;
-    await assert.rejects(store.enqueue(event, { requestId: rid(6), now: T0 }), unavailable);
+    await assert.rejects(store.enqueue(event, { now: T0 }), unavailable);
     await assert.rejects(store.getServingCounter(event), unavailable);
     await assert.rejects(store.incrementServingCounter(event, 1, T0), unavailable);
     await assert.rejects(
       store.issueToken(event, {
-        requestId: rid(1),
+        requestId: rid(event, 1),
         now: T0,
         validitySeconds: 1,
         issuer: 'i',
@@ -128,9 +128,9 @@ describe('redis store: outage', { skip }, () => {
       assert.ok(Date.now() < deadline, 'the store did not reconnect');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const next = await store.enqueue(event, { requestId: rid(6), now: T0 + 1 });
+    const next = await store.enqueue(event, { now: T0 + 1 });
     assert.equal(next.position, 6, 'no position lost or handed out twice');
-    for (let i = 1; i <= 5; i++) assert.equal((await store.getEntry(event, rid(i)))?.position, i);
+    for (let i = 1; i <= 5; i++) assert.equal((await store.getEntry(event, rid(event, i)))?.position, i);
     assert.equal((await store.getCounters(event)).queue, 6);
     assert.equal(await store.getServingCounter(event), 0, 'the failed increment was not applied');
   });
@@ -149,7 +149,7 @@ describe('redis store: unreachable from the start', { skip }, () => {
       const store = new RedisStore({ url, cluster, connectTimeoutMs: 200 });
       try {
         await assert.rejects(store.getServingCounter('nowhere'), unavailable);
-        await assert.rejects(store.enqueue('nowhere', { requestId: rid(1), now: T0 }), unavailable);
+        await assert.rejects(store.enqueue('nowhere', { now: T0 }), unavailable);
         assert.equal(await store.ping(), false);
       } finally {
         await store.close();
@@ -164,10 +164,10 @@ describe('redis store: script cache', { skip }, () => {
     const store = new RedisStore({ url, keyPrefix: 'noscript:' });
     const inspector = new Redis(url);
     try {
-      assert.equal((await store.enqueue('flush', { requestId: rid(1), now: T0 })).position, 1);
-      assert.equal((await store.enqueue('flush', { requestId: rid(2), now: T0 })).position, 2);
+      assert.equal((await store.enqueue('flush', { now: T0 })).position, 1);
+      assert.equal((await store.enqueue('flush', { now: T0 })).position, 2);
       await inspector.script('FLUSH');
-      assert.equal((await store.enqueue('flush', { requestId: rid(3), now: T0 })).position, 3);
+      assert.equal((await store.enqueue('flush', { now: T0 })).position, 3);
       assert.equal(await store.incrementServingCounter('flush', 2, T0), 2);
       await inspector.script('FLUSH');
       assert.equal(await store.incrementServingCounter('flush', 1, T0), 3, 'applied exactly once');
@@ -364,7 +364,7 @@ describe('redis store: periodic inlet across processes', { skip }, () => {
     });
     try {
       // Enough visitors for every tick: the inlet never moves past the queue.
-      for (let n = 1; n <= 30; n++) await stores[0]!.enqueue('tickers', { requestId: rid(n), now: T0 });
+      for (let n = 1; n <= 30; n++) await stores[0]!.enqueue('tickers', { now: T0 });
       for (const [index, now] of [T0, T0 + 9, T0 + 10, T0 + 35].entries()) {
         const results = await Promise.all(
           stores.flatMap((store, which) =>
@@ -396,7 +396,7 @@ describe('redis store: write coalescing', { skip }, () => {
     try {
       const entries = [];
       for (let i = 1; i <= 50; i++) {
-        entries.push(await store.enqueue('burst', { requestId: rid(i), visitorKey: `v${i}`, now: T0 }));
+        entries.push(await store.enqueue('burst', { visitorKey: `v${i}`, now: T0 }));
       }
       const before = await readsProcessed(inspector);
       // 50 calls in one turn, as 50 status polls read in one poll phase would make.
@@ -422,7 +422,7 @@ describe('redis store: a server that stops answering', { skip, timeout: 15_000 }
     const frozen = await startRedis();
     const store = new RedisStore({ url: frozen.url, commandTimeoutMs: 300 });
     try {
-      const entry = await store.enqueue('hung', { requestId: rid(1), now: T0 });
+      const entry = await store.enqueue('hung', { now: T0 });
       frozen.pause();
       const started = Date.now();
       // Calls of one turn share a deadline; a later turn has its own.
@@ -454,7 +454,7 @@ describe('redis store: a server that stops answering', { skip, timeout: 15_000 }
     const frozen = await startRedis();
     const store = new RedisStore({ url: frozen.url, commandTimeoutMs: 300 });
     try {
-      await store.enqueue('hung', { requestId: rid(1), now: T0 });
+      await store.enqueue('hung', { now: T0 });
       frozen.pause();
       await store.close();
     } finally {

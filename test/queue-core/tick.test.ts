@@ -4,7 +4,6 @@
  * acts once and the expiry runs once.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { parseEvent } from '../../queue-core/event-settings.ts';
 import { tickEvent } from '../../queue-core/room/tick.ts';
@@ -20,7 +19,7 @@ test('processes ticking the same event at once: one inlet advance, one expiry pa
     queuePositionExpirySeconds: 30,
     incrementServingOnExpiry: true,
   });
-  for (let i = 0; i < 6; i++) await store.enqueue('sale', { requestId: randomUUID(), now: T - 100 });
+  for (let i = 0; i < 6; i++) await store.enqueue('sale', { now: T - 100 });
   await store.incrementServingCounter('sale', 2, T - 100); // two reached long ago, never claimed
 
   const ticks = await Promise.all(['a', 'b', 'c'].map((owner) => tickEvent(store, event, T, owner)));

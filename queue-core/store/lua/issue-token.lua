@@ -1,18 +1,19 @@
--- Issue the session of a request id (first time) or return the stored one: one atomic step.
--- KEYS[1] counters hash, KEYS[2] entries hash, KEYS[3] sessions hash
+-- Issue the session of a request id (first time) or return the stored one: one atomic step
+-- (entry-of.lua is put in front).
+-- KEYS[1] counters hash, KEYS[2] entry-time changes zset, KEYS[3] sessions hash
 -- (requestId -> "position:issuedAt:expiresAt:status:issuer"), KEYS[4] active sessions zset
 -- (by expiresAt), KEYS[5] all sessions zset (by expiresAt), KEYS[6] history zset,
 -- KEYS[7] history rows hash, KEYS[8] all sessions zset by position.
 -- ARGV[1] requestId, ARGV[2] now, ARGV[3] validity seconds, ARGV[4] issuer,
--- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit).
+-- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit), ARGV[7] the position
+-- the request id carries, ARGV[8] the era its MAC was verified with.
 -- Returns {'unknown'} | {'not_yet', position, serving} | {'existing', record} |
 -- {'position_expired'} | {'full', position, serving} | {'issued', record}.
 local requestId, now, validity, issuer = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 
-local entry = redis.call('HGET', KEYS[2], requestId)
-if not entry then return {'unknown'} end
-local position, entryTime = string.match(entry, '^(%d+):(%-?%d+)$')
-position, entryTime = tonumber(position), tonumber(entryTime)
+local entryTime = entryOf(KEYS[1], KEYS[2], ARGV[7], ARGV[8])
+if not entryTime then return {'unknown'} end
+local position = tonumber(ARGV[7])
 
 local serving = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
 if position > serving then return {'not_yet', position, serving} end

@@ -1,15 +1,16 @@
--- Queue-position expiry state of one request id (read only).
--- KEYS[1] counters hash, KEYS[2] entries hash, KEYS[3] sessions hash, KEYS[4] history zset,
--- KEYS[5] history rows hash. ARGV[1] requestId, ARGV[2] now, ARGV[3] expiry ('' = off).
+-- Queue-position expiry state of one request id (read only; entry-of.lua is put in front).
+-- KEYS[1] counters hash, KEYS[2] entry-time changes zset, KEYS[3] sessions hash,
+-- KEYS[4] history zset, KEYS[5] history rows hash. ARGV[1] requestId, ARGV[2] now,
+-- ARGV[3] expiry ('' = off), ARGV[4] the position the id carries, ARGV[5] the era its MAC was
+-- verified with.
 -- Returns {'unknown'} | {'off'} | {'claimed'} | {'not_served'} | {'expired'} | {'running', expiresIn}.
 local requestId, now = ARGV[1], tonumber(ARGV[2])
-local entry = redis.call('HGET', KEYS[2], requestId)
-if not entry then return {'unknown'} end
+local entryTime = entryOf(KEYS[1], KEYS[2], ARGV[4], ARGV[5])
+if not entryTime then return {'unknown'} end
 if ARGV[3] == '' then return {'off'} end
 if redis.call('HEXISTS', KEYS[3], requestId) == 1 then return {'claimed'} end
 
-local position, entryTime = string.match(entry, '^(%d+):(%-?%d+)$')
-position, entryTime = tonumber(position), tonumber(entryTime)
+local position = tonumber(ARGV[4])
 local counters = redis.call('HMGET', KEYS[1], 'serving', 'maxExpiredPosition')
 if position > tonumber(counters[1] or '0') then return {'not_served'} end
 if position <= tonumber(counters[2] or '0') then return {'expired'} end

@@ -1,28 +1,35 @@
 -- The checks before a new place, for events with an entry challenge or enqueue tokens, in
 -- API.md's order: place already held, enqueue token, rate limit, challenge (types.ts
 -- `ScreenInput`). gcra.lua is put in front of it. Takes no place: the caller enqueues next.
--- KEYS[1] visitors hash (visitorKey -> requestId), KEYS[2] entries hash, KEYS[3] the client's
--- rate budget in this event, KEYS[4] the spent-prefix marker of a proof of work (string,
--- expires; any key of the event when there is none).
--- ARGV[1] visitor key, ARGV[2] token: '' (none asked), 'missing', 'invalid', 'unavailable',
--- or '=' followed by the identity key; ARGV[3] budget per minute ('' = no limit),
+-- KEYS[1] the visitor key's bucket (16-byte digest -> position, request-ids.ts), KEYS[2]
+-- entry-time changes zset, KEYS[3] the client's rate budget in this event, KEYS[4] the
+-- spent-prefix marker of a proof of work (string, expires; any key of the event when there is
+-- none), KEYS[5] counters hash, KEYS[6] the identity key's bucket (any key of the event when
+-- there is none).
+-- ARGV[1] visitor field, ARGV[2] token: '' (none asked), 'missing', 'invalid', 'unavailable',
+-- or '=' followed by the identity key's field; ARGV[3] budget per minute ('' = no limit),
 -- ARGV[4] now in ms, ARGV[5] challenge: '' (none asked), 'missing', 'invalid', 'deferred' or
 -- 'spend' (mark KEYS[4] spent for ARGV[6] ms; already spent: failed).
--- Returns {'held', requestId, record} | {'refused', reason} | {'rate_limited', seconds} |
+-- Returns {'held', position, entryTime, era} | {'refused', reason} | {'rate_limited', seconds} |
 -- {'clear'}; a refusal takes nothing, except the budget of a wrong answer.
 local visitorKey, token, perMinute, challenge = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
 
+local function place(position)
+  local change = redis.call('ZREVRANGEBYSCORE', KEYS[2], position, '-inf', 'LIMIT', 0, 1)[1]
+  return {'held', position, string.match(change, ':(%-?%d+)$'), redis.call('HGET', KEYS[5], 'era')}
+end
+
 local held = redis.call('HGET', KEYS[1], visitorKey)
-if held then return {'held', held, redis.call('HGET', KEYS[2], held)} end
+if held then return place(held) end
 
 if token == 'missing' then return {'refused', 'enqueue_token_required'} end
 if token == 'invalid' then return {'refused', 'enqueue_token_invalid'} end
 if token == 'unavailable' then return {'refused', 'enqueue_token_unavailable'} end
 if token ~= '' then
-  local owned = redis.call('HGET', KEYS[1], string.sub(token, 2))
+  local owned = redis.call('HGET', KEYS[6], string.sub(token, 2))
   if owned then
     redis.call('HSET', KEYS[1], visitorKey, owned)
-    return {'held', owned, redis.call('HGET', KEYS[2], owned)}
+    return place(owned)
   end
 end
 

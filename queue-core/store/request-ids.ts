@@ -1,0 +1,72 @@
+/**
+ * Request ids that carry their position, so a store keeps no request id → position map: the
+ * id names the position, and a MAC under the event's era (a secret the store draws when the
+ * event's queue starts, and draws again after a reset) proves the store issued it.
+ *
+ * Layout, a UUIDv8 (RFC 9562) in lower-case hex: bytes 0–5 the position (48 bits), byte 6
+ * `0x80` (version 8, kind 0 = a position; the other kinds are free for ids issued before a
+ * position exists), byte 7 and the low 6 bits of byte 8 (variant `10`) and bytes 9–15: 70 bits
+ * of HMAC-SHA256(era, `<event id>\n<position>`). Guessing another visitor's id means guessing
+ * 70 bits online; an id of an earlier era (a reset event) fails its MAC and reads as unknown.
+ *
+ * Visitor keys (cookie ids, Idempotency-Keys, identities) are kept as a 16-byte digest in one
+ * of `VISITOR_BUCKETS` small hashes, which Redis encodes as listpacks (about 20 bytes a
+ * visitor instead of about 100 in one large hash).
+ */
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/** The largest position an id can carry (2^48 − 1). */
+export const MAX_POSITION = 2 ** 48 - 1;
+/**
+ * Visitor-key buckets per event. 16,384 buckets stay listpacks (Redis's default
+ * `hash-max-listpack-entries` is 128) up to about 2 million visitors in one event; beyond that
+ * the fullest convert to hash tables and the cost per visitor rises towards one large hash's.
+ */
+export const VISITOR_BUCKETS = 16_384;
+
+const SHAPE = /^([0-9a-f]{8})-([0-9a-f]{4})-80[0-9a-f]{2}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** A fresh era: 128 random bits as 32 hex characters. */
+export function newEra(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+function mac(era: string, eventId: string, position: number): Buffer {
+  return createHmac('sha256', era).update(`${eventId}\n${position}`).digest();
+}
+
+/** The request id of `position` in the event's current era. */
+export function requestIdFor(era: string, eventId: string, position: number): string {
+  const tag = mac(era, eventId, position);
+  const id = Buffer.allocUnsafe(16);
+  id.writeUIntBE(position, 0, 6);
+  id[6] = 0x80;
+  id[7] = tag[0]!;
+  id[8] = 0x80 | (tag[1]! & 0x3f);
+  tag.copy(id, 9, 2, 9);
+  const hex = id.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The position an id claims to carry, unverified; null when it is not shaped like one. */
+export function claimedPosition(requestId: string): number | null {
+  const match = SHAPE.exec(requestId.toLowerCase());
+  if (match === null) return null;
+  const position = Number.parseInt(match[1]! + match[2]!, 16);
+  return position >= 1 ? position : null;
+}
+
+/** The position of an id issued under `era`, or null when the MAC does not match. */
+export function verifiedPosition(era: string, eventId: string, requestId: string): number | null {
+  const position = claimedPosition(requestId);
+  if (position === null) return null;
+  const expected = Buffer.from(requestIdFor(era, eventId, position));
+  const given = Buffer.from(requestId.toLowerCase());
+  return expected.length === given.length && timingSafeEqual(expected, given) ? position : null;
+}
+
+/** Where a visitor key is kept: its bucket (0 … VISITOR_BUCKETS − 1) and its 16-byte field. */
+export function visitorSlot(visitorKey: string): { bucket: number; field: Buffer } {
+  const digest = createHash('sha256').update(visitorKey).digest();
+  return { bucket: digest.readUInt16BE(0) % VISITOR_BUCKETS, field: digest.subarray(2, 18) };
+}
