@@ -356,6 +356,11 @@ export interface QueueStore {
   /** Issue (first time) or look up (later) the session of a request id: one atomic step. */
   issueToken(eventId: string, input: IssueInput): Promise<IssueOutcome>;
   getSession(eventId: string, requestId: string): Promise<SessionRecord | null>;
+  /**
+   * The sessions of many request ids in one read (null where none), in the order asked: the
+   * status streams' batched check of who was admitted or ended (at most 1000 ids a call).
+   */
+  getSessions(eventId: string, requestIds: readonly string[]): Promise<(SessionRecord | null)[]>;
   /** Sessions with status active and `expiresAt > now`. */
   activeCount(eventId: string, now: number): Promise<number>;
   /** Request ids whose token expired (`expiresAt < now`), any status, oldest first. */

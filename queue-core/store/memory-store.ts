@@ -309,6 +309,14 @@ export class MemoryStore implements QueueStore {
     return session ? { ...session } : null;
   }
 
+  async getSessions(eventId: string, requestIds: readonly string[]): Promise<(SessionRecord | null)[]> {
+    const sessions = this.#peek(eventId)?.sessions;
+    return requestIds.map((requestId) => {
+      const session = sessions?.get(requestId);
+      return session ? { ...session } : null;
+    });
+  }
+
   async activeCount(eventId: string, now: number): Promise<number> {
     return this.#peek(eventId)?.active.countAbove(now) ?? 0;
   }

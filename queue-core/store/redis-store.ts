@@ -493,6 +493,14 @@ export class RedisStore implements QueueStore {
     return record === null ? null : decodeSession(eventId, requestId, record);
   }
 
+  async getSessions(eventId: string, requestIds: readonly string[]): Promise<(SessionRecord | null)[]> {
+    if (requestIds.length === 0) return [];
+    const records = await this.#call((redis) => redis.hmget(this.#keys(eventId).sessions, ...requestIds));
+    return records.map((record, i) =>
+      record === null ? null : decodeSession(eventId, requestIds[i] as string, record),
+    );
+  }
+
   async activeCount(eventId: string, now: number): Promise<number> {
     return this.#call((redis) => redis.zcount(this.#keys(eventId).activeSessions, `(${now}`, '+inf'));
   }

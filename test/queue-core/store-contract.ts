@@ -344,6 +344,22 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       assert.deepEqual(await store.servingHistory(event, 5), [{ serving: 2, time: T0 + 1, served: 1 }]);
     });
 
+    it('reads many sessions in one call, null where none, in the order asked', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 3, T0);
+      await store.incrementServingCounter(event, 3, T0);
+      const first = await issueOrFail(store, event, issueInput(rid(event, 1), T0));
+      const third = await issueOrFail(store, event, issueInput(rid(event, 3), T0));
+      await store.updateSession(event, rid(event, 3), 'completed');
+      assert.deepEqual(
+        await store.getSessions(event, [rid(event, 3), rid(event, 2), rid(event, 1), rid(event, 9)]),
+        [{ ...third, status: 'completed' }, null, first, null],
+      );
+      assert.deepEqual(await store.getSessions(event, []), []);
+      const other = freshEvent();
+      assert.deepEqual(await store.getSessions(other, [rid(other, 1)]), [null]);
+    });
+
     it('keeps an issuer containing ":" intact', async () => {
       const event = freshEvent();
       await enqueueMany(store, event, 1, T0);
