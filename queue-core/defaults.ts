@@ -147,11 +147,14 @@ export const ENTRY_DEFAULTS = deepFreeze({
 
 /** The room's per-process caches and loops (`createRoom` options). */
 export const ROOM_DEFAULTS = deepFreeze({
-  /** How long a process reuses a serving counter / waiting count it read (API: "≤ 1 s stale"). */
+  /**
+   * How long a process reuses its snapshot of an event (serving counter, waiting count, history,
+   * read in one go) for polls (API: "≤ 1 s stale"); a change the process makes drops it at once.
+   */
   microCacheMs: 1000,
   /** Live event settings (admin overrides) are re-read at most this often per process. */
   settingsCacheMs: 1000,
-  /** How often each process checks the serving counter of events with live subscribers (SSE). */
+  /** How often each process reads an event its status streams follow (once for all of them). */
   watchMs: 1000,
   /** Serving-counter history rows fed to the wait estimate. */
   historyLimit: 50,

@@ -13,8 +13,10 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { assignQueueNum } from '../api/assign-queue-num.ts';
+import { checkStream } from '../api/event-stream.ts';
 import { servingNum } from '../api/serving-num.ts';
 import { status } from '../api/status.ts';
+import { openStatusStream } from '../api/status-stream.ts';
 import { waitingNum } from '../api/waiting-num.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
@@ -33,6 +35,7 @@ const READS: ReadonlyMap<string, Endpoint> = new Map([
   ['/waiting_num', waitingNum],
 ]);
 const ENQUEUE_PATH = '/assign_queue_num';
+const STREAM_PATH = /^\/events\/([^/]+)\/stream$/;
 
 /** A `node:http` request as an endpoint reads it. */
 class NodeRequest implements ApiRequest {
@@ -95,6 +98,45 @@ function endpointFor(req: IncomingMessage, path: string): Endpoint | undefined {
   return undefined;
 }
 
+/**
+ * A waiting crowd holds its status streams for minutes each: opened here, a stream keeps no
+ * Koa context alive, only node's response. A request the checks refuse (400, 404, 429) goes to
+ * the Koa app, which answers it as usual.
+ */
+function answerStream(
+  deps: AppDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawEventId: string,
+  search: string,
+  fallback: RequestListener,
+): void {
+  const request = new NodeRequest(req, search, deps.config.limits);
+  let eventId: string;
+  try {
+    eventId = decodeURIComponent(rawEventId);
+  } catch {
+    fallback(req, res);
+    return;
+  }
+  checkStream(deps, eventId, request).then(
+    (checked) => {
+      if (res.destroyed) {
+        checked.release();
+        return;
+      }
+      openStatusStream(res, {
+        deps,
+        eventId: checked.eventId,
+        place: checked.place,
+        traceId: request.traceId,
+        onEnd: checked.release,
+      });
+    },
+    () => fallback(req, res),
+  );
+}
+
 export function withHotPaths(deps: AppDeps, fallback: RequestListener): RequestListener {
   const observe = httpTimer(deps.metrics, 'public');
   const { limits } = deps.config;
@@ -103,6 +145,18 @@ export function withHotPaths(deps: AppDeps, fallback: RequestListener): RequestL
     const url = req.url ?? '';
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
+    if (req.method === 'GET' && path.endsWith('/stream')) {
+      const match = STREAM_PATH.exec(path);
+      if (match)
+        return answerStream(
+          deps,
+          req,
+          res,
+          match[1] as string,
+          mark < 0 ? '' : url.slice(mark + 1),
+          fallback,
+        );
+    }
     const endpoint = endpointFor(req, path);
     if (endpoint === undefined) return fallback(req, res);
     const start = process.hrtime.bigint();

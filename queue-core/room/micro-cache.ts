@@ -1,6 +1,6 @@
 /**
  * A per-process read-through cache of values a poll may see a little stale (API.md: "≤ 1 s"):
- * the serving counter, the waiting count, the serving history, the live event settings. A value
+ * the live event settings (the counters and history are the event watch's snapshot). A value
  * is reused for `ttlMs`; concurrent misses share one load; a failed load is forgotten.
  */
 interface Entry<T> {

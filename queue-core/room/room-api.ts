@@ -13,7 +13,14 @@ import type {
   ServingHistoryRow,
   SessionRecord,
 } from '../types.ts';
-import type { AdmitOptions, AdmitOutcome, JoinOutcome, JoinRequest, PlaceLookup } from './visitor-flow.ts';
+import type {
+  AdmitOptions,
+  AdmitOutcome,
+  JoinOutcome,
+  JoinRequest,
+  Place,
+  PlaceLookup,
+} from './visitor-flow.ts';
 
 /** Everything a waiting page needs, in one answer (API.md `GET /status`). */
 export interface StatusView {
@@ -86,7 +93,7 @@ export interface Room {
 
   /** Unknown request id → `request_not_found`. */
   getEntry(eventId: string, requestId: string): Promise<QueueEntry>;
-  /** Micro-cached per process (≤ 1 s stale). */
+  /** From the process's snapshot of the event (≤ 1 s stale). */
   servingCounter(eventId: string): Promise<number>;
   waitingNum(eventId: string): Promise<number>;
   /** `findPlace`'s status, for the JSON API: an unknown request id → `request_not_found`. */
@@ -109,8 +116,16 @@ export interface Room {
   reset(eventId: string, actor: string): Promise<void>;
   servingHistory(eventId: string, limit?: number): Promise<ServingHistoryRow[]>;
 
-  /** Subscribe to serving-counter changes of one event (SSE); returns an unsubscribe function. */
-  onServingChange(eventId: string, listener: (serving: number) => void): () => void;
+  /**
+   * Follow one visitor's status live (the status stream): `listener` gets their status after
+   * every change of anything they see (the event's counters, mode, settings, or their own
+   * session or claim window), and null once their place is gone (a reset). `place` is what
+   * `findPlace` just answered. Every follower of an event in this process shares one reader of
+   * the event (event-watch.ts). Returns the unsubscribe function.
+   */
+  followStatus(eventId: string, place: Place, listener: (status: StatusView | null) => void): () => void;
+  /** Status streams following the event in this process. */
+  streamsFollowing(eventId: string): number;
 
   /**
    * One pass of the inlet loop at the current time, for every event: the inlet strategy (at

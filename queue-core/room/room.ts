@@ -20,10 +20,10 @@ import type {
   ServingHistoryRow,
   SessionRecord,
 } from '../types.ts';
-import { estimateWaitSeconds } from '../wait-estimate.ts';
+import { EventWatch, readVisitorState, type StatusListener } from './event-watch.ts';
 import { MicroCache } from './micro-cache.ts';
 import type { Room, StatusView, TickReport, TokenSet } from './room-api.ts';
-import { ServingWatch } from './serving-watch.ts';
+import { deriveStatus, isReached, waitingNum } from './status-view.ts';
 import { tickEvent, tickLeaseNames } from './tick.ts';
 import {
   type AdmitOptions,
@@ -48,11 +48,11 @@ export interface RoomOptions {
   now?: () => number;
   /** Clock in milliseconds for the micro-caches (tests control it). */
   nowMs?: () => number;
-  /** How long a serving counter / waiting count read is reused (default 1000 ms). */
+  /** How long the event's snapshot (serving counter, waiting count, history) is reused by polls (default 1000 ms). */
   cacheMs?: number;
   /** How long live event settings are reused before the store is asked again (default 1000 ms). */
   settingsCacheMs?: number;
-  /** How often events with subscribers are checked for serving-counter changes (default 1000 ms). */
+  /** How often events followed by status streams are read again (default 1000 ms). */
   watchMs?: number;
   /** Serving-counter history rows fed to the wait estimate. */
   historyLimit?: number;
@@ -89,12 +89,10 @@ class QueueRoom implements Room {
   private readonly observer: RoomObserver | undefined;
   private readonly gate: EntryGate;
   private readonly readSignal: OriginSignalReader | undefined;
-  // Per-process micro-caches (micro-cache.ts) and the serving-counter watch (serving-watch.ts).
-  private readonly serving: MicroCache<number>;
-  private readonly waiting: MicroCache<number>;
-  private readonly history: MicroCache<ServingHistoryRow[]>;
+  // The live settings' micro-cache (micro-cache.ts) and each event's one reader of what every
+  // visitor sees alike, for polls and streams (event-watch.ts).
   private readonly settings: MicroCache<EventSettings>;
-  private readonly watch: ServingWatch;
+  private readonly watch: EventWatch;
 
   constructor(options: RoomOptions) {
     this.store = options.store;
@@ -106,10 +104,6 @@ class QueueRoom implements Room {
     this.historyLimit = options.historyLimit ?? ROOM_DEFAULTS.historyLimit;
     this.observer = options.observer;
     this.readSignal = options.readSignal;
-    const cacheMs = options.cacheMs ?? ROOM_DEFAULTS.microCacheMs;
-    this.serving = new MicroCache(cacheMs, this.nowMs);
-    this.waiting = new MicroCache(cacheMs, this.nowMs);
-    this.history = new MicroCache(cacheMs, this.nowMs);
     this.settings = new MicroCache(options.settingsCacheMs ?? ROOM_DEFAULTS.settingsCacheMs, this.nowMs);
     this.gate = new EntryGate({
       store: this.store,
@@ -117,14 +111,14 @@ class QueueRoom implements Room {
       nowMs: this.nowMs,
       secret: () => options.entrySecret ?? derivedSecret(this.keys, 'entry-challenge'),
     });
-    this.watch = new ServingWatch({
-      read: (eventId) =>
-        this.store.getServingCounter(eventId).then((serving) => {
-          this.serving.set(eventId, serving);
-          return serving;
-        }),
-      known: (eventId) => this.serving.last(eventId),
+    this.watch = new EventWatch({
+      store: this.store,
+      settings: (eventId) => this.getEvent(eventId),
+      historyLimit: this.historyLimit,
+      snapshotMs: options.cacheMs ?? ROOM_DEFAULTS.microCacheMs,
       pollMs: options.watchMs ?? ROOM_DEFAULTS.watchMs,
+      now: this.now,
+      nowMs: this.nowMs,
     });
   }
 
@@ -145,6 +139,7 @@ class QueueRoom implements Room {
     const before = await this.getEvent(settings.id);
     await this.store.putEventOverride(settings);
     this.settings.set(settings.id, settings);
+    this.watch.changed(settings.id);
     // The audit log never holds the siteverify secret.
     await this.audit(actor, 'update_event', settings.id, redactEvent(before), redactEvent(settings));
     return settings;
@@ -204,12 +199,12 @@ class QueueRoom implements Room {
 
   async servingCounter(eventId: string): Promise<number> {
     this.requireEvent(eventId);
-    return this.serving.read(eventId, () => this.store.getServingCounter(eventId));
+    return (this.watch.fresh(eventId) ?? (await this.watch.snapshot(eventId))).counters.serving;
   }
 
   async waitingNum(eventId: string): Promise<number> {
     this.requireEvent(eventId);
-    return this.waiting.read(eventId, () => this.store.waitingCount(eventId));
+    return waitingNum((this.watch.fresh(eventId) ?? (await this.watch.snapshot(eventId))).counters);
   }
 
   async status(eventId: string, requestId: string): Promise<StatusView> {
@@ -218,75 +213,32 @@ class QueueRoom implements Room {
     return place.status;
   }
 
-  /** A request id's place, or null when the store does not know it. */
+  /**
+   * A request id's place, or null when the store does not know it. The event-level part comes
+   * from the process's snapshot (at most `cacheMs` old, ROOM_DEFAULTS.microCacheMs); the
+   * visitor's own state (session, claim window) is read from the store in this call, so a
+   * visitor is never shown admitted before the store has their session.
+   */
   private async place(eventId: string, requestId: string): Promise<Place | null> {
-    // The entry is the one store read; the rest normally comes from the micro-caches
-    // without a promise per value (this is the most frequent call of a wait).
+    // The entry is the one store read of a waiting visitor; the snapshot is normally fresh,
+    // without a promise (this is the most frequent call of a wait).
     this.requireEvent(eventId);
     const entryRead = this.store.getEntry(eventId, requestId);
-    let event = this.settings.fresh(eventId);
-    let serving = this.serving.fresh(eventId);
-    let waiting = this.waiting.fresh(eventId);
-    if (event === undefined || serving === undefined || waiting === undefined) {
-      entryRead.catch(() => {}); // awaited below; an early failure of another read must not leave it unhandled
-      event ??= await this.getEvent(eventId);
-      serving ??= await this.servingCounter(eventId);
-      waiting ??= await this.waitingNum(eventId);
+    let snapshot = this.watch.fresh(eventId);
+    if (snapshot === undefined) {
+      entryRead.catch(() => {}); // awaited below; an early failure of the snapshot must not leave it unhandled
+      snapshot = await this.watch.snapshot(eventId);
     }
     const entry = await entryRead;
     if (entry === null) return null;
     const now = this.now();
-    const reached = entry.position <= serving || event.mode === 'passthrough';
-    let state: StatusView['state'] = 'waiting';
-    let expiresIn: number | null = null;
-    let admitted = false;
-    let session: SessionRecord | null = null;
-    // Only a reached position can hold a session or be expiring: a waiting visitor costs
-    // one store read (the entry) per status call, everything else is micro-cached.
-    if (reached) {
-      session = await this.store.getSession(eventId, requestId);
-      if (session) {
-        admitted = true;
-        state = session.status === 'active' ? 'admitted' : 'ended';
-      } else {
-        const expiry = await this.store.positionExpiry(
-          eventId,
-          requestId,
-          now,
-          event.queuePositionExpirySeconds,
-        );
-        if (expiry.kind === 'expired') state = 'expired';
-        else {
-          state = 'eligible';
-          if (expiry.kind === 'running') expiresIn = expiry.expiresIn;
-        }
-      }
-    }
-    let eta: number | null = 0;
-    if (state === 'waiting') {
-      const history =
-        this.history.fresh(eventId) ??
-        (await this.history.read(eventId, () => this.store.servingHistory(eventId, this.historyLimit)));
-      eta = estimateWaitSeconds({ position: entry.position, serving, history, now });
-    } else if (state === 'expired' || state === 'ended') {
-      eta = null;
-    }
-    const status: StatusView = {
-      event_id: eventId,
-      request_id: entry.requestId,
-      queue_number: entry.position,
-      entry_time: entry.entryTime,
-      serving_counter: serving,
-      waiting_num: waiting,
-      ahead: Math.max(0, entry.position - serving - 1),
-      eligible: state === 'eligible' || state === 'admitted',
-      eta_seconds: eta,
-      expires_in: expiresIn,
-      mode: event.mode,
-      admitted,
-      state,
-    };
-    return { entry, status, session, spent: isSpent(status, session, now) };
+    // Only a reached position can hold a session or be expiring.
+    const visitor = isReached(snapshot, entry.position)
+      ? await readVisitorState(this.store, eventId, requestId, snapshot.event, now)
+      : null;
+    const status = deriveStatus(snapshot, entry, visitor, now);
+    const session = visitor?.session ?? null;
+    return { entry, status, session, spent: isSpent(status, session, now), visitor };
   }
 
   async admit(eventId: string, requestId: string, options: AdmitOptions = {}): Promise<AdmitOutcome> {
@@ -306,7 +258,10 @@ class QueueRoom implements Room {
       await this.moveServing(eventId, outcome.position - outcome.serving);
       outcome = await issue();
     }
-    if (outcome.kind === 'issued' && outcome.created) this.observer?.tokensIssued(eventId);
+    if (outcome.kind === 'issued' && outcome.created) {
+      this.observer?.tokensIssued(eventId);
+      this.watch.changed(eventId);
+    }
     return outcome;
   }
 
@@ -373,6 +328,7 @@ class QueueRoom implements Room {
     if (!session) {
       throw new AnteroomError('session_not_found');
     }
+    this.watch.changed(eventId);
     await this.audit(
       actor,
       'update_session',
@@ -390,8 +346,7 @@ class QueueRoom implements Room {
     this.requireEvent(eventId);
     const before = await this.store.getCounters(eventId);
     await this.store.reset(eventId);
-    for (const cache of [this.serving, this.waiting, this.history]) cache.delete(eventId);
-    this.watch.changed(eventId, 0);
+    this.watch.changed(eventId);
     await this.audit(actor, 'reset_initial_state', eventId, before, null);
   }
 
@@ -407,13 +362,15 @@ class QueueRoom implements Room {
     const now = this.now();
     const reports: TickReport[] = [];
     for (const event of await this.listEvents()) {
-      const before = this.serving.last(event.id);
       const { inlet, expiry } = await tickEvent(this.store, event, now, owner, {
         readSignal: this.readSignal,
       });
-      const serving = await this.store.getServingCounter(event.id);
-      this.serving.set(event.id, serving);
-      if (serving !== before) this.watch.changed(event.id, serving);
+      // What this process changed reaches its streams at once; other processes' changes reach
+      // them through the watch's own reads.
+      if (inlet.incrementBy !== 0 || (expiry && (expiry.newlyExpired > 0 || expiry.advancedBy !== 0))) {
+        this.watch.changed(event.id);
+      }
+      const serving = (await this.watch.snapshot(event.id)).counters.serving;
       reports.push({ eventId: event.id, inlet, expired: expiry?.newlyExpired ?? 0, serving });
     }
     return reports;
@@ -430,9 +387,13 @@ class QueueRoom implements Room {
   // ---------------------------------------------------------------------------------
   // Live changes
 
-  onServingChange(eventId: string, listener: (serving: number) => void): () => void {
+  followStatus(eventId: string, place: Place, listener: StatusListener): () => void {
     this.requireEvent(eventId);
-    return this.watch.subscribe(eventId, listener);
+    return this.watch.follow(eventId, place.entry, place.visitor ?? null, listener);
+  }
+
+  streamsFollowing(eventId: string): number {
+    return this.watch.followers(eventId);
   }
 
   close(): void {
@@ -448,9 +409,7 @@ class QueueRoom implements Room {
 
   private async moveServing(eventId: string, by: number): Promise<number> {
     const after = await this.store.incrementServingCounter(eventId, by, this.now());
-    this.serving.set(eventId, after);
-    this.history.delete(eventId);
-    this.watch.changed(eventId, after);
+    this.watch.changed(eventId);
     return after;
   }
 

@@ -19,6 +19,7 @@
 import type { ChallengeOffer, EntryCredentials } from '../entry/gate.ts';
 import type { EnqueueRateLimit, EventSettings, IssueOutcome, QueueEntry, SessionRecord } from '../types.ts';
 import type { StatusView } from './room-api.ts';
+import type { VisitorState } from './status-view.ts';
 
 /**
  * Who joins, and what they held before. With an entry challenge or enqueue tokens
@@ -65,6 +66,8 @@ export interface Place {
   session: SessionRecord | null;
   /** It can no longer lead to, or be, a live admission (see `isSpent`). */
   spent: boolean;
+  /** The visitor's own state as read for `status` (null when the position is not reached). */
+  visitor?: VisitorState | null | undefined;
 }
 
 export type PlaceLookup =
