@@ -189,7 +189,20 @@ export const REDIS_DEFAULTS = deepFreeze({
   connectTimeoutMs: 2000,
   /** Reject a command that got no answer after this long. */
   commandTimeoutMs: 5000,
+  /**
+   * When a write counts as acknowledged (`store.durability`, env `REDIS_DURABILITY`): `none`,
+   * once the primary applied it; `replica`, once `WAIT 1` confirms a replica holds it; `aof`,
+   * once `WAITAOF 1 0` confirms the primary's append-only file holds it (API.md section 5).
+   */
+  durability: 'none',
+  /** The longest a write waits for that confirmation (`store.waitTimeoutMs`), then 503. */
+  waitTimeoutMs: 200,
+  /** The Sentinel master group (`store.name`, env `REDIS_SENTINEL_NAME`). */
+  name: 'mymaster',
 });
+
+/** How long an admin write's `Idempotency-Key` answers its first result again (API.md section 5). */
+export const IDEMPOTENCY_KEY_SECONDS = 24 * 60 * 60;
 
 /** Bodies larger than this answer 413 (API.md common rules). */
 export const BODY_LIMIT_BYTES = 16 * 1024;

@@ -109,6 +109,11 @@ export const ERRORS = Object.freeze({
   session_not_found: { status: 404, message: "Request ID doesn't exist or status already set." },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
   keys_read_only: { status: 409, message: 'The key source is read-only: rotate keys at the source' },
+  idempotency_key_in_use: {
+    status: 409,
+    message:
+      'A request with this Idempotency-Key is running, or failed without knowing whether it was applied: it is not run again. Read the current state and retry with a new key',
+  },
   signal_not_push: {
     status: 409,
     message:

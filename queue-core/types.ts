@@ -457,6 +457,18 @@ export interface QueueStore {
   getEventOverride(eventId: string): Promise<EventSettings | null>;
   putEventOverride(settings: EventSettings): Promise<void>;
 
+  /**
+   * An admin write's `Idempotency-Key` (API.md section 5), `key` already scoped to its call:
+   * `claimed` when nobody used it within `ttlSeconds` (it is now held), `answered` with the
+   * first request's answer, `in_doubt` when a request holds it without an answer (running, or
+   * it failed with its outcome unknown).
+   */
+  claimIdempotencyKey(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim>;
+  /** Keep the answer of a claimed key for the rest of its lifetime. */
+  answerIdempotencyKey(key: string, answer: string): Promise<void>;
+  /** Give a claimed key up: its request changed nothing. */
+  releaseIdempotencyKey(key: string): Promise<void>;
+
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEntry[]>;
@@ -467,3 +479,9 @@ export interface QueueStore {
   configurationWarnings(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** What an admin write's `Idempotency-Key` says (`QueueStore.claimIdempotencyKey`). */
+export type IdempotencyClaim =
+  | { kind: 'claimed' }
+  | { kind: 'answered'; answer: string }
+  | { kind: 'in_doubt' };

@@ -2,6 +2,7 @@
 import { parseIncrement } from '../../queue-core/validate.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
+import { idempotentWrite } from '../http/idempotent-write.ts';
 import { CACHE, readEventId } from '../http/steps.ts';
 
 const readIncrement: Step = async function readIncrement(ctx, next) {
@@ -18,4 +19,10 @@ const incrementCounter: Step = async function incrementCounter(ctx) {
   ctx.body = { serving_num: serving };
 };
 
-export const incrementServingCounter: Step[] = [readJsonBody, readEventId, readIncrement, incrementCounter];
+export const incrementServingCounter: Step[] = [
+  idempotentWrite,
+  readJsonBody,
+  readEventId,
+  readIncrement,
+  incrementCounter,
+];

@@ -7,6 +7,7 @@ import { mergeEventSettings } from '../../queue-core/event-settings.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
+import { idempotentWrite } from '../http/idempotent-write.ts';
 import { CACHE, loadEvent, readEventId } from '../http/steps.ts';
 import { eventView } from './event-view.ts';
 
@@ -22,4 +23,11 @@ const saveSettings: Step = async function saveSettings(ctx) {
   ctx.body = await eventView(deps, saved);
 };
 
-export const putEvent: Step[] = [readJsonBody, readEventId, loadEvent, mergeSettings, saveSettings];
+export const putEvent: Step[] = [
+  idempotentWrite,
+  readJsonBody,
+  readEventId,
+  loadEvent,
+  mergeSettings,
+  saveSettings,
+];

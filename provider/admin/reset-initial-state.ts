@@ -1,6 +1,7 @@
 /** Admin `POST /reset_initial_state` — clear an event's queue; answers once the reset is done. */
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
+import { idempotentWrite } from '../http/idempotent-write.ts';
 import { CACHE, readEventId } from '../http/steps.ts';
 
 const resetEvent: Step = async function resetEvent(ctx) {
@@ -10,4 +11,4 @@ const resetEvent: Step = async function resetEvent(ctx) {
   ctx.body = { message: `Event ${eventId} was reset: counters, positions and sessions are cleared.` };
 };
 
-export const resetInitialState: Step[] = [readJsonBody, readEventId, resetEvent];
+export const resetInitialState: Step[] = [idempotentWrite, readJsonBody, readEventId, resetEvent];

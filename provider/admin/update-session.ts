@@ -2,6 +2,7 @@
 import { parseSessionStatus } from '../../queue-core/validate.ts';
 import { readJsonBody } from '../http/body.ts';
 import type { Step } from '../http/context.ts';
+import { idempotentWrite } from '../http/idempotent-write.ts';
 import { CACHE, readEventId, readRequestId } from '../http/steps.ts';
 
 const readStatus: Step = async function readStatus(ctx, next) {
@@ -19,6 +20,7 @@ const updateSession: Step = async function updateSession(ctx) {
 };
 
 export const updateSessionStatus: Step[] = [
+  idempotentWrite,
   readJsonBody,
   readEventId,
   readRequestId,

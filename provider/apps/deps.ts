@@ -8,10 +8,11 @@ import { SSE_HEARTBEAT_MS } from '../../queue-core/defaults.ts';
 import { createRoom } from '../../queue-core/room/room.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
-import { createStore } from '../../queue-core/store/create-store.ts';
+import { createStore, type StoreConfig, type StoreObserver } from '../../queue-core/store/create-store.ts';
+import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { createStreamSlots, type StreamSlots } from '../api/stream-slots.ts';
-import type { AnteroomConfig } from '../config/server-config.ts';
+import { type AnteroomConfig, ConfigError } from '../config/server-config.ts';
 import {
   type ClientBudget,
   createClientBudget,
@@ -85,6 +86,25 @@ export function createLogger(
   return stdout.isTTY ? pino(options, prettyDestination(stdout)) : pino(options);
 }
 
+/**
+ * The configured store, once it is known to give the configured durability: `aof` on a Redis
+ * that cannot confirm an append-only write (before 7.2, or `appendonly no`) fails start-up with
+ * the reason, as does a Redis that cannot be asked.
+ */
+async function openStore(config: StoreConfig, observer: StoreObserver): Promise<QueueStore> {
+  const store = createStore(config, observer);
+  if (!(store instanceof RedisStore) || config.type !== 'redis' || config.durability !== 'aof') return store;
+  let refusal: string | null;
+  try {
+    refusal = await store.durabilityRefusal();
+  } catch (error) {
+    refusal = `store.durability "aof" could not be checked: Redis did not answer (${(error as Error).message})`;
+  }
+  if (refusal === null) return store;
+  await store.close();
+  throw new ConfigError('store.durability', refusal, true);
+}
+
 export async function createAppDeps(
   config: AnteroomConfig,
   options: CreateDepsOptions = {},
@@ -93,7 +113,9 @@ export async function createAppDeps(
   const keys =
     options.keys ??
     (await loadKeyRing(config.keys, { onNotice: (message) => logger.warn({ notice: true }, message) }));
-  const store = options.store ?? (await createStore(config.store));
+  const store =
+    options.store ??
+    (await openStore(config.store, { writeNotConfirmed: () => metrics.writesNotConfirmed.inc() }));
   const room = createRoom({
     store,
     keys,

@@ -14,6 +14,8 @@ import { parseEvents } from '../../queue-core/event-settings.ts';
 import { fieldRules } from '../../queue-core/fields.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
 import type { KeysConfig } from '../../queue-core/signing-keys/key-ring.ts';
+import type { StoreConfig } from '../../queue-core/store/create-store.ts';
+import { DURABILITIES, type Durability } from '../../queue-core/store/durability.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 import type { ScopedAdminKey } from '../http/admin-scopes.ts';
 import { redirectUriProblem } from '../oidc/clients.ts';
@@ -36,11 +38,9 @@ import {
 } from './admin-keys.ts';
 import { NOTICES, SAMPLE_SITE } from './development.ts';
 
-export type StoreConfig =
-  | { type: 'memory' }
-  | { type: 'redis'; url: string; keyPrefix?: string | undefined; cluster?: boolean | undefined };
+export type { KeysConfig, StoreConfig };
 
-export type { KeysConfig };
+type RedisStoreConfig = Extract<StoreConfig, { type: 'redis' }>;
 
 export interface AnteroomConfig {
   /** External base URL without a trailing slash; the admission-token issuer; OIDC issuer is `<publicUrl>/oidc`. */
@@ -222,6 +222,28 @@ function redisUrl(value: unknown, field: string): string {
   return text;
 }
 
+/** Above the store's command timeout a confirmation could never arrive in time. */
+const MAX_WAIT_TIMEOUT_MS = 4000;
+
+function durability(value: unknown, field: string): Durability {
+  if (!DURABILITIES.includes(value as Durability)) {
+    throw new ConfigError(field, `must be one of ${DURABILITIES.map((d) => `"${d}"`).join(', ')}`);
+  }
+  return value as Durability;
+}
+
+/** `durability` and `waitTimeoutMs`, each only when given. */
+function durabilitySettings(raw: Raw, field: string): Pick<RedisStoreConfig, 'durability' | 'waitTimeoutMs'> {
+  return {
+    ...(raw.durability === undefined
+      ? {}
+      : { durability: durability(raw.durability, `${field}.durability`) }),
+    ...(raw.waitTimeoutMs === undefined
+      ? {}
+      : { waitTimeoutMs: integer(raw.waitTimeoutMs, `${field}.waitTimeoutMs`, 1, MAX_WAIT_TIMEOUT_MS) }),
+  };
+}
+
 function storeConfig(value: unknown, field: string): StoreConfig {
   if (!isObject(value)) throw rules.fail(field, `${field} must be an object`);
   if (value.type === 'memory') {
@@ -229,12 +251,13 @@ function storeConfig(value: unknown, field: string): StoreConfig {
     return { type: 'memory' };
   }
   if (value.type === 'redis') {
-    const raw = object(value, field, ['type', 'url', 'keyPrefix', 'cluster']);
+    const raw = object(value, field, ['type', 'url', 'keyPrefix', 'cluster', 'durability', 'waitTimeoutMs']);
     return {
       type: 'redis',
       url: redisUrl(raw.url, `${field}.url`),
       keyPrefix: raw.keyPrefix === undefined ? undefined : string(raw.keyPrefix, `${field}.keyPrefix`),
       cluster: raw.cluster === undefined ? undefined : boolean(raw.cluster, `${field}.cluster`),
+      ...durabilitySettings(raw, field),
     };
   }
   throw new ConfigError(`${field}.type`, 'must be "memory" or "redis"');
@@ -399,12 +422,20 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
 
   let store = raw.store === undefined ? null : storeConfig(raw.store, 'store');
   if (env.REDIS_URL) {
-    const keyPrefix = store?.type === 'redis' ? store.keyPrefix : undefined;
-    const cluster = store?.type === 'redis' ? store.cluster : undefined;
-    store = { type: 'redis', url: redisUrl(env.REDIS_URL, 'REDIS_URL'), keyPrefix, cluster };
+    const file = store?.type === 'redis' ? store : undefined;
+    store = {
+      type: 'redis',
+      url: redisUrl(env.REDIS_URL, 'REDIS_URL'),
+      keyPrefix: file?.keyPrefix,
+      cluster: file?.cluster,
+      ...(file === undefined ? {} : durabilitySettings(file, 'store')),
+    };
   }
   if (env.REDIS_CLUSTER !== undefined && store?.type === 'redis') {
     store = { ...store, cluster: envBoolean(env.REDIS_CLUSTER, 'REDIS_CLUSTER') };
+  }
+  if (env.REDIS_DURABILITY !== undefined && store?.type === 'redis') {
+    store = { ...store, durability: durability(env.REDIS_DURABILITY, 'REDIS_DURABILITY') };
   }
   store ??= { ...CONFIG_DEFAULTS.store };
   if (store.type === 'memory') notices.push(NOTICES.memoryStore);

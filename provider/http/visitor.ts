@@ -69,7 +69,7 @@ function newVisitorId(): string {
 }
 
 /** The `Idempotency-Key` header, validated; null when absent. */
-function idempotencyKeyOf(key: string | undefined): string | null {
+export function idempotencyKeyOf(key: string | undefined): string | null {
   if (!key) return null;
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new AnteroomError('invalid_idempotency_key');

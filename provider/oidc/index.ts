@@ -86,7 +86,10 @@ export async function createOidcMiddleware(
     // The queue store's connection settings and policy (cluster, fail fast): one factory.
     redis = connectRedis(config.store, { commandTimeout: true });
     logOutagesOnce(redis, deps.logger);
-    adapter = redisAdapter(redis);
+    adapter = redisAdapter(redis, {
+      durability: config.store.durability,
+      waitTimeoutMs: config.store.waitTimeoutMs,
+    });
   }
   const close = async () => {
     redis?.disconnect();

@@ -65,7 +65,17 @@ export async function main(argv: string[]): Promise<number | null> {
     return 2;
   }
 
-  const server = await startServer(config);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    // A store that cannot give the configured durability: the reason, not a stack trace.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   const { logger } = server.deps;
   const sampleSite = config.sampleSite ? `${server.publicUrl}${SAMPLE_SITE.path}/` : null;
   logger.info(

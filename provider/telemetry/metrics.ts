@@ -29,6 +29,8 @@ export interface Metrics {
   /** Positions assigned through this process. */
   positionsAssigned: EventCounter;
   httpDuration: Histogram<'app' | 'method' | 'route' | 'status'>;
+  /** Writes of this process no replica (or append-only file) confirmed in time (`store.durability`). */
+  writesNotConfirmed: Counter;
 }
 
 /**
@@ -186,6 +188,11 @@ export async function createMetrics(
       'anteroom_process_positions_assigned_total',
       'Positions assigned through this process (idempotent repeats excluded)',
     ),
+    writesNotConfirmed: new Counter({
+      name: 'anteroom_store_wait_timeouts_total',
+      help: 'Store writes of this process that no replica (store.durability "replica") or append-only file ("aof") confirmed in time: each answered 503',
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'anteroom_http_request_duration_seconds',
       help: 'HTTP request latency',

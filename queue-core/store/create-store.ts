@@ -1,6 +1,7 @@
 /** Builds the configured queue store: the in-process engine or the shared Redis store. */
 
 import type { QueueStore } from '../types.ts';
+import type { Durability } from './durability.ts';
 import { MemoryStore } from './memory-store.ts';
 import { RedisStore } from './redis-store.ts';
 
@@ -13,14 +14,31 @@ export type StoreConfig =
       keyPrefix?: string | undefined;
       /** Redis Cluster (e.g. ElastiCache cluster mode enabled): `url` names any one node. */
       cluster?: boolean | undefined;
+      /** When a write is acknowledged (API.md section 5). Default `none`. */
+      durability?: Durability | undefined;
+      /** The longest a write waits for its confirmation. Default 200 ms. */
+      waitTimeoutMs?: number | undefined;
     };
 
-export function createStore(config: StoreConfig): QueueStore {
+/** What the process tells of the store beside its answers (metrics). */
+export interface StoreObserver {
+  /** A write got no confirmation in time (`store.durability`): it answered 503. */
+  writeNotConfirmed?: (() => void) | undefined;
+}
+
+export function createStore(config: StoreConfig, observer: StoreObserver = {}): QueueStore {
   switch (config.type) {
     case 'memory':
       return new MemoryStore();
     case 'redis':
-      return new RedisStore({ url: config.url, keyPrefix: config.keyPrefix, cluster: config.cluster });
+      return new RedisStore({
+        url: config.url,
+        keyPrefix: config.keyPrefix,
+        cluster: config.cluster,
+        durability: config.durability,
+        waitTimeoutMs: config.waitTimeoutMs,
+        onWriteNotConfirmed: observer.writeNotConfirmed,
+      });
   }
 }
 

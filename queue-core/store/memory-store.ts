@@ -12,6 +12,7 @@ import type {
   EnqueueResult,
   EventSettings,
   ExpireResult,
+  IdempotencyClaim,
   InletStateRecord,
   IssueInput,
   IssueOutcome,
@@ -147,6 +148,9 @@ function incrementServing(state: EventState, by: number, now: number, capAtQueue
   return next;
 }
 
+/** Expired Idempotency-Keys are swept once this many are held. */
+const IDEMPOTENCY_SWEEP_SIZE = 10_000;
+
 export class MemoryStore implements QueueStore {
   readonly kind = 'memory';
   #events = new Map<string, EventState>();
@@ -165,6 +169,8 @@ export class MemoryStore implements QueueStore {
   constructor(options: { newEra?: (() => string) | undefined } = {}) {
     this.#newEra = options.newEra ?? newEra;
   }
+  /** Admin Idempotency-Keys: key → answer ('' while claimed) and when it is forgotten (ms). */
+  #idempotency = new Map<string, { answer: string; until: number }>();
 
   #state(eventId: string): EventState {
     let state = this.#events.get(eventId);
@@ -538,6 +544,27 @@ export class MemoryStore implements QueueStore {
   async putEventOverride(settings: EventSettings): Promise<void> {
     // Stored as JSON so callers never share (and mutate) the stored object.
     this.#overrides.set(settings.id, JSON.stringify(settings));
+  }
+
+  async claimIdempotencyKey(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim> {
+    const held = this.#idempotency.get(key);
+    if (held !== undefined && held.until > nowMs) {
+      return held.answer === '' ? { kind: 'in_doubt' } : { kind: 'answered', answer: held.answer };
+    }
+    if (this.#idempotency.size > IDEMPOTENCY_SWEEP_SIZE) {
+      for (const [name, { until }] of this.#idempotency) if (until <= nowMs) this.#idempotency.delete(name);
+    }
+    this.#idempotency.set(key, { answer: '', until: nowMs + ttlSeconds * 1000 });
+    return { kind: 'claimed' };
+  }
+
+  async answerIdempotencyKey(key: string, answer: string): Promise<void> {
+    const held = this.#idempotency.get(key);
+    if (held !== undefined) held.answer = answer;
+  }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    this.#idempotency.delete(key);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

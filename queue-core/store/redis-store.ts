@@ -40,6 +40,7 @@ import type {
   EnqueueResult,
   EventSettings,
   ExpireResult,
+  IdempotencyClaim,
   InletStateRecord,
   IssueInput,
   IssueOutcome,
@@ -54,6 +55,13 @@ import type {
   SessionRecord,
   TickAdvance,
 } from '../types.ts';
+import {
+  confirmWrites,
+  type Durability,
+  durabilityRefusal,
+  durabilityWarnings,
+  WriteNotConfirmedError,
+} from './durability.ts';
 import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
 import { connectionStreams, connectRedis, type RedisConnectionOptions } from './redis-connection.ts';
 import {
@@ -143,6 +151,12 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   keyPrefix?: string | undefined;
   /** Where a queue's era comes from (request-ids.ts); default random. Tests pin it to compare stores. */
   newEra?: (() => string) | undefined;
+  /** When a write is acknowledged (API.md section 5). Default `none`. */
+  durability?: Durability | undefined;
+  /** The longest a write waits for its confirmation. Default 200 ms. */
+  waitTimeoutMs?: number | undefined;
+  /** Told of every write that got no confirmation in time (a 503; metrics count them). */
+  onWriteNotConfirmed?: (() => void) | undefined;
 }
 
 type EventKeys = ReturnType<typeof eventKeys>;
@@ -176,6 +190,11 @@ interface Turn {
   timer: NodeJS.Timeout | undefined;
   /** Until the turn's check phase: calls may still join it. */
   open: boolean;
+  /** The confirmation (WAIT) that the turn's writes wait for; sent when the turn closes. */
+  confirmation: Promise<void> | null;
+  confirm: (() => void) | null;
+  /** The confirmation answered: a write answered after it was not covered by it. */
+  confirmed: boolean;
 }
 
 /** A visitor key's bucket and field (request-ids.ts). */
@@ -189,6 +208,9 @@ export class RedisStore implements QueueStore {
   readonly #redis: ScriptedRedis;
   readonly #prefix: string;
   readonly #commandTimeoutMs: number;
+  readonly #durability: Durability;
+  readonly #waitTimeoutMs: number;
+  readonly #onWriteNotConfirmed: (() => void) | undefined;
   /** The calls issued in the current event-loop turn, or null between turns. */
   #turn: Turn | null = null;
   readonly #eventKeys = new Map<string, EventKeys>();
@@ -200,6 +222,9 @@ export class RedisStore implements QueueStore {
     this.#prefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
     this.#newEra = options.newEra ?? newEra;
+    this.#durability = options.durability ?? (REDIS_DEFAULTS.durability as Durability);
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? REDIS_DEFAULTS.waitTimeoutMs;
+    this.#onWriteNotConfirmed = options.onWriteNotConfirmed;
     // No per-command timeout on the connection: `#call` times each turn's calls out together.
     const redis = connectRedis(options);
     // Connection errors surface as rejected commands; without a listener ioredis logs them.
@@ -223,11 +248,22 @@ export class RedisStore implements QueueStore {
    * One deadline: a call with no answer after the command timeout (a hung server on an open
    * connection) fails with a 503. ioredis's own `commandTimeout` arms and clears a timer per
    * command (about 1.5 µs of CPU each, measured); here the turn shares one.
+   *
+   * One confirmation: with `store.durability` `replica` (or `aof`), the turn's writes that
+   * must survive a failover (`#write`) are answered only once the WAIT (or WAITAOF) sent after
+   * them, as the turn closes, confirms them all; no confirmation in time is a 503.
    */
   #beginTurn(): Turn {
     const streams = connectionStreams(this.#redis);
     for (const stream of streams) stream.cork();
-    const turn: Turn = { pending: new Set(), timer: undefined, open: true };
+    const turn: Turn = {
+      pending: new Set(),
+      timer: undefined,
+      open: true,
+      confirmation: null,
+      confirm: null,
+      confirmed: false,
+    };
     turn.timer = setTimeout(() => {
       const timedOut = new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`);
       for (const fail of turn.pending) fail(timedOut);
@@ -235,6 +271,7 @@ export class RedisStore implements QueueStore {
     turn.timer.unref();
     this.#turn = turn;
     setImmediate(() => {
+      turn.confirm?.(); // written behind the turn's commands, before the uncork sends them all
       for (const stream of streams) stream.uncork();
       turn.open = false;
       this.#turn = null;
@@ -243,9 +280,57 @@ export class RedisStore implements QueueStore {
     return turn;
   }
 
+  /**
+   * A call that hands out a position, moves a counter, or issues or ends a session: with a
+   * durability other than `none`, answered only once the turn's confirmation holds it.
+   */
+  #write<T>(operation: (redis: ScriptedRedis) => Promise<T>): Promise<T> {
+    return this.#call(operation, this.#durability !== 'none');
+  }
+
+  /** The current turn's confirmation, sent when the turn closes (one for all its writes). */
+  #confirmation(turn: Turn): Promise<void> {
+    if (turn.confirmation !== null) return turn.confirmation;
+    turn.confirmation = new Promise<void>((resolve, reject) => {
+      turn.confirm = () => {
+        this.#confirmWrites().then(
+          () => {
+            turn.confirmed = true;
+            resolve();
+          },
+          (error: unknown) => {
+            turn.confirmed = true;
+            reject(error);
+          },
+        );
+      };
+    });
+    turn.confirmation.catch(() => {}); // each write that waits on it handles the failure
+    return turn.confirmation;
+  }
+
+  #confirmWrites(): Promise<void> {
+    const durability = this.#durability as Exclude<Durability, 'none'>;
+    return confirmWrites(this.#redis, durability, this.#waitTimeoutMs).catch((error: unknown) => {
+      if (error instanceof WriteNotConfirmedError) this.#onWriteNotConfirmed?.();
+      throw error;
+    });
+  }
+
+  /**
+   * A write's answer, once confirmed. Normally the turn's confirmation, sent after it, answers
+   * after it too; a write answered later was sent later (ioredis resends a script as EVAL after
+   * NOSCRIPT, as a promoted replica or an emptied server answers) and gets its own.
+   */
+  async #confirmed<T>(turn: Turn, confirmation: Promise<void>, value: T): Promise<T> {
+    await (turn.confirmed ? this.#confirmWrites() : confirmation);
+    return value;
+  }
+
   /** Run a Redis call; any failure becomes StoreUnavailableError (never a wrong answer). */
-  #call<T>(operation: (redis: ScriptedRedis) => Promise<T>): Promise<T> {
+  #call<T>(operation: (redis: ScriptedRedis) => Promise<T>, durable = false): Promise<T> {
     const turn = this.#turn ?? this.#beginTurn();
+    const confirmed = durable ? this.#confirmation(turn) : null;
     return new Promise<T>((resolve, reject) => {
       const settle = () => {
         turn.pending.delete(fail);
@@ -263,6 +348,7 @@ export class RedisStore implements QueueStore {
         fail(error);
         return;
       }
+      if (confirmed !== null) reply = reply.then((value) => this.#confirmed(turn, confirmed, value));
       reply.then((value) => {
         settle();
         resolve(value);
@@ -291,7 +377,7 @@ export class RedisStore implements QueueStore {
         : visitorLocation(k, input.visitorKey);
     const known = this.#eras.get(eventId);
     const call = (fresh: string) =>
-      this.#call((redis) =>
+      this.#write((redis) =>
         redis.arEnqueue(
           k.counters,
           bucket,
@@ -364,7 +450,7 @@ export class RedisStore implements QueueStore {
 
   async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
     const k = this.#keys(eventId);
-    const [, after] = await this.#call((redis) =>
+    const [, after] = await this.#write((redis) =>
       redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now), String(MAX_SERVING)),
     );
     return after;
@@ -372,7 +458,7 @@ export class RedisStore implements QueueStore {
 
   async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null> {
     const k = this.#keys(eventId);
-    const result = await this.#call((redis) =>
+    const result = await this.#write((redis) =>
       redis.arAdvanceOnTick(
         k.counters,
         k.history,
@@ -403,7 +489,7 @@ export class RedisStore implements QueueStore {
     now: number,
   ): Promise<TickAdvance | null> {
     const k = this.#keys(eventId);
-    const result = await this.#call((redis) =>
+    const result = await this.#write((redis) =>
       redis.arAdaptiveStep(
         k.counters,
         k.history,
@@ -447,7 +533,7 @@ export class RedisStore implements QueueStore {
     const id = await this.#verify(eventId, input.requestId);
     if (id === null) return { kind: 'unknown' };
     const k = this.#keys(eventId);
-    const reply = await this.#call((redis) =>
+    const reply = await this.#write((redis) =>
       redis.arIssueToken(
         k.counters,
         k.entryTimes,
@@ -524,7 +610,7 @@ export class RedisStore implements QueueStore {
     status: 'completed' | 'abandoned',
   ): Promise<SessionRecord | null> {
     const k = this.#keys(eventId);
-    const record = await this.#call((redis) =>
+    const record = await this.#write((redis) =>
       redis.arUpdateSession(
         k.counters,
         k.sessions,
@@ -570,7 +656,7 @@ export class RedisStore implements QueueStore {
     autoAdvance: boolean,
   ): Promise<ExpireResult> {
     const k = this.#keys(eventId);
-    const [maxExpiredPosition, newlyExpired, advancedBy, serving] = await this.#call((redis) =>
+    const [maxExpiredPosition, newlyExpired, advancedBy, serving] = await this.#write((redis) =>
       redis.arExpirePositions(
         k.counters,
         k.entryTimes,
@@ -611,7 +697,7 @@ export class RedisStore implements QueueStore {
     // then on) and the visitor buckets with them, so no join sees one without the other.
     const keys = [...Object.values(queueState)];
     for (let bucket = 0; bucket < VISITOR_BUCKETS; bucket++) keys.push(`${visitorBuckets}${bucket}`);
-    await this.#call(async (redis) => {
+    await this.#write(async (redis) => {
       const transaction = redis.multi();
       for (let from = 0; from < keys.length; from += 4096)
         transaction.unlink(...keys.slice(from, from + 4096));
@@ -707,7 +793,28 @@ export class RedisStore implements QueueStore {
 
   async putEventOverride(settings: EventSettings): Promise<void> {
     const key = this.#keys(settings.id).override;
-    await this.#call((redis) => redis.set(key, JSON.stringify(settings)));
+    await this.#write((redis) => redis.set(key, JSON.stringify(settings)));
+  }
+
+  async claimIdempotencyKey(key: string, ttlSeconds: number): Promise<IdempotencyClaim> {
+    const name = `${this.#prefix}idem:${key}`;
+    // Not confirmed by itself: the guarded write is sent after it on the same connection, so
+    // the confirmation of that write (WAIT covers every earlier write) confirms the claim too.
+    const claimed = await this.#call((redis) => redis.set(name, '', 'EX', ttlSeconds, 'NX'));
+    if (claimed === 'OK') return { kind: 'claimed' };
+    const answer = await this.#call((redis) => redis.get(name));
+    // Gone in between (expired): nobody holds it, but claiming again is for a retry to do.
+    if (answer === null || answer === '') return { kind: 'in_doubt' };
+    return { kind: 'answered', answer };
+  }
+
+  async answerIdempotencyKey(key: string, answer: string): Promise<void> {
+    // Lost in a failover, the key reads as in doubt (the claim was confirmed with the write): safe.
+    await this.#call((redis) => redis.set(`${this.#prefix}idem:${key}`, answer, 'KEEPTTL', 'XX'));
+  }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    await this.#call((redis) => redis.del(`${this.#prefix}idem:${key}`));
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
@@ -742,13 +849,25 @@ export class RedisStore implements QueueStore {
       return Promise.all(redis.nodes('master').map((node) => node.info('memory')));
     });
     const policies = new Set(infos.map((info) => /^maxmemory_policy:(\S+)/m.exec(info)?.[1]).filter(Boolean));
-    return [...policies]
-      .filter((policy) => policy?.startsWith('allkeys-'))
-      .map(
-        (policy) =>
-          `Redis maxmemory-policy is ${policy}: under memory pressure Redis may evict queue positions and sessions;` +
-          ' use noeviction or a volatile-* policy',
-      );
+    const durability = await this.#call((redis) => durabilityWarnings(redis, this.#durability));
+    return [
+      ...[...policies]
+        .filter((policy) => policy?.startsWith('allkeys-'))
+        .map(
+          (policy) =>
+            `Redis maxmemory-policy is ${policy}: under memory pressure Redis may evict queue positions and sessions;` +
+            ' use noeviction or a volatile-* policy',
+        ),
+      ...durability,
+    ];
+  }
+
+  /**
+   * Why this server cannot give the configured durability (`aof` on a Redis before 7.2 or with
+   * the append-only file off), or null. Start-up refuses to serve on such a server.
+   */
+  async durabilityRefusal(): Promise<string | null> {
+    return this.#call((redis) => durabilityRefusal(redis, this.#durability));
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ADAPTIVE_INLET_DEFAULTS, CONFIG_DEFAULTS, EVENT_DEFAULTS } from '../../queue-core/defaults.ts';
+import {
+  ADAPTIVE_INLET_DEFAULTS,
+  CONFIG_DEFAULTS,
+  EVENT_DEFAULTS,
+  REDIS_DEFAULTS,
+} from '../../queue-core/defaults.ts';
 
 const REFERENCE = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
 
@@ -49,6 +54,19 @@ test('docs/configuration.md states every default of the configuration keys as th
     assert.ok(
       written(value).some((form) => cell.includes(form)),
       `${key}: the reference says "${cell}", the code ${JSON.stringify(value)}`,
+    );
+  }
+});
+
+test('docs/configuration.md states the defaults of the Redis store keys as the code has them', () => {
+  const documented = defaultsOf('## Keys', 2);
+  for (const key of ['durability', 'waitTimeoutMs'] as const) {
+    const cell = documented.get(`store.${key}`);
+    assert.ok(cell !== undefined, `docs/configuration.md has no row for store.${key}`);
+    const value = REDIS_DEFAULTS[key];
+    assert.ok(
+      written(value).some((form) => cell.includes(form)),
+      `store.${key}: the reference says "${cell}", the code ${JSON.stringify(value)}`,
     );
   }
 });

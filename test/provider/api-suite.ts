@@ -3,6 +3,7 @@
  * `api.<store>.test.ts` files: every row with its success answer and its listed errors.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -577,6 +578,44 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
         assert.deepEqual((await increment(5)).body, { serving_num: 5 });
         assert.deepEqual((await increment(-3)).body, { serving_num: 2 });
         assert.deepEqual((await increment(-10)).body, { serving_num: 0 });
+      });
+
+      it('answers the first result again for the same Idempotency-Key, and moves nothing twice', async () => {
+        const key = `retry-${randomUUID()}`;
+        const send = (path: string, body: object, idempotencyKey = key) =>
+          adm().post(path).set(AUTH).set('Idempotency-Key', idempotencyKey).send(body);
+        const first = await send('/increment_serving_counter', { event_id: 'main', increment_by: 5 }).expect(
+          200,
+        );
+        assert.deepEqual(first.body, { serving_num: 5 });
+        const again = await send('/increment_serving_counter', { event_id: 'main', increment_by: 5 }).expect(
+          200,
+        );
+        assert.deepEqual(again.body, { serving_num: 5 });
+        assert.equal(again.headers['idempotent-replayed'], 'true');
+        assert.deepEqual((await increment(0)).body, { serving_num: 5 }, 'moved once');
+        // Another call is another key; bad input frees the key for the corrected request.
+        const other = `bad-${randomUUID()}`;
+        await send('/increment_serving_counter', { event_id: 'main', increment_by: 1.5 }, other).expect(400);
+        await send('/increment_serving_counter', { event_id: 'main', increment_by: 1 }, other).expect(200);
+        await send('/increment_serving_counter', { event_id: 'main', increment_by: 1 }, other).expect(200);
+        assert.deepEqual((await increment(0)).body, { serving_num: 6 });
+        const reset = await send('/reset_initial_state', { event_id: 'main' }).expect(200);
+        await enqueue();
+        await send('/reset_initial_state', { event_id: 'main' }).expect(200);
+        assert.equal(reset.body.message.includes('main'), true);
+        assert.equal((await enqueue()).queue_number, 2, 'the replayed reset cleared nothing');
+        const put = () =>
+          adm().put('/events/main').set(AUTH).set('Idempotency-Key', key).send({ mode: 'queue' });
+        assert.equal((await put().expect(200)).headers['idempotent-replayed'], undefined);
+        await put().expect(200);
+        const invalid = await send(
+          '/increment_serving_counter',
+          { event_id: 'main', increment_by: 1 },
+          'no spaces',
+        );
+        assert.equal(invalid.status, 400);
+        assert.equal(invalid.body.code, 'invalid_idempotency_key');
       });
 
       it('accepts the control panel text/plain body', async () => {

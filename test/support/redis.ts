@@ -149,3 +149,31 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     resume: () => child.kill('SIGCONT'),
   };
 }
+
+/** A primary with one replica (`--replicaof`), once the replica is in sync. */
+export async function startReplicated(
+  extraArgs: string[] = [],
+): Promise<{ primary: RedisServer; replica: RedisServer }> {
+  const primary = await startRedis(['--repl-diskless-sync-delay', '0', ...extraArgs]);
+  const replica = await startRedis(['--replicaof', '127.0.0.1', String(primary.port), ...extraArgs]);
+  await replicaInSync(primary);
+  return { primary, replica };
+}
+
+/** Resolves once `primary` reports `count` replicas online (polls INFO replication). */
+export async function replicaInSync(primary: RedisServer, count = 1): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(primary.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const info = await client.info('replication');
+      const online = info.match(/^slave\d+:.*state=online/gm)?.length ?? 0;
+      if (online >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the replica of ${primary.url} did not come in sync`);
+  } finally {
+    client.disconnect();
+  }
+}

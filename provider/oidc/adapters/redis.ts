@@ -12,7 +12,9 @@
  * cannot both succeed.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { REDIS_DEFAULTS } from '../../../queue-core/defaults.ts';
 import { StoreUnavailableError } from '../../../queue-core/errors.ts';
+import { confirmWrites, type Durability } from '../../../queue-core/store/durability.ts';
 import {
   type Adapter,
   type AdapterFactory,
@@ -35,6 +37,19 @@ export interface RedisAdapterOptions {
   /** Key prefix (default `ar:oidc`). */
   prefix?: string;
   now?: Clock;
+  /**
+   * `replica` or `aof` (API.md section 5): a write (codes, grants, sessions, their consumption
+   * and revocation) is answered only once `WAIT 1` (or `WAITAOF 1 0`) confirmed it; a code
+   * issued and then lost in a failover would fail its exchange. Default `none`.
+   */
+  durability?: Durability | undefined;
+  /** The longest a write waits for its confirmation (default 200 ms). */
+  waitTimeoutMs?: number | undefined;
+}
+
+interface Durable {
+  durability: Durability;
+  waitTimeoutMs: number;
 }
 
 class RedisAdapter implements Adapter {
@@ -42,12 +57,14 @@ class RedisAdapter implements Adapter {
   readonly #model: string;
   readonly #prefix: string;
   readonly #now: Clock;
+  readonly #durable: Durable;
 
-  constructor(redis: ConsumingRedis, model: string, prefix: string, now: Clock) {
+  constructor(redis: ConsumingRedis, model: string, prefix: string, now: Clock, durable: Durable) {
     this.#redis = redis;
     this.#model = model;
     this.#prefix = prefix;
     this.#now = now;
+    this.#durable = durable;
   }
 
   #key(id: string): string {
@@ -61,7 +78,7 @@ class RedisAdapter implements Adapter {
     const fields: Record<string, string> = { payload: JSON.stringify(payload) };
     if (exp !== undefined) fields['exp'] = String(exp);
     if (payload.consumed !== undefined) fields['consumed'] = String(payload.consumed);
-    await this.#call(async (redis) => {
+    await this.#write(async (redis) => {
       const write = redis.multi().del(key).hset(key, fields);
       if (ttlMs !== undefined) write.pexpire(key, ttlMs);
       await write.exec();
@@ -107,19 +124,29 @@ class RedisAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     const found = await this.find(id);
     if (found === undefined) throw alreadyConsumed();
-    const outcome = await this.#call((redis) => redis.oidcConsume(this.#key(id), this.#now()));
+    const outcome = await this.#write((redis) => redis.oidcConsume(this.#key(id), this.#now()));
     if (outcome !== 1) throw alreadyConsumed();
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#call((redis) => redis.del(this.#key(id)));
+    await this.#write((redis) => redis.del(this.#key(id)));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     const grantKey = `${this.#prefix}:grant:${grantId}`;
-    await this.#call(async (redis) => {
+    await this.#write(async (redis) => {
       const keys = await redis.smembers(grantKey);
       await Promise.all([...keys.map((key) => redis.del(key)), redis.del(grantKey)]);
+    });
+  }
+
+  /** A write, answered once the configured durability confirms it (one WAIT after all its commands). */
+  async #write<T>(operation: (redis: ConsumingRedis) => Promise<T>): Promise<T> {
+    const { durability, waitTimeoutMs } = this.#durable;
+    return this.#call(async (redis) => {
+      const result = await operation(redis);
+      if (durability !== 'none') await confirmWrites(redis, durability, waitTimeoutMs);
+      return result;
     });
   }
 
@@ -148,5 +175,9 @@ export function redisAdapter(redis: Redis | Cluster, options: RedisAdapterOption
   }
   const prefix = options.prefix ?? 'ar:oidc';
   const now = options.now ?? systemClock;
-  return (model: string) => new RedisAdapter(scripted, model, prefix, now);
+  const durable: Durable = {
+    durability: options.durability ?? (REDIS_DEFAULTS.durability as Durability),
+    waitTimeoutMs: options.waitTimeoutMs ?? REDIS_DEFAULTS.waitTimeoutMs,
+  };
+  return (model: string) => new RedisAdapter(scripted, model, prefix, now, durable);
 }
