@@ -244,6 +244,32 @@ function durabilitySettings(raw: Raw, field: string): Pick<RedisStoreConfig, 'du
   };
 }
 
+/** `host:port`, `[v6]:port`. */
+const SENTINEL_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
+
+function sentinelAddresses(value: unknown, field: string): string[] {
+  const list = Array.isArray(value) ? value : null;
+  if (list === null || list.length === 0)
+    throw new ConfigError(field, 'must be a non-empty array of "host:port"');
+  return list.map((item, index) => {
+    const match = typeof item === 'string' ? SENTINEL_ADDRESS.exec(item) : null;
+    if (match === null || Number(match[2]) > 65_535) {
+      throw new ConfigError(`${field}[${index}]`, 'must be "host:port"');
+    }
+    return item as string;
+  });
+}
+
+/** `sentinels` and `name`, each only when given. */
+function sentinelSettings(raw: Raw, field: string): Pick<RedisStoreConfig, 'sentinels' | 'name'> {
+  return {
+    ...(raw.sentinels === undefined
+      ? {}
+      : { sentinels: sentinelAddresses(raw.sentinels, `${field}.sentinels`) }),
+    ...(raw.name === undefined ? {} : { name: string(raw.name, `${field}.name`) }),
+  };
+}
+
 function storeConfig(value: unknown, field: string): StoreConfig {
   if (!isObject(value)) throw rules.fail(field, `${field} must be an object`);
   if (value.type === 'memory') {
@@ -251,13 +277,23 @@ function storeConfig(value: unknown, field: string): StoreConfig {
     return { type: 'memory' };
   }
   if (value.type === 'redis') {
-    const raw = object(value, field, ['type', 'url', 'keyPrefix', 'cluster', 'durability', 'waitTimeoutMs']);
+    const raw = object(value, field, [
+      'type',
+      'url',
+      'keyPrefix',
+      'cluster',
+      'durability',
+      'waitTimeoutMs',
+      'sentinels',
+      'name',
+    ]);
     return {
       type: 'redis',
       url: redisUrl(raw.url, `${field}.url`),
       keyPrefix: raw.keyPrefix === undefined ? undefined : string(raw.keyPrefix, `${field}.keyPrefix`),
       cluster: raw.cluster === undefined ? undefined : boolean(raw.cluster, `${field}.cluster`),
       ...durabilitySettings(raw, field),
+      ...sentinelSettings(raw, field),
     };
   }
   throw new ConfigError(`${field}.type`, 'must be "memory" or "redis"');
@@ -429,6 +465,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
       keyPrefix: file?.keyPrefix,
       cluster: file?.cluster,
       ...(file === undefined ? {} : durabilitySettings(file, 'store')),
+      ...(file === undefined ? {} : sentinelSettings(file, 'store')),
     };
   }
   if (env.REDIS_CLUSTER !== undefined && store?.type === 'redis') {
@@ -436,6 +473,18 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   }
   if (env.REDIS_DURABILITY !== undefined && store?.type === 'redis') {
     store = { ...store, durability: durability(env.REDIS_DURABILITY, 'REDIS_DURABILITY') };
+  }
+  if (env.REDIS_SENTINELS && store?.type === 'redis') {
+    store = { ...store, sentinels: sentinelAddresses(commaList(env.REDIS_SENTINELS), 'REDIS_SENTINELS') };
+  }
+  if (env.REDIS_SENTINEL_NAME && store?.type === 'redis') {
+    store = { ...store, name: env.REDIS_SENTINEL_NAME };
+  }
+  if (store?.type === 'redis' && store.sentinels !== undefined && store.cluster) {
+    throw new ConfigError(
+      'store.sentinels',
+      'cannot be combined with store.cluster: a Redis Cluster fails over by itself',
+    );
   }
   store ??= { ...CONFIG_DEFAULTS.store };
   if (store.type === 'memory') notices.push(NOTICES.memoryStore);

@@ -18,6 +18,10 @@ export type StoreConfig =
       durability?: Durability | undefined;
       /** The longest a write waits for its confirmation. Default 200 ms. */
       waitTimeoutMs?: number | undefined;
+      /** Redis Sentinel addresses (`host:port`): connect to the primary they name. */
+      sentinels?: string[] | undefined;
+      /** The Sentinel master group. Default `mymaster`. */
+      name?: string | undefined;
     };
 
 /** What the process tells of the store beside its answers (metrics). */
@@ -35,6 +39,8 @@ export function createStore(config: StoreConfig, observer: StoreObserver = {}): 
         url: config.url,
         keyPrefix: config.keyPrefix,
         cluster: config.cluster,
+        sentinels: config.sentinels,
+        name: config.name,
         durability: config.durability,
         waitTimeoutMs: config.waitTimeoutMs,
         onWriteNotConfirmed: observer.writeNotConfirmed,

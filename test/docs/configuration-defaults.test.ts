@@ -60,7 +60,7 @@ test('docs/configuration.md states every default of the configuration keys as th
 
 test('docs/configuration.md states the defaults of the Redis store keys as the code has them', () => {
   const documented = defaultsOf('## Keys', 2);
-  for (const key of ['durability', 'waitTimeoutMs'] as const) {
+  for (const key of ['durability', 'waitTimeoutMs', 'name'] as const) {
     const cell = documented.get(`store.${key}`);
     assert.ok(cell !== undefined, `docs/configuration.md has no row for store.${key}`);
     const value = REDIS_DEFAULTS[key];

@@ -139,6 +139,38 @@ describe('configuration', () => {
     fails(() => loadConfig({ raw: { store }, env: { REDIS_CLUSTER: 'maybe' } }), 'REDIS_CLUSTER');
   });
 
+  it('connects through Redis Sentinel from the file or REDIS_SENTINELS, never with a cluster', () => {
+    const store = {
+      type: 'redis',
+      url: 'redis://:pw@ignored:6379/2',
+      sentinels: ['10.0.0.1:26379'],
+      name: 'queue',
+    };
+    assert.deepEqual(loadConfig({ raw: { store }, env: {} }).store, {
+      ...store,
+      keyPrefix: undefined,
+      cluster: undefined,
+    });
+    const fromEnv = loadConfig({
+      raw: {},
+      env: {
+        REDIS_URL: 'redis://:pw@ignored:6379',
+        REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379,[fd00::3]:26379',
+        REDIS_SENTINEL_NAME: 'queue',
+      },
+    }).store;
+    assert.deepEqual(fromEnv.type === 'redis' && [fromEnv.sentinels, fromEnv.name], [
+      ['10.0.0.1:26379', '10.0.0.2:26379', '[fd00::3]:26379'],
+      'queue',
+    ]);
+    fails(
+      () => loadConfig({ raw: { store: { ...store, sentinels: ['10.0.0.1'] } }, env: {} }),
+      'store.sentinels[0]',
+    );
+    fails(() => loadConfig({ raw: { store: { ...store, sentinels: [] } }, env: {} }), 'store.sentinels');
+    fails(() => loadConfig({ raw: { store: { ...store, cluster: true } }, env: {} }), 'store.sentinels');
+  });
+
   it('passes oidc.clients through raw for the OIDC provider to validate', () => {
     const clients = [{ client_id: 'shop', redirect_uris: ['https://shop/cb'], event_id: 'demo', extra: 1 }];
     assert.deepEqual(loadConfig({ raw: { oidc: { clients } }, env: {} }).oidc.clients, clients);

@@ -1,0 +1,214 @@
+/**
+ * What the fault tests share: `anteroom serve` processes on a Redis (real child processes, each
+ * killed with its whole tree at the end), a steady enqueue load through them that records every
+ * acknowledged position and how every other request was answered, and the scale of a pass
+ * (`ANTEROOM_FAULT_SCALE`: 1, the short pass `npm test` and CI run; `npm run test:faults` runs 10).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
+import { captureLogText } from '../support/logs.ts';
+import { freePort } from '../support/redis.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/anteroom.js', import.meta.url));
+export const ADMIN_KEY = 'fault-admin-key-T4vQm9ZxLs2KcP8wRn6Hya';
+
+/** How long the load runs, as a multiple of the short pass. */
+export const SCALE = Math.max(1, Number(process.env.ANTEROOM_FAULT_SCALE ?? 1));
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+}
+
+/** A configuration file with one manual event `fault`, and a keys file beside it. */
+export async function faultConfig(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'anteroom-faults-'));
+  const keysPath = join(dir, 'keys.json');
+  writeFileSync(keysPath, JSON.stringify(await createKeysDocument('ES256')), { mode: 0o600 });
+  const configPath = join(dir, 'anteroom.config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      publicUrl: 'http://127.0.0.1',
+      keys: { type: 'file', path: keysPath },
+      limits: { enqueuePerClientPerMinute: 0 },
+      events: [{ id: 'fault', inlet: { type: 'manual' } }],
+    }),
+  );
+  return configPath;
+}
+
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) if (child.pid) killTree(child.pid);
+});
+
+/** The process and every descendant (it runs in its own process group). */
+function killTree(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export async function serve(configPath: string, env: Record<string, string>): Promise<ServeProcess> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--config', configPath, '--port', String(port), '--admin-port', String(adminPort)],
+    {
+      env: { ...process.env, ANTEROOM_ADMIN_KEY: ADMIN_KEY, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: stopped with its whole tree
+    },
+  );
+  started.add(child);
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`did not start: ${output.join('\n')}`)), 60_000);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        if (line.startsWith('{')) captureLogText(line);
+        if (line.includes('Anteroom is running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}: ${output.join('\n')}`));
+    });
+  });
+  return { child, url: `http://127.0.0.1:${port}`, output };
+}
+
+export async function stopAll(processes: ServeProcess[]): Promise<void> {
+  await Promise.all(
+    processes.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          if (child.pid) killTree(child.pid);
+        }),
+    ),
+  );
+  for (const { child } of processes) started.delete(child);
+}
+
+/** What the load saw through one process. */
+export interface LoadRecord {
+  /** Positions acknowledged (200) by this process, in the order it answered them. */
+  positions: number[];
+  /** Answers other than 200, by status (and `hung` for none within 10 s). */
+  failures: Map<string, number>;
+  /** Longest time (ms) a request took to be answered. */
+  slowestMs: number;
+  /** Every 503 carried Retry-After. */
+  retryAfterMissing: number;
+  /** When requests failed (ms since the load began): the first and last failure. */
+  firstFailureMs: number | null;
+  lastFailureMs: number | null;
+}
+
+/**
+ * Enqueue steadily through `server` (`concurrency` requests in flight) until `stop()` resolves;
+ * every acknowledged position is recorded.
+ */
+export function steadyLoad(
+  server: ServeProcess,
+  concurrency = 4,
+): { record: LoadRecord; stop(): Promise<void> } {
+  const record: LoadRecord = {
+    positions: [],
+    failures: new Map(),
+    slowestMs: 0,
+    retryAfterMissing: 0,
+    firstFailureMs: null,
+    lastFailureMs: null,
+  };
+  const began = Date.now();
+  let running = true;
+  const fail = (kind: string) => {
+    record.failures.set(kind, (record.failures.get(kind) ?? 0) + 1);
+    const at = Date.now() - began;
+    record.firstFailureMs ??= at;
+    record.lastFailureMs = at;
+  };
+  const worker = async () => {
+    while (running) {
+      const start = Date.now();
+      try {
+        const answer = await fetch(`${server.url}/assign_queue_num`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"event_id":"fault"}',
+          signal: AbortSignal.timeout(10_000),
+        });
+        const body = (await answer.json()) as { queue_number?: number };
+        if (answer.status === 200 && typeof body.queue_number === 'number') {
+          record.positions.push(body.queue_number);
+        } else {
+          fail(String(answer.status));
+          if (answer.status === 503 && !answer.headers.get('retry-after')) record.retryAfterMissing++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } catch (error) {
+        fail((error as Error).name === 'TimeoutError' ? 'hung' : 'connection');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      record.slowestMs = Math.max(record.slowestMs, Date.now() - start);
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  return {
+    record,
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}
+
+/**
+ * Positions acknowledged twice: `within` one process (the regression guard forbids it), and
+ * `across` processes (only `store.durability` "replica" rules it out after a lossy failover).
+ */
+export function duplicates(records: LoadRecord[]): { within: number; across: number } {
+  let within = 0;
+  const owners = new Map<number, Set<number>>();
+  records.forEach((record, index) => {
+    const own = new Set<number>();
+    for (const position of record.positions) {
+      if (own.has(position)) within++;
+      own.add(position);
+      let set = owners.get(position);
+      if (set === undefined) {
+        set = new Set();
+        owners.set(position, set);
+      }
+      set.add(index);
+    }
+  });
+  let across = 0;
+  for (const set of owners.values()) if (set.size > 1) across += set.size - 1;
+  return { within, across };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
