@@ -245,6 +245,8 @@ export const AUTHORIZE_PARAMETER_LIMITS = {
   post_logout_redirect_uri: 2048,
   id_token_hint: 4096,
   claims: 2048,
+  /** The site's enqueue token (a JWT; `queue-core/entry/enqueue-token.ts` accepts 4096 at most). */
+  enqueue_token: 4096,
   /** Any other parameter. */
   other: 512,
 } as const;

@@ -25,8 +25,9 @@ import type { RateLimiter } from '../http/rate-limit.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { pageTextOf, sendPage } from '../pages/headers.ts';
 import { sendProblemPage } from '../pages/waiting/problem.ts';
-import { type PageLinks, renderProblemPage, renderWaitingPage } from '../pages/waiting/render.ts';
+import { type PageLinks, renderProblemPage, renderWaitingPage, widgetOf } from '../pages/waiting/render.ts';
 import type { WaitingView } from '../pages/waiting/state.ts';
+import { challengeAnswerOf } from '../pages/waiting/widgets.ts';
 import { ensureVisitorId } from './identity.ts';
 import { keepForTheWait } from './interaction-lifetime.ts';
 import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
@@ -114,18 +115,41 @@ async function waitStep(
     });
     const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig);
     const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);
+    const event = await deps.waitingRoom.room.getEvent(client.eventId);
+    const enqueueToken = details.params['enqueue_token'];
     const state = await deps.waitingRoom.advance(client.eventId, accountId, {
       rateLimit: deps.enqueueLimiter?.forClient(ctx.ip),
       // The key the queue API and the waiting page use for this browser: one place per browser.
       visitorKey: `vid:${visitorId}`,
+      credentials: {
+        // The waiting page's answer to the entry challenge (a POST of its join form).
+        challengeAnswer: ctx.method === 'POST' ? await challengeAnswerOf(ctx, event) : undefined,
+        // The site's enqueue token, given as the `enqueue_token` authorization parameter.
+        enqueueToken: typeof enqueueToken === 'string' ? enqueueToken : undefined,
+        client: ctx.ip,
+      },
     });
     const links = linksFor(self, client.eventId, basePath);
-    if (state.kind === 'closed' || state.kind === 'waiting') {
+    if (state.kind !== 'admitted') {
       const view: WaitingView =
         state.kind === 'closed'
           ? { kind: 'closed', event: state.event }
-          : { kind: 'status', event: state.event, status: state.status, tokens: null };
-      sendPage(ctx, 200, renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)));
+          : state.kind === 'challenge'
+            ? {
+                kind: 'join',
+                event: state.event,
+                waitingNum: await deps.waitingRoom.room.waitingNum(client.eventId),
+                challenge: state.challenge,
+                failed: state.failed,
+              }
+            : { kind: 'status', event: state.event, status: state.status, tokens: null };
+      const status = state.kind === 'challenge' && state.failed ? 403 : 200;
+      sendPage(
+        ctx,
+        status,
+        renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)),
+        widgetOf(view),
+      );
       return;
     }
     const result: Record<string, unknown> = {
@@ -162,6 +186,8 @@ function linksFor(self: string, eventId: string, basePath: string): PageLinks {
     join: self,
     admit: self,
     onward: self,
+    // The visitor already asked to go in: a solved proof of work sends the form by itself.
+    autoJoin: true,
     statusUrl: (requestId) => `${self}/status?event_id=${event}&request_id=${encodeURIComponent(requestId)}`,
     // No stream: the page polls the status above, whose answer makes it reload at the right time.
     streamUrl: () => '',

@@ -93,6 +93,8 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       short: { ...PROVIDER_COOKIE },
     },
     responseTypes: ['code'],
+    // The site's enqueue token (API.md section 6), read by the waiting-room interaction.
+    extraParams: ['enqueue_token'],
     scopes: ['openid', 'offline_access', WAITING_ROOM_PROMPT],
     // The waiting-room claims come with `openid` alone: ALB and most RPs ask for nothing else.
     claims: {

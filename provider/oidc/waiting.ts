@@ -5,6 +5,7 @@
  * nothing about another (the queue-bypass trap).
  */
 import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
+import type { ChallengeOffer, EntryCredentials } from '../../queue-core/entry/gate.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { Room, StatusView } from '../../queue-core/room/room-api.ts';
 import type { EnqueueRateLimit, EventSettings, QueueEntry, SessionRecord } from '../../queue-core/types.ts';
@@ -22,6 +23,8 @@ export interface Admission {
 export type VisitState =
   | { kind: 'closed'; event: EventSettings }
   | { kind: 'waiting'; event: EventSettings; status: StatusView }
+  /** A new place needs this entry challenge answered first; `failed` when an answer was refused. */
+  | { kind: 'challenge'; event: EventSettings; challenge: ChallengeOffer; failed: boolean }
   | { kind: 'admitted'; event: EventSettings; admission: Admission };
 
 export interface AdvanceOptions {
@@ -32,6 +35,11 @@ export interface AdvanceOptions {
    * waiting page use), so a place taken on any surface is the same place. Default `oidc:<account>`.
    */
   visitorKey?: string;
+  /**
+   * The entry challenge's answer, the `enqueue_token` authorization parameter and the visitor's
+   * address, for a new place in an event that screens its visitors (API.md section 6).
+   */
+  credentials?: EntryCredentials;
 }
 
 export interface WaitingRoomOptions {
@@ -99,8 +107,13 @@ export class WaitingRoom {
         visitorKey,
         previous: record?.requestId,
         rateLimit: options.rateLimit,
+        ...options.credentials,
       });
       if (joined.kind === 'closed') return { kind: 'closed', event };
+      if (joined.kind === 'challenge_required' || joined.kind === 'challenge_failed') {
+        const failed = joined.kind === 'challenge_failed';
+        return { kind: 'challenge', event, challenge: joined.challenge, failed };
+      }
       if (joined.kind !== 'joined') throw new AnteroomError(joined.kind);
       if (joined.place.requestId !== record?.requestId) {
         record = { requestId: joined.place.requestId };

@@ -4,6 +4,7 @@
  */
 import type Koa from 'koa';
 import { type PageLanguages, type PageText, pageTextFor } from './waiting/messages.ts';
+import type { Widget } from './waiting/widgets.ts';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -18,17 +19,42 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function setSecurityHeaders(ctx: Koa.Context): void {
-  ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+/**
+ * The policy of a page showing a captcha widget: the provider's sources added to the directives
+ * its script, frame, calls and styles need, and to nothing else.
+ */
+export function widgetSecurityPolicy(widget: Widget): string {
+  const { script, frame, connect, style } = widget.sources;
+  const self = (extra: string[]) => ["'self'", ...extra].join(' ');
+  return [
+    "default-src 'self'",
+    `script-src ${self(script)}`,
+    `style-src ${self(style)}`,
+    "img-src 'self'",
+    `connect-src ${self(connect)}`,
+    `frame-src ${self(frame)}`,
+    "font-src 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export function setSecurityHeaders(ctx: Koa.Context, policy: string = CONTENT_SECURITY_POLICY): void {
+  ctx.set('Content-Security-Policy', policy);
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('X-Frame-Options', 'DENY');
   // Not no-referrer: Chromium then sends `Origin: null` with our own form posts, which the origin check refuses.
   ctx.set('Referrer-Policy', 'same-origin');
 }
 
-/** A server-rendered page: per visitor, so never stored by a shared cache. */
-export function sendPage(ctx: Koa.Context, status: number, document: string): void {
-  setSecurityHeaders(ctx);
+/**
+ * A server-rendered page: per visitor, so never stored by a shared cache. A page that shows a
+ * captcha widget passes it, and its policy lets that provider's sources in.
+ */
+export function sendPage(ctx: Koa.Context, status: number, document: string, widget?: Widget): void {
+  setSecurityHeaders(ctx, widget === undefined ? CONTENT_SECURITY_POLICY : widgetSecurityPolicy(widget));
   ctx.set('Cache-Control', 'no-store');
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';

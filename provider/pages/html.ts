@@ -55,6 +55,8 @@ export interface PageShell {
   body: SafeHtml;
   /** Script paths under /assets/ (deferred; no inline script anywhere), before the base path. */
   scripts?: string[];
+  /** Absolute URLs of another origin's scripts (a captcha widget), loaded async; the page's CSP must allow them. */
+  externalScripts?: string[];
   bodyClass?: string;
   /** Path prefix browsers reach us under (`/prod`; see `base-path.ts`), put before every asset URL. Default `''`. */
   basePath?: string;
@@ -67,7 +69,10 @@ export interface PageShell {
 /** The whole document: language, viewport, our one stylesheet, no external asset. */
 export function page(shell: PageShell): string {
   const base = shell.basePath ?? '';
-  const scripts = (shell.scripts ?? []).map((src) => html`<script src="${base}${src}" defer></script>`);
+  const scripts = [
+    ...(shell.scripts ?? []).map((src) => html`<script src="${base}${src}" defer></script>`),
+    ...(shell.externalScripts ?? []).map((src) => html`<script src="${src}" async defer></script>`),
+  ];
   return html`<!doctype html>
 <html lang="${shell.lang ?? 'en'}">
 <head>

@@ -25,7 +25,13 @@ export const ADMIN_PUBLIC_PATHS: readonly string[] = [
   '/assets/favicon.svg',
 ];
 
-const PUBLIC_ASSETS = ['waiting-room.js', 'anteroom.css', 'favicon.svg'];
+const PUBLIC_ASSETS = [
+  'waiting-room.js',
+  'entry-challenge.js',
+  'pow-worker.js',
+  'anteroom.css',
+  'favicon.svg',
+];
 const ADMIN_ASSETS = ['dashboard.js', 'anteroom.css', 'favicon.svg'];
 
 function chain(first: Koa.Middleware, second: Koa.Middleware): Koa.Middleware {

@@ -58,11 +58,34 @@ const TOKENS: TokenSet = {
 
 const expiring = event({ queuePositionExpirySeconds: 300 });
 
+/** An entry challenge as the room offers it (fixed values: the same page every run). */
+const POW = {
+  type: 'pow',
+  algorithm: 'sha256',
+  prefix: 'AQgAAGsQCO9VrEf05TBgRwEnBa4_jm_CpnceqCQuHUG9K_GzWE-D9w',
+  difficulty: 18,
+  expires_at: 1_800_000_300,
+} as const;
+
 /** Waiting views by name: every state `renderWaitingPage` draws. */
 export const WAITING_VIEWS: Record<string, WaitingView> = {
   join: { kind: 'join', event: event(), waitingNum: 7 },
   'join, turns kept 5 minutes': { kind: 'join', event: expiring, waitingNum: 7 },
   passthrough: { kind: 'join', event: event({ mode: 'passthrough' }), waitingNum: 0 },
+  'join, proof of work': { kind: 'join', event: event(), waitingNum: 7, challenge: POW },
+  'join, proof of work refused': {
+    kind: 'join',
+    event: event(),
+    waitingNum: 7,
+    challenge: POW,
+    failed: true,
+  },
+  'join, captcha widget': {
+    kind: 'join',
+    event: event(),
+    waitingNum: 7,
+    challenge: { type: 'siteverify', provider: 'turnstile', sitekey: '0x4AAAAAAAB' },
+  },
   closed: { kind: 'closed', event: event({ mode: 'closed' }) },
   waiting: { kind: 'status', event: expiring, status: status({}), tokens: null },
   'waiting, estimate unknown': {

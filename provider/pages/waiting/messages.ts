@@ -100,6 +100,20 @@ const EN = {
   announceOffline: 'You are offline. The page will update when the connection is back.',
   announceReset: 'The waiting room was reset. Your place is gone: you can take a new one.',
   problemHomeLink: 'Go to the start page',
+  challengeLabel: 'Checking your browser',
+  challengeLead:
+    'Before you take a place, your browser solves a short puzzle that keeps bots out. It takes a few seconds.',
+  challengeWorking: 'Your browser is solving the puzzle: {percent} %',
+  challengeJoinWhenDone: 'Almost there: you take your place as soon as the puzzle is solved.',
+  challengeDone: 'Done. You can take your place.',
+  challengeNoScript:
+    'This waiting room asks your browser to solve a short puzzle before you take a place, to keep bots out. It needs JavaScript: please turn JavaScript on and reload this page.',
+  challengeNoWorker:
+    'Your browser cannot solve the puzzle this waiting room asks for. Please try another browser.',
+  challengeWidgetLead: 'Before you take a place, please confirm you are a person.',
+  challengeWidgetNoScript:
+    'This waiting room asks you to confirm you are a person before you take a place. The check needs JavaScript: please turn JavaScript on and reload this page.',
+  challengeFailed: 'The check did not go through, or it expired. Please try again.',
 };
 
 export type MessageKey = keyof typeof EN;
@@ -201,6 +215,20 @@ const fr: Messages = {
   announceReset:
     'La salle d’attente a été réinitialisée. Votre place n’existe plus : vous pouvez en prendre une nouvelle.',
   problemHomeLink: 'Aller à la page d’accueil',
+  challengeLabel: 'Vérification de votre navigateur',
+  challengeLead:
+    'Avant de prendre une place, votre navigateur résout une courte énigme qui tient les robots à l’écart. Cela prend quelques secondes.',
+  challengeWorking: 'Votre navigateur résout l’énigme : {percent} %',
+  challengeJoinWhenDone: 'Presque fini : vous prendrez votre place dès que l’énigme sera résolue.',
+  challengeDone: 'C’est fait. Vous pouvez prendre votre place.',
+  challengeNoScript:
+    'Cette salle d’attente demande à votre navigateur de résoudre une courte énigme avant de prendre une place, pour tenir les robots à l’écart. Il faut JavaScript : activez-le puis rechargez la page.',
+  challengeNoWorker:
+    'Votre navigateur ne peut pas résoudre l’énigme demandée par cette salle d’attente. Essayez un autre navigateur.',
+  challengeWidgetLead: 'Avant de prendre une place, confirmez que vous êtes une personne.',
+  challengeWidgetNoScript:
+    'Cette salle d’attente vous demande de confirmer que vous êtes une personne avant de prendre une place. La vérification demande JavaScript : activez-le puis rechargez la page.',
+  challengeFailed: 'La vérification n’a pas abouti, ou elle a expiré. Réessayez.',
 };
 
 const de: Messages = {
@@ -299,6 +327,20 @@ const de: Messages = {
   announceReset:
     'Der Warteraum wurde zurückgesetzt. Ihr Platz ist verfallen: Sie können einen neuen einnehmen.',
   problemHomeLink: 'Zur Startseite',
+  challengeLabel: 'Ihr Browser wird geprüft',
+  challengeLead:
+    'Bevor Sie einen Platz erhalten, löst Ihr Browser ein kurzes Rätsel, das Bots fernhält. Das dauert einige Sekunden.',
+  challengeWorking: 'Ihr Browser löst das Rätsel: {percent} %',
+  challengeJoinWhenDone: 'Gleich geschafft: Sie erhalten Ihren Platz, sobald das Rätsel gelöst ist.',
+  challengeDone: 'Fertig. Sie können sich jetzt einreihen.',
+  challengeNoScript:
+    'Dieser Warteraum lässt Ihren Browser ein kurzes Rätsel lösen, bevor Sie einen Platz erhalten, um Bots fernzuhalten. Dafür ist JavaScript nötig: Bitte schalten Sie JavaScript ein und laden Sie die Seite neu.',
+  challengeNoWorker:
+    'Ihr Browser kann das Rätsel dieses Warteraums nicht lösen. Bitte versuchen Sie es mit einem anderen Browser.',
+  challengeWidgetLead: 'Bevor Sie einen Platz erhalten, bestätigen Sie bitte, dass Sie ein Mensch sind.',
+  challengeWidgetNoScript:
+    'Dieser Warteraum bittet Sie zu bestätigen, dass Sie ein Mensch sind, bevor Sie einen Platz erhalten. Die Prüfung braucht JavaScript: Bitte schalten Sie JavaScript ein und laden Sie die Seite neu.',
+  challengeFailed: 'Die Prüfung ist nicht gelungen oder abgelaufen. Bitte versuchen Sie es erneut.',
 };
 
 const es: Messages = {
@@ -394,6 +436,20 @@ const es: Messages = {
   announceOffline: 'Estás sin conexión. La página se actualizará cuando vuelva la conexión.',
   announceReset: 'La sala de espera se ha reiniciado. Tu lugar ya no existe: puedes tomar uno nuevo.',
   problemHomeLink: 'Ir a la página de inicio',
+  challengeLabel: 'Comprobando tu navegador',
+  challengeLead:
+    'Antes de tomar un lugar, tu navegador resuelve un breve acertijo que mantiene fuera a los bots. Tarda unos segundos.',
+  challengeWorking: 'Tu navegador está resolviendo el acertijo: {percent} %',
+  challengeJoinWhenDone: 'Casi listo: tomarás tu lugar en cuanto se resuelva el acertijo.',
+  challengeDone: 'Listo. Ya puedes tomar tu lugar.',
+  challengeNoScript:
+    'Esta sala de espera pide a tu navegador que resuelva un breve acertijo antes de tomar un lugar, para mantener fuera a los bots. Necesita JavaScript: actívalo y recarga la página.',
+  challengeNoWorker:
+    'Tu navegador no puede resolver el acertijo que pide esta sala de espera. Prueba con otro navegador.',
+  challengeWidgetLead: 'Antes de tomar un lugar, confirma que eres una persona.',
+  challengeWidgetNoScript:
+    'Esta sala de espera te pide confirmar que eres una persona antes de tomar un lugar. La comprobación necesita JavaScript: actívalo y recarga la página.',
+  challengeFailed: 'La comprobación no se completó o caducó. Inténtalo de nuevo.',
 };
 
 /** The languages the page ships with (`pages.language`). */
@@ -491,6 +547,19 @@ export const CLIENT_MESSAGE_KEYS: readonly MessageKey[] = [
   'announceMoving',
   'liveHint',
 ];
+
+/** The messages of the entry challenge's script (`assets/entry-challenge.js`). */
+export const CHALLENGE_MESSAGE_KEYS: readonly MessageKey[] = [
+  'challengeWorking',
+  'challengeJoinWhenDone',
+  'challengeDone',
+  'challengeNoWorker',
+];
+
+/** Those messages as JSON (only the join form of an event with a proof of work carries them). */
+export function challengeMessagesJson(messages: Messages): string {
+  return JSON.stringify(Object.fromEntries(CHALLENGE_MESSAGE_KEYS.map((key) => [key, messages[key]])));
+}
 
 const clientJson = new WeakMap<Messages, string>();
 

@@ -3,11 +3,13 @@
  * JavaScript) always shows the truth. `assets/waiting-room.js` then keeps the numbers current:
  * every live field carries a `data-field`, every state section a `data-section`.
  */
+import type { ChallengeOffer } from '../../../queue-core/entry/gate.ts';
 import type { StatusView, TokenSet } from '../../../queue-core/room/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
 import { escapeText, html, page, SafeHtml } from '../html.ts';
 import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';
 import {
+  challengeMessagesJson,
   clientMessagesJson,
   DEFAULT_PAGE_TEXT,
   type MessageKey,
@@ -15,6 +17,7 @@ import {
   PLACEHOLDER,
 } from './messages.ts';
 import type { WaitingView } from './state.ts';
+import { POW_FIELD, WIDGETS, type Widget, type WidgetProvider } from './widgets.ts';
 
 /**
  * A message as element content: its text escaped, each `{name}` replaced by its value (escaped
@@ -48,6 +51,11 @@ export interface PageLinks {
   admit: string;
   /** Where an admitted visitor goes next. */
   onward: string;
+  /**
+   * Send the join form by itself once a proof of work is solved (the OIDC waiting page: the
+   * visitor already asked to go in); otherwise the visitor presses the button.
+   */
+  autoJoin?: boolean;
   statusUrl: (requestId: string) => string;
   streamUrl: (requestId: string) => string;
 }
@@ -68,6 +76,7 @@ function shell(
   links: PageLinks,
   text: PageText,
   scripts: string[] = [],
+  externalScripts: string[] = [],
 ): string {
   const body = html`<a class="skip-link" href="#main">${say(text, 'skipLink')}</a>
 <main id="main" class="card" tabindex="-1">
@@ -76,7 +85,66 @@ ${content}
 ${LIVE_REGIONS}
 </main>
 <footer class="page-footer"><p>${say(text, 'footer')}</p></footer>`;
-  return page({ title, body, scripts, basePath: links.basePath, lang: text.lang, theme: true });
+  return page({
+    title,
+    body,
+    scripts,
+    externalScripts,
+    basePath: links.basePath,
+    lang: text.lang,
+    theme: true,
+  });
+}
+
+/** The captcha widget a join view shows, or undefined (its page's CSP lets that provider in). */
+export function widgetOf(view: WaitingView): Widget | undefined {
+  if (view.kind !== 'join' || view.challenge?.type !== 'siteverify') return undefined;
+  return WIDGETS[view.challenge.provider as WidgetProvider];
+}
+
+/**
+ * The entry challenge inside the join form: a proof of work solved by `entry-challenge.js` in
+ * a Web Worker, with its progress; or the provider's widget. Without JavaScript, a message says
+ * the check needs it (and the button stays disabled: a form without the answer would only be refused).
+ */
+function challengeFields(challenge: ChallengeOffer, links: PageLinks, text: PageText): SafeHtml {
+  if (challenge.type === 'siteverify') {
+    const widget = WIDGETS[challenge.provider as WidgetProvider];
+    return html`<p>${say(text, 'challengeWidgetLead')}</p>
+<div class="${widget?.className ?? ''}" data-sitekey="${challenge.sitekey}"></div>
+<noscript><p class="notice">${say(text, 'challengeWidgetNoScript')}</p></noscript>`;
+  }
+  return html`<div id="ar-challenge" data-kind="pow" data-prefix="${challenge.prefix}"
+ data-difficulty="${challenge.difficulty}" data-expires-at="${challenge.expires_at}"
+ data-worker-url="${links.basePath}/assets/pow-worker.js" data-auto-submit="${links.autoJoin ? 'true' : 'false'}"
+ data-messages="${challengeMessagesJson(text.messages)}">
+<input type="hidden" name="${POW_FIELD}" value="">
+<p>${say(text, 'challengeLead')}</p>
+<noscript><p class="notice">${say(text, 'challengeNoScript')}</p></noscript>
+<div class="progress" data-section="challenge_progress" hidden>
+<label for="ar-challenge-progress">${say(text, 'challengeLabel')}</label>
+<progress id="ar-challenge-progress" max="100" value="0">0 %</progress>
+<p class="hint" data-field="challenge_text" role="status" aria-live="polite"></p>
+</div>
+</div>`;
+}
+
+function joinForm(
+  view: Extract<WaitingView, { kind: 'join' }>,
+  links: PageLinks,
+  text: PageText,
+  label: MessageKey,
+): SafeHtml {
+  const challenge = view.challenge ?? null;
+  const failed = view.failed ? html`<p class="notice" role="alert">${say(text, 'challengeFailed')}</p>` : '';
+  if (challenge === null)
+    return html`<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, label)}</button></form>`;
+  // A proof of work's button waits for the script; a widget's is usable (the provider refuses an empty token).
+  const disabled = challenge.type === 'pow' ? html` disabled` : '';
+  return html`${failed}<form method="post" action="${links.join}">
+${challengeFields(challenge, links, text)}
+<button type="submit" class="button primary"${disabled}>${say(text, label)}</button>
+</form>`;
 }
 
 function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks, text: PageText): string {
@@ -84,14 +152,16 @@ function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks
   const content = passthrough
     ? html`<h1>${say(text, 'passthroughHeading')}</h1>
 <p class="lead">${say(text, 'passthroughLead')}</p>
-<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'passthroughButton')}</button></form>`
+${joinForm(view, links, text, 'passthroughButton')}`
     : html`<h1>${say(text, 'joinHeading')}</h1>
 <p class="lead">${say(text, 'joinLead')}</p>
 <p class="meta">${say(text, 'joinWaitingNow', { n: html`<strong>${view.waitingNum}</strong>` })}</p>
-<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'joinButton')}</button></form>
+${joinForm(view, links, text, 'joinButton')}
 <p class="hint">${say(text, 'joinHint')}</p>`;
   const title = text.messages[passthrough ? 'passthroughTitle' : 'joinTitle'];
-  return shell(title, eventLabel(view.event), content, links, text);
+  const scripts = view.challenge?.type === 'pow' ? ['/assets/entry-challenge.js'] : [];
+  const widget = widgetOf(view);
+  return shell(title, eventLabel(view.event), content, links, text, scripts, widget ? [widget.script] : []);
 }
 
 function closedView(label: string, links: PageLinks, text: PageText): string {

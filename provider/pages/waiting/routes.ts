@@ -18,8 +18,9 @@ import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { pageTextOf, sendPage } from '../headers.ts';
 import { onwardUrl, safeReturnUrl } from './onward.ts';
 import { sendProblemPage } from './problem.ts';
-import { type PageLinks, renderProblemPage, renderWaitingPage } from './render.ts';
-import { loadWaitingView } from './state.ts';
+import { type PageLinks, renderProblemPage, renderWaitingPage, widgetOf } from './render.ts';
+import { loadWaitingView, type WaitingView } from './state.ts';
+import { challengeAnswerOf } from './widgets.ts';
 
 export interface WaitingPageOptions {
   /** Where admitted visitors go when the page URL names no `return_url`. Default: the site root. */
@@ -113,16 +114,24 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
     try {
       request = pageRequest(ctx, rawEventId);
       const view = await loadWaitingView(deps.room, request.eventId, readRequestCookie(ctx, request.eventId));
-      sendPage(ctx, 200, renderWaitingPage(view, request.links, pageTextOf(ctx, deps.config.pages)));
+      sendView(ctx, 200, view, request.links);
     } catch (error) {
       const basePath = requestBasePath(ctx, publicBasePath);
       await renderFailure(ctx, deps, error, request?.links.self ?? `${basePath}${ctx.path}`, basePath);
     }
   }
 
-  async function takePlace(request: PageRequest, ctx: Koa.Context): Promise<void> {
+  function sendView(ctx: Koa.Context, status: number, view: WaitingView, links: PageLinks): void {
+    sendPage(ctx, status, renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)), widgetOf(view));
+  }
+
+  /** True when the answer was written here (the join form again, with a fresh challenge). */
+  async function takePlace(request: PageRequest, ctx: Koa.Context): Promise<boolean> {
     const event = await deps.room.getEvent(request.eventId);
     const joined = await deps.room.join(event, {
+      // The entry challenge's answer, from the join form (the worker's proof of work, or the widget's token).
+      challengeAnswer: await challengeAnswerOf(ctx, event),
+      client: ctx.ip,
       // The same key the queue API uses for this browser (`vid:<visitor id>`), so page and API agree.
       visitorKey: `vid:${ensureVisitorId(ctx, deps.config)}`,
       // Joining again after an expired or ended place takes the one place that replaces it.
@@ -130,27 +139,49 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
       // The queue API's per-client budget applies to the form too (a 429 page, no place used up).
       rateLimit: deps.enqueueLimiter.forClient(ctx.ip),
     });
-    // Closed: the page says so.
-    if (joined.kind === 'closed') return;
-    if (joined.kind !== 'joined') throw new AnteroomError(joined.kind);
+    switch (joined.kind) {
+      // Closed: the page says so.
+      case 'closed':
+        return false;
+      case 'challenge_required':
+      case 'challenge_failed': {
+        // No place taken: the form again, with a fresh challenge and, after an answer, why.
+        const view: WaitingView = {
+          kind: 'join',
+          event,
+          waitingNum: await deps.room.waitingNum(event.id),
+          challenge: joined.challenge,
+          failed: joined.kind === 'challenge_failed',
+        };
+        sendView(ctx, 403, view, request.links);
+        return true;
+      }
+      case 'enqueue_token_required':
+      case 'enqueue_token_invalid':
+        throw new AnteroomError(joined.kind);
+      case 'joined':
+        break;
+    }
     writeRequestCookie(ctx, deps.config, request.eventId, joined.place.requestId);
     // Pass-through: no waiting at all, the admission is claimed at once.
     if (event.mode === 'passthrough') await deps.room.admit(request.eventId, joined.place.requestId);
+    return false;
   }
 
-  async function claimAdmission(request: PageRequest, ctx: Koa.Context): Promise<void> {
+  async function claimAdmission(request: PageRequest, ctx: Koa.Context): Promise<boolean> {
     const requestId = readRequestCookie(ctx, request.eventId);
     // Not served yet, expired, ended or unknown: the page shows which, with the way forward.
     if (requestId !== null) await deps.room.admit(request.eventId, requestId);
+    return false;
   }
 
-  function formAction(step: (request: PageRequest, ctx: Koa.Context) => Promise<void>): Koa.Middleware {
+  function formAction(step: (request: PageRequest, ctx: Koa.Context) => Promise<boolean>): Koa.Middleware {
     return async function runFormAction(ctx) {
       let request: PageRequest | null = null;
       try {
         checkSameOrigin(ctx, deps.config.publicUrl);
         request = pageRequest(ctx, (ctx as unknown as { params: Record<string, string> }).params['event_id']);
-        await step(request, ctx);
+        if ((await step(request, ctx)) === true) return;
         ctx.status = 303;
         ctx.redirect(request.links.self);
       } catch (error) {

@@ -2,14 +2,25 @@
  * What the waiting page shows this browser: read from the event's settings and, when the
  * browser holds a request id for the event, from its place. Reading never changes state.
  */
+import type { ChallengeOffer } from '../../../queue-core/entry/gate.ts';
 import type { Room, StatusView, TokenSet } from '../../../queue-core/room/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
 
 export type WaitingView =
   /** Closed and this browser holds no place. */
   | { kind: 'closed'; event: EventSettings }
-  /** No place yet: offer to take one (in pass-through mode: to go straight in). */
-  | { kind: 'join'; event: EventSettings; waitingNum: number }
+  /**
+   * No place yet: offer to take one (in pass-through mode: to go straight in). `challenge`: the
+   * entry challenge to answer with it (a fresh proof-of-work prefix, or the widget), else null;
+   * `failed` when the last answer was refused.
+   */
+  | {
+      kind: 'join';
+      event: EventSettings;
+      waitingNum: number;
+      challenge?: ChallengeOffer | null;
+      failed?: boolean;
+    }
   /** A place in the queue, at any stage; `tokens` only once admitted. */
   | { kind: 'status'; event: EventSettings; status: StatusView; tokens: TokenSet | null };
 
@@ -22,7 +33,12 @@ export async function loadWaitingView(
   const place = requestId === null ? null : await room.findPlace(eventId, requestId);
   if (place === null || place.kind === 'none') {
     if (event.mode === 'closed') return { kind: 'closed', event };
-    return { kind: 'join', event, waitingNum: await room.waitingNum(eventId) };
+    return {
+      kind: 'join',
+      event,
+      waitingNum: await room.waitingNum(eventId),
+      challenge: room.challengeFor(event),
+    };
   }
   // Re-signing returns the same claims (API.md), so an admitted visitor can reload and see them again.
   const tokens =
