@@ -56,6 +56,10 @@ export const ERRORS = Object.freeze({
     status: 400,
     message: "The deployment's network cannot reach the adaptive inlet's signal",
   },
+  entry_check_unreachable: {
+    status: 400,
+    message: "The deployment's network cannot reach the entry challenge's or enqueue token's provider",
+  },
 
   // Why a sign-in through the site gate did not complete (`authorizer/gate/`): the refusal page
   // shows the sentence.

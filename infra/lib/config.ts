@@ -12,6 +12,7 @@ import { ValidationError } from '../../queue-core/errors.ts';
 import { fieldRules } from '../../queue-core/fields.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../../queue-core/signing-keys/document.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
+import { entryEgressPorts } from './entry-reach.ts';
 import { type OriginHealthConfig, parseOriginHealth, signalEgressPorts } from './origin-signals.ts';
 
 /** The context key holding the deployment configuration. */
@@ -125,6 +126,8 @@ export interface DeployConfig {
   originHealth: OriginHealthConfig[];
   /** Ports (beyond 443) the scheduled function reaches for probe and Prometheus signals. */
   signalPorts: number[];
+  /** Ports (beyond 443) the public function reaches for siteverify and enqueue-token keys (entry-reach.ts). */
+  entryPorts: number[];
 }
 
 /** Engine version used when `queueStore.engineVersion` is not set. */
@@ -132,7 +135,7 @@ export const DEFAULT_ENGINE_VERSION = { valkey: '8.0', redis: '7.1' } as const;
 
 export const DEFAULTS: Omit<
   DeployConfig,
-  'app' | 'confidentialClients' | 'queueStore' | 'originHealth' | 'signalPorts'
+  'app' | 'confidentialClients' | 'queueStore' | 'originHealth' | 'signalPorts' | 'entryPorts'
 > & {
   queueStore: Omit<QueueStoreConfig, 'engineVersion'>;
 } = {
@@ -224,6 +227,7 @@ export function parseDeployConfig(raw: unknown): DeployConfig {
     ),
     originHealth: parseOriginHealth(input['originHealth'], events),
     signalPorts: signalEgressPorts(events, network),
+    entryPorts: entryEgressPorts(events, network),
     queueStore: parseQueueStore(input['queueStore']),
     network,
     publicApi: parsePublicApi(input['publicApi']),

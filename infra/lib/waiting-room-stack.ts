@@ -103,6 +103,10 @@ export class WaitingRoomStack extends Stack {
     const clientSecretArns = Object.fromEntries(
       [...this.secrets.clientSecrets].map(([clientId, secret]) => [clientId, secret.secretArn]),
     );
+    const entryEgress = this.egressGroup('EntryCheckEgress', config.entryPorts, {
+      description: "Anteroom public function: the entry checks' siteverify and JWKS ports",
+      rule: 'Entry check',
+    });
     this.publicApi = new PublicApi(this, 'PublicApi', {
       entry: entries.provider,
       environment: {
@@ -119,7 +123,7 @@ export class WaitingRoomStack extends Stack {
         TRUST_PROXY: 'true',
         CLIENT_ADDRESS_HEADER,
       },
-      network,
+      network: entryEgress ? { ...network, extraSecurityGroups: [entryEgress] } : network,
       throttleRateLimit: config.publicApi.throttleRateLimit,
       throttleBurstLimit: config.publicApi.throttleBurstLimit,
       logRetentionDays,
@@ -210,14 +214,26 @@ export class WaitingRoomStack extends Stack {
    * function alone may reach their ports beyond 443, through a security group of its own.
    */
   private signalEgressGroup(ports: number[]): ec2.SecurityGroup | undefined {
-    if (ports.length === 0) return undefined;
-    const group = new ec2.SecurityGroup(this, 'OriginSignalEgress', {
-      vpc: this.network.vpc,
+    return this.egressGroup('OriginSignalEgress', ports, {
       description: "Anteroom scheduled function: the adaptive inlets' probe and Prometheus ports",
+      rule: 'Origin signal',
+    });
+  }
+
+  /** A security group of one function alone, open outward on `ports` (none: no group). */
+  private egressGroup(
+    id: string,
+    ports: number[],
+    text: { description: string; rule: string },
+  ): ec2.SecurityGroup | undefined {
+    if (ports.length === 0) return undefined;
+    const group = new ec2.SecurityGroup(this, id, {
+      vpc: this.network.vpc,
+      description: text.description,
       allowAllOutbound: false,
     });
     for (const port of ports) {
-      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `Origin signal on port ${port}`);
+      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `${text.rule} on port ${port}`);
     }
     return group;
   }

@@ -8,17 +8,16 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PROVIDER_RUNTIME_FILES } from '../entries.ts';
-import { AppFunction } from './app-function.ts';
+import { AppFunction, type FunctionNetwork } from './app-function.ts';
 import { ApiStage } from './http-api-stage.ts';
 
 export interface PublicApiProps {
   entry: string;
   environment: Record<string, string>;
-  network: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
+  network: FunctionNetwork;
   throttleRateLimit: number;
   throttleBurstLimit: number;
   logRetentionDays: number;
