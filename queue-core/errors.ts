@@ -39,7 +39,7 @@ export const ERRORS = Object.freeze({
   invalid_body: { status: 400, message: 'The request body must be a JSON object' },
   invalid_idempotency_key: {
     status: 400,
-    message: 'Idempotency-Key must be 1-255 printable ASCII characters',
+    message: 'Idempotency-Key must be a UUID or 22 to 255 base64url characters',
   },
   invalid_event_settings: { status: 400, message: 'The event settings are not valid' },
   invalid_oidc_client: { status: 400, message: 'An OIDC client registration is not valid' },
@@ -112,6 +112,10 @@ export const ERRORS = Object.freeze({
   request_not_found: { status: 404, message: 'Request ID not found' },
   session_not_found: { status: 404, message: "Request ID doesn't exist or status already set." },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
+  idempotency_key_in_use: {
+    status: 409,
+    message: 'This Idempotency-Key was first used by another client',
+  },
   keys_read_only: { status: 409, message: 'The key source is read-only: rotate keys at the source' },
   idempotency_key_in_use: {
     status: 409,

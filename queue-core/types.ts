@@ -428,6 +428,11 @@ export interface QueueStore {
   screenVisitor(eventId: string, input: ScreenInput): Promise<Screening>;
   /** Let `visitorKey` name the place `requestId` holds too (unless it already names one). */
   linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void>;
+  /**
+   * Record `owner` as the client of `visitorKey` unless one is recorded already, atomically;
+   * answers the recorded owner (`owner` when this call recorded it). Kept until `reset`.
+   */
+  bindVisitorKey(eventId: string, visitorKey: string, owner: string): Promise<string>;
 
   /**
    * The adaptive inlet's controller state (JSON, opaque to the store) and its version (1 after

@@ -15,7 +15,7 @@ import { CHALLENGE_HEADER, ENQUEUE_TOKEN_HEADER } from '../http/cors.ts';
 import type { ApiRequest, Endpoint, JsonAnswer } from '../http/endpoint.ts';
 import { codeBody } from '../http/errors.ts';
 import { CACHE } from '../http/steps.ts';
-import { enqueueVisitorKey, requestCookieHeader } from '../http/visitor.ts';
+import { type EnqueueVisitor, enqueueVisitor, requestCookieHeader } from '../http/visitor.ts';
 
 async function readFields(request: ApiRequest): Promise<Record<string, unknown>> {
   if (!isAcceptedBodyType(request.header('content-type'))) throw unsupportedType();
@@ -29,11 +29,22 @@ async function loadOpenEvent(deps: AppDeps, fields: Record<string, unknown>): Pr
   return event;
 }
 
-/** The `Idempotency-Key`, else the visitor cookie (set now when the browser has none). */
-function visitorKeyOf(deps: AppDeps, request: ApiRequest, answer: JsonAnswer): string {
-  const visitor = enqueueVisitorKey(request.header('idempotency-key'), request.header('cookie'), deps.config);
+/**
+ * The `Idempotency-Key` (bound to this client), else the signed visitor cookie (set now when the
+ * browser has none).
+ */
+function visitorOf(deps: AppDeps, request: ApiRequest, answer: JsonAnswer): EnqueueVisitor {
+  const visitor = enqueueVisitor(
+    {
+      idempotencyKey: request.header('idempotency-key'),
+      cookies: request.header('cookie'),
+      client: request.clientAddress(),
+    },
+    deps.config,
+    deps.visitorCookies,
+  );
   if (visitor.setCookie) answer.cookies.push(visitor.setCookie);
-  return visitor.visitorKey;
+  return visitor;
 }
 
 /**
@@ -45,14 +56,15 @@ function visitorKeyOf(deps: AppDeps, request: ApiRequest, answer: JsonAnswer): s
 async function joinQueue(
   deps: AppDeps,
   event: EventSettings,
-  visitorKey: string,
+  visitor: EnqueueVisitor,
   request: ApiRequest,
   answer: JsonAnswer,
 ): Promise<QueueEntry | null> {
   const limiter = deps.enqueueLimiter;
   const client = request.clientAddress();
   const joined = await deps.room.join(event, {
-    visitorKey,
+    visitorKey: visitor.visitorKey,
+    keyOwner: visitor.keyOwner,
     rateLimit: limiter.enabled ? limiter.forClient(client) : undefined,
     challengeAnswer: request.header(CHALLENGE_HEADER),
     enqueueToken: request.header(ENQUEUE_TOKEN_HEADER),
@@ -83,7 +95,7 @@ function respond(deps: AppDeps, answer: JsonAnswer, place: QueueEntry): void {
 export const assignQueueNum: Endpoint = async function assignQueueNum(deps, request, answer) {
   const fields = await readFields(request);
   const event = await loadOpenEvent(deps, fields);
-  const visitorKey = visitorKeyOf(deps, request, answer);
-  const place = await joinQueue(deps, event, visitorKey, request, answer);
+  const visitor = visitorOf(deps, request, answer);
+  const place = await joinQueue(deps, event, visitor, request, answer);
   if (place !== null) respond(deps, answer, place);
 };

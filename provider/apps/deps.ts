@@ -19,6 +19,7 @@ import {
   createRateLimiter,
   type RateLimiter,
 } from '../http/rate-limit.ts';
+import { serverVisitorCookieSigner, type VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import { readOriginSignal } from '../signals/signal-reader.ts';
 import { logOptions } from '../telemetry/log.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   sseHeartbeatMs: number;
   /** Status streams open in this process, per request id and per client (`stream-slots.ts`). */
   streamSlots: StreamSlots;
+  /** Issues and checks the signed visitor cookie (`anteroom_vid`). */
+  visitorCookies: VisitorCookieSigner;
   /** The clock in milliseconds (tests control it): per-client budgets, signature dates. */
   nowMs: () => number;
 }
@@ -150,6 +153,7 @@ export async function createAppDeps(
       perRequestId: config.limits.streamsPerRequestId,
       perClient: config.limits.streamsPerClient,
     }),
+    visitorCookies: serverVisitorCookieSigner(config, keys),
     nowMs,
   };
 }

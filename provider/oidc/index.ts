@@ -215,6 +215,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     waitingRoom,
     interactionTtlSeconds,
     pagesBasePath: publicUrlPath(config.publicUrl),
+    visitorCookies: deps.visitorCookies,
   });
   const { provider } = oidc;
   await checkClientsAccepted(provider, clients);
@@ -228,6 +229,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     registry: oidc.registry,
     waitingRoom,
     accountOfVisitor: oidc.accountOfVisitor,
+    visitorCookies: deps.visitorCookies,
     config,
     logger: deps.logger,
     issuerPath,

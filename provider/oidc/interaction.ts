@@ -22,6 +22,7 @@ import type { StatusView } from '../../queue-core/room/room-api.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import { errorAnswer } from '../http/errors.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
+import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { pageTextOf, sendPage } from '../pages/headers.ts';
 import { sendProblemPage } from '../pages/waiting/problem.ts';
@@ -39,6 +40,8 @@ export interface InteractionDeps {
   registry: ClientRegistry;
   waitingRoom: WaitingRoom;
   accountOfVisitor: (visitorId: string) => string;
+  /** The signed visitor cookie, shared with the queue API and the waiting page. */
+  visitorCookies: VisitorCookieSigner;
   config: Pick<AnteroomConfig, 'publicUrl' | 'pages'>;
   logger: Pick<pino.Logger, 'error' | 'warn'>;
   /** Path of the issuer as the browser sees it (`/oidc`, `/prod/oidc`, …). */
@@ -113,7 +116,7 @@ async function waitStep(
       cookiePath: self,
       publicUrl: new URL(deps.config.publicUrl),
     });
-    const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig);
+    const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig, deps.visitorCookies);
     const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);
     const event = await deps.waitingRoom.room.getEvent(client.eventId);
     const enqueueToken = details.params['enqueue_token'];

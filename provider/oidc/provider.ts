@@ -14,6 +14,7 @@ import {
   OIDC_INTERACTION_TTL_SECONDS,
   UNVISITED_INTERACTION_TTL_SECONDS,
 } from '../../queue-core/defaults.ts';
+import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import { requestBasePath } from '../pages/base-path.ts';
 import { html, page, SafeHtml } from '../pages/html.ts';
 import type { AdapterFactory } from './adapters/types.ts';
@@ -43,6 +44,8 @@ export interface OidcProviderOptions {
   interactionTtlSeconds?: number;
   /** Path of the public URL (`/prod`, or `''`): the asset URLs of the pages the provider renders. */
   pagesBasePath?: string;
+  /** The signed visitor cookie (`anteroom_vid`): who the browser is before it has a session. */
+  visitorCookies: VisitorCookieSigner;
 }
 
 /** The options of every cookie the provider sets. */
@@ -75,7 +78,7 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
   const accountOf = (ctx: KoaContextWithOIDC): string | null => {
     const fromSession = ctx.oidc.session?.accountId;
     if (fromSession) return fromSession;
-    const visitorId = readVisitorId(ctx);
+    const visitorId = readVisitorId(ctx, options.visitorCookies);
     return visitorId === null ? null : accountOfVisitor(visitorId);
   };
   const issuerPath = new URL(options.issuer).pathname.replace(/\/$/, '');

@@ -151,6 +151,10 @@ class QueueRoom implements Room {
   async join(event: EventSettings, request: JoinRequest): Promise<JoinOutcome> {
     if (!takesNewVisitors(event)) return CLOSED;
     let visitorKey = request.visitorKey;
+    if (request.keyOwner) {
+      const recorded = await this.store.bindVisitorKey(event.id, visitorKey, request.keyOwner.owner);
+      if (!request.keyOwner.accepted.includes(recorded)) throw new AnteroomError('idempotency_key_in_use');
+    }
     let replacing: string | null = null;
     if (request.previous) {
       const previous = await this.place(event.id, request.previous);

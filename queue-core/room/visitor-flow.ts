@@ -39,6 +39,20 @@ export interface JoinRequest extends EntryCredentials {
   previous?: string | null | undefined;
   /** The per-client budget a new place draws on (429 `rate_limited` when spent). */
   rateLimit?: EnqueueRateLimit | undefined;
+  /**
+   * A key the client chose (an `Idempotency-Key`) is the first client's only: its owner is
+   * recorded on first use, and a client that is not that owner is refused (409
+   * `idempotency_key_in_use`) before anything else is looked at.
+   */
+  keyOwner?: KeyOwner | null | undefined;
+}
+
+/** Who uses a client-chosen visitor key (strings opaque to the room, compared for equality). */
+export interface KeyOwner {
+  /** What to record when the key is new (the visitor cookie's id, else the address). */
+  owner: string;
+  /** Recorded owners that are this client (its visitor cookie's id, its address). */
+  accepted: readonly string[];
 }
 
 export type JoinOutcome =

@@ -47,6 +47,8 @@ interface EventState {
   era: string | undefined;
   entries: Map<string, { position: number; entryTime: number }>;
   visitors: Map<string, string>;
+  /** visitorKey → the client that first used it (`bindVisitorKey`). */
+  keyOwners: Map<string, string>;
   /** Entry time by position − 1. */
   entryTimes: number[];
   sessions: Map<string, SessionRecord>;
@@ -79,6 +81,7 @@ function newEventState(): EventState {
     era: undefined,
     entries: new Map(),
     visitors: new Map(),
+    keyOwners: new Map(),
     entryTimes: [],
     sessions: new Map(),
     active: new SortedSet(),
@@ -499,6 +502,14 @@ export class MemoryStore implements QueueStore {
   async linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void> {
     const visitors = this.#state(eventId).visitors;
     if (!visitors.has(visitorKey)) visitors.set(visitorKey, requestId);
+  }
+
+  async bindVisitorKey(eventId: string, visitorKey: string, owner: string): Promise<string> {
+    const owners = this.#state(eventId).keyOwners;
+    const recorded = owners.get(visitorKey);
+    if (recorded !== undefined) return recorded;
+    owners.set(visitorKey, owner);
+    return owner;
   }
 
   /** Mark `name` spent for `forMs`: false when it already was. Spent names are forgotten once they expire. */

@@ -11,6 +11,7 @@
  *                       so no request id → position map is kept)
  *   ar:{demo}:v:<n>  hash  visitor-key bucket n of 16,384: 16-byte key digest → position
  *                       (small hashes, so Redis keeps them as compact listpacks)
+ *   ar:{demo}:vo  hash  visitorKey → the client that first used it (Idempotency-Key binding)
  *   ar:{demo}:t   zset  entry-time changes: score position, member "position:entryTime"
  *   ar:{demo}:s   hash  requestId → "position:issuedAt:expiresAt:status:issuer"
  *   ar:{demo}:sa  zset  active sessions by expiresAt
@@ -96,6 +97,7 @@ const SCRIPTS = {
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
   arTakeBudget: { files: ['gcra.lua', 'take-budget.lua'], keys: 1 },
   arScreenVisitor: { files: ['gcra.lua', 'screen-visitor.lua'], keys: 6 },
+  arBindVisitorKey: { files: ['bind-visitor-key.lua'], keys: 1 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
@@ -119,6 +121,7 @@ interface ScriptReplies {
   arAppendAudit: number;
   arTakeBudget: number;
   arScreenVisitor: [string, (string | number)?, string?, string?] | ['rate_limited', number];
+  arBindVisitorKey: string;
 }
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -167,6 +170,7 @@ function eventKeys(prefix: string, eventId: string) {
   return {
     counters: `${base}c`,
     visitorBuckets: `${base}v:`,
+    keyOwners: `${base}vo`,
     entryTimes: `${base}t`,
     sessions: `${base}s`,
     activeSessions: `${base}sa`,
@@ -784,6 +788,11 @@ export class RedisStore implements QueueStore {
     if (position === null) return;
     const [bucket, field] = visitorLocation(this.#keys(eventId), visitorKey);
     await this.#call((redis) => redis.hsetnx(bucket, field, position));
+  }
+
+  async bindVisitorKey(eventId: string, visitorKey: string, owner: string): Promise<string> {
+    const key = this.#keys(eventId).keyOwners;
+    return String(await this.#call((redis) => redis.arBindVisitorKey(key, visitorKey, owner)));
   }
 
   async getEventOverride(eventId: string): Promise<EventSettings | null> {

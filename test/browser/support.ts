@@ -124,7 +124,10 @@ export async function queueAhead(server: TestServer, eventId: string, count: num
   for (let i = 0; i < count; i += 1) {
     const response = await fetch(`${server.publicUrl}/assign_queue_num`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `ahead-${eventId}-${i}` },
+      headers: {
+        'Content-Type': 'application/json',
+        'Idempotency-Key': `ahead-${eventId.replaceAll('.', '_')}-${i}-0123456789abcdefghijkl`,
+      },
       body: JSON.stringify({ event_id: eventId }),
     });
     if (!response.ok) throw new Error(`assign_queue_num answered ${response.status}`);

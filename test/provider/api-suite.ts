@@ -99,17 +99,17 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
 
         const keyed = await pub()
           .post('/assign_queue_num')
-          .set('Idempotency-Key', 'k-1')
+          .set('Idempotency-Key', 'k-1-0123456789abcdefghijkl')
           .send({ event_id: 'main' });
         const keyedAgain = await pub()
           .post('/assign_queue_num')
-          .set('Idempotency-Key', 'k-1')
+          .set('Idempotency-Key', 'k-1-0123456789abcdefghijkl')
           .send({ event_id: 'main' });
         assert.deepEqual(keyedAgain.body, keyed.body);
         assert.equal(keyed.body.queue_number, 2);
         const other = await pub()
           .post('/assign_queue_num')
-          .set('Idempotency-Key', 'k-2')
+          .set('Idempotency-Key', 'k-2-0123456789abcdefghijkl')
           .send({ event_id: 'main' });
         assert.equal(other.body.queue_number, 3);
       });

@@ -134,10 +134,11 @@ export function entrySuite(kind: StoreKind, options: { lambda?: LambdaFormat } =
 
       it('does not challenge a visitor who holds a place (visitor cookie or Idempotency-Key)', async () => {
         const { answer } = await solved('pow');
-        const first = await join('pow', { 'Anteroom-Challenge': answer, 'Idempotency-Key': 'k-pow' }).expect(
-          200,
-        );
-        const again = await join('pow', { 'Idempotency-Key': 'k-pow' }).expect(200);
+        const first = await join('pow', {
+          'Anteroom-Challenge': answer,
+          'Idempotency-Key': 'k-pow-0123456789abcdefghij',
+        }).expect(200);
+        const again = await join('pow', { 'Idempotency-Key': 'k-pow-0123456789abcdefghij' }).expect(200);
         assert.deepEqual(again.body, first.body);
         const other = await solved('pow');
         const browser = await join('pow', { 'Anteroom-Challenge': other.answer }).expect(200);
@@ -195,11 +196,11 @@ export function entrySuite(kind: StoreKind, options: { lambda?: LambdaFormat } =
         siteverify.grant('widget-token-2');
         const first = await join('captcha', {
           'Anteroom-Challenge': 'widget-token-2',
-          'Idempotency-Key': 'k-c',
+          'Idempotency-Key': 'k-c-0123456789abcdefghijkl',
         }).expect(200);
         const again = await join('captcha', {
           'Anteroom-Challenge': 'anything',
-          'Idempotency-Key': 'k-c',
+          'Idempotency-Key': 'k-c-0123456789abcdefghijkl',
         }).expect(200);
         assert.deepEqual(again.body, first.body);
         assert.equal(siteverify.calls.length, 1);

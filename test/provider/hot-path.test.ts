@@ -148,7 +148,7 @@ describe('hot read paths', () => {
         label: 'idempotency key',
         type: 'application/json',
         body: '{"event_id":"noexp"}',
-        headers: { 'Idempotency-Key': 'same-key' },
+        headers: { 'Idempotency-Key': 'same-key-0123456789abcdefghij' },
       },
       {
         label: 'visitor cookie',
@@ -169,11 +169,11 @@ describe('hot read paths', () => {
     // Idempotency holds across both paths: they share the store and the visitor-key scheme.
     const first = await request(t.publicHandler)
       .post('/assign_queue_num')
-      .set('Idempotency-Key', 'across')
+      .set('Idempotency-Key', 'across-0123456789abcdefghijkl')
       .send({ event_id: 'noexp' });
     const second = await request(koa)
       .post('/assign_queue_num')
-      .set('Idempotency-Key', 'across')
+      .set('Idempotency-Key', 'across-0123456789abcdefghijkl')
       .send({ event_id: 'noexp' });
     assert.deepEqual(second.body, first.body);
   });

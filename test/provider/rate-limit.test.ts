@@ -37,11 +37,11 @@ describe('enqueue rate limit', () => {
     assert.equal((await enqueueFrom(t, '198.51.100.7')).body.queue_number, 3);
     // Half a minute later one more enqueue is allowed again.
     t.clock.advance(30);
-    const late = await enqueueFrom(t, '203.0.113.1').set('Idempotency-Key', 'late-visitor');
+    const late = await enqueueFrom(t, '203.0.113.1').set('Idempotency-Key', 'late-visitor-0123456789abcdef');
     assert.equal(late.body.queue_number, 4);
     assert.equal((await enqueueFrom(t, '203.0.113.1')).status, 429);
     // A returning visitor spends nothing: its retry is answered with its place.
-    const retry = await enqueueFrom(t, '203.0.113.1').set('Idempotency-Key', 'late-visitor');
+    const retry = await enqueueFrom(t, '203.0.113.1').set('Idempotency-Key', 'late-visitor-0123456789abcdef');
     assert.equal(retry.status, 200);
     assert.equal(retry.body.api_request_id, late.body.api_request_id);
   });

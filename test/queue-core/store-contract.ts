@@ -198,6 +198,28 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
     });
   });
 
+  describe(`${name}: bindVisitorKey`, () => {
+    it('records the first owner of a visitor key and answers it to everyone after, per event, until reset', async () => {
+      const event = freshEvent();
+      const other = freshEvent();
+      assert.equal(await store.bindVisitorKey(event, 'key:k', 'vid:first'), 'vid:first');
+      assert.equal(await store.bindVisitorKey(event, 'key:k', 'ip:203.0.113.9'), 'vid:first');
+      assert.equal(await store.bindVisitorKey(event, 'key:k', 'vid:first'), 'vid:first');
+      assert.equal(await store.bindVisitorKey(event, 'key:j', 'ip:203.0.113.9'), 'ip:203.0.113.9');
+      assert.equal(await store.bindVisitorKey(other, 'key:k', 'vid:second'), 'vid:second', 'per event');
+      const racing = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((owner) => store.bindVisitorKey(event, 'key:race', `vid:${owner}`)),
+      );
+      assert.equal(new Set(racing).size, 1, 'concurrent first uses agree on one owner');
+      await store.reset(event);
+      assert.equal(
+        await store.bindVisitorKey(event, 'key:k', 'vid:after'),
+        'vid:after',
+        'reset forgets owners',
+      );
+    });
+  });
+
   describe(`${name}: serving counter`, () => {
     it('starts at 0, adds increments and clamps at 0', async () => {
       const event = freshEvent();

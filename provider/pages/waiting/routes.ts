@@ -133,7 +133,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
       challengeAnswer: await challengeAnswerOf(ctx, event),
       client: ctx.ip,
       // The same key the queue API uses for this browser (`vid:<visitor id>`), so page and API agree.
-      visitorKey: `vid:${ensureVisitorId(ctx, deps.config)}`,
+      visitorKey: `vid:${ensureVisitorId(ctx, deps.config, deps.visitorCookies)}`,
       // Joining again after an expired or ended place takes the one place that replaces it.
       previous: readRequestCookie(ctx, request.eventId),
       // The queue API's per-client budget applies to the form too (a 429 page, no place used up).

@@ -1,0 +1,85 @@
+/**
+ * The visitor cookie's value, issued and signed by the server: `<visitor id>.<mac>`, where the
+ * visitor id is 128 random bits (32 hex digits) and the mac an HMAC-SHA-256 of it (128 bits,
+ * base64url). A value the server did not sign (made up, edited, unsigned from an older version,
+ * signed by a key that left the ring) counts as no cookie: the visitor gets a new one. So a
+ * client cannot pick another visitor's id and be handed that visitor's place.
+ *
+ * The HMAC keys are derived from the provider's cookie keys (`oidc.cookieKeys`, else derived from
+ * the ring's RS256 keys, which every instance shares): no second secret to distribute. The key
+ * that signs OIDC cookies signs visitor cookies; every cookie key verifies, so a rotation keeps
+ * the visitors' cookies until the old key leaves the ring. Recomputed when the ring's OIDC keys
+ * change (a reload or a rotation seen by this process).
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/document.ts';
+import type { KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import type { AnteroomConfig } from '../config/server-config.ts';
+import { resolveCookieKeys } from '../oidc/cookie-keys.ts';
+
+const VISITOR_ID = /^[0-9a-f]{32}$/;
+const MAC_BYTES = 16;
+const MAC = /^[A-Za-z0-9_-]{22}$/;
+
+export interface VisitorCookieSigner {
+  /** A new visitor id and the cookie value carrying it. */
+  issue(): { id: string; value: string };
+  /** The visitor id a cookie value carries, or null when the server did not sign it. */
+  verify(value: string | null | undefined): string | null;
+}
+
+/** Signs with `keys[0]`, verifies with any of `keys` (each at least 32 characters). */
+export function visitorCookieSigner(keys: () => readonly string[]): VisitorCookieSigner {
+  let source: readonly string[] | null = null;
+  let macKeys: Buffer[] = [];
+  const current = (): Buffer[] => {
+    const now = keys();
+    if (now !== source) {
+      source = now;
+      // A key of its own for visitor cookies: a visitor mac is never an OIDC cookie signature.
+      macKeys = now.map((key) => createHmac('sha256', key).update('anteroom-visitor-cookie-v1').digest());
+    }
+    return macKeys;
+  };
+  const mac = (key: Buffer, id: string) =>
+    createHmac('sha256', key).update(id).digest().subarray(0, MAC_BYTES);
+  return {
+    issue() {
+      const id = randomBytes(16).toString('hex');
+      return { id, value: `${id}.${mac(current()[0] as Buffer, id).toString('base64url')}` };
+    },
+    verify(value) {
+      if (!value) return null;
+      const dot = value.indexOf('.');
+      const id = value.slice(0, dot);
+      const given = value.slice(dot + 1);
+      if (dot < 0 || !VISITOR_ID.test(id) || !MAC.test(given)) return null;
+      const presented = Buffer.from(given, 'base64url');
+      for (const key of current()) {
+        if (timingSafeEqual(presented, mac(key, id))) return id;
+      }
+      return null;
+    },
+  };
+}
+
+/** The signer of a server: the provider's cookie keys as `createOidcMiddleware` resolves them. */
+export function serverVisitorCookieSigner(
+  config: Pick<AnteroomConfig, 'oidc'>,
+  keys: Pick<KeyRing, 'oidcJwks' | 'oidcKeysVersion' | 'summary'>,
+): VisitorCookieSigner {
+  let version: string | null = null;
+  let list: readonly string[] = [];
+  return visitorCookieSigner(() => {
+    const now = keys.oidcKeysVersion();
+    if (now !== version) {
+      const oldest = keys
+        .summary()
+        .filter((key) => key.alg === OIDC_ALGORITHM)
+        .at(-1);
+      list = resolveCookieKeys(config.oidc.cookieKeys, keys.oidcJwks(), oldest?.kid).keys;
+      version = now;
+    }
+    return list;
+  });
+}
