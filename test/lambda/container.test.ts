@@ -118,7 +118,7 @@ describe('Lambda container lifecycle', { skip }, () => {
       const document = await createKeysDocument('ES256');
       const secrets = fakeSecrets({
         'arn:keys': JSON.stringify(document),
-        'arn:cookies': JSON.stringify(['cookie-key-one-0123456789', 'cookie-key-two-0123456789']),
+        'arn:cookies': JSON.stringify(['cookie-key-one-0123456789abcdefghijkl', 'cookie-key-two-0123456789abcdefghijkl']),
         'arn:redis': JSON.stringify({ username: 'default', password: 'redis-auth-token-123' }),
       });
       const env: Record<string, string> = {
@@ -149,8 +149,8 @@ describe('Lambda container lifecycle', { skip }, () => {
       assert.equal(decodeJwt(tokens.body.access_token).iss, 'https://waiting.example.com');
       const container = await handlers.container.get();
       assert.deepEqual(container.settings.config.oidc.cookieKeys, [
-        'cookie-key-one-0123456789',
-        'cookie-key-two-0123456789',
+        'cookie-key-one-0123456789abcdefghijkl',
+        'cookie-key-two-0123456789abcdefghijkl',
       ]);
       assert.deepEqual([...secrets.reads].sort(), ['arn:cookies', 'arn:keys', 'arn:redis']);
       await handlers.container.close();
