@@ -8,11 +8,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from './config.ts';
 import { AppSecrets } from './constructs/app-secrets.ts';
 import { TokenAuthorizer } from './constructs/authorizer.ts';
-import { Cdn, CLIENT_ADDRESS_HEADER } from './constructs/cdn.ts';
+import { CDN_PROXY_HOPS, Cdn, CLIENT_ADDRESS_HEADER } from './constructs/cdn.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Network } from './constructs/network.ts';
 import { OriginHealth } from './constructs/origin-health.ts';
@@ -112,15 +113,17 @@ export class WaitingRoomStack extends Stack {
       environment: {
         ...storeEnv,
         ...busEnv,
+        ...READ_KEYS_ONLY,
         ANTEROOM_COOKIE_KEYS_SECRET_ARN: this.secrets.cookieKeys.secretArn,
         ANTEROOM_ORIGIN_SECRET_ARN: this.secrets.originSecret.secretArn,
         ANTEROOM_OIDC_TABLE: this.tables.oidcTable.tableName,
         ...(this.secrets.clientSecrets.size === 0
           ? {}
           : { ANTEROOM_OIDC_CLIENT_SECRET_ARNS: Stack.of(this).toJsonString(clientSecretArns) }),
-        // Behind CloudFront: trust X-Forwarded-Proto/-Host, and take the visitor's address
-        // (per-client rate limit) from the header the distribution's function sets.
-        TRUST_PROXY: 'true',
+        // Behind CloudFront and API Gateway (two proxies appending to X-Forwarded-For, never
+        // "trust the first entry"); the visitor's address (per-client limits) comes from the
+        // header the distribution's function sets, and X-Forwarded-For is the fallback.
+        TRUST_PROXY: String(CDN_PROXY_HOPS),
         CLIENT_ADDRESS_HEADER,
       },
       network: entryEgress ? { ...network, extraSecurityGroups: [entryEgress] } : network,
@@ -131,7 +134,7 @@ export class WaitingRoomStack extends Stack {
     });
     this.privateApi = new PrivateApi(this, 'PrivateApi', {
       entry: entries.provider,
-      environment: { ...storeEnv, ...busEnv },
+      environment: { ...storeEnv, ...busEnv, ...READ_KEYS_ONLY },
       network,
       logRetentionDays,
       corsOrigins: config.privateApi.corsOrigins,
@@ -199,10 +202,20 @@ export class WaitingRoomStack extends Stack {
     for (const fn of [publicFn, adminFn, scheduledFn]) {
       queueStore.authSecret.grantRead(fn);
       secrets.signingKeys.grantRead(fn);
-      allowFirstKeysWrite(fn, secrets.signingKeys);
       tables.ledgerTable.grantReadWriteData(fn);
       bus.grantPutEventsTo(fn);
     }
+    // The functions the internet reaches read the keys and never write them: a flaw in them
+    // cannot replace the signing keys. The scheduled function generates them on its first run,
+    // which the deployment itself triggers (below), so the stack is complete only once they
+    // exist. (It cannot run before the APIs: the scheduled function knows the distribution's
+    // address, which depends on the public API.)
+    allowFirstKeysWrite(scheduledFn, secrets.signingKeys);
+    new triggers.Trigger(this, 'CreateSigningKeys', {
+      handler: scheduledFn,
+      executeAfter: [secrets.signingKeys, queueStore, tables],
+      executeOnHandlerChange: false,
+    });
     secrets.cookieKeys.grantRead(publicFn);
     secrets.originSecret.grantRead(publicFn);
     for (const secret of secrets.clientSecrets.values()) secret.grantRead(publicFn);
@@ -262,7 +275,10 @@ export class WaitingRoomStack extends Stack {
   }
 }
 
-/** The first cold start writes the generated JWKS: PutSecretValue on that one secret only. */
+/** The internet-facing functions' key source is read-only (`keys.readOnly`, provider/lambda/env.ts). */
+const READ_KEYS_ONLY = { ANTEROOM_KEYS_READ_ONLY: 'true' } as const;
+
+/** The scheduled function's first run writes the generated JWKS: PutSecretValue on that one secret only. */
 function allowFirstKeysWrite(fn: lambda.Function, secret: secretsmanager.ISecret): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { CONFIG_DEFAULTS, CONFIG_FILE, LIMIT_DEFAULTS } from '../../queue-core/defaults.ts';
 import { parseEvents } from '../../queue-core/event-settings.ts';
@@ -71,14 +72,18 @@ export interface AnteroomConfig {
     streamsPerRequestId: number;
     streamsPerClient: number;
     streamMaxSeconds: number;
-    /** Trust `X-Forwarded-*` headers (proto, host, client address). */
+    /** A proxy is trusted (a hop count or proxy networks): `X-Forwarded-*` headers are read. */
     trustProxy: boolean;
     /**
      * How many proxies in front append to `X-Forwarded-For`: the client address is the entry
-     * that many places from its end. 0 (with `trustProxy`) takes the first entry, which a client
-     * can forge unless the proxy replaces the header.
+     * that many places from its end (the right-most one no trusted proxy wrote). 0: none.
      */
     trustedProxyHops: number;
+    /**
+     * The networks of the proxies in front (CIDRs, normalised): the client address is the
+     * right-most `X-Forwarded-For` entry outside them, and a peer outside them is the client.
+     */
+    trustedProxyNetworks: string[];
     /** A header set by the proxy in front to the client's address; takes precedence (lower case). */
     clientAddressHeader: string | null;
   };
@@ -165,23 +170,64 @@ function envBoolean(value: string, name: string): boolean {
 
 const MAX_PROXY_HOPS = 16;
 
-/** `limits.trustProxy`: true, false, or the number of proxies in front (0 = false). */
-function trustProxy(value: unknown): { trust: boolean; hops: number } {
-  if (typeof value === 'boolean') return { trust: value, hops: 0 };
-  const hops = integer(value, 'limits.trustProxy', 0, MAX_PROXY_HOPS);
-  return { trust: hops > 0, hops };
+interface ProxyTrust {
+  trust: boolean;
+  hops: number;
+  networks: string[];
 }
 
-/** `TRUST_PROXY`: true/false/yes/no/on/off, or the number of proxies in front (`1` = one proxy). */
-function envTrustProxy(value: string): { trust: boolean; hops: number } {
+const NO_PROXY: ProxyTrust = { trust: false, hops: 0, networks: [] };
+
+const TRUST_PROXY_TRUE =
+  'true is refused: it trusted the first X-Forwarded-For entry, which any client writes. Give the ' +
+  `number of proxies in front (1 to ${MAX_PROXY_HOPS}: the client is the entry the outermost one ` +
+  'appended) or the list of their networks (CIDRs, e.g. ["10.0.0.0/8"]: the client is the ' +
+  'right-most entry outside them)';
+
+/** A CIDR (`10.0.0.0/8`, `2001:db8::/32`) or a bare address, normalised to `address/prefix`. */
+function cidr(value: unknown, field: string): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const family = isIP(address);
+  const bits = family === 4 ? 32 : 128;
+  const prefixText = slash < 0 ? String(bits) : text.slice(slash + 1);
+  const prefix = Number(prefixText);
+  if (family === 0 || !/^\d{1,3}$/.test(prefixText) || prefix > bits) {
+    throw new ConfigError(field, 'must be a network in CIDR notation (e.g. 10.0.0.0/8) or an IP address');
+  }
+  return `${address.toLowerCase()}/${prefix}`;
+}
+
+/**
+ * `limits.trustProxy`: false (none), the number of proxies in front (0 = none), or the list of
+ * their networks. `true` is refused (TRUST_PROXY_TRUE).
+ */
+function trustProxy(value: unknown, field = 'limits.trustProxy'): ProxyTrust {
+  if (value === true) throw new ConfigError(field, TRUST_PROXY_TRUE);
+  if (value === false) return NO_PROXY;
+  if (Array.isArray(value)) {
+    if (value.length > 1000) throw new ConfigError(field, 'lists at most 1000 networks');
+    const networks = value.map((item, index) => cidr(item, `${field}[${index}]`));
+    return networks.length === 0 ? NO_PROXY : { trust: true, hops: 0, networks };
+  }
+  const hops = integer(value, field, 0, MAX_PROXY_HOPS);
+  return hops === 0 ? NO_PROXY : { trust: true, hops, networks: [] };
+}
+
+/** `TRUST_PROXY`: false/no/off/0, the number of proxies in front, or comma-separated networks. */
+function envTrustProxy(value: string): ProxyTrust {
   const trimmed = value.trim();
-  if (/^\d{1,2}$/.test(trimmed) && Number(trimmed) <= MAX_PROXY_HOPS) return trustProxy(Number(trimmed));
+  if (/^\d{1,2}$/.test(trimmed)) return trustProxy(Number(trimmed), 'TRUST_PROXY');
+  const lowered = trimmed.toLowerCase();
+  if (['false', 'no', 'off', ''].includes(lowered)) return NO_PROXY;
+  if (['true', 'yes', 'on'].includes(lowered)) throw new ConfigError('TRUST_PROXY', TRUST_PROXY_TRUE);
   try {
-    return trustProxy(envBoolean(trimmed, 'TRUST_PROXY'));
+    return trustProxy(trimmed.split(','), 'TRUST_PROXY');
   } catch {
     throw new ConfigError(
       'TRUST_PROXY',
-      `must be true, false or a number of proxies from 0 to ${MAX_PROXY_HOPS}`,
+      `must be false, a number of proxies from 0 to ${MAX_PROXY_HOPS}, or comma-separated networks (CIDRs)`,
     );
   }
 }
@@ -325,12 +371,13 @@ function keysConfig(value: unknown, field: string, cwd: string): KeysConfig {
     };
   }
   if (value.type === 'secrets-manager') {
-    const raw = object(value, field, ['type', 'secretId', 'region', 'algorithm']);
+    const raw = object(value, field, ['type', 'secretId', 'region', 'algorithm', 'readOnly']);
     return {
       type: 'secrets-manager',
       secretId: string(raw.secretId, `${field}.secretId`),
       region: raw.region === undefined ? undefined : string(raw.region, `${field}.region`),
       algorithm: algorithm(raw),
+      ...(raw.readOnly === undefined ? {} : { readOnly: boolean(raw.readOnly, `${field}.readOnly`) }),
     };
   }
   throw new ConfigError(`${field}.type`, 'must be "file", "env" or "secrets-manager"');
@@ -550,6 +597,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     streamMaxSeconds: limit('streamMaxSeconds', 1, 86_400),
     trustProxy: proxy.trust,
     trustedProxyHops: proxy.hops,
+    trustedProxyNetworks: proxy.networks,
     clientAddressHeader:
       addressHeader === undefined || addressHeader === ''
         ? null

@@ -9,6 +9,7 @@
  * | `ANTEROOM_REDIS_AUTH_SECRET_ARN` | the AUTH token in that URL (plain string or `{"password"}` JSON) |
  * | `ANTEROOM_KEYS_SECRET_ARN` | `keys: {"type":"secrets-manager","secretId":…}` |
  * | `ANTEROOM_KEYS_ALGORITHM` (`ES256`, `RS256`) | with `ANTEROOM_KEYS_SECRET_ARN`: `keys.algorithm`, the admission tokens' algorithm (default ES256) |
+ * | `ANTEROOM_KEYS_READ_ONLY` (`true`) | with `ANTEROOM_KEYS_SECRET_ARN`: `keys.readOnly` (the function never writes the secret) |
  * | `ANTEROOM_COOKIE_KEYS_SECRET_ARN` | `oidc.cookieKeys` (JSON array, `{"keys"}` or comma-separated) |
  * | `ANTEROOM_PUBLIC_URL` | `publicUrl` (behind CloudFront: the CloudFront URL) |
  * | `ANTEROOM_ORIGIN_SECRET_ARN` / `ANTEROOM_ORIGIN_SECRET` | required `x-anteroom-origin-secret` header value |
@@ -82,6 +83,8 @@ export async function loadLambdaSettings(
       type: 'secrets-manager',
       secretId: env.ANTEROOM_KEYS_SECRET_ARN,
       ...(env.ANTEROOM_KEYS_ALGORITHM ? { algorithm: keysAlgorithm(env.ANTEROOM_KEYS_ALGORITHM) } : {}),
+      // The internet-facing functions read the keys and never write them (least privilege).
+      ...(env.ANTEROOM_KEYS_READ_ONLY === 'true' ? { readOnly: true } : {}),
     };
     delete effectiveEnv.ANTEROOM_KEYS_FILE;
   }

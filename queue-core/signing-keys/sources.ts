@@ -19,7 +19,13 @@ export const DEFAULT_KEYS_VARIABLE = 'ANTEROOM_KEYS';
 export type KeysSourceConfig =
   | { type: 'file'; path: string }
   | { type: 'env' /** Default `ANTEROOM_KEYS`. */; variable?: string | undefined }
-  | { type: 'secrets-manager'; secretId: string; region?: string | undefined };
+  | {
+      type: 'secrets-manager';
+      secretId: string;
+      region?: string | undefined;
+      /** Never write the secret (no first-start generation, no rotation): a process that must not. */
+      readOnly?: boolean | undefined;
+    };
 
 /** Where a key document is kept. `write` is absent for read-only sources. */
 export interface KeySource {
@@ -45,7 +51,7 @@ export function keySource(config: KeysSourceConfig, options: KeySourceOptions): 
     case 'env':
       return envSource(config.variable ?? DEFAULT_KEYS_VARIABLE, options.env ?? process.env);
     case 'secrets-manager':
-      return secretsManagerSource(config.secretId, config.region, options.secretsManager);
+      return secretsManagerSource(config.secretId, config.region, options.secretsManager, config.readOnly);
     default:
       throw invalidKeys(`keys.type must be file, env or secrets-manager`);
   }
@@ -137,11 +143,12 @@ function secretsManagerSource(
   secretId: string,
   region: string | undefined,
   injected: SecretsManagerLike | undefined,
+  readOnly = false,
 ): KeySource {
   const description = `secret ${secretId}`;
   // The SDK is loaded only when no client is given and this source is used.
   const client = injected ?? sdkSecretsManager(region);
-  return {
+  const source: KeySource = {
     description,
     async read() {
       let output: { SecretString?: string | undefined };
@@ -168,6 +175,8 @@ function secretsManagerSource(
       return 'written';
     },
   };
+  if (readOnly) delete source.write;
+  return source;
 }
 
 function parseJson(text: string, description: string): unknown {

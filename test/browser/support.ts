@@ -58,7 +58,7 @@ export async function startTestServer(
   options: {
     now?: () => number;
     enqueuePerClientPerMinute?: number;
-    trustProxy?: boolean;
+    trustProxy?: boolean | number;
     /** The `pages` configuration (language, wording). */
     pages?: Record<string, unknown>;
     /** Failed admin sign-ins a client may make per minute (default: the server's default). */
@@ -81,7 +81,7 @@ export async function startTestServer(
       ),
       limits: {
         enqueuePerClientPerMinute: options.enqueuePerClientPerMinute ?? 0,
-        trustProxy: options.trustProxy ?? false,
+        trustProxy: options.trustProxy === true ? 1 : (options.trustProxy ?? false),
         ...(options.adminFailuresPerClientPerMinute === undefined
           ? {}
           : { adminFailuresPerClientPerMinute: options.adminFailuresPerClientPerMinute }),

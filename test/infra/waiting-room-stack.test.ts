@@ -18,6 +18,7 @@ import {
   UNCACHED_PATHS,
 } from '../../infra/lib/constructs/cdn.ts';
 import { LEDGER_TABLE_SCHEMA, OIDC_TABLE_SCHEMA } from '../../infra/lib/constructs/state-tables.ts';
+import { loadConfig } from '../../provider/config/server-config.ts';
 import { expectSnapshot } from './snapshot.ts';
 import {
   actionsOf,
@@ -277,21 +278,36 @@ describe('least privilege', () => {
     }
   });
 
-  it('only the provider functions may write, and only the signing-key secret', () => {
+  it('only the scheduled function may write, and only the signing-key secret; the internet-facing ones read', () => {
     for (const [name, fn] of Object.entries(fns)) {
       const writes = roleStatements(json, logicalId(fn)).filter((statement) =>
         actionsOf(statement).some(
           (action) => action.startsWith('secretsmanager:') && !/Get|Describe/.test(action),
         ),
       );
-      // Whichever provider function starts first on a fresh stack writes the generated keys.
-      const allowed = name !== 'authorizer';
+      // The scheduled function generates the keys on its first run (triggered by the deployment);
+      // a flaw in the public or admin function cannot replace them.
+      const allowed = name === 'scheduled';
       assert.equal(writes.length, allowed ? 1 : 0, name);
       if (allowed) {
         assert.deepEqual(actionsOf(writes[0]), ['secretsmanager:PutSecretValue']);
         assert.deepEqual(referencedIds(writes[0]), [secretIdOf(secrets.signingKeys)]);
       }
     }
+  });
+
+  it('the internet-facing functions read the keys only, and the deployment has the scheduled function create them', () => {
+    for (const name of ['public', 'admin'] as const) {
+      assert.equal(environmentOf(fns[name]).ANTEROOM_KEYS_READ_ONLY, 'true', name);
+    }
+    assert.equal(environmentOf(fns.scheduled).ANTEROOM_KEYS_READ_ONLY, undefined);
+    const triggers = resourcesOfType(json, 'Custom::Trigger') as [string, Json][];
+    assert.equal(triggers.length, 1);
+    const [, trigger] = triggers[0]!;
+    assert.match(JSON.stringify((trigger['Properties'] as Json)['HandlerArn']), /StatusEventsHandler/);
+    // After the secret it writes exists.
+    const after = (trigger['DependsOn'] as string[] | undefined) ?? [];
+    assert.ok(after.includes(secretIdOf(secrets.signingKeys)), after.join(', '));
   });
 
   it('each function reaches only its own tables', () => {
@@ -344,7 +360,10 @@ describe('Lambda environment', () => {
     assert.deepEqual(env.ANTEROOM_PUBLIC_URL, {
       'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack.cdn.distribution), 'DomainName'] }]],
     });
-    assert.equal(env.TRUST_PROXY, 'true');
+    // A hop count (CloudFront, then API Gateway), never `true`, which the app refuses at start.
+    assert.equal(env.TRUST_PROXY, '2');
+    const limits = loadConfig({ raw: {}, env: { TRUST_PROXY: env.TRUST_PROXY as string } }).limits;
+    assert.deepEqual([limits.trustProxy, limits.trustedProxyHops], [true, 2]);
     assert.equal(env.CLIENT_ADDRESS_HEADER, CLIENT_ADDRESS_HEADER);
   });
 

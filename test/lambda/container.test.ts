@@ -118,7 +118,10 @@ describe('Lambda container lifecycle', { skip }, () => {
       const document = await createKeysDocument('ES256');
       const secrets = fakeSecrets({
         'arn:keys': JSON.stringify(document),
-        'arn:cookies': JSON.stringify(['cookie-key-one-0123456789abcdefghijkl', 'cookie-key-two-0123456789abcdefghijkl']),
+        'arn:cookies': JSON.stringify([
+          'cookie-key-one-0123456789abcdefghijkl',
+          'cookie-key-two-0123456789abcdefghijkl',
+        ]),
         'arn:redis': JSON.stringify({ username: 'default', password: 'redis-auth-token-123' }),
       });
       const env: Record<string, string> = {

@@ -223,7 +223,7 @@ describe('Lambda HTTP handlers', { skip }, () => {
     const handlers = fixture.container({
       env: {
         ANTEROOM_CONFIG_JSON: JSON.stringify({ events: EVENTS, limits: { enqueuePerClientPerMinute: 1 } }),
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: '2',
         CLIENT_ADDRESS_HEADER: 'x-anteroom-client-ip',
       },
     });

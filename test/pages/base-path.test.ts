@@ -42,7 +42,7 @@ async function start(options: { publicPath: string; trustProxy: boolean }): Prom
       store: { type: 'memory' },
       keys: { type: 'file', path: join(directory, 'keys.json') },
       events: [{ id: 'sale', inlet: { type: 'manual' } }],
-      limits: { enqueuePerClientPerMinute: 0, trustProxy: options.trustProxy },
+      limits: { enqueuePerClientPerMinute: 0, trustProxy: options.trustProxy ? 1 : false },
     },
   });
   const server = await startServer(config, { defaultMetrics: false, logger: testLogger() });

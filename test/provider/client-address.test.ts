@@ -8,6 +8,12 @@ const limits = (trustProxy: boolean, trustedProxyHops = 0, clientAddressHeader: 
   trustedProxyHops,
   clientAddressHeader,
 });
+const networks = (...trustedProxyNetworks: string[]) => ({
+  trustProxy: true,
+  trustedProxyHops: 0,
+  trustedProxyNetworks,
+  clientAddressHeader: null,
+});
 
 describe('clientAddress', () => {
   const xff = { 'x-forwarded-for': ' 198.51.100.1 ,203.0.113.5, 10.0.0.2 ' };
@@ -17,8 +23,25 @@ describe('clientAddress', () => {
     assert.equal(clientAddress({}, undefined, limits(false)), '');
   });
 
+  it('takes the right-most X-Forwarded-For entry outside the trusted proxy networks', () => {
+    assert.equal(clientAddress(xff, '10.0.0.9', networks('10.0.0.0/8')), '203.0.113.5');
+    assert.equal(clientAddress(xff, '10.0.0.9', networks('10.0.0.0/8', '203.0.113.0/24')), '198.51.100.1');
+    // Every entry trusted: the left-most, which the outermost proxy saw.
+    assert.equal(clientAddress(xff, '10.0.0.9', networks('0.0.0.0/0')), '198.51.100.1');
+    // A peer outside the networks is the client: what it wrote is not read.
+    assert.equal(clientAddress(xff, '192.0.2.50', networks('10.0.0.0/8')), '192.0.2.50');
+    // The IPv4-mapped peer, an IPv6 network, a port a proxy appended.
+    assert.equal(clientAddress(xff, '::ffff:10.0.0.9', networks('10.0.0.0/8')), '203.0.113.5');
+    const v6 = { 'x-forwarded-for': '2001:db8::7, [fd00::1]:443' };
+    assert.equal(clientAddress(v6, 'fd00::2', networks('fd00::/8')), '2001:db8::7');
+    // Garbage is never a trusted proxy: it is the client.
+    assert.equal(
+      clientAddress({ 'x-forwarded-for': '198.51.100.1, not-an-ip' }, '10.0.0.9', networks('10.0.0.0/8')),
+      'not-an-ip',
+    );
+  });
+
   it('counts trusted hops from the end of X-Forwarded-For', () => {
-    assert.equal(clientAddress(xff, '10.0.0.9', limits(true, 0)), '198.51.100.1');
     assert.equal(clientAddress(xff, '10.0.0.9', limits(true, 1)), '10.0.0.2');
     assert.equal(clientAddress(xff, '10.0.0.9', limits(true, 2)), '203.0.113.5');
     // Fewer entries than hops: the first entry is the address the outermost proxy saw.

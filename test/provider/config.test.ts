@@ -64,7 +64,7 @@ describe('configuration', () => {
         ANTEROOM_ADMIN_KEY: 'env-key-uy7ggxEswY3H54pSHBMiYr',
         ANTEROOM_PUBLIC_URL: 'https://wait.example/',
         ANTEROOM_KEYS_FILE: '/tmp/keys.json',
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: '2',
         ANTEROOM_COOKIE_KEYS: 'a, b',
       },
       adminPort: 9100,
@@ -89,27 +89,44 @@ describe('configuration', () => {
     assert.deepEqual(config.oidc.cookieKeys, ['a', 'b']);
   });
 
-  it('reads trustProxy as true, false or a number of proxies, and the client address header', () => {
+  it('reads trustProxy as false, a number of proxies or their networks (never true), and the client address header', () => {
     const limitsOf = (limits: unknown, env: Record<string, string> = {}) => {
-      const { trustProxy, trustedProxyHops, clientAddressHeader } = loadConfig({
+      const { trustProxy, trustedProxyHops, trustedProxyNetworks, clientAddressHeader } = loadConfig({
         raw: { limits },
         env,
       }).limits;
-      return { trustProxy, trustedProxyHops, clientAddressHeader };
+      return { trustProxy, trustedProxyHops, trustedProxyNetworks, clientAddressHeader };
     };
-    const trusted = (hops: number, header: string | null = null) => ({
-      trustProxy: hops >= 0,
+    const trusted = (hops: number, header: string | null = null, networks: string[] = []) => ({
+      trustProxy: hops > 0 || networks.length > 0,
       trustedProxyHops: Math.max(hops, 0),
+      trustedProxyNetworks: networks,
       clientAddressHeader: header,
     });
     assert.deepEqual(limitsOf({}), trusted(-1));
-    assert.deepEqual(limitsOf({ trustProxy: true }), trusted(0));
+    assert.deepEqual(limitsOf({ trustProxy: false }), trusted(-1));
     assert.deepEqual(limitsOf({ trustProxy: 2 }), trusted(2));
     assert.deepEqual(limitsOf({ trustProxy: 0 }), trusted(-1));
+    assert.deepEqual(
+      limitsOf({ trustProxy: ['10.0.0.0/8', ' 192.0.2.7 ', '2001:DB8::/32'] }),
+      trusted(0, null, ['10.0.0.0/8', '192.0.2.7/32', '2001:db8::/32']),
+    );
+    assert.deepEqual(limitsOf({ trustProxy: [] }), trusted(-1));
     // The variable wins over the file; `1` is one proxy (its last X-Forwarded-For entry).
     assert.deepEqual(limitsOf({ trustProxy: 2 }, { TRUST_PROXY: '1' }), trusted(1));
-    assert.deepEqual(limitsOf({ trustProxy: 2 }, { TRUST_PROXY: 'on' }), trusted(0));
-    assert.deepEqual(limitsOf({ trustProxy: true }, { TRUST_PROXY: '0' }), trusted(-1));
+    assert.deepEqual(limitsOf({ trustProxy: 2 }, { TRUST_PROXY: '0' }), trusted(-1));
+    assert.deepEqual(limitsOf({ trustProxy: 2 }, { TRUST_PROXY: 'off' }), trusted(-1));
+    assert.deepEqual(
+      limitsOf({}, { TRUST_PROXY: '10.0.0.0/8, fd00::/8' }),
+      trusted(0, null, ['10.0.0.0/8', 'fd00::/8']),
+    );
+    // `true` trusted the first X-Forwarded-For entry, which any client writes: refused at start.
+    fails(() => limitsOf({ trustProxy: true }), 'limits.trustProxy');
+    for (const value of ['true', 'yes', 'on', 'TRUE'])
+      fails(() => limitsOf({}, { TRUST_PROXY: value }), 'TRUST_PROXY');
+    fails(() => limitsOf({ trustProxy: ['10.0.0.0/33'] }), 'limits.trustProxy[0]');
+    fails(() => limitsOf({ trustProxy: ['10.0.0.0/8', 'proxy.internal'] }), 'limits.trustProxy[1]');
+    fails(() => limitsOf({}, { TRUST_PROXY: '10.0.0.0/8,nonsense' }), 'TRUST_PROXY');
     assert.deepEqual(limitsOf({ clientAddressHeader: 'True-Client-IP' }), trusted(-1, 'true-client-ip'));
     assert.deepEqual(
       limitsOf({ clientAddressHeader: 'a' }, { CLIENT_ADDRESS_HEADER: 'X-Anteroom-Client-IP' }),

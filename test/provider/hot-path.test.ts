@@ -182,7 +182,7 @@ describe('hot read paths', () => {
 describe('enqueue on both stacks when a client is over its budget', () => {
   let t: TestApp;
   before(async () => {
-    t = await buildTestApp(new MemoryStore(), { limits: { enqueuePerClientPerMinute: 1, trustProxy: true } });
+    t = await buildTestApp(new MemoryStore(), { limits: { enqueuePerClientPerMinute: 1, trustProxy: 1 } });
   });
   after(() => t.deps.room.close());
 

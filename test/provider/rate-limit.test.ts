@@ -10,7 +10,7 @@ import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
 import { buildTestApp, type TestApp } from './support.ts';
 
-const LIMITS = { limits: { enqueuePerClientPerMinute: 2, trustProxy: true } };
+const LIMITS = { limits: { enqueuePerClientPerMinute: 2, trustProxy: 1 } };
 
 const enqueueFrom = (t: TestApp, client: string) =>
   request(t.publicHandler)
@@ -127,11 +127,21 @@ describe('the client address behind proxies', () => {
     assert.equal((await enqueueFrom(t, '203.0.113.8:5001')).status, 429, 'same address, another port');
   });
 
-  it('with trustProxy: true, takes the first entry (for proxies that replace the header)', async () => {
-    const t = await app({ trustProxy: true });
-    assert.equal((await enqueueFrom(t, '198.51.100.1, 203.0.113.5')).status, 200);
-    assert.equal((await enqueueFrom(t, '198.51.100.2, 203.0.113.5')).status, 200);
-    assert.equal((await enqueueFrom(t, '198.51.100.1, 203.0.113.7')).status, 429);
+  it('with proxy networks, takes the right-most entry outside them: a forged entry opens no new budget', async () => {
+    // The test client connects from loopback: the proxy in front, with an inner proxy at 10.0.0.0/8.
+    const t = await app({ trustProxy: ['127.0.0.0/8', '::1', '10.0.0.0/8'] });
+    assert.equal((await enqueueFrom(t, '198.51.100.1, 203.0.113.5, 10.1.2.3')).status, 200);
+    // Whatever the client wrote left of its own address, it is 203.0.113.5 again.
+    assert.equal((await enqueueFrom(t, '198.51.100.2, 203.0.113.5, 10.1.2.3')).status, 429);
+    assert.equal((await enqueueFrom(t, '203.0.113.5')).status, 429);
+    assert.equal((await enqueueFrom(t, '198.51.100.1, 203.0.113.7')).status, 200, 'another client');
+  });
+
+  it('with proxy networks, a peer outside them is the client, whatever it writes', async () => {
+    const t = await app({ trustProxy: ['10.0.0.0/8'] });
+    assert.equal((await enqueueFrom(t, '198.51.100.1')).status, 200);
+    // The loopback peer is not a trusted proxy: its X-Forwarded-For is not read.
+    assert.equal((await enqueueFrom(t, '198.51.100.2')).status, 429);
   });
 
   it('prefers the configured client address header, and ignores X-Forwarded-For without trustProxy', async () => {

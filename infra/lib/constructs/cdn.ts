@@ -39,6 +39,17 @@ export const UNCACHED_PATHS = ['/assign_queue_num', '/generate_token', '/oidc/*'
  */
 export const CLIENT_ADDRESS_HEADER = 'x-anteroom-client-ip';
 
+/**
+ * How many proxies append to `X-Forwarded-For` before the public function reads it (the app's
+ * `TRUST_PROXY`): CloudFront appends the viewer's address, then API Gateway appends the address
+ * of its own caller, a CloudFront edge server (which Lambda also gets as the event's
+ * `requestContext` source IP, the app's peer address). The viewer is therefore the second entry
+ * from the end; anything left of it is whatever the viewer wrote. `CLIENT_ADDRESS_HEADER` takes
+ * precedence over it whenever present: the hop count only decides a request without it, and
+ * sets no trust in `X-Forwarded-For`'s first entry.
+ */
+export const CDN_PROXY_HOPS = 2;
+
 /** A viewer-request CloudFront Function (cloudfront-js-2.0): overwrite, never trust, the header. */
 export const CLIENT_ADDRESS_FUNCTION = `async function handler(event) {
   var request = event.request;

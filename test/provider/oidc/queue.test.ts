@@ -304,7 +304,7 @@ test('behind a trusted proxy too, discovery follows publicUrl, not X-Forwarded-P
   skip: throughLambda,
 }, async () => {
   const server = await startOidcServer({
-    raw: { limits: { enqueuePerClientPerMinute: 0, trustProxy: true } },
+    raw: { limits: { enqueuePerClientPerMinute: 0, trustProxy: 1 } },
   });
   try {
     const response = await fetch(`${server.issuer}/.well-known/openid-configuration`, {
