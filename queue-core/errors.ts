@@ -112,15 +112,11 @@ export const ERRORS = Object.freeze({
   request_not_found: { status: 404, message: 'Request ID not found' },
   session_not_found: { status: 404, message: "Request ID doesn't exist or status already set." },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
-  idempotency_key_in_use: {
-    status: 409,
-    message: 'This Idempotency-Key was first used by another client',
-  },
   keys_read_only: { status: 409, message: 'The key source is read-only: rotate keys at the source' },
   idempotency_key_in_use: {
     status: 409,
     message:
-      'A request with this Idempotency-Key is running, or failed without knowing whether it was applied: it is not run again. Read the current state and retry with a new key',
+      'This Idempotency-Key is in use: by another client, or by a request that is running or failed without knowing whether it was applied. It is not run again: read the current state and use a new key',
   },
   signal_not_push: {
     status: 409,

@@ -127,10 +127,8 @@ for (const kind of KINDS) {
 
       const thief = await enqueue(SECOND, { 'Idempotency-Key': key });
       assert.equal(thief.status, 409);
-      assert.deepEqual(thief.body, {
-        error: 'This Idempotency-Key was first used by another client',
-        code: 'idempotency_key_in_use',
-      });
+      assert.equal(thief.body.code, 'idempotency_key_in_use');
+      assert.match(thief.body.error, /another client/);
       assert.doesNotMatch(thief.text, new RegExp(first.body.api_request_id));
 
       // The first client's retries still get its place, from its address, with or without a cookie.
