@@ -130,18 +130,18 @@ describe('store.durability "replica"', { skip }, () => {
     replica.pause();
     let first: Response;
     try {
-      first = await increment('after-a-503');
+      first = await increment('after-a-503-0123456789abcdef');
     } finally {
       replica.resume();
     }
     assert.equal(first.status, 503);
     // The primary applied it, nobody was told: in doubt, so the retry does not run it again.
-    const retry = await increment('after-a-503');
+    const retry = await increment('after-a-503-0123456789abcdef');
     assert.equal(retry.status, 409);
     assert.equal(((await retry.json()) as { code: string }).code, 'idempotency_key_in_use');
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the serving micro-cache
     assert.equal((await serving()) - start, 3, 'moved once');
-    const fresh = await increment('a-new-key');
+    const fresh = await increment('a-new-key-0123456789abcdefghij');
     assert.equal(fresh.status, 200);
   });
 
