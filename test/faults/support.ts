@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
-import { captureLogText } from '../support/logs.ts';
 import { freePort } from '../support/redis.ts';
+import { untilServing } from '../support/serve-process.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/anteroom.js', import.meta.url));
 export const ADMIN_KEY = 'fault-admin-key-T4vQm9ZxLs2KcP8wRn6Hya';
@@ -71,28 +71,7 @@ export async function serve(configPath: string, env: Record<string, string>): Pr
   );
   started.add(child);
   const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`did not start: ${output.join('\n')}`)), 60_000);
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        output.push(line);
-        if (line.startsWith('{')) captureLogText(line);
-        if (line.includes('Anteroom is running')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${output.join('\n')}`));
-    });
-  });
+  await untilServing(child, output, 60_000);
   return { child, url: `http://127.0.0.1:${port}`, output };
 }
 

@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
-import { captureLogText } from '../support/logs.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
+import { untilServing } from '../support/serve-process.ts';
 
 const skip = redisSkipReason();
 const BIN = fileURLToPath(new URL('../../bin/anteroom.js', import.meta.url));
@@ -44,33 +44,8 @@ async function spawnNode(configPath: string, redisUrl: string): Promise<Node> {
     },
   );
   const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let buffer = '';
-    // Generous: on a loaded machine three processes type-stripping the sources take a while. A
-    // process that never says it runs is stopped, so no server outlives the test.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`did not start: ${output.join('\n')}`));
-    }, 120_000);
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        output.push(line);
-        if (line.startsWith('{')) captureLogText(line);
-        if (line.includes('Anteroom is running')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${output.join('\n')}`));
-    });
-  });
+  // Generous: on a loaded machine three processes type-stripping the sources take a while.
+  await untilServing(child, output, 120_000);
   return { child, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, output };
 }
 

@@ -1,0 +1,36 @@
+/**
+ * Waiting for an `anteroom serve` child process to say it runs: its lines are collected into
+ * `output` (JSON log lines also go to the suite's log scan), and the promise settles when it
+ * logs "Anteroom is running", exits, or stays silent past `timeoutMs` (then it is killed, so no
+ * server outlives the test).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { captureLogText } from './logs.ts';
+
+export function untilServing(child: ChildProcess, output: string[], timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`did not start: ${output.join('\n')}`));
+    }, timeoutMs);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        if (line.startsWith('{')) captureLogText(line);
+        if (line.includes('Anteroom is running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}: ${output.join('\n')}`));
+    });
+  });
+}
