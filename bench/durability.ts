@@ -18,6 +18,7 @@ import { startServer } from '../provider/server/server.ts';
 import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
 import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { freePort, startReplicated } from '../test/support/redis.ts';
+import { median } from './support/stats.ts';
 
 const [role, redisUrl, portText, durability] = process.argv.slice(2);
 
@@ -67,14 +68,6 @@ async function load(title: string, url: string, seconds: number, connections: nu
       `  ${result['2xx']} ok, ${result.non2xx + result.errors} failed`,
   );
   return result.requests.average;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function main(): Promise<void> {

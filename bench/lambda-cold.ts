@@ -45,6 +45,7 @@ import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
 import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { startDynalite } from '../test/support/dynalite.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
+import { median } from './support/stats.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const { values: flags } = parseArgs({
@@ -446,12 +447,6 @@ function runOnce(
       else reject(new Error(`harness exited ${code} before answering: ${err.slice(-800)}`));
     });
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 // ---------------------------------------------------------------------------------------

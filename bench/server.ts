@@ -29,6 +29,7 @@ import { startServer } from '../provider/server/server.ts';
 import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
 import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
+import { median } from './support/stats.ts';
 
 const [role, redisUrl, portText] = process.argv.slice(2);
 
@@ -134,14 +135,6 @@ async function load(
       `  server CPU ${cpuPerRequest.toFixed(0).padStart(4)} µs/req  ${ok} ok, ${failed} failed`,
   );
   return { rate: result.requests.average, cpuPerRequest };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function main(): Promise<void> {
