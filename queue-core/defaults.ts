@@ -95,6 +95,8 @@ export const EVENT_DEFAULTS = deepFreeze({
   queuePositionExpirySeconds: 900 as number | null,
   /** Expired positions do not advance the serving counter unless asked. */
   incrementServingOnExpiry: false,
+  /** A pre-queue is given its positions in arrival order unless `shuffle` is asked. */
+  draw: 'fifo' as 'fifo' | 'shuffle',
 });
 
 /** The defaults of an adaptive inlet's settings (`inlet: {"type": "adaptive", …}`, API.md section 7). */
@@ -164,6 +166,16 @@ export const ROOM_DEFAULTS = deepFreeze({
   maxSizeLeaseMs: 15_000,
   /** The inlet loop's period (`anteroom serve`): one tick per second per process; one process acts per tick. */
   tickMs: 1000,
+});
+
+/** The pre-queue's draw (API.md section 6): how its work is cut so Redis is never held for long. */
+export const DRAW_DEFAULTS = deepFreeze({
+  /** Participants whose drawn rank one store call writes (two SETRANGEs of 40 KB: well under a millisecond). */
+  sliceSize: 10_000,
+  /** Lease of the draw: one process draws at a time, renewed every slice, taken over if it dies. */
+  leaseMs: 15_000,
+  /** Most participants one page of `GET /events/{id}/draw/participants` holds (and its default). */
+  pageLimit: 10_000,
 });
 
 /** Seconds a client is told to wait (`Retry-After`). */

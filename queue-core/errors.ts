@@ -21,6 +21,7 @@ interface ErrorRow {
 export const ERRORS = Object.freeze({
   // Results of the JSON API (202): not errors, but codes of its bodies.
   not_yet: { status: 202, message: 'Request ID not being served yet' },
+  prequeue: { status: 202, message: 'In the pre-queue: positions are drawn when the sale starts' },
   expiry_off: { status: 202, message: 'Queue position expiration not enabled' },
   claimed: { status: 202, message: 'A token was already issued: the position no longer expires' },
 
@@ -94,6 +95,7 @@ export const ERRORS = Object.freeze({
   forbidden: { status: 403, message: 'Forbidden' },
   insufficient_scope: { status: 403, message: 'This admin key may not make this call' },
   event_closed: { status: 403, message: 'The waiting room is closed to new visitors' },
+  event_not_open: { status: 403, message: 'The waiting room is not open yet (see opens_at)' },
   challenge_required: { status: 403, message: 'Solve the entry challenge to take a place' },
   challenge_failed: {
     status: 403,
@@ -111,12 +113,17 @@ export const ERRORS = Object.freeze({
   not_found: { status: 404, message: 'Not found' },
   request_not_found: { status: 404, message: 'Request ID not found' },
   session_not_found: { status: 404, message: "Request ID doesn't exist or status already set." },
+  no_draw: { status: 404, message: 'This event has no scheduled start, and so no draw' },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
   keys_read_only: { status: 409, message: 'The key source is read-only: rotate keys at the source' },
   idempotency_key_in_use: {
     status: 409,
     message:
       'This Idempotency-Key is in use: by another client, or by a request that is running or failed without knowing whether it was applied. It is not run again: read the current state and use a new key',
+  },
+  draw_not_done: {
+    status: 409,
+    message: 'The draw has not happened yet: its participants are published after it',
   },
   signal_not_push: {
     status: 409,

@@ -7,6 +7,7 @@
  * `EVENT_DEFAULTS` and `DEFAULT_EVENT` of `defaults.ts`.
  */
 import { ADAPTIVE_INLET_DEFAULTS, DEFAULT_EVENT, EVENT_DEFAULTS } from './defaults.ts';
+import { parseScheduleSettings, SCHEDULE_FIELDS } from './draw/settings.ts';
 import { ENTRY_FIELDS, mergeChallenge, parseEntrySettings } from './entry/settings.ts';
 import { ValidationError } from './errors.ts';
 import { fieldPath, fieldRules } from './fields.ts';
@@ -44,6 +45,7 @@ const EVENT_FIELDS = [
   'queuePositionExpirySeconds',
   'incrementServingOnExpiry',
   ...ENTRY_FIELDS,
+  ...SCHEDULE_FIELDS,
 ] as const;
 
 /** Parse and validate one event, applying defaults. `path` prefixes every error message. */
@@ -72,6 +74,7 @@ export function parseEvent(raw: unknown, path = 'events[0]'): EventSettings {
         ? EVENT_DEFAULTS.incrementServingOnExpiry
         : boolean(object['incrementServingOnExpiry'], fieldPath(path, 'incrementServingOnExpiry')),
     ...parseEntrySettings(object, path),
+    ...parseScheduleSettings(object, path),
   };
 }
 
@@ -102,7 +105,7 @@ export function parseEvents(raw: unknown): EventSettings[] {
  * Apply a partial update (admin API `PUT /events/{id}`) to an event, with the same
  * validation as the configuration. Fields absent from the patch keep their value;
  * `null` clears an optional field (`name`, `queuePositionExpirySeconds`, `inlet.startTime`,
- * `inlet.endTime`, `inlet.startPerMinute`, `challenge`, `enqueueToken`). An inlet patch without
+ * `inlet.endTime`, `inlet.startPerMinute`, `challenge`, `enqueueToken`, `schedule`). An inlet patch without
  * `type`, or with the current type, changes only the fields it names (and, for the adaptive
  * inlet, only the fields it names of `target` and of a `signal` of the same type); an inlet of
  * another type replaces the inlet whole. The id cannot change. A siteverify challenge patch

@@ -89,7 +89,21 @@ export interface EventSettings {
   challenge?: ChallengeSettings | undefined;
   /** New places need a JWT of the site naming the visitor's identity; absent: none. */
   enqueueToken?: EnqueueTokenSettings | undefined;
+  /** A scheduled start, with a pre-queue when `prequeueAt` is set (API.md section 6); absent: open now. */
+  schedule?: ScheduleSettings | undefined;
+  /** The order the pre-queue is given its positions in at `schedule.startAt` (default `fifo`). */
+  draw?: DrawAlgorithmSetting | undefined;
 }
+
+/** API.md section 6, "Scheduled start with a pre-queue and a verifiable draw". Epoch seconds. */
+export interface ScheduleSettings {
+  /** From then until `startAt` visitors join a pre-queue; absent: no pre-queue. */
+  prequeueAt?: number | undefined;
+  /** Before it (and before `prequeueAt`) nobody joins; at it the pre-queue is drawn. */
+  startAt: number;
+}
+
+export type DrawAlgorithmSetting = 'fifo' | 'shuffle';
 
 /** A proof-of-work or a captcha widget (API.md section 6, "Entry challenge"). */
 export type ChallengeSettings = PowChallengeSettings | SiteverifyChallengeSettings;
@@ -129,9 +143,12 @@ export interface QueueEntry {
   /** Issued by the store: it carries the position under a MAC (store/request-ids.ts). */
   requestId: string;
   eventId: string;
-  position: number;
-  /** Epoch seconds the position was assigned. */
+  /** null while the entry waits in a pre-queue for the draw (`prequeued` is its arrival number). */
+  position: number | null;
+  /** Epoch seconds the position was assigned (the pre-queue was joined). */
   entryTime: number;
+  /** Arrival number in the pre-queue (1, 2, …) of an entry not yet drawn; absent otherwise. */
+  prequeued?: number | undefined;
 }
 
 export interface EnqueueInput {
@@ -140,6 +157,34 @@ export interface EnqueueInput {
   now: number;
   /** The per-client budget a new entry draws on; none when absent. */
   rateLimit?: EnqueueRateLimit | undefined;
+  /**
+   * The event has a pre-queue that closes at `startAt`: before then (and while nobody closed
+   * it) a new entry joins the pre-queue with an arrival number and no position; at or after it
+   * the pre-queue is closed first (`closePrequeue`, with `shuffle`), in the same atomic step, and
+   * the entry is placed after it.
+   */
+  prequeue?: { startAt: number; shuffle: boolean } | undefined;
+}
+
+/**
+ * The draw of a pre-queue (API.md section 6). `open`: not closed (or no pre-queue); `drawing`:
+ * closed, the drawn order is being written (`written` of `participants`); `drawn`: every
+ * participant has a position. A pre-queue in arrival order is drawn as it closes (its arrival
+ * numbers are its order); a shuffled one needs its order written (`writeDrawSlice`).
+ */
+export interface DrawState {
+  phase: 'open' | 'drawing' | 'drawn';
+  /** Arrivals in the pre-queue when it closed (while open: so far). */
+  participants: number;
+  /** Participants whose drawn order is written. */
+  written: number;
+  /** The position before the first participant's (0 unless places were taken before). */
+  base: number;
+  /** The order is shuffled (written by the draw); false: arrival order. */
+  shuffled: boolean;
+  /** Epoch seconds the pre-queue closed and the draw finished; null before. */
+  closedAt: number | null;
+  drawnAt: number | null;
 }
 
 /**
@@ -245,7 +290,9 @@ export type IssueOutcome =
   /** max-size: the position is served but every place is taken; retry later. */
   | { kind: 'full'; position: number; serving: number }
   | { kind: 'position_expired' }
-  | { kind: 'session_ended'; session: SessionRecord };
+  | { kind: 'session_ended'; session: SessionRecord }
+  /** The entry waits for the draw of a pre-queue (or the draw is not finished). */
+  | { kind: 'prequeue' };
 
 export type PositionExpiry =
   | { kind: 'unknown' }
@@ -477,6 +524,40 @@ export interface QueueStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEntry[]>;
+
+  /**
+   * The pre-queue's draw (API.md section 6). A pre-queued entry (`enqueue` with `prequeue`)
+   * carries its arrival number in its request id and has no position until the draw is done;
+   * `issueToken` answers `prequeue` for it, and for every entry while the draw is `drawing`.
+   * A pre-queued visitor costs what a queued one does: their visitor key names the arrival.
+   */
+  drawState(eventId: string): Promise<DrawState>;
+  /**
+   * Close the pre-queue at `now` (idempotent: a closed one is left as it is): its arrivals are
+   * the draw's participants, the queue counter moves past them so later arrivals take the
+   * positions after them. In arrival order (`shuffle` false) or with no participant the draw
+   * is `drawn` at once; else it is `drawing` until its order is written.
+   */
+  closePrequeue(eventId: string, now: number, shuffle: boolean): Promise<DrawState>;
+  /** The request ids of the pre-queue's arrivals `from` … `from + count − 1` (1-based), in arrival order. */
+  prequeueIds(eventId: string, from: number, count: number): Promise<string[]>;
+  /**
+   * One slice of a shuffled draw's order, in one short atomic step: `ranks` holds, as 32-bit
+   * big-endian numbers, the drawn rank (1 … n) of arrivals `written + 1` … on, and `arrivals`
+   * the arrival number drawn at ranks `written + 1` … on (the same count). Written only when the
+   * draw is `drawing` and `written` is still `expectedWritten` (else null, nothing changed:
+   * another process wrote it); the draw is `drawn` at `now` after the last slice. Returns the
+   * new `written`.
+   */
+  writeDrawSlice(
+    eventId: string,
+    expectedWritten: number,
+    ranks: Buffer,
+    arrivals: Buffer,
+    now: number,
+  ): Promise<number | null>;
+  /** The participants' request ids in drawn order from `offset` (0-based), at most `limit`; [] before the draw is done. */
+  drawnIds(eventId: string, offset: number, limit: number): Promise<string[]>;
 
   /** Is the backing service reachable (health checks). */
   ping(): Promise<boolean>;

@@ -80,16 +80,29 @@ async function joinQueue(
       return null;
     case 'closed':
       throw new AnteroomError('event_closed');
+    case 'not_open':
+      answer.status = 403;
+      answer.body = { ...codeBody('event_not_open'), opens_at: joined.opensAt };
+      return null;
     case 'enqueue_token_required':
     case 'enqueue_token_invalid':
       throw new AnteroomError(joined.kind);
   }
 }
 
-function respond(deps: AppDeps, answer: JsonAnswer, place: QueueEntry): void {
+/** The place; in a pre-queue (API.md section 6) no position yet, and when the sale starts. */
+function respond(deps: AppDeps, answer: JsonAnswer, event: EventSettings, place: QueueEntry): void {
   answer.cookies.push(requestCookieHeader(deps.config, place.eventId, place.requestId));
   answer.cacheControl = CACHE.none;
-  answer.body = { api_request_id: place.requestId, queue_number: place.position };
+  answer.body =
+    place.position === null
+      ? {
+          api_request_id: place.requestId,
+          queue_number: null,
+          phase: 'prequeue',
+          starts_at: event.schedule!.startAt,
+        }
+      : { api_request_id: place.requestId, queue_number: place.position };
 }
 
 export const assignQueueNum: Endpoint = async function assignQueueNum(deps, request, answer) {
@@ -97,5 +110,5 @@ export const assignQueueNum: Endpoint = async function assignQueueNum(deps, requ
   const event = await loadOpenEvent(deps, fields);
   const visitor = visitorOf(deps, request, answer);
   const place = await joinQueue(deps, event, visitor, request, answer);
-  if (place !== null) respond(deps, answer, place);
+  if (place !== null) respond(deps, answer, event, place);
 };

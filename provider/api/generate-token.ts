@@ -41,6 +41,12 @@ export async function respondWithTokens(ctx: ApiContext): Promise<void> {
           : { ...codeBody('not_yet'), reason: 'not_yet' };
       ctx.set('Retry-After', String(RETRY_AFTER_SECONDS.notYet));
       return;
+    case 'prequeue':
+      ctx.set('Cache-Control', CACHE.none);
+      ctx.status = 202;
+      ctx.body = { ...codeBody('prequeue'), phase: 'prequeue', starts_at: outcome.startsAt };
+      ctx.set('Retry-After', String(RETRY_AFTER_SECONDS.notYet));
+      return;
     case 'position_expired':
       throw new AnteroomError('position_expired');
     case 'session_ended':

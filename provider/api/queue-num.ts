@@ -1,6 +1,7 @@
 /** `GET /queue_num` — the position and entry time of a request id. */
 import type { QueueEntry } from '../../queue-core/types.ts';
 import type { Step } from '../http/context.ts';
+import { codeBody } from '../http/errors.ts';
 import { CACHE, readEventId, readRequestId } from '../http/steps.ts';
 
 const loadEntry: Step = async function loadEntry(ctx, next) {
@@ -8,8 +9,16 @@ const loadEntry: Step = async function loadEntry(ctx, next) {
   await next();
 };
 
-const respond: Step = function respond(ctx) {
+const respond: Step = async function respond(ctx) {
   const entry = ctx.state.entry as QueueEntry;
+  if (entry.position === null) {
+    // In a pre-queue (API.md section 6): the position comes with the draw at `starts_at`.
+    const event = await ctx.state.deps.room.getEvent(entry.eventId);
+    ctx.set('Cache-Control', CACHE.private);
+    ctx.status = 202;
+    ctx.body = { ...codeBody('prequeue'), phase: 'prequeue', starts_at: event.schedule?.startAt ?? null };
+    return;
+  }
   // Position and entry time never change for a request id (until a reset).
   ctx.set('Cache-Control', CACHE.entry);
   ctx.body = {

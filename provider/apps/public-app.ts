@@ -5,6 +5,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { assignQueueNum } from '../api/assign-queue-num.ts';
+import { draw, drawParticipants } from '../api/draw.ts';
 import { eventStream } from '../api/event-stream.ts';
 import { generateToken } from '../api/generate-token.ts';
 import { healthz } from '../api/healthz.ts';
@@ -44,9 +45,10 @@ const API_PATHS = new Set([
   '/healthz',
 ]);
 const STREAM_PATH = /^\/events\/[^/]+\/stream$/;
+const DRAW_PATH = /^\/events\/[^/]+\/draw(\/participants)?$/;
 
 export function isPublicApiPath(path: string): boolean {
-  return API_PATHS.has(path) || STREAM_PATH.test(path);
+  return API_PATHS.has(path) || STREAM_PATH.test(path) || DRAW_PATH.test(path);
 }
 
 export function publicApiRouter(): Router<ApiState> {
@@ -60,6 +62,8 @@ export function publicApiRouter(): Router<ApiState> {
   router.get('/queue_pos_expiry', ...queuePosExpiry);
   router.get('/status', koaEndpoint(status));
   router.get('/events/:event_id/stream', ...eventStream);
+  router.get('/events/:event_id/draw', ...draw);
+  router.get('/events/:event_id/draw/participants', ...drawParticipants);
   router.get('/.well-known/jwks.json', ...jwks);
   router.get('/healthz', ...healthz);
   return router;

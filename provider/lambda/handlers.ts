@@ -54,9 +54,18 @@ export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandl
     publicHandler: createHttpHandler({ kind: 'public', container, app: publicApp }),
     adminHandler: createHttpHandler({ kind: 'admin', container, app: adminApp }),
     async scheduledHandler(_event, context) {
-      const [built, { runScheduled }] = await Promise.all([container.get(), import('./scheduled.ts')]);
+      const [built, { runScheduled }, { drawSecretOf }] = await Promise.all([
+        container.get(),
+        import('./scheduled.ts'),
+        import('../../queue-core/draw/seed.ts'),
+      ]);
       return runScheduled(
-        { store: built.deps.store, room: built.deps.room, logger: built.deps.logger },
+        {
+          store: built.deps.store,
+          room: built.deps.room,
+          logger: built.deps.logger,
+          drawSecret: () => drawSecretOf(built.deps.keys),
+        },
         {
           publisher: built.publisher,
           owner: `lambda:${context.functionName}:${built.id}`,

@@ -42,6 +42,8 @@ export const systemClock: Clock = {
 export interface ScheduledDeps {
   store: QueueStore;
   room: Room;
+  /** The secret draw seeds derive from (`queue-core/draw/seed.ts`): shuffled pre-queues are drawn here too. */
+  drawSecret?: (() => Buffer) | undefined;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -116,7 +118,7 @@ export async function runScheduled(
         servingBefore: serving,
         servingAfter: serving,
       });
-      await tick(deps.store, options, event, runs.get(event.id)!, startMs);
+      await tick(deps, options, event, runs.get(event.id)!, startMs);
     });
   }
 
@@ -136,7 +138,7 @@ export async function runScheduled(
     await clock.sleep(Math.max(0, at - now));
     for (const { event } of due.filter((item) => item.at === at)) {
       if (event.inlet.type === 'max-size') nextMaxSize.set(event.id, at + maxSizeEvery);
-      await guarded(event, () => tick(deps.store, options, event, runs.get(event.id)!, at));
+      await guarded(event, () => tick(deps, options, event, runs.get(event.id)!, at));
     }
   }
 
@@ -180,14 +182,15 @@ function nextTickMs(event: EventSettings, nowMs: number, maxSizeAt: number): num
 
 /** The inlet loop's one tick (`queue-core/room/tick.ts`, as `anteroom serve` runs it), counted in `run`. */
 async function tick(
-  store: QueueStore,
+  deps: ScheduledDeps,
   options: ScheduledOptions,
   event: EventSettings,
   run: EventRunReport,
   atMs: number,
 ): Promise<void> {
-  const { inlet, expiry } = await tickEvent(store, event, Math.floor(atMs / 1000), options.owner, {
+  const { inlet, expiry } = await tickEvent(deps.store, event, Math.floor(atMs / 1000), options.owner, {
     readSignal: readOriginSignal,
+    drawSecret: deps.drawSecret,
   });
   if (inlet.acted) {
     run.ticks += 1;

@@ -96,8 +96,8 @@ export class WaitingRoom {
         if (outcome.kind === 'issued' && outcome.session.expiresAt > this.now()) {
           return { kind: 'admitted', event, admission: admissionOf(place.entry, outcome.session) };
         }
-        if (outcome.kind === 'not_yet' || outcome.kind === 'full') {
-          // Served but not claimable yet (max-size inlet full): keep waiting.
+        if (outcome.kind === 'not_yet' || outcome.kind === 'full' || outcome.kind === 'prequeue') {
+          // Served but not claimable yet (max-size inlet full, a draw still running): keep waiting.
           return { kind: 'waiting', event, status: await this.room.status(eventId, place.entry.requestId) };
         }
         // Spent between the read and the claim: take the place that replaces it.
@@ -114,6 +114,7 @@ export class WaitingRoom {
         const failed = joined.kind === 'challenge_failed';
         return { kind: 'challenge', event, challenge: joined.challenge, failed };
       }
+      if (joined.kind === 'not_open') throw new AnteroomError('event_not_open');
       if (joined.kind !== 'joined') throw new AnteroomError(joined.kind);
       if (joined.place.requestId !== record?.requestId) {
         record = { requestId: joined.place.requestId };
@@ -132,7 +133,7 @@ function admissionOf(entry: QueueEntry, session: SessionRecord): Admission {
   return {
     eventId: entry.eventId,
     requestId: entry.requestId,
-    position: entry.position,
+    position: session.position,
     queuedAt: entry.entryTime,
     admittedAt: session.issuedAt,
     expiresAt: session.expiresAt,

@@ -17,6 +17,8 @@
  * Followers are told (`listener`) after every refresh that changed anything they see; the
  * listener compares with what it last sent. Knows nothing of HTTP.
  */
+
+import { prequeueStart } from '../draw/schedule.ts';
 import type {
   EventSettings,
   PositionExpiry,
@@ -26,7 +28,7 @@ import type {
   SessionRecord,
 } from '../types.ts';
 import type { StatusView } from './room-api.ts';
-import { deriveStatus, type EventSnapshot, isReached, type VisitorState } from './status-view.ts';
+import { deriveStatus, type EventSnapshot, inPrequeue, isReached, type VisitorState } from './status-view.ts';
 
 /** A follower's status after a refresh, or null once their place is gone (a reset). */
 export type StatusListener = (status: StatusView | null) => void;
@@ -49,8 +51,9 @@ export interface EventWatchOptions {
 /** One open stream's view of its visitor: fixed fields, and their own state once reached. */
 interface Follower {
   readonly requestId: string;
-  readonly position: number;
-  readonly entryTime: number;
+  /** null while pre-queued: read again once the draw is done. */
+  position: number | null;
+  entryTime: number;
   readonly listener: StatusListener;
   /** Their own state when reached and read; undefined when not reached or to be read again. */
   visitor: VisitorState | undefined;
@@ -204,6 +207,14 @@ export class EventWatch {
         this.#options.settings(eventId),
         store.getCounters(eventId),
       ]);
+      // A pre-queue's draw: read until it is done (and again when the queue went backwards: a reset).
+      const previousDraw = previous?.draw ?? null;
+      const draw =
+        prequeueStart(event) === null
+          ? null
+          : previousDraw?.phase === 'drawn' && previous!.counters.queue <= counters.queue
+            ? previousDraw
+            : await store.drawState(eventId);
       // The history changes only with the serving counter (a row per move) and first token
       // issuances (the rows' `served`): an unchanged pair reuses the rows already read.
       let history: ServingHistoryRow[];
@@ -217,7 +228,7 @@ export class EventWatch {
       } else {
         history = await store.servingHistory(eventId, historyLimit);
       }
-      return { event, counters, history, readAtMs: this.#options.nowMs() };
+      return { event, counters, history, draw, readAtMs: this.#options.nowMs() };
     })();
     watched.pending = pending;
     pending.then(
@@ -307,8 +318,12 @@ export class EventWatch {
     const expiryChanged =
       before !== null &&
       snapshot.event.queuePositionExpirySeconds !== before.event.queuePositionExpirySeconds;
+    // The draw is done: the pre-queued followers learn their positions (read in batches).
+    const drawDone = !inPrequeue(snapshot) && (before === null || inPrequeue(before));
+    if (drawDone) await this.#placeDrawn(eventId, watched);
     const membershipMoved =
       before === null ||
+      drawDone ||
       counters.serving !== before.counters.serving ||
       snapshot.event.mode !== before.event.mode;
     if (membershipMoved) {
@@ -335,7 +350,7 @@ export class EventWatch {
         // An expired place never gets a token; an open or running one may have got it anywhere.
         if (tokensIssued) sessionReads.push(follower);
         // The expiry boundary passed them: the store's rule, applied here (position-expiry.lua).
-        if (follower.position <= counters.maxExpiredPosition)
+        if (follower.position !== null && follower.position <= counters.maxExpiredPosition)
           follower.visitor = { ...visitor, window: 'expired' };
       }
     }
@@ -408,6 +423,22 @@ export class EventWatch {
     return read;
   }
 
+  /** The positions of the followers who were pre-queued, once the draw gave them one. */
+  async #placeDrawn(eventId: string, watched: Watched): Promise<void> {
+    const waiting = [...watched.followers].filter((follower) => follower.position === null);
+    for (let start = 0; start < waiting.length; start += VISITOR_BATCH) {
+      await Promise.all(
+        waiting.slice(start, start + VISITOR_BATCH).map(async (follower) => {
+          const entry = await this.#options.store.getEntry(eventId, follower.requestId);
+          if (entry?.position != null) {
+            follower.position = entry.position;
+            follower.entryTime = entry.entryTime;
+          }
+        }),
+      );
+    }
+  }
+
   /** The followers whose entry the store no longer has. */
   async #gone(eventId: string, watched: Watched): Promise<Follower[]> {
     const gone: Follower[] = [];
@@ -416,7 +447,8 @@ export class EventWatch {
       await Promise.all(
         all.slice(start, start + VISITOR_BATCH).map(async (follower) => {
           const entry = await this.#options.store.getEntry(eventId, follower.requestId);
-          if (entry === null || entry.position !== follower.position) gone.push(follower);
+          if (entry === null || (follower.position !== null && entry.position !== follower.position))
+            gone.push(follower);
           else follower.visitor = undefined;
         }),
       );
@@ -458,7 +490,8 @@ function visibleChange(before: EventSnapshot, after: EventSnapshot): boolean {
     a.queue !== b.queue ||
     a.tokens !== b.tokens ||
     a.expired !== b.expired ||
-    a.maxExpiredPosition !== b.maxExpiredPosition
+    a.maxExpiredPosition !== b.maxExpiredPosition ||
+    before.draw?.phase !== after.draw?.phase
   ) {
     return true;
   }

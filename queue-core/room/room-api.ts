@@ -26,12 +26,13 @@ import type {
 export interface StatusView {
   event_id: string;
   request_id: string;
-  queue_number: number;
+  /** null in the pre-queue (until the draw gives the position) */
+  queue_number: number | null;
   entry_time: number;
   serving_counter: number;
   waiting_num: number;
-  /** max(0, queue_number − serving_counter − 1) */
-  ahead: number;
+  /** max(0, queue_number − serving_counter − 1); null in the pre-queue */
+  ahead: number | null;
   /** position ≤ serving counter and neither expired nor ended */
   eligible: boolean;
   /** seconds until served; null while unknown */
@@ -43,6 +44,23 @@ export interface StatusView {
   admitted: boolean;
   /** 'waiting' | 'eligible' | 'admitted' | 'expired' | 'ended' */
   state: 'waiting' | 'eligible' | 'admitted' | 'expired' | 'ended';
+  /** 'prequeue' until the event's draw is finished (API.md section 6), then 'queue' */
+  phase: 'prequeue' | 'queue';
+  /** the scheduled start (epoch seconds); null when the event has no schedule */
+  starts_at: number | null;
+}
+
+/** `GET /events/{id}/draw` (API.md section 6). */
+export interface DrawView {
+  event_id: string;
+  algorithm: 'hmac-sha256' | 'fifo';
+  /** hex SHA-256 of the seed; null for a fifo draw (no seed) */
+  commitment: string | null;
+  /** hex seed, after the draw only */
+  seed: string | null;
+  /** participants, after the draw only */
+  participants: number | null;
+  drawn_at: number | null;
 }
 
 export interface TokenSet {
@@ -91,7 +109,14 @@ export interface Room {
   /** The admission tokens of a recorded admission: always the stored claims, re-signed. */
   signTokens(session: SessionRecord): Promise<TokenSet>;
 
-  /** Unknown request id → `request_not_found`. */
+  /**
+   * The draw of a scheduled event (`no_draw` for an event without a schedule), and a page of
+   * its participants in drawn order once drawn (`draw_not_done` before).
+   */
+  draw(eventId: string): Promise<DrawView>;
+  drawParticipants(eventId: string, offset: number, limit: number): Promise<string[]>;
+
+  /** Unknown request id → `request_not_found`; a position is null until the event's draw is done. */
   getEntry(eventId: string, requestId: string): Promise<QueueEntry>;
   /** From the process's snapshot of the event (≤ 1 s stale). */
   servingCounter(eventId: string): Promise<number>;

@@ -5,7 +5,10 @@
  */
 import type { OriginSignalReader } from '../adaptive-inlet.ts';
 import { issueAdmissionTokens } from '../admission-tokens.ts';
-import { ROOM_DEFAULTS } from '../defaults.ts';
+import { DRAW_DEFAULTS, ROOM_DEFAULTS } from '../defaults.ts';
+import { participantDigest, seedCommitment } from '../draw/order.ts';
+import { beforeOpening, opensAt, prequeueStart } from '../draw/schedule.ts';
+import { drawSecretOf, drawSeed } from '../draw/seed.ts';
 import { type ChallengeOffer, EntryGate } from '../entry/gate.ts';
 import { derivedSecret } from '../entry/secret.ts';
 import { redactEvent, screensVisitors } from '../entry/settings.ts';
@@ -22,8 +25,8 @@ import type {
 } from '../types.ts';
 import { EventWatch, readVisitorState, type StatusListener } from './event-watch.ts';
 import { MicroCache } from './micro-cache.ts';
-import type { Room, StatusView, TickReport, TokenSet } from './room-api.ts';
-import { deriveStatus, isReached, waitingNum } from './status-view.ts';
+import type { DrawView, Room, StatusView, TickReport, TokenSet } from './room-api.ts';
+import { deriveStatus, inPrequeue, isReached, waitingNum } from './status-view.ts';
 import { tickEvent, tickLeaseNames } from './tick.ts';
 import {
   type AdmitOptions,
@@ -62,6 +65,8 @@ export interface RoomOptions {
   entrySecret?: Buffer;
   /** Reads adaptive inlets' probe and Prometheus signals (none: those inlets see no reading). */
   readSignal?: OriginSignalReader;
+  /** The secret draw seeds are derived from (default: derived from the signing keys). */
+  drawSecret?: Buffer;
 }
 
 /** Outcomes worth counting; called synchronously, so it must be cheap and must not throw. */
@@ -93,6 +98,7 @@ class QueueRoom implements Room {
   // visitor sees alike, for polls and streams (event-watch.ts).
   private readonly settings: MicroCache<EventSettings>;
   private readonly watch: EventWatch;
+  private readonly drawSecret: () => Buffer;
 
   constructor(options: RoomOptions) {
     this.store = options.store;
@@ -105,6 +111,7 @@ class QueueRoom implements Room {
     this.observer = options.observer;
     this.readSignal = options.readSignal;
     this.settings = new MicroCache(options.settingsCacheMs ?? ROOM_DEFAULTS.settingsCacheMs, this.nowMs);
+    this.drawSecret = () => options.drawSecret ?? drawSecretOf(this.keys);
     this.gate = new EntryGate({
       store: this.store,
       now: this.now,
@@ -150,6 +157,7 @@ class QueueRoom implements Room {
 
   async join(event: EventSettings, request: JoinRequest): Promise<JoinOutcome> {
     if (!takesNewVisitors(event)) return CLOSED;
+    if (beforeOpening(event, this.now())) return { kind: 'not_open', opensAt: opensAt(event)! };
     let visitorKey = request.visitorKey;
     if (request.keyOwner) {
       const recorded = await this.store.bindVisitorKey(event.id, visitorKey, request.keyOwner.owner);
@@ -175,10 +183,12 @@ class QueueRoom implements Room {
       ({ placeKey: visitorKey, link } = gate);
       rateLimit = undefined;
     }
+    const startAt = prequeueStart(event);
     const entry = await this.store.enqueue(event.id, {
       visitorKey,
       now: this.now(),
       rateLimit,
+      prequeue: startAt === null ? undefined : { startAt, shuffle: event.draw === 'shuffle' },
     });
     if (link !== null) await this.store.linkVisitor(event.id, link, entry.requestId);
     if (entry.created) this.observer?.positionAssigned(event.id);
@@ -198,7 +208,35 @@ class QueueRoom implements Room {
     this.requireEvent(eventId);
     const entry = await this.store.getEntry(eventId, requestId);
     if (entry === null) throw new AnteroomError('request_not_found');
-    return entry;
+    if (entry.position === null) return entry;
+    const snapshot = this.watch.fresh(eventId) ?? (await this.watch.snapshot(eventId));
+    // Placed by a draw not finished as this process last read it: the position is told once it is.
+    return inPrequeue(snapshot) ? { ...entry, position: null } : entry;
+  }
+
+  async draw(eventId: string): Promise<DrawView> {
+    const event = await this.getEvent(eventId);
+    if (prequeueStart(event) === null) throw new AnteroomError('no_draw');
+    const state = await this.store.drawState(eventId);
+    const drawn = state.phase === 'drawn';
+    const seed = event.draw === 'shuffle' ? drawSeed(this.drawSecret(), event) : null;
+    return {
+      event_id: eventId,
+      algorithm: seed === null ? 'fifo' : 'hmac-sha256',
+      commitment: seed === null ? null : seedCommitment(seed),
+      seed: seed !== null && drawn ? seed.toString('hex') : null,
+      participants: drawn ? state.participants : null,
+      drawn_at: drawn ? state.drawnAt : null,
+    };
+  }
+
+  async drawParticipants(eventId: string, offset: number, limit: number): Promise<string[]> {
+    const event = await this.getEvent(eventId);
+    if (prequeueStart(event) === null) throw new AnteroomError('no_draw');
+    const state = await this.store.drawState(eventId);
+    if (state.phase !== 'drawn') throw new AnteroomError('draw_not_done');
+    const ids = await this.store.drawnIds(eventId, offset, Math.min(limit, DRAW_DEFAULTS.pageLimit));
+    return ids.map(participantDigest);
   }
 
   async servingCounter(eventId: string): Promise<number> {
@@ -262,6 +300,8 @@ class QueueRoom implements Room {
       await this.moveServing(eventId, outcome.position - outcome.serving);
       outcome = await issue();
     }
+    if (outcome.kind === 'prequeue')
+      return { kind: 'prequeue', startsAt: event.schedule?.startAt ?? this.now() };
     if (outcome.kind === 'issued' && outcome.created) {
       this.observer?.tokensIssued(eventId);
       this.watch.changed(eventId);
@@ -366,12 +406,18 @@ class QueueRoom implements Room {
     const now = this.now();
     const reports: TickReport[] = [];
     for (const event of await this.listEvents()) {
-      const { inlet, expiry } = await tickEvent(this.store, event, now, owner, {
+      const { inlet, expiry, draw } = await tickEvent(this.store, event, now, owner, {
         readSignal: this.readSignal,
+        drawSecret: this.drawSecret,
       });
       // What this process changed reaches its streams at once; other processes' changes reach
       // them through the watch's own reads.
-      if (inlet.incrementBy !== 0 || (expiry && (expiry.newlyExpired > 0 || expiry.advancedBy !== 0))) {
+      const drawMoved = draw !== undefined && this.watch.last(event.id)?.draw?.phase !== draw.phase;
+      if (
+        drawMoved ||
+        inlet.incrementBy !== 0 ||
+        (expiry && (expiry.newlyExpired > 0 || expiry.advancedBy !== 0))
+      ) {
         this.watch.changed(event.id);
       }
       const serving = (await this.watch.snapshot(event.id)).counters.serving;

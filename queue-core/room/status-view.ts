@@ -8,7 +8,14 @@
  *     (admitted, ended) or their claim window (running, expired), read from the store.
  * The poll (`room.status`) and the streams (`room.followStatus`) derive it the same way.
  */
-import type { Counters, EventSettings, QueueEntry, ServingHistoryRow, SessionRecord } from '../types.ts';
+import type {
+  Counters,
+  DrawState,
+  EventSettings,
+  QueueEntry,
+  ServingHistoryRow,
+  SessionRecord,
+} from '../types.ts';
 import { estimateWaitSeconds } from '../wait-estimate.ts';
 import type { StatusView } from './room-api.ts';
 
@@ -18,6 +25,8 @@ export interface EventSnapshot {
   counters: Counters;
   /** The serving counter's recent history (the wait estimate's input). */
   history: ServingHistoryRow[];
+  /** The pre-queue's draw (API.md section 6); null when the event has no pre-queue. */
+  draw: DrawState | null;
   /** When it was read (the process's ms clock). */
   readAtMs: number;
 }
@@ -36,8 +45,14 @@ export function waitingNum(counters: Counters): number {
   return Math.max(0, counters.queue - counters.tokens - counters.expired);
 }
 
+/** The event holds its visitors in a pre-queue: its draw is not done (nobody has a position or is admitted). */
+export function inPrequeue(snapshot: EventSnapshot): boolean {
+  return snapshot.draw !== null && snapshot.draw.phase !== 'drawn';
+}
+
 /** Whether a position has been reached, so the visitor has state of their own (a session, a window). */
-export function isReached(snapshot: EventSnapshot, position: number): boolean {
+export function isReached(snapshot: EventSnapshot, position: number | null): boolean {
+  if (position === null || inPrequeue(snapshot)) return false;
   return position <= snapshot.counters.serving || snapshot.event.mode === 'passthrough';
 }
 
@@ -54,6 +69,28 @@ export function deriveStatus(
 ): StatusView {
   const { event, counters } = snapshot;
   const serving = counters.serving;
+  const startsAt = event.schedule?.startAt ?? null;
+  if (entry.position === null || inPrequeue(snapshot)) {
+    // In the pre-queue, or its draw is running: no position to tell yet, nobody admitted.
+    return {
+      event_id: event.id,
+      request_id: entry.requestId,
+      queue_number: null,
+      entry_time: entry.entryTime,
+      serving_counter: serving,
+      waiting_num: waitingNum(counters),
+      ahead: null,
+      eligible: false,
+      eta_seconds: null,
+      expires_in: null,
+      mode: event.mode,
+      admitted: false,
+      state: 'waiting',
+      phase: 'prequeue',
+      starts_at: startsAt,
+    };
+  }
+  const position = entry.position;
   let state: StatusView['state'] = 'waiting';
   let expiresIn: number | null = null;
   let admitted = false;
@@ -73,23 +110,25 @@ export function deriveStatus(
   }
   let eta: number | null = 0;
   if (state === 'waiting') {
-    eta = estimateWaitSeconds({ position: entry.position, serving, history: snapshot.history, now });
+    eta = estimateWaitSeconds({ position, serving, history: snapshot.history, now });
   } else if (state === 'expired' || state === 'ended') {
     eta = null;
   }
   return {
     event_id: event.id,
     request_id: entry.requestId,
-    queue_number: entry.position,
+    queue_number: position,
     entry_time: entry.entryTime,
     serving_counter: serving,
     waiting_num: waitingNum(counters),
-    ahead: Math.max(0, entry.position - serving - 1),
+    ahead: Math.max(0, position - serving - 1),
     eligible: state === 'eligible' || state === 'admitted',
     eta_seconds: eta,
     expires_in: expiresIn,
     mode: event.mode,
     admitted,
     state,
+    phase: 'queue',
+    starts_at: startsAt,
   };
 }

@@ -4,10 +4,16 @@
  * event at one time, its inlet strategy (at most one process acts per tick across the cluster)
  * and the expiry of positions reached and not claimed in time (under a short lease, so one
  * process does it; the step is atomic in the store, so the lease only saves the others work).
+ * An event with a pre-queue admits nobody until its draw is done: before `startAt` its tick does
+ * nothing, from `startAt` it draws (`draw/run-draw.ts`, under the draw's lease), and the inlet
+ * and expiry run once the draw is finished.
  */
 import { ROOM_DEFAULTS } from '../defaults.ts';
+import { drawLockName, runDraw } from '../draw/run-draw.ts';
+import { prequeueStart } from '../draw/schedule.ts';
+import { drawSeed } from '../draw/seed.ts';
 import { type InletTickOptions, type InletTickResult, inletLockName, runInletTick } from '../inlet.ts';
-import type { EventSettings, ExpireResult, QueueStore } from '../types.ts';
+import type { DrawState, EventSettings, ExpireResult, QueueStore } from '../types.ts';
 
 /** What one tick did for one event. */
 export interface EventTick {
@@ -15,7 +21,19 @@ export interface EventTick {
   inlet: InletTickResult;
   /** The expiry step's result; null when expiry is off or another process holds its lease. */
   expiry: ExpireResult | null;
+  /** An event with a pre-queue: its draw's state after this tick; absent otherwise. */
+  draw?: DrawState | undefined;
 }
+
+export interface EventTickOptions extends Pick<InletTickOptions, 'readSignal'> {
+  /** The secret draw seeds derive from (`draw/seed.ts`); needed by events with `draw: "shuffle"`. */
+  drawSecret?: (() => Buffer) | undefined;
+}
+
+const NOTHING_YET: EventTick = Object.freeze({
+  inlet: Object.freeze({ acted: false, incrementBy: 0 }),
+  expiry: null,
+});
 
 const expiryLockName = (eventId: string) => `expiry:${eventId}`;
 
@@ -28,8 +46,23 @@ export async function tickEvent(
   event: EventSettings,
   now: number,
   owner: string,
-  options: Pick<InletTickOptions, 'readSignal'> = {},
+  options: EventTickOptions = {},
 ): Promise<EventTick> {
+  let draw: DrawState | undefined;
+  const startAt = prequeueStart(event);
+  if (startAt !== null) {
+    if (now < startAt) return NOTHING_YET;
+    draw = await store.drawState(event.id);
+    if (draw.phase !== 'drawn') {
+      const secret = options.drawSecret;
+      draw = await runDraw(store, event, {
+        owner,
+        seed: secret === undefined ? null : drawSeed(secret(), event),
+        now: () => now,
+      });
+      if (draw.phase !== 'drawn') return { ...NOTHING_YET, draw };
+    }
+  }
   const inlet = await runInletTick(store, event, now, owner, options);
   let expiry: ExpireResult | null = null;
   if (
@@ -43,10 +76,10 @@ export async function tickEvent(
       event.incrementServingOnExpiry,
     );
   }
-  return { inlet, expiry };
+  return { inlet, expiry, ...(draw === undefined ? {} : { draw }) };
 }
 
 /** The leases a tick may take for an event: released by a stopping process (`room.releaseLeases`). */
 export function tickLeaseNames(eventId: string): string[] {
-  return [inletLockName(eventId), expiryLockName(eventId)];
+  return [inletLockName(eventId), expiryLockName(eventId), drawLockName(eventId)];
 }

@@ -58,6 +58,8 @@ export interface KeyOwner {
 export type JoinOutcome =
   /** The event takes no new visitors. */
   | { kind: 'closed' }
+  /** A scheduled event that opens (its pre-queue, else its start) at `opensAt`. */
+  | { kind: 'not_open'; opensAt: number }
   /** The visitor's place; `created` when it was taken by this call. */
   | { kind: 'joined'; place: QueueEntry; created: boolean }
   /** A new visitor must answer this challenge first (no place taken). */
@@ -93,7 +95,10 @@ export type PlaceLookup =
  * first admission only); `not_yet` and `full` are "keep waiting"; `position_expired`,
  * `session_ended` and `unknown` are spent or missing places.
  */
-export type AdmitOutcome = IssueOutcome;
+export type AdmitOutcome =
+  | Exclude<IssueOutcome, { kind: 'prequeue' }>
+  /** In the pre-queue (or its draw is not finished): the sale starts at `startsAt`. */
+  | { kind: 'prequeue'; startsAt: number };
 
 /** Options of `admit` (admin `generate_token`); they shape a first admission only. */
 export interface AdmitOptions {

@@ -8,6 +8,7 @@ import { rateLimitedError } from '../errors.ts';
 import type {
   AuditEntry,
   Counters,
+  DrawState,
   EnqueueInput,
   EnqueueResult,
   EventSettings,
@@ -27,7 +28,7 @@ import type {
   SessionRecord,
   TickAdvance,
 } from '../types.ts';
-import { newEra, requestIdFor } from './request-ids.ts';
+import { newEra, prequeueIdFor, requestIdFor } from './request-ids.ts';
 import { SortedSet } from './sorted-set.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from './store-codec.ts';
 
@@ -65,7 +66,20 @@ interface EventState {
   /** The adaptive inlet's controller state (`advanceInlet`), and the last pushed reading. */
   inlet: InletStateRecord | undefined;
   originHealth: string | undefined;
+  /** The pre-queue (API.md section 6): each arrival's request id and join time, by arrival − 1. */
+  arrivals: Array<{ requestId: string; entryTime: number }>;
+  /** Pre-queue request id → arrival number. */
+  prequeued: Map<string, number>;
+  draw: DrawState;
+  /** A shuffled draw's rank of each arrival (by arrival − 1), and the arrival at each rank (by rank − 1). */
+  ranks: number[];
+  order: number[];
 }
+
+/** The place of an entry: a position, or none yet (a pre-queued arrival). */
+type Located =
+  | { position: number; entryTime: number }
+  | { position: null; entryTime: number; arrival: number };
 
 function newEventState(): EventState {
   return {
@@ -91,7 +105,60 @@ function newEventState(): EventState {
     lastTick: undefined,
     inlet: undefined,
     originHealth: undefined,
+    arrivals: [],
+    prequeued: new Map(),
+    draw: {
+      phase: 'open',
+      participants: 0,
+      written: 0,
+      base: 0,
+      shuffled: false,
+      closedAt: null,
+      drawnAt: null,
+    },
+    ranks: [],
+    order: [],
   };
+}
+
+/** Where a request id stands: its position, or (pre-queued, not drawn yet) its arrival; undefined when unknown. */
+function locate(state: EventState, requestId: string): Located | undefined {
+  const entry = state.entries.get(requestId);
+  if (entry !== undefined) return entry;
+  const arrival = state.prequeued.get(requestId);
+  if (arrival === undefined) return undefined;
+  const { draw } = state;
+  if (draw.phase !== 'drawn')
+    return { position: null, entryTime: state.arrivals[arrival - 1]!.entryTime, arrival };
+  const position = draw.base + (draw.shuffled ? state.ranks[arrival - 1]! : arrival);
+  return { position, entryTime: state.entryTimes[position - 1]! };
+}
+
+/** As a `QueueEntry`. */
+function entryOf(eventId: string, requestId: string, located: Located): QueueEntry {
+  return located.position === null
+    ? { requestId, eventId, position: null, entryTime: located.entryTime, prequeued: located.arrival }
+    : { requestId, eventId, position: located.position, entryTime: located.entryTime };
+}
+
+/** Close the pre-queue (idempotent): lua/close-prequeue.lua. */
+function closePrequeue(state: EventState, now: number, shuffle: boolean): void {
+  const { draw } = state;
+  if (draw.phase !== 'open') return;
+  const participants = state.arrivals.length;
+  draw.participants = participants;
+  draw.base = state.counters.queue;
+  draw.shuffled = shuffle;
+  draw.closedAt = now;
+  if (participants === 0 || !shuffle) {
+    draw.phase = 'drawn';
+    draw.written = participants;
+    draw.drawnAt = now;
+  } else {
+    draw.phase = 'drawing';
+  }
+  state.counters.queue += participants;
+  for (let i = 0; i < participants; i++) state.entryTimes.push(now);
 }
 
 /** Index of the first history row with serving ≥ position (the row that first covered it). */
@@ -200,10 +267,28 @@ export class MemoryStore implements QueueStore {
       if (retryAfter > 0) throw rateLimitedError(retryAfter);
     }
     if (knownId !== undefined) {
-      const entry = state.entries.get(knownId)!;
-      return { requestId: knownId, eventId, ...entry, created: false };
+      return { ...entryOf(eventId, knownId, locate(state, knownId)!), created: false };
     }
     state.era ??= this.#newEra();
+    if (input.prequeue !== undefined && state.draw.phase === 'open') {
+      if (input.now < input.prequeue.startAt) {
+        // The pre-queue is open: an arrival number, no position (the draw gives it at startAt).
+        const arrival = state.arrivals.length + 1;
+        const requestId = prequeueIdFor(state.era, eventId, arrival);
+        state.arrivals.push({ requestId, entryTime: input.now });
+        state.prequeued.set(requestId, arrival);
+        if (visitorKey !== undefined) state.visitors.set(visitorKey, requestId);
+        return {
+          requestId,
+          eventId,
+          position: null,
+          entryTime: input.now,
+          prequeued: arrival,
+          created: true,
+        };
+      }
+      closePrequeue(state, input.now, input.prequeue.shuffle);
+    }
     const position = ++state.counters.queue;
     const requestId = requestIdFor(state.era, eventId, position);
     state.entries.set(requestId, { position, entryTime: input.now });
@@ -213,8 +298,9 @@ export class MemoryStore implements QueueStore {
   }
 
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry | null> {
-    const entry = this.#peek(eventId)?.entries.get(requestId);
-    return entry ? { requestId, eventId, ...entry } : null;
+    const state = this.#peek(eventId);
+    const located = state === undefined ? undefined : locate(state, requestId);
+    return located === undefined ? null : entryOf(eventId, requestId, located);
   }
 
   async getServingCounter(eventId: string): Promise<number> {
@@ -276,8 +362,10 @@ export class MemoryStore implements QueueStore {
 
   async issueToken(eventId: string, input: IssueInput): Promise<IssueOutcome> {
     const state = this.#peek(eventId);
-    const entry = state?.entries.get(input.requestId);
-    if (!state || !entry) return { kind: 'unknown' };
+    const located = state === undefined ? undefined : locate(state, input.requestId);
+    if (!state || !located) return { kind: 'unknown' };
+    if (located.position === null || state.draw.phase === 'drawing') return { kind: 'prequeue' };
+    const entry = located;
     const { serving } = state.counters;
     if (entry.position > serving) return { kind: 'not_yet', position: entry.position, serving };
     const existing = state.sessions.get(input.requestId);
@@ -378,10 +466,11 @@ export class MemoryStore implements QueueStore {
     expirySeconds: number | null,
   ): Promise<PositionExpiry> {
     const state = this.#peek(eventId);
-    const entry = state?.entries.get(requestId);
+    const entry = state === undefined ? undefined : locate(state, requestId);
     if (!state || !entry) return { kind: 'unknown' };
     if (expirySeconds === null) return { kind: 'off' };
     if (state.sessions.has(requestId)) return { kind: 'claimed' };
+    if (entry.position === null) return { kind: 'not_served' }; // waits for the draw
     if (entry.position > state.counters.serving) return { kind: 'not_served' };
     if (entry.position <= state.counters.maxExpiredPosition) return { kind: 'expired' };
     const elapsed = now - referenceTime(state, entry.position, entry.entryTime);
@@ -444,6 +533,67 @@ export class MemoryStore implements QueueStore {
     this.#events.delete(eventId);
   }
 
+  async drawState(eventId: string): Promise<DrawState> {
+    const state = this.#peek(eventId);
+    if (state === undefined) return { ...newEventState().draw };
+    const draw = { ...state.draw };
+    if (draw.phase === 'open') draw.participants = state.arrivals.length;
+    return draw;
+  }
+
+  async closePrequeue(eventId: string, now: number, shuffle: boolean): Promise<DrawState> {
+    closePrequeue(this.#state(eventId), now, shuffle);
+    return this.drawState(eventId);
+  }
+
+  async prequeueIds(eventId: string, from: number, count: number): Promise<string[]> {
+    const arrivals = this.#peek(eventId)?.arrivals ?? [];
+    return arrivals.slice(from - 1, from - 1 + count).map((arrival) => arrival.requestId);
+  }
+
+  async writeDrawSlice(
+    eventId: string,
+    expectedWritten: number,
+    ranks: Buffer,
+    arrivals: Buffer,
+    now: number,
+  ): Promise<number | null> {
+    const state = this.#peek(eventId);
+    const draw = state?.draw;
+    const count = ranks.length / 4;
+    if (
+      !state ||
+      draw?.phase !== 'drawing' ||
+      draw.written !== expectedWritten ||
+      arrivals.length !== ranks.length ||
+      !Number.isInteger(count) ||
+      draw.written + count > draw.participants
+    )
+      return null;
+    for (let i = 0; i < count; i++) {
+      state.ranks[draw.written + i] = ranks.readUInt32BE(i * 4);
+      state.order[draw.written + i] = arrivals.readUInt32BE(i * 4);
+    }
+    draw.written += count;
+    if (draw.written === draw.participants) {
+      draw.phase = 'drawn';
+      draw.drawnAt = now;
+    }
+    return draw.written;
+  }
+
+  async drawnIds(eventId: string, offset: number, limit: number): Promise<string[]> {
+    const state = this.#peek(eventId);
+    if (state?.draw.phase !== 'drawn') return [];
+    const { draw, arrivals, order } = state;
+    const end = Math.min(draw.participants, offset + limit);
+    const ids: string[] = [];
+    for (let rank = offset + 1; rank <= end; rank++) {
+      ids.push(arrivals[(draw.shuffled ? order[rank - 1]! : rank) - 1]!.requestId);
+    }
+    return ids;
+  }
+
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
     const lease = this.#leases.get(name);
@@ -468,10 +618,10 @@ export class MemoryStore implements QueueStore {
     const state = this.#peek(eventId);
     const held = (key: string) => {
       const requestId = state?.visitors.get(key);
-      return requestId === undefined ? undefined : { requestId, ...state!.entries.get(requestId)! };
+      return requestId === undefined ? undefined : entryOf(eventId, requestId, locate(state!, requestId)!);
     };
     const entry = held(input.visitorKey);
-    if (entry !== undefined) return { kind: 'held', entry: { eventId, ...entry } };
+    if (entry !== undefined) return { kind: 'held', entry };
     const { token, challenge, rateLimit } = input;
     if (token === 'missing') return { kind: 'enqueue_token_required' };
     if (token === 'invalid') return { kind: 'enqueue_token_invalid' };
@@ -480,7 +630,7 @@ export class MemoryStore implements QueueStore {
       const owned = held(token.identity);
       if (owned !== undefined) {
         state!.visitors.set(input.visitorKey, owned.requestId);
-        return { kind: 'held', entry: { eventId, ...owned } };
+        return { kind: 'held', entry: owned };
       }
     }
     if (rateLimit !== undefined) {

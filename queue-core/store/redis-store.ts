@@ -22,6 +22,10 @@
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
  *   ar:{demo}:a   hash  adaptive inlet state (v: version, s: controller state JSON)
  *   ar:{demo}:g   string  the last pushed reading of the origin's health (JSON)
+ *   ar:{demo}:pt  zset  a pre-queue's arrival-time changes: score arrival, member "arrival:entryTime"
+ *                       (the pre-queue's state is in the counters: lua/close-prequeue.lua)
+ *   ar:{demo}:dr  string  a shuffled draw's rank of each arrival (32-bit big-endian, by arrival)
+ *   ar:{demo}:da  string  the arrival at each drawn rank (32-bit big-endian, by rank)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  *   ar:{demo}:pw:<prefix>  string  a spent proof-of-work prefix (expires with the prefix)
@@ -37,6 +41,7 @@ import { AnteroomError, rateLimitedError, StoreUnavailableError } from '../error
 import type {
   AuditEntry,
   Counters,
+  DrawState,
   EnqueueInput,
   EnqueueResult,
   EventSettings,
@@ -66,11 +71,13 @@ import {
 import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
 import { connectionStreams, connectRedis, type RedisConnectionOptions } from './redis-connection.ts';
 import {
-  claimedPosition,
+  type ClaimedId,
+  claimedId,
   newEra,
+  prequeueIdFor,
   requestIdFor,
   VISITOR_BUCKETS,
-  verifiedPosition,
+  verifiedId,
   visitorSlot,
 } from './request-ids.ts';
 import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
@@ -81,14 +88,16 @@ import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './stor
  * runs in front of the whole increment script, so the two share one copy of its logic.
  */
 const SCRIPTS = {
-  arEnqueue: { files: ['gcra.lua', 'enqueue.lua'], keys: 4 },
-  arEntry: { files: ['entry-of.lua', 'entry.lua'], keys: 2 },
+  arEnqueue: { files: ['gcra.lua', 'close-prequeue.lua', 'entry-of.lua', 'enqueue.lua'], keys: 6 },
+  arEntry: { files: ['entry-of.lua', 'entry.lua'], keys: 4 },
+  arDrawClose: { files: ['close-prequeue.lua', 'draw-close.lua'], keys: 2 },
+  arDrawSlice: { files: ['draw-slice.lua'], keys: 3 },
   arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
   arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 4 },
   arAdaptiveStep: { files: ['adaptive-step.lua', 'increment-serving.lua'], keys: 4 },
-  arIssueToken: { files: ['entry-of.lua', 'issue-token.lua'], keys: 8 },
+  arIssueToken: { files: ['entry-of.lua', 'issue-token.lua'], keys: 10 },
   arUpdateSession: { files: ['update-session.lua'], keys: 3 },
-  arPositionExpiry: { files: ['entry-of.lua', 'position-expiry.lua'], keys: 5 },
+  arPositionExpiry: { files: ['entry-of.lua', 'position-expiry.lua'], keys: 7 },
   arExpirePositions: { files: ['expire-positions.lua'], keys: 5 },
   arExpiredSessions: { files: ['expired-sessions.lua'], keys: 1 },
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
@@ -96,17 +105,19 @@ const SCRIPTS = {
   arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
   arTakeBudget: { files: ['gcra.lua', 'take-budget.lua'], keys: 1 },
-  arScreenVisitor: { files: ['gcra.lua', 'screen-visitor.lua'], keys: 6 },
+  arScreenVisitor: { files: ['gcra.lua', 'entry-of.lua', 'screen-visitor.lua'], keys: 8 },
   arBindVisitorKey: { files: ['bind-visitor-key.lua'], keys: 1 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
 interface ScriptReplies {
   arEnqueue:
-    | [position: number, entryTime: string, created: number, era: string]
+    | [position: number, entryTime: string, created: number, era: string, arrival: number]
     | ['rate_limited', number]
     | ['no_era'];
-  arEntry: string;
+  arEntry: '' | [position: number, entryTime: string];
+  arDrawClose: Array<string | null>;
+  arDrawSlice: number | null;
   arIncrementServing: [before: number, after: number];
   arAdvanceOnTick: [before: number, after: number] | null;
   arAdaptiveStep: [before: number, after: number] | null;
@@ -120,7 +131,7 @@ interface ScriptReplies {
   arReleaseLease: number;
   arAppendAudit: number;
   arTakeBudget: number;
-  arScreenVisitor: [string, (string | number)?, string?, string?] | ['rate_limited', number];
+  arScreenVisitor: [string, (string | number)?, string?, string?, number?] | ['rate_limited', number];
   arBindVisitorKey: string;
 }
 
@@ -181,6 +192,9 @@ function eventKeys(prefix: string, eventId: string) {
     lastTick: `${base}k`,
     inletState: `${base}a`,
     originHealth: `${base}g`,
+    arrivalTimes: `${base}pt`,
+    drawRanks: `${base}dr`,
+    drawOrder: `${base}da`,
     override: `${base}o`,
     rates: `${base}r:`,
     spentPrefixes: `${base}pw:`,
@@ -199,6 +213,52 @@ interface Turn {
   confirm: (() => void) | null;
   /** The confirmation answered: a write answered after it was not covered by it. */
   confirmed: boolean;
+}
+
+const DRAW_FIELDS = [
+  'draw',
+  'drawN',
+  'drawWritten',
+  'drawBase',
+  'drawShuffled',
+  'drawClosedAt',
+  'drawnAt',
+  'pq',
+] as const;
+
+/** The draw's counters (DRAW_FIELDS, in order) as a `DrawState`. */
+function parseDrawState(values: Array<string | null>): DrawState {
+  const [phase, participants, written, base, shuffled, closedAt, drawnAt, arrivals] = values;
+  const open = phase !== 'drawing' && phase !== 'drawn';
+  return {
+    phase: open ? 'open' : (phase as 'drawing' | 'drawn'),
+    participants: Number((open ? arrivals : participants) ?? 0),
+    written: Number(written ?? 0),
+    base: Number(base ?? 0),
+    shuffled: shuffled === '1',
+    closedAt: closedAt == null ? null : Number(closedAt),
+    drawnAt: drawnAt == null ? null : Number(drawnAt),
+  };
+}
+
+/** What a verified id carries, as the scripts take it: a position, or 'a' and an arrival number. */
+function claimedArg(claimed: ClaimedId): string {
+  return claimed.kind === 'position' ? String(claimed.number) : `a${claimed.number}`;
+}
+
+/** An entry the scripts answered: position 0 is a pre-queued arrival not drawn yet. */
+function entryOf(
+  eventId: string,
+  era: string,
+  position: number,
+  entryTime: number,
+  arrival: number,
+): QueueEntry {
+  if (arrival === 0) return { requestId: requestIdFor(era, eventId, position), eventId, position, entryTime };
+  const requestId = prequeueIdFor(era, eventId, arrival);
+  return position === 0
+    ? { requestId, eventId, position: null, entryTime, prequeued: arrival }
+    : { requestId, eventId, position, entryTime };
 }
 
 /** A visitor key's bucket and field (request-ids.ts). */
@@ -388,12 +448,16 @@ export class RedisStore implements QueueStore {
           k.entryTimes,
           // Under the event's hash tag, so the script touches one cluster slot.
           limit === undefined ? k.rates : `${k.rates}${limit.client}`,
+          k.arrivalTimes,
+          k.drawRanks,
           field,
           String(input.now),
           limit === undefined ? '' : String(limit.perMinute),
           limit === undefined ? '' : String(Math.round(limit.nowMs)),
           known ?? '',
           fresh,
+          input.prequeue === undefined ? '' : String(input.prequeue.startAt),
+          input.prequeue?.shuffle ? '1' : '0',
         ),
       );
     // A process that knows the era offers none: a queue reset since must get a fresh one.
@@ -401,15 +465,10 @@ export class RedisStore implements QueueStore {
     if (reply[0] === 'no_era') reply = await call(this.#newEra());
     if (reply[0] === 'rate_limited') throw rateLimitedError(reply[1]);
     if (reply[0] === 'no_era') throw new StoreUnavailableError(new Error('enqueue: no era'));
-    const [position, entryTime, created, era] = reply;
+    const [position, entryTime, created, era, arrival] = reply;
     if (era !== '') this.#eras.set(eventId, era);
-    return {
-      requestId: requestIdFor(this.#eras.get(eventId)!, eventId, position),
-      eventId,
-      position,
-      entryTime: Number(entryTime),
-      created: created === 1,
-    };
+    const entry = entryOf(eventId, this.#eras.get(eventId)!, position, Number(entryTime), arrival);
+    return { ...entry, created: created === 1 };
   }
 
   /**
@@ -417,12 +476,12 @@ export class RedisStore implements QueueStore {
    * id that fails its MAC against the cached one is checked again against the stored one
    * (another process may have reset the queue), and the scripts check the era is current.
    */
-  async #verify(eventId: string, requestId: string): Promise<{ position: number; era: string } | null> {
-    if (claimedPosition(requestId) === null) return null;
+  async #verify(eventId: string, requestId: string): Promise<{ claimed: string; era: string } | null> {
+    if (claimedId(requestId) === null) return null;
     const cached = this.#eras.get(eventId);
     if (cached !== undefined) {
-      const position = verifiedPosition(cached, eventId, requestId);
-      if (position !== null) return { position, era: cached };
+      const claimed = verifiedId(cached, eventId, requestId);
+      if (claimed !== null) return { claimed: claimedArg(claimed), era: cached };
     }
     const era = await this.#call((redis) => redis.hget(this.#keys(eventId).counters, 'era'));
     if (era === null) {
@@ -431,20 +490,22 @@ export class RedisStore implements QueueStore {
     }
     this.#eras.set(eventId, era);
     if (era === cached) return null;
-    const position = verifiedPosition(era, eventId, requestId);
-    return position === null ? null : { position, era };
+    const claimed = verifiedId(era, eventId, requestId);
+    return claimed === null ? null : { claimed: claimedArg(claimed), era };
   }
 
   async getEntry(eventId: string, requestId: string): Promise<QueueEntry | null> {
     const id = await this.#verify(eventId, requestId);
     if (id === null) return null;
     const k = this.#keys(eventId);
-    const entryTime = await this.#call((redis) =>
-      redis.arEntry(k.counters, k.entryTimes, String(id.position), id.era),
+    const reply = await this.#call((redis) =>
+      redis.arEntry(k.counters, k.entryTimes, k.arrivalTimes, k.drawRanks, id.claimed, id.era),
     );
-    return entryTime === ''
-      ? null
-      : { requestId, eventId, position: id.position, entryTime: Number(entryTime) };
+    if (reply === '') return null;
+    const [position, entryTime] = reply;
+    if (position !== 0) return { requestId, eventId, position, entryTime: Number(entryTime) };
+    const prequeued = claimedId(requestId)!.number;
+    return { requestId, eventId, position: null, entryTime: Number(entryTime), prequeued };
   }
 
   async getServingCounter(eventId: string): Promise<number> {
@@ -547,13 +608,15 @@ export class RedisStore implements QueueStore {
         k.history,
         k.historyRows,
         k.claimedPositions,
+        k.arrivalTimes,
+        k.drawRanks,
         input.requestId,
         String(input.now),
         String(input.validitySeconds),
         input.issuer,
         input.expirySeconds === null ? '' : String(input.expirySeconds),
         input.maxActive === undefined ? '' : String(input.maxActive),
-        String(id.position),
+        id.claimed,
         id.era,
       ),
     );
@@ -561,6 +624,7 @@ export class RedisStore implements QueueStore {
     switch (kind) {
       case 'unknown':
       case 'position_expired':
+      case 'prequeue':
         return { kind };
       case 'not_yet':
       case 'full':
@@ -642,10 +706,12 @@ export class RedisStore implements QueueStore {
         k.sessions,
         k.history,
         k.historyRows,
+        k.arrivalTimes,
+        k.drawRanks,
         requestId,
         String(now),
         expirySeconds === null ? '' : String(expirySeconds),
-        String(id.position),
+        id.claimed,
         id.era,
       ),
     );
@@ -712,6 +778,70 @@ export class RedisStore implements QueueStore {
     this.#eras.delete(eventId);
   }
 
+  async drawState(eventId: string): Promise<DrawState> {
+    const values = await this.#call((redis) => redis.hmget(this.#keys(eventId).counters, ...DRAW_FIELDS));
+    return parseDrawState(values);
+  }
+
+  async closePrequeue(eventId: string, now: number, shuffle: boolean): Promise<DrawState> {
+    const k = this.#keys(eventId);
+    return parseDrawState(
+      await this.#write((redis) =>
+        redis.arDrawClose(k.counters, k.entryTimes, String(now), shuffle ? '1' : '0'),
+      ),
+    );
+  }
+
+  /** The era request ids are signed with, as stored (null: the queue has none yet). */
+  async #era(eventId: string): Promise<string | null> {
+    const era = await this.#call((redis) => redis.hget(this.#keys(eventId).counters, 'era'));
+    if (era !== null) this.#eras.set(eventId, era);
+    return era;
+  }
+
+  async prequeueIds(eventId: string, from: number, count: number): Promise<string[]> {
+    const era = await this.#era(eventId);
+    if (era === null) return [];
+    return Array.from({ length: count }, (_, i) => prequeueIdFor(era, eventId, from + i));
+  }
+
+  async writeDrawSlice(
+    eventId: string,
+    expectedWritten: number,
+    ranks: Buffer,
+    arrivals: Buffer,
+    now: number,
+  ): Promise<number | null> {
+    const k = this.#keys(eventId);
+    const written = await this.#write((redis) =>
+      redis.arDrawSlice(
+        k.counters,
+        k.drawRanks,
+        k.drawOrder,
+        String(now),
+        String(expectedWritten),
+        ranks,
+        arrivals,
+      ),
+    );
+    return written === null ? null : Number(written);
+  }
+
+  async drawnIds(eventId: string, offset: number, limit: number): Promise<string[]> {
+    const [state, era] = await Promise.all([this.drawState(eventId), this.#era(eventId)]);
+    const count = Math.max(0, Math.min(limit, state.participants - offset));
+    if (state.phase !== 'drawn' || era === null || count === 0) return [];
+    if (!state.shuffled)
+      return Array.from({ length: count }, (_, i) => prequeueIdFor(era, eventId, offset + i + 1));
+    const order = await this.#call((redis) =>
+      redis.getrangeBuffer(this.#keys(eventId).drawOrder, offset * 4, (offset + count) * 4 - 1),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i + 4 <= order.length; i += 4)
+      ids.push(prequeueIdFor(era, eventId, order.readUInt32BE(i)));
+    return ids;
+  }
+
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const key = `${this.#prefix}lease:${name}`;
     return (
@@ -744,6 +874,8 @@ export class RedisStore implements QueueStore {
         spend === null ? k.spentPrefixes : `${k.spentPrefixes}${spend.used}`,
         k.counters,
         identity === null ? k.counters : identity[0],
+        k.arrivalTimes,
+        k.drawRanks,
         field,
         token === undefined
           ? ''
@@ -758,17 +890,11 @@ export class RedisStore implements QueueStore {
     );
     switch (reply[0]) {
       case 'held': {
-        const [, position, entryTime, era] = reply;
+        const [, position, entryTime, era, arrival] = reply;
         this.#eras.set(eventId, String(era));
-        const at = Number(position);
         return {
           kind: 'held',
-          entry: {
-            requestId: requestIdFor(String(era), eventId, at),
-            eventId,
-            position: at,
-            entryTime: Number(entryTime),
-          },
+          entry: entryOf(eventId, String(era), Number(position), Number(entryTime), Number(arrival ?? 0)),
         };
       }
       case 'rate_limited':
@@ -783,11 +909,13 @@ export class RedisStore implements QueueStore {
   }
 
   async linkVisitor(eventId: string, visitorKey: string, requestId: string): Promise<void> {
-    // The id was just handed out by `enqueue`: the position it carries is the place.
-    const position = claimedPosition(requestId);
-    if (position === null) return;
+    // The id was just handed out by `enqueue`: the position it carries is the place (minus
+    // the arrival number for a pre-queue id, as enqueue.lua keeps it).
+    const claimed = claimedId(requestId);
+    if (claimed === null) return;
+    const value = claimed.kind === 'position' ? claimed.number : -claimed.number;
     const [bucket, field] = visitorLocation(this.#keys(eventId), visitorKey);
-    await this.#call((redis) => redis.hsetnx(bucket, field, position));
+    await this.#call((redis) => redis.hsetnx(bucket, field, value));
   }
 
   async bindVisitorKey(eventId: string, visitorKey: string, owner: string): Promise<string> {

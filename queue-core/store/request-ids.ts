@@ -9,6 +9,10 @@
  * of HMAC-SHA256(era, `<event id>\n<position>`). Guessing another visitor's id means guessing
  * 70 bits online; an id of an earlier era (a reset event) fails its MAC and reads as unknown.
  *
+ * Kind 1 (byte 6 `0x81`) is an arrival in a pre-queue (API.md section 6): bytes 0–5 carry the
+ * arrival number (1, 2, …) instead of a position, under HMAC-SHA256(era,
+ * `<event id>\nprequeue\n<arrival>`). The draw gives it a position later; the id never changes.
+ *
  * Visitor keys (cookie ids, Idempotency-Keys, identities) are kept as a 16-byte digest in one
  * of `VISITOR_BUCKETS` small hashes, which Redis encodes as listpacks (about 20 bytes a
  * visitor instead of about 100 in one large hash).
@@ -24,23 +28,40 @@ export const MAX_POSITION = 2 ** 48 - 1;
  */
 export const VISITOR_BUCKETS = 16_384;
 
-const SHAPE = /^([0-9a-f]{8})-([0-9a-f]{4})-80[0-9a-f]{2}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const SHAPE = /^([0-9a-f]{8})-([0-9a-f]{4})-8([01])[0-9a-f]{2}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** What a request id carries: a position (kind 0) or a pre-queue arrival number (kind 1). */
+export interface ClaimedId {
+  kind: 'position' | 'arrival';
+  /** The position, or the arrival number. */
+  number: number;
+}
 
 /** A fresh era: 128 random bits as 32 hex characters. */
 export function newEra(): string {
   return randomUUID().replaceAll('-', '');
 }
 
-function mac(era: string, eventId: string, position: number): Buffer {
-  return createHmac('sha256', era).update(`${eventId}\n${position}`).digest();
+function mac(era: string, message: string): Buffer {
+  return createHmac('sha256', era).update(message).digest();
 }
 
 /** The request id of `position` in the event's current era. */
 export function requestIdFor(era: string, eventId: string, position: number): string {
-  const tag = mac(era, eventId, position);
+  return idOf(era, eventId, { kind: 'position', number: position });
+}
+
+/** The request id of the `arrival`th visitor of the event's pre-queue, in its current era. */
+export function prequeueIdFor(era: string, eventId: string, arrival: number): string {
+  return idOf(era, eventId, { kind: 'arrival', number: arrival });
+}
+
+function idOf(era: string, eventId: string, claimed: ClaimedId): string {
+  const { kind, number } = claimed;
+  const tag = mac(era, kind === 'position' ? `${eventId}\n${number}` : `${eventId}\nprequeue\n${number}`);
   const id = Buffer.allocUnsafe(16);
-  id.writeUIntBE(position, 0, 6);
-  id[6] = 0x80;
+  id.writeUIntBE(number, 0, 6);
+  id[6] = kind === 'position' ? 0x80 : 0x81;
   id[7] = tag[0]!;
   id[8] = 0x80 | (tag[1]! & 0x3f);
   tag.copy(id, 9, 2, 9);
@@ -48,21 +69,34 @@ export function requestIdFor(era: string, eventId: string, position: number): st
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The position an id claims to carry, unverified; null when it is not shaped like one. */
-export function claimedPosition(requestId: string): number | null {
+/** What an id claims to carry, unverified; null when it is not shaped like one. */
+export function claimedId(requestId: string): ClaimedId | null {
   const match = SHAPE.exec(requestId.toLowerCase());
   if (match === null) return null;
-  const position = Number.parseInt(match[1]! + match[2]!, 16);
-  return position >= 1 ? position : null;
+  const number = Number.parseInt(match[1]! + match[2]!, 16);
+  if (number < 1) return null;
+  return { kind: match[3] === '0' ? 'position' : 'arrival', number };
 }
 
-/** The position of an id issued under `era`, or null when the MAC does not match. */
-export function verifiedPosition(era: string, eventId: string, requestId: string): number | null {
-  const position = claimedPosition(requestId);
-  if (position === null) return null;
-  const expected = Buffer.from(requestIdFor(era, eventId, position));
+/** The position an id claims to carry, unverified; null when it is not shaped like one (or is a pre-queue id). */
+export function claimedPosition(requestId: string): number | null {
+  const claimed = claimedId(requestId);
+  return claimed?.kind === 'position' ? claimed.number : null;
+}
+
+/** What an id issued under `era` carries, or null when the MAC does not match. */
+export function verifiedId(era: string, eventId: string, requestId: string): ClaimedId | null {
+  const claimed = claimedId(requestId);
+  if (claimed === null) return null;
+  const expected = Buffer.from(idOf(era, eventId, claimed));
   const given = Buffer.from(requestId.toLowerCase());
-  return expected.length === given.length && timingSafeEqual(expected, given) ? position : null;
+  return expected.length === given.length && timingSafeEqual(expected, given) ? claimed : null;
+}
+
+/** The position of an id issued under `era`, or null when the MAC does not match (or it is a pre-queue id). */
+export function verifiedPosition(era: string, eventId: string, requestId: string): number | null {
+  const verified = verifiedId(era, eventId, requestId);
+  return verified?.kind === 'position' ? verified.number : null;
 }
 
 /** Where a visitor key is kept: its bucket (0 … VISITOR_BUCKETS − 1) and its 16-byte field. */

@@ -16,6 +16,7 @@ import {
 import type { Clock, EventRunReport } from '../../provider/lambda/scheduled.ts';
 import { accrue, controlDue, controlStep, initialAdaptiveState } from '../../queue-core/adaptive-inlet.ts';
 import { readAdaptiveState } from '../../queue-core/adaptive-tick.ts';
+import { drawKey, participantDigest } from '../../queue-core/draw/order.ts';
 import { parseEvent } from '../../queue-core/event-settings.ts';
 import { createStore } from '../../queue-core/store/create-store.ts';
 import type { AdaptiveInlet, QueueStore } from '../../queue-core/types.ts';
@@ -379,6 +380,62 @@ describe('scheduled handler', { skip }, () => {
       'serving_counter_changed',
       'waiting_room_metrics',
     ]);
+  });
+});
+
+describe('scheduled handler: a pre-queue drawn at its start', { skip }, () => {
+  let redis: RedisServer;
+  let fixture: Fixture;
+  let store: QueueStore;
+  const drop = {
+    id: 'drop',
+    schedule: { prequeueAt: T0 - 600, startAt: T0 },
+    draw: 'shuffle',
+    inlet: { type: 'periodic', incrementBy: 3, intervalSeconds: 10, startTime: T0 },
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    fixture = createFixture(redis.url, { events: [drop] });
+    store = createStore({ type: 'redis', url: redis.url });
+  });
+  after(async () => {
+    await store?.close();
+    await fixture?.close();
+    await redis?.stop();
+  });
+
+  test('two containers draw it once, in the order of the published seed, then admit', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      const entry = await store.enqueue('drop', {
+        now: T0 - 300 + index,
+        prequeue: { startAt: T0, shuffle: true },
+      });
+      ids.push(entry.requestId);
+    }
+    const containers = [0, 1].map(() =>
+      fixture.container({
+        publisher: new MemoryPublisher(),
+        scheduled: { clock: fakeClock(T0 * 1000 + 500) },
+      }),
+    );
+    await Promise.all(containers.map((handlers) => handlers.container.get()));
+    await Promise.all(containers.map((handlers) => handlers.scheduledHandler(SCHEDULED_EVENT, context())));
+
+    const { deps } = await containers[0]!.container.get();
+    const view = await deps.room.draw('drop');
+    assert.equal(view.participants, 10);
+    const seed = Buffer.from(view.seed!, 'hex');
+    const order = [...ids].sort((a, b) =>
+      drawKey(seed, participantDigest(a)) < drawKey(seed, participantDigest(b)) ? -1 : 1,
+    );
+    const positions = await Promise.all(
+      order.map(async (id) => (await store.getEntry('drop', id))!.position),
+    );
+    assert.deepEqual(positions, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The inlet ran after the draw: the ten participants are all reached by the end of the run.
+    assert.equal(await store.getServingCounter('drop'), 10);
   });
 });
 

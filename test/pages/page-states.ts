@@ -44,6 +44,8 @@ function status(overrides: Partial<StatusView>): StatusView {
     mode: 'queue',
     admitted: false,
     state: 'waiting',
+    phase: 'queue',
+    starts_at: null,
     ...overrides,
   };
 }

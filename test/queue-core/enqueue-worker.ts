@@ -27,7 +27,7 @@ async function enqueueVisitors(store: RedisStore, worker: string, count: number)
     for (let i = 0; i < results.length; i += 2) {
       if (results[i]!.position !== results[i + 1]!.position)
         throw new Error('a repeated visitor key got two positions');
-      positions.push(results[i]!.position);
+      positions.push(results[i]!.position!);
     }
   }
   return positions;

@@ -11,6 +11,7 @@ import { AnteroomError, ValidationError } from '../../queue-core/errors.ts';
 import { requestIdFor } from '../../queue-core/store/request-ids.ts';
 import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../../queue-core/types.ts';
 import { entrySuites } from './entry-contract.ts';
+import { drawSuites } from './store-contract-draw.ts';
 import { inletStoreSuites } from './store-contract-inlet.ts';
 
 /** The serving counter after a periodic tick, or null when the tick was already taken. */
@@ -1011,4 +1012,5 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
   });
 
   entrySuites(name, () => subject!);
+  drawSuites(name, () => ({ store, connect: () => subject!.connect() }));
 }

@@ -102,7 +102,7 @@
   function announceProgress(status) {
     const now = Date.now();
     const before = lastAnnounced.ahead;
-    if (before === status.ahead) return;
+    if (status.ahead === null || before === status.ahead) return;
     const due = now - lastAnnounced.at >= ANNOUNCE_EVERY_MS;
     if (!due && !(before !== null && crossedMilestone(before, status.ahead))) return;
     const eta = etaPhrase(status.eta_seconds);
@@ -143,10 +143,12 @@
       window.location.reload();
       return;
     }
-    const max = Math.max(1, status.queue_number);
+    // In a pre-queue (API.md section 6) there is no position until the draw at starts_at.
+    const drawn = status.queue_number !== null;
+    const max = Math.max(1, status.queue_number ?? 0);
     const value = Math.min(max, Math.max(0, status.serving_counter));
-    setText('queue_number', String(status.queue_number));
-    setText('ahead', String(status.ahead));
+    setText('queue_number', drawn ? String(status.queue_number) : '–');
+    setText('ahead', drawn ? String(status.ahead) : '–');
     setText('eta', formatEta(status.eta_seconds));
     setText('progress_text', fill('progressText', { value, max }));
     for (const bar of fields('progress')) {

@@ -209,7 +209,8 @@ function endedSection(links: PageLinks, text: PageText): SafeHtml {
 
 /** The sections a queued visitor moves through without reloading: waiting → eligible (or expired). */
 function liveSections(status: StatusView, links: PageLinks, text: PageText): SafeHtml {
-  const progress = queueProgress(status.queue_number, status.serving_counter);
+  // In a pre-queue the position is not drawn yet (null): no progress to show.
+  const progress = queueProgress(status.queue_number ?? 0, status.serving_counter);
   const waiting = status.state === 'waiting';
   const eligible = status.state === 'eligible';
   const expired = status.state === 'expired';
@@ -218,8 +219,8 @@ function liveSections(status: StatusView, links: PageLinks, text: PageText): Saf
 <section data-section="waiting" aria-labelledby="ar-waiting-title" ${waiting ? '' : html`hidden`}>
 <h1 id="ar-waiting-title">${say(text, 'waitingHeading')}</h1>
 <dl class="stats">
-<div class="stat"><dt>${say(text, 'yourPlace')}</dt><dd data-field="queue_number">${status.queue_number}</dd></div>
-<div class="stat"><dt>${say(text, 'peopleAhead')}</dt><dd data-field="ahead">${status.ahead}</dd></div>
+<div class="stat"><dt>${say(text, 'yourPlace')}</dt><dd data-field="queue_number">${status.queue_number ?? '–'}</dd></div>
+<div class="stat"><dt>${say(text, 'peopleAhead')}</dt><dd data-field="ahead">${status.ahead ?? '–'}</dd></div>
 <div class="stat wide"><dt>${say(text, 'estimatedWait')}</dt><dd data-field="eta">${formatEta(status.eta_seconds, text.messages)}</dd></div>
 </dl>
 <div class="progress">

@@ -156,6 +156,8 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
         sendView(ctx, 403, view, request.links);
         return true;
       }
+      case 'not_open':
+        throw new AnteroomError('event_not_open');
       case 'enqueue_token_required':
       case 'enqueue_token_invalid':
         throw new AnteroomError(joined.kind);

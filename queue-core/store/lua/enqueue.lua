@@ -3,18 +3,23 @@
 -- with, request-ids.ts), KEYS[2] the visitor key's bucket (16-byte digest -> position; any key
 -- of the event when there is no visitor key), KEYS[3] entry-time changes zset (score position,
 -- member "position:entryTime"; written only when the entry second changes), KEYS[4] the
--- client's rate budget in this event (gcra.lua, included in front).
+-- client's rate budget in this event (gcra.lua, included in front), KEYS[5] the pre-queue's
+-- arrival-time changes zset (score arrival, member "arrival:entryTime"), KEYS[6] the draw's
+-- ranks string (close-prequeue.lua and entry-of.lua are included in front too).
 -- ARGV[1] visitor field ('' = none), ARGV[2] now, ARGV[3] budget per minute ('' = no limit),
 -- ARGV[4] now in ms, ARGV[5] the era the caller knows ('' = none), ARGV[6] a fresh era to
--- start the queue with when it has none ('' = ask for one).
--- Returns {position, entryTime, created (1/0), era ('' when it is ARGV[5])},
+-- start the queue with when it has none ('' = ask for one), ARGV[7] the pre-queue's startAt
+-- ('' = the event has none), ARGV[8] its draw shuffles ('1'/'0').
+-- Returns {position, entryTime, created (1/0), era ('' when it is ARGV[5]), arrival},
 -- {'rate_limited', seconds} when the budget is spent (nothing taken), or {'no_era'} when the
--- queue has no era and ARGV[6] is empty (nothing taken: call again with one).
+-- queue has no era and ARGV[6] is empty (nothing taken: call again with one). A pre-queue
+-- arrival (API.md section 6) has an arrival number (> 0) and position 0 until its draw is done;
+-- its visitor field holds minus its arrival number. An entry of no pre-queue has arrival 0.
 -- Every arrival runs this, so a new visitor costs few, cheap commands: no request id is stored
 -- (the id carries the position), the visitor key is a small field of a small hash.
 local field, now, perMinute = ARGV[1], ARGV[2], ARGV[3]
 
-local state = redis.call('HMGET', KEYS[1], 'era', 'lastEntryTime')
+local state = redis.call('HMGET', KEYS[1], 'era', 'lastEntryTime', 'draw', 'lastArrivalTime')
 local era = state[1]
 if not era then
   if ARGV[6] == '' then return {'no_era'} end
@@ -26,8 +31,11 @@ if era == ARGV[5] then era = '' end
 if field ~= '' then
   local held = redis.call('HGET', KEYS[2], field)
   if held then
-    local change = redis.call('ZREVRANGEBYSCORE', KEYS[3], held, '-inf', 'LIMIT', 0, 1)[1]
-    return {tonumber(held), string.match(change, ':(%-?%d+)$'), 0, era}
+    held = tonumber(held)
+    if held > 0 then return {held, timeAt(KEYS[3], held), 0, era, 0} end
+    local position = drawnPosition(KEYS[1], KEYS[6], -held)
+    if position then return {position, timeAt(KEYS[3], position), 0, era, -held} end
+    return {0, timeAt(KEYS[5], -held), 0, era, -held}
   end
 end
 -- A new visitor (a known one never spends budget): in the same atomic step, so a refusal
@@ -36,10 +44,26 @@ if perMinute ~= '' then
   local retryAfter = takeRateToken(KEYS[4], tonumber(ARGV[4]), tonumber(perMinute))
   if retryAfter > 0 then return {'rate_limited', retryAfter} end
 end
+local lastEntryTime = state[2]
+if ARGV[7] ~= '' and not state[3] then
+  if tonumber(now) < tonumber(ARGV[7]) then
+    -- The pre-queue is open: an arrival number, no position (the draw gives it at startAt).
+    local arrival = redis.call('HINCRBY', KEYS[1], 'pq', 1)
+    if field ~= '' then redis.call('HSET', KEYS[2], field, -arrival) end
+    if state[4] ~= now then
+      redis.call('ZADD', KEYS[5], arrival, string.format('%d', arrival) .. ':' .. now)
+      redis.call('HSET', KEYS[1], 'lastArrivalTime', now)
+    end
+    return {0, now, 1, era, arrival}
+  end
+  -- The first arrival after startAt closes the pre-queue, so its position follows the draw's.
+  closePrequeue(KEYS[1], KEYS[3], now, ARGV[8])
+  lastEntryTime = redis.call('HGET', KEYS[1], 'lastEntryTime')
+end
 local position = redis.call('HINCRBY', KEYS[1], 'queue', 1)
 if field ~= '' then redis.call('HSET', KEYS[2], field, position) end
-if state[2] ~= now then
+if lastEntryTime ~= now then
   redis.call('ZADD', KEYS[3], position, string.format('%d', position) .. ':' .. now)
   redis.call('HSET', KEYS[1], 'lastEntryTime', now)
 end
-return {position, now, 1, era}
+return {position, now, 1, era, 0}

@@ -3,17 +3,20 @@
 -- KEYS[1] counters hash, KEYS[2] entry-time changes zset, KEYS[3] sessions hash
 -- (requestId -> "position:issuedAt:expiresAt:status:issuer"), KEYS[4] active sessions zset
 -- (by expiresAt), KEYS[5] all sessions zset (by expiresAt), KEYS[6] history zset,
--- KEYS[7] history rows hash, KEYS[8] all sessions zset by position.
+-- KEYS[7] history rows hash, KEYS[8] all sessions zset by position, KEYS[9] pre-queue
+-- arrival-time changes zset, KEYS[10] the draw's ranks string.
 -- ARGV[1] requestId, ARGV[2] now, ARGV[3] validity seconds, ARGV[4] issuer,
--- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit), ARGV[7] the position
--- the request id carries, ARGV[8] the era its MAC was verified with.
+-- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit), ARGV[7] what the
+-- request id carries (a position, or 'a' and a pre-queue arrival number), ARGV[8] the era its
+-- MAC was verified with.
 -- Returns {'unknown'} | {'not_yet', position, serving} | {'existing', record} |
--- {'position_expired'} | {'full', position, serving} | {'issued', record}.
+-- {'position_expired'} | {'full', position, serving} | {'issued', record} |
+-- {'prequeue'} (a pre-queued id not drawn yet, or any id while the event's draw is running).
 local requestId, now, validity, issuer = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 
-local entryTime = entryOf(KEYS[1], KEYS[2], ARGV[7], ARGV[8])
-if not entryTime then return {'unknown'} end
-local position = tonumber(ARGV[7])
+local position, entryTime = placeOf(KEYS[1], KEYS[2], KEYS[9], KEYS[10], ARGV[7], ARGV[8])
+if not position or not entryTime then return {'unknown'} end
+if position == 0 or redis.call('HGET', KEYS[1], 'draw') == 'drawing' then return {'prequeue'} end
 
 local serving = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
 if position > serving then return {'not_yet', position, serving} end

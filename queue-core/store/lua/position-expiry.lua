@@ -1,16 +1,16 @@
 -- Queue-position expiry state of one request id (read only; entry-of.lua is put in front).
 -- KEYS[1] counters hash, KEYS[2] entry-time changes zset, KEYS[3] sessions hash,
--- KEYS[4] history zset, KEYS[5] history rows hash. ARGV[1] requestId, ARGV[2] now,
--- ARGV[3] expiry ('' = off), ARGV[4] the position the id carries, ARGV[5] the era its MAC was
--- verified with.
+-- KEYS[4] history zset, KEYS[5] history rows hash, KEYS[6] pre-queue arrival-time changes
+-- zset, KEYS[7] the draw's ranks string. ARGV[1] requestId, ARGV[2] now, ARGV[3] expiry
+-- ('' = off), ARGV[4] what the id carries (a position, or 'a' and a pre-queue arrival number),
+-- ARGV[5] the era its MAC was verified with.
 -- Returns {'unknown'} | {'off'} | {'claimed'} | {'not_served'} | {'expired'} | {'running', expiresIn}.
 local requestId, now = ARGV[1], tonumber(ARGV[2])
-local entryTime = entryOf(KEYS[1], KEYS[2], ARGV[4], ARGV[5])
-if not entryTime then return {'unknown'} end
+local position, entryTime = placeOf(KEYS[1], KEYS[2], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
+if not position or not entryTime then return {'unknown'} end
 if ARGV[3] == '' then return {'off'} end
 if redis.call('HEXISTS', KEYS[3], requestId) == 1 then return {'claimed'} end
-
-local position = tonumber(ARGV[4])
+if position == 0 then return {'not_served'} end -- waits for the draw
 local counters = redis.call('HMGET', KEYS[1], 'serving', 'maxExpiredPosition')
 if position > tonumber(counters[1] or '0') then return {'not_served'} end
 if position <= tonumber(counters[2] or '0') then return {'expired'} end

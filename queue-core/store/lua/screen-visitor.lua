@@ -5,18 +5,25 @@
 -- entry-time changes zset, KEYS[3] the client's rate budget in this event, KEYS[4] the
 -- spent-prefix marker of a proof of work (string, expires; any key of the event when there is
 -- none), KEYS[5] counters hash, KEYS[6] the identity key's bucket (any key of the event when
--- there is none).
+-- there is none), KEYS[7] pre-queue arrival-time changes zset, KEYS[8] the draw's ranks
+-- string (entry-of.lua is put in front too).
 -- ARGV[1] visitor field, ARGV[2] token: '' (none asked), 'missing', 'invalid', 'unavailable',
 -- or '=' followed by the identity key's field; ARGV[3] budget per minute ('' = no limit),
 -- ARGV[4] now in ms, ARGV[5] challenge: '' (none asked), 'missing', 'invalid', 'deferred' or
 -- 'spend' (mark KEYS[4] spent for ARGV[6] ms; already spent: failed).
--- Returns {'held', position, entryTime, era} | {'refused', reason} | {'rate_limited', seconds} |
--- {'clear'}; a refusal takes nothing, except the budget of a wrong answer.
+-- Returns {'held', position, entryTime, era, arrival} | {'refused', reason} |
+-- {'rate_limited', seconds} | {'clear'}; a refusal takes nothing, except the budget of a wrong
+-- answer. A held pre-queue arrival (a negative field value) has its arrival number and
+-- position 0 until its draw is done (enqueue.lua).
 local visitorKey, token, perMinute, challenge = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
 
-local function place(position)
-  local change = redis.call('ZREVRANGEBYSCORE', KEYS[2], position, '-inf', 'LIMIT', 0, 1)[1]
-  return {'held', position, string.match(change, ':(%-?%d+)$'), redis.call('HGET', KEYS[5], 'era')}
+local function place(held)
+  local era = redis.call('HGET', KEYS[5], 'era')
+  held = tonumber(held)
+  if held > 0 then return {'held', held, timeAt(KEYS[2], held), era, 0} end
+  local position = drawnPosition(KEYS[5], KEYS[8], -held)
+  if position then return {'held', position, timeAt(KEYS[2], position), era, -held} end
+  return {'held', 0, timeAt(KEYS[7], -held), era, -held}
 end
 
 local held = redis.call('HGET', KEYS[1], visitorKey)

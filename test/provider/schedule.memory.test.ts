@@ -1,0 +1,4 @@
+import { scheduleSuite } from './schedule-suite.ts';
+import { memoryKind } from './support.ts';
+
+scheduleSuite(memoryKind());
