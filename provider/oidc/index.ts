@@ -22,7 +22,9 @@ import { ValidationError } from '../../queue-core/errors.ts';
 import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/document.ts';
 import { connectRedis } from '../../queue-core/store/redis-connection.ts';
 import type { AppDeps } from '../apps/deps.ts';
-import { publicUrlPath } from '../pages/base-path.ts';
+import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
+import { pageTextOf } from '../pages/headers.ts';
+import { sendProblemPage } from '../pages/waiting/problem.ts';
 import { memoryAdapter } from './adapters/memory.ts';
 import { redisAdapter } from './adapters/redis.ts';
 import type { AdapterFactory } from './adapters/types.ts';
@@ -31,7 +33,9 @@ import { resolveCookieKeys } from './cookie-keys.ts';
 import { interactionHandler } from './interaction.ts';
 import { mountProvider } from './mount.ts';
 import { isOidcPath, OIDC_MOUNT_PATH } from './on-demand.ts';
-import { createOidcProvider } from './provider.ts';
+import { parking } from './park.ts';
+import { PARKED_TOKEN, parkedRequestSealer } from './parked-request.ts';
+import { createOidcProvider, renderError } from './provider.ts';
 import { stateGuard } from './state-guard.ts';
 import { userinfoHandler } from './userinfo.ts';
 import { Visits } from './visits.ts';
@@ -224,6 +228,19 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     deps.logger.error({ err: error }, 'oidc provider error');
   });
 
+  const park = parking({
+    registry: oidc.registry,
+    waitingRoom,
+    sealer: parkedRequestSealer(cookieKeys.keys, interactionTtlSeconds),
+    accountOfVisitor: oidc.accountOfVisitor,
+    visitorCookies: deps.visitorCookies,
+    cookieKeys: cookieKeys.keys,
+    sessionCookie: provider.cookieName('session'),
+    config,
+    issuerPath,
+    issuer,
+    now,
+  });
   const interaction = interactionHandler({
     provider,
     registry: oidc.registry,
@@ -235,6 +252,8 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     issuerPath,
     enqueueLimiter: deps.enqueueLimiter,
     interactionTtlSeconds,
+    parking: park,
+    issuer,
   });
   // The raw adapter: an outage stays a StoreUnavailableError, which userinfo answers with 503.
   const grants = adapter('Grant');
@@ -255,6 +274,25 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
       if (rest === '/me') {
         await userinfo(ctx, async () => {});
         return true;
+      }
+      if (rest === '/auth') return (await park.authorize(ctx)).kind === 'answered';
+      const resume = /^\/auth\/([^/]+)$/.exec(rest)?.[1];
+      if (resume !== undefined && PARKED_TOKEN.test(resume)) {
+        const basePath = requestBasePath(ctx, publicUrlPath(config.publicUrl));
+        let routed: Awaited<ReturnType<typeof park.resume>>;
+        try {
+          routed = await park.resume(ctx, resume, async (problem) => {
+            ctx.status = 400;
+            await renderError(ctx, problem, basePath);
+          });
+        } catch (error) {
+          // The admission could not be read (a store outage): the retry page, never a 500.
+          const retryHref = `${issuerPath}${rest}`;
+          if (sendProblemPage(ctx, error, { text: pageTextOf(ctx, config.pages), retryHref, basePath }))
+            deps.logger.error({ err: error }, 'parked sign-in could not resume');
+          return true;
+        }
+        return routed.kind === 'answered' ? true : { url: routed.url ?? `${rest}?${ctx.querystring}` };
       }
       return interaction(ctx, rest);
     },

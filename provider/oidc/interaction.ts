@@ -29,11 +29,15 @@ import { sendProblemPage } from '../pages/waiting/problem.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage, widgetOf } from '../pages/waiting/render.ts';
 import type { WaitingView } from '../pages/waiting/state.ts';
 import { challengeAnswerOf } from '../pages/waiting/widgets.ts';
+import type { OidcClientConfig } from './clients.ts';
 import { ensureVisitorId } from './identity.ts';
 import { keepForTheWait } from './interaction-lifetime.ts';
+import { type Parking, parkedRequestProblem, seeOther, unparkedProblem } from './park.ts';
+import { PARKED_TOKEN } from './parked-request.ts';
 import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
+import { renderError } from './provider.ts';
 import type { ClientRegistry } from './registry.ts';
-import type { WaitingRoom } from './waiting.ts';
+import type { Admission, WaitingRoom } from './waiting.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -50,6 +54,10 @@ export interface InteractionDeps {
   enqueueLimiter?: RateLimiter;
   /** The longest wait inside one authorization request: an interaction's lifetime once visited. */
   interactionTtlSeconds: number;
+  /** Parked authorization requests (`park.ts`): their waiting page is `/interaction/<token>`. */
+  parking: Parking;
+  /** The issuer URL: an admitted parked visitor goes on to `<issuer>/auth/<token>`. */
+  issuer: string;
 }
 
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -65,7 +73,8 @@ export function interactionHandler(
     // The waiting pages' base: their asset URLs must reach this app through the same prefix.
     const basePath = requestBasePath(ctx, publicBasePath);
     const uid = match[1]!;
-    if (!UID.test(uid)) {
+    const parked = PARKED_TOKEN.test(uid);
+    if (!UID.test(uid) && !parked) {
       expiredPage(ctx, deps, basePath);
       return true;
     }
@@ -78,9 +87,55 @@ export function interactionHandler(
       ctx.status = 405;
       return true;
     }
-    await waitStep(ctx, deps, uid, basePath);
+    if (parked) await parkedStep(ctx, deps, uid, basePath);
+    else await waitStep(ctx, deps, uid, basePath);
     return true;
   };
+}
+
+/** The waiting page of a parked authorization request: no provider state, the token in the URL. */
+async function parkedStep(
+  ctx: Koa.Context,
+  deps: InteractionDeps,
+  token: string,
+  basePath: string,
+): Promise<void> {
+  const self = `${deps.issuerPath}/interaction/${token}`;
+  const opened = deps.parking.open(ctx, token);
+  if (opened.kind !== 'ok') {
+    ctx.status = 400;
+    await renderError(ctx, unparkedProblem(opened), basePath);
+    return;
+  }
+  const { query, clientId } = opened.request;
+  const client = deps.registry.get(clientId);
+  const problem = parkedRequestProblem(query, deps.registry);
+  if (problem !== null || client === undefined) {
+    ctx.status = 400;
+    await renderError(
+      ctx,
+      problem ?? { error: 'invalid_client', error_description: 'client is invalid' },
+      basePath,
+    );
+    return;
+  }
+  const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig, deps.visitorCookies);
+  try {
+    await visit(ctx, deps, {
+      client,
+      visitorId,
+      accountId: deps.accountOfVisitor(visitorId),
+      enqueueToken: new URLSearchParams(query).get('enqueue_token') ?? undefined,
+      self,
+      basePath,
+      // The provider sees the request now (`park.ts`): `<issuer>/auth/<token>` hands it over.
+      onAdmitted: async () => {
+        seeOther(ctx, `${deps.issuer}/auth/${token}`);
+      },
+    });
+  } catch (error) {
+    problemPage(ctx, deps, error, self, basePath);
+  }
 }
 
 async function waitStep(
@@ -118,59 +173,33 @@ async function waitStep(
     });
     const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig, deps.visitorCookies);
     const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);
-    const event = await deps.waitingRoom.room.getEvent(client.eventId);
     const enqueueToken = details.params['enqueue_token'];
-    const state = await deps.waitingRoom.advance(client.eventId, accountId, {
-      rateLimit: deps.enqueueLimiter?.forClient(ctx.ip),
-      // The key the queue API and the waiting page use for this browser: one place per browser.
-      visitorKey: `vid:${visitorId}`,
-      credentials: {
-        // The waiting page's answer to the entry challenge (a POST of its join form).
-        challengeAnswer: ctx.method === 'POST' ? await challengeAnswerOf(ctx, event) : undefined,
-        // The site's enqueue token, given as the `enqueue_token` authorization parameter.
-        enqueueToken: typeof enqueueToken === 'string' ? enqueueToken : undefined,
-        client: ctx.ip,
+    await visit(ctx, deps, {
+      client,
+      visitorId,
+      accountId,
+      enqueueToken: typeof enqueueToken === 'string' ? enqueueToken : undefined,
+      self,
+      basePath,
+      onAdmitted: async (admission) => {
+        const result: Record<string, unknown> = {
+          [WAITING_ROOM_PROMPT]: {
+            event_id: client.eventId,
+            request_id: admission.requestId,
+          } satisfies WaitingRoomResult,
+          login: { accountId, remember: true },
+          // Waiting is the only consent asked for: `loadExistingGrant` grants what was requested, and
+          // this answers `prompt=consent` too.
+          consent: {},
+        };
+        const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, result, {
+          mergeWithLastSubmission: false,
+        });
+        ctx.set('Cache-Control', 'no-store');
+        ctx.status = 303;
+        ctx.redirect(returnTo);
       },
     });
-    const links = linksFor(self, client.eventId, basePath);
-    if (state.kind !== 'admitted') {
-      const view: WaitingView =
-        state.kind === 'closed'
-          ? { kind: 'closed', event: state.event }
-          : state.kind === 'challenge'
-            ? {
-                kind: 'join',
-                event: state.event,
-                waitingNum: await deps.waitingRoom.room.waitingNum(client.eventId),
-                challenge: state.challenge,
-                failed: state.failed,
-              }
-            : { kind: 'status', event: state.event, status: state.status, tokens: null };
-      const status = state.kind === 'challenge' && state.failed ? 403 : 200;
-      sendPage(
-        ctx,
-        status,
-        renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)),
-        widgetOf(view),
-      );
-      return;
-    }
-    const result: Record<string, unknown> = {
-      [WAITING_ROOM_PROMPT]: {
-        event_id: client.eventId,
-        request_id: state.admission.requestId,
-      } satisfies WaitingRoomResult,
-      login: { accountId, remember: true },
-      // Waiting is the only consent asked for: `loadExistingGrant` grants what was requested, and
-      // this answers `prompt=consent` too.
-      consent: {},
-    };
-    const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, result, {
-      mergeWithLastSubmission: false,
-    });
-    ctx.set('Cache-Control', 'no-store');
-    ctx.status = 303;
-    ctx.redirect(returnTo);
   } catch (error) {
     // The interaction expired between reading and finishing it.
     if (error instanceof Error && error.name === 'SessionNotFound') {
@@ -179,6 +208,58 @@ async function waitStep(
     }
     problemPage(ctx, deps, error, self, basePath);
   }
+}
+
+interface Visit {
+  client: OidcClientConfig;
+  visitorId: string;
+  accountId: string;
+  /** The site's enqueue token, given as the `enqueue_token` authorization parameter. */
+  enqueueToken: string | undefined;
+  /** The page's own URL (forms and polls). */
+  self: string;
+  basePath: string;
+  /** Answer the admitted visitor (the way on to the provider). */
+  onAdmitted: (admission: Admission) => Promise<void>;
+}
+
+/**
+ * One view of the waiting page, for an interaction or a parked request alike: take the place
+ * once (the room's one join, keyed by the browser), show where it stands, or go on once admitted.
+ */
+async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): Promise<void> {
+  const { client, visitorId, accountId, self, basePath } = visitor;
+  const event = await deps.waitingRoom.room.getEvent(client.eventId);
+  const state = await deps.waitingRoom.advance(client.eventId, accountId, {
+    rateLimit: deps.enqueueLimiter?.forClient(ctx.ip),
+    // The key the queue API and the waiting page use for this browser: one place per browser.
+    visitorKey: `vid:${visitorId}`,
+    credentials: {
+      // The waiting page's answer to the entry challenge (a POST of its join form).
+      challengeAnswer: ctx.method === 'POST' ? await challengeAnswerOf(ctx, event) : undefined,
+      enqueueToken: visitor.enqueueToken,
+      client: ctx.ip,
+    },
+  });
+  if (state.kind === 'admitted') {
+    await visitor.onAdmitted(state.admission);
+    return;
+  }
+  const links = linksFor(self, client.eventId, basePath);
+  const view: WaitingView =
+    state.kind === 'closed'
+      ? { kind: 'closed', event: state.event }
+      : state.kind === 'challenge'
+        ? {
+            kind: 'join',
+            event: state.event,
+            waitingNum: await deps.waitingRoom.room.waitingNum(client.eventId),
+            challenge: state.challenge,
+            failed: state.failed,
+          }
+        : { kind: 'status', event: state.event, status: state.status, tokens: null };
+  const status = state.kind === 'challenge' && state.failed ? 403 : 200;
+  sendPage(ctx, status, renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)), widgetOf(view));
 }
 
 function linksFor(self: string, eventId: string, basePath: string): PageLinks {

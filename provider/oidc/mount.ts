@@ -20,8 +20,11 @@ export interface MountOptions {
   mountPath: string;
   /** Path of the issuer as browsers see it (`/oidc`, `/api/oidc`, `/prod/oidc`). */
   issuerPath: string;
-  /** Routes answered before the provider; return true when handled. */
-  before: (ctx: Koa.Context, rest: string) => Promise<boolean>;
+  /**
+   * Routes answered before the provider: true when handled, false to hand the request to the
+   * provider as it came, or the URL (below the mount) to hand it over as (a parked request).
+   */
+  before: (ctx: Koa.Context, rest: string) => Promise<boolean | { url: string }>;
   /** The public URL: the scheme and host every request reaches the provider with (public-origin.ts). */
   publicUrl: URL;
 }
@@ -41,10 +44,11 @@ export function mountProvider(provider: Provider, options: MountOptions): Koa.Mi
   return async function oidcProvider(ctx, next) {
     if (ctx.path !== mountPath && !ctx.path.startsWith(`${mountPath}/`)) return next();
     const rest = ctx.path.slice(mountPath.length) || '/';
-    if (await options.before(ctx, rest)) return;
+    const routed = await options.before(ctx, rest);
+    if (routed === true) return;
     const url = ctx.req.url;
     const search = ctx.querystring === '' ? '' : `?${ctx.querystring}`;
-    ctx.req.url = `${rest}${search}`;
+    ctx.req.url = routed === false ? `${rest}${search}` : routed.url;
     delete (ctx.req as { originalUrl?: string }).originalUrl;
     // The provider writes the response itself.
     ctx.respond = false;

@@ -22,6 +22,7 @@ import { type OidcClientConfig, providerClientMetadata } from './clients.ts';
 import type { CookieKeys } from './cookie-keys.ts';
 import { accountIdOf, readVisitorId } from './identity.ts';
 import { guardAdapter, guarded } from './outage.ts';
+import { loginAdmittedVisitor } from './park.ts';
 import { WAITING_ROOM_PROMPT, waitingRoomPolicy } from './policy.ts';
 import { ClientRegistry } from './registry.ts';
 import { type Admission, admissionClaims, WAITING_ROOM_CLAIMS, type WaitingRoom } from './waiting.ts';
@@ -96,8 +97,12 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       short: { ...PROVIDER_COOKIE },
     },
     responseTypes: ['code'],
-    // The site's enqueue token (API.md section 6), read by the waiting-room interaction.
-    extraParams: ['enqueue_token'],
+    // The site's enqueue token (API.md section 6), read by the waiting-room interaction. Its
+    // validator runs on every authorization request, after the provider's own checks and before
+    // the account is loaded: where an admitted parked visitor is logged in (`park.ts`).
+    extraParams: {
+      enqueue_token: async (ctx: KoaContextWithOIDC) => loginAdmittedVisitor(ctx),
+    },
     scopes: ['openid', 'offline_access', WAITING_ROOM_PROMPT],
     // The waiting-room claims come with `openid` alone: ALB and most RPs ask for nothing else.
     claims: {

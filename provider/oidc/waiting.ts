@@ -9,7 +9,7 @@ import type { ChallengeOffer, EntryCredentials } from '../../queue-core/entry/ga
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { Room, StatusView } from '../../queue-core/room/room-api.ts';
 import type { EnqueueRateLimit, EventSettings, QueueEntry, SessionRecord } from '../../queue-core/types.ts';
-import { type Visits, WAITING_RECORD_TTL_SECONDS } from './visits.ts';
+import { type VisitRecord, type Visits, WAITING_RECORD_TTL_SECONDS } from './visits.ts';
 
 export interface Admission {
   eventId: string;
@@ -85,27 +85,19 @@ export class WaitingRoom {
     const event = await this.room.getEvent(eventId);
     if (event.mode === 'closed') return { kind: 'closed', event };
     const visitorKey = options.visitorKey ?? `oidc:${accountId}`;
-    let record = await this.visits.find(eventId, accountId);
-    // Each round checks the place or takes one. The longest real path: the first place (found
-    // again through its key after the record was lost) is spent, its replacement is taken, then checked.
+    // The visit record is read only when the browser's key leads to a spent place: it may name
+    // the place that replaced it. A waiting visitor costs the join and the place's read alone.
+    let stored: VisitRecord | undefined;
+    let read = false;
+    let previous: string | undefined;
+    // Each round takes (or finds) a place and checks it. The longest real path: the first place
+    // (found through its key) is spent, the record names its replacement, which is spent too,
+    // and the replacement of that one is taken and checked.
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const place = record === undefined ? null : await this.room.findPlace(eventId, record.requestId);
-      if (place !== null && place.kind === 'found' && !place.spent) {
-        if (place.status.state === 'waiting') return { kind: 'waiting', event, status: place.status };
-        const outcome = await this.room.admit(eventId, place.entry.requestId);
-        if (outcome.kind === 'issued' && outcome.session.expiresAt > this.now()) {
-          return { kind: 'admitted', event, admission: admissionOf(place.entry, outcome.session) };
-        }
-        if (outcome.kind === 'not_yet' || outcome.kind === 'full' || outcome.kind === 'prequeue') {
-          // Served but not claimable yet (max-size inlet full, a draw still running): keep waiting.
-          return { kind: 'waiting', event, status: await this.room.status(eventId, place.entry.requestId) };
-        }
-        // Spent between the read and the claim: take the place that replaces it.
-      }
-      // No place, or a spent one: the room's one rule gives the live place, or its replacement.
+      // The room's one rule gives the live place, or the one replacement of a spent `previous`.
       const joined = await this.room.join(event, {
         visitorKey,
-        previous: record?.requestId,
+        previous,
         rateLimit: options.rateLimit,
         ...options.credentials,
       });
@@ -116,14 +108,49 @@ export class WaitingRoom {
       }
       if (joined.kind === 'not_open') throw new AnteroomError('event_not_open');
       if (joined.kind !== 'joined') throw new AnteroomError(joined.kind);
-      if (joined.place.requestId !== record?.requestId) {
-        record = { requestId: joined.place.requestId };
-        await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);
+      const { requestId } = joined.place;
+      const place = await this.room.findPlace(eventId, requestId);
+      if (place.kind === 'found' && !place.spent) {
+        // A replacement is remembered at once: later views need not walk from the first place.
+        if (previous !== undefined) stored = await this.#remember(eventId, accountId, { requestId }, stored);
+        if (place.status.state === 'waiting') return { kind: 'waiting', event, status: place.status };
+        const outcome = await this.room.admit(eventId, requestId);
+        if (outcome.kind === 'issued' && outcome.session.expiresAt > this.now()) {
+          // What `admission()` (the provider's prompt, its token endpoint) reads from now on.
+          await this.#remember(eventId, accountId, { requestId }, stored);
+          return { kind: 'admitted', event, admission: admissionOf(place.entry, outcome.session) };
+        }
+        if (outcome.kind === 'not_yet' || outcome.kind === 'full' || outcome.kind === 'prequeue') {
+          // Served but not claimable yet (max-size inlet full, a draw still running): keep waiting.
+          return { kind: 'waiting', event, status: await this.room.status(eventId, requestId) };
+        }
+        // Spent between the read and the claim: take the place that replaces it.
       }
+      if (!read) {
+        read = true;
+        stored = await this.visits.find(eventId, accountId);
+        if (stored !== undefined && stored.requestId !== requestId) {
+          previous = stored.requestId;
+          continue;
+        }
+      }
+      previous = requestId;
     }
     throw new AnteroomError('queue_place_unavailable', undefined, {
       retryAfter: RETRY_AFTER_SECONDS.placeUnavailable,
     });
+  }
+
+  /** Save the visit record unless `stored` already says the same; the record now stored. */
+  async #remember(
+    eventId: string,
+    accountId: string,
+    record: VisitRecord,
+    stored: VisitRecord | undefined,
+  ): Promise<VisitRecord> {
+    if (stored?.requestId === record.requestId) return stored;
+    await this.visits.save(eventId, accountId, record, WAITING_RECORD_TTL_SECONDS);
+    return record;
   }
 }
 

@@ -1,0 +1,255 @@
+/**
+ * What the OpenID front door costs against the queue behind it, in one run on this machine
+ * (loopback, one `anteroom serve` on a private redis-server, in a child process):
+ *
+ *   node bench/oidc-entry.ts [seconds per run, default 5] [concurrency, default 16]
+ *                            [rounds, default 5] [entries for the memory figure, default 2000]
+ *
+ *   OIDC entries/s      a fresh browser (no cookie) from `GET /oidc/auth` to the waiting page:
+ *                       every redirect followed, cookies carried, as a browser does
+ *   JSON enqueues/s     `POST /assign_queue_num` from a fresh visitor (no cookie)
+ *
+ * Both are driven by this same Node client (fetch) at the same concurrency, interleaved round
+ * after round; the ratio OIDC ÷ JSON of each round, and its median, is the figure (the issue's
+ * target: ≥ 0.5). Then N more waiting OIDC visitors and N JSON visitors, each measured with
+ * Redis `INFO memory` (used_memory) and `DBSIZE` before and after: bytes and keys per waiting
+ * visitor, the queue's own entry included (target for OIDC: ≤ 300 B). Rate limits are off.
+ * Not a test: it asserts nothing.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../provider/config/server-config.ts';
+import { startServer } from '../provider/server/server.ts';
+import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
+import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
+import { freePort, startRedis } from '../test/support/redis.ts';
+import { median } from './support/stats.ts';
+
+const EVENT = 'sale';
+const CLIENT = 'shop';
+const REDIRECT = 'https://shop.example.test/callback';
+
+const [role, redisUrl, portText] = process.argv.slice(2);
+
+/** Child role: `anteroom serve` on the Redis store, its limits off. */
+async function serve(url: string, port: number): Promise<void> {
+  const config = loadConfig({
+    raw: {
+      publicUrl: `http://127.0.0.1:${port}`,
+      listen: { port, host: '127.0.0.1', adminPort: await freePort(), adminHost: '127.0.0.1' },
+      adminKeys: ['bench-admin-key-aXRDjj7KNmZ8pAjW22BHiu'],
+      store: { type: 'redis', url },
+      keys: { type: 'env' },
+      limits: { enqueuePerClientPerMinute: 0, authorizePerClientPerMinute: 0 },
+      events: [{ id: EVENT, inlet: { type: 'manual' } }],
+      oidc: {
+        cookieKeys: ['bench-cookie-key-0123456789abcdef0123456789'],
+        clients: [
+          {
+            client_id: CLIENT,
+            client_secret: 'shop-client-secret-0123456789abcdef',
+            redirect_uris: [REDIRECT],
+            event_id: EVENT,
+          },
+        ],
+      },
+      log: { level: 'warn' },
+    },
+    env: {},
+    cwd: tmpdir(),
+  });
+  const keys = await KeyRing.fromDocument(await createKeysDocument('ES256'), { algorithm: 'ES256' });
+  await startServer(config, { keys, defaultMetrics: false });
+  process.on('message', (message) => {
+    if (message === 'exit') process.exit(0);
+    if (message === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send?.({ cpu: usage.user + usage.system });
+    }
+  });
+  process.send?.('ready');
+}
+
+/** The server process's CPU time so far (µs, user + system). */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'cpu' in message) {
+        child.off('message', onMessage);
+        resolve((message as { cpu: number }).cpu);
+      }
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+function startChild(url: string, port: number): Promise<ChildProcess> {
+  const child = fork(new URL(import.meta.url).pathname, ['serve', url, String(port)], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+/** An authorization request as ALB or mod_auth_openidc sends it (PKCE, state, nonce). */
+function authorizeUrl(base: string, n: number): string {
+  const url = new URL(`${base}/oidc/auth`);
+  url.search = new URLSearchParams({
+    client_id: CLIENT,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: REDIRECT,
+    state: `state-${n}-0123456789abcdefghijklmnop`,
+    nonce: `nonce-${n}-0123456789abcdefghijklmnop`,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  }).toString();
+  return url.href;
+}
+
+let counter = 0;
+
+/** One fresh browser from `/oidc/auth` to the waiting page; the number of requests it took. */
+async function oidcEntry(base: string): Promise<number> {
+  const cookies = new Map<string, string>();
+  let url = new URL(authorizeUrl(base, counter++));
+  for (let hop = 1; hop <= 6; hop++) {
+    const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const answer = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    for (const line of answer.headers.getSetCookie()) {
+      const pair = line.split(';', 1)[0] ?? '';
+      const eq = pair.indexOf('=');
+      cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const location = answer.headers.get('location');
+    if (answer.status >= 300 && answer.status < 400 && location !== null) {
+      await answer.arrayBuffer();
+      url = new URL(location, url);
+      continue;
+    }
+    const html = await answer.text();
+    if (answer.status !== 200 || !html.includes('data-field="queue_number"')) {
+      throw new Error(`not the waiting page: HTTP ${answer.status} ${html.slice(0, 200)}`);
+    }
+    return hop;
+  }
+  throw new Error('too many redirects');
+}
+
+async function jsonEnqueue(base: string): Promise<number> {
+  const answer = await fetch(`${base}/assign_queue_num`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ event_id: EVENT }),
+  });
+  await answer.arrayBuffer();
+  if (answer.status !== 200) throw new Error(`enqueue answered ${answer.status}`);
+  return 1;
+}
+
+/**
+ * `concurrency` loops of `one` for `seconds`: completions per second, requests per completion
+ * and the server's CPU time per completion.
+ */
+async function drive(server: ChildProcess, seconds: number, concurrency: number, one: () => Promise<number>) {
+  const cpuBefore = await cpuOf(server);
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  let requests = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const took = await one();
+        requests += took;
+        done++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = (await cpuOf(server)) - cpuBefore;
+  return {
+    rate: done / elapsed,
+    requestsEach: requests / Math.max(1, done),
+    cpuEach: cpu / Math.max(1, done),
+  };
+}
+
+async function usage(inspector: Redis) {
+  const [keys, info] = await Promise.all([inspector.dbsize(), inspector.info('memory')]);
+  return { keys, bytes: Number(/^used_memory:(\d+)/m.exec(info)?.[1]) };
+}
+
+/** Bytes and keys of Redis per visitor over `count` visitors taken by `one`. */
+async function perVisitor(inspector: Redis, count: number, concurrency: number, one: () => Promise<number>) {
+  const before = await usage(inspector);
+  let left = count;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
+  const after = await usage(inspector);
+  return { bytes: (after.bytes - before.bytes) / count, keys: (after.keys - before.keys) / count };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 5);
+  const concurrency = Number(process.argv[3] ?? 16);
+  const rounds = Number(process.argv[4] ?? 5);
+  const entries = Number(process.argv[5] ?? 2000);
+  const redis = await startRedis();
+  const inspector = new Redis(redis.url);
+  let child: ChildProcess | undefined;
+  try {
+    const port = await freePort();
+    child = await startChild(redis.url, port);
+    const base = `http://127.0.0.1:${port}`;
+    console.log(`node ${process.version}, ${seconds} s per run, concurrency ${concurrency}, loopback\n`);
+    const server = child;
+    await drive(server, 1, concurrency, () => jsonEnqueue(base));
+    await drive(server, 1, concurrency, () => oidcEntry(base));
+
+    const ratios: number[] = [];
+    const cpuRatios: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const json = await drive(server, seconds, concurrency, () => jsonEnqueue(base));
+      const oidc = await drive(server, seconds, concurrency, () => oidcEntry(base));
+      ratios.push(oidc.rate / json.rate);
+      cpuRatios.push(json.cpuEach / oidc.cpuEach);
+      const rate = (value: number) => value.toFixed(0).padStart(6);
+      console.log(
+        `round ${round}: JSON enqueues ${rate(json.rate)}/s (server CPU ${json.cpuEach.toFixed(0)} µs each)` +
+          `   OIDC entries ${rate(oidc.rate)}/s (${oidc.requestsEach.toFixed(1)} requests,` +
+          ` server CPU ${oidc.cpuEach.toFixed(0)} µs each)   ratio ${(oidc.rate / json.rate).toFixed(2)}`,
+      );
+    }
+    const oidcMemory = await perVisitor(inspector, entries, concurrency, () => oidcEntry(base));
+    const jsonMemory = await perVisitor(inspector, entries, concurrency, () => jsonEnqueue(base));
+    console.log(
+      `\nOIDC entries/s ÷ JSON enqueues/s: median ${median(ratios).toFixed(2)}` +
+        ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) of ${rounds} rounds (target ≥ 0.5)`,
+    );
+    console.log(
+      `server CPU per JSON enqueue ÷ per OIDC entry: median ${median(cpuRatios).toFixed(2)}` +
+        ` (${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}): the ratio where the server is the limit`,
+    );
+    console.log(
+      `Redis per waiting OIDC visitor: ${oidcMemory.bytes.toFixed(0)} B, ${oidcMemory.keys.toFixed(2)} keys` +
+        ` over ${entries} entries, queue included (target ≤ 300 B)`,
+    );
+    console.log(
+      `Redis per waiting JSON visitor: ${jsonMemory.bytes.toFixed(0)} B, ${jsonMemory.keys.toFixed(2)} keys` +
+        ` (the queue alone); OIDC ÷ JSON ${(oidcMemory.bytes / jsonMemory.bytes).toFixed(2)}`,
+    );
+  } finally {
+    child?.kill('SIGTERM');
+    inspector.disconnect();
+    await redis.stop();
+  }
+}
+
+if (role === 'serve' && redisUrl && portText) await serve(redisUrl, Number(portText));
+else await main();

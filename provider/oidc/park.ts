@@ -1,0 +1,298 @@
+/**
+ * Parking: a visitor without admission who arrives at `/oidc/auth` waits before the provider
+ * stores anything. Nothing about a waiting visitor is kept but the queue's own place:
+ *
+ *   GET /auth?…          checked here against the client registry, as the provider would check
+ *                        it (client, exact redirect URI, response type, scopes, PKCE S256; the
+ *                        sizes and the per-client budget were checked by the state guard). A
+ *                        request that passes is sealed into a token (`parked-request.ts`) and
+ *                        answered 303 to the waiting page `/interaction/<token>`, which takes the
+ *                        place through the room's one join (`interaction.ts`). Anything else —
+ *                        an error, `prompt=none`, a request object, a browser with a provider
+ *                        session, an admitted browser, a pass-through event — goes to the
+ *                        provider exactly as before, so every error the provider gives is its own.
+ *   GET /auth/<token>    where the waiting page sends an admitted visitor: the token is opened
+ *                        again (same browser, not edited, client and redirect URI still
+ *                        registered) and the original request is handed to the provider as
+ *                        `/auth?…`. The provider validates it in full and, marked as admitted
+ *                        here, logs the visitor's account in (`loginAdmittedVisitor`): the code
+ *                        goes back to the relying party in the same answer.
+ *
+ * So the provider's session, grant and code are created only once the visitor is admitted;
+ * while waiting, the authorization request lives in the page's URL, encrypted.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type Koa from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AnteroomConfig } from '../config/server-config.ts';
+import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
+import type { OidcClientConfig } from './clients.ts';
+import { ensureVisitorId, readVisitorId } from './identity.ts';
+import type { ParkedRequestSealer, Unparked } from './parked-request.ts';
+import type { ClientRegistry } from './registry.ts';
+import type { WaitingRoom } from './waiting.ts';
+
+/** The authorization parameters a parked request may carry; each once, none empty. */
+const PARKABLE = new Set([
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'enqueue_token',
+]);
+
+/**
+ * Every other parameter oidc-provider reads at `/auth` (its PARAM_LIST and the features it
+ * may enable): a request with any of them goes to the provider. Parameters it does not know it
+ * ignores, and so does parking (they are kept in the request and reach the provider unchanged).
+ */
+const PROVIDER_PARAMS = new Set([
+  'acr_values',
+  'claims',
+  'claims_locales',
+  'display',
+  'id_token_hint',
+  'login_hint',
+  'max_age',
+  'registration',
+  'request',
+  'request_uri',
+  'response_mode',
+  'ui_locales',
+  'resource',
+  'authorization_details',
+  'web_message_uri',
+  'dpop_jkt',
+]);
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
+const PARKABLE_PROMPTS = new Set(['login', 'consent']);
+
+/** RFC 6749's scope syntax, as oidc-provider checks it (`invalid_scope` otherwise). */
+const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+/**
+ * Scopes the provider accepts: well-formed, with `openid`. Every client's list holds the
+ * provider's own scopes `openid` and `waiting_room`; `offline_access` it drops silently from a
+ * client without refresh tokens; scopes it does not know (`profile`, `email`) it ignores.
+ */
+function acceptedScopes(scope: string | undefined): boolean {
+  return scope !== undefined && SCOPE_SYNTAX.test(scope) && scope.split(' ').includes('openid');
+}
+
+/**
+ * The client of an authorization request that can be parked, or null when the provider must
+ * see it now (it is invalid, or asks for something parking does not carry). Conservative: a
+ * request parked here is one the provider accepts; the provider validates it again, in full,
+ * when the visitor is admitted.
+ */
+export function parkableClient(query: string, registry: ClientRegistry): OidcClientConfig | null {
+  const params = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (PROVIDER_PARAMS.has(name)) return null;
+    if (!PARKABLE.has(name)) continue;
+    if (value === '' || params.has(name)) return null;
+    params.set(name, value);
+  }
+  const client = registry.get(params.get('client_id'));
+  if (client === undefined) return null;
+  const redirectUri = params.get('redirect_uri');
+  if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) return null;
+  if (params.get('response_type') !== 'code') return null;
+  if (!acceptedScopes(params.get('scope'))) return null;
+  const prompts = params.get('prompt')?.split(' ') ?? [];
+  if (prompts.some((prompt) => !PARKABLE_PROMPTS.has(prompt))) return null;
+  const challenge = params.get('code_challenge');
+  const method = params.get('code_challenge_method');
+  if (challenge === undefined) {
+    // PKCE is required of public clients; without a challenge no method may be named.
+    if (client.clientSecret === undefined || method !== undefined) return null;
+  } else if (method !== 'S256' || !PKCE_CHALLENGE.test(challenge)) {
+    return null;
+  }
+  return client;
+}
+
+/** Why a parked request cannot continue, as the provider would word it; null when it can. */
+export function parkedRequestProblem(
+  query: string,
+  registry: ClientRegistry,
+): { error: string; error_description: string } | null {
+  const params = new URLSearchParams(query);
+  const client = registry.get(params.get('client_id') ?? undefined);
+  // oidc-provider's own sentences for these two (checkClient, checkRedirectUri).
+  if (client === undefined) return { error: 'invalid_client', error_description: 'client is invalid' };
+  if (!client.redirectUris.includes(params.get('redirect_uri') ?? '')) {
+    return {
+      error: 'invalid_redirect_uri',
+      error_description: "redirect_uri did not match any of the client's registered redirect_uris",
+    };
+  }
+  return null;
+}
+
+/** The sentence a refused parked token gets. */
+export function unparkedProblem(outcome: Exclude<Unparked, { kind: 'ok' }>): {
+  error: string;
+  error_description: string;
+} {
+  const description = {
+    edited: 'this sign-in link was changed or is not a sign-in link of this site',
+    unknown_key: 'this sign-in link was made with a key that is no longer in use',
+    other_browser: 'this sign-in link belongs to another browser: sign in from the site in this browser',
+    expired: 'this sign-in link has expired',
+  }[outcome.kind];
+  return { error: 'invalid_request', error_description: `${description}; go back to the site and try again` };
+}
+
+/**
+ * True when the request carries a provider session cookie signed with one of `keys` (what
+ * oidc-provider's cookies, through keygrip, accept: HMAC-SHA-1 of `name=value`, base64url).
+ * A browser with a session goes to the provider as before; a made-up cookie is parked.
+ */
+export function hasProviderSession(
+  cookieHeader: string | undefined,
+  name: string,
+  keys: readonly string[],
+): boolean {
+  if (!cookieHeader) return false;
+  let value: string | undefined;
+  let signature: string | undefined;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    if (key === name) value = part.slice(eq + 1).trim();
+    else if (key === `${name}.sig`) signature = part.slice(eq + 1).trim();
+  }
+  if (!value || !signature) return false;
+  const given = Buffer.from(signature);
+  return keys.some((key) => {
+    const expected = Buffer.from(createHmac('sha1', key).update(`${name}=${value}`).digest('base64url'));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+/** Admitted visitors whose parked request is being handed to the provider (by request). */
+const admitted = new WeakMap<IncomingMessage, { accountId: string; clientId: string }>();
+
+/**
+ * In the provider, before its account and grant are loaded (an `extraParams` validator runs
+ * there): a request handed over by `resumeParked` logs the admitted visitor's account in, as the
+ * end of the waiting-room interaction would. The waiting-room prompt checks the admission again.
+ */
+export function loginAdmittedVisitor(ctx: KoaContextWithOIDC): void {
+  const visitor = admitted.get(ctx.req);
+  if (visitor === undefined || visitor.clientId !== ctx.oidc.client?.clientId) return;
+  if (ctx.oidc.session?.accountId) return;
+  ctx.oidc.session?.loginAccount({ accountId: visitor.accountId, transient: false });
+}
+
+/**
+ * 303 to `location`, without a body: Koa's `redirect` would write an HTML page quoting the
+ * (long) parked URL, which no browser shows.
+ */
+export function seeOther(ctx: Koa.Context, location: string): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Location', location);
+  ctx.status = 303;
+  ctx.body = '';
+}
+
+export interface ParkingDeps {
+  registry: ClientRegistry;
+  waitingRoom: WaitingRoom;
+  sealer: ParkedRequestSealer;
+  accountOfVisitor: (visitorId: string) => string;
+  visitorCookies: VisitorCookieSigner;
+  /** The provider's cookie keys and its session cookie's name. */
+  cookieKeys: readonly string[];
+  sessionCookie: string;
+  config: AnteroomConfig;
+  /** Path of the issuer as the browser sees it (`/oidc`, `/prod/oidc`). */
+  issuerPath: string;
+  /** The issuer URL (`<publicUrl>/oidc`). */
+  issuer: string;
+  now: () => number;
+}
+
+/** What the mount does with a request under the provider: answered here, or handed on. */
+export type Routed = { kind: 'answered' } | { kind: 'provider'; url?: string };
+
+export interface Parking {
+  /** `GET /auth?…`: park the visitor, or leave the request to the provider. */
+  authorize(ctx: Koa.Context): Promise<Routed>;
+  /** `GET /auth/<token>`: hand an admitted visitor's request to the provider; null when `rest` is no parked token. */
+  resume(
+    ctx: Koa.Context,
+    token: string,
+    refuse: (problem: { error: string; error_description: string }) => Promise<void>,
+  ): Promise<Routed>;
+  /** Open a token for this browser (the waiting page). */
+  open(ctx: Koa.Context, token: string): Unparked;
+}
+
+export function parking(deps: ParkingDeps): Parking {
+  const PROVIDER: Routed = { kind: 'provider' };
+  const open = (ctx: Koa.Context, token: string) =>
+    deps.sealer.open(token, readVisitorId(ctx, deps.visitorCookies), deps.now());
+  return {
+    open,
+    async authorize(ctx) {
+      if (ctx.method !== 'GET') return PROVIDER;
+      if (hasProviderSession(ctx.get('Cookie'), deps.sessionCookie, deps.cookieKeys)) return PROVIDER;
+      const client = parkableClient(ctx.querystring, deps.registry);
+      if (client === null) return PROVIDER;
+      try {
+        // A visitor who will not wait (pass-through) is not parked.
+        const event = await deps.waitingRoom.room.getEvent(client.eventId);
+        if (event.mode === 'passthrough') return PROVIDER;
+        const known = readVisitorId(ctx, deps.visitorCookies);
+        if (known !== null) {
+          const admission = await deps.waitingRoom.admission(client.eventId, deps.accountOfVisitor(known));
+          if (admission !== null) return PROVIDER;
+        }
+      } catch {
+        // A store outage: the provider answers it (`temporarily_unavailable` to the client).
+        return PROVIDER;
+      }
+      const visitorId = ensureVisitorId(ctx, deps.config, deps.visitorCookies);
+      const token = deps.sealer.seal(
+        { clientId: client.clientId, query: ctx.querystring, issuedAt: deps.now() },
+        visitorId,
+      );
+      seeOther(ctx, `${deps.issuerPath}/interaction/${token}`);
+      return { kind: 'answered' };
+    },
+    async resume(ctx, token, refuse) {
+      if (ctx.method !== 'GET') return PROVIDER;
+      const opened = open(ctx, token);
+      if (opened.kind !== 'ok') {
+        await refuse(unparkedProblem(opened));
+        return { kind: 'answered' };
+      }
+      const { query, clientId } = opened.request;
+      const problem = parkedRequestProblem(query, deps.registry);
+      const client = deps.registry.get(clientId);
+      if (problem !== null || client === undefined) {
+        await refuse(problem ?? { error: 'invalid_client', error_description: 'client is invalid' });
+        return { kind: 'answered' };
+      }
+      const visitorId = readVisitorId(ctx, deps.visitorCookies) as string; // bound: checked by open
+      const accountId = deps.accountOfVisitor(visitorId);
+      const admission = await deps.waitingRoom.admission(client.eventId, accountId);
+      if (admission === null) {
+        // Not (or no longer) admitted: back to the waiting page, which knows what to show.
+        seeOther(ctx, `${deps.issuerPath}/interaction/${token}`);
+        return { kind: 'answered' };
+      }
+      admitted.set(ctx.req, { accountId, clientId });
+      return { kind: 'provider', url: `/auth?${query}` };
+    },
+  };
+}
