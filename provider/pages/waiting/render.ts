@@ -6,7 +6,7 @@
 import type { ChallengeOffer } from '../../../queue-core/entry/gate.ts';
 import type { StatusView, TokenSet } from '../../../queue-core/room/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
-import { escapeText, html, page, SafeHtml } from '../html.ts';
+import { escapeHtml, escapeText, html, page, SafeHtml } from '../html.ts';
 import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';
 import {
   challengeMessagesJson,
@@ -22,23 +22,68 @@ import { POW_FIELD, WIDGETS, type Widget, type WidgetProvider } from './widgets.
 /**
  * A message as element content: its text escaped, each `{name}` replaced by its value (escaped
  * unless it is already SafeHtml, such as a `<strong>` number or a link). Never for attributes.
+ * Each catalogue's messages are split once (`partsOf`): every waiting page says some forty.
  */
 function say(
   text: PageText,
   key: MessageKey,
   values: Readonly<Record<string, SafeHtml | string | number>> = {},
 ): SafeHtml {
-  const template = text.messages[key];
-  let out = '';
-  let last = 0;
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    const name = match[1] as string;
-    if (!Object.hasOwn(values, name)) continue;
-    const value = values[name];
-    out += escapeText(template.slice(last, match.index)) + html`${value}`.value;
-    last = match.index + match[0].length;
+  const { parts, whole } = partsOf(text, key);
+  if (whole !== null) return whole;
+  let out = parts[0] as string;
+  for (let i = 1; i < parts.length; i += 3) {
+    const name = parts[i] as string;
+    // A placeholder without a value stays as written.
+    out += Object.hasOwn(values, name) ? html`${values[name]}`.value : (parts[i + 1] as string);
+    out += parts[i + 2] as string;
   }
-  return new SafeHtml(out + escapeText(template.slice(last)));
+  return new SafeHtml(out);
+}
+
+/**
+ * A message split at its placeholders: `[text, name, placeholder, text, …]`, each text already
+ * escaped; `whole` when it has none (the same SafeHtml every time).
+ */
+interface MessageParts {
+  parts: string[];
+  whole: SafeHtml | null;
+}
+
+const split = new WeakMap<PageText['messages'], Map<MessageKey, MessageParts>>();
+
+function partsOf(text: PageText, key: MessageKey): MessageParts {
+  let catalogue = split.get(text.messages);
+  if (catalogue === undefined) {
+    catalogue = new Map();
+    split.set(text.messages, catalogue);
+  }
+  let found = catalogue.get(key);
+  if (found === undefined) {
+    const template = text.messages[key];
+    const parts: string[] = [];
+    let last = 0;
+    for (const match of template.matchAll(PLACEHOLDER)) {
+      parts.push(escapeText(template.slice(last, match.index)), match[1] as string, escapeText(match[0]));
+      last = match.index + match[0].length;
+    }
+    parts.push(escapeText(template.slice(last)));
+    found = { parts, whole: parts.length === 1 ? new SafeHtml(parts[0] as string) : null };
+    catalogue.set(key, found);
+  }
+  return found;
+}
+
+/** A catalogue's client messages as an attribute value, escaped once per catalogue. */
+const messagesAttribute = new WeakMap<PageText['messages'], SafeHtml>();
+
+function clientMessagesAttribute(text: PageText): SafeHtml {
+  let value = messagesAttribute.get(text.messages);
+  if (value === undefined) {
+    value = new SafeHtml(escapeHtml(clientMessagesJson(text.messages)));
+    messagesAttribute.set(text.messages, value);
+  }
+  return value;
 }
 
 /** Every URL the page hands to the browser, the base path (`/prod`, or `''`) already in each. */
@@ -263,7 +308,7 @@ function statusView(
   }
   const live = html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
  data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
- data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${clientMessagesJson(text.messages)}">
+ data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${clientMessagesAttribute(text)}">
 ${liveSections(status, links, text)}
 </div>`;
   const title = text.messages[status.state === 'eligible' ? 'eligibleTitle' : 'waitingTitle'];
