@@ -101,10 +101,14 @@ async function parkedStep(
   basePath: string,
 ): Promise<void> {
   const self = `${deps.issuerPath}/interaction/${token}`;
-  const opened = deps.parking.open(ctx, token);
-  if (opened.kind !== 'ok') {
+  const { unparked: opened, visitorId } = deps.parking.open(ctx, token);
+  if (opened.kind !== 'ok' || visitorId === null) {
     ctx.status = 400;
-    await renderError(ctx, unparkedProblem(opened), basePath);
+    await renderError(
+      ctx,
+      unparkedProblem(opened.kind === 'ok' ? { kind: 'other_browser' } : opened),
+      basePath,
+    );
     return;
   }
   const { query, clientId } = opened.request;
@@ -119,7 +123,6 @@ async function parkedStep(
     );
     return;
   }
-  const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig, deps.visitorCookies);
   try {
     await visit(ctx, deps, {
       client,

@@ -233,14 +233,16 @@ export interface Parking {
     token: string,
     refuse: (problem: { error: string; error_description: string }) => Promise<void>,
   ): Promise<Routed>;
-  /** Open a token for this browser (the waiting page). */
-  open(ctx: Koa.Context, token: string): Unparked;
+  /** Open a token for this browser (the waiting page), with the browser's visitor id. */
+  open(ctx: Koa.Context, token: string): { unparked: Unparked; visitorId: string | null };
 }
 
 export function parking(deps: ParkingDeps): Parking {
   const PROVIDER: Routed = { kind: 'provider' };
-  const open = (ctx: Koa.Context, token: string) =>
-    deps.sealer.open(token, readVisitorId(ctx, deps.visitorCookies), deps.now());
+  const open = (ctx: Koa.Context, token: string) => {
+    const visitorId = readVisitorId(ctx, deps.visitorCookies);
+    return { unparked: deps.sealer.open(token, visitorId, deps.now()), visitorId };
+  };
   return {
     open,
     async authorize(ctx) {
@@ -271,9 +273,9 @@ export function parking(deps: ParkingDeps): Parking {
     },
     async resume(ctx, token, refuse) {
       if (ctx.method !== 'GET') return PROVIDER;
-      const opened = open(ctx, token);
-      if (opened.kind !== 'ok') {
-        await refuse(unparkedProblem(opened));
+      const { unparked: opened, visitorId } = open(ctx, token);
+      if (opened.kind !== 'ok' || visitorId === null) {
+        await refuse(unparkedProblem(opened.kind === 'ok' ? { kind: 'other_browser' } : opened));
         return { kind: 'answered' };
       }
       const { query, clientId } = opened.request;
@@ -283,7 +285,6 @@ export function parking(deps: ParkingDeps): Parking {
         await refuse(problem ?? { error: 'invalid_client', error_description: 'client is invalid' });
         return { kind: 'answered' };
       }
-      const visitorId = readVisitorId(ctx, deps.visitorCookies) as string; // bound: checked by open
       const accountId = deps.accountOfVisitor(visitorId);
       const admission = await deps.waitingRoom.admission(client.eventId, accountId);
       if (admission === null) {
