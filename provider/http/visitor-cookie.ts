@@ -1,7 +1,7 @@
 /**
  * The visitor cookie's value, issued and signed by the server: `<visitor id>.<mac>`, where the
- * visitor id is 128 random bits (32 hex digits) and the mac an HMAC-SHA-256 of it (128 bits,
- * base64url). A value the server did not sign (made up, edited, unsigned from an older version,
+ * visitor id is 128 random bits (32 hex digits) and the mac its 128-bit tag (base64url) under a
+ * key of the cookie key (`queue-core/block-mac.ts`: every enqueue of a new visitor signs one). A value the server did not sign (made up, edited, unsigned from an older version,
  * signed by a key that left the ring) counts as no cookie: the visitor gets a new one. So a
  * client cannot pick another visitor's id and be handed that visitor's place.
  *
@@ -11,14 +11,14 @@
  * the visitors' cookies until the old key leaves the ring. Recomputed when the ring's OIDC keys
  * change (a reload or a rotation seen by this process).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { BlockMac, blockKey, randomHex16 } from '../../queue-core/block-mac.ts';
 import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/document.ts';
 import type { KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import { resolveCookieKeys } from '../oidc/cookie-keys.ts';
 
 const VISITOR_ID = /^[0-9a-f]{32}$/;
-const MAC_BYTES = 16;
 const MAC = /^[A-Za-z0-9_-]{22}$/;
 
 export interface VisitorCookieSigner {
@@ -31,22 +31,21 @@ export interface VisitorCookieSigner {
 /** Signs with `keys[0]`, verifies with any of `keys` (each at least 32 characters). */
 export function visitorCookieSigner(keys: () => readonly string[]): VisitorCookieSigner {
   let source: readonly string[] | null = null;
-  let macKeys: Buffer[] = [];
-  const current = (): Buffer[] => {
+  let macs: BlockMac[] = [];
+  const current = (): BlockMac[] => {
     const now = keys();
     if (now !== source) {
       source = now;
       // A key of its own for visitor cookies: a visitor mac is never an OIDC cookie signature.
-      macKeys = now.map((key) => createHmac('sha256', key).update('anteroom-visitor-cookie-v1').digest());
+      macs = now.map((key) => new BlockMac(blockKey(key, 'anteroom-visitor-cookie-v2')));
     }
-    return macKeys;
+    return macs;
   };
-  const mac = (key: Buffer, id: string) =>
-    createHmac('sha256', key).update(id).digest().subarray(0, MAC_BYTES);
+  const mac = (signer: BlockMac, id: string) => signer.tag(Buffer.from(id, 'hex'));
   return {
     issue() {
-      const id = randomBytes(16).toString('hex');
-      return { id, value: `${id}.${mac(current()[0] as Buffer, id).toString('base64url')}` };
+      const id = randomHex16();
+      return { id, value: `${id}.${mac(current()[0] as BlockMac, id).toString('base64url')}` };
     },
     verify(value) {
       if (!value) return null;
@@ -55,8 +54,8 @@ export function visitorCookieSigner(keys: () => readonly string[]): VisitorCooki
       const given = value.slice(dot + 1);
       if (dot < 0 || !VISITOR_ID.test(id) || !MAC.test(given)) return null;
       const presented = Buffer.from(given, 'base64url');
-      for (const key of current()) {
-        if (timingSafeEqual(presented, mac(key, id))) return id;
+      for (const signer of current()) {
+        if (timingSafeEqual(presented, mac(signer, id))) return id;
       }
       return null;
     },

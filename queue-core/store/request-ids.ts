@@ -6,18 +6,22 @@
  * Layout, a UUIDv8 (RFC 9562) in lower-case hex: bytes 0–5 the position (48 bits), byte 6
  * `0x80` (version 8, kind 0 = a position; the other kinds are free for ids issued before a
  * position exists), byte 7 and the low 6 bits of byte 8 (variant `10`) and bytes 9–15: 70 bits
- * of HMAC-SHA256(era, `<event id>\n<position>`). Guessing another visitor's id means guessing
- * 70 bits online; an id of an earlier era (a reset event) fails its MAC and reads as unknown.
+ * of the tag of bytes 0–6 (zero-padded to a block) under a key drawn from the era and the event
+ * id (`block-mac.ts`: one AES context per era, kept; no HMAC context built per poll). Guessing
+ * another visitor's id means guessing 70 bits online; an id of an earlier era (a reset event)
+ * fails its MAC and reads as unknown.
  *
  * Kind 1 (byte 6 `0x81`) is an arrival in a pre-queue (API.md section 6): bytes 0–5 carry the
- * arrival number (1, 2, …) instead of a position, under HMAC-SHA256(era,
- * `<event id>\nprequeue\n<arrival>`). The draw gives it a position later; the id never changes.
+ * arrival number (1, 2, …) instead of a position; the kind byte is in the tagged block, so an
+ * arrival's id never passes for a position's. The draw gives it a position later; the id never
+ * changes.
  *
  * Visitor keys (cookie ids, Idempotency-Keys, identities) are kept as a 16-byte digest in one
  * of `VISITOR_BUCKETS` small hashes, which Redis encodes as listpacks (about 20 bytes a
  * visitor instead of about 100 in one large hash).
  */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { BLOCK_BYTES, BlockMac, blockKey } from '../block-mac.ts';
 
 /** The largest position an id can carry (2^48 − 1). */
 export const MAX_POSITION = 2 ** 48 - 1;
@@ -42,8 +46,31 @@ export function newEra(): string {
   return randomUUID().replaceAll('-', '');
 }
 
-function mac(era: string, message: string): Buffer {
-  return createHmac('sha256', era).update(message).digest();
+/** One kept MAC per event and era (eras change only on a reset; the bound guards memory). */
+const MACS = new Map<string, BlockMac>();
+const MAX_MACS = 1000;
+
+function macOf(era: string, eventId: string): BlockMac {
+  const name = `${era}\n${eventId}`;
+  let mac = MACS.get(name);
+  if (mac === undefined) {
+    if (MACS.size >= MAX_MACS) MACS.clear();
+    mac = new BlockMac(blockKey(name, 'anteroom-request-id-v1'));
+    MACS.set(name, mac);
+  }
+  return mac;
+}
+
+/** The id's 16 bytes: what it carries (bytes 0–6) and 70 bits of their tag. */
+function idBytes(era: string, eventId: string, claimed: ClaimedId): Buffer {
+  const id = Buffer.alloc(BLOCK_BYTES);
+  id.writeUIntBE(claimed.number, 0, 6);
+  id[6] = claimed.kind === 'position' ? 0x80 : 0x81;
+  const tag = macOf(era, eventId).tag(id);
+  id[7] = tag[0]!;
+  id[8] = 0x80 | (tag[1]! & 0x3f);
+  tag.copy(id, 9, 2, 9);
+  return id;
 }
 
 /** The request id of `position` in the event's current era. */
@@ -57,15 +84,7 @@ export function prequeueIdFor(era: string, eventId: string, arrival: number): st
 }
 
 function idOf(era: string, eventId: string, claimed: ClaimedId): string {
-  const { kind, number } = claimed;
-  const tag = mac(era, kind === 'position' ? `${eventId}\n${number}` : `${eventId}\nprequeue\n${number}`);
-  const id = Buffer.allocUnsafe(16);
-  id.writeUIntBE(number, 0, 6);
-  id[6] = kind === 'position' ? 0x80 : 0x81;
-  id[7] = tag[0]!;
-  id[8] = 0x80 | (tag[1]! & 0x3f);
-  tag.copy(id, 9, 2, 9);
-  const hex = id.toString('hex');
+  const hex = idBytes(era, eventId, claimed).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -88,9 +107,8 @@ export function claimedPosition(requestId: string): number | null {
 export function verifiedId(era: string, eventId: string, requestId: string): ClaimedId | null {
   const claimed = claimedId(requestId);
   if (claimed === null) return null;
-  const expected = Buffer.from(idOf(era, eventId, claimed));
-  const given = Buffer.from(requestId.toLowerCase());
-  return expected.length === given.length && timingSafeEqual(expected, given) ? claimed : null;
+  const given = Buffer.from(requestId.replaceAll('-', ''), 'hex'); // shaped: 32 hex digits
+  return timingSafeEqual(idBytes(era, eventId, claimed), given) ? claimed : null;
 }
 
 /** The position of an id issued under `era`, or null when the MAC does not match (or it is a pre-queue id). */
@@ -101,6 +119,6 @@ export function verifiedPosition(era: string, eventId: string, requestId: string
 
 /** Where a visitor key is kept: its bucket (0 … VISITOR_BUCKETS − 1) and its 16-byte field. */
 export function visitorSlot(visitorKey: string): { bucket: number; field: Buffer } {
-  const digest = createHash('sha256').update(visitorKey).digest();
+  const digest = hash('sha256', visitorKey, 'buffer');
   return { bucket: digest.readUInt16BE(0) % VISITOR_BUCKETS, field: digest.subarray(2, 18) };
 }
