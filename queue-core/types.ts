@@ -365,6 +365,11 @@ export interface AuditEntry {
  * Argument validation (event ids, request ids, integer ranges) happens in
  * `queue-core/validate.ts` before a store is called; stores may assume valid input.
  */
+export interface EntryReadOptions {
+  /** How old what the process read of the event may be (ms); 0 or absent: read the store now. */
+  maxAgeMs?: number | undefined;
+}
+
 export interface QueueStore {
   readonly kind: 'memory' | 'redis';
 
@@ -376,8 +381,13 @@ export interface QueueStore {
    * touching the budget.
    */
   enqueue(eventId: string, input: EnqueueInput): Promise<EnqueueResult>;
-  /** Position and entry time of a request id, or null when it was never issued. */
-  getEntry(eventId: string, requestId: string): Promise<QueueEntry | null>;
+  /**
+   * Position and entry time of a request id, or null when it was never issued. With
+   * `maxAgeMs`, a place that exists may be answered from what the process read of the event up
+   * to that long ago (no store call for a waiting visitor's poll); a reset made elsewhere within
+   * that time can go unseen. "Unknown" is always the store's answer as of now.
+   */
+  getEntry(eventId: string, requestId: string, options?: EntryReadOptions): Promise<QueueEntry | null>;
 
   getServingCounter(eventId: string): Promise<number>;
   /** Add `by` (may be negative); the counter never goes below 0. Returns the new value. */

@@ -98,6 +98,8 @@ class QueueRoom implements Room {
   // visitor sees alike, for polls and streams (event-watch.ts).
   private readonly settings: MicroCache<EventSettings>;
   private readonly watch: EventWatch;
+  /** How old the event-level state a status poll is answered from may be (ms). */
+  private readonly cacheMs: number;
   private readonly drawSecret: () => Buffer;
 
   constructor(options: RoomOptions) {
@@ -118,11 +120,12 @@ class QueueRoom implements Room {
       nowMs: this.nowMs,
       secret: () => options.entrySecret ?? derivedSecret(this.keys, 'entry-challenge'),
     });
+    this.cacheMs = options.cacheMs ?? ROOM_DEFAULTS.microCacheMs;
     this.watch = new EventWatch({
       store: this.store,
       settings: (eventId) => this.getEvent(eventId),
       historyLimit: this.historyLimit,
-      snapshotMs: options.cacheMs ?? ROOM_DEFAULTS.microCacheMs,
+      snapshotMs: this.cacheMs,
       pollMs: options.watchMs ?? ROOM_DEFAULTS.watchMs,
       now: this.now,
       nowMs: this.nowMs,
@@ -262,10 +265,11 @@ class QueueRoom implements Room {
    * visitor is never shown admitted before the store has their session.
    */
   private async place(eventId: string, requestId: string): Promise<Place | null> {
-    // The entry is the one store read of a waiting visitor; the snapshot is normally fresh,
-    // without a promise (this is the most frequent call of a wait).
+    // The most frequent call of a wait: for a waiting visitor, the entry comes from the store's
+    // index of the event (as old as the snapshot at most; no store call while it is fresh) and
+    // the snapshot is normally fresh, without a promise.
     this.requireEvent(eventId);
-    const entryRead = this.store.getEntry(eventId, requestId);
+    const entryRead = this.store.getEntry(eventId, requestId, { maxAgeMs: this.cacheMs });
     let snapshot = this.watch.fresh(eventId);
     if (snapshot === undefined) {
       entryRead.catch(() => {}); // awaited below; an early failure of the snapshot must not leave it unhandled

@@ -44,6 +44,7 @@ import type {
   DrawState,
   EnqueueInput,
   EnqueueResult,
+  EntryReadOptions,
   EventSettings,
   ExpireResult,
   IdempotencyClaim,
@@ -90,6 +91,7 @@ import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './stor
 const SCRIPTS = {
   arEnqueue: { files: ['gcra.lua', 'close-prequeue.lua', 'entry-of.lua', 'enqueue.lua'], keys: 6 },
   arEntry: { files: ['entry-of.lua', 'entry.lua'], keys: 4 },
+  arEntryIndex: { files: ['entry-index.lua'], keys: 2 },
   arDrawClose: { files: ['close-prequeue.lua', 'draw-close.lua'], keys: 2 },
   arDrawSlice: { files: ['draw-slice.lua'], keys: 3 },
   arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
@@ -116,6 +118,7 @@ interface ScriptReplies {
     | ['rate_limited', number]
     | ['no_era'];
   arEntry: '' | [position: number, entryTime: string];
+  arEntryIndex: [] | [era: string, queue: string, changes: string[]];
   arDrawClose: Array<string | null>;
   arDrawSlice: number | null;
   arIncrementServing: [before: number, after: number];
@@ -171,6 +174,41 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   waitTimeoutMs?: number | undefined;
   /** Told of every write that got no confirmation in time (a 503; metrics count them). */
   onWriteNotConfirmed?: (() => void) | undefined;
+}
+
+/**
+ * A process's index of one event's places (getEntry with `maxAgeMs`): the era, how far the
+ * positions are known, and the entry-time changes (position where a new entry second begins,
+ * and that second), appended as the queue grows: one pair per second of arrivals.
+ */
+interface EntryIndex {
+  era: string;
+  /** Positions 1 … covered were handed out under `era`, and their changes are all read. */
+  covered: number;
+  scores: number[];
+  times: number[];
+  readAtMs: number;
+}
+
+/** Entry-time changes read per index refresh (one a second of arrivals: hours of a queue). */
+const ENTRY_INDEX_BATCH = 10_000;
+
+/** The entry time of `position`: the last change at or before it. */
+function changeAt(index: EntryIndex, position: number): number | undefined {
+  const { scores } = index;
+  let low = 0;
+  let high = scores.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (scores[middle]! <= position) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found < 0 ? undefined : index.times[found];
 }
 
 type EventKeys = ReturnType<typeof eventKeys>;
@@ -280,6 +318,8 @@ export class RedisStore implements QueueStore {
   readonly #eventKeys = new Map<string, EventKeys>();
   /** The era of each event's queue, as last seen (request ids are verified against it). */
   readonly #eras = new Map<string, string>();
+  readonly #indexes = new Map<string, EntryIndex>();
+  readonly #indexReads = new Map<string, Promise<EntryIndex | undefined>>();
   readonly #newEra: () => string;
 
   constructor(options: RedisStoreOptions) {
@@ -486,6 +526,8 @@ export class RedisStore implements QueueStore {
     const era = await this.#call((redis) => redis.hget(this.#keys(eventId).counters, 'era'));
     if (era === null) {
       this.#eras.delete(eventId);
+      this.#indexes.delete(eventId);
+      this.#indexReads.delete(eventId);
       return null;
     }
     this.#eras.set(eventId, era);
@@ -494,7 +536,11 @@ export class RedisStore implements QueueStore {
     return claimed === null ? null : { claimed: claimedArg(claimed), era };
   }
 
-  async getEntry(eventId: string, requestId: string): Promise<QueueEntry | null> {
+  async getEntry(eventId: string, requestId: string, options?: EntryReadOptions): Promise<QueueEntry | null> {
+    if (options?.maxAgeMs) {
+      const indexed = await this.#indexedEntry(eventId, requestId, options.maxAgeMs);
+      if (indexed !== null) return indexed;
+    }
     const id = await this.#verify(eventId, requestId);
     if (id === null) return null;
     const k = this.#keys(eventId);
@@ -506,6 +552,69 @@ export class RedisStore implements QueueStore {
     if (position !== 0) return { requestId, eventId, position, entryTime: Number(entryTime) };
     const prequeued = claimedId(requestId)!.number;
     return { requestId, eventId, position: null, entryTime: Number(entryTime), prequeued };
+  }
+
+  /**
+   * A waiting visitor's place from the process's index of the event (no Redis call while the
+   * index is younger than `maxAgeMs`), or null when the index cannot say: an id of another era
+   * (a reset this index has not seen yet), a position beyond what it covers, a pre-queue id.
+   * Only a place that exists is answered from it; every "unknown" is the store's answer.
+   */
+  async #indexedEntry(eventId: string, requestId: string, maxAgeMs: number): Promise<QueueEntry | null> {
+    const claimed = claimedId(requestId);
+    if (claimed?.kind !== 'position') return null;
+    let index = this.#indexes.get(eventId);
+    if (index === undefined || Date.now() - index.readAtMs >= maxAgeMs)
+      index = await this.#readIndex(eventId);
+    if (index === undefined || claimed.number > index.covered) return null;
+    if (verifiedId(index.era, eventId, requestId) === null) return null;
+    const entryTime = changeAt(index, claimed.number);
+    return entryTime === undefined ? null : { requestId, eventId, position: claimed.number, entryTime };
+  }
+
+  /** Read the event's index again: only the entry-time changes it has not seen (one call, shared). */
+  #readIndex(eventId: string): Promise<EntryIndex | undefined> {
+    const pending = this.#indexReads.get(eventId);
+    if (pending !== undefined) return pending;
+    const known = this.#indexes.get(eventId);
+    const k = this.#keys(eventId);
+    const since = known?.scores.at(-1) ?? 0;
+    const reading: Promise<EntryIndex | undefined> = this.#call((redis) =>
+      redis.arEntryIndex(k.counters, k.entryTimes, String(since), String(ENTRY_INDEX_BATCH)),
+    )
+      .then((reply) => {
+        // A reset by this process since the read began: what it read may be of before.
+        if (this.#indexReads.get(eventId) !== reading) return undefined;
+        if (reply.length === 0) {
+          this.#indexes.delete(eventId);
+          return undefined;
+        }
+        const [era, queue, changes] = reply;
+        if (known !== undefined && known.era !== era && since > 0) {
+          // A reset: the changes read were only those after the old index's last one. The
+          // next call reads the new era's from the start; this one asks the store.
+          this.#indexes.delete(eventId);
+          return undefined;
+        }
+        const index = known?.era === era ? known : { era, covered: 0, scores: [], times: [], readAtMs: 0 };
+        for (const change of changes) {
+          const colon = change.indexOf(':');
+          index.scores.push(Number(change.slice(0, colon)));
+          index.times.push(Number(change.slice(colon + 1)));
+        }
+        // Read in the same step as the changes, the queue length says how far they are
+        // complete; a batch cut short is complete up to its last change only.
+        index.covered = changes.length === ENTRY_INDEX_BATCH ? (index.scores.at(-1) ?? 0) : Number(queue);
+        index.readAtMs = Date.now();
+        if (this.#indexes.size >= MAX_CACHED_EVENT_KEYS && !this.#indexes.has(eventId)) this.#indexes.clear();
+        this.#indexes.set(eventId, index);
+        return index;
+      })
+      .finally(() => {
+        if (this.#indexReads.get(eventId) === reading) this.#indexReads.delete(eventId);
+      });
+    this.#indexReads.set(eventId, reading);
+    return reading;
   }
 
   async getServingCounter(eventId: string): Promise<number> {
@@ -776,6 +885,8 @@ export class RedisStore implements QueueStore {
       return results;
     });
     this.#eras.delete(eventId);
+    this.#indexes.delete(eventId);
+    this.#indexReads.delete(eventId);
   }
 
   async drawState(eventId: string): Promise<DrawState> {
