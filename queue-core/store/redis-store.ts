@@ -9,7 +9,7 @@
  *                       maxExpiredPosition, lastEntryTime) and `era`, the secret this queue's
  *                       request ids are signed with (request-ids.ts: an id carries its position,
  *                       so no request id → position map is kept)
- *   ar:{demo}:v:<n>  hash  visitor-key bucket n of 16,384: 16-byte key digest → position
+ *   ar:{demo}:v:<n>  hash  visitor-key bucket n of 16,384: 96-bit key digest (16 base64url characters) → position
  *                       (small hashes, so Redis keeps them as compact listpacks)
  *   ar:{demo}:vo  hash  visitorKey → the client that first used it (Idempotency-Key binding)
  *   ar:{demo}:t   zset  entry-time changes: score position, member "position:entryTime"
@@ -300,7 +300,7 @@ function entryOf(
 }
 
 /** A visitor key's bucket and field (request-ids.ts). */
-function visitorLocation(k: EventKeys, visitorKey: string): [bucket: string, field: Buffer] {
+function visitorLocation(k: EventKeys, visitorKey: string): [bucket: string, field: string] {
   const { bucket, field } = visitorSlot(visitorKey);
   return [`${k.visitorBuckets}${bucket}`, field];
 }
@@ -992,7 +992,7 @@ export class RedisStore implements QueueStore {
           ? ''
           : identity === null
             ? (token as string)
-            : Buffer.concat([Buffer.from('='), identity[1]]),
+            : `=${identity[1]}`,
         limit === undefined ? '' : String(limit.perMinute),
         String(Math.round(limit?.nowMs ?? input.nowMs)),
         challenge === undefined ? '' : spend === null ? (challenge as string) : 'spend',

@@ -16,9 +16,9 @@
  * arrival's id never passes for a position's. The draw gives it a position later; the id never
  * changes.
  *
- * Visitor keys (cookie ids, Idempotency-Keys, identities) are kept as a 16-byte digest in one
- * of `VISITOR_BUCKETS` small hashes, which Redis encodes as listpacks (about 20 bytes a
- * visitor instead of about 100 in one large hash).
+ * Visitor keys (cookie ids, Idempotency-Keys, identities) are kept as a 96-bit digest (16
+ * base64url characters) in one of `VISITOR_BUCKETS` small hashes, which Redis encodes as
+ * listpacks (about 20 bytes a visitor instead of about 100 in one large hash).
  */
 import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { BLOCK_BYTES, BlockMac, blockKey } from '../block-mac.ts';
@@ -117,8 +117,13 @@ export function verifiedPosition(era: string, eventId: string, requestId: string
   return verified?.kind === 'position' ? verified.number : null;
 }
 
-/** Where a visitor key is kept: its bucket (0 … VISITOR_BUCKETS − 1) and its 16-byte field. */
-export function visitorSlot(visitorKey: string): { bucket: number; field: Buffer } {
+/**
+ * Where a visitor key is kept: its bucket (0 … VISITOR_BUCKETS − 1) and its field, 96 bits of
+ * the digest as 16 base64url characters (text, so a script call carrying it stays text: a
+ * binary argument sends ioredis down a slower path for the whole call). Two visitors share a
+ * field only if their keys' digests agree on 110 bits (bucket included).
+ */
+export function visitorSlot(visitorKey: string): { bucket: number; field: string } {
   const digest = hash('sha256', visitorKey, 'buffer');
-  return { bucket: digest.readUInt16BE(0) % VISITOR_BUCKETS, field: digest.subarray(2, 18) };
+  return { bucket: digest.readUInt16BE(0) % VISITOR_BUCKETS, field: digest.toString('base64url', 2, 14) };
 }

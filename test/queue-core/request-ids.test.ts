@@ -56,7 +56,7 @@ describe('request ids', () => {
     assert.equal(claimedPosition(`00000000-0000${id.slice(13)}`), null, 'position 0');
   });
 
-  it('spread visitor keys over the buckets as 16-byte fields', () => {
+  it('spread visitor keys over the buckets as 16-character fields', () => {
     const buckets = new Set<number>();
     for (let i = 0; i < 2000; i++) {
       const { bucket, field } = visitorSlot(`vid:${i}`);
@@ -100,6 +100,30 @@ function eraSuite(
       });
       assert.deepEqual(await b.positionExpiry(event, first.requestId, T0 + 6, 60), { kind: 'unknown' });
       assert.equal((await b.issueToken(event, { ...input, requestId: again.requestId })).kind, 'issued');
+    });
+
+    it('answers polls with maxAgeMs from what the process read, but every unknown id from the store as of now', async () => {
+      const { a, b } = stores;
+      const event = `index-${name}`;
+      const fresh = { maxAgeMs: 60_000 };
+      // Three entry seconds, so the entry times come from different changes.
+      const first: EnqueueResult[] = [];
+      for (let i = 0; i < 6; i++)
+        first.push(await a.enqueue(event, { visitorKey: `vid:${i}`, now: T0 + (i >> 1) }));
+      for (const entry of first)
+        assert.deepEqual(await b.getEntry(event, entry.requestId, fresh), entryOf(entry));
+      // Places handed out after b read the event: beyond what it read, so asked of the store.
+      const later = await a.enqueue(event, { visitorKey: 'vid:later', now: T0 + 7 });
+      assert.deepEqual(await b.getEntry(event, later.requestId, fresh), entryOf(later));
+      const forged = requestIdFor(newEra(), event, 2);
+      assert.equal(await b.getEntry(event, forged, fresh), null, 'an id of no era of this queue');
+      // A reset elsewhere: new ids are found at once (b's index is of the old era) …
+      await a.reset(event);
+      const again = await a.enqueue(event, { visitorKey: 'vid:again', now: T0 + 9 });
+      assert.deepEqual(await b.getEntry(event, again.requestId, fresh), entryOf(again));
+      // … and the process that reset forgets the old ones at once, as does a read without maxAgeMs.
+      assert.equal(await a.getEntry(event, first[1]!.requestId, fresh), null);
+      assert.equal(await b.getEntry(event, first[1]!.requestId), null);
     });
 
     it('draws a new era after a reset made elsewhere, never the one a process remembers', async () => {

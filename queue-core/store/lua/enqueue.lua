@@ -1,6 +1,6 @@
 -- Assign the next position of an event, or return the visitor's first one.
 -- KEYS[1] counters hash (its `era` field: the secret the request ids of this queue are signed
--- with, request-ids.ts), KEYS[2] the visitor key's bucket (16-byte digest -> position; any key
+-- with, request-ids.ts), KEYS[2] the visitor key's bucket (96-bit digest -> position; any key
 -- of the event when there is no visitor key), KEYS[3] entry-time changes zset (score position,
 -- member "position:entryTime"; written only when the entry second changes), KEYS[4] the
 -- client's rate budget in this event (gcra.lua, included in front), KEYS[5] the pre-queue's

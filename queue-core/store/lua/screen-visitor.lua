@@ -1,7 +1,7 @@
 -- The checks before a new place, for events with an entry challenge or enqueue tokens, in
 -- API.md's order: place already held, enqueue token, rate limit, challenge (types.ts
 -- `ScreenInput`). gcra.lua is put in front of it. Takes no place: the caller enqueues next.
--- KEYS[1] the visitor key's bucket (16-byte digest -> position, request-ids.ts), KEYS[2]
+-- KEYS[1] the visitor key's bucket (96-bit digest -> position, request-ids.ts), KEYS[2]
 -- entry-time changes zset, KEYS[3] the client's rate budget in this event, KEYS[4] the
 -- spent-prefix marker of a proof of work (string, expires; any key of the event when there is
 -- none), KEYS[5] counters hash, KEYS[6] the identity key's bucket (any key of the event when
