@@ -4,6 +4,7 @@
  * plus live counters.
  */
 import { redactEvent } from '../../queue-core/entry/settings.ts';
+import { peopleWaiting } from '../../queue-core/room/status-view.ts';
 import type { EventSettings } from '../../queue-core/types.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { type InletStateView, inletStateView } from './inlet-state.ts';
@@ -13,7 +14,10 @@ export interface EventView extends EventSettings {
     /** Last assigned position. */
     queue_number: number;
     serving_counter: number;
+    /** The AWS count: positions handed out − tokens issued − positions expired. */
     waiting_num: number;
+    /** Positions not yet reached by the serving counter: the people still in the line. */
+    people_waiting: number;
     active_tokens: number;
     tokens_issued: number;
     expired_positions: number;
@@ -39,6 +43,7 @@ export async function eventView(deps: AppDeps, settings: EventSettings): Promise
       queue_number: counters.queue,
       serving_counter: counters.serving,
       waiting_num: waiting,
+      people_waiting: peopleWaiting(counters),
       active_tokens: active,
       tokens_issued: counters.tokens,
       expired_positions: counters.expired,

@@ -256,7 +256,7 @@ async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): P
         ? {
             kind: 'join',
             event: state.event,
-            waitingNum: await deps.waitingRoom.room.waitingNum(client.eventId),
+            peopleWaiting: await deps.waitingRoom.room.peopleWaiting(client.eventId),
             challenge: state.challenge,
             failed: state.failed,
           }

@@ -121,6 +121,12 @@ export interface Room {
   /** From the process's snapshot of the event (≤ 1 s stale). */
   servingCounter(eventId: string): Promise<number>;
   waitingNum(eventId: string): Promise<number>;
+  /**
+   * People in the line, as a visitor means it: positions handed out that the serving counter has
+   * not reached yet. Unlike `waitingNum` (the AWS count), a place let in but never claimed is not
+   * counted. From the process's snapshot, like the serving counter.
+   */
+  peopleWaiting(eventId: string): Promise<number>;
   /** `findPlace`'s status, for the JSON API: an unknown request id → `request_not_found`. */
   status(eventId: string, requestId: string): Promise<StatusView>;
   positionExpiry(eventId: string, requestId: string): Promise<PositionExpiry>;

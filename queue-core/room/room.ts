@@ -26,7 +26,7 @@ import type {
 import { EventWatch, readVisitorState, type StatusListener } from './event-watch.ts';
 import { MicroCache } from './micro-cache.ts';
 import type { DrawView, Room, StatusView, TickReport, TokenSet } from './room-api.ts';
-import { deriveStatus, inPrequeue, isReached, waitingNum } from './status-view.ts';
+import { deriveStatus, inPrequeue, isReached, peopleWaiting, waitingNum } from './status-view.ts';
 import { tickEvent, tickLeaseNames } from './tick.ts';
 import {
   type AdmitOptions,
@@ -250,6 +250,11 @@ class QueueRoom implements Room {
   async waitingNum(eventId: string): Promise<number> {
     this.requireEvent(eventId);
     return waitingNum((this.watch.fresh(eventId) ?? (await this.watch.snapshot(eventId))).counters);
+  }
+
+  async peopleWaiting(eventId: string): Promise<number> {
+    this.requireEvent(eventId);
+    return peopleWaiting((this.watch.fresh(eventId) ?? (await this.watch.snapshot(eventId))).counters);
   }
 
   async status(eventId: string, requestId: string): Promise<StatusView> {

@@ -50,6 +50,14 @@ export function inPrequeue(snapshot: EventSnapshot): boolean {
   return snapshot.draw !== null && snapshot.draw.phase !== 'drawn';
 }
 
+/**
+ * People in the line as a visitor means it: positions handed out that the serving counter has
+ * not reached. Unlike `waitingNum`, a place let in but never claimed is not counted.
+ */
+export function peopleWaiting(counters: Counters): number {
+  return Math.max(0, counters.queue - counters.serving);
+}
+
 /** Whether a position has been reached, so the visitor has state of their own (a session, a window). */
 export function isReached(snapshot: EventSnapshot, position: number | null): boolean {
   if (position === null || inPrequeue(snapshot)) return false;

@@ -55,7 +55,7 @@ describe('the waiting page in French', { skip }, () => {
       'rgb(10, 110, 49)',
     );
     await button.click();
-    await page.getByRole('heading', { name: 'Vous êtes dans la file' }).waitFor(WAIT);
+    await page.getByRole('heading', { name: 'Vous êtes le prochain' }).waitFor(WAIT);
     assert.match((await page.locator('[data-field="eta"]').textContent()) ?? '', /^Estimation en cours/);
     // The script's own sentence is French too (it once was English on every page).
     await page

@@ -72,7 +72,7 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     visitor.page.on('request', (request) => requested.push(new URL(request.url()).pathname));
     await visitor.page.goto(`${server.publicUrl}/waiting-room/live`);
     await visitor.page.getByRole('button', { name: 'Take your place' }).click();
-    await visitor.page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+    await visitor.page.getByRole('heading', { name: "You're next" }).waitFor(WAIT);
     assert.equal(await visitor.page.locator('[data-field="queue_number"]').textContent(), '1');
     assert.equal(await visitor.page.locator('[data-field="ahead"]').textContent(), '0');
     assert.match(
@@ -97,6 +97,12 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     await panel.getByText('Serving counter is now 1.').waitFor(WAIT);
     assert.equal((await eventCounters('live')).counters.serving_counter, 1);
     await panel.locator('[data-field="serving"]').getByText('1', { exact: true }).waitFor(WAIT);
+    // Let in but not claimed yet: out of the line, still in the AWS count. Both are shown, labelled.
+    await panel.locator('[data-field="people_waiting"]').getByText('0', { exact: true }).waitFor(WAIT);
+    assert.equal(await panel.locator('[data-field="waiting"]').textContent(), '1');
+    const labels = await panel.locator('dl.counters dt').allTextContents();
+    assert.ok(labels.includes('Waiting (not yet reached)'), labels.join());
+    assert.ok(labels.includes('waiting_num (API: not yet let in or unclaimed)'), labels.join());
 
     await visitor.page.getByRole('heading', { name: "It's your turn" }).waitFor(WAIT);
     assert.equal(
@@ -132,7 +138,7 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     const { page, context } = await openPage({ javaScriptEnabled: false });
     await page.goto(`${server.publicUrl}/waiting-room/nojs`);
     await page.getByRole('button', { name: 'Take your place' }).click();
-    await page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+    await page.getByRole('heading', { name: "You're next" }).waitFor(WAIT);
     assert.equal(await page.locator('[data-field="queue_number"]').textContent(), '1');
 
     // Someone else joins behind; a reload keeps this visitor's place (no second position).
@@ -142,7 +148,7 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
 
     await server.admin('POST', '/increment_serving_counter', { event_id: 'nojs', increment_by: 1 });
     // Still the old page until the visitor reloads: nothing changes it without JavaScript.
-    assert.equal(await page.getByRole('heading', { name: "You're in the queue" }).isVisible(), true);
+    assert.equal(await page.getByRole('heading', { name: "You're next" }).isVisible(), true);
     await page.reload();
     await page.getByRole('heading', { name: "It's your turn" }).waitFor(WAIT);
     await page.getByRole('button', { name: 'Let me in' }).click();
@@ -163,7 +169,7 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     });
     await page.goto(`${server.publicUrl}/waiting-room/polling`);
     await page.getByRole('button', { name: 'Take your place' }).click();
-    await page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+    await page.getByRole('heading', { name: "You're next" }).waitFor(WAIT);
     const navigationsBefore = navigations.length;
     await server.admin('POST', '/increment_serving_counter', { event_id: 'polling', increment_by: 1 });
     await page.getByRole('heading', { name: "It's your turn" }).waitFor(WAIT);
@@ -195,6 +201,12 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     assert.equal(await page.locator('#ar-progress').getAttribute('value'), '1');
     assert.equal(await page.locator('#ar-alert').textContent(), '', 'nothing assertive before your turn');
     await page.screenshot({ path: screenshotPath('waiting-page-dark-mode'), fullPage: true });
+
+    // Nobody left ahead: the heading says so, without a reload.
+    await server.admin('POST', '/increment_serving_counter', { event_id: 'announce', increment_by: 1 });
+    await page.getByRole('heading', { name: "You're next" }).waitFor(WAIT);
+    assert.equal(await page.locator('[data-field="ahead"]').textContent(), '0');
+    await page.screenshot({ path: screenshotPath('waiting-page-next'), fullPage: true });
     await context.close();
   });
 
@@ -225,7 +237,7 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
 
     await visitor.page.reload();
     await visitor.page.getByRole('button', { name: 'Take your place' }).click();
-    await visitor.page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+    await visitor.page.getByRole('heading', { name: "You're next" }).waitFor(WAIT);
     assert.equal((await eventCounters('controls')).counters.queue_number, 1);
 
     // Reset without typing the id: refused in the page, nothing reset.
@@ -301,7 +313,7 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
       'keyboard reaches the button',
     );
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+    await page.getByRole('heading', { name: "You're next" }).waitFor(WAIT);
     await check('queued page');
     assert.equal(await page.locator('[aria-live="polite"]').count(), 1);
     assert.equal(await page.locator('[aria-live="assertive"]').count(), 1);

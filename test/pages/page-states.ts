@@ -71,21 +71,21 @@ const POW = {
 
 /** Waiting views by name: every state `renderWaitingPage` draws. */
 export const WAITING_VIEWS: Record<string, WaitingView> = {
-  join: { kind: 'join', event: event(), waitingNum: 7 },
-  'join, turns kept 5 minutes': { kind: 'join', event: expiring, waitingNum: 7 },
-  passthrough: { kind: 'join', event: event({ mode: 'passthrough' }), waitingNum: 0 },
-  'join, proof of work': { kind: 'join', event: event(), waitingNum: 7, challenge: POW },
+  join: { kind: 'join', event: event(), peopleWaiting: 7 },
+  'join, turns kept 5 minutes': { kind: 'join', event: expiring, peopleWaiting: 7 },
+  passthrough: { kind: 'join', event: event({ mode: 'passthrough' }), peopleWaiting: 0 },
+  'join, proof of work': { kind: 'join', event: event(), peopleWaiting: 7, challenge: POW },
   'join, proof of work refused': {
     kind: 'join',
     event: event(),
-    waitingNum: 7,
+    peopleWaiting: 7,
     challenge: POW,
     failed: true,
   },
   'join, captcha widget': {
     kind: 'join',
     event: event(),
-    waitingNum: 7,
+    peopleWaiting: 7,
     challenge: { type: 'siteverify', provider: 'turnstile', sitekey: '0x4AAAAAAAB' },
   },
   closed: { kind: 'closed', event: event({ mode: 'closed' }) },

@@ -57,6 +57,7 @@ describe('waiting page over HTTP', () => {
         { id: 'expiring', inlet: { type: 'manual' }, queuePositionExpirySeconds: 60 },
         { id: 'open', inlet: { type: 'manual' }, mode: 'passthrough' },
         { id: 'shut', inlet: { type: 'manual' }, mode: 'closed' },
+        'counting',
       ],
       { now: () => clock },
     );
@@ -103,6 +104,26 @@ describe('waiting page over HTTP', () => {
     page = await visitor.page('/waiting-room/plain');
     assert.match(page, /<h1 id="ar-admitted-title">You're in<\/h1>/);
     assert.match(page, /<textarea id="ar-access-token"[^>]*>[\w-]+\.[\w-]+\.[\w-]+<\/textarea>/);
+  });
+
+  test("'People waiting now' counts the places not yet reached, not the AWS waiting_num", async () => {
+    const visitors = Array.from({ length: 5 }, () => new Visitor(server.publicUrl));
+    for (const visitor of visitors) await visitor.post('/waiting-room/counting/join');
+    await server.admin('POST', '/increment_serving_counter', { event_id: 'counting', increment_by: 2 });
+    // Two places let in and not claimed: the AWS count still has them, the line does not.
+    const { waiting_num } = (await (
+      await fetch(`${server.publicUrl}/waiting_num?event_id=counting`)
+    ).json()) as { waiting_num: number };
+    assert.equal(waiting_num, 5);
+    const page = await new Visitor(server.publicUrl).page('/waiting-room/counting');
+    assert.match(page, /People waiting now: <strong>3<\/strong>/);
+    // At 0 people ahead the page says so.
+    await server.admin('POST', '/increment_serving_counter', { event_id: 'counting', increment_by: 1 });
+    const fourth = await visitors[3]!.page('/waiting-room/counting');
+    assert.equal(field(fourth, 'ahead'), '0');
+    assert.match(fourth, /data-field="waiting_heading">You're next<\/h1>/);
+    const fifth = await visitors[4]!.page('/waiting-room/counting');
+    assert.match(fifth, /data-field="waiting_heading">You're in the queue<\/h1>/);
   });
 
   test('the onward link follows a same-site return_url and ignores any other', async () => {
@@ -257,7 +278,10 @@ describe('the pages in other languages (pages.language: ["de", "fr"])', () => {
 
     await visitor.post('/waiting-room/warten/join');
     const waiting = await visitor.page('/waiting-room/warten');
-    assert.match(waiting, /<h1 id="ar-waiting-title">Sie sind in der Warteschlange<\/h1>/);
+    assert.match(
+      waiting,
+      /<h1 id="ar-waiting-title" data-field="waiting_heading">Sie sind als Nächstes dran<\/h1>/,
+    );
     assert.match(waiting, /<dd data-field="eta">Wird geschätzt… noch nicht genug Daten<\/dd>/);
     const encoded = /data-messages="([^"]*)"/.exec(waiting)?.[1] ?? '';
     const messages = JSON.parse(encoded.replaceAll('&quot;', '"').replaceAll('&amp;', '&')) as Record<

@@ -11,7 +11,7 @@
   const SERIES = [
     { key: 'serving', color: '#2563eb' },
     { key: 'queue', color: '#d97706' },
-    { key: 'waiting', color: '#059669' },
+    { key: 'peopleWaiting', color: '#059669' },
     { key: 'active', color: '#9333ea' },
   ];
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -121,6 +121,7 @@
         serving: number(counters?.serving_counter),
         queue: number(counters?.queue_number),
         waiting: number(counters?.waiting_num),
+        peopleWaiting: number(counters?.people_waiting),
         active: number(counters?.active_tokens),
         tokens: number(counters?.tokens_issued),
       },
@@ -240,6 +241,7 @@
     field(panel, 'serving').textContent = show(counters.serving);
     field(panel, 'queue').textContent = show(counters.queue);
     field(panel, 'waiting').textContent = show(counters.waiting);
+    field(panel, 'people_waiting').textContent = show(counters.peopleWaiting);
     field(panel, 'active').textContent = show(counters.active);
     const rate = admissionRate(entry.samples);
     field(panel, 'rate').textContent = rate === null ? '–' : rate.toFixed(1);
@@ -362,7 +364,7 @@
     for (const { key, color } of SERIES) line(key, max, color);
     chart.setAttribute(
       'aria-label',
-      `Counters over the last ${Math.round(span / 1000)} seconds. Now: serving ${show(counters.serving)}, queue ${show(counters.queue)}, waiting ${show(counters.waiting)}, active ${show(counters.active)}.`,
+      `Counters over the last ${Math.round(span / 1000)} seconds. Now: serving ${show(counters.serving)}, positions handed out ${show(counters.queue)}, waiting (not yet reached) ${show(counters.peopleWaiting)}, active ${show(counters.active)}.`,
     );
   }
 

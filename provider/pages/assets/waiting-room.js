@@ -149,6 +149,8 @@
     const value = Math.min(max, Math.max(0, status.serving_counter));
     setText('queue_number', drawn ? String(status.queue_number) : '–');
     setText('ahead', drawn ? String(status.ahead) : '–');
+    const heading = fill(drawn && status.ahead === 0 ? 'waitingHeadingNext' : 'waitingHeading');
+    if (heading) setText('waiting_heading', heading);
     setText('eta', formatEta(status.eta_seconds));
     setText('progress_text', fill('progressText', { value, max }));
     for (const bar of fields('progress')) {

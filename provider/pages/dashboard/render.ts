@@ -6,13 +6,14 @@ import { html, page } from '../html.ts';
 
 const STATS = [
   ['serving', 'Serving counter'],
-  ['queue', 'Queue length'],
-  ['waiting', 'Waiting'],
+  ['queue', 'Positions handed out'],
+  ['people_waiting', 'Waiting (not yet reached)'],
+  ['waiting', 'waiting_num (API: not yet let in or unclaimed)'],
   ['active', 'Active sessions'],
   ['rate', 'Let in / min'],
 ] as const;
 
-const SERIES = ['Serving counter', 'Queue length', 'Waiting', 'Active sessions'];
+const SERIES = ['Serving counter', 'Positions handed out', 'Waiting (not yet reached)', 'Active sessions'];
 
 /** The adaptive inlet's controller (API.md section 7), shown for adaptive events only. */
 const INLET_STATS = [

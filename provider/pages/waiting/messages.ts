@@ -546,6 +546,8 @@ export const CLIENT_MESSAGE_KEYS: readonly MessageKey[] = [
   'announcePaused',
   'announceMoving',
   'liveHint',
+  'waitingHeading',
+  'waitingHeadingNext',
 ];
 
 /** The messages of the entry challenge's script (`assets/entry-challenge.js`). */

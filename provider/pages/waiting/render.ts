@@ -200,7 +200,7 @@ function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks
 ${joinForm(view, links, text, 'passthroughButton')}`
     : html`<h1>${say(text, 'joinHeading')}</h1>
 <p class="lead">${say(text, 'joinLead')}</p>
-<p class="meta">${say(text, 'joinWaitingNow', { n: html`<strong>${view.waitingNum}</strong>` })}</p>
+<p class="meta">${say(text, 'joinWaitingNow', { n: html`<strong>${view.peopleWaiting}</strong>` })}</p>
 ${joinForm(view, links, text, 'joinButton')}
 <p class="hint">${say(text, 'joinHint')}</p>`;
   const title = text.messages[passthrough ? 'passthroughTitle' : 'joinTitle'];
@@ -262,7 +262,7 @@ function liveSections(status: StatusView, links: PageLinks, text: PageText): Saf
   const expiresText = status.expires_in === null ? '' : formatCountdown(status.expires_in);
   return html`<p class="notice" data-section="paused" ${status.mode === 'closed' ? '' : html`hidden`}>${say(text, 'pausedNotice')}</p>
 <section data-section="waiting" aria-labelledby="ar-waiting-title" ${waiting ? '' : html`hidden`}>
-<h1 id="ar-waiting-title">${say(text, 'waitingHeading')}</h1>
+<h1 id="ar-waiting-title" data-field="waiting_heading">${say(text, status.ahead === 0 ? 'waitingHeadingNext' : 'waitingHeading')}</h1>
 <dl class="stats">
 <div class="stat"><dt>${say(text, 'yourPlace')}</dt><dd data-field="queue_number">${status.queue_number ?? '–'}</dd></div>
 <div class="stat"><dt>${say(text, 'peopleAhead')}</dt><dd data-field="ahead">${status.ahead ?? '–'}</dd></div>

@@ -149,7 +149,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
         const view: WaitingView = {
           kind: 'join',
           event,
-          waitingNum: await deps.room.waitingNum(event.id),
+          peopleWaiting: await deps.room.peopleWaiting(event.id),
           challenge: joined.challenge,
           failed: joined.kind === 'challenge_failed',
         };

@@ -17,7 +17,7 @@ export type WaitingView =
   | {
       kind: 'join';
       event: EventSettings;
-      waitingNum: number;
+      peopleWaiting: number;
       challenge?: ChallengeOffer | null;
       failed?: boolean;
     }
@@ -36,7 +36,7 @@ export async function loadWaitingView(
     return {
       kind: 'join',
       event,
-      waitingNum: await room.waitingNum(eventId),
+      peopleWaiting: await room.peopleWaiting(eventId),
       challenge: room.challengeFor(event),
     };
   }

@@ -73,7 +73,7 @@ describe('koaGate in a browser', { skip }, () => {
     const page = await context.newPage();
     await page.goto(`${siteUrl}/tickets/row-f`);
     assert.equal(new URL(page.url()).origin, new URL(anteroom.issuer).origin, 'at Anteroom');
-    await page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+    await page.getByRole('heading', { name: "You're next" }).waitFor(WAIT);
 
     await anteroom.admit(1);
     await page.getByRole('heading', { name: 'Welcome to the sale' }).waitFor(WAIT);

@@ -119,7 +119,7 @@ describe('a protected site behind Anteroom, in a browser', { skip }, () => {
     });
     await page.goto(`${siteUrl}/`);
     assert.match(page.url(), /\/oidc\/interaction\//);
-    await page.getByRole('heading', { name: /in the queue/i }).waitFor(WAIT);
+    await page.getByRole('heading', { name: /in the queue|You're next/i }).waitFor(WAIT);
     assert.equal(await page.locator('[data-field="queue_number"]').textContent(), '1');
 
     await anteroom.admit('event-a', 1);
