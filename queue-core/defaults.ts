@@ -73,11 +73,18 @@ export const CONFIG_DEFAULTS = deepFreeze({
   limits: LIMIT_DEFAULTS,
   /** pino level (`log.level`, env `LOG_LEVEL`). */
   log: { level: 'info' },
-  /**
-   * The waiting pages' languages (`pages.language`): every shipped one, the first the fallback
-   * when a visitor's `Accept-Language` names none of them.
-   */
-  pages: { language: ['en', 'fr', 'de', 'es'] },
+  pages: {
+    /**
+     * The waiting pages' languages (`pages.language`): every shipped one, the first the fallback
+     * when a visitor's `Accept-Language` names none of them.
+     */
+    language: ['en', 'fr', 'de', 'es'],
+    /**
+     * How often a waiting page reloads itself in a browser without JavaScript
+     * (`pages.refreshSeconds`; sooner when a turn's warning or end falls before the next reload).
+     */
+    refreshSeconds: 20,
+  },
 } as const);
 
 /** The configuration file looked for in the working directory when neither `--config` nor `$ANTEROOM_CONFIG` is given. */

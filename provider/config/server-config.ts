@@ -95,7 +95,7 @@ export interface AnteroomConfig {
   };
   log: { level: string };
   /** The waiting pages: languages and wording (`pages.language`, `pages.messages`), colours. */
-  pages: PageLanguages & { theme: PageTheme };
+  pages: PageLanguages & { theme: PageTheme; refreshSeconds: number };
   /**
    * The built-in relying party at `/sample-site/` (`provider/pages/sample-site/`) is served, and
    * its client (`SAMPLE_SITE.clientId`, secret generated at start) is in `oidc.clients`.
@@ -663,7 +663,13 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
  * so no number or link goes missing from the page.
  */
 function pageSettings(value: unknown): AnteroomConfig['pages'] {
-  const raw = object(value ?? {}, 'pages', ['language', 'messages', 'accentColor', 'accentColorDark']);
+  const raw = object(value ?? {}, 'pages', [
+    'language',
+    'messages',
+    'accentColor',
+    'accentColorDark',
+    'refreshSeconds',
+  ]);
   const shipped = Object.keys(LANGUAGES);
   const list =
     raw.language === undefined
@@ -692,6 +698,10 @@ function pageSettings(value: unknown): AnteroomConfig['pages'] {
   }));
   return {
     offered: offered as [PageText, ...PageText[]],
+    refreshSeconds:
+      raw.refreshSeconds === undefined
+        ? CONFIG_DEFAULTS.pages.refreshSeconds
+        : integer(raw.refreshSeconds, 'pages.refreshSeconds', 2, 3600),
     theme: {
       ...accent(raw.accentColor, 'pages.accentColor', 'light'),
       ...accent(raw.accentColorDark, 'pages.accentColorDark', 'dark'),

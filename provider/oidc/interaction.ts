@@ -262,7 +262,9 @@ async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): P
           }
         : { kind: 'status', event: state.event, status: state.status, tokens: null };
   const status = state.kind === 'challenge' && state.failed ? 403 : 200;
-  sendPage(ctx, status, renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)), widgetOf(view));
+  const text = pageTextOf(ctx, deps.config.pages);
+  const options = { refreshSeconds: deps.config.pages.refreshSeconds };
+  sendPage(ctx, status, renderWaitingPage(view, links, text, options), widgetOf(view));
 }
 
 function linksFor(self: string, eventId: string, basePath: string): PageLinks {

@@ -64,6 +64,13 @@ export interface PageShell {
   lang?: string;
   /** Link `/assets/theme.css`, the operator's colours (public pages only). */
   theme?: boolean;
+  /** `<meta name="description">`: what search results and link previews show. */
+  description?: string;
+  /**
+   * Reload the page every so many seconds in a browser without JavaScript (a `<noscript>` meta
+   * refresh: a `Refresh` header would also reload the pages the script keeps live).
+   */
+  noScriptRefreshSeconds?: number;
 }
 
 /** The whole document: language, viewport, our one stylesheet, no external asset. */
@@ -79,6 +86,8 @@ export function page(shell: PageShell): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
+${shell.description === undefined ? '' : html`<meta name="description" content="${shell.description}">`}
+${shell.noScriptRefreshSeconds === undefined ? '' : html`<noscript><meta http-equiv="refresh" content="${shell.noScriptRefreshSeconds}"></noscript>`}
 <title>${shell.title}</title>
 <link rel="icon" href="${base}/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${base}/assets/anteroom.css">

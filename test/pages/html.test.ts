@@ -11,6 +11,7 @@ import {
   placeholders,
 } from '../../provider/pages/waiting/messages.ts';
 import { safeReturnUrl } from '../../provider/pages/waiting/onward.ts';
+import { noScriptRefreshSeconds } from '../../provider/pages/waiting/render.ts';
 
 describe('escapeHtml and the html template tag', () => {
   test('escapes every character that can leave text or an attribute', () => {
@@ -126,6 +127,20 @@ describe('waiting page wording', () => {
     assert.equal(pick('<script>, fr'), 'fr');
     const one = { offered: [{ lang: 'en', messages: LANGUAGES.en }] } as unknown as PageLanguages;
     assert.equal(pageTextFor(one, 'fr').lang, 'en', 'one language: no choice');
+  });
+
+  test("a page without JavaScript reloads at the configured pace, sooner for a turn's warning or end", () => {
+    const status = (state: string, expiresIn: number | null) =>
+      ({ state, expires_in: expiresIn }) as unknown as Parameters<typeof noScriptRefreshSeconds>[0];
+    assert.equal(noScriptRefreshSeconds(status('waiting', null), 20), 20);
+    assert.equal(noScriptRefreshSeconds(status('eligible', null), 20), 20);
+    assert.equal(noScriptRefreshSeconds(status('eligible', 300), 20), 20);
+    assert.equal(noScriptRefreshSeconds(status('eligible', 70), 20), 11, 'the warning shows in time');
+    assert.equal(noScriptRefreshSeconds(status('eligible', 45), 20), 20, 'the end shows in time');
+    assert.equal(noScriptRefreshSeconds(status('eligible', 10), 20), 11);
+    for (const state of ['expired', 'ended', 'admitted']) {
+      assert.equal(noScriptRefreshSeconds(status(state, null), 20), null, state);
+    }
   });
 
   test('progress is full exactly when the serving counter reaches the position', () => {

@@ -153,12 +153,24 @@ describe('waiting page over HTTP', () => {
     const visitor = new Visitor(server.publicUrl);
     await visitor.post('/waiting-room/expiring/join');
     await server.admin('POST', '/increment_serving_counter', { event_id: 'expiring', increment_by: 1 });
+    const joinPage = await new Visitor(server.publicUrl).page('/waiting-room/expiring');
+    // Said before the wait, not once it is too late.
+    assert.match(joinPage, /When your turn comes, it is kept for 1 min 00 s\./);
+    assert.match(joinPage, /One tab is enough/);
+    assert.match(joinPage, /<meta name="description" content="A fair, first-come waiting room/);
     let page = await visitor.page('/waiting-room/expiring');
     assert.match(page, /data-state="eligible"/);
+    // In the turn's last minute: the warning, and a reload before the turn ends.
+    assert.match(
+      page,
+      /<p class="notice" data-section="expiry_warning" >Your turn runs out in less than a minute/,
+    );
+    assert.match(page, /<noscript><meta http-equiv="refresh" content="\d+"><\/noscript>/);
     assert.equal(field(page, 'expires_in'), '1 min 00 s');
     clock += 61;
     page = await visitor.page('/waiting-room/expiring');
     assert.match(page, /data-state="expired"/);
+    assert.doesNotMatch(page, /http-equiv="refresh"/, 'an expired page changes no more by itself');
     await visitor.post('/waiting-room/expiring/join');
     page = await visitor.page('/waiting-room/expiring');
     assert.equal(field(page, 'queue_number'), '2', 'a new place, behind the expired one');

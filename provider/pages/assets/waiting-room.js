@@ -1,6 +1,8 @@
-// Anteroom waiting page: keeps the server-rendered page current without reloads.
-// Server-Sent Events first, polling `/status` as the fallback. Announces meaningful changes
-// to screen readers (politely), and "it's your turn" assertively. No framework, no globals.
+// Anteroom waiting page: keeps the server-rendered page true without reloads.
+// Server-Sent Events first, polling `/status` as the fallback. Shows when it last heard from the
+// server and whether it is live, reconnecting or offline; announces meaningful changes to screen
+// readers (politely), and what needs acting on now (your turn, its last minute) assertively.
+// Every word comes from the page's messages. No framework, no globals.
 (() => {
   const root = document.getElementById('ar-live');
   if (!root) return;
@@ -11,11 +13,16 @@
   const MILESTONES = [100, 50, 20, 10, 5, 3, 2, 1];
   /** Otherwise, progress is announced at most this often. */
   const ANNOUNCE_EVERY_MS = 60000;
+  /** A turn's warning comes this long before it runs out (render.ts, EXPIRY_WARNING_SECONDS). */
+  const WARNING_SECONDS = 60;
+  /** A connection that keeps failing this long is called offline rather than reconnecting. */
+  const OFFLINE_AFTER_FAILURES = 3;
 
   const announcer = document.getElementById('ar-announcer');
   const alertRegion = document.getElementById('ar-alert');
   const statusUrl = root.dataset.statusUrl;
   const streamUrl = root.dataset.streamUrl;
+  const lang = document.documentElement.lang || undefined;
 
   let current = { state: root.dataset.state, mode: null };
   let lastAnnounced = { at: Date.now(), ahead: readNumber('ahead') };
@@ -24,7 +31,13 @@
   let pollDelay = POLL_MS;
   let countdownTimer = null;
   let expiresAt = null;
+  let warned = false;
+  let expiryCheck = null;
   let finished = false;
+  /** 'live' | 'reconnecting' | 'offline'; null until the first answer. */
+  let connection = null;
+  let failures = 0;
+  let updatedAt = null;
 
   // The page's words, in its language (provider/pages/waiting/messages.ts, `clientMessagesJson`).
   let messages = {};
@@ -77,6 +90,7 @@
   }
 
   function setText(name, text) {
+    if (!text) return;
     for (const element of fields(name)) {
       if (element.textContent !== text) element.textContent = text;
     }
@@ -87,13 +101,56 @@
   }
 
   function say(region, text) {
-    if (!region) return;
+    if (!region || !text) return;
     // Clearing first makes screen readers announce a repeated sentence again.
     region.textContent = '';
     window.setTimeout(() => {
       region.textContent = text;
     }, 50);
   }
+
+  // ---- freshness: when the page last heard from the server, and whether it still does ----------
+
+  function showFreshness() {
+    if (updatedAt === null) return;
+    let time;
+    try {
+      time = updatedAt.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    } catch {
+      time = updatedAt.toLocaleTimeString();
+    }
+    const state = connection === null ? '' : fill(`connection${capitalize(connection)}`);
+    const updated = fill('lastUpdated', { time });
+    setText('freshness', state ? `${updated} · ${state}` : updated);
+    root.dataset.connection = connection ?? '';
+  }
+
+  /** A new connection state; a change after the first is announced politely. */
+  function setConnection(next) {
+    if (next === connection) return;
+    const previous = connection;
+    connection = next;
+    showFreshness();
+    if (previous === null && next === 'live') return;
+    say(announcer, fill(`announce${capitalize(next)}`));
+  }
+
+  /** The server answered: the page is true as of now. */
+  function heard() {
+    failures = 0;
+    updatedAt = new Date();
+    setConnection('live');
+    showFreshness();
+  }
+
+  /** The server could not be reached (or refused): reconnecting, then offline. */
+  function lost() {
+    failures += 1;
+    const offline = navigator.onLine === false || failures >= OFFLINE_AFTER_FAILURES;
+    setConnection(offline ? 'offline' : 'reconnecting');
+  }
+
+  // ---- the status -----------------------------------------------------------------------------
 
   function crossedMilestone(before, after) {
     return MILESTONES.some((mark) => before > mark && after <= mark);
@@ -115,32 +172,63 @@
     lastAnnounced = { at: now, ahead: status.ahead };
   }
 
+  /** The turn's last minute: shown, and announced once, with the way in right there. */
+  function warnIfDue(secondsLeft) {
+    const due = secondsLeft <= WARNING_SECONDS && secondsLeft > 0;
+    showSection('expiry_warning', due);
+    if (due && !warned) {
+      warned = true;
+      say(alertRegion, fill('alertExpiryWarning'));
+    }
+  }
+
+  function tick() {
+    const secondsLeft = (expiresAt - Date.now()) / 1000;
+    setText('expires_in', formatCountdown(secondsLeft));
+    warnIfDue(secondsLeft);
+    // Run out here: ask the server at once rather than wait for it to say so.
+    if (secondsLeft <= 0 && expiryCheck === null) {
+      expiryCheck = window.setTimeout(() => {
+        expiryCheck = null;
+        void checkNow();
+      }, 500);
+    }
+  }
+
   function startCountdown(seconds) {
     expiresAt = Date.now() + seconds * 1000;
-    if (countdownTimer !== null) return;
-    countdownTimer = window.setInterval(() => {
-      setText('expires_in', formatCountdown((expiresAt - Date.now()) / 1000));
-    }, 1000);
+    tick();
+    if (countdownTimer === null) countdownTimer = window.setInterval(tick, 1000);
   }
 
   function stopCountdown() {
     if (countdownTimer !== null) window.clearInterval(countdownTimer);
     countdownTimer = null;
+    showSection('expiry_warning', false);
   }
 
   function finish() {
     finished = true;
     if (source) source.close();
     if (pollTimer !== null) window.clearTimeout(pollTimer);
+    if (expiryCheck !== null) window.clearTimeout(expiryCheck);
     stopCountdown();
+  }
+
+  /** The server renders the page for this state in full (admitted, ended, a lost place). */
+  function reload() {
+    finish();
+    window.location.reload();
   }
 
   function apply(status) {
     if (finished) return;
-    // Admitted (say, in another tab) or ended: the server renders those pages in full.
-    if (status.state === 'admitted' || status.state === 'ended') {
-      finish();
-      window.location.reload();
+    heard();
+    // Admitted (say, in another tab) or ended: the server renders those pages in full. An
+    // admitted page stays until the session ends.
+    if (status.state === 'admitted' && current.state === 'admitted') return;
+    if (status.state === 'admitted' || status.state === 'ended' || current.state === 'admitted') {
+      reload();
       return;
     }
     // In a pre-queue (API.md section 6) there is no position until the draw at starts_at.
@@ -149,8 +237,7 @@
     const value = Math.min(max, Math.max(0, status.serving_counter));
     setText('queue_number', drawn ? String(status.queue_number) : '–');
     setText('ahead', drawn ? String(status.ahead) : '–');
-    const heading = fill(drawn && status.ahead === 0 ? 'waitingHeadingNext' : 'waitingHeading');
-    if (heading) setText('waiting_heading', heading);
+    setText('waiting_heading', fill(drawn && status.ahead === 0 ? 'waitingHeadingNext' : 'waitingHeading'));
     setText('eta', formatEta(status.eta_seconds));
     setText('progress_text', fill('progressText', { value, max }));
     for (const bar of fields('progress')) {
@@ -163,11 +250,12 @@
     showSection('eligible', status.state === 'eligible');
     showSection('expired', status.state === 'expired');
     showSection('paused', status.mode === 'closed');
+    showSection('rejoin', status.mode !== 'closed');
     showSection('expiry', status.state === 'eligible' && status.expires_in !== null);
     root.dataset.state = status.state;
+    root.dataset.mode = status.mode;
 
     if (status.state === 'eligible' && status.expires_in !== null) {
-      setText('expires_in', formatCountdown(status.expires_in));
       startCountdown(status.expires_in);
     } else {
       stopCountdown();
@@ -179,9 +267,13 @@
       if (status.state === 'eligible') {
         document.title = fill('eligibleTitle');
         say(alertRegion, fill('alertEligible'));
+        // The one thing to do now: focus on it (the announcement names it).
+        document.getElementById('ar-let-me-in')?.focus();
       } else if (status.state === 'expired') {
         document.title = fill('expiredTitle');
         say(alertRegion, fill('alertExpired'));
+      } else if (status.state === 'waiting') {
+        document.title = fill('waitingTitle');
       }
       return;
     }
@@ -192,30 +284,47 @@
     if (status.state === 'waiting') announceProgress(status);
   }
 
+  // ---- polling --------------------------------------------------------------------------------
+
+  /** One `/status` request; true when it answered (the page was updated or reloaded). */
+  async function fetchStatus() {
+    try {
+      const response = await fetch(statusUrl, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (response.status === 404) {
+        // The place is gone (the room was reset): the server shows the way back in.
+        reload();
+        return true;
+      }
+      if (!response.ok) {
+        const retryAfter = Number(response.headers.get('Retry-After'));
+        pollDelay = Math.min(MAX_POLL_MS, retryAfter > 0 ? retryAfter * 1000 : pollDelay * 2);
+        lost();
+        return false;
+      }
+      pollDelay = POLL_MS;
+      apply(await response.json());
+      return true;
+    } catch {
+      pollDelay = Math.min(MAX_POLL_MS, pollDelay * 2);
+      lost();
+      return false;
+    }
+  }
+
+  /** Ask now, whatever the transport (a turn that just ran out, the network coming back). */
+  async function checkNow() {
+    if (finished) return;
+    await fetchStatus();
+  }
+
   function schedulePoll(delay) {
     if (finished) return;
     pollTimer = window.setTimeout(poll, delay);
   }
 
   async function poll() {
-    try {
-      const response = await fetch(statusUrl, { headers: { Accept: 'application/json' }, cache: 'no-store' });
-      if (response.status === 404) {
-        // The place is gone (the room was reset): the server shows the way back in.
-        finish();
-        window.location.reload();
-        return;
-      }
-      if (!response.ok) {
-        const retryAfter = Number(response.headers.get('Retry-After'));
-        pollDelay = Math.min(MAX_POLL_MS, retryAfter > 0 ? retryAfter * 1000 : pollDelay * 2);
-      } else {
-        pollDelay = POLL_MS;
-        apply(await response.json());
-      }
-    } catch {
-      pollDelay = Math.min(MAX_POLL_MS, pollDelay * 2);
-    }
+    pollTimer = null;
+    await fetchStatus();
     schedulePoll(pollDelay);
   }
 
@@ -223,34 +332,63 @@
     if (pollTimer === null && !finished) schedulePoll(0);
   }
 
+  // ---- the stream -----------------------------------------------------------------------------
+
   function connect() {
     if (!('EventSource' in window) || !streamUrl) {
       startPolling();
       return;
     }
-    let failures = 0;
+    let streamFailures = 0;
     source = new EventSource(streamUrl);
+    source.addEventListener('open', () => {
+      streamFailures = 0;
+      heard();
+    });
     source.addEventListener('status', (event) => {
-      failures = 0;
+      streamFailures = 0;
       try {
         apply(JSON.parse(event.data));
       } catch {
         // A malformed event is skipped; the next one carries the full state again.
       }
     });
+    // The place is gone (the event was reset): the server renders the way back in.
+    source.addEventListener('gone', () => reload());
     source.addEventListener('error', () => {
-      failures += 1;
+      streamFailures += 1;
+      lost();
       // EventSource retries by itself; give up on it when the server refuses the stream
       // (CLOSED) or keeps failing, and poll instead.
-      if (source.readyState === EventSource.CLOSED || failures >= 3) {
+      if (source.readyState === EventSource.CLOSED || streamFailures >= 3) {
         source.close();
         startPolling();
       }
     });
   }
 
+  window.addEventListener('offline', () => setConnection('offline'));
+  window.addEventListener('online', () => {
+    // Back: ask at once (the stream reconnects by itself; polling would wait out its back-off).
+    if (pollTimer !== null) {
+      window.clearTimeout(pollTimer);
+      pollTimer = null;
+      startPolling();
+    } else {
+      void checkNow();
+    }
+  });
+
   // The sentence comes in the page's language; without it the server-rendered hint stays.
-  const liveHint = fill('liveHint');
-  if (liveHint) setText('live_hint', liveHint);
+  setText('live_hint', fill('liveHint'));
+  // The server's render time in local time, until the first answer replaces it.
+  const rendered = root.querySelector('[data-field="freshness"] time');
+  if (rendered) {
+    const at = new Date(rendered.getAttribute('datetime'));
+    if (!Number.isNaN(at.getTime())) {
+      updatedAt = at;
+      showFreshness();
+    }
+  }
   connect();
 })();

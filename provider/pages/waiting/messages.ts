@@ -548,6 +548,15 @@ export const CLIENT_MESSAGE_KEYS: readonly MessageKey[] = [
   'liveHint',
   'waitingHeading',
   'waitingHeadingNext',
+  'waitingTitle',
+  'alertExpiryWarning',
+  'lastUpdated',
+  'connectionLive',
+  'connectionReconnecting',
+  'connectionOffline',
+  'announceLive',
+  'announceReconnecting',
+  'announceOffline',
 ];
 
 /** The messages of the entry challenge's script (`assets/entry-challenge.js`). */

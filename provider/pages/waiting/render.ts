@@ -3,6 +3,7 @@
  * JavaScript) always shows the truth. `assets/waiting-room.js` then keeps the numbers current:
  * every live field carries a `data-field`, every state section a `data-section`.
  */
+import { CONFIG_DEFAULTS } from '../../../queue-core/defaults.ts';
 import type { ChallengeOffer } from '../../../queue-core/entry/gate.ts';
 import type { StatusView, TokenSet } from '../../../queue-core/room/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
@@ -105,6 +106,38 @@ export interface PageLinks {
   streamUrl: (requestId: string) => string;
 }
 
+/** How a page is drawn beyond its words. */
+export interface RenderOptions {
+  /** The no-JavaScript page's reload pace while something can change (`pages.refreshSeconds`). */
+  refreshSeconds?: number;
+  /** The time the page shows as "Last updated" (milliseconds). Default: now. */
+  nowMs?: number;
+}
+
+/** A turn's warning comes this many seconds before it runs out (WCAG 2.2.1). */
+export const EXPIRY_WARNING_SECONDS = 60;
+
+/**
+ * How often a page without JavaScript reloads itself: at the configured pace, sooner when a
+ * turn's warning or its end falls before the next reload, so both show in time. Null: a page
+ * that no longer changes by itself (closed, expired, ended, admitted).
+ */
+export function noScriptRefreshSeconds(status: StatusView, base: number): number | null {
+  if (status.state === 'waiting') return base;
+  if (status.state !== 'eligible') return null;
+  if (status.expires_in === null) return base;
+  const untilWarning = status.expires_in - EXPIRY_WARNING_SECONDS;
+  const next = untilWarning > 0 ? untilWarning + 1 : status.expires_in + 1;
+  return Math.max(1, Math.min(base, next));
+}
+
+/** "Last updated 12:04:05 UTC": the server knows no visitor's time zone; the script shows local time. */
+function lastUpdated(nowMs: number, text: PageText): SafeHtml {
+  const iso = new Date(nowMs).toISOString();
+  const time = html`<time datetime="${iso.replace(/\.\d{3}Z$/, 'Z')}">${iso.slice(11, 19)} UTC</time>`;
+  return html`<p class="hint freshness" data-field="freshness">${say(text, 'lastUpdated', { time })}</p>`;
+}
+
 /** The two live regions every state has: polite for progress, assertive for "it's your turn". */
 const LIVE_REGIONS = html`<div id="ar-announcer" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true"></div>
 <div id="ar-alert" class="visually-hidden" role="alert" aria-live="assertive" aria-atomic="true"></div>`;
@@ -122,6 +155,7 @@ function shell(
   text: PageText,
   scripts: string[] = [],
   externalScripts: string[] = [],
+  noScriptRefresh: number | null = null,
 ): string {
   const body = html`<a class="skip-link" href="#main">${say(text, 'skipLink')}</a>
 <main id="main" class="card" tabindex="-1">
@@ -138,7 +172,18 @@ ${LIVE_REGIONS}
     basePath: links.basePath,
     lang: text.lang,
     theme: true,
+    description: text.messages.metaDescription,
+    ...(noScriptRefresh === null ? {} : { noScriptRefreshSeconds: noScriptRefresh }),
   });
+}
+
+/** What a visitor should know before the wait: how long a turn is kept, and that one tab is enough. */
+function upFront(event: EventSettings, text: PageText): SafeHtml {
+  const kept =
+    event.queuePositionExpirySeconds === null
+      ? html``
+      : html`<p class="hint">${say(text, 'turnKeptNotice', { time: formatCountdown(event.queuePositionExpirySeconds) })}</p>`;
+  return html`${kept}<p class="hint">${say(text, 'oneTabHint')}</p>`;
 }
 
 /** The captcha widget a join view shows, or undefined (its page's CSP lets that provider in). */
@@ -198,11 +243,12 @@ function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks
     ? html`<h1>${say(text, 'passthroughHeading')}</h1>
 <p class="lead">${say(text, 'passthroughLead')}</p>
 ${joinForm(view, links, text, 'passthroughButton')}`
-    : html`<h1>${say(text, 'joinHeading')}</h1>
+    : html`${view.placeLost ? html`<p class="notice" role="status">${say(text, 'announceReset')}</p>` : ''}<h1>${say(text, 'joinHeading')}</h1>
 <p class="lead">${say(text, 'joinLead')}</p>
 <p class="meta">${say(text, 'joinWaitingNow', { n: html`<strong>${view.peopleWaiting}</strong>` })}</p>
 ${joinForm(view, links, text, 'joinButton')}
-<p class="hint">${say(text, 'joinHint')}</p>`;
+<p class="hint">${say(text, 'joinHint')}</p>
+${upFront(view.event, text)}`;
   const title = text.messages[passthrough ? 'passthroughTitle' : 'joinTitle'];
   const scripts = view.challenge?.type === 'pow' ? ['/assets/entry-challenge.js'] : [];
   const widget = widgetOf(view);
@@ -253,13 +299,16 @@ function endedSection(links: PageLinks, text: PageText): SafeHtml {
 }
 
 /** The sections a queued visitor moves through without reloading: waiting → eligible (or expired). */
-function liveSections(status: StatusView, links: PageLinks, text: PageText): SafeHtml {
+function liveSections(status: StatusView, event: EventSettings, links: PageLinks, text: PageText): SafeHtml {
   // In a pre-queue the position is not drawn yet (null): no progress to show.
   const progress = queueProgress(status.queue_number ?? 0, status.serving_counter);
   const waiting = status.state === 'waiting';
   const eligible = status.state === 'eligible';
   const expired = status.state === 'expired';
   const expiresText = status.expires_in === null ? '' : formatCountdown(status.expires_in);
+  const warning = eligible && status.expires_in !== null && status.expires_in <= EXPIRY_WARNING_SECONDS;
+  // Joining again is what an expired visitor can do, unless the event takes nobody new.
+  const canRejoin = status.mode !== 'closed';
   return html`<p class="notice" data-section="paused" ${status.mode === 'closed' ? '' : html`hidden`}>${say(text, 'pausedNotice')}</p>
 <section data-section="waiting" aria-labelledby="ar-waiting-title" ${waiting ? '' : html`hidden`}>
 <h1 id="ar-waiting-title" data-field="waiting_heading">${say(text, status.ahead === 0 ? 'waitingHeadingNext' : 'waitingHeading')}</h1>
@@ -274,55 +323,83 @@ function liveSections(status: StatusView, links: PageLinks, text: PageText): Saf
 <p class="hint" data-field="progress_text">${say(text, 'progressText', progress)}</p>
 </div>
 <p class="hint" data-field="live_hint">${say(text, 'reloadHint', { link: html`<a href="${links.self}">${say(text, 'reloadLink')}</a>` })}</p>
+${upFront(event, text)}
 </section>
 <section data-section="eligible" aria-labelledby="ar-eligible-title" ${eligible ? '' : html`hidden`}>
 <h1 id="ar-eligible-title">${say(text, 'eligibleTitle')}</h1>
 <p class="lead">${say(text, 'eligibleLead')}</p>
 <p class="meta" data-section="expiry" ${status.expires_in === null ? html`hidden` : ''}>${say(text, 'eligibleKeptFor', { time: html`<strong data-field="expires_in">${expiresText}</strong>` })}</p>
-<form method="post" action="${links.admit}"><button type="submit" class="button primary">${say(text, 'eligibleButton')}</button></form>
+<p class="notice" data-section="expiry_warning" ${warning ? '' : html`hidden`}>${say(text, 'expiryWarning')}</p>
+<form method="post" action="${links.admit}"><button type="submit" id="ar-let-me-in" class="button primary">${say(text, 'eligibleButton')}</button></form>
 </section>
 <section data-section="expired" aria-labelledby="ar-expired-title" ${expired ? '' : html`hidden`}>
 <h1 id="ar-expired-title">${say(text, 'expiredTitle')}</h1>
 <p class="lead">${say(text, 'expiredLead')}</p>
-<form method="post" action="${links.join}"><button type="submit" class="button primary">${say(text, 'rejoinButton')}</button></form>
+<form method="post" action="${links.join}" data-section="rejoin" ${canRejoin ? '' : html`hidden`}><button type="submit" class="button primary">${say(text, 'rejoinButton')}</button></form>
 </section>`;
+}
+
+/**
+ * The part of the page the script keeps true (`assets/waiting-room.js`): what it reads its
+ * sources and words from, the sections it switches between, and the freshness line.
+ */
+function liveRoot(
+  status: StatusView,
+  content: SafeHtml,
+  links: PageLinks,
+  text: PageText,
+  nowMs: number,
+): SafeHtml {
+  return html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
+ data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
+ data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${clientMessagesAttribute(text)}">
+${content}
+${lastUpdated(nowMs, text)}
+</div>`;
 }
 
 function statusView(
   view: Extract<WaitingView, { kind: 'status' }>,
   links: PageLinks,
   text: PageText,
+  options: RenderOptions,
 ): string {
   const { status } = view;
+  const nowMs = options.nowMs ?? Date.now();
+  const scripts = ['/assets/waiting-room.js'];
   if (status.state === 'admitted') {
-    return shell(
-      text.messages.admittedTitle,
-      eventLabel(view.event),
-      admittedSection(status, view.tokens, links, text),
-      links,
-      text,
-    );
+    // Kept live too: the end of the session (an operator's, or the site's) reaches the open page.
+    const content = liveRoot(status, admittedSection(status, view.tokens, links, text), links, text, nowMs);
+    return shell(text.messages.admittedTitle, eventLabel(view.event), content, links, text, scripts);
   }
   if (status.state === 'ended') {
     return shell(text.messages.endedTitle, eventLabel(view.event), endedSection(links, text), links, text);
   }
-  const live = html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
- data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
- data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${clientMessagesAttribute(text)}">
-${liveSections(status, links, text)}
-</div>`;
-  const title = text.messages[status.state === 'eligible' ? 'eligibleTitle' : 'waitingTitle'];
-  return shell(title, eventLabel(view.event), live, links, text, ['/assets/waiting-room.js']);
+  const live = liveRoot(status, liveSections(status, view.event, links, text), links, text, nowMs);
+  const title =
+    text.messages[
+      status.state === 'eligible'
+        ? 'eligibleTitle'
+        : status.state === 'expired'
+          ? 'expiredTitle'
+          : 'waitingTitle'
+    ];
+  const refresh = noScriptRefreshSeconds(
+    status,
+    options.refreshSeconds ?? CONFIG_DEFAULTS.pages.refreshSeconds,
+  );
+  return shell(title, eventLabel(view.event), live, links, text, scripts, [], refresh);
 }
 
 export function renderWaitingPage(
   view: WaitingView,
   links: PageLinks,
   text: PageText = DEFAULT_PAGE_TEXT,
+  options: RenderOptions = {},
 ): string {
   if (view.kind === 'join') return joinView(view, links, text);
   if (view.kind === 'closed') return closedView(eventLabel(view.event), links, text);
-  return statusView(view, links, text);
+  return statusView(view, links, text, options);
 }
 
 /**

@@ -122,7 +122,9 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
   }
 
   function sendView(ctx: Koa.Context, status: number, view: WaitingView, links: PageLinks): void {
-    sendPage(ctx, status, renderWaitingPage(view, links, pageTextOf(ctx, deps.config.pages)), widgetOf(view));
+    const text = pageTextOf(ctx, deps.config.pages);
+    const options = { refreshSeconds: deps.config.pages.refreshSeconds };
+    sendPage(ctx, status, renderWaitingPage(view, links, text, options), widgetOf(view));
   }
 
   /** True when the answer was written here (the join form again, with a fresh challenge). */

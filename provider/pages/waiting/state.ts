@@ -12,7 +12,8 @@ export type WaitingView =
   /**
    * No place yet: offer to take one (in pass-through mode: to go straight in). `challenge`: the
    * entry challenge to answer with it (a fresh proof-of-work prefix, or the widget), else null;
-   * `failed` when the last answer was refused.
+   * `failed` when the last answer was refused; `placeLost`: this browser held a place the store no
+   * longer knows (the event was reset).
    */
   | {
       kind: 'join';
@@ -20,6 +21,7 @@ export type WaitingView =
       peopleWaiting: number;
       challenge?: ChallengeOffer | null;
       failed?: boolean;
+      placeLost?: boolean;
     }
   /** A place in the queue, at any stage; `tokens` only once admitted. */
   | { kind: 'status'; event: EventSettings; status: StatusView; tokens: TokenSet | null };
@@ -38,6 +40,7 @@ export async function loadWaitingView(
       event,
       peopleWaiting: await room.peopleWaiting(eventId),
       challenge: room.challengeFor(event),
+      placeLost: place !== null && place.kind === 'none',
     };
   }
   // Re-signing returns the same claims (API.md), so an admitted visitor can reload and see them again.
