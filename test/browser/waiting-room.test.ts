@@ -275,6 +275,10 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     await page.getByRole('button', { name: 'Open dashboard' }).click();
     await page.getByText('That admin key was not accepted').waitFor(WAIT);
     assert.equal(await page.getByLabel('Admin key').isVisible(), true);
+    // The field says it was refused, and where the reason is; focus is back on it.
+    assert.equal(await page.getByLabel('Admin key').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Admin key').getAttribute('aria-describedby'), 'dashboard-status');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'admin-key');
     assert.equal(await page.locator('section.event').count(), 0);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('anteroom.adminKey')), null);
     await context.close();
@@ -324,6 +328,12 @@ describe('waiting page and dashboard in a browser', { skip }, () => {
     await page.keyboard.press('Enter');
     await page.locator('section.event[data-event-id="a11y"]').waitFor(WAIT);
     await check('dashboard');
+    // Signed in: focus is in the dashboard, not left on <body>.
+    await page.waitForFunction(() => document.activeElement?.id === 'main', null, WAIT);
+    // The audit table's scroll box is reachable by keyboard and named (axe scrollable-region-focusable).
+    const scroller = page.locator('#audit .table-scroll');
+    assert.equal(await scroller.getAttribute('tabindex'), '0');
+    assert.equal(await scroller.getAttribute('role'), 'region');
     await context.close();
   });
 });

@@ -311,6 +311,8 @@ describe('the pages in other languages (pages.language: ["de", "fr"])', () => {
     const body = await missing.text();
     assert.match(body, /<html lang="de">/);
     assert.match(body, /Diesen Warteraum gibt es nicht/);
+    // Not a dead end: the start page is one link away.
+    assert.match(body, /<a href="\/">Zur Startseite<\/a>/);
   });
 
   test("a visitor's Accept-Language picks among the offered languages, the first being the default", async () => {

@@ -33,6 +33,9 @@
   const signIn = document.getElementById('sign-in');
   const signInForm = document.getElementById('sign-in-form');
   const keyInput = document.getElementById('admin-key');
+  const mainRegion = document.getElementById('main');
+  /** Set by a sign-in: focus moves into the dashboard once it has loaded. */
+  let focusAfterSignIn = false;
   const signOut = document.getElementById('sign-out');
   const statusLine = document.getElementById('dashboard-status');
   const eventsRoot = document.getElementById('events');
@@ -517,6 +520,11 @@
     refreshTimer = null;
     try {
       await refresh();
+      if (focusAfterSignIn) {
+        // Signed in: focus moves to what the key opened, not back to the top of the page.
+        focusAfterSignIn = false;
+        mainRegion?.focus();
+      }
     } catch (error) {
       if (signedOut(error)) return;
       setStatus(`Could not reach the admin API: ${error.message}. Retrying…`, true);
@@ -531,6 +539,14 @@
     signIn.hidden = false;
     signOut.hidden = true;
     setStatus(message || '', Boolean(message));
+    // A refused key marks the field, and the field points at the reason.
+    if (message) {
+      keyInput.setAttribute('aria-invalid', 'true');
+      keyInput.setAttribute('aria-describedby', 'dashboard-status');
+    } else {
+      keyInput.removeAttribute('aria-invalid');
+      keyInput.removeAttribute('aria-describedby');
+    }
     keyInput.focus();
   }
 
@@ -547,6 +563,7 @@
     if (!key) return;
     window.sessionStorage.setItem(KEY_STORAGE, key);
     keyInput.value = '';
+    focusAfterSignIn = true;
     start();
   });
   signOut.addEventListener('click', () => {

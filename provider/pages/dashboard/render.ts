@@ -109,7 +109,7 @@ export function renderDashboardPage(publicUrl: string, basePath = ''): string {
 <h1>Anteroom dashboard</h1>
 <button type="button" class="button small" id="sign-out" hidden>Forget admin key</button>
 </header>
-<main id="main">
+<main id="main" tabindex="-1">
 <section class="panel sign-in" id="sign-in" aria-labelledby="sign-in-title">
 <h2 id="sign-in-title">Sign in</h2>
 <form id="sign-in-form">
@@ -124,7 +124,7 @@ export function renderDashboardPage(publicUrl: string, basePath = ''): string {
 <div id="events"></div>
 <section class="panel" id="audit" aria-labelledby="audit-title" hidden>
 <h2 id="audit-title">Recent operator actions</h2>
-<div class="table-scroll">
+<div class="table-scroll" tabindex="0" role="region" aria-labelledby="audit-title">
 <table class="audit">
 <thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Action</th><th scope="col">By</th></tr></thead>
 <tbody id="audit-rows"></tbody>
@@ -134,5 +134,11 @@ export function renderDashboardPage(publicUrl: string, basePath = ''): string {
 </main>
 ${eventTemplate}
 </div>`;
-  return page({ title: 'Anteroom dashboard', body, scripts: ['/assets/dashboard.js'], basePath });
+  return page({
+    title: 'Anteroom dashboard',
+    body,
+    scripts: ['/assets/dashboard.js'],
+    basePath,
+    description: "The operator's dashboard of an Anteroom waiting room.",
+  });
 }

@@ -417,10 +417,19 @@ export function renderProblemPage(
     reloadHref === null
       ? html``
       : html`<p><a class="button" href="${reloadHref}">${say(text, 'problemTryAgain')}</a></p>`;
+  // Never a dead end: the start page (the first waiting room) is always one link away.
   const body = html`<main id="main" class="card" tabindex="-1">
 <h1>${title}</h1>
 <p class="lead">${lead}</p>
 ${reload}
+<p><a href="${basePath}/">${say(text, 'problemHomeLink')}</a></p>
 </main>`;
-  return page({ title, body, basePath, lang: text.lang, theme: true });
+  return page({
+    title,
+    body,
+    basePath,
+    lang: text.lang,
+    theme: true,
+    description: text.messages.metaDescription,
+  });
 }
