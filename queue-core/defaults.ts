@@ -165,6 +165,11 @@ export const ROOM_DEFAULTS = deepFreeze({
   settingsCacheMs: 1000,
   /** How often each process reads an event its status streams follow (once for all of them). */
   watchMs: 1000,
+  /**
+   * A stream of a visitor in their claim window re-sends their status at least this often
+   * (seconds), so the page's countdown and its last-minute warning follow the server's clock.
+   */
+  claimResyncSeconds: 10,
   /** Serving-counter history rows fed to the wait estimate. */
   historyLimit: 50,
   /** Lease of the expiry step: renewed every tick by its holder, taken over within seconds if it dies. */

@@ -42,6 +42,11 @@ export interface EventWatchOptions {
   snapshotMs: number;
   /** How often an event with followers is read again (ms). */
   pollMs: number;
+  /**
+   * A follower in a running claim window is told their status again at least this often
+   * (seconds of `now`), so their countdown follows the server's clock and not the browser's.
+   */
+  claimResyncSeconds: number;
   /** Epoch seconds. */
   now(): number;
   /** Milliseconds (snapshot age). */
@@ -57,6 +62,8 @@ interface Follower {
   readonly listener: StatusListener;
   /** Their own state when reached and read; undefined when not reached or to be read again. */
   visitor: VisitorState | undefined;
+  /** When they were last told their status (epoch seconds of `now`). */
+  toldAt: number;
 }
 
 interface Watched {
@@ -138,6 +145,7 @@ export class EventWatch {
       entryTime: entry.entryTime,
       listener,
       visitor: visitor ?? undefined,
+      toldAt: this.#options.now(),
     };
     watched.followers.add(follower);
     // The caller read their own state because their position is reached.
@@ -356,10 +364,26 @@ export class EventWatch {
     }
     const changed = await this.#readVisitors(eventId, snapshot.event, sessionReads, windowReads);
 
-    const told = seen ? watched.followers : changed;
+    // Without a visible change, those whose own state was read, and those in a running claim
+    // window now and then: their seconds left change with the clock alone.
+    let told: Iterable<Follower> = watched.followers;
+    if (!seen) {
+      const read = new Set(changed);
+      const { claimResyncSeconds } = this.#options;
+      for (const follower of watched.reached) {
+        if (
+          !read.has(follower) &&
+          follower.visitor?.window === 'running' &&
+          now - follower.toldAt >= claimResyncSeconds
+        )
+          changed.push(follower);
+      }
+      told = changed;
+    }
     for (const follower of told) {
       if (!watched.followers.has(follower)) continue;
       const visitor = watched.reached.has(follower) ? (follower.visitor ?? null) : null;
+      follower.toldAt = now;
       try {
         follower.listener(deriveStatus(snapshot, follower, visitor, now));
       } catch {

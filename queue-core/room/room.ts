@@ -127,6 +127,7 @@ class QueueRoom implements Room {
       historyLimit: this.historyLimit,
       snapshotMs: this.cacheMs,
       pollMs: options.watchMs ?? ROOM_DEFAULTS.watchMs,
+      claimResyncSeconds: ROOM_DEFAULTS.claimResyncSeconds,
       now: this.now,
       nowMs: this.nowMs,
     });

@@ -284,6 +284,27 @@ describe('event-level fan-out of status streams (Redis)', { skip: redisSkipReaso
     open.splice(0);
   });
 
+  it("re-sends a running claim window's seconds left as the server's clock runs, with nothing else changed", async () => {
+    await t.deps.room.reset('crowd', 'test');
+    const [mine, waiting] = await openMany(2);
+    await move(1);
+    await until([mine!], (status) => status.expires_in === 900, 'the claim window');
+    const waitingSent = waiting!.statuses.length;
+
+    // Five seconds on: not yet said again (the page counts down by itself meanwhile).
+    t.clock.seconds += 5;
+    letTimePass();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(latest(mine!).expires_in, 900);
+
+    // Four minutes on: the page learns how long is really left, from the server's clock.
+    t.clock.seconds += 240;
+    letTimePass();
+    await until([mine!], (status) => status.expires_in === 655, "the server's seconds left");
+    assert.equal(waiting!.statuses.length, waitingSent, 'a visitor still waiting is not sent anything');
+    await closeAll();
+  });
+
   it('/status answers from the snapshot within its staleness bound, and shows an admission only from the store', async () => {
     await t.deps.room.reset('crowd', 'test');
     const me = await join();
