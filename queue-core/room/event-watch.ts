@@ -148,6 +148,12 @@ export class EventWatch {
       toldAt: this.#options.now(),
     };
     watched.followers.add(follower);
+    // The event's first follower: what they were shown is what the next refresh compares with
+    // (a reset before the first poll must still be seen as one).
+    if (!this.#told.has(eventId)) {
+      const shown = watched.snapshot ?? this.#lastRead.get(eventId);
+      if (shown) this.#told.set(eventId, shown);
+    }
     // The caller read their own state because their position is reached.
     if (visitor !== null || (watched.snapshot && isReached(watched.snapshot, follower.position))) {
       watched.reached.add(follower);

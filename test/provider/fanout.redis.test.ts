@@ -39,9 +39,9 @@ interface Opened {
   close(): void;
 }
 
-async function openStream(base: string, requestId: string): Promise<Opened> {
+async function openStream(base: string, requestId: string, eventId = 'crowd'): Promise<Opened> {
   const controller = new AbortController();
-  const res = await fetch(`${base}/events/crowd/stream?request_id=${requestId}`, {
+  const res = await fetch(`${base}/events/${eventId}/stream?request_id=${requestId}`, {
     signal: controller.signal,
   });
   assert.equal(res.status, 200);
@@ -157,7 +157,7 @@ describe('event-level fan-out of status streams (Redis)', { skip: redisSkipReaso
     store = new RedisStore({ url: redis.url, keyPrefix: 'fan:' });
     otherStore = new RedisStore({ url: redis.url, keyPrefix: 'fan:' });
     t = await buildTestApp(store, {
-      events: [EVENT],
+      events: [EVENT, { ...EVENT, id: 'fresh' }],
       limits: { enqueuePerClientPerMinute: 0, streamsPerClient: 200 },
     });
     other = createRoom({ store: otherStore, keys: await testKeys(), events: [EVENT], issuer: PUBLIC_URL });
@@ -303,6 +303,19 @@ describe('event-level fan-out of status streams (Redis)', { skip: redisSkipReaso
     await until([mine!], (status) => status.expires_in === 655, "the server's seconds left");
     assert.equal(waiting!.statuses.length, waitingSent, 'a visitor still waiting is not sent anything');
     await closeAll();
+  });
+
+  it("says the place is gone after a reset before the watch's first poll of the event", async () => {
+    const joined = await request(t.publicHandler)
+      .post('/assign_queue_num')
+      .send({ event_id: 'fresh' })
+      .expect(200);
+    const stream = await openStream(base, joined.body.api_request_id, 'fresh');
+    // No time passes: the watch has not polled the event yet when it is reset.
+    await t.deps.room.reset('fresh', 'test');
+    const late = new Promise((resolve) => setTimeout(resolve, 10_000, 'late'));
+    assert.notEqual(await Promise.race([stream.ended, late]), 'late', 'the stream ends after a reset');
+    assert.ok(stream.gone, 'the stream is told the place is gone');
   });
 
   it('/status answers from the snapshot within its staleness bound, and shows an admission only from the store', async () => {
