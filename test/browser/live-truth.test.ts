@@ -31,14 +31,6 @@ describe('an open waiting page follows every change', { skip }, () => {
   let clock = 1_900_000_000;
   const TRANSPORTS: Transport[] = ['polling', 'stream', 'no-js'];
   const SCENARIOS = ['pause', 'expiry', 'ended', 'reset'];
-  /**
-   * The stream re-sends today when the serving counter moves and, for a visitor in their turn,
-   * at each heartbeat: the turn's end reaches a streaming page. Pauses, resets and ended sessions
-   * reach it once the stream re-sends on every change (issue 16, event-level fan-out); until
-   * then they are covered here over polling, which the page falls back to.
-   */
-  const covers = (transport: Transport, scenario: string) => transport !== 'stream' || scenario === 'expiry';
-
   before(async () => {
     server = await startTestServer(
       TRANSPORTS.flatMap((transport) =>
@@ -107,31 +99,30 @@ describe('an open waiting page follows every change', { skip }, () => {
   for (const transport of TRANSPORTS) {
     const js = transport !== 'no-js';
 
-    if (covers(transport, 'pause'))
-      test(`${transport}: a pause and its end reach the open page`, async () => {
-        const eventId = `pause-${transport}`;
-        const visitor = await joinedPage(eventId, transport, 2);
-        await visitor.page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
-        if (js) await visitor.markDocument();
-        const notice = visitor.page.getByText('The queue is paused for the moment. You keep your place.');
-        assert.equal(await notice.isVisible(), false);
+    test(`${transport}: a pause and its end reach the open page`, async () => {
+      const eventId = `pause-${transport}`;
+      const visitor = await joinedPage(eventId, transport, 2);
+      await visitor.page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+      if (js) await visitor.markDocument();
+      const notice = visitor.page.getByText('The queue is paused for the moment. You keep your place.');
+      assert.equal(await notice.isVisible(), false);
 
-        await server.admin('PUT', `/events/${eventId}`, { mode: 'closed' });
-        await notice.waitFor({ state: 'visible', ...WAIT });
-        if (js) {
-          await visitor.page.locator('#ar-announcer').getByText('The queue is paused.').waitFor(WAIT);
-        }
-        await visitor.page.screenshot({ path: screenshotPath(`live-paused-${transport}`), fullPage: true });
+      await server.admin('PUT', `/events/${eventId}`, { mode: 'closed' });
+      await notice.waitFor({ state: 'visible', ...WAIT });
+      if (js) {
+        await visitor.page.locator('#ar-announcer').getByText('The queue is paused.').waitFor(WAIT);
+      }
+      await visitor.page.screenshot({ path: screenshotPath(`live-paused-${transport}`), fullPage: true });
 
-        await server.admin('PUT', `/events/${eventId}`, { mode: 'queue' });
-        await notice.waitFor({ state: 'hidden', ...WAIT });
-        if (js) {
-          await visitor.page.locator('#ar-announcer').getByText('The queue is moving again.').waitFor(WAIT);
-        }
-        assert.ok(await visitor.sameDocument(), 'no reload');
-        assert.deepEqual(visitor.consoleErrors, []);
-        await visitor.context.close();
-      });
+      await server.admin('PUT', `/events/${eventId}`, { mode: 'queue' });
+      await notice.waitFor({ state: 'hidden', ...WAIT });
+      if (js) {
+        await visitor.page.locator('#ar-announcer').getByText('The queue is moving again.').waitFor(WAIT);
+      }
+      assert.ok(await visitor.sameDocument(), 'no reload');
+      assert.deepEqual(visitor.consoleErrors, []);
+      await visitor.context.close();
+    });
 
     test(`${transport}: a minute before the turn runs out the page warns once, then says it ran out`, async () => {
       const eventId = `expiry-${transport}`;
@@ -189,22 +180,21 @@ describe('an open waiting page follows every change', { skip }, () => {
       await visitor.context.close();
     });
 
-    if (covers(transport, 'reset'))
-      test(`${transport}: a reset reaches the open page, which offers a new place`, async () => {
-        const eventId = `reset-${transport}`;
-        const visitor = await joinedPage(eventId, transport, 1);
-        await visitor.page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
-        await server.admin('POST', '/reset_initial_state', { event_id: eventId });
-        await visitor.page
-          .getByText('The waiting room was reset. Your place is gone: you can take a new one.')
-          .waitFor(WAIT);
-        await visitor.page.getByRole('button', { name: 'Take your place' }).waitFor(WAIT);
-        await visitor.page.screenshot({ path: screenshotPath(`live-reset-${transport}`), fullPage: true });
-        // (The browser logs the 404 that tells the page its place is gone: no console check here.)
-        await visitor.context.close();
-      });
+    test(`${transport}: a reset reaches the open page, which offers a new place`, async () => {
+      const eventId = `reset-${transport}`;
+      const visitor = await joinedPage(eventId, transport, 1);
+      await visitor.page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);
+      await server.admin('POST', '/reset_initial_state', { event_id: eventId });
+      await visitor.page
+        .getByText('The waiting room was reset. Your place is gone: you can take a new one.')
+        .waitFor(WAIT);
+      await visitor.page.getByRole('button', { name: 'Take your place' }).waitFor(WAIT);
+      await visitor.page.screenshot({ path: screenshotPath(`live-reset-${transport}`), fullPage: true });
+      // (The browser logs the 404 that tells the page its place is gone: no console check here.)
+      await visitor.context.close();
+    });
 
-    if (js && covers(transport, 'ended')) {
+    if (js) {
       test(`${transport}: the end of a session reaches the open page`, async () => {
         const eventId = `ended-${transport}`;
         const visitor = await joinedPage(eventId, transport);
