@@ -95,7 +95,7 @@ describe('entry challenge and enqueue tokens in the OIDC flow', () => {
     const waiting = await post(solvePow(prefix, 8));
     assert.ok(waiting.kind === 'page');
     assert.equal(waiting.status, 200);
-    assert.match(waiting.html, /You&#39;re in the queue|You're in the queue/);
+    assert.match(waiting.html, /data-field="waiting_heading">You're next</);
     assert.equal(await queueLength('pow'), 1);
 
     // A reload is not challenged again: the place is held.
