@@ -79,7 +79,7 @@ describe('dashboard: the adaptive inlet', { skip }, () => {
     // Rate, latency and the dashed target line.
     const chart = panel.locator('[data-field="inlet_chart"]');
     assert.equal(await chart.locator('polyline').count(), 2);
-    assert.equal(await chart.locator('line[stroke-dasharray]').count(), 1);
+    assert.equal(await chart.locator('line.series.target').count(), 1);
     assert.match((await chart.getAttribute('aria-label')) ?? '', /origin p95 812 ms, target 400 ms/);
     await page.screenshot({ path: screenshotPath('dashboard-adaptive'), fullPage: true });
 

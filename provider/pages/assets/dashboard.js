@@ -9,15 +9,12 @@
   /** The admission rate is measured over this window. */
   const RATE_WINDOW_MS = 60000;
   const SERIES = [
-    { key: 'serving', color: '#2563eb' },
-    { key: 'queue', color: '#d97706' },
-    { key: 'peopleWaiting', color: '#059669' },
-    { key: 'active', color: '#9333ea' },
+    { key: 'serving', series: 's0' },
+    { key: 'queue', series: 's1' },
+    { key: 'peopleWaiting', series: 's2' },
+    { key: 'active', series: 's3' },
   ];
   const SVG_NS = 'http://www.w3.org/2000/svg';
-  const RATE_COLOR = '#2563eb';
-  const LATENCY_COLOR = '#d97706';
-  const TARGET_COLOR = '#dc2626';
   /** Why the adaptive inlet's rate is what it is (queue-core/adaptive-inlet.ts, ADAPTIVE_REASONS). */
   const INLET_REASONS = {
     starting: 'No reading of the origin yet: admitting at the start rate.',
@@ -301,7 +298,8 @@
 
     chart.replaceChildren();
     const text = (content, attributes) => {
-      const label = svg('text', { 'font-size': 12, fill: '#6b7280', ...attributes });
+      // Colours and line patterns come from the stylesheet (light and dark; anteroom.css).
+      const label = svg('text', { class: 'label', ...attributes });
       label.textContent = content;
       chart.appendChild(label);
     };
@@ -313,8 +311,7 @@
           x2: width - pad.right,
           y1: lineY,
           y2: lineY,
-          stroke: '#8a93a3',
-          'stroke-opacity': 0.35,
+          class: 'grid',
         }),
       );
       text(String(Math.round(leftMax * fraction)), { x: pad.left - 6, y: lineY + 4, 'text-anchor': 'end' });
@@ -325,7 +322,7 @@
     text(samples.length > 1 ? `${Math.round(span / 1000)} s ago` : '', { x: pad.left, y: height - 6 });
     text('now', { x: width - pad.right, y: height - 6, 'text-anchor': 'end' });
     /** A polyline of one series (samples whose value is null are skipped). */
-    const line = (key, max, color, extra = {}) => {
+    const line = (key, max, series) => {
       const points = samples
         .filter((sample) => sample[key] !== null && sample[key] !== undefined)
         .map((sample) => `${x(sample.time).toFixed(1)},${y(sample[key], max).toFixed(1)}`);
@@ -334,15 +331,12 @@
       chart.appendChild(
         svg('polyline', {
           points: points.join(' '),
-          fill: 'none',
-          stroke: color,
-          'stroke-width': 2,
-          'stroke-linejoin': 'round',
-          ...extra,
+          class: `series ${series}`,
+          'data-series': key,
         }),
       );
     };
-    const level = (value, max, color) => {
+    const level = (value, max) => {
       const lineY = y(value, max);
       chart.appendChild(
         svg('line', {
@@ -350,9 +344,8 @@
           x2: width - pad.right,
           y1: lineY,
           y2: lineY,
-          stroke: color,
-          'stroke-width': 1.5,
-          'stroke-dasharray': '4 3',
+          class: 'series target',
+          'data-series': 'target',
         }),
       );
     };
@@ -364,7 +357,7 @@
     for (const sample of samples)
       for (const { key } of SERIES) if (sample[key] !== null) max = Math.max(max, sample[key]);
     const { span, line } = chartFrame(chart, samples, max);
-    for (const { key, color } of SERIES) line(key, max, color);
+    for (const { key, series } of SERIES) line(key, max, series);
     chart.setAttribute(
       'aria-label',
       `Counters over the last ${Math.round(span / 1000)} seconds. Now: serving ${show(counters.serving)}, positions handed out ${show(counters.queue)}, waiting (not yet reached) ${show(counters.peopleWaiting)}, active ${show(counters.active)}.`,
@@ -381,9 +374,9 @@
     }
     rateMax = Math.ceil(rateMax * 1.1);
     const { span, line, level } = chartFrame(chart, samples, rateMax, latencyMax);
-    level(targetMs, latencyMax, TARGET_COLOR);
-    line('latency', latencyMax, LATENCY_COLOR);
-    line('inletRate', rateMax, RATE_COLOR);
+    level(targetMs, latencyMax);
+    line('latency', latencyMax, 's1');
+    line('inletRate', rateMax, 's0');
     const latency = inlet.latency === null ? 'no reading yet' : `${Math.round(inlet.latency)} ms`;
     chart.setAttribute(
       'aria-label',

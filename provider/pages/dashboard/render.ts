@@ -2,7 +2,7 @@
  * The dashboard document: a sign-in form, a status line, and a `<template>` of one event's
  * panel that `assets/dashboard.js` clones per event (text is only ever set with textContent).
  */
-import { html, page } from '../html.ts';
+import { html, page, type SafeHtml } from '../html.ts';
 
 const STATS = [
   ['serving', 'Serving counter'],
@@ -22,6 +22,11 @@ const INLET_STATS = [
   ['inlet_errors', 'Origin errors'],
 ] as const;
 
+/** A legend's sample of a chart line: its colour and its pattern (dashes, dots), as drawn. */
+function swatch(series: string): SafeHtml {
+  return html`<svg class="swatch" viewBox="0 0 28 10" aria-hidden="true" focusable="false"><line class="series ${series}" x1="1" y1="5" x2="27" y2="5"/></svg>`;
+}
+
 const eventTemplate = html`<template id="event-template">
 <section class="panel event">
 <div class="event-head">
@@ -34,7 +39,7 @@ ${STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><dd data
 </dl>
 <svg class="chart" data-field="chart" viewBox="0 0 640 220" role="img" aria-label="Chart of the counters over time"></svg>
 <ul class="chart-legend">
-${SERIES.map((label, index) => html`<li><span class="swatch s${index}" aria-hidden="true"></span>${label}</li>`)}
+${SERIES.map((label, index) => html`<li>${swatch(`s${index}`)}${label}</li>`)}
 </ul>
 <div class="inlet-health" data-field="inlet_health" hidden>
 <h3>Admission rate and origin health</h3>
@@ -44,9 +49,9 @@ ${INLET_STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><d
 </dl>
 <svg class="chart" data-field="inlet_chart" viewBox="0 0 640 220" role="img" aria-label="Chart of the admission rate and the origin's latency over time"></svg>
 <ul class="chart-legend">
-<li><span class="swatch s0" aria-hidden="true"></span>Admission rate (a minute, left scale)</li>
-<li><span class="swatch s1" aria-hidden="true"></span>Origin p95 latency (ms, right scale)</li>
-<li><span class="swatch target" aria-hidden="true"></span>Latency target</li>
+<li>${swatch('s0')}Admission rate (a minute, left scale)</li>
+<li>${swatch('s1')}Origin p95 latency (ms, right scale)</li>
+<li>${swatch('target')}Latency target</li>
 </ul>
 </div>
 <div class="controls">
