@@ -73,6 +73,7 @@ const POW = {
 export const WAITING_VIEWS: Record<string, WaitingView> = {
   join: { kind: 'join', event: event(), peopleWaiting: 7 },
   'join, turns kept 5 minutes': { kind: 'join', event: expiring, peopleWaiting: 7 },
+  'join, place gone after a reset': { kind: 'join', event: event(), peopleWaiting: 0, placeLost: true },
   passthrough: { kind: 'join', event: event({ mode: 'passthrough' }), peopleWaiting: 0 },
   'join, proof of work': { kind: 'join', event: event(), peopleWaiting: 7, challenge: POW },
   'join, proof of work refused': {
@@ -100,6 +101,12 @@ export const WAITING_VIEWS: Record<string, WaitingView> = {
     kind: 'status',
     event: event(),
     status: status({ serving_counter: 11, ahead: 0, eta_seconds: 30 }),
+    tokens: null,
+  },
+  'expired, event paused': {
+    kind: 'status',
+    event: event({ mode: 'closed', queuePositionExpirySeconds: 300 }),
+    status: status({ serving_counter: 20, ahead: 0, eta_seconds: null, mode: 'closed', state: 'expired' }),
     tokens: null,
   },
   'waiting, paused': {
