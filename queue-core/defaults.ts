@@ -125,6 +125,19 @@ export const DEFAULT_EVENT: EventSettings = deepFreeze({
   incrementServingOnExpiry: EVENT_DEFAULTS.incrementServingOnExpiry,
 });
 
+/**
+ * The demo's simulated crowd (`demoCrowd`, development only; provider/server/demo-crowd.ts): a few
+ * hundred visitors over the first minutes, most of them early, against the demo event's 5 every
+ * 10 s, so a newcomer joins behind people; a tenth never come back when their turn comes.
+ */
+export const DEMO_CROWD = deepFreeze({
+  visitors: 300,
+  arrivalSeconds: 180,
+  noShowShare: 0.1,
+  claimDelaySeconds: [2, 10] as readonly [number, number],
+  stepMs: 1000,
+});
+
 /** Bounds of the entry settings (API.md section 6: bots and identities). */
 export const ENTRY_LIMITS = deepFreeze({
   /** `challenge.difficulty` of a proof of work, in bits (2^bits hashes on average). */

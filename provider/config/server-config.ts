@@ -101,6 +101,11 @@ export interface AnteroomConfig {
    * its client (`SAMPLE_SITE.clientId`, secret generated at start) is in `oidc.clients`.
    */
   sampleSite: boolean;
+  /**
+   * A simulated crowd joins the demo event over its first minutes (`provider/server/demo-crowd.ts`);
+   * only ever with the demo event.
+   */
+  demoCrowd: boolean;
   /** The admin key was generated at start (it is printed once). */
   generatedAdminKey: boolean;
   /** One-time notices for development-only defaults in force. */
@@ -451,6 +456,7 @@ const TOP_LEVEL_KEYS = [
   'log',
   'sampleSite',
   'demo',
+  'demoCrowd',
   'pages',
 ] as const;
 
@@ -554,6 +560,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
   }
   if (raw.events === undefined) notices.push(NOTICES.demoEvent);
   const eventList = events(raw.events);
+  const demoCrowd = demoCrowdSetting(raw, env, raw.events === undefined);
 
   const limitsRaw = object(raw.limits ?? {}, 'limits', [
     'enqueuePerClientPerMinute',
@@ -650,6 +657,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AnteroomConfig {
     log: { level },
     pages: pageSettings(raw.pages),
     sampleSite,
+    demoCrowd,
     generatedAdminKey,
     notices,
     source,
@@ -752,6 +760,24 @@ function demoSetting(raw: Raw, env: NodeJS.ProcessEnv, url: string): boolean {
   if (env.ANTEROOM_DEMO !== undefined) return envBoolean(env.ANTEROOM_DEMO, 'ANTEROOM_DEMO');
   if (raw.demo !== undefined) return boolean(raw.demo, 'demo');
   return raw.events === undefined && isLocalUrl(url);
+}
+
+/**
+ * `demoCrowd` (`ANTEROOM_DEMO_CROWD`): simulated visitors in the demo event. On by default with
+ * the demo event and never without it: a configured event is never filled with simulated people.
+ */
+function demoCrowdSetting(raw: Raw, env: NodeJS.ProcessEnv, demoEvent: boolean): boolean {
+  const fromEnv = env.ANTEROOM_DEMO_CROWD !== undefined;
+  const name = fromEnv ? 'ANTEROOM_DEMO_CROWD' : 'demoCrowd';
+  const asked = fromEnv
+    ? envBoolean(env.ANTEROOM_DEMO_CROWD as string, name)
+    : raw.demoCrowd === undefined
+      ? undefined
+      : boolean(raw.demoCrowd, name);
+  if (asked === true && !demoEvent) {
+    throw new ConfigError(name, 'only the demo event (no events configured) takes a simulated crowd');
+  }
+  return asked ?? demoEvent;
 }
 
 /**

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { SAMPLE_SITE } from '../config/development.ts';
 import { ConfigError, loadConfig } from '../config/server-config.ts';
 import { keyFingerprint } from '../http/admin-auth.ts';
+import { startDemoCrowd } from './demo-crowd.ts';
 import { keysCommand } from './keys-command.ts';
 import { startServer } from './server.ts';
 
@@ -109,15 +110,28 @@ export async function main(argv: string[]): Promise<number | null> {
     );
   }
 
+  // `npm start`'s demo shows a queue: simulated visitors fill the demo event (never another).
+  const crowd =
+    config.demoCrowd && config.events[0]
+      ? startDemoCrowd({
+          room: server.deps.room,
+          eventId: config.events[0].id,
+          logger,
+          nowMs: server.deps.nowMs,
+        })
+      : null;
+
   const stop = (signal: string) => {
     logger.info({ signal }, 'stop requested');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    Promise.resolve(crowd?.stop())
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
