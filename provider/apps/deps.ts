@@ -118,7 +118,16 @@ export async function createAppDeps(
     (await loadKeyRing(config.keys, { onNotice: (message) => logger.warn({ notice: true }, message) }));
   const store =
     options.store ??
-    (await openStore(config.store, { writeNotConfirmed: () => metrics.writesNotConfirmed.inc() }));
+    (await openStore(config.store, {
+      writeNotConfirmed: () => metrics.writesNotConfirmed.inc(),
+      regressed: (eventId, what) => {
+        metrics.storeRegressions.inc({ event: eventId });
+        logger.error(
+          { store_regressed: true, event_id: eventId, raised: what },
+          'store_regressed: the store lost acknowledged writes; counters raised above what this process acknowledged',
+        );
+      },
+    }));
   const room = createRoom({
     store,
     keys,

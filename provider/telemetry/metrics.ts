@@ -31,6 +31,8 @@ export interface Metrics {
   httpDuration: Histogram<'app' | 'method' | 'route' | 'status'>;
   /** Writes of this process no replica (or append-only file) confirmed in time (`store.durability`). */
   writesNotConfirmed: Counter;
+  /** Times the regression guard raised an event's counters a lost write had set back. */
+  storeRegressions: Counter<'event'>;
 }
 
 /**
@@ -191,6 +193,12 @@ export async function createMetrics(
     writesNotConfirmed: new Counter({
       name: 'anteroom_store_wait_timeouts_total',
       help: 'Store writes of this process that no replica (store.durability "replica") or append-only file ("aof") confirmed in time: each answered 503',
+      registers: [registry],
+    }),
+    storeRegressions: new Counter({
+      name: 'anteroom_store_regressions_total',
+      help: "Times this process found an event's counters below what it had acknowledged (Redis failed over to a lagging replica, or restarted empty) and raised them before answering",
+      labelNames: ['event'],
       registers: [registry],
     }),
     httpDuration: new Histogram({

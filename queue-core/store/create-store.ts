@@ -28,6 +28,8 @@ export type StoreConfig =
 export interface StoreObserver {
   /** A write got no confirmation in time (`store.durability`): it answered 503. */
   writeNotConfirmed?: (() => void) | undefined;
+  /** The regression guard raised an event's counters a lost write had set back (`what`). */
+  regressed?: ((eventId: string, what: string[]) => void) | undefined;
 }
 
 export function createStore(config: StoreConfig, observer: StoreObserver = {}): QueueStore {
@@ -44,6 +46,7 @@ export function createStore(config: StoreConfig, observer: StoreObserver = {}): 
         durability: config.durability,
         waitTimeoutMs: config.waitTimeoutMs,
         onWriteNotConfirmed: observer.writeNotConfirmed,
+        onRegression: observer.regressed,
       });
   }
 }

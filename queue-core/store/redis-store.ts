@@ -20,6 +20,8 @@
  *   ar:{demo}:h   zset  serving-history values (score = member = serving)
  *   ar:{demo}:hr  hash  serving → "time:served:0" (the last field is no longer used)
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
+ *   ar:{demo}:x   string  how many times the event was reset (kept by `reset`, which increments
+ *                       it): the regression guard tells a reset from a store that lost writes
  *   ar:{demo}:a   hash  adaptive inlet state (v: version, s: controller state JSON)
  *   ar:{demo}:g   string  the last pushed reading of the origin's health (JSON)
  *   ar:{demo}:pt  zset  a pre-queue's arrival-time changes: score arrival, member "arrival:entryTime"
@@ -109,6 +111,7 @@ const SCRIPTS = {
   arTakeBudget: { files: ['gcra.lua', 'take-budget.lua'], keys: 1 },
   arScreenVisitor: { files: ['gcra.lua', 'entry-of.lua', 'screen-visitor.lua'], keys: 8 },
   arBindVisitorKey: { files: ['bind-visitor-key.lua'], keys: 1 },
+  arGuardCounters: { files: ['guard-counters.lua'], keys: 3 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
@@ -136,6 +139,7 @@ interface ScriptReplies {
   arTakeBudget: number;
   arScreenVisitor: [string, (string | number)?, string?, string?, number?] | ['rate_limited', number];
   arBindVisitorKey: string;
+  arGuardCounters: [resets: number, raised: number];
 }
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -174,6 +178,12 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   waitTimeoutMs?: number | undefined;
   /** Told of every write that got no confirmation in time (a 503; metrics count them). */
   onWriteNotConfirmed?: (() => void) | undefined;
+  /**
+   * Told when the regression guard found an event's counters below what this process
+   * acknowledged (the store lost writes) and raised them before anything was handed out:
+   * `what` names them (`queue`, `tick`, `serving`, `resets`).
+   */
+  onRegression?: ((eventId: string, what: string[]) => void) | undefined;
 }
 
 /**
@@ -228,6 +238,7 @@ function eventKeys(prefix: string, eventId: string) {
     history: `${base}h`,
     historyRows: `${base}hr`,
     lastTick: `${base}k`,
+    resets: `${base}x`,
     inletState: `${base}a`,
     originHealth: `${base}g`,
     arrivalTimes: `${base}pt`,
@@ -251,6 +262,8 @@ interface Turn {
   confirm: (() => void) | null;
   /** The confirmation answered: a write answered after it was not covered by it. */
   confirmed: boolean;
+  /** Events whose regression guard this turn already carries. */
+  guarded: Set<string> | null;
 }
 
 const DRAW_FIELDS = [
@@ -299,6 +312,29 @@ function entryOf(
     : { requestId, eventId, position, entryTime };
 }
 
+/**
+ * What this process acknowledged of one event (the regression guard, guard-counters.lua): the
+ * highest position it handed out, the last periodic tick it applied and the serving counter as
+ * its last write left it, since the event's reset count `resets` (null until the store told it).
+ */
+interface Watermark {
+  resets: number | null;
+  position: number;
+  /** The highest pre-queue arrival number it handed out (API.md section 6). */
+  arrival: number;
+  tick: number;
+  serving: number;
+}
+
+/** What the guard's reply bits name (guard-counters.lua). */
+const RAISED = [
+  [1, 'queue'],
+  [2, 'tick'],
+  [4, 'serving'],
+  [8, 'resets'],
+  [16, 'arrivals'],
+] as const;
+
 /** A visitor key's bucket and field (request-ids.ts). */
 function visitorLocation(k: EventKeys, visitorKey: string): [bucket: string, field: string] {
   const { bucket, field } = visitorSlot(visitorKey);
@@ -313,6 +349,9 @@ export class RedisStore implements QueueStore {
   readonly #durability: Durability;
   readonly #waitTimeoutMs: number;
   readonly #onWriteNotConfirmed: (() => void) | undefined;
+  readonly #onRegression: ((eventId: string, what: string[]) => void) | undefined;
+  /** What this process acknowledged of each event (the regression guard). */
+  readonly #watermarks = new Map<string, Watermark>();
   /** The calls issued in the current event-loop turn, or null between turns. */
   #turn: Turn | null = null;
   readonly #eventKeys = new Map<string, EventKeys>();
@@ -329,6 +368,7 @@ export class RedisStore implements QueueStore {
     this.#durability = options.durability ?? (REDIS_DEFAULTS.durability as Durability);
     this.#waitTimeoutMs = options.waitTimeoutMs ?? REDIS_DEFAULTS.waitTimeoutMs;
     this.#onWriteNotConfirmed = options.onWriteNotConfirmed;
+    this.#onRegression = options.onRegression;
     // No per-command timeout on the connection: `#call` times each turn's calls out together.
     const redis = connectRedis(options);
     // Connection errors surface as rejected commands; without a listener ioredis logs them.
@@ -367,6 +407,7 @@ export class RedisStore implements QueueStore {
       confirmation: null,
       confirm: null,
       confirmed: false,
+      guarded: null,
     };
     turn.timer = setTimeout(() => {
       const timedOut = new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`);
@@ -460,6 +501,72 @@ export class RedisStore implements QueueStore {
     });
   }
 
+  /**
+   * The regression guard (API.md section 5), put in the turn ahead of the first write of the
+   * event that hands out a position or moves a counter: in the same socket write, it raises the
+   * event's counters to what this process acknowledged (guard-counters.lua), so the write behind
+   * it cannot hand out one of those positions, or apply one of those ticks, again. Redis runs a
+   * connection's commands in order, so every write of the turn runs after it. Its first answer
+   * also tells the process the event's reset count, which tells a reset from a loss.
+   */
+  #guard(eventId: string): void {
+    const turn = this.#turn ?? this.#beginTurn();
+    turn.guarded ??= new Set();
+    if (turn.guarded.has(eventId)) return;
+    turn.guarded.add(eventId);
+    let mark = this.#watermarks.get(eventId);
+    if (mark === undefined) {
+      // Bounded as the key cache: event ids are few; forgetting one only skips its floors.
+      if (this.#watermarks.size >= MAX_CACHED_EVENT_KEYS) this.#watermarks.clear();
+      mark = { resets: null, position: 0, arrival: 0, tick: 0, serving: 0 };
+      this.#watermarks.set(eventId, mark);
+    }
+    const k = this.#keys(eventId);
+    const sent = mark;
+    this.#call((redis) =>
+      redis.arGuardCounters(
+        k.counters,
+        k.resets,
+        k.lastTick,
+        sent.resets === null ? '' : String(sent.resets),
+        String(sent.position),
+        String(sent.tick),
+        String(sent.serving),
+        String(sent.arrival),
+      ),
+    ).then(
+      ([resets, raised]) => {
+        if (this.#watermarks.get(eventId) !== sent) return; // reset here since
+        if (raised === -1) {
+          // Reset since (by any process): what was acknowledged before is no floor any more.
+          this.#watermarks.set(eventId, { resets, position: 0, arrival: 0, tick: 0, serving: 0 });
+          return;
+        }
+        sent.resets = resets;
+        const what = RAISED.filter(([bit]) => Math.floor(raised / bit) % 2 === 1).map(([, name]) => name);
+        if (what.length > 0) this.#onRegression?.(eventId, what);
+      },
+      () => {}, // the write behind it fails the same way and answers 503
+    );
+  }
+
+  /** What this process acknowledged: positions and ticks only rise; serving is as last written. */
+  #acknowledge(
+    eventId: string,
+    acknowledged: { position?: number; arrival?: number; tick?: number; serving?: number },
+  ): void {
+    const mark = this.#watermarks.get(eventId);
+    if (mark === undefined) return; // guarded first, so only after the bound forgot it
+    if (acknowledged.position !== undefined && acknowledged.position > mark.position) {
+      mark.position = acknowledged.position;
+    }
+    if (acknowledged.arrival !== undefined && acknowledged.arrival > mark.arrival) {
+      mark.arrival = acknowledged.arrival;
+    }
+    if (acknowledged.tick !== undefined && acknowledged.tick > mark.tick) mark.tick = acknowledged.tick;
+    if (acknowledged.serving !== undefined) mark.serving = acknowledged.serving;
+  }
+
   /** Every call names the keys of its event: built once per event, not twelve strings a call. */
   #keys(eventId: string): EventKeys {
     let keys = this.#eventKeys.get(eventId);
@@ -480,8 +587,9 @@ export class RedisStore implements QueueStore {
         ? [k.counters, '']
         : visitorLocation(k, input.visitorKey);
     const known = this.#eras.get(eventId);
-    const call = (fresh: string) =>
-      this.#write((redis) =>
+    const call = (fresh: string) => {
+      this.#guard(eventId);
+      return this.#write((redis) =>
         redis.arEnqueue(
           k.counters,
           bucket,
@@ -500,6 +608,7 @@ export class RedisStore implements QueueStore {
           input.prequeue?.shuffle ? '1' : '0',
         ),
       );
+    };
     // A process that knows the era offers none: a queue reset since must get a fresh one.
     let reply = await call(known === undefined ? this.#newEra() : '');
     if (reply[0] === 'no_era') reply = await call(this.#newEra());
@@ -507,6 +616,7 @@ export class RedisStore implements QueueStore {
     if (reply[0] === 'no_era') throw new StoreUnavailableError(new Error('enqueue: no era'));
     const [position, entryTime, created, era, arrival] = reply;
     if (era !== '') this.#eras.set(eventId, era);
+    this.#acknowledge(eventId, { position, arrival });
     const entry = entryOf(eventId, this.#eras.get(eventId)!, position, Number(entryTime), arrival);
     return { ...entry, created: created === 1 };
   }
@@ -624,14 +734,17 @@ export class RedisStore implements QueueStore {
 
   async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
     const k = this.#keys(eventId);
+    this.#guard(eventId);
     const [, after] = await this.#write((redis) =>
       redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now), String(MAX_SERVING)),
     );
+    this.#acknowledge(eventId, { serving: after });
     return after;
   }
 
   async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null> {
     const k = this.#keys(eventId);
+    this.#guard(eventId);
     const result = await this.#write((redis) =>
       redis.arAdvanceOnTick(
         k.counters,
@@ -645,7 +758,9 @@ export class RedisStore implements QueueStore {
         'queue',
       ),
     );
-    return result === null ? null : { serving: result[1], moved: result[1] - result[0] };
+    if (result === null) return null;
+    this.#acknowledge(eventId, { tick, serving: result[1] });
+    return { serving: result[1], moved: result[1] - result[0] };
   }
 
   async getInletState(eventId: string): Promise<InletStateRecord | null> {
@@ -663,6 +778,7 @@ export class RedisStore implements QueueStore {
     now: number,
   ): Promise<TickAdvance | null> {
     const k = this.#keys(eventId);
+    this.#guard(eventId);
     const result = await this.#write((redis) =>
       redis.arAdaptiveStep(
         k.counters,
@@ -677,7 +793,9 @@ export class RedisStore implements QueueStore {
         state,
       ),
     );
-    return result === null ? null : { serving: result[1], moved: result[1] - result[0] };
+    if (result === null) return null;
+    this.#acknowledge(eventId, { serving: result[1] });
+    return { serving: result[1], moved: result[1] - result[0] };
   }
 
   async putOriginHealth(eventId: string, sample: OriginHealth): Promise<void> {
@@ -870,23 +988,28 @@ export class RedisStore implements QueueStore {
       visitorBuckets,
       rates: _rates,
       spentPrefixes: _spent,
+      resets,
       ...queueState
     } = this.#keys(eventId);
     // One transaction: the era goes with the counters (every old request id is unknown from
-    // then on) and the visitor buckets with them, so no join sees one without the other.
+    // then on) and the visitor buckets with them, so no join sees one without the other. The
+    // reset count, kept, goes up: every process's regression guard learns the counters went
+    // back because of a reset, not a loss (guard-counters.lua).
     const keys = [...Object.values(queueState)];
     for (let bucket = 0; bucket < VISITOR_BUCKETS; bucket++) keys.push(`${visitorBuckets}${bucket}`);
-    await this.#write(async (redis) => {
+    const count = await this.#write(async (redis) => {
       const transaction = redis.multi();
       for (let from = 0; from < keys.length; from += 4096)
         transaction.unlink(...keys.slice(from, from + 4096));
+      transaction.incr(resets);
       const results = await transaction.exec();
       for (const [error] of results ?? []) if (error) throw error;
-      return results;
+      return Number(results?.at(-1)?.[1]);
     });
     this.#eras.delete(eventId);
     this.#indexes.delete(eventId);
     this.#indexReads.delete(eventId);
+    this.#watermarks.set(eventId, { resets: count, position: 0, arrival: 0, tick: 0, serving: 0 });
   }
 
   async drawState(eventId: string): Promise<DrawState> {
