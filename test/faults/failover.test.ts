@@ -20,6 +20,9 @@ import { describe, it, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { type RedisServer, redisSkipReason, startRedis, startReplicated } from '../support/redis.ts';
 import {
+  ADMIN_KEY,
+  type AdmissionRecord,
+  checkTokens,
   duplicates,
   faultConfig,
   type LoadRecord,
@@ -27,6 +30,7 @@ import {
   type ServeProcess,
   serve,
   sleep,
+  steadyAdmissions,
   steadyLoad,
   stopAll,
 } from './support.ts';
@@ -39,15 +43,47 @@ function regressedLines(processes: ServeProcess[]): number {
     .length;
 }
 
-/** Run the load through every process around `fault`; the records once it stopped. */
-async function underLoad(processes: ServeProcess[], fault: () => Promise<void>): Promise<LoadRecord[]> {
+/**
+ * Run the load (enqueues, and admissions claiming tokens) through every process around `fault`;
+ * the records once it stopped.
+ */
+async function underLoad(
+  processes: ServeProcess[],
+  fault: () => Promise<void>,
+): Promise<{ records: LoadRecord[]; admissions: AdmissionRecord }> {
   const loads = processes.map((process) => steadyLoad(process));
+  const admissions = steadyAdmissions(processes, loads);
   await sleep(1000 * SCALE);
   await fault();
   // Long enough for the servers to reconnect (backoff up to 2 s) and take load again.
   await sleep(3000 + 1000 * SCALE);
-  await Promise.all(loads.map((load) => load.stop()));
-  return loads.map((load) => load.record);
+  await Promise.all([...loads.map((load) => load.stop()), admissions.stop()]);
+  return { records: loads.map((load) => load.record), admissions: admissions.record };
+}
+
+/**
+ * The tokens issued during the run: each still verifies, whatever the setting; reported with
+ * the positions admitted twice and the sessions the store no longer has.
+ */
+async function reportTokens(
+  t: TestContext,
+  label: string,
+  processes: ServeProcess[],
+  admissions: AdmissionRecord,
+  redisUrl: string,
+) {
+  const checked = await checkTokens(processes[0]!, admissions.tokens, redisUrl);
+  t.diagnostic(
+    `${label}: ${admissions.tokens.length} tokens issued, ${checked.verified} still verify; ` +
+      `positions admitted twice ${checked.admittedTwice}; sessions lost ${checked.sessionsLost}; ` +
+      `admission answers other than 200/202 ${JSON.stringify(Object.fromEntries(admissions.failures))}`,
+  );
+  assert.ok(admissions.tokens.length > 0, 'tokens were issued');
+  assert.equal(checked.notVerified, 0, 'a token issued during the run no longer verifies');
+  assert.equal(admissions.failures.get('hung') ?? 0, 0, 'an admission hung');
+  assert.equal(admissions.failures.get('500') ?? 0, 0, 'an admission answered 500');
+  assert.equal(admissions.retryAfterMissing, 0, 'a 503 without Retry-After');
+  return checked;
 }
 
 function report(t: TestContext, label: string, records: LoadRecord[]) {
@@ -112,15 +148,19 @@ describe('a lossy Redis failover under load', { skip, timeout: 600_000 }, () => 
       const processes = await Promise.all([serve(config, env), serve(config, env)]);
       let replacement: RedisServer | undefined;
       try {
-        const records = await underLoad(processes, async () => {
+        const { records, admissions } = await underLoad(processes, async () => {
           replacement = await lossyFailover(primary, replica);
         });
-        const dup = report(t, `lossy failover, durability "${durability}"`, records);
+        const label = `lossy failover, durability "${durability}"`;
+        const dup = report(t, label, records);
+        const tokens = await reportTokens(t, label, processes, admissions, primary.url);
         assert.equal(dup.within, 0, 'a process handed out a position it had acknowledged');
         const raised = regressedLines(processes);
         t.diagnostic(`store_regressed logged ${raised} times`);
         if (durability === 'replica') {
           assert.equal(dup.across, 0, 'a position acknowledged twice');
+          assert.equal(tokens.admittedTwice, 0, 'a position admitted twice');
+          assert.equal(tokens.sessionsLost, 0, 'an acknowledged session lost');
           // Every acknowledged position was on the replica: nothing to raise.
           assert.equal(raised, 0, 'store_regressed with every write confirmed');
         } else {
@@ -146,13 +186,27 @@ describe('a Redis without persistence restarted empty under load', { skip, timeo
       serve(config, { REDIS_URL: redis.url }),
     ]);
     try {
-      const records = await underLoad(processes, async () => {
+      const { records, admissions } = await underLoad(processes, async () => {
         await redis.kill();
         await redis.restart();
       });
-      const dup = report(t, 'restarted empty, durability "none"', records);
+      const label = 'restarted empty, durability "none"';
+      const dup = report(t, label, records);
+      await reportTokens(t, label, processes, admissions, redis.url);
       assert.equal(dup.within, 0, 'a process handed out a position it had acknowledged');
-      assert.ok(regressedLines(processes) >= 1, 'store_regressed logged');
+      const logged = regressedLines(processes);
+      assert.ok(logged >= 1, 'store_regressed logged');
+      // Each raise is counted in the metric as it is logged.
+      let counted = 0;
+      for (const process of processes) {
+        const scrape = await fetch(`${process.adminUrl}/metrics`, {
+          headers: { Authorization: `Bearer ${ADMIN_KEY}` },
+        });
+        counted += Number(
+          /^anteroom_store_regressions_total\{event="fault"\} (\d+)$/m.exec(await scrape.text())?.[1] ?? 0,
+        );
+      }
+      assert.equal(counted, logged, 'anteroom_store_regressions_total counts every store_regressed');
     } finally {
       await stopAll(processes);
       await redis.stop();

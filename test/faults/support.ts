@@ -9,6 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
 import { freePort } from '../support/redis.ts';
 import { untilServing } from '../support/serve-process.ts';
@@ -22,6 +24,8 @@ export const SCALE = Math.max(1, Number(process.env.ANTEROOM_FAULT_SCALE ?? 1));
 export interface ServeProcess {
   child: ChildProcess;
   url: string;
+  /** The admin listener (`Authorization: Bearer ADMIN_KEY`). */
+  adminUrl: string;
   output: string[];
 }
 
@@ -72,7 +76,7 @@ export async function serve(configPath: string, env: Record<string, string>): Pr
   started.add(child);
   const output: string[] = [];
   await untilServing(child, output, 60_000);
-  return { child, url: `http://127.0.0.1:${port}`, output };
+  return { child, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, output };
 }
 
 export async function stopAll(processes: ServeProcess[]): Promise<void> {
@@ -93,6 +97,8 @@ export async function stopAll(processes: ServeProcess[]): Promise<void> {
 export interface LoadRecord {
   /** Positions acknowledged (200) by this process, in the order it answered them. */
   positions: number[];
+  /** The request id of each of those positions (same order). */
+  requestIds: string[];
   /** Answers other than 200, by status (and `hung` for none within 10 s). */
   failures: Map<string, number>;
   /** Longest time (ms) a request took to be answered. */
@@ -114,6 +120,7 @@ export function steadyLoad(
 ): { record: LoadRecord; stop(): Promise<void> } {
   const record: LoadRecord = {
     positions: [],
+    requestIds: [],
     failures: new Map(),
     slowestMs: 0,
     retryAfterMissing: 0,
@@ -138,9 +145,10 @@ export function steadyLoad(
           body: '{"event_id":"fault"}',
           signal: AbortSignal.timeout(10_000),
         });
-        const body = (await answer.json()) as { queue_number?: number };
+        const body = (await answer.json()) as { queue_number?: number; api_request_id?: string };
         if (answer.status === 200 && typeof body.queue_number === 'number') {
           record.positions.push(body.queue_number);
+          record.requestIds.push(String(body.api_request_id));
         } else {
           fail(String(answer.status));
           if (answer.status === 503 && !answer.headers.get('retry-after')) record.retryAfterMissing++;
@@ -190,4 +198,150 @@ export function duplicates(records: LoadRecord[]): { within: number; across: num
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** An admission token issued during a run, as `generate_token` answered it. */
+export interface IssuedToken {
+  requestId: string;
+  position: number;
+  accessToken: string;
+}
+
+/** What the admissions saw: tokens issued, and the answers other than 200 and 202. */
+export interface AdmissionRecord {
+  tokens: IssuedToken[];
+  failures: Map<string, number>;
+  retryAfterMissing: number;
+}
+
+/**
+ * Admit steadily while the load runs: the serving counter moves by `step` through the first
+ * process's admin API every `everyMs`, and each process claims the token of every position it
+ * acknowledged that the counter reached (`POST /generate_token`), so sessions are issued
+ * throughout the fault. Failures are recorded as the load's are.
+ */
+export function steadyAdmissions(
+  processes: ServeProcess[],
+  loads: { record: LoadRecord }[],
+  step = 5,
+  everyMs = 100,
+): { record: AdmissionRecord; stop(): Promise<void> } {
+  const record: AdmissionRecord = { tokens: [], failures: new Map(), retryAfterMissing: 0 };
+  let running = true;
+  const fail = (answer: Response | null, error?: unknown) => {
+    const kind =
+      answer === null
+        ? (error as Error).name === 'TimeoutError'
+          ? 'hung'
+          : 'connection'
+        : String(answer.status);
+    record.failures.set(kind, (record.failures.get(kind) ?? 0) + 1);
+    if (answer?.status === 503 && !answer.headers.get('retry-after')) record.retryAfterMissing++;
+  };
+  let serving = 0;
+  const mover = async () => {
+    const admin = processes[0]!;
+    while (running) {
+      try {
+        const answer = await fetch(`${admin.adminUrl}/increment_serving_counter`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` },
+          body: JSON.stringify({ event_id: 'fault', increment_by: step }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const body = (await answer.json()) as { serving_num?: number };
+        if (answer.status === 200 && typeof body.serving_num === 'number') serving = body.serving_num;
+        else fail(answer);
+      } catch (error) {
+        fail(null, error);
+      }
+      await sleep(everyMs);
+    }
+  };
+  const claimer = async (process: ServeProcess, load: { record: LoadRecord }) => {
+    let next = 0; // the index of the next acknowledged position to claim
+    while (running) {
+      const position = load.record.positions[next];
+      if (position === undefined || position > serving) {
+        await sleep(20);
+        continue;
+      }
+      const requestId = load.record.requestIds[next]!;
+      try {
+        const answer = await fetch(`${process.url}/generate_token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ event_id: 'fault', request_id: requestId }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const body = (await answer.json()) as { access_token?: string };
+        if (answer.status === 200 && body.access_token) {
+          record.tokens.push({ requestId, position, accessToken: body.access_token });
+          next++;
+        } else if (answer.status === 404 || answer.status === 410) {
+          fail(answer); // a place lost with the store: counted, not retried
+          next++;
+        } else {
+          fail(answer); // 202 (the counter went back) or 503: try again
+          await sleep(20);
+        }
+      } catch (error) {
+        fail(null, error);
+        await sleep(20);
+      }
+    }
+  };
+  const workers = [mover(), ...processes.map((process, i) => claimer(process, loads[i]!))];
+  return {
+    record,
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}
+
+/**
+ * What became of the tokens issued during a run: each verified against the JWKS the server
+ * publishes now (signature, `aud`, `sub` and `queue_position` as issued); positions admitted
+ * under two request ids; sessions missing from the store at the end (`redisUrl`: where the
+ * promoted data is served).
+ */
+export async function checkTokens(
+  server: ServeProcess,
+  tokens: IssuedToken[],
+  redisUrl: string | null,
+): Promise<{ verified: number; notVerified: number; admittedTwice: number; sessionsLost: number | null }> {
+  const jwks = createLocalJWKSet(
+    (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet,
+  );
+  let verified = 0;
+  for (const token of tokens) {
+    try {
+      const { payload } = await jwtVerify(token.accessToken, jwks, { audience: 'fault' });
+      if (payload.sub === token.requestId && payload.queue_position === token.position) verified++;
+    } catch {
+      // counted below
+    }
+  }
+  const owners = new Map<number, Set<string>>();
+  for (const token of tokens) {
+    const set = owners.get(token.position) ?? new Set();
+    set.add(token.requestId);
+    owners.set(token.position, set);
+  }
+  let admittedTwice = 0;
+  for (const set of owners.values()) admittedTwice += set.size - 1;
+  let sessionsLost: number | null = null;
+  if (redisUrl !== null && tokens.length > 0) {
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      const ids = [...new Set(tokens.map((token) => token.requestId))];
+      const sessions = await redis.hmget('ar:{fault}:s', ...ids);
+      sessionsLost = sessions.filter((session) => session === null).length;
+    } finally {
+      redis.disconnect();
+    }
+  }
+  return { verified, notVerified: tokens.length - verified, admittedTwice, sessionsLost };
 }
