@@ -4,10 +4,12 @@
  * acknowledged position and how every other request was answered, and the scale of a pass
  * (`ANTEROOM_FAULT_SCALE`: 1, the short pass `npm test` and CI run; `npm run test:faults` runs 10).
  */
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
@@ -344,4 +346,80 @@ export async function checkTokens(
     }
   }
   return { verified, notVerified: tokens.length - verified, admittedTwice, sessionsLost };
+}
+
+/** The `store_regressed` lines the processes logged (the regression guard raised counters). */
+export function regressedLines(processes: ServeProcess[]): number {
+  return processes.flatMap((process) => process.output).filter((line) => line.includes('store_regressed'))
+    .length;
+}
+
+/**
+ * Run the load (enqueues, and admissions claiming tokens) through every process around `fault`;
+ * the records once it stopped.
+ */
+export async function underLoad(
+  processes: ServeProcess[],
+  fault: () => Promise<void>,
+): Promise<{ records: LoadRecord[]; admissions: AdmissionRecord }> {
+  const loads = processes.map((process) => steadyLoad(process));
+  const admissions = steadyAdmissions(processes, loads);
+  await sleep(1000 * SCALE);
+  await fault();
+  // Long enough for the servers to reconnect (backoff up to 2 s) and take load again.
+  await sleep(3000 + 1000 * SCALE);
+  await Promise.all([...loads.map((load) => load.stop()), admissions.stop()]);
+  return { records: loads.map((load) => load.record), admissions: admissions.record };
+}
+
+/**
+ * The tokens issued during the run: each still verifies, whatever the setting; reported with
+ * the positions admitted twice and the sessions the store no longer has.
+ */
+export async function reportTokens(
+  t: TestContext,
+  label: string,
+  processes: ServeProcess[],
+  admissions: AdmissionRecord,
+  redisUrl: string,
+) {
+  const checked = await checkTokens(processes[0]!, admissions.tokens, redisUrl);
+  t.diagnostic(
+    `${label}: ${admissions.tokens.length} tokens issued, ${checked.verified} still verify; ` +
+      `positions admitted twice ${checked.admittedTwice}; sessions lost ${checked.sessionsLost}; ` +
+      `admission answers other than 200/202 ${JSON.stringify(Object.fromEntries(admissions.failures))}`,
+  );
+  assert.ok(admissions.tokens.length > 0, 'tokens were issued');
+  assert.equal(checked.notVerified, 0, 'a token issued during the run no longer verifies');
+  assert.equal(admissions.failures.get('hung') ?? 0, 0, 'an admission hung');
+  assert.equal(admissions.failures.get('500') ?? 0, 0, 'an admission answered 500');
+  assert.equal(admissions.retryAfterMissing, 0, 'a 503 without Retry-After');
+  return checked;
+}
+
+export function report(t: TestContext, label: string, records: LoadRecord[]) {
+  const dup = duplicates(records);
+  const acknowledged = records.reduce((sum, record) => sum + record.positions.length, 0);
+  const failures = new Map<string, number>();
+  for (const record of records) {
+    for (const [kind, count] of record.failures) failures.set(kind, (failures.get(kind) ?? 0) + count);
+  }
+  const firsts = records.map((record) => record.firstFailureMs).filter((at): at is number => at !== null);
+  const lasts = records.map((record) => record.lastFailureMs).filter((at): at is number => at !== null);
+  const window = firsts.length === 0 ? 0 : Math.max(...lasts) - Math.min(...firsts);
+  t.diagnostic(
+    `${label}: ${acknowledged} positions acknowledged, duplicated within a process ${dup.within}, across processes ${dup.across}; ` +
+      `failed requests ${JSON.stringify(Object.fromEntries(failures))}; unavailability window ${window} ms; ` +
+      `slowest answer ${Math.max(...records.map((record) => record.slowestMs))} ms`,
+  );
+  // Rule 7 whatever the setting: never a hang, never a 500, every 503 with Retry-After.
+  assert.equal(failures.get('hung') ?? 0, 0, 'a request hung');
+  assert.equal(failures.get('500') ?? 0, 0, 'a request answered 500');
+  assert.equal(
+    records.reduce((sum, record) => sum + record.retryAfterMissing, 0),
+    0,
+    'a 503 without Retry-After',
+  );
+  for (const record of records) assert.ok(record.positions.length > 0, 'the load went through');
+  return dup;
 }
