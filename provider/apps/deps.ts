@@ -13,6 +13,7 @@ import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { createStreamSlots, type StreamSlots } from '../api/stream-slots.ts';
 import { type AnteroomConfig, ConfigError } from '../config/server-config.ts';
+import { burstGate, OUTAGE_LOG_WINDOW_MS } from '../http/errors.ts';
 import {
   type ClientBudget,
   createClientBudget,
@@ -116,10 +117,22 @@ export async function createAppDeps(
   const keys =
     options.keys ??
     (await loadKeyRing(config.keys, { onNotice: (message) => logger.warn({ notice: true }, message) }));
+  // Writes no replica confirmed come in bursts (every write while no replica answers): one line
+  // per window, carrying how many there were, so a log metric filter can count them (on Lambda,
+  // where no Prometheus scrape reaches the process; the CDK app alarms on it).
+  const waitTimeoutGate = burstGate(OUTAGE_LOG_WINDOW_MS);
   const store =
     options.store ??
     (await openStore(config.store, {
-      writeNotConfirmed: () => metrics.writesNotConfirmed.inc(),
+      writeNotConfirmed: () => {
+        metrics.writesNotConfirmed.inc();
+        const held = waitTimeoutGate();
+        if (held === null) return;
+        logger.warn(
+          { store_wait_timeout: true, wait_timeouts: held + 1 },
+          'store_wait_timeout: no replica confirmed a write in time; answered 503 (logged at most once per 10 s, counting the ones since)',
+        );
+      },
       regressed: (eventId, what) => {
         metrics.storeRegressions.inc({ event: eventId });
         logger.error(

@@ -20,6 +20,9 @@ const skip = redisSkipReason();
 const ADMIN_KEY = 'durability-test-key-Vq8fLm2RtXw9KpZcYh4NbE';
 const AUTH = { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' };
 
+/** Every log line of the servers these tests start. */
+const lines: { msg?: string; store_wait_timeout?: boolean; wait_timeouts?: number }[] = [];
+
 async function serve(url: string, store: Record<string, unknown>): Promise<RunningServer> {
   const config = loadConfig({
     raw: {
@@ -32,7 +35,7 @@ async function serve(url: string, store: Record<string, unknown>): Promise<Runni
     },
     env: {},
   });
-  return startServer(config, { keys: await testKeys(), logger: testLogger() });
+  return startServer(config, { keys: await testKeys(), logger: testLogger({ lines }) });
 }
 
 async function enqueue(server: RunningServer): Promise<Response> {
@@ -97,6 +100,11 @@ describe('store.durability "replica"', { skip }, () => {
       const metrics = await (await fetch(`${server.adminUrl}/metrics`, { headers: AUTH })).text();
       const timeouts = Number(/^anteroom_store_wait_timeouts_total (\d+)/m.exec(metrics)?.[1]);
       assert.ok(timeouts >= 2, `wait timeouts counted: ${timeouts}`);
+      // And logged once for the burst, which a log metric filter counts (the CDK app's alarm).
+      const logged = lines.filter((line) => line.store_wait_timeout === true);
+      assert.equal(logged.length, 1, 'one line for the burst');
+      assert.equal(logged[0]?.wait_timeouts, 1);
+      assert.match(String(logged[0]?.msg), /^store_wait_timeout: /);
     } finally {
       replica.resume();
     }
