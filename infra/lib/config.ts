@@ -58,6 +58,18 @@ export interface QueueStoreConfig {
   port: number;
   /** Days of daily snapshots kept (0 turns snapshots off). */
   snapshotRetentionDays: number;
+  /**
+   * Replicas beside the primary (node-based only; 1–5, default 2). With one, the first failover
+   * leaves no replica to confirm a write: with `durability: "replica"` every write answers 503
+   * until ElastiCache replaces the lost node.
+   */
+  replicas: number;
+  /**
+   * When the app counts a write as acknowledged (`store.durability`, API.md section 5):
+   * `replica` (default for a replication group: `WAIT 1` confirms a replica holds it, so a
+   * failover hands no position out twice) or `none`. Serverless: `none` only.
+   */
+  durability: 'none' | 'replica';
 }
 
 export interface NetworkConfig {
@@ -137,7 +149,7 @@ export const DEFAULTS: Omit<
   DeployConfig,
   'app' | 'confidentialClients' | 'queueStore' | 'originHealth' | 'signalPorts' | 'entryPorts'
 > & {
-  queueStore: Omit<QueueStoreConfig, 'engineVersion'>;
+  queueStore: Omit<QueueStoreConfig, 'engineVersion' | 'durability'>;
 } = {
   queueStore: {
     type: 'replication-group',
@@ -145,6 +157,7 @@ export const DEFAULTS: Omit<
     nodeType: 'cache.t4g.medium',
     port: 6380,
     snapshotRetentionDays: 1,
+    replicas: 2,
   },
   admissionTokenAlgorithm: 'ES256',
   network: { natGateways: 0, maxAzs: 2 },
@@ -341,11 +354,23 @@ function splitClients(raw: unknown): { clients: unknown[] | undefined; confident
 
 function parseQueueStore(raw: unknown): QueueStoreConfig {
   const input = raw === undefined ? {} : asObject(raw, 'queueStore');
-  rejectUnknown(input, 'queueStore', [...Object.keys(DEFAULTS.queueStore), 'engineVersion']);
+  rejectUnknown(input, 'queueStore', [...Object.keys(DEFAULTS.queueStore), 'engineVersion', 'durability']);
   const merged = { ...DEFAULTS.queueStore, ...input };
   const engine = oneOf(merged.engine, 'queueStore.engine', ['valkey', 'redis'] as const);
+  const type = oneOf(merged.type, 'queueStore.type', ['replication-group', 'serverless'] as const);
+  const durability = oneOf(
+    input['durability'] ?? (type === 'serverless' ? 'none' : 'replica'),
+    'queueStore.durability',
+    ['none', 'replica'] as const,
+  );
+  if (type === 'serverless' && durability === 'replica') {
+    throw new ValidationError(
+      'queueStore.durability',
+      'queueStore.durability "replica" needs a replication group: ElastiCache Serverless replicates across zones by itself and documents no WAIT to confirm a write on a replica; use "none" (the regression guard still applies) or type "replication-group"',
+    );
+  }
   return {
-    type: oneOf(merged.type, 'queueStore.type', ['replication-group', 'serverless'] as const),
+    type,
     engine,
     engineVersion: pattern(
       input['engineVersion'] ?? DEFAULT_ENGINE_VERSION[engine],
@@ -355,6 +380,8 @@ function parseQueueStore(raw: unknown): QueueStoreConfig {
     nodeType: pattern(merged.nodeType, 'queueStore.nodeType', /^cache\.[a-z0-9]+\.[a-z0-9]+$/),
     port: integer(merged.port, 'queueStore.port', 1024, 65535),
     snapshotRetentionDays: integer(merged.snapshotRetentionDays, 'queueStore.snapshotRetentionDays', 0, 35),
+    replicas: integer(merged.replicas, 'queueStore.replicas', 1, 5),
+    durability,
   };
 }
 

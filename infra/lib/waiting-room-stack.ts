@@ -85,6 +85,8 @@ export class WaitingRoomStack extends Stack {
       ANTEROOM_REDIS_AUTH_SECRET_ARN: store.authSecret.secretArn,
       // Serverless speaks the cluster protocol (every script stays in one slot: the hash tag).
       ...(store.cluster ? { ANTEROOM_REDIS_CLUSTER: 'true' } : {}),
+      // A write is answered once a replica holds it, so a failover hands no position out twice.
+      ...(store.durability === 'none' ? {} : { REDIS_DURABILITY: store.durability }),
       ANTEROOM_LEDGER_TABLE: this.tables.ledgerTable.tableName,
       ANTEROOM_KEYS_SECRET_ARN: this.secrets.signingKeys.secretArn,
       // ES256 is the app's default; RS256 only when asked for (downstream verifiers of the AWS solution).
@@ -183,6 +185,7 @@ export class WaitingRoomStack extends Stack {
       },
       apis: { Public: this.publicApi.api, Private: this.privateApi.api },
       storeAlarms: this.queueStore.alarms,
+      storeFunctions: [this.publicApi.fn, this.privateApi.fn, this.statusEvents.fn],
       eventIds,
       ...(config.alarmTopicArn === undefined ? {} : { alarmTopicArn: config.alarmTopicArn }),
     });

@@ -30,10 +30,22 @@ describe('deployment configuration', () => {
     assert.equal(config.queueStore.type, 'replication-group');
     assert.equal(config.queueStore.engine, 'valkey');
     assert.equal(config.queueStore.engineVersion, '8.0');
+    assert.equal(config.queueStore.replicas, 2);
+    assert.equal(config.queueStore.durability, 'replica');
     assert.equal(config.network.natGateways, 0);
     assert.equal(config.retainData, true);
     assert.equal(config.cdn.statusCacheSeconds, 1);
     assert.equal(config.sourceMaps, false);
+  });
+
+  it('keeps durability "none" on serverless, and refuses "replica" there, naming why', () => {
+    assert.equal(parseDeployConfig({ queueStore: { type: 'serverless' } }).queueStore.durability, 'none');
+    assert.equal(parseDeployConfig({ queueStore: { durability: 'none' } }).queueStore.durability, 'none');
+    rejects({ queueStore: { type: 'serverless', durability: 'replica' } }, 'queueStore.durability');
+    rejects({ queueStore: { durability: 'aof' } }, 'queueStore.durability');
+    rejects({ queueStore: { replicas: 0 } }, 'queueStore.replicas');
+    rejects({ queueStore: { replicas: 6 } }, 'queueStore.replicas');
+    assert.equal(parseDeployConfig({ queueStore: { replicas: 1 } }).queueStore.replicas, 1);
   });
 
   it('picks the engine version that matches the engine', () => {

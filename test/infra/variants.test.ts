@@ -58,6 +58,8 @@ describe('ElastiCache Serverless', () => {
     assert.equal(cache.Properties.SubnetIds.length, 2);
     assert.deepEqual(publicEnv().ANTEROOM_REDIS_HOST, { 'Fn::GetAtt': [cacheId, 'Endpoint.Address'] });
     assert.equal(publicEnv().ANTEROOM_REDIS_CLUSTER, 'true');
+    // No WAIT to rely on there: the app keeps durability "none" (its regression guard still runs).
+    assert.equal(publicEnv().REDIS_DURABILITY, undefined);
   });
 
   it('requires a password: the default user is off, the app user reads the generated secret', () => {

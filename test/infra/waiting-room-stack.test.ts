@@ -74,7 +74,8 @@ describe('queue store', () => {
   it('is a Multi-AZ replication group with automatic failover, encrypted at rest and in transit', () => {
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       Engine: 'valkey',
-      NumCacheClusters: 2,
+      // A primary and two replicas: after a failover one replica is left to confirm writes.
+      NumCacheClusters: 3,
       MultiAZEnabled: true,
       AutomaticFailoverEnabled: true,
       AtRestEncryptionEnabled: true,
@@ -367,6 +368,18 @@ describe('Lambda environment', () => {
     assert.equal(env.CLIENT_ADDRESS_HEADER, CLIENT_ADDRESS_HEADER);
   });
 
+  it('acknowledges a store write once a replica holds it, in every function that writes it', () => {
+    for (const fn of [fns.public, fns.admin, fns.scheduled]) {
+      assert.equal(environmentOf(fn).REDIS_DURABILITY, 'replica');
+    }
+    // The value the app reads, as the Lambdas' configuration reads it.
+    const { store } = loadConfig({
+      raw: {},
+      env: { REDIS_URL: 'redis://h:6379', REDIS_DURABILITY: 'replica' },
+    });
+    assert.equal(store.type === 'redis' && store.durability, 'replica');
+  });
+
   it('runs no function with source maps unless the deployment asks (they slow every cold start)', () => {
     for (const [name, fn] of Object.entries(fns)) {
       assert.equal(environmentOf(fn).NODE_OPTIONS, undefined, name);
@@ -517,8 +530,39 @@ describe('events, authorizer export, monitoring', () => {
     assert.equal(count('Errors'), 4);
     assert.equal(count('Throttles'), 4);
     assert.equal(count('5xx'), 2);
-    assert.equal(count('EngineCPUUtilization'), 2);
-    assert.equal(count('DatabaseMemoryUsagePercentage'), 2);
+    // Each of the three nodes: any may be the primary after a failover.
+    assert.equal(count('EngineCPUUtilization'), 3);
+    assert.equal(count('DatabaseMemoryUsagePercentage'), 3);
+  });
+
+  it('alarms on writes no replica confirmed and on store_regressed, counted from the store functions’ logs', () => {
+    const storeFns = [fns.public, fns.admin, fns.scheduled];
+    const logGroupOf = (fn: IConstruct) => json.Resources[logicalId(fn)].Properties.LoggingConfig.LogGroup;
+    const filters = resourcesOfType(json, 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
+    for (const [metric, pattern, value] of [
+      ['StoreWaitTimeouts', '{ $.store_wait_timeout IS TRUE }', '$.wait_timeouts'],
+      ['StoreRegressions', '{ $.store_regressed IS TRUE }', '1'],
+    ]) {
+      const mine = filters.filter((filter) => filter.MetricTransformations[0].MetricName === metric);
+      assert.deepEqual(
+        mine.map((filter) => filter.LogGroupName),
+        storeFns.map(logGroupOf),
+        metric,
+      );
+      for (const filter of mine) {
+        assert.equal(filter.FilterPattern, pattern);
+        assert.deepEqual(filter.MetricTransformations, [
+          { MetricNamespace: 'Anteroom', MetricName: metric, MetricValue: value },
+        ]);
+      }
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Anteroom',
+        MetricName: metric,
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
   });
 
   it('graphs queue length, serving counter and admissions per event', () => {

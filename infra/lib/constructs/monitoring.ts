@@ -1,6 +1,8 @@
 /**
  * Alarms and the dashboard. Alarms: every Lambda's errors and throttles, both APIs' 5xx, the queue
- * store's CPU and memory. Dashboard: queue length, serving counter and admission rate per event,
+ * store's CPU and memory, and what the app logs of the store's durability (API.md section 5):
+ * writes no replica confirmed in time (`store_wait_timeout` lines) and counters a process found
+ * set back (`store_regressed`), counted by metric filters on the functions' log groups. Dashboard: queue length, serving counter and admission rate per event,
  * from the custom metrics the scheduled handler publishes (embedded metric format, namespace
  * `Anteroom`, dimension `EventId`), next to the API and Lambda health.
  */
@@ -9,6 +11,7 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../../provider/lambda/emf.ts';
@@ -29,12 +32,18 @@ export const QUEUE_METRICS = {
   waiting: 'Waiting',
   /** Sessions holding a valid token. */
   activeSessions: 'ActiveSessions',
+  /** Writes no replica confirmed in time (each answered 503), from the functions' logs. */
+  storeWaitTimeouts: 'StoreWaitTimeouts',
+  /** Times a process found an event's counters set back (a store that lost writes), from the logs. */
+  storeRegressions: 'StoreRegressions',
 } as const;
 
 export interface MonitoringProps {
   functions: Record<string, lambda.IFunction>;
   apis: Record<string, apigwv2.HttpApi>;
   storeAlarms: StoreAlarmSpec[];
+  /** The functions that reach the queue store: their logs are counted for the durability alarms. */
+  storeFunctions: lambda.Function[];
   eventIds: string[];
   alarmTopicArn?: string;
 }
@@ -71,6 +80,37 @@ export class Monitoring extends Construct {
       alarm(`${name}Api5xx`, `Anteroom ${name} API: 5xx answers`, api.metricServerError({ period }), 0);
     }
     for (const spec of props.storeAlarms) alarm(spec.id, spec.description, spec.metric, spec.threshold);
+
+    // The app's durability lines (provider/apps/deps.ts), counted across the store's functions.
+    const logMetric = (metricName: string, field: string, value: string) => {
+      props.storeFunctions.forEach((fn, index) => {
+        new logs.MetricFilter(this, `${metricName}Filter${index}`, {
+          logGroup: fn.logGroup,
+          metricNamespace: QUEUE_METRICS.namespace,
+          metricName,
+          filterPattern: logs.FilterPattern.booleanValue(`$.${field}`, true),
+          metricValue: value,
+        });
+      });
+      return new cloudwatch.Metric({
+        namespace: QUEUE_METRICS.namespace,
+        metricName,
+        statistic: 'Sum',
+        period,
+      });
+    };
+    alarm(
+      'StoreWaitTimeouts',
+      'Queue store: writes no replica confirmed in time, each answered 503 (store.durability "replica"; a replica lost or lagging)',
+      logMetric(QUEUE_METRICS.storeWaitTimeouts, 'store_wait_timeout', '$.wait_timeouts'),
+      0,
+    );
+    alarm(
+      'StoreRegressed',
+      'Queue store: a process found counters below what it had acknowledged (store_regressed: the store lost writes in a failover or restart)',
+      logMetric(QUEUE_METRICS.storeRegressions, 'store_regressed', '1'),
+      0,
+    );
 
     const queueMetric = (metricName: string, eventId: string, statistic: string) =>
       new cloudwatch.Metric({

@@ -1,8 +1,9 @@
 /**
  * The queue store: ElastiCache (Valkey or Redis) in the private subnets, TLS in transit, encrypted
  * at rest, AUTH from a generated Secrets Manager secret, reachable only from the Lambdas' security
- * group. Node-based by default (primary + replica in two AZs, automatic failover); serverless on
- * request.
+ * group. Node-based by default (a primary and two replicas spread over the AZs, Multi-AZ,
+ * automatic failover; the app acknowledges a write once `WAIT 1` confirms a replica holds it:
+ * `durability`); serverless on request.
  */
 import { Names, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -41,10 +42,13 @@ export class QueueStore extends Construct {
   readonly cluster: boolean;
   readonly alarms: StoreAlarmSpec[];
   readonly securityGroup: ec2.SecurityGroup;
+  /** `store.durability` for the app (REDIS_DURABILITY). */
+  readonly durability: 'none' | 'replica';
 
   constructor(scope: Construct, id: string, props: QueueStoreProps) {
     super(scope, id);
     const { config } = props;
+    this.durability = config.durability;
     const serverless = config.type === 'serverless';
     // Serverless listens on 6379 only.
     const port = serverless ? 6379 : config.port;
@@ -89,7 +93,7 @@ export class QueueStore extends Construct {
       this.host = group.attrPrimaryEndPointAddress;
       this.port = group.attrPrimaryEndPointPort;
       this.cluster = false;
-      this.alarms = nodeAlarms(group.ref);
+      this.alarms = nodeAlarms(group.ref, 1 + config.replicas);
     }
   }
 
@@ -104,8 +108,11 @@ export class QueueStore extends Construct {
       engineVersion: config.engineVersion,
       cacheNodeType: config.nodeType,
       port: config.port,
-      // Primary and one replica in different AZs; a failover promotes the replica.
-      numCacheClusters: 2,
+      // A primary and its replicas (two by default) spread over the subnets' AZs; a failover
+      // promotes a replica. Two, so that after a failover one is still there to confirm the
+      // writes (`durability: "replica"`): with one, every write would answer 503 until
+      // ElastiCache replaced the lost node.
+      numCacheClusters: 1 + config.replicas,
       multiAzEnabled: true,
       automaticFailoverEnabled: true,
       atRestEncryptionEnabled: true,
@@ -160,9 +167,10 @@ export class QueueStore extends Construct {
   }
 }
 
-function nodeAlarms(replicationGroupId: string): StoreAlarmSpec[] {
-  // ElastiCache names the members <group>-001 and <group>-002; either may be primary after a failover.
-  return ['001', '002'].flatMap((member) => {
+function nodeAlarms(replicationGroupId: string, nodes: number): StoreAlarmSpec[] {
+  // ElastiCache names the members <group>-001, <group>-002, …; any may be primary after a failover.
+  const members = Array.from({ length: nodes }, (_, i) => String(i + 1).padStart(3, '0'));
+  return members.flatMap((member) => {
     const cacheClusterId = `${replicationGroupId}-${member}`;
     const metric = (metricName: string) =>
       new cloudwatch.Metric({
