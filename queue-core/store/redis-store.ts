@@ -1111,11 +1111,7 @@ export class RedisStore implements QueueStore {
         k.arrivalTimes,
         k.drawRanks,
         field,
-        token === undefined
-          ? ''
-          : identity === null
-            ? (token as string)
-            : `=${identity[1]}`,
+        token === undefined ? '' : identity === null ? (token as string) : `=${identity[1]}`,
         limit === undefined ? '' : String(limit.perMinute),
         String(Math.round(limit?.nowMs ?? input.nowMs)),
         challenge === undefined ? '' : spend === null ? (challenge as string) : 'spend',
