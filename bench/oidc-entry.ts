@@ -13,8 +13,11 @@
  * after round; the ratio OIDC ÷ JSON of each round, and its median, is the figure (the issue's
  * target: ≥ 0.5). Then N more waiting OIDC visitors and N JSON visitors, each measured with
  * Redis `INFO memory` (used_memory) and `DBSIZE` before and after: bytes and keys per waiting
- * visitor, the queue's own entry included (target for OIDC: ≤ 300 B). Rate limits are off.
- * Not a test: it asserts nothing.
+ * visitor, the queue's own entry included (target for OIDC: ≤ 300 B). Last, the admitted path:
+ * up to 500 waiting OIDC visitors are admitted at once (the admin API), and each browser goes
+ * from its waiting page's reload to the relying party with the code: requests, Redis commands,
+ * server CPU and Redis bytes per admitted visitor. Rate limits are off. Also runs against older
+ * versions (it speaks HTTP only): the before figures. Not a test: it asserts nothing.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -29,16 +32,17 @@ import { median } from './support/stats.ts';
 const EVENT = 'sale';
 const CLIENT = 'shop';
 const REDIRECT = 'https://shop.example.test/callback';
+const ADMIN_KEY = 'bench-admin-key-aXRDjj7KNmZ8pAjW22BHiu';
 
-const [role, redisUrl, portText] = process.argv.slice(2);
+const [role, redisUrl, portText, adminPortText] = process.argv.slice(2);
 
 /** Child role: `anteroom serve` on the Redis store, its limits off. */
-async function serve(url: string, port: number): Promise<void> {
+async function serve(url: string, port: number, adminPort: number): Promise<void> {
   const config = loadConfig({
     raw: {
       publicUrl: `http://127.0.0.1:${port}`,
-      listen: { port, host: '127.0.0.1', adminPort: await freePort(), adminHost: '127.0.0.1' },
-      adminKeys: ['bench-admin-key-aXRDjj7KNmZ8pAjW22BHiu'],
+      listen: { port, host: '127.0.0.1', adminPort, adminHost: '127.0.0.1' },
+      adminKeys: [ADMIN_KEY],
       store: { type: 'redis', url },
       keys: { type: 'env' },
       limits: { enqueuePerClientPerMinute: 0, authorizePerClientPerMinute: 0 },
@@ -85,8 +89,10 @@ function cpuOf(child: ChildProcess): Promise<number> {
   });
 }
 
-function startChild(url: string, port: number): Promise<ChildProcess> {
-  const child = fork(new URL(import.meta.url).pathname, ['serve', url, String(port)], { stdio: 'inherit' });
+function startChild(url: string, port: number, adminPort: number): Promise<ChildProcess> {
+  const child = fork(new URL(import.meta.url).pathname, ['serve', url, String(port), String(adminPort)], {
+    stdio: 'inherit',
+  });
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -112,30 +118,51 @@ function authorizeUrl(base: string, n: number): string {
 let counter = 0;
 
 /** One fresh browser from `/oidc/auth` to the waiting page; the number of requests it took. */
-async function oidcEntry(base: string): Promise<number> {
-  const cookies = new Map<string, string>();
-  let url = new URL(authorizeUrl(base, counter++));
+/** A browser: cookies by name (every one sent everywhere: the bench's paths never clash). */
+type Jar = Map<string, string>;
+
+/**
+ * Follow `start` the way a browser does until a page (200) or a redirect to the relying party:
+ * the number of requests it took and where it ended.
+ */
+async function follow(start: URL, jar: Jar): Promise<{ requests: number; url: URL; html: string | null }> {
+  let url = start;
   for (let hop = 1; hop <= 6; hop++) {
-    const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const answer = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
     for (const line of answer.headers.getSetCookie()) {
       const pair = line.split(';', 1)[0] ?? '';
       const eq = pair.indexOf('=');
-      cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
     }
     const location = answer.headers.get('location');
     if (answer.status >= 300 && answer.status < 400 && location !== null) {
       await answer.arrayBuffer();
       url = new URL(location, url);
+      if (url.href.startsWith(REDIRECT)) return { requests: hop, url, html: null };
       continue;
     }
     const html = await answer.text();
-    if (answer.status !== 200 || !html.includes('data-field="queue_number"')) {
-      throw new Error(`not the waiting page: HTTP ${answer.status} ${html.slice(0, 200)}`);
-    }
-    return hop;
+    if (answer.status !== 200)
+      throw new Error(`HTTP ${answer.status} at ${url.pathname}: ${html.slice(0, 200)}`);
+    return { requests: hop, url, html };
   }
   throw new Error('too many redirects');
+}
+
+/** One fresh browser from `/oidc/auth` to the waiting page. */
+async function enter(base: string): Promise<{ requests: number; page: URL; jar: Jar }> {
+  const jar: Jar = new Map();
+  const landed = await follow(new URL(authorizeUrl(base, counter++)), jar);
+  if (landed.html === null || !landed.html.includes('data-field="queue_number"')) {
+    throw new Error(`not the waiting page: ${landed.url.href.slice(0, 200)}`);
+  }
+  return { requests: landed.requests, page: landed.url, jar };
+}
+
+/** One fresh browser from `/oidc/auth` to the waiting page; the number of requests it took. */
+async function oidcEntry(base: string): Promise<number> {
+  return (await enter(base)).requests;
 }
 
 async function jsonEnqueue(base: string): Promise<number> {
@@ -182,6 +209,63 @@ async function usage(inspector: Redis) {
   return { keys, bytes: Number(/^used_memory:(\d+)/m.exec(info)?.[1]) };
 }
 
+async function commands(inspector: Redis): Promise<number> {
+  return Number(/^total_commands_processed:(\d+)/m.exec(await inspector.info('stats'))?.[1]);
+}
+
+/**
+ * The admitted path: `count` OIDC visitors wait, all are admitted (the admin API), then each
+ * browser goes from its waiting page's reload to the relying party's redirect URI with the code.
+ * Requests, Redis commands, server CPU and Redis bytes per admitted visitor.
+ */
+async function admittedPath(
+  base: string,
+  adminBase: string,
+  inspector: Redis,
+  server: ChildProcess,
+  count: number,
+  concurrency: number,
+) {
+  const waiting: Awaited<ReturnType<typeof enter>>[] = [];
+  for (let i = 0; i < count; i++) waiting.push(await enter(base));
+  const admitted = await fetch(`${adminBase}/increment_serving_counter`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ event_id: EVENT, increment_by: 1_000_000 }),
+  });
+  if (admitted.status !== 200) throw new Error(`increment_serving_counter answered ${admitted.status}`);
+  const [commandsBefore, usageBefore, cpuBefore] = [
+    await commands(inspector),
+    await usage(inspector),
+    await cpuOf(server),
+  ];
+  let requests = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < waiting.length) {
+        const visitor = waiting[next++] as (typeof waiting)[number];
+        const back = await follow(visitor.page, visitor.jar);
+        if (back.html !== null || !back.url.searchParams.has('code')) {
+          throw new Error(`not back with a code: ${back.url.href.slice(0, 200)}`);
+        }
+        requests += back.requests;
+      }
+    }),
+  );
+  const cpu = (await cpuOf(server)) - cpuBefore;
+  const usageAfter = await usage(inspector);
+  // Less the inspector's own commands (INFO ×2, DBSIZE).
+  const redisCommands = (await commands(inspector)) - commandsBefore - 3;
+  return {
+    requests: requests / count,
+    commands: redisCommands / count,
+    cpu: cpu / count,
+    bytes: (usageAfter.bytes - usageBefore.bytes) / count,
+    keys: (usageAfter.keys - usageBefore.keys) / count,
+  };
+}
+
 /** Bytes and keys of Redis per visitor over `count` visitors taken by `one`. */
 async function perVisitor(inspector: Redis, count: number, concurrency: number, one: () => Promise<number>) {
   const before = await usage(inspector);
@@ -205,7 +289,8 @@ async function main(): Promise<void> {
   let child: ChildProcess | undefined;
   try {
     const port = await freePort();
-    child = await startChild(redis.url, port);
+    const adminPort = await freePort();
+    child = await startChild(redis.url, port, adminPort);
     const base = `http://127.0.0.1:${port}`;
     console.log(`node ${process.version}, ${seconds} s per run, concurrency ${concurrency}, loopback\n`);
     const server = child;
@@ -228,6 +313,15 @@ async function main(): Promise<void> {
     }
     const oidcMemory = await perVisitor(inspector, entries, concurrency, () => oidcEntry(base));
     const jsonMemory = await perVisitor(inspector, entries, concurrency, () => jsonEnqueue(base));
+    const admittedCount = Math.min(entries, 500);
+    const admitted = await admittedPath(
+      base,
+      `http://127.0.0.1:${adminPort}`,
+      inspector,
+      server,
+      admittedCount,
+      concurrency,
+    );
     console.log(
       `\nOIDC entries/s ÷ JSON enqueues/s: median ${median(ratios).toFixed(2)}` +
         ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) of ${rounds} rounds (target ≥ 0.5)`,
@@ -244,6 +338,11 @@ async function main(): Promise<void> {
       `Redis per waiting JSON visitor: ${jsonMemory.bytes.toFixed(0)} B, ${jsonMemory.keys.toFixed(2)} keys` +
         ` (the queue alone); OIDC ÷ JSON ${(oidcMemory.bytes / jsonMemory.bytes).toFixed(2)}`,
     );
+    console.log(
+      `admitted path, per visitor over ${admittedCount} (waiting page reload → the relying party with the code):` +
+        ` ${admitted.requests.toFixed(1)} requests, ${admitted.commands.toFixed(1)} Redis commands,` +
+        ` server CPU ${admitted.cpu.toFixed(0)} µs, Redis +${admitted.bytes.toFixed(0)} B and +${admitted.keys.toFixed(2)} keys`,
+    );
   } finally {
     child?.kill('SIGTERM');
     inspector.disconnect();
@@ -251,5 +350,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (role === 'serve' && redisUrl && portText) await serve(redisUrl, Number(portText));
+if (role === 'serve' && redisUrl && portText) await serve(redisUrl, Number(portText), Number(adminPortText));
 else await main();
