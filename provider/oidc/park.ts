@@ -186,6 +186,18 @@ const admitted = new WeakMap<IncomingMessage, { accountId: string; clientId: str
  * there): a request handed over by `resumeParked` logs the admitted visitor's account in, as the
  * end of the waiting-room interaction would. The waiting-room prompt checks the admission again.
  */
+/**
+ * True when this request is an admitted visitor's parked request, handed over by `resumeParked`
+ * for this account and client: the admission was read a moment ago, the waiting-room prompt
+ * need not read it again.
+ */
+export function handedOverAdmitted(ctx: KoaContextWithOIDC, accountId: string): boolean {
+  const visitor = admitted.get(ctx.req);
+  return (
+    visitor !== undefined && visitor.clientId === ctx.oidc.client?.clientId && visitor.accountId === accountId
+  );
+}
+
 export function loginAdmittedVisitor(ctx: KoaContextWithOIDC): void {
   const visitor = admitted.get(ctx.req);
   if (visitor === undefined || visitor.clientId !== ctx.oidc.client?.clientId) return;

@@ -7,6 +7,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
 import { guarded } from './outage.ts';
+import { handedOverAdmitted } from './park.ts';
 import type { ClientRegistry } from './registry.ts';
 import type { WaitingRoom } from './waiting.ts';
 
@@ -40,6 +41,8 @@ export function waitingRoomPolicy(deps: PolicyDeps): interactionPolicy.Prompt[] 
       if (result?.event_id === eventId) return Check.NO_NEED_TO_PROMPT;
       const accountId = deps.accountOf(ctx);
       if (accountId === null) return Check.REQUEST_PROMPT;
+      // A parked request handed over once its admission was read (`park.ts`).
+      if (handedOverAdmitted(ctx, accountId)) return Check.NO_NEED_TO_PROMPT;
       const admission = await guarded(() => deps.waitingRoom.admission(eventId, accountId));
       return admission === null ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     },
