@@ -266,9 +266,9 @@ async function admittedPath(
   };
 }
 
-/** Bytes and keys of Redis per visitor over `count` visitors taken by `one`. */
+/** Bytes, keys and commands of Redis per visitor over `count` visitors taken by `one`. */
 async function perVisitor(inspector: Redis, count: number, concurrency: number, one: () => Promise<number>) {
-  const before = await usage(inspector);
+  const [before, commandsBefore] = [await usage(inspector), await commands(inspector)];
   let left = count;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -276,7 +276,13 @@ async function perVisitor(inspector: Redis, count: number, concurrency: number, 
     }),
   );
   const after = await usage(inspector);
-  return { bytes: (after.bytes - before.bytes) / count, keys: (after.keys - before.keys) / count };
+  // Less the inspector's own commands (INFO ×2, DBSIZE).
+  const redisCommands = (await commands(inspector)) - commandsBefore - 3;
+  return {
+    bytes: (after.bytes - before.bytes) / count,
+    keys: (after.keys - before.keys) / count,
+    commands: redisCommands / count,
+  };
 }
 
 async function main(): Promise<void> {
@@ -332,11 +338,11 @@ async function main(): Promise<void> {
     );
     console.log(
       `Redis per waiting OIDC visitor: ${oidcMemory.bytes.toFixed(0)} B, ${oidcMemory.keys.toFixed(2)} keys` +
-        ` over ${entries} entries, queue included (target ≤ 300 B)`,
+        ` over ${entries} entries, queue included (target ≤ 300 B); ${oidcMemory.commands.toFixed(1)} Redis commands each`,
     );
     console.log(
       `Redis per waiting JSON visitor: ${jsonMemory.bytes.toFixed(0)} B, ${jsonMemory.keys.toFixed(2)} keys` +
-        ` (the queue alone); OIDC ÷ JSON ${(oidcMemory.bytes / jsonMemory.bytes).toFixed(2)}`,
+        ` (the queue alone), ${jsonMemory.commands.toFixed(1)} Redis commands each; OIDC ÷ JSON ${(oidcMemory.bytes / jsonMemory.bytes).toFixed(2)}`,
     );
     console.log(
       `admitted path, per visitor over ${admittedCount} (waiting page reload → the relying party with the code):` +
