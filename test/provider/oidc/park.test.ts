@@ -4,11 +4,13 @@
  * another browser, an edited one, one whose client or redirect URI is gone by the time it comes
  * back, one sealed with a key that has left the list. And what parking must not change: every
  * bad request gets the answer the provider gives it (sent side by side to a browser the provider
- * sees at once, one with a provider session).
+ * sees at once, one with a provider session). A parked request lasts as long as an interaction
+ * would (`interactionTtlSeconds`, 3 hours).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as oc from 'openid-client';
+import { OIDC_INTERACTION_TTL_SECONDS } from '../../../queue-core/defaults.ts';
 import { createKeysDocument, OIDC_ALGORITHM } from '../../../queue-core/signing-keys/document.ts';
 import { KEY_PUBLISH_SECONDS, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
 import {
@@ -297,6 +299,24 @@ test('bad authorization requests get the same answer parked as from the provider
     for (const override of good) {
       assert.equal(outcome(await navigate(new Browser(), url(override)))['parked'], true);
       assert.equal(outcome(await navigate(withSession, url(override)))['parked'], false);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('a parked request older than the longest wait is refused', async () => {
+  let offset = 0;
+  const server = await startOidcServer({ now: () => Math.floor(Date.now() / 1000) + offset });
+  try {
+    const visitor = await parkedVisitor(server);
+    offset = OIDC_INTERACTION_TTL_SECONDS - 60;
+    assert.equal((await page(visitor.browser, visitor.page)).status, 200, 'still within the wait');
+    offset = OIDC_INTERACTION_TTL_SECONDS + 1;
+    for (const url of [visitor.page.href, `${server.issuer}/auth/${visitor.token}`]) {
+      const refused = await page(visitor.browser, url);
+      assert.equal(refused.status, 400, url);
+      assert.match(refused.html, /has expired/);
     }
   } finally {
     await server.close();
