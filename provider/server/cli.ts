@@ -1,7 +1,8 @@
 /**
  * The `anteroom` command. `anteroom serve [--config path] [--port n] [--admin-port n]` runs the
  * waiting room; logs are pino JSON lines on stdout (on a terminal, lines a person reads).
- * `anteroom keys …` manages the signing keys (keys-command.ts). Exit codes: 0 after a clean SIGTERM/SIGINT stop or a done command, 2 for
+ * `anteroom keys …` manages the signing keys (keys-command.ts). `anteroom verify-draw <public url>
+ * <event id> [request id]` checks a published draw (verify-draw-command.ts) and needs no configuration. Exit codes: 0 after a clean SIGTERM/SIGINT stop or a done command, 2 for
  * a bad command line or configuration, 1 when start-up or the command fails otherwise.
  */
 import { parseArgs } from 'node:util';
@@ -11,9 +12,11 @@ import { keyFingerprint } from '../http/admin-auth.ts';
 import { startDemoCrowd } from './demo-crowd.ts';
 import { keysCommand } from './keys-command.ts';
 import { startServer } from './server.ts';
+import { VERIFY_DRAW_USAGE, verifyDrawCommand } from './verify-draw-command.ts';
 
 const USAGE = `Usage: anteroom serve [--config <path>] [--port <n>] [--admin-port <n>]
        anteroom keys list | rotate [oidc] | remove <kid> [--config <path>]
+       ${VERIFY_DRAW_USAGE}
 
   --config <path>     configuration file (else $ANTEROOM_CONFIG, else ./anteroom.config.json)
   --port <n>          public listener port (overrides listen.port / PORT)
@@ -42,6 +45,7 @@ export async function main(argv: string[]): Promise<number | null> {
     return 0;
   }
   const [command, ...rest] = parsed.positionals;
+  if (command === 'verify-draw') return verifyDrawCommand(rest, (text) => process.stdout.write(text));
   if (command !== 'serve' && command !== 'keys') {
     process.stderr.write(`${command ? `unknown command: ${command}` : 'missing command'}\n\n${USAGE}\n`);
     return 2;
