@@ -96,6 +96,8 @@ export const ERRORS = Object.freeze({
   insufficient_scope: { status: 403, message: 'This admin key may not make this call' },
   event_closed: { status: 403, message: 'The waiting room is closed to new visitors' },
   event_not_open: { status: 403, message: 'The waiting room is not open yet (see opens_at)' },
+  queue_full: { status: 403, message: 'The queue is full: no more places are taken for now' },
+  sold_out: { status: 403, message: 'Sold out: the waiting room takes no more visitors' },
   challenge_required: { status: 403, message: 'Solve the entry challenge to take a place' },
   challenge_failed: {
     status: 403,

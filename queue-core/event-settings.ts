@@ -22,7 +22,7 @@ export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const rules = fieldRules((field, message) => invalid(field, message));
 const { integer, boolean } = rules;
 
-const MODES: readonly EventMode[] = ['queue', 'passthrough', 'closed'];
+const MODES: readonly EventMode[] = ['queue', 'passthrough', 'closed', 'sold_out'];
 const INLET_TYPES: readonly InletSettings['type'][] = ['manual', 'periodic', 'max-size', 'adaptive'];
 const SIGNAL_TYPES: readonly AdaptiveSignal['type'][] = ['probe', 'prometheus', 'push'];
 
@@ -177,12 +177,18 @@ function parseInlet(raw: unknown, path: string): InletSettings {
       return { type: 'manual' };
     case 'periodic':
       return parsePeriodic(object, path);
-    case 'max-size':
-      rejectUnknownFields(object, ['type', 'maxActive'], path);
+    case 'max-size': {
+      rejectUnknownFields(object, ['type', 'maxActive', 'instant'], path);
+      const instant =
+        object['instant'] === undefined || object['instant'] === null
+          ? false
+          : boolean(object['instant'], fieldPath(path, 'instant'));
       return {
         type: 'max-size',
         maxActive: requiredInteger(object['maxActive'], fieldPath(path, 'maxActive'), 1, MAX_COUNT),
+        ...(instant ? { instant } : {}),
       };
+    }
     case 'adaptive':
       return parseAdaptive(object, path);
     default:

@@ -7,7 +7,7 @@
  * clock and every process agrees on the rules.
  */
 
-export type EventMode = 'queue' | 'passthrough' | 'closed';
+export type EventMode = 'queue' | 'passthrough' | 'closed' | 'sold_out';
 
 export interface ManualInlet {
   type: 'manual';
@@ -29,6 +29,8 @@ export interface MaxSizeInlet {
   type: 'max-size';
   /** Active sessions are never allowed above this (≥ 1). */
   maxActive: number;
+  /** Admit an arrival in its enqueue while nobody waits and there is room (API.md section 6). */
+  instant?: boolean | undefined;
 }
 
 export interface ProbeSignal {
@@ -93,6 +95,10 @@ export interface EventSettings {
   schedule?: ScheduleSettings | undefined;
   /** The order the pre-queue is given its positions in at `schedule.startAt` (default `fifo`). */
   draw?: DrawAlgorithmSetting | undefined;
+  /** The longest line (positions not yet served, or the pre-queue): beyond it 403 `queue_full`; absent: none. */
+  maxQueueLength?: number | undefined;
+  /** What visitors read when the operator sets `mode: "sold_out"`; absent: the pages' own words. */
+  soldOutMessage?: string | undefined;
 }
 
 /** API.md section 6, "Scheduled start with a pre-queue and a verifiable draw". Epoch seconds. */
@@ -164,6 +170,11 @@ export interface EnqueueInput {
    * the entry is placed after it.
    */
   prequeue?: { startAt: number; shuffle: boolean } | undefined;
+  /**
+   * A new entry is refused with 403 `queue_full` (nothing taken) while this many wait: positions
+   * assigned and not yet served (queue − serving), or entries in an open pre-queue.
+   */
+  maxQueueLength?: number | undefined;
 }
 
 /**
@@ -514,6 +525,14 @@ export interface QueueStore {
   putOriginHealth(eventId: string, sample: OriginHealth): Promise<void>;
   /** The latest pushed reading; null when none (or after `reset`). */
   getOriginHealth(eventId: string): Promise<OriginHealth | null>;
+
+  /**
+   * Admission without waiting: move the serving counter onto `position` when it is next in line
+   * (the counter is at position − 1) and active sessions plus served, unclaimed positions are
+   * under `maxActive`, in one atomic step; false (nothing changed) otherwise. The caller then
+   * issues the token, which `issueToken` refuses past `maxActive` on its own.
+   */
+  admitOnArrival(eventId: string, position: number, maxActive: number, now: number): Promise<boolean>;
 
   /** Live event settings changed through the admin API (shared across processes). */
   getEventOverride(eventId: string): Promise<EventSettings | null>;

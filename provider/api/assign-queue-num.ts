@@ -25,7 +25,8 @@ async function readFields(request: ApiRequest): Promise<Record<string, unknown>>
 /** The event's live settings: an unknown id is `invalid_event_id`, a closed event `event_closed`. */
 async function loadOpenEvent(deps: AppDeps, fields: Record<string, unknown>): Promise<EventSettings> {
   const event = await deps.room.getEvent(parseEventId(fields.event_id));
-  if (!takesNewVisitors(event)) throw new AnteroomError('event_closed');
+  if (!takesNewVisitors(event))
+    throw new AnteroomError(event.mode === 'sold_out' ? 'sold_out' : 'event_closed');
   return event;
 }
 
@@ -59,7 +60,7 @@ async function joinQueue(
   visitor: EnqueueVisitor,
   request: ApiRequest,
   answer: JsonAnswer,
-): Promise<QueueEntry | null> {
+): Promise<{ place: QueueEntry; serving: number | null } | null> {
   const limiter = deps.enqueueLimiter;
   const client = request.clientAddress();
   const joined = await deps.room.join(event, {
@@ -72,14 +73,14 @@ async function joinQueue(
   });
   switch (joined.kind) {
     case 'joined':
-      return joined.place;
+      return { place: joined.place, serving: joined.admitted?.serving ?? null };
     case 'challenge_required':
     case 'challenge_failed':
       answer.status = 403;
       answer.body = { ...codeBody(joined.kind), challenge: joined.challenge };
       return null;
     case 'closed':
-      throw new AnteroomError('event_closed');
+      throw new AnteroomError(event.mode === 'sold_out' ? 'sold_out' : 'event_closed');
     case 'not_open':
       answer.status = 403;
       answer.body = { ...codeBody('event_not_open'), opens_at: joined.opensAt };
@@ -91,7 +92,12 @@ async function joinQueue(
 }
 
 /** The place; in a pre-queue (API.md section 6) no position yet, and when the sale starts. */
-function respond(deps: AppDeps, answer: JsonAnswer, event: EventSettings, place: QueueEntry): void {
+function respond(
+  deps: AppDeps,
+  answer: JsonAnswer,
+  event: EventSettings,
+  { place, serving }: { place: QueueEntry; serving: number | null },
+): void {
   answer.cookies.push(requestCookieHeader(deps.config, place.eventId, place.requestId));
   answer.cacheControl = CACHE.none;
   answer.body =
@@ -102,13 +108,16 @@ function respond(deps: AppDeps, answer: JsonAnswer, event: EventSettings, place:
           phase: 'prequeue',
           starts_at: event.schedule!.startAt,
         }
-      : { api_request_id: place.requestId, queue_number: place.position };
+      : serving === null
+        ? { api_request_id: place.requestId, queue_number: place.position }
+        : // Admitted by the enqueue itself (max-size `instant`): the counter already serves it.
+          { api_request_id: place.requestId, queue_number: place.position, serving_counter: serving };
 }
 
 export const assignQueueNum: Endpoint = async function assignQueueNum(deps, request, answer) {
   const fields = await readFields(request);
   const event = await loadOpenEvent(deps, fields);
   const visitor = visitorOf(deps, request, answer);
-  const place = await joinQueue(deps, event, visitor, request, answer);
-  if (place !== null) respond(deps, answer, event, place);
+  const joined = await joinQueue(deps, event, visitor, request, answer);
+  if (joined !== null) respond(deps, answer, event, joined);
 };

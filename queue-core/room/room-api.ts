@@ -48,6 +48,8 @@ export interface StatusView {
   phase: 'prequeue' | 'queue';
   /** the scheduled start (epoch seconds); null when the event has no schedule */
   starts_at: number | null;
+  /** with mode `sold_out`: the operator's message (null: none given); absent otherwise */
+  sold_out_message?: string | null;
 }
 
 /** `GET /events/{id}/draw` (API.md section 6). */

@@ -193,10 +193,37 @@ class QueueRoom implements Room {
       now: this.now(),
       rateLimit,
       prequeue: startAt === null ? undefined : { startAt, shuffle: event.draw === 'shuffle' },
+      maxQueueLength: event.maxQueueLength,
     });
     if (link !== null) await this.store.linkVisitor(event.id, link, entry.requestId);
     if (entry.created) this.observer?.positionAssigned(event.id);
-    return { kind: 'joined', place: entry, created: entry.created };
+    const admitted = entry.created ? await this.admitOnArrival(event, entry) : null;
+    return {
+      kind: 'joined',
+      place: entry,
+      created: entry.created,
+      ...(admitted === null ? {} : { admitted }),
+    };
+  }
+
+  /**
+   * Admission without waiting (max-size `instant`): a new place next in line, with room, is
+   * served and its session issued at once; the store refuses past `maxActive` at each step.
+   */
+  private async admitOnArrival(event: EventSettings, entry: QueueEntry): Promise<{ serving: number } | null> {
+    const inlet = event.inlet;
+    if (
+      inlet.type !== 'max-size' ||
+      inlet.instant !== true ||
+      entry.position === null ||
+      event.mode !== 'queue'
+    )
+      return null;
+    if (!(await this.store.admitOnArrival(event.id, entry.position, inlet.maxActive, this.now())))
+      return null;
+    this.watch.changed(event.id);
+    const outcome = await this.admit(event.id, entry.requestId);
+    return outcome.kind === 'issued' ? { serving: entry.position } : null;
   }
 
   challengeFor(event: EventSettings): ChallengeOffer | null {

@@ -96,6 +96,7 @@ export function deriveStatus(
       state: 'waiting',
       phase: 'prequeue',
       starts_at: startsAt,
+      ...soldOut(event),
     };
   }
   const position = entry.position;
@@ -138,5 +139,11 @@ export function deriveStatus(
     state,
     phase: 'queue',
     starts_at: startsAt,
+    ...soldOut(event),
   };
+}
+
+/** With mode `sold_out`, the operator's message (null: none given) rides with every status. */
+function soldOut(event: EventSettings): { sold_out_message?: string | null } {
+  return event.mode === 'sold_out' ? { sold_out_message: event.soldOutMessage ?? null } : {};
 }

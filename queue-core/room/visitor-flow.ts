@@ -56,12 +56,15 @@ export interface KeyOwner {
 }
 
 export type JoinOutcome =
-  /** The event takes no new visitors. */
+  /** The event takes no new visitors (`closed`, or `sold_out`). */
   | { kind: 'closed' }
   /** A scheduled event that opens (its pre-queue, else its start) at `opensAt`. */
   | { kind: 'not_open'; opensAt: number }
-  /** The visitor's place; `created` when it was taken by this call. */
-  | { kind: 'joined'; place: QueueEntry; created: boolean }
+  /**
+   * The visitor's place; `created` when it was taken by this call; `admitted` when the enqueue
+   * admitted it at once (max-size `instant`: nobody waited and there was room).
+   */
+  | { kind: 'joined'; place: QueueEntry; created: boolean; admitted?: { serving: number } }
   /** A new visitor must answer this challenge first (no place taken). */
   | { kind: 'challenge_required'; challenge: ChallengeOffer }
   /** The answer was wrong, already used or expired; `challenge` is a fresh one to try again. */
@@ -108,7 +111,7 @@ export interface AdmitOptions {
 
 /** Does the event take new places? A closed event keeps its queue moving but takes nobody new. */
 export function takesNewVisitors(event: EventSettings): boolean {
-  return event.mode !== 'closed';
+  return event.mode !== 'closed' && event.mode !== 'sold_out';
 }
 
 /**

@@ -4,7 +4,7 @@
  * model the Redis store is compared against. Hot-path operations are O(1) or O(log n).
  */
 
-import { rateLimitedError } from '../errors.ts';
+import { AnteroomError, rateLimitedError } from '../errors.ts';
 import type {
   AuditEntry,
   Counters,
@@ -261,6 +261,16 @@ export class MemoryStore implements QueueStore {
     // An empty key names nobody (the Redis store cannot tell it from no key either).
     const visitorKey = input.visitorKey === '' ? undefined : input.visitorKey;
     const knownId = visitorKey === undefined ? undefined : state.visitors.get(visitorKey);
+    if (knownId === undefined && input.maxQueueLength !== undefined) {
+      // Those waiting: the pre-queue while it is open, else the positions not served yet.
+      const unclosed = input.prequeue !== undefined && state.draw.phase === 'open';
+      const prequeued = unclosed ? state.arrivals.length : 0;
+      const waiting =
+        unclosed && input.now < input.prequeue!.startAt
+          ? prequeued
+          : state.counters.queue + prequeued - state.counters.serving;
+      if (waiting >= input.maxQueueLength) throw new AnteroomError('queue_full');
+    }
     if (knownId === undefined && input.rateLimit !== undefined) {
       const { client, perMinute, nowMs } = input.rateLimit;
       const retryAfter = this.#takeRate(`${eventId}\n${client}`, perMinute, nowMs);
@@ -531,6 +541,16 @@ export class MemoryStore implements QueueStore {
 
   async reset(eventId: string): Promise<void> {
     this.#events.delete(eventId);
+  }
+
+  async admitOnArrival(eventId: string, position: number, maxActive: number, now: number): Promise<boolean> {
+    const state = this.#peek(eventId);
+    if (!state || state.counters.serving !== position - 1 || state.draw.phase === 'drawing') return false;
+    const { serving, queue, tokens, expired } = state.counters;
+    const outstanding = Math.max(0, Math.min(serving, queue) - tokens - expired);
+    if (state.active.countAbove(now) + outstanding >= maxActive) return false;
+    incrementServing(state, 1, now);
+    return true;
   }
 
   async drawState(eventId: string): Promise<DrawState> {

@@ -96,6 +96,7 @@ const SCRIPTS = {
   arEntryIndex: { files: ['entry-index.lua'], keys: 2 },
   arDrawClose: { files: ['close-prequeue.lua', 'draw-close.lua'], keys: 2 },
   arDrawSlice: { files: ['draw-slice.lua'], keys: 3 },
+  arArrivalAdmit: { files: ['arrival-admit.lua', 'increment-serving.lua'], keys: 4 },
   arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
   arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 4 },
   arAdaptiveStep: { files: ['adaptive-step.lua', 'increment-serving.lua'], keys: 4 },
@@ -119,11 +120,13 @@ interface ScriptReplies {
   arEnqueue:
     | [position: number, entryTime: string, created: number, era: string, arrival: number]
     | ['rate_limited', number]
-    | ['no_era'];
+    | ['no_era']
+    | ['queue_full'];
   arEntry: '' | [position: number, entryTime: string];
   arEntryIndex: [] | [era: string, queue: string, changes: string[]];
   arDrawClose: Array<string | null>;
   arDrawSlice: number | null;
+  arArrivalAdmit: [before: number, after: number] | null;
   arIncrementServing: [before: number, after: number];
   arAdvanceOnTick: [before: number, after: number] | null;
   arAdaptiveStep: [before: number, after: number] | null;
@@ -606,6 +609,7 @@ export class RedisStore implements QueueStore {
           fresh,
           input.prequeue === undefined ? '' : String(input.prequeue.startAt),
           input.prequeue?.shuffle ? '1' : '0',
+          input.maxQueueLength === undefined ? '' : String(input.maxQueueLength),
         ),
       );
     };
@@ -613,6 +617,7 @@ export class RedisStore implements QueueStore {
     let reply = await call(known === undefined ? this.#newEra() : '');
     if (reply[0] === 'no_era') reply = await call(this.#newEra());
     if (reply[0] === 'rate_limited') throw rateLimitedError(reply[1]);
+    if (reply[0] === 'queue_full') throw new AnteroomError('queue_full');
     if (reply[0] === 'no_era') throw new StoreUnavailableError(new Error('enqueue: no era'));
     const [position, entryTime, created, era, arrival] = reply;
     if (era !== '') this.#eras.set(eventId, era);
@@ -1010,6 +1015,25 @@ export class RedisStore implements QueueStore {
     this.#indexes.delete(eventId);
     this.#indexReads.delete(eventId);
     this.#watermarks.set(eventId, { resets: count, position: 0, arrival: 0, tick: 0, serving: 0 });
+  }
+
+  async admitOnArrival(eventId: string, position: number, maxActive: number, now: number): Promise<boolean> {
+    const k = this.#keys(eventId);
+    const moved = await this.#write((redis) =>
+      redis.arArrivalAdmit(
+        k.counters,
+        k.history,
+        k.historyRows,
+        k.activeSessions,
+        1,
+        String(now),
+        String(MAX_SERVING),
+        String(position),
+        '',
+        String(maxActive),
+      ),
+    );
+    return moved !== null;
   }
 
   async drawState(eventId: string): Promise<DrawState> {

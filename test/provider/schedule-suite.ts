@@ -21,6 +21,7 @@ const EVENTS = [
   { id: 'fair', schedule: { prequeueAt: PREQUEUE_AT, startAt: START_AT } },
   { id: 'later', schedule: { startAt: START_AT } },
   { id: 'plain' },
+  { id: 'instant', inlet: { type: 'max-size', maxActive: 3, instant: true } },
 ];
 
 export function scheduleSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {}): void {
@@ -223,6 +224,35 @@ export function scheduleSuite(kind: StoreKind, options: { lambda?: LambdaFormat 
       }
       const list = await pub().get('/events/fair/draw/participants').expect(200);
       assert.deepEqual(list.body, { items: ids.map(participantDigest), next_offset: null });
+    });
+
+    it('admits without waiting while nobody waits and there is room: the enqueue answer carries the serving counter', async () => {
+      const first = await join('instant', 'i1').expect(200);
+      assert.deepEqual(first.body, {
+        api_request_id: first.body.api_request_id,
+        queue_number: 1,
+        serving_counter: 1,
+      });
+      const token = await pub()
+        .post('/generate_token')
+        .send({ event_id: 'instant', request_id: first.body.api_request_id });
+      assert.equal(token.status, 200);
+      const status = await pub()
+        .get('/status')
+        .query({ event_id: 'instant', request_id: first.body.api_request_id });
+      assert.equal(status.body.state, 'admitted');
+      // Concurrent arrivals never take more than the room left (rule 4): two more places at most.
+      const arrivals = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => join('instant', `c${i}`).expect(200)),
+      );
+      const admitted = arrivals.filter((res) => res.body.serving_counter !== undefined);
+      assert.ok(admitted.length >= 1 && admitted.length <= 2, `admitted ${admitted.length}`);
+      assert.ok(admitted.every((res) => res.body.serving_counter >= res.body.queue_number));
+      assert.equal(await t.deps.room.activeTokens('instant'), 1 + admitted.length);
+      assert.ok((await t.deps.room.activeTokens('instant')) <= 3);
+      // Now people wait: the next arrival waits too.
+      const later = await join('instant', 'later').expect(200);
+      assert.equal(later.body.serving_counter, undefined);
     });
 
     it('keeps the commitment when the store forgets everything, and has no draw for an unscheduled event', async () => {

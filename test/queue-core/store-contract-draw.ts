@@ -279,6 +279,51 @@ export function drawSuites(
       assert.equal((await store.getCounters(event)).queue, 25);
     });
 
+    it('admits an arrival next in line while there is room, and only then', async () => {
+      const { store } = subject();
+      const event = freshEvent();
+      const first = await store.enqueue(event, { now: T0 });
+      const second = await store.enqueue(event, { now: T0 });
+      assert.equal(await store.admitOnArrival(event, 2, 2, T0), false, 'someone ahead waits');
+      assert.equal(await store.admitOnArrival(event, 1, 2, T0), true);
+      assert.equal(await store.getServingCounter(event), 1);
+      assert.equal(
+        await store.admitOnArrival(event, 2, 1, T0),
+        false,
+        'position 1 is served, unclaimed: full',
+      );
+      assert.equal((await store.issueToken(event, issue(first.requestId, T0))).kind, 'issued');
+      assert.equal(await store.admitOnArrival(event, 2, 1, T0), false, 'one active session: full');
+      assert.equal(await store.admitOnArrival(event, 2, 2, T0), true);
+      assert.equal(
+        (await store.issueToken(event, { ...issue(second.requestId, T0), maxActive: 2 })).kind,
+        'issued',
+      );
+    });
+
+    it('refuses a new place once the line holds maxQueueLength, in the pre-queue and after it; a known visitor keeps theirs', async () => {
+      const { store } = subject();
+      const event = freshEvent();
+      const join = (key: string, now: number) =>
+        store.enqueue(event, {
+          visitorKey: key,
+          now,
+          prequeue: { startAt: START, shuffle: false },
+          maxQueueLength: 2,
+        });
+      await join('a', T0);
+      await join('b', T0);
+      await assert.rejects(join('c', T0), { code: 'queue_full' });
+      assert.equal((await join('b', T0 + 1)).created, false, 'a visitor already in line is not refused');
+      await assert.rejects(join('c', START), { code: 'queue_full' }, 'the two participants fill the line');
+      await store.closePrequeue(event, START, false);
+      await store.incrementServingCounter(event, 1, START);
+      const late = await join('c', START);
+      assert.deepEqual([late.position, late.created], [3, true], 'one served: room for one');
+      await assert.rejects(join('d', START), { code: 'queue_full' });
+      assert.equal((await store.drawState(event)).participants, 2, 'a refusal takes nothing');
+    });
+
     it('is drawn at once with nobody in the pre-queue, and a reset forgets the draw', async () => {
       const { store } = subject();
       const event = freshEvent();

@@ -250,7 +250,10 @@
     showSection('eligible', status.state === 'eligible');
     showSection('expired', status.state === 'expired');
     showSection('paused', status.mode === 'closed');
-    showSection('rejoin', status.mode !== 'closed');
+    showSection('rejoin', status.mode !== 'closed' && status.mode !== 'sold_out');
+    showSection('sold_out', status.mode === 'sold_out');
+    if (status.mode === 'sold_out')
+      setText('sold_out_message', status.sold_out_message || fill('soldOutLead'));
     showSection('expiry', status.state === 'eligible' && status.expires_in !== null);
     root.dataset.state = status.state;
     root.dataset.mode = status.mode;

@@ -255,7 +255,12 @@ ${upFront(view.event, text)}`;
   return shell(title, eventLabel(view.event), content, links, text, scripts, widget ? [widget.script] : []);
 }
 
-function closedView(label: string, links: PageLinks, text: PageText): string {
+function closedView(event: EventSettings, label: string, links: PageLinks, text: PageText): string {
+  if (event.mode === 'sold_out') {
+    const content = html`<h1>${say(text, 'soldOutHeading')}</h1>
+<p class="lead" data-field="sold_out_message">${event.soldOutMessage ?? say(text, 'soldOutLead')}</p>`;
+    return shell(text.messages.soldOutHeading, label, content, links, text);
+  }
   const content = html`<h1>${say(text, 'closedHeading')}</h1>
 <p class="lead">${say(text, 'closedLead')}</p>
 <p><a class="button" href="${links.self}">${say(text, 'closedButton')}</a></p>`;
@@ -308,8 +313,11 @@ function liveSections(status: StatusView, event: EventSettings, links: PageLinks
   const expiresText = status.expires_in === null ? '' : formatCountdown(status.expires_in);
   const warning = eligible && status.expires_in !== null && status.expires_in <= EXPIRY_WARNING_SECONDS;
   // Joining again is what an expired visitor can do, unless the event takes nobody new.
-  const canRejoin = status.mode !== 'closed';
+  const canRejoin = status.mode !== 'closed' && status.mode !== 'sold_out';
+  const soldOut = status.mode === 'sold_out';
   return html`<p class="notice" data-section="paused" ${status.mode === 'closed' ? '' : html`hidden`}>${say(text, 'pausedNotice')}</p>
+<div class="notice" role="alert" data-section="sold_out" ${soldOut ? '' : html`hidden`}><strong>${say(text, 'soldOutHeading')}</strong>
+<p data-field="sold_out_message">${status.sold_out_message ?? say(text, 'soldOutLead')}</p></div>
 <section data-section="waiting" aria-labelledby="ar-waiting-title" ${waiting ? '' : html`hidden`}>
 <h1 id="ar-waiting-title" data-field="waiting_heading">${say(text, status.ahead === 0 ? 'waitingHeadingNext' : 'waitingHeading')}</h1>
 <dl class="stats">
@@ -398,7 +406,7 @@ export function renderWaitingPage(
   options: RenderOptions = {},
 ): string {
   if (view.kind === 'join') return joinView(view, links, text);
-  if (view.kind === 'closed') return closedView(eventLabel(view.event), links, text);
+  if (view.kind === 'closed') return closedView(view.event, eventLabel(view.event), links, text);
   return statusView(view, links, text, options);
 }
 

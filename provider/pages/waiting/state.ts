@@ -34,7 +34,7 @@ export async function loadWaitingView(
   const event = await room.getEvent(eventId);
   const place = requestId === null ? null : await room.findPlace(eventId, requestId);
   if (place === null || place.kind === 'none') {
-    if (event.mode === 'closed') return { kind: 'closed', event };
+    if (event.mode === 'closed' || event.mode === 'sold_out') return { kind: 'closed', event };
     return {
       kind: 'join',
       event,

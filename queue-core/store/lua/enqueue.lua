@@ -9,9 +9,11 @@
 -- ARGV[1] visitor field ('' = none), ARGV[2] now, ARGV[3] budget per minute ('' = no limit),
 -- ARGV[4] now in ms, ARGV[5] the era the caller knows ('' = none), ARGV[6] a fresh era to
 -- start the queue with when it has none ('' = ask for one), ARGV[7] the pre-queue's startAt
--- ('' = the event has none), ARGV[8] its draw shuffles ('1'/'0').
+-- ('' = the event has none), ARGV[8] its draw shuffles ('1'/'0'), ARGV[9] the longest line
+-- ('' = none; API.md section 6 `maxQueueLength`).
 -- Returns {position, entryTime, created (1/0), era ('' when it is ARGV[5]), arrival},
--- {'rate_limited', seconds} when the budget is spent (nothing taken), or {'no_era'} when the
+-- {'rate_limited', seconds} when the budget is spent (nothing taken), {'queue_full'} when as
+-- many wait as the line holds (nothing taken), or {'no_era'} when the
 -- queue has no era and ARGV[6] is empty (nothing taken: call again with one). A pre-queue
 -- arrival (API.md section 6) has an arrival number (> 0) and position 0 until its draw is done;
 -- its visitor field holds minus its arrival number. An entry of no pre-queue has arrival 0.
@@ -19,7 +21,7 @@
 -- (the id carries the position), the visitor key is a small field of a small hash.
 local field, now, perMinute = ARGV[1], ARGV[2], ARGV[3]
 
-local state = redis.call('HMGET', KEYS[1], 'era', 'lastEntryTime', 'draw', 'lastArrivalTime')
+local state = redis.call('HMGET', KEYS[1], 'era', 'lastEntryTime', 'draw', 'lastArrivalTime', 'queue', 'serving', 'pq')
 local era = state[1]
 if not era then
   if ARGV[6] == '' then return {'no_era'} end
@@ -38,6 +40,18 @@ if field ~= '' then
     return {0, timeAt(KEYS[5], -held), 0, era, -held}
   end
 end
+-- A full line takes nobody new (checked before the budget, which a refusal does not spend):
+-- those waiting are the pre-queue while it is open, else the positions not served yet.
+local prequeueOpen = ARGV[7] ~= '' and not state[3] and tonumber(now) < tonumber(ARGV[7])
+if ARGV[9] ~= '' then
+  local waiting = tonumber(state[5] or '0') - tonumber(state[6] or '0')
+  if prequeueOpen then
+    waiting = tonumber(state[7] or '0')
+  elseif ARGV[7] ~= '' and not state[3] then
+    waiting = waiting + tonumber(state[7] or '0') -- the pre-queue this arrival closes
+  end
+  if waiting >= tonumber(ARGV[9]) then return {'queue_full'} end
+end
 -- A new visitor (a known one never spends budget): in the same atomic step, so a refusal
 -- takes no position.
 if perMinute ~= '' then
@@ -46,7 +60,7 @@ if perMinute ~= '' then
 end
 local lastEntryTime = state[2]
 if ARGV[7] ~= '' and not state[3] then
-  if tonumber(now) < tonumber(ARGV[7]) then
+  if prequeueOpen then
     -- The pre-queue is open: an arrival number, no position (the draw gives it at startAt).
     local arrival = redis.call('HINCRBY', KEYS[1], 'pq', 1)
     if field ~= '' then redis.call('HSET', KEYS[2], field, -arrival) end
