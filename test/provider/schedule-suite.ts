@@ -11,7 +11,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import request from 'supertest';
 import { drawKey, participantDigest } from '../../queue-core/draw/order.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
-import { buildTestApp, type LambdaFormat, type StoreKind, type TestApp } from './support.ts';
+import { ADMIN_KEY, buildTestApp, type LambdaFormat, type StoreKind, type TestApp } from './support.ts';
 
 const BASE = Math.floor(Date.now() / 1000);
 const PREQUEUE_AT = BASE + 100;
@@ -22,6 +22,8 @@ const EVENTS = [
   { id: 'later', schedule: { startAt: START_AT } },
   { id: 'plain' },
   { id: 'instant', inlet: { type: 'max-size', maxActive: 3, instant: true } },
+  { id: 'capped', maxQueueLength: 2 },
+  { id: 'capped-pre', maxQueueLength: 2, schedule: { prequeueAt: PREQUEUE_AT, startAt: START_AT } },
 ];
 
 export function scheduleSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {}): void {
@@ -253,6 +255,50 @@ export function scheduleSuite(kind: StoreKind, options: { lambda?: LambdaFormat 
       // Now people wait: the next arrival waits too.
       const later = await join('instant', 'later').expect(200);
       assert.equal(later.body.serving_counter, undefined);
+    });
+
+    it('refuses a new visitor with 403 queue_full while the line is at its length, in the pre-queue too', async () => {
+      const first = await join('capped', 'q1').expect(200);
+      await join('capped', 'q2').expect(200);
+      assert.equal((await join('capped', 'q3').expect(403)).body.code, 'queue_full');
+      assert.deepEqual(
+        (await join('capped', 'q1').expect(200)).body,
+        first.body,
+        'a place held is still answered',
+      );
+      await t.deps.room.incrementServingCounter('capped', 1, 'test');
+      assert.equal((await join('capped', 'q3').expect(200)).body.queue_number, 3);
+      t.clock.seconds = PREQUEUE_AT;
+      await join('capped-pre', 'p1').expect(200);
+      await join('capped-pre', 'p2').expect(200);
+      assert.equal((await join('capped-pre', 'p3').expect(403)).body.code, 'queue_full');
+    });
+
+    it('sold out: no new joins (403 sold_out), and a waiting visitor is told with the operator message', async () => {
+      const waiting = await join('plain', 's1').expect(200);
+      await request(t.adminHandler)
+        .put('/events/plain')
+        .set('Authorization', `Bearer ${ADMIN_KEY}`)
+        .send({ mode: 'sold_out', soldOutMessage: 'Every ticket has gone.' })
+        .expect(200);
+      try {
+        t.clock.seconds += 5; // past the settings cache
+        assert.equal((await join('plain', 's2').expect(403)).body.code, 'sold_out');
+        const status = await pub()
+          .get('/status')
+          .query({ event_id: 'plain', request_id: waiting.body.api_request_id })
+          .expect(200);
+        assert.deepEqual(
+          [status.body.mode, status.body.sold_out_message],
+          ['sold_out', 'Every ticket has gone.'],
+        );
+      } finally {
+        await request(t.adminHandler)
+          .put('/events/plain')
+          .set('Authorization', `Bearer ${ADMIN_KEY}`)
+          .send({ mode: 'queue' })
+          .expect(200);
+      }
     });
 
     it('keeps the commitment when the store forgets everything, and has no draw for an unscheduled event', async () => {
