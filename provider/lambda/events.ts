@@ -11,6 +11,8 @@
  * | `session_updated` | successful update_session | `event_id`, `request_id`, `status` |
  * | `serving_counter_changed` | a scheduled run (inlet, expiry) or an operator moved the counter | `event_id`, `previous_serving_counter`, `serving_counter`, `increment_by`, `cause` (`schedule` / `admin`) |
  * | `automatic_serving_counter_incr` | expiry auto-advance moved the counter | `event_id`, `previous_serving_counter_position`, `increment_by`, `current_serving_counter_position` |
+ * | `prequeue_opened` | a scheduled run finds an event's pre-queue open (once per sale) | `event_id`, `prequeue_at`, `starts_at` |
+ * | `draw_completed` | a scheduled run finds its pre-queue drawn (once per sale) | `event_id`, `algorithm` (`hmac-sha256` / `fifo`), `participants`, `starts_at`, `drawn_at` |
  * | `waiting_room_metrics` | every scheduled run (once a minute), per event | `event_id`, `num_active_tokens`, `total_num_tokens`, `queue_counter`, `serving_number`, `completed_sessions`, `abandoned_sessions`, `waiting_num` (integers) |
  */
 import { callAwsJson, type Env } from './aws-json.ts';
@@ -22,6 +24,8 @@ export type DetailType =
   | 'session_updated'
   | 'serving_counter_changed'
   | 'automatic_serving_counter_incr'
+  | 'prequeue_opened'
+  | 'draw_completed'
   | 'waiting_room_metrics';
 
 export interface EventDetail {

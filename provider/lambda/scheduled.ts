@@ -13,6 +13,10 @@
  * periodic tick exactly-once, and the inlet lease lets one container steer a max-size or an
  * adaptive event, however many invocations overlap or retry.
  *
+ * An event with a pre-queue whose start falls inside the run is ticked at its start, so its
+ * draw happens on time (not at the next minute); `prequeue_opened` and `draw_completed` are
+ * published once each across every invocation (a key claimed in the store).
+ *
  * The runs overlap on purpose: a run that stopped before the next minute's invocation began
  * would leave the ticks due in between to nobody (with a 45-second run, a quarter of a 1 s
  * inlet's admissions). Running 70 s, each run covers the start of the next one, and the tick
@@ -20,10 +24,11 @@
  * next run takes over steering on its next check rather than when the lease expires.
  */
 import type { Logger } from 'pino';
+import { prequeueStart } from '../../queue-core/draw/schedule.ts';
 import { periodicDecision } from '../../queue-core/inlet.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { tickEvent } from '../../queue-core/room/tick.ts';
-import type { EventSettings, QueueStore } from '../../queue-core/types.ts';
+import type { DrawState, EventSettings, QueueStore } from '../../queue-core/types.ts';
 import { readOriginSignal } from '../signals/signal-reader.ts';
 import { emfLine } from './emf.ts';
 import type { EventPublisher } from './events.ts';
@@ -123,7 +128,9 @@ export async function runScheduled(
   }
 
   // Step 2: sub-minute inlets keep ticking (the whole tick) inside this invocation, bounded by the deadline.
-  const looping = events.filter((event) => runs.has(event.id) && loopsInside(event));
+  const looping = events.filter(
+    (event) => runs.has(event.id) && (loopsInside(event) || drawAhead(event, startMs)),
+  );
   const maxSizeEvery = (options.maxSizeEverySeconds ?? DEFAULT_MAX_SIZE_EVERY_SECONDS) * 1000;
   const nextMaxSize = new Map(looping.map((event) => [event.id, startMs + maxSizeEvery]));
   for (;;) {
@@ -166,8 +173,17 @@ function loopsInside(event: EventSettings): boolean {
   return event.inlet.type === 'max-size' || event.inlet.type === 'adaptive';
 }
 
+/** The event's pre-queue is drawn at a start still ahead of `nowMs`. */
+function drawAhead(event: EventSettings, nowMs: number): boolean {
+  const startAt = prequeueStart(event);
+  return startAt !== null && nowMs < startAt * 1000;
+}
+
 /** When the event's inlet should next run (epoch ms), or null when it never will again. */
 function nextTickMs(event: EventSettings, nowMs: number, maxSizeAt: number): number | null {
+  // The draw at the start, on time; then only an inlet worth looping for keeps the event here.
+  if (drawAhead(event, nowMs)) return prequeueStart(event)! * 1000;
+  if (!loopsInside(event)) return null;
   const inlet = event.inlet;
   if (inlet.type === 'max-size') return maxSizeAt;
   if (inlet.type === 'adaptive') return (Math.floor(nowMs / 1000) + 1) * 1000;
@@ -188,10 +204,12 @@ async function tick(
   run: EventRunReport,
   atMs: number,
 ): Promise<void> {
-  const { inlet, expiry } = await tickEvent(deps.store, event, Math.floor(atMs / 1000), options.owner, {
+  const now = Math.floor(atMs / 1000);
+  const { inlet, expiry, draw } = await tickEvent(deps.store, event, now, options.owner, {
     readSignal: readOriginSignal,
     drawSecret: deps.drawSecret,
   });
+  await announceSchedule(deps.store, options, event, now, draw);
   if (inlet.acted) {
     run.ticks += 1;
     run.inletIncrement += inlet.incrementBy;
@@ -206,6 +224,51 @@ async function tick(
     increment_by: expiry.advancedBy,
     current_serving_counter_position: expiry.serving,
   });
+}
+
+/** How long the claim that an announcement was made is kept (a sale's pre-queue and draw are over by then). */
+const ANNOUNCED_TTL_SECONDS = 30 * 86_400;
+
+/**
+ * `prequeue_opened` while the pre-queue is open and `draw_completed` once drawn, each published
+ * by the one invocation that claims its key (named by the event and its schedule, so the next
+ * sale of the same event is announced again).
+ */
+async function announceSchedule(
+  store: QueueStore,
+  options: ScheduledOptions,
+  event: EventSettings,
+  now: number,
+  draw: DrawState | undefined,
+): Promise<void> {
+  const schedule = event.schedule;
+  if (schedule?.prequeueAt === undefined) return;
+  const once = async (name: string) =>
+    (
+      await store.claimIdempotencyKey(
+        `announced:${name}:${event.id}:${schedule.startAt}`,
+        ANNOUNCED_TTL_SECONDS,
+        now * 1000,
+      )
+    ).kind === 'claimed';
+  if (now >= schedule.prequeueAt && now < schedule.startAt && (await once('prequeue_opened'))) {
+    options.publisher.publish('prequeue_opened', {
+      event_id: event.id,
+      prequeue_at: schedule.prequeueAt,
+      starts_at: schedule.startAt,
+    });
+  }
+  // Announced within the hour after the draw (not claimed again on every tick after it).
+  const justDrawn = draw?.phase === 'drawn' && draw.drawnAt !== null && now - draw.drawnAt < 3600;
+  if (justDrawn && (await once('draw_completed'))) {
+    options.publisher.publish('draw_completed', {
+      event_id: event.id,
+      algorithm: event.draw === 'shuffle' ? 'hmac-sha256' : 'fifo',
+      participants: draw!.participants,
+      starts_at: schedule.startAt,
+      drawn_at: draw!.drawnAt,
+    });
+  }
 }
 
 async function report(deps: ScheduledDeps, options: ScheduledOptions, run: EventRunReport, atMs: number) {

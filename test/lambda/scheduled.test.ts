@@ -393,10 +393,12 @@ describe('scheduled handler: a pre-queue drawn at its start', { skip }, () => {
     draw: 'shuffle',
     inlet: { type: 'periodic', incrementBy: 3, intervalSeconds: 10, startTime: T0 },
   };
+  // A manual inlet never loops inside a run: only its start keeps it there, to draw on time.
+  const quiet = { id: 'quiet', schedule: { prequeueAt: T0 - 600, startAt: T0 }, inlet: { type: 'manual' } };
 
   before(async () => {
     redis = await startRedis();
-    fixture = createFixture(redis.url, { events: [drop] });
+    fixture = createFixture(redis.url, { events: [drop, quiet] });
     store = createStore({ type: 'redis', url: redis.url });
   });
   after(async () => {
@@ -405,7 +407,7 @@ describe('scheduled handler: a pre-queue drawn at its start', { skip }, () => {
     await redis?.stop();
   });
 
-  test('two containers draw it once, in the order of the published seed, then admit', async () => {
+  test('two containers draw it once at its start (inside a run begun before it), in the order of the published seed, announce it once, then admit', async () => {
     const ids: string[] = [];
     for (let index = 0; index < 10; index += 1) {
       const entry = await store.enqueue('drop', {
@@ -414,10 +416,13 @@ describe('scheduled handler: a pre-queue drawn at its start', { skip }, () => {
       });
       ids.push(entry.requestId);
     }
-    const containers = [0, 1].map(() =>
+    await store.enqueue('quiet', { now: T0 - 100, prequeue: { startAt: T0, shuffle: false } });
+    const publishers = [new MemoryPublisher(), new MemoryPublisher()];
+    const containers = publishers.map((publisher) =>
       fixture.container({
-        publisher: new MemoryPublisher(),
-        scheduled: { clock: fakeClock(T0 * 1000 + 500) },
+        publisher,
+        // The runs begin 30 s before the start: the draw is due inside them.
+        scheduled: { clock: fakeClock((T0 - 30) * 1000 + 500) },
       }),
     );
     await Promise.all(containers.map((handlers) => handlers.container.get()));
@@ -434,6 +439,22 @@ describe('scheduled handler: a pre-queue drawn at its start', { skip }, () => {
       order.map(async (id) => (await store.getEntry('drop', id))!.position),
     );
     assert.deepEqual(positions, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(view.drawn_at, T0, 'drawn at its start, not at the next run');
+    assert.equal((await deps.room.draw('quiet')).drawn_at, T0, 'a manual event is drawn at its start too');
+    const announced = publishers.flatMap((publisher) => publisher.events);
+    const ofDrop = announced.filter((event) => event.detail.event_id === 'drop');
+    const opened = ofDrop.filter((event) => event.detailType === 'prequeue_opened');
+    const completed = ofDrop.filter((event) => event.detailType === 'draw_completed');
+    assert.deepEqual(
+      opened.map((event) => event.detail),
+      [{ event_id: 'drop', prequeue_at: T0 - 600, starts_at: T0 }],
+      'prequeue_opened once across both containers',
+    );
+    assert.deepEqual(
+      completed.map((event) => event.detail),
+      [{ event_id: 'drop', algorithm: 'hmac-sha256', participants: 10, starts_at: T0, drawn_at: T0 }],
+      'draw_completed once across both containers',
+    );
     // The inlet ran after the draw: the ten participants are all reached by the end of the run.
     assert.equal(await store.getServingCounter('drop'), 10);
   });
