@@ -27,6 +27,7 @@ import { startServer } from '../provider/server/server.ts';
 import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
 import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
+import { answerCpuQueries, cpuOf } from './support/child-cpu.ts';
 import { median } from './support/stats.ts';
 
 const EVENT = 'sale';
@@ -65,28 +66,8 @@ async function serve(url: string, port: number, adminPort: number): Promise<void
   });
   const keys = await KeyRing.fromDocument(await createKeysDocument('ES256'), { algorithm: 'ES256' });
   await startServer(config, { keys, defaultMetrics: false });
-  process.on('message', (message) => {
-    if (message === 'exit') process.exit(0);
-    if (message === 'cpu') {
-      const usage = process.cpuUsage();
-      process.send?.({ cpu: usage.user + usage.system });
-    }
-  });
+  answerCpuQueries();
   process.send?.('ready');
-}
-
-/** The server process's CPU time so far (µs, user + system). */
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && 'cpu' in message) {
-        child.off('message', onMessage);
-        resolve((message as { cpu: number }).cpu);
-      }
-    };
-    child.on('message', onMessage);
-    child.send('cpu');
-  });
 }
 
 function startChild(url: string, port: number, adminPort: number): Promise<ChildProcess> {

@@ -20,6 +20,7 @@ import { loadConfig } from '../provider/config/server-config.ts';
 import { startServer } from '../provider/server/server.ts';
 import { CONFIG_DEFAULTS } from '../queue-core/defaults.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
+import { answerCpuQueries, cpuOf } from './support/child-cpu.ts';
 
 /** The page's script polls at this pace when it has no stream (assets/waiting-room.js, POLL_MS). */
 const POLL_SECONDS = 5;
@@ -42,20 +43,8 @@ async function serve(url: string, port: number): Promise<void> {
     cwd: tmpdir(),
   });
   await startServer(config, { defaultMetrics: false });
-  process.on('message', (message) => {
-    if (message === 'cpu') {
-      const usage = process.cpuUsage();
-      process.send?.({ cpu: usage.user + usage.system });
-    }
-  });
+  answerCpuQueries();
   process.send?.('ready');
-}
-
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (message) => resolve((message as { cpu: number }).cpu));
-    child.send('cpu');
-  });
 }
 
 async function measure(

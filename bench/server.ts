@@ -29,19 +29,10 @@ import { startServer } from '../provider/server/server.ts';
 import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
 import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
+import { answerCpuQueries, cpuOf } from './support/child-cpu.ts';
 import { median } from './support/stats.ts';
 
 const [role, redisUrl, portText] = process.argv.slice(2);
-
-/** Children answer 'cpu' with their CPU time so far (µs, user + system). */
-function answerCpuQueries(): void {
-  process.on('message', (message) => {
-    if (message === 'cpu') {
-      const usage = process.cpuUsage();
-      process.send?.({ cpu: usage.user + usage.system });
-    }
-  });
-}
 
 /** Child role (a): the baseline. */
 async function serveBaseline(url: string, port: number): Promise<void> {
@@ -89,19 +80,6 @@ function startChild(kind: 'baseline' | 'anteroom', url: string, port: number): P
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
-  });
-}
-
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && 'cpu' in message) {
-        child.off('message', onMessage);
-        resolve((message as { cpu: number }).cpu);
-      }
-    };
-    child.on('message', onMessage);
-    child.send('cpu');
   });
 }
 
