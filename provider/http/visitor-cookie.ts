@@ -1,11 +1,12 @@
 /**
  * The visitor cookie's value, issued and signed by the server: `<visitor id>.<mac>`, where the
  * visitor id is 128 random bits (32 hex digits) and the mac its 128-bit tag (base64url) under a
- * key of the cookie key (`queue-core/block-mac.ts`: every enqueue of a new visitor signs one). A value the server did not sign (made up, edited, unsigned from an older version,
+ * key derived from a cookie key (`queue-core/block-mac.ts`: every new visitor's enqueue signs
+ * one). A value the server did not sign (made up, edited, unsigned from an older version,
  * signed by a key that left the ring) counts as no cookie: the visitor gets a new one. So a
  * client cannot pick another visitor's id and be handed that visitor's place.
  *
- * The HMAC keys are derived from the provider's cookie keys (`oidc.cookieKeys`, else derived from
+ * The tag keys are derived from the provider's cookie keys (`oidc.cookieKeys`, else derived from
  * the ring's RS256 keys, which every instance shares): no second secret to distribute. The key
  * that signs OIDC cookies signs visitor cookies; every cookie key verifies, so a rotation keeps
  * the visitors' cookies until the old key leaves the ring. Recomputed when the ring's OIDC keys

@@ -76,6 +76,7 @@ import { connectionStreams, connectRedis, type RedisConnectionOptions } from './
 import {
   type ClaimedId,
   claimedId,
+  issuedUnder,
   newEra,
   prequeueIdFor,
   requestIdFor,
@@ -682,7 +683,7 @@ export class RedisStore implements QueueStore {
     if (index === undefined || Date.now() - index.readAtMs >= maxAgeMs)
       index = await this.#readIndex(eventId);
     if (index === undefined || claimed.number > index.covered) return null;
-    if (verifiedId(index.era, eventId, requestId) === null) return null;
+    if (!issuedUnder(index.era, eventId, requestId, claimed)) return null;
     const entryTime = changeAt(index, claimed.number);
     return entryTime === undefined ? null : { requestId, eventId, position: claimed.number, entryTime };
   }

@@ -103,12 +103,16 @@ export function claimedPosition(requestId: string): number | null {
   return claimed?.kind === 'position' ? claimed.number : null;
 }
 
+/** Whether `requestId`, shaped as carrying `claimed` (`claimedId`), was issued under `era`. */
+export function issuedUnder(era: string, eventId: string, requestId: string, claimed: ClaimedId): boolean {
+  const given = Buffer.from(requestId.replaceAll('-', ''), 'hex'); // shaped: 32 hex digits
+  return timingSafeEqual(idBytes(era, eventId, claimed), given);
+}
+
 /** What an id issued under `era` carries, or null when the MAC does not match. */
 export function verifiedId(era: string, eventId: string, requestId: string): ClaimedId | null {
   const claimed = claimedId(requestId);
-  if (claimed === null) return null;
-  const given = Buffer.from(requestId.replaceAll('-', ''), 'hex'); // shaped: 32 hex digits
-  return timingSafeEqual(idBytes(era, eventId, claimed), given) ? claimed : null;
+  return claimed !== null && issuedUnder(era, eventId, requestId, claimed) ? claimed : null;
 }
 
 /** The position of an id issued under `era`, or null when the MAC does not match (or it is a pre-queue id). */
