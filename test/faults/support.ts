@@ -6,16 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
-import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
 import { freePort } from '../support/redis.ts';
-import { untilServing } from '../support/serve-process.ts';
+import { serveConfigFile, untilServing } from '../support/serve-process.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/anteroom.js', import.meta.url));
 export const ADMIN_KEY = 'fault-admin-key-T4vQm9ZxLs2KcP8wRn6Hya';
@@ -32,21 +28,8 @@ export interface ServeProcess {
 }
 
 /** A configuration file with one manual event `fault`, and a keys file beside it. */
-export async function faultConfig(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'anteroom-faults-'));
-  const keysPath = join(dir, 'keys.json');
-  writeFileSync(keysPath, JSON.stringify(await createKeysDocument('ES256')), { mode: 0o600 });
-  const configPath = join(dir, 'anteroom.config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      publicUrl: 'http://127.0.0.1',
-      keys: { type: 'file', path: keysPath },
-      limits: { enqueuePerClientPerMinute: 0 },
-      events: [{ id: 'fault', inlet: { type: 'manual' } }],
-    }),
-  );
-  return configPath;
+export function faultConfig(): Promise<string> {
+  return serveConfigFile([{ id: 'fault', inlet: { type: 'manual' } }]);
 }
 
 const started = new Set<ChildProcess>();

@@ -5,15 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../support/redis.ts';
-import { untilServing } from '../support/serve-process.ts';
+import { serveConfigFile, untilServing } from '../support/serve-process.ts';
 
 const skip = redisSkipReason();
 const BIN = fileURLToPath(new URL('../../bin/anteroom.js', import.meta.url));
@@ -62,26 +58,14 @@ describe('three anteroom serve processes on one Redis', { skip, timeout: 240_000
   let nodes: Node[] = [];
   before(async () => {
     redis = await startRedis();
-    const dir = mkdtempSync(join(tmpdir(), 'anteroom-cluster-'));
-    const keysPath = join(dir, 'keys.json');
-    writeFileSync(keysPath, JSON.stringify(await createKeysDocument('ES256')), { mode: 0o600 });
-    const configPath = join(dir, 'anteroom.config.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        publicUrl: 'http://127.0.0.1',
-        keys: { type: 'file', path: keysPath },
-        limits: { enqueuePerClientPerMinute: 0 },
-        events: [
-          { id: 'fair', inlet: { type: 'manual' } },
-          {
-            id: 'tick',
-            inlet: { type: 'periodic', incrementBy: 1, intervalSeconds: 1 },
-            queuePositionExpirySeconds: null,
-          },
-        ],
-      }),
-    );
+    const configPath = await serveConfigFile([
+      { id: 'fair', inlet: { type: 'manual' } },
+      {
+        id: 'tick',
+        inlet: { type: 'periodic', incrementBy: 1, intervalSeconds: 1 },
+        queuePositionExpirySeconds: null,
+      },
+    ]);
     const started = await Promise.allSettled([0, 1, 2].map(() => spawnNode(configPath, redis.url)));
     nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failed = started.find((result) => result.status === 'rejected');

@@ -5,7 +5,32 @@
  * server outlives the test).
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
 import { captureLogText } from './logs.ts';
+
+/**
+ * A configuration file for `anteroom serve` children sharing one Redis: these events, a keys
+ * file beside it (every child signs with the same keys), no per-client enqueue budget.
+ */
+export async function serveConfigFile(events: readonly Record<string, unknown>[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'anteroom-serve-'));
+  const keysPath = join(dir, 'keys.json');
+  writeFileSync(keysPath, JSON.stringify(await createKeysDocument('ES256')), { mode: 0o600 });
+  const configPath = join(dir, 'anteroom.config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      publicUrl: 'http://127.0.0.1',
+      keys: { type: 'file', path: keysPath },
+      limits: { enqueuePerClientPerMinute: 0 },
+      events,
+    }),
+  );
+  return configPath;
+}
 
 export function untilServing(child: ChildProcess, output: string[], timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
