@@ -10,7 +10,15 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { parseDeployConfig } from '../../infra/lib/config.ts';
-import { actionsOf, type Json, resourcesOf, resourcesOfType, roleStatements, synthesize } from './synth.ts';
+import {
+  actionsOf,
+  egressOpening,
+  type Json,
+  resourcesOf,
+  resourcesOfType,
+  roleStatements,
+  synthesize,
+} from './synth.ts';
 
 const adaptive = (id: string, signal: Record<string, unknown>, intervalSeconds = 20) => ({
   id,
@@ -107,24 +115,10 @@ describe('an adaptive deployment: Prometheus through NAT, CloudWatch pushed', ()
   const forwarderResource = () => json.Resources[logicalId(forwarder)];
 
   it('the scheduled function alone may reach the Prometheus port', () => {
-    const groups = resourcesOfType(json, 'AWS::EC2::SecurityGroup').filter(([, group]) =>
-      (group.Properties.SecurityGroupEgress ?? []).some((rule: Json) => rule.FromPort === 9090),
-    );
-    assert.equal(groups.length, 1);
-    const [[groupId, group]] = groups as [[string, Json]];
-    assert.deepEqual(
-      group.Properties.SecurityGroupEgress.map((rule: Json) => [rule.IpProtocol, rule.FromPort, rule.ToPort]),
-      [['tcp', 9090, 9090]],
-    );
-    const attached = Object.entries(json.Resources as Record<string, Json>)
-      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-      .filter(([, resource]) =>
-        (resource.Properties.VpcConfig?.SecurityGroupIds ?? []).some(
-          (ref: Json) => ref['Fn::GetAtt']?.[0] === groupId,
-        ),
-      )
-      .map(([id]) => id);
-    assert.deepEqual(attached, [logicalId(stack.statusEvents.fn)]);
+    const egress = egressOpening(json, 9090);
+    assert.equal(egress.groups, 1);
+    assert.deepEqual(egress.rules, [['tcp', 9090, 9090]]);
+    assert.deepEqual(egress.functions, [logicalId(stack.statusEvents.fn)]);
   });
 
   it('the forwarder runs outside the VPC with what it forwards', () => {

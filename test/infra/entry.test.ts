@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { parseDeployConfig } from '../../infra/lib/config.ts';
-import { type Json, resourcesOfType, synthesize } from './synth.ts';
+import { egressOpening, synthesize } from './synth.ts';
 
 const SITEVERIFY = {
   type: 'siteverify',
@@ -108,23 +108,9 @@ describe('a deployment with entry checks through NAT', () => {
   });
 
   it('the public function alone may reach the JWKS port beyond 443', () => {
-    const groups = resourcesOfType(json, 'AWS::EC2::SecurityGroup').filter(([, group]) =>
-      (group.Properties.SecurityGroupEgress ?? []).some((rule: Json) => rule.FromPort === 8443),
-    );
-    assert.equal(groups.length, 1);
-    const [[groupId, group]] = groups as [[string, Json]];
-    assert.deepEqual(
-      group.Properties.SecurityGroupEgress.map((rule: Json) => [rule.IpProtocol, rule.FromPort, rule.ToPort]),
-      [['tcp', 8443, 8443]],
-    );
-    const attached = Object.entries(json.Resources as Record<string, Json>)
-      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-      .filter(([, resource]) =>
-        (resource.Properties.VpcConfig?.SecurityGroupIds ?? []).some(
-          (ref: Json) => ref['Fn::GetAtt']?.[0] === groupId,
-        ),
-      )
-      .map(([id]) => id);
-    assert.deepEqual(attached, [logicalId(stack.publicApi.fn)]);
+    const egress = egressOpening(json, 8443);
+    assert.equal(egress.groups, 1);
+    assert.deepEqual(egress.rules, [['tcp', 8443, 8443]]);
+    assert.deepEqual(egress.functions, [logicalId(stack.publicApi.fn)]);
   });
 });

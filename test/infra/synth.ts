@@ -128,3 +128,33 @@ export function resourcesOfType(json: Json, type: string): Array<[string, Json]>
     ([, resource]) => resource.Type === type,
   );
 }
+
+/**
+ * The security groups whose egress opens `port`; for the first, its egress rules as
+ * `[protocol, from, to]` and the logical ids of the Lambda functions it is attached to.
+ */
+export function egressOpening(
+  json: Json,
+  port: number,
+): { groups: number; rules: Array<[string, number, number]>; functions: string[] } {
+  const groups = resourcesOfType(json, 'AWS::EC2::SecurityGroup').filter(([, group]) =>
+    (group.Properties.SecurityGroupEgress ?? []).some((rule: Json) => rule.FromPort === port),
+  );
+  const [groupId, group] = groups[0] ?? ['', { Properties: {} }];
+  const functions = resourcesOfType(json, 'AWS::Lambda::Function')
+    .filter(([, resource]) =>
+      (resource.Properties.VpcConfig?.SecurityGroupIds ?? []).some(
+        (ref: Json) => ref['Fn::GetAtt']?.[0] === groupId,
+      ),
+    )
+    .map(([id]) => id);
+  return {
+    groups: groups.length,
+    rules: (group.Properties.SecurityGroupEgress ?? []).map((rule: Json) => [
+      rule.IpProtocol,
+      rule.FromPort,
+      rule.ToPort,
+    ]),
+    functions,
+  };
+}
