@@ -46,6 +46,11 @@ export interface AppDeps {
   visitorCookies: VisitorCookieSigner;
   /** The clock in milliseconds (tests control it): per-client budgets, signature dates. */
   nowMs: () => number;
+  /**
+   * The room's clock (epoch seconds, as statuses and schedules are read against it) in
+   * milliseconds: the pages' countdown to a pre-queue's start counts from it.
+   */
+  roomNowMs: () => number;
 }
 
 export interface CreateDepsOptions {
@@ -177,5 +182,6 @@ export async function createAppDeps(
     }),
     visitorCookies: serverVisitorCookieSigner(config, keys),
     nowMs,
+    roomNowMs: options.now === undefined ? nowMs : () => (options.now as () => number)() * 1000,
   };
 }

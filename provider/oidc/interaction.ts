@@ -263,7 +263,8 @@ async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): P
         : { kind: 'status', event: state.event, status: state.status, tokens: null };
   const status = state.kind === 'challenge' && state.failed ? 403 : 200;
   const text = pageTextOf(ctx, deps.config.pages);
-  const options = { refreshSeconds: deps.config.pages.refreshSeconds };
+  // The room's clock (seconds): the pre-queue's countdown counts from it.
+  const options = { refreshSeconds: deps.config.pages.refreshSeconds, nowMs: deps.waitingRoom.now() * 1000 };
   sendPage(ctx, status, renderWaitingPage(view, links, text, options), widgetOf(view));
 }
 

@@ -60,6 +60,26 @@ const TOKENS: TokenSet = {
 
 const expiring = event({ queuePositionExpirySeconds: 300 });
 
+/** The render's clock (epoch seconds): pages that count down count from it. */
+const NOW = 1_800_000_000;
+
+/** A shuffled pre-queue that starts in ten minutes. */
+const scheduled = event({ schedule: { prequeueAt: NOW - 600, startAt: NOW + 600 }, draw: 'shuffle' });
+
+/** A pre-queued visitor's status: no position until the draw. */
+function prequeued(overrides: Partial<StatusView>): StatusView {
+  return status({
+    queue_number: null,
+    ahead: null,
+    serving_counter: 0,
+    waiting_num: 0,
+    eta_seconds: null,
+    phase: 'prequeue',
+    starts_at: NOW + 600,
+    ...overrides,
+  });
+}
+
 /** An entry challenge as the room offers it (fixed values: the same page every run). */
 const POW = {
   type: 'pow',
@@ -139,6 +159,29 @@ export const WAITING_VIEWS: Record<string, WaitingView> = {
     status: status({ serving_counter: 20, ahead: 0, eta_seconds: null, state: 'expired' }),
     tokens: null,
   },
+  'join, before the pre-queue starts': {
+    kind: 'join',
+    event: scheduled,
+    peopleWaiting: 0,
+  },
+  'pre-queue, shuffled': {
+    kind: 'status',
+    event: scheduled,
+    status: prequeued({}),
+    tokens: null,
+  },
+  'pre-queue, arrival order, hours ahead': {
+    kind: 'status',
+    event: event({ schedule: { prequeueAt: NOW - 60, startAt: NOW + 7_300 } }),
+    status: prequeued({ starts_at: NOW + 7_300 }),
+    tokens: null,
+  },
+  'pre-queue, drawing': {
+    kind: 'status',
+    event: scheduled,
+    status: prequeued({ starts_at: NOW - 2 }),
+    tokens: null,
+  },
   admitted: {
     kind: 'status',
     event: event(),
@@ -157,7 +200,7 @@ export const WAITING_VIEWS: Record<string, WaitingView> = {
 export function renderEveryState(text: PageText): Map<string, string> {
   const pages = new Map<string, string>();
   for (const [name, view] of Object.entries(WAITING_VIEWS)) {
-    pages.set(name, renderWaitingPage(view, LINKS, text));
+    pages.set(name, renderWaitingPage(view, LINKS, text, { nowMs: NOW * 1000 }));
   }
   const { messages } = text;
   // The problem pages, with the sentences `problem.ts` and the OIDC interaction give them.

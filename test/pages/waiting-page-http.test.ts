@@ -334,3 +334,70 @@ describe('the pages in other languages (pages.language: ["de", "fr"])', () => {
     assert.match(await missing.text(), /Cette salle d’attente n’existe pas/);
   });
 });
+
+/** What a visitor sees: the sections not hidden, their tags dropped. */
+function shownText(page: string): string {
+  return page
+    .replace(/<(section|p|div)\b[^>]*\shidden\b[^>]*>[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<(script|style|title)\b[^>]*>[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<[^>]+>/g, ' ');
+}
+
+describe('a pre-queue without JavaScript', () => {
+  let server: TestServer;
+  let clock = 1_800_000_000;
+  const startAt = clock + 45;
+
+  before(async () => {
+    server = await startTestServer(
+      [
+        {
+          id: 'drop',
+          inlet: { type: 'manual' },
+          schedule: { prequeueAt: clock - 60, startAt },
+          draw: 'shuffle',
+        },
+      ],
+      { now: () => clock },
+    );
+  });
+  after(() => server?.close());
+
+  test('the page counts down to the start, reloads just after it and then shows the drawn place', async () => {
+    const visitor = new Visitor(server.publicUrl);
+    const join = await visitor.page('/waiting-room/drop');
+    assert.match(join, /<h1>Opening soon<\/h1>/);
+    assert.match(join, /Join the pre-queue/);
+    assert.match(join, /<time data-field="starts_at_time" datetime="2027-01-15T08:00:45Z">08:00 UTC<\/time>/);
+    assert.equal(field(join, 'starts_in'), '45 s');
+
+    assert.equal((await visitor.post('/waiting-room/drop/join')).status, 303);
+    clock += 5;
+    let page = await visitor.page('/waiting-room/drop');
+    assert.match(page, /data-phase="prequeue"/);
+    assert.match(page, /<title>Opening soon<\/title>/);
+    const shown = shownText(page);
+    assert.match(shown, /You're in the pre-queue/);
+    assert.match(shown, /random draw/);
+    assert.doesNotMatch(shown, /You're in the queue/, 'no queue heading before the draw');
+    assert.equal(field(page, 'starts_in'), '40 s');
+    // The page without JavaScript reloads one second after the start (20 s is the usual pace).
+    assert.match(page, /<meta http-equiv="refresh" content="20">/);
+    clock += 25;
+    page = await visitor.page('/waiting-room/drop');
+    assert.match(page, /<meta http-equiv="refresh" content="16">/);
+
+    // Past the start: the draw runs on the next inlet tick, and the reload shows the place.
+    clock = startAt + 1;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      page = await visitor.page('/waiting-room/drop');
+      if (/data-phase="queue"/.test(page)) break;
+      assert.match(shownText(page), /The queue is opening/);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(page, /data-phase="queue"/);
+    assert.equal(field(page, 'queue_number'), '1');
+    assert.match(shownText(page), /You're next/);
+    assert.match(page, /<title>Waiting room<\/title>/);
+  });
+});

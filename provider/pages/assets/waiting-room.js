@@ -5,7 +5,76 @@
 // Every word comes from the page's messages. No framework, no globals.
 (() => {
   const root = document.getElementById('ar-live');
-  if (!root) return;
+  // The join form before a pre-queue's start (API.md section 6) counts down to it too.
+  const startHolder = document.getElementById('ar-start');
+  const clockHolder = root ?? startHolder;
+  if (!clockHolder) return;
+  const lang = document.documentElement.lang || undefined;
+
+  // ---- the countdown to a pre-queue's start -------------------------------------------------
+  // It counts on the server's clock, as of the render (a visitor's clock may be minutes off).
+  const renderedAt = Number(clockHolder.dataset.now);
+  const skewMs = renderedAt > 0 ? renderedAt - Date.now() : 0;
+  let startsAt = Number(clockHolder.dataset.startsAt) || null;
+
+  function serverNowMs() {
+    return Date.now() + skewMs;
+  }
+
+  // The same rules as provider/pages/waiting/format.ts (the server-rendered page).
+  function formatCountdown(seconds) {
+    const whole = Math.max(0, Math.floor(seconds));
+    const hours = Math.floor(whole / 3600);
+    const minutes = Math.floor((whole % 3600) / 60);
+    const rest = whole % 60;
+    const pad = (n) => String(n).padStart(2, '0');
+    if (hours > 0) return `${hours} h ${pad(minutes)} min ${pad(rest)} s`;
+    return minutes === 0 ? `${rest} s` : `${minutes} min ${pad(rest)} s`;
+  }
+
+  /** The start in the visitor's own time (the server wrote it in UTC). */
+  function showLocalStart() {
+    for (const element of clockHolder.querySelectorAll('time[data-field="starts_at_time"]')) {
+      const at = new Date(element.getAttribute('datetime'));
+      if (Number.isNaN(at.getTime())) continue;
+      const sameDay = at.toDateString() === new Date(serverNowMs()).toDateString();
+      try {
+        element.textContent = sameDay
+          ? at.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' })
+          : at.toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
+      } catch {
+        element.textContent = at.toLocaleString();
+      }
+    }
+  }
+
+  /** Seconds left to the start (negative once past), or null without one. */
+  function untilStart() {
+    return startsAt === null ? null : (startsAt * 1000 - serverNowMs()) / 1000;
+  }
+
+  /** Show the seconds left: once a second, on a timer (role="timer": screen readers are not told each second). */
+  function showUntilStart(seconds) {
+    const text = formatCountdown(Math.ceil(seconds));
+    for (const element of clockHolder.querySelectorAll('[data-field="starts_in"]')) {
+      if (element.textContent !== text) element.textContent = text;
+    }
+  }
+
+  showLocalStart();
+  if (!root) {
+    // The join form: at the start, the page reloads into the open queue's form.
+    const joinClock = window.setInterval(() => {
+      const seconds = untilStart();
+      if (seconds === null) return;
+      showUntilStart(seconds);
+      if (seconds <= 0) {
+        window.clearInterval(joinClock);
+        window.location.reload();
+      }
+    }, 1000);
+    return;
+  }
 
   const POLL_MS = 5000;
   const MAX_POLL_MS = 60000;
@@ -22,9 +91,11 @@
   const alertRegion = document.getElementById('ar-alert');
   const statusUrl = root.dataset.statusUrl;
   const streamUrl = root.dataset.streamUrl;
-  const lang = document.documentElement.lang || undefined;
 
-  let current = { state: root.dataset.state, mode: null };
+  let current = { state: root.dataset.state, mode: null, phase: root.dataset.phase };
+  let startTimer = null;
+  let startAnnounced = false;
+  let startChecked = false;
   let lastAnnounced = { at: Date.now(), ahead: readNumber('ahead') };
   let source = null;
   let pollTimer = null;
@@ -71,13 +142,6 @@
 
   function formatEta(seconds) {
     return capitalize(etaPhrase(seconds));
-  }
-
-  function formatCountdown(seconds) {
-    const whole = Math.max(0, Math.floor(seconds));
-    const minutes = Math.floor(whole / 60);
-    const rest = whole % 60;
-    return minutes === 0 ? `${rest} s` : `${minutes} min ${String(rest).padStart(2, '0')} s`;
   }
 
   function fields(name) {
@@ -207,8 +271,38 @@
     showSection('expiry_warning', false);
   }
 
+  // ---- the pre-queue: its countdown, and the start ------------------------------------------
+
+  /** One second of the pre-queue: the time left; its last minute said once; at zero, ask at once. */
+  function startTick() {
+    const seconds = untilStart();
+    if (seconds === null) return;
+    showUntilStart(seconds);
+    showSection('drawing', seconds <= 0);
+    if (seconds <= 60 && seconds > 0 && !startAnnounced) {
+      startAnnounced = true;
+      say(announcer, fill('announceStartSoon'));
+    }
+    // The draw runs now: the stream tells its end; a polling page asks without waiting its turn.
+    if (seconds <= 0 && !startChecked) {
+      startChecked = true;
+      window.setTimeout(() => void checkNow(), 1000);
+    }
+  }
+
+  function runStartClock() {
+    startTick();
+    if (startTimer === null) startTimer = window.setInterval(startTick, 1000);
+  }
+
+  function stopStartClock() {
+    if (startTimer !== null) window.clearInterval(startTimer);
+    startTimer = null;
+  }
+
   function finish() {
     finished = true;
+    stopStartClock();
     if (source) source.close();
     if (pollTimer !== null) window.clearTimeout(pollTimer);
     if (expiryCheck !== null) window.clearTimeout(expiryCheck);
@@ -246,7 +340,10 @@
       bar.textContent = fill('progressBar', { value, max });
     }
 
-    showSection('waiting', status.state === 'waiting');
+    const prequeue = status.phase === 'prequeue';
+    if (typeof status.starts_at === 'number') startsAt = status.starts_at;
+    showSection('prequeue', prequeue && status.state === 'waiting');
+    showSection('waiting', status.state === 'waiting' && !prequeue);
     showSection('eligible', status.state === 'eligible');
     showSection('expired', status.state === 'expired');
     showSection('paused', status.mode === 'closed');
@@ -257,6 +354,9 @@
     showSection('expiry', status.state === 'eligible' && status.expires_in !== null);
     root.dataset.state = status.state;
     root.dataset.mode = status.mode;
+    root.dataset.phase = status.phase;
+    if (prequeue) runStartClock();
+    else stopStartClock();
 
     if (status.state === 'eligible' && status.expires_in !== null) {
       startCountdown(status.expires_in);
@@ -265,7 +365,16 @@
     }
 
     const previous = current;
-    current = { state: status.state, mode: status.mode };
+    current = { state: status.state, mode: status.mode, phase: status.phase };
+    if (previous.phase === 'prequeue' && !prequeue && status.queue_number !== null) {
+      // The draw is done: the position, said once (the progress announcements go on from it).
+      document.title = fill('waitingTitle');
+      if (status.state === 'waiting') {
+        say(announcer, fill('announceDrawn', { n: status.queue_number }));
+        lastAnnounced = { at: Date.now(), ahead: status.ahead };
+        return;
+      }
+    }
     if (status.state !== previous.state) {
       if (status.state === 'eligible') {
         document.title = fill('eligibleTitle');
@@ -393,5 +502,7 @@
       showFreshness();
     }
   }
+  // A pre-queued page counts down from the first second, before the first answer.
+  if (root.dataset.phase === 'prequeue' && root.dataset.state === 'waiting') runStartClock();
   connect();
 })();

@@ -23,12 +23,25 @@ export function formatEta(seconds: number | null, messages: Messages = en): stri
   return capitalize(etaPhrase(seconds, messages));
 }
 
-/** A countdown such as "4 min 05 s". */
+/** A countdown such as "4 min 05 s", or "2 h 04 min 05 s" from an hour on. */
 export function formatCountdown(seconds: number): string {
   const whole = Math.max(0, Math.floor(seconds));
-  const minutes = Math.floor(whole / 60);
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
   const rest = whole % 60;
-  return minutes === 0 ? `${rest} s` : `${minutes} min ${String(rest).padStart(2, '0')} s`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (hours > 0) return `${hours} h ${pad(minutes)} min ${pad(rest)} s`;
+  return minutes === 0 ? `${rest} s` : `${minutes} min ${pad(rest)} s`;
+}
+
+/**
+ * A moment as the server can say it (it knows no visitor's time zone; the script shows local
+ * time): "09:30 UTC", with the date when it is not the day of `nowMs`.
+ */
+export function formatUtcTime(epochSeconds: number, nowMs: number): string {
+  const iso = new Date(epochSeconds * 1000).toISOString();
+  const sameDay = iso.slice(0, 10) === new Date(nowMs).toISOString().slice(0, 10);
+  return `${sameDay ? '' : `${iso.slice(0, 10)} `}${iso.slice(11, 16)} UTC`;
 }
 
 /**

@@ -116,6 +116,18 @@ const EN = {
   challengeWidgetNoScript:
     'This waiting room asks you to confirm you are a person before you take a place. The check needs JavaScript: please turn JavaScript on and reload this page.',
   challengeFailed: 'The check did not go through, or it expired. Please try again.',
+  prequeueTitle: 'Opening soon',
+  prequeueHeading: "You're in the pre-queue",
+  prequeueLeadShuffle:
+    'The queue opens at {time}. Then everyone in the pre-queue gets a place in a random draw: joining early or at the last minute makes no difference.',
+  prequeueLeadFifo:
+    'The queue opens at {time}. Then everyone in the pre-queue gets a place, in the order they joined.',
+  startsIn: 'Opens in',
+  drawingNotice: 'The queue is opening. Your place shows here in a moment.',
+  prequeueJoinHeading: 'Opening soon',
+  prequeueJoinButton: 'Join the pre-queue',
+  announceStartSoon: 'The queue opens in less than a minute.',
+  announceDrawn: 'The queue is open. Your place is number {n}.',
 };
 
 export type MessageKey = keyof typeof EN;
@@ -233,6 +245,18 @@ const fr: Messages = {
   challengeWidgetNoScript:
     'Cette salle d’attente vous demande de confirmer que vous êtes une personne avant de prendre une place. La vérification demande JavaScript : activez-le puis rechargez la page.',
   challengeFailed: 'La vérification n’a pas abouti, ou elle a expiré. Réessayez.',
+  prequeueTitle: 'Ouverture prochaine',
+  prequeueHeading: 'Vous êtes dans la pré-file',
+  prequeueLeadShuffle:
+    'La file ouvre à {time}. Chaque personne de la pré-file y reçoit alors une place par tirage au sort : arriver tôt ou à la dernière minute ne change rien.',
+  prequeueLeadFifo:
+    'La file ouvre à {time}. Chaque personne de la pré-file y reçoit alors une place, dans l’ordre d’arrivée.',
+  startsIn: 'Ouverture dans',
+  drawingNotice: 'La file s’ouvre. Votre place s’affiche ici dans un instant.',
+  prequeueJoinHeading: 'Ouverture prochaine',
+  prequeueJoinButton: 'Rejoindre la pré-file',
+  announceStartSoon: 'La file ouvre dans moins d’une minute.',
+  announceDrawn: 'La file est ouverte. Votre place est la numéro {n}.',
 };
 
 const de: Messages = {
@@ -347,6 +371,18 @@ const de: Messages = {
   challengeWidgetNoScript:
     'Dieser Warteraum bittet Sie zu bestätigen, dass Sie ein Mensch sind, bevor Sie einen Platz erhalten. Die Prüfung braucht JavaScript: Bitte schalten Sie JavaScript ein und laden Sie die Seite neu.',
   challengeFailed: 'Die Prüfung ist nicht gelungen oder abgelaufen. Bitte versuchen Sie es erneut.',
+  prequeueTitle: 'Öffnet in Kürze',
+  prequeueHeading: 'Sie sind in der Vorwarteschlange',
+  prequeueLeadShuffle:
+    'Die Warteschlange öffnet um {time}. Dann erhalten alle in der Vorwarteschlange per Losverfahren einen Platz: Ob Sie früh oder in letzter Minute kommen, spielt keine Rolle.',
+  prequeueLeadFifo:
+    'Die Warteschlange öffnet um {time}. Dann erhalten alle in der Vorwarteschlange einen Platz, in der Reihenfolge ihrer Ankunft.',
+  startsIn: 'Öffnet in',
+  drawingNotice: 'Die Warteschlange öffnet gerade. Ihr Platz erscheint gleich hier.',
+  prequeueJoinHeading: 'Öffnet in Kürze',
+  prequeueJoinButton: 'In die Vorwarteschlange',
+  announceStartSoon: 'Die Warteschlange öffnet in weniger als einer Minute.',
+  announceDrawn: 'Die Warteschlange ist offen. Ihr Platz ist Nummer {n}.',
 };
 
 const es: Messages = {
@@ -458,6 +494,18 @@ const es: Messages = {
   challengeWidgetNoScript:
     'Esta sala de espera te pide confirmar que eres una persona antes de tomar un lugar. La comprobación necesita JavaScript: actívalo y recarga la página.',
   challengeFailed: 'La comprobación no se completó o caducó. Inténtalo de nuevo.',
+  prequeueTitle: 'Abre pronto',
+  prequeueHeading: 'Estás en la prefila',
+  prequeueLeadShuffle:
+    'La fila abre a las {time}. Entonces cada persona de la prefila recibe un lugar por sorteo: llegar pronto o en el último minuto no cambia nada.',
+  prequeueLeadFifo:
+    'La fila abre a las {time}. Entonces cada persona de la prefila recibe un lugar, por orden de llegada.',
+  startsIn: 'Abre en',
+  drawingNotice: 'La fila se está abriendo. Tu lugar aparecerá aquí en un momento.',
+  prequeueJoinHeading: 'Abre pronto',
+  prequeueJoinButton: 'Entrar en la prefila',
+  announceStartSoon: 'La fila abre en menos de un minuto.',
+  announceDrawn: 'La fila está abierta. Tu lugar es el número {n}.',
 };
 
 /** The languages the page ships with (`pages.language`). */
@@ -566,6 +614,8 @@ export const CLIENT_MESSAGE_KEYS: readonly MessageKey[] = [
   'announceLive',
   'announceReconnecting',
   'announceOffline',
+  'announceStartSoon',
+  'announceDrawn',
 ];
 
 /** The messages of the entry challenge's script (`assets/entry-challenge.js`). */

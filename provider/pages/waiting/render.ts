@@ -4,11 +4,12 @@
  * every live field carries a `data-field`, every state section a `data-section`.
  */
 import { CONFIG_DEFAULTS } from '../../../queue-core/defaults.ts';
+import { prequeueStart } from '../../../queue-core/draw/schedule.ts';
 import type { ChallengeOffer } from '../../../queue-core/entry/gate.ts';
 import type { StatusView, TokenSet } from '../../../queue-core/room/room-api.ts';
 import type { EventSettings } from '../../../queue-core/types.ts';
 import { escapeHtml, escapeText, html, page, SafeHtml } from '../html.ts';
-import { etaPhrase, formatCountdown, formatEta, queueProgress } from './format.ts';
+import { etaPhrase, formatCountdown, formatEta, formatUtcTime, queueProgress } from './format.ts';
 import {
   challengeMessagesJson,
   clientMessagesJson,
@@ -119,10 +120,19 @@ export const EXPIRY_WARNING_SECONDS = 60;
 
 /**
  * How often a page without JavaScript reloads itself: at the configured pace, sooner when a
- * turn's warning or its end falls before the next reload, so both show in time. Null: a page
+ * turn's warning or its end falls before the next reload, so both show in time, or when the
+ * pre-queue's start does (the reload just after it finds the position drawn). Null: a page
  * that no longer changes by itself (closed, expired, ended, admitted).
  */
-export function noScriptRefreshSeconds(status: StatusView, base: number): number | null {
+export function noScriptRefreshSeconds(
+  status: StatusView,
+  base: number,
+  now = Date.now() / 1000,
+): number | null {
+  if (status.state === 'waiting' && status.phase === 'prequeue' && status.starts_at !== null) {
+    const untilStart = Math.ceil(status.starts_at - now);
+    return untilStart > 0 ? Math.max(1, Math.min(base, untilStart + 1)) : base;
+  }
   if (status.state === 'waiting') return base;
   if (status.state !== 'eligible') return null;
   if (status.expires_in === null) return base;
@@ -237,8 +247,64 @@ ${challengeFields(challenge, links, text)}
 </form>`;
 }
 
-function joinView(view: Extract<WaitingView, { kind: 'join' }>, links: PageLinks, text: PageText): string {
+/**
+ * When the event holds arrivals in a pre-queue until its start (API.md section 6), and the
+ * start is still ahead at `nowMs`: the start time (the script shows it in local time), how
+ * the positions will be given, and the live countdown. Null otherwise.
+ */
+function prequeueIntro(
+  event: EventSettings,
+  startsAt: number | null,
+  text: PageText,
+  nowMs: number,
+): SafeHtml {
+  const startIso = new Date((startsAt ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const time = html`<time data-field="starts_at_time" datetime="${startIso}">${formatUtcTime(startsAt ?? 0, nowMs)}</time>`;
+  const untilStart = Math.max(0, (startsAt ?? 0) - Math.floor(nowMs / 1000));
+  return html`<p class="lead">${say(text, event.draw === 'shuffle' ? 'prequeueLeadShuffle' : 'prequeueLeadFifo', { time })}</p>
+<dl class="stats">
+<div class="stat wide"><dt>${say(text, 'startsIn')}</dt><dd><span role="timer" data-field="starts_in">${formatCountdown(untilStart)}</span></dd></div>
+</dl>`;
+}
+
+/** The pre-queue's start while it is still ahead, else null (no pre-queue, or it has started). */
+function upcomingStart(event: EventSettings, nowMs: number): number | null {
+  const startAt = prequeueStart(event);
+  return startAt !== null && nowMs < startAt * 1000 ? startAt : null;
+}
+
+function joinView(
+  view: Extract<WaitingView, { kind: 'join' }>,
+  links: PageLinks,
+  text: PageText,
+  nowMs: number,
+): string {
   const passthrough = view.event.mode === 'passthrough';
+  const startsAt = passthrough ? null : upcomingStart(view.event, nowMs);
+  if (startsAt !== null) {
+    // Before the start nobody is in the line yet: the pre-queue, its start and how it is drawn.
+    const content = html`<h1>${say(text, 'prequeueJoinHeading')}</h1>
+<div id="ar-start" data-starts-at="${startsAt}" data-now="${nowMs}">
+${prequeueIntro(view.event, startsAt, text, nowMs)}
+</div>
+${joinForm(view, links, text, 'prequeueJoinButton')}
+<p class="hint">${say(text, 'joinHint')}</p>
+${upFront(view.event, text)}`;
+    const scripts = [
+      '/assets/waiting-room.js',
+      ...(view.challenge?.type === 'pow' ? ['/assets/entry-challenge.js'] : []),
+    ];
+    const widget = widgetOf(view);
+    return shell(
+      text.messages.prequeueTitle,
+      eventLabel(view.event),
+      content,
+      links,
+      text,
+      scripts,
+      widget ? [widget.script] : [],
+    );
+  }
   const content = passthrough
     ? html`<h1>${say(text, 'passthroughHeading')}</h1>
 <p class="lead">${say(text, 'passthroughLead')}</p>
@@ -303,11 +369,43 @@ function endedSection(links: PageLinks, text: PageText): SafeHtml {
 </section>`;
 }
 
-/** The sections a queued visitor moves through without reloading: waiting → eligible (or expired). */
-function liveSections(status: StatusView, event: EventSettings, links: PageLinks, text: PageText): SafeHtml {
+/**
+ * The pre-queue (API.md section 6): the start, how positions are given, the countdown to it;
+ * past the start, while the draw runs, a notice that the position comes in a moment.
+ */
+function prequeueSection(
+  status: StatusView,
+  event: EventSettings,
+  links: PageLinks,
+  text: PageText,
+  nowMs: number,
+): SafeHtml {
+  const shown = status.state === 'waiting' && status.phase === 'prequeue';
+  const started = status.starts_at === null || status.starts_at * 1000 <= nowMs;
+  return html`<section data-section="prequeue" aria-labelledby="ar-prequeue-title" ${shown ? '' : html`hidden`}>
+<h1 id="ar-prequeue-title">${say(text, 'prequeueHeading')}</h1>
+${prequeueIntro(event, status.starts_at, text, nowMs)}
+<p class="notice" data-section="drawing" ${started ? '' : html`hidden`}>${say(text, 'drawingNotice')}</p>
+<p class="hint" data-field="live_hint">${say(text, 'reloadHint', { link: html`<a href="${links.self}">${say(text, 'reloadLink')}</a>` })}</p>
+${upFront(event, text)}
+</section>`;
+}
+
+/**
+ * The sections a queued visitor moves through without reloading: pre-queue → waiting →
+ * eligible (or expired).
+ */
+function liveSections(
+  status: StatusView,
+  event: EventSettings,
+  links: PageLinks,
+  text: PageText,
+  nowMs: number,
+): SafeHtml {
   // In a pre-queue the position is not drawn yet (null): no progress to show.
   const progress = queueProgress(status.queue_number ?? 0, status.serving_counter);
-  const waiting = status.state === 'waiting';
+  const prequeue = status.phase === 'prequeue';
+  const waiting = status.state === 'waiting' && !prequeue;
   const eligible = status.state === 'eligible';
   const expired = status.state === 'expired';
   const expiresText = status.expires_in === null ? '' : formatCountdown(status.expires_in);
@@ -318,6 +416,7 @@ function liveSections(status: StatusView, event: EventSettings, links: PageLinks
   return html`<p class="notice" data-section="paused" ${status.mode === 'closed' ? '' : html`hidden`}>${say(text, 'pausedNotice')}</p>
 <div class="notice" role="alert" data-section="sold_out" ${soldOut ? '' : html`hidden`}><strong>${say(text, 'soldOutHeading')}</strong>
 <p data-field="sold_out_message">${status.sold_out_message ?? say(text, 'soldOutLead')}</p></div>
+${prequeue ? prequeueSection(status, event, links, text, nowMs) : ''}
 <section data-section="waiting" aria-labelledby="ar-waiting-title" ${waiting ? '' : html`hidden`}>
 <h1 id="ar-waiting-title" data-field="waiting_heading">${say(text, status.ahead === 0 ? 'waitingHeadingNext' : 'waitingHeading')}</h1>
 <dl class="stats">
@@ -359,7 +458,7 @@ function liveRoot(
   nowMs: number,
 ): SafeHtml {
   return html`<div id="ar-live" data-event-id="${status.event_id}" data-request-id="${status.request_id}"
- data-state="${status.state}" data-status-url="${links.statusUrl(status.request_id)}"
+ data-state="${status.state}" data-phase="${status.phase}" data-starts-at="${status.starts_at ?? ''}" data-now="${nowMs}" data-status-url="${links.statusUrl(status.request_id)}"
  data-stream-url="${links.streamUrl(status.request_id)}" data-messages="${clientMessagesAttribute(text)}">
 ${content}
 ${lastUpdated(nowMs, text)}
@@ -383,18 +482,21 @@ function statusView(
   if (status.state === 'ended') {
     return shell(text.messages.endedTitle, eventLabel(view.event), endedSection(links, text), links, text);
   }
-  const live = liveRoot(status, liveSections(status, view.event, links, text), links, text, nowMs);
+  const live = liveRoot(status, liveSections(status, view.event, links, text, nowMs), links, text, nowMs);
   const title =
     text.messages[
       status.state === 'eligible'
         ? 'eligibleTitle'
         : status.state === 'expired'
           ? 'expiredTitle'
-          : 'waitingTitle'
+          : status.phase === 'prequeue'
+            ? 'prequeueTitle'
+            : 'waitingTitle'
     ];
   const refresh = noScriptRefreshSeconds(
     status,
     options.refreshSeconds ?? CONFIG_DEFAULTS.pages.refreshSeconds,
+    nowMs / 1000,
   );
   return shell(title, eventLabel(view.event), live, links, text, scripts, [], refresh);
 }
@@ -405,7 +507,7 @@ export function renderWaitingPage(
   text: PageText = DEFAULT_PAGE_TEXT,
   options: RenderOptions = {},
 ): string {
-  if (view.kind === 'join') return joinView(view, links, text);
+  if (view.kind === 'join') return joinView(view, links, text, options.nowMs ?? Date.now());
   if (view.kind === 'closed') return closedView(view.event, eventLabel(view.event), links, text);
   return statusView(view, links, text, options);
 }

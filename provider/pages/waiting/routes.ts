@@ -123,7 +123,7 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
 
   function sendView(ctx: Koa.Context, status: number, view: WaitingView, links: PageLinks): void {
     const text = pageTextOf(ctx, deps.config.pages);
-    const options = { refreshSeconds: deps.config.pages.refreshSeconds };
+    const options = { refreshSeconds: deps.config.pages.refreshSeconds, nowMs: deps.roomNowMs() };
     sendPage(ctx, status, renderWaitingPage(view, links, text, options), widgetOf(view));
   }
 
