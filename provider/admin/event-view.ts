@@ -3,9 +3,10 @@
  * its settings as configured (the `events[]` keys of DESIGN.md, without the siteverify secret)
  * plus live counters.
  */
+import { beforeOpening, prequeueStart } from '../../queue-core/draw/schedule.ts';
 import { redactEvent } from '../../queue-core/entry/settings.ts';
 import { peopleWaiting } from '../../queue-core/room/status-view.ts';
-import type { EventSettings } from '../../queue-core/types.ts';
+import type { DrawState, EventSettings } from '../../queue-core/types.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { type InletStateView, inletStateView } from './inlet-state.ts';
 
@@ -26,15 +27,52 @@ export interface EventView extends EventSettings {
   };
   /** The adaptive inlet's controller (API.md section 7); null for the other inlets. */
   inlet_state: InletStateView | null;
+  /** Where a scheduled event's pre-queue stands (API.md section 6); null without a pre-queue. */
+  prequeue: PrequeueView | null;
+}
+
+export interface PrequeueView {
+  /**
+   * `not_open` before `prequeueAt`; `prequeue` while visitors join it; `drawing` from the close
+   * until every participant has a position; `open` once drawn (the queue runs as usual).
+   */
+  phase: 'not_open' | 'prequeue' | 'drawing' | 'open';
+  /** Visitors in the pre-queue (its participants once closed). */
+  size: number;
+  /** Participants whose drawn position is written (a shuffled draw's progress). */
+  written: number;
+  prequeue_at: number;
+  starts_at: number;
+  drawn_at: number | null;
+}
+
+function prequeueView(settings: EventSettings, draw: DrawState, now: number): PrequeueView {
+  const phase =
+    draw.phase === 'drawn'
+      ? 'open'
+      : draw.phase === 'drawing'
+        ? 'drawing'
+        : beforeOpening(settings, now)
+          ? 'not_open'
+          : 'prequeue';
+  return {
+    phase,
+    size: draw.participants,
+    written: draw.phase === 'drawn' ? draw.participants : draw.written,
+    prequeue_at: settings.schedule?.prequeueAt ?? 0,
+    starts_at: settings.schedule?.startAt ?? 0,
+    drawn_at: draw.drawnAt,
+  };
 }
 
 export async function eventView(deps: AppDeps, settings: EventSettings): Promise<EventView> {
   const now = Math.floor(deps.nowMs() / 1000);
-  const [counters, waiting, active, inletState] = await Promise.all([
+  const [counters, waiting, active, inletState, draw] = await Promise.all([
     deps.store.getCounters(settings.id),
     deps.store.waitingCount(settings.id),
     deps.store.activeCount(settings.id, now),
     inletStateView(deps.store, settings, now),
+    prequeueStart(settings) === null ? null : deps.store.drawState(settings.id),
   ]);
   return {
     // The siteverify secret is never shown.
@@ -51,5 +89,6 @@ export async function eventView(deps: AppDeps, settings: EventSettings): Promise
       abandoned: counters.abandoned,
     },
     inlet_state: inletState,
+    prequeue: draw === null ? null : prequeueView(settings, draw, now),
   };
 }

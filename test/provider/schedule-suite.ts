@@ -105,6 +105,32 @@ export function scheduleSuite(kind: StoreKind, options: { lambda?: LambdaFormat 
       await pub().post('/generate_token').send({ event_id: 'sale', request_id: requestId }).expect(202);
     });
 
+    it("the admin event view tells the pre-queue's phase and size: not open, pre-queue, drawing, open", async () => {
+      const view = async (eventId: string) =>
+        (
+          await request(t.adminHandler)
+            .get(`/events/${eventId}`)
+            .set('Authorization', `Bearer ${ADMIN_KEY}`)
+            .expect(200)
+        ).body;
+      assert.equal((await view('plain')).prequeue, null, 'no pre-queue, no phase');
+      assert.equal((await view('later')).prequeue, null, 'a start without a pre-queue');
+      const phase = async () => {
+        const { prequeue } = await view('sale');
+        return [prequeue.phase, prequeue.size, prequeue.written, prequeue.starts_at, prequeue.drawn_at];
+      };
+      assert.deepEqual(await phase(), ['not_open', 0, 0, START_AT, null]);
+      t.clock.seconds = PREQUEUE_AT;
+      for (let i = 0; i < 3; i++) await join('sale', `p${i}`).expect(200);
+      assert.deepEqual(await phase(), ['prequeue', 3, 0, START_AT, null]);
+      // Closed, its order not written yet: what a dashboard sees while a draw runs.
+      t.clock.seconds = START_AT;
+      await store.closePrequeue('sale', START_AT, true);
+      assert.deepEqual(await phase(), ['drawing', 3, 0, START_AT, null]);
+      await t.deps.room.tick('test');
+      assert.deepEqual(await phase(), ['open', 3, 3, START_AT, START_AT]);
+    });
+
     it('draws at the start: positions 1..n in HMAC order, later arrivals after them, the seed matching its commitment', async () => {
       const before = await pub().get('/events/sale/draw').expect(200);
       assert.equal(before.body.algorithm, 'hmac-sha256');

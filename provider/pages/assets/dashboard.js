@@ -105,7 +105,7 @@
   // ---- the event JSON: settings plus live counters (provider/admin/event-view.ts) -------------
 
   function readEvent(json) {
-    const { counters, inlet_state: inletState, ...settings } = json;
+    const { counters, inlet_state: inletState, prequeue, ...settings } = json;
     const number = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
     return {
       settings,
@@ -115,6 +115,15 @@
             latency: number(inletState.signal?.latency_ms),
             errors: number(inletState.signal?.error_rate),
             reason: typeof inletState.reason === 'string' ? inletState.reason : '',
+          }
+        : null,
+      prequeue: prequeue
+        ? {
+            phase: typeof prequeue.phase === 'string' ? prequeue.phase : '',
+            size: number(prequeue.size),
+            written: number(prequeue.written),
+            startsAt: number(prequeue.starts_at),
+            prequeueAt: number(prequeue.prequeue_at),
           }
         : null,
       counters: {
@@ -178,6 +187,26 @@
     return 'Manual inlet';
   }
 
+  function clockTime(epochSeconds) {
+    return epochSeconds === null ? '–' : new Date(epochSeconds * 1000).toLocaleString();
+  }
+
+  /** A scheduled event's pre-queue (provider/admin/event-view.ts): its phase and its size. */
+  function prequeueSummary(prequeue, settings) {
+    const draw = settings.draw === 'shuffle' ? 'shuffled draw' : 'arrival order';
+    const size = show(prequeue.size);
+    switch (prequeue.phase) {
+      case 'not_open':
+        return `Phase: not open yet · the pre-queue opens ${clockTime(prequeue.prequeueAt)}, the queue ${clockTime(prequeue.startsAt)} (${draw})`;
+      case 'prequeue':
+        return `Phase: pre-queue · ${size} in the pre-queue · the queue opens ${clockTime(prequeue.startsAt)} (${draw})`;
+      case 'drawing':
+        return `Phase: drawing · ${show(prequeue.written)} of ${size} positions written`;
+      default:
+        return `Phase: open · ${size} drawn from the pre-queue at ${clockTime(prequeue.startsAt)} (${draw})`;
+    }
+  }
+
   function settingsSummary(settings) {
     const expiry =
       settings.queuePositionExpirySeconds === null || settings.queuePositionExpirySeconds === undefined
@@ -238,6 +267,10 @@
     mode.className = `badge mode-${settings.mode}`;
     field(panel, 'inlet_summary').textContent = inletSummary(settings.inlet);
     field(panel, 'settings_summary').textContent = settingsSummary(settings);
+    const prequeueLine = field(panel, 'prequeue');
+    prequeueLine.hidden = event.prequeue === null;
+    if (event.prequeue !== null) prequeueLine.textContent = prequeueSummary(event.prequeue, settings);
+    panel.dataset.phase = event.prequeue?.phase ?? '';
     field(panel, 'serving').textContent = show(counters.serving);
     field(panel, 'queue').textContent = show(counters.queue);
     field(panel, 'waiting').textContent = show(counters.waiting);

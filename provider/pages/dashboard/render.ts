@@ -33,6 +33,7 @@ const eventTemplate = html`<template id="event-template">
 <h2 data-field="title"></h2>
 <p><span class="badge" data-field="mode"></span> <span class="meta" data-field="inlet_summary"></span></p>
 </div>
+<p class="meta prequeue-line" data-field="prequeue" hidden></p>
 <p class="meta"><span data-field="settings_summary"></span> · <a data-field="page_link" href="/">Open the waiting page</a></p>
 <dl class="counters">
 ${STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><dd data-field="${field}">–</dd></div>`)}
