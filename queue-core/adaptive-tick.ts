@@ -16,7 +16,7 @@ import {
   initialAdaptiveState,
   type OriginSignalReader,
 } from './adaptive-inlet.ts';
-import type { AdaptiveInlet, OriginHealth, QueueStore } from './types.ts';
+import type { AdaptiveInlet, OriginHealth, PresenceRule, QueueStore } from './types.ts';
 
 export interface AdaptiveTickResult {
   acted: boolean;
@@ -36,6 +36,7 @@ export async function runAdaptive(
   now: number,
   lease: { name: string; owner: string; ttlMs: number },
   readSignal: OriginSignalReader | undefined,
+  presence?: PresenceRule,
 ): Promise<AdaptiveTickResult> {
   if (!(await store.acquireLease(lease.name, lease.owner, lease.ttlMs))) return IDLE;
   const record = await store.getInletState(eventId);
@@ -56,12 +57,14 @@ export async function runAdaptive(
     JSON.stringify(state),
     accrued.admit,
     now,
+    presence,
   );
   // Another process stepped since the read: it admitted this second, not us.
   if (advance === null) return IDLE;
   return {
     acted: true,
     incrementBy: advance.moved,
+    ...(advance.admitted === undefined ? {} : { admitted: advance.admitted }),
     adaptive: state,
     ...(signalError === undefined ? {} : { signalError }),
   };

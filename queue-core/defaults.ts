@@ -104,6 +104,8 @@ export const EVENT_DEFAULTS = deepFreeze({
   incrementServingOnExpiry: false,
   /** A pre-queue is given its positions in arrival order unless `shuffle` is asked. */
   draw: 'fifo' as 'fifo' | 'shuffle',
+  /** Every visitor counts as present (absent visitors, API.md section 6) unless a window is set. */
+  abandonAfterSeconds: null as number | null,
 });
 
 /** The defaults of an adaptive inlet's settings (`inlet: {"type": "adaptive", …}`, API.md section 7). */
@@ -191,6 +193,26 @@ export const ROOM_DEFAULTS = deepFreeze({
   maxSizeLeaseMs: 15_000,
   /** The inlet loop's period (`anteroom serve`): one tick per second per process; one process acts per tick. */
   tickMs: 1000,
+});
+
+/** Absent visitors (API.md section 6, `abandonAfterSeconds`): how presence is kept cheaply. */
+export const PRESENCE_DEFAULTS = deepFreeze({
+  /** Shortest window: a page polling every few seconds must not look absent between two polls. */
+  minAbandonAfterSeconds: 10,
+  /** Longest window: one day. */
+  maxAbandonAfterSeconds: 86_400,
+  /**
+   * A visitor seen again and again is written to the store this many times per window at most,
+   * per process (a poll in between costs no store write); open streams are refreshed as often,
+   * in one call for all of a process's streams of the event.
+   */
+  touchesPerWindow: 4,
+  /** Positions one store call looks at (an inlet's walk, a sweep of stale presence): rule 6. */
+  workPerCall: 1000,
+  /** Most positions written in one presence call (a batch of polls and streams). */
+  touchBatch: 1000,
+  /** Lease of the presence sweep: one process counts and forgets stale presence per tick. */
+  sweepLeaseMs: 5000,
 });
 
 /** The pre-queue's draw (API.md section 6): how its work is cut so Redis is never held for long. */

@@ -11,6 +11,7 @@ import { parseScheduleSettings, SCHEDULE_FIELDS } from './draw/settings.ts';
 import { ENTRY_FIELDS, mergeChallenge, parseEntrySettings } from './entry/settings.ts';
 import { ValidationError } from './errors.ts';
 import { fieldPath, fieldRules } from './fields.ts';
+import { PRESENCE_FIELDS, parsePresenceSettings } from './presence/settings.ts';
 import type { AdaptiveInlet, AdaptiveSignal, EventMode, EventSettings, InletSettings } from './types.ts';
 
 export const EVENT_SETTINGS_ERROR = 'invalid_event_settings';
@@ -46,6 +47,7 @@ const EVENT_FIELDS = [
   'incrementServingOnExpiry',
   ...ENTRY_FIELDS,
   ...SCHEDULE_FIELDS,
+  ...PRESENCE_FIELDS,
 ] as const;
 
 /** Parse and validate one event, applying defaults. `path` prefixes every error message. */
@@ -75,6 +77,7 @@ export function parseEvent(raw: unknown, path = 'events[0]'): EventSettings {
         : boolean(object['incrementServingOnExpiry'], fieldPath(path, 'incrementServingOnExpiry')),
     ...parseEntrySettings(object, path),
     ...parseScheduleSettings(object, path),
+    ...parsePresenceSettings(object, path),
   };
 }
 
@@ -105,7 +108,7 @@ export function parseEvents(raw: unknown): EventSettings[] {
  * Apply a partial update (admin API `PUT /events/{id}`) to an event, with the same
  * validation as the configuration. Fields absent from the patch keep their value;
  * `null` clears an optional field (`name`, `queuePositionExpirySeconds`, `inlet.startTime`,
- * `inlet.endTime`, `inlet.startPerMinute`, `challenge`, `enqueueToken`, `schedule`). An inlet patch without
+ * `inlet.endTime`, `inlet.startPerMinute`, `challenge`, `enqueueToken`, `schedule`, `abandonAfterSeconds`). An inlet patch without
  * `type`, or with the current type, changes only the fields it names (and, for the adaptive
  * inlet, only the fields it names of `target` and of a `signal` of the same type); an inlet of
  * another type replaces the inlet whole. The id cannot change. A siteverify challenge patch

@@ -15,7 +15,8 @@
 import type { AdaptiveState, OriginSignalReader } from './adaptive-inlet.ts';
 import { runAdaptive } from './adaptive-tick.ts';
 import { ROOM_DEFAULTS } from './defaults.ts';
-import type { EventSettings, MaxSizeInlet, PeriodicInlet, QueueStore } from './types.ts';
+import { presenceRule } from './presence/rule.ts';
+import type { EventSettings, MaxSizeInlet, PeriodicInlet, PresenceRule, QueueStore } from './types.ts';
 
 export interface PeriodicDecision {
   /** Tick number: `floor((now − (startTime ?? 0)) / intervalSeconds)`. */
@@ -50,6 +51,11 @@ export interface MaxSizeState {
   queue: number;
   tokens: number;
   expired: number;
+  /**
+   * Events counting present visitors: positions let in (present) not claimed and not expired,
+   * counted by the store (the counters cannot tell passed absent ones from those let in).
+   */
+  outstanding?: number | undefined;
 }
 
 /**
@@ -63,8 +69,12 @@ export interface MaxSizeState {
  * the queue would admit future arrivals unchecked).
  */
 export function maxSizeDecision(state: MaxSizeState): number {
-  const outstanding = Math.max(0, Math.min(state.serving, state.queue) - state.tokens - state.expired);
+  const outstanding =
+    state.outstanding ?? Math.max(0, Math.min(state.serving, state.queue) - state.tokens - state.expired);
   const capacity = state.maxActive - state.active - outstanding;
+  // Counting present visitors, the store's walk stops at the end of the queue itself, and
+  // visitors back on return may be admitted while nobody waits above the counter.
+  if (state.outstanding !== undefined) return Math.max(capacity, 0);
   const room = Math.max(0, state.queue - state.serving);
   return Math.min(Math.max(capacity, 0), room);
 }
@@ -77,6 +87,8 @@ export interface InletTickResult {
   acted: boolean;
   /** How far this call moved the serving counter (0 when it did not). */
   incrementBy: number;
+  /** Events counting present visitors: how many this call admitted (present, and back on return). */
+  admitted?: number | undefined;
   /** Adaptive: the controller's state after this call. */
   adaptive?: AdaptiveState;
   /** Adaptive: why the origin's signal gave no reading this step. */
@@ -104,11 +116,12 @@ export async function runInletTick(
   options: InletTickOptions = {},
 ): Promise<InletTickResult> {
   if (event.mode !== 'queue') return IDLE;
+  const presence = presenceRule(event, now);
   switch (event.inlet.type) {
     case 'manual':
       return IDLE;
     case 'periodic':
-      return runPeriodic(store, event.id, event.inlet, now);
+      return runPeriodic(store, event.id, event.inlet, now, presence);
     case 'max-size':
       return runMaxSize(
         store,
@@ -117,11 +130,12 @@ export async function runInletTick(
         now,
         owner,
         options.leaseMs ?? ROOM_DEFAULTS.maxSizeLeaseMs,
+        presence,
       );
     case 'adaptive': {
       const ttlMs = options.leaseMs ?? ROOM_DEFAULTS.maxSizeLeaseMs;
       const lease = { name: inletLockName(event.id), owner, ttlMs };
-      return runAdaptive(store, event.id, event.inlet, now, lease, options.readSignal);
+      return runAdaptive(store, event.id, event.inlet, now, lease, options.readSignal, presence);
     }
   }
 }
@@ -135,6 +149,7 @@ async function runPeriodic(
   eventId: string,
   inlet: PeriodicInlet,
   now: number,
+  presence: PresenceRule | undefined,
 ): Promise<InletTickResult> {
   const decision = periodicDecision(inlet, now);
   if (decision === null) return IDLE;
@@ -143,9 +158,14 @@ async function runPeriodic(
   // its advance (which would lose it).
   // The store caps the advance at the queue counter and reports how far this tick moved it.
   const tick = tickStartTime(inlet, decision.tick);
-  const advance = await store.advanceOnTick(eventId, tick, decision.incrementBy, now);
+  // With presence, the store admits `incrementBy` present visitors and passes absent ones.
+  const advance = await store.advanceOnTick(eventId, tick, decision.incrementBy, now, presence);
   if (advance === null) return IDLE;
-  return { acted: true, incrementBy: advance.moved };
+  return {
+    acted: true,
+    incrementBy: advance.moved,
+    ...(advance.admitted === undefined ? {} : { admitted: advance.admitted }),
+  };
 }
 
 async function runMaxSize(
@@ -155,21 +175,31 @@ async function runMaxSize(
   now: number,
   owner: string,
   leaseMs: number,
+  presence: PresenceRule | undefined,
 ): Promise<InletTickResult> {
   if (!(await store.acquireLease(inletLockName(eventId), owner, leaseMs))) return IDLE;
   // Counters first, then the active count: a token issued between the two reads is then
   // counted twice (outstanding and active), which admits less, never more.
   const counters = await store.getCounters(eventId);
+  const outstanding =
+    presence === undefined ? undefined : (await store.sweepPresence(eventId, presence)).outstanding;
   const active = await store.activeCount(eventId, now);
-  const incrementBy = maxSizeDecision({
+  const room = maxSizeDecision({
     maxActive: inlet.maxActive,
     active,
     serving: counters.serving,
     queue: counters.queue,
     tokens: counters.tokens,
     expired: counters.expired,
+    outstanding,
   });
-  if (incrementBy === 0) return IDLE;
-  await store.incrementServingCounter(eventId, incrementBy, now);
-  return { acted: true, incrementBy };
+  if (room === 0) return IDLE;
+  if (presence === undefined) {
+    await store.incrementServingCounter(eventId, room, now);
+    return { acted: true, incrementBy: room };
+  }
+  // `room` present visitors (those back on return first); absent ones are passed uncounted.
+  const before = counters.serving;
+  const after = await store.incrementServingCounter(eventId, room, now, presence);
+  return { acted: true, incrementBy: after - before };
 }

@@ -99,6 +99,34 @@ export interface EventSettings {
   maxQueueLength?: number | undefined;
   /** What visitors read when the operator sets `mode: "sold_out"`; absent: the pages' own words. */
   soldOutMessage?: string | undefined;
+  /**
+   * A waiting visitor unseen (no status request, no open stream) for this many seconds is absent:
+   * the inlets pass over them (API.md section 6, "Absent visitors"); absent or null: off.
+   */
+  abandonAfterSeconds?: number | null | undefined;
+}
+
+/**
+ * Absent visitors (API.md section 6): how an inlet tells present from absent. A waiting
+ * position last seen before `absentBefore` (epoch seconds) is absent. The inlet admits present
+ * ones only: first those who came back after the counter passed them while absent, then the
+ * present ones in line; absent ones are passed without counting against its budget. At most
+ * `work` positions are looked at per call (rule 6), so a call's cost does not grow with the
+ * number of absent visitors; what is left is looked at by the next one.
+ */
+export interface PresenceRule {
+  absentBefore: number;
+  work: number;
+}
+
+/** Present and absent visitors of an event as the last presence sweep counted them. */
+export interface PresenceCount {
+  /** Waiting positions seen within the window, and those back after being passed while absent. */
+  present: number;
+  /** Waiting positions not seen within the window. */
+  absent: number;
+  /** Positions the inlet let in (present) that have not claimed a token and not expired. */
+  outstanding: number;
 }
 
 /** API.md section 6, "Scheduled start with a pre-queue and a verifiable draw". Epoch seconds. */
@@ -175,6 +203,8 @@ export interface EnqueueInput {
    * assigned and not yet served (queue − serving), or entries in an open pre-queue.
    */
   maxQueueLength?: number | undefined;
+  /** The event counts present visitors (`abandonAfterSeconds`): a new entry is seen now. */
+  present?: boolean | undefined;
 }
 
 /**
@@ -267,6 +297,11 @@ export interface Counters {
   abandoned: number;
   /** Every position ≤ this is expired (unless it already had a token). */
   maxExpiredPosition: number;
+  /** Events with `abandonAfterSeconds`: present and absent waiting visitors at the last sweep. */
+  present?: number | undefined;
+  absent?: number | undefined;
+  /** Events with `abandonAfterSeconds`: visitors admitted on their return (cumulative). */
+  readmitted?: number | undefined;
 }
 
 export type SessionStatus = 'active' | 'completed' | 'abandoned';
@@ -291,6 +326,8 @@ export interface IssueInput {
   expirySeconds: number | null;
   /** Max-size events: refuse a first issuance while this many sessions are active. */
   maxActive?: number | undefined;
+  /** The event counts present visitors: a reached position needs the inlet's admission too. */
+  presence?: boolean | undefined;
 }
 
 export type IssueOutcome =
@@ -312,7 +349,9 @@ export type PositionExpiry =
   /** A token was already issued: expiry no longer applies. */
   | { kind: 'claimed' }
   | { kind: 'expired' }
-  | { kind: 'running'; expiresIn: number };
+  | { kind: 'running'; expiresIn: number }
+  /** Absent visitors: the counter passed the position while its visitor was absent; not admitted (yet). */
+  | { kind: 'passed' };
 
 export interface ServingHistoryRow {
   /** Serving-counter value after the change. */
@@ -329,6 +368,8 @@ export interface TickAdvance {
   serving: number;
   /** How far this tick moved it (negative for a negative step). */
   moved: number;
+  /** With a presence rule: the visitors it admitted (present ones passed, and returning ones). */
+  admitted?: number | undefined;
 }
 
 /** The adaptive inlet's stored controller state. */
@@ -401,8 +442,11 @@ export interface QueueStore {
   getEntry(eventId: string, requestId: string, options?: EntryReadOptions): Promise<QueueEntry | null>;
 
   getServingCounter(eventId: string): Promise<number>;
-  /** Add `by` (may be negative); the counter never goes below 0. Returns the new value. */
-  incrementServingCounter(eventId: string, by: number, now: number): Promise<number>;
+  /**
+   * Add `by` (may be negative); the counter never goes below 0. Returns the new value. With
+   * `presence`, an increase admits `by` present visitors (PresenceRule) instead of `by` positions.
+   */
+  incrementServingCounter(eventId: string, by: number, now: number, presence?: PresenceRule): Promise<number>;
   /**
    * One periodic inlet tick, atomically: when `tick` is above the event's last tick taken
    * here, record it and move the serving counter as `incrementServingCounter(eventId, by,
@@ -416,7 +460,13 @@ export interface QueueStore {
    * one caller per tick takes it, and no failure can record the tick without the advance
    * or the reverse. `reset` forgets the last tick.
    */
-  advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null>;
+  advanceOnTick(
+    eventId: string,
+    tick: number,
+    by: number,
+    now: number,
+    presence?: PresenceRule,
+  ): Promise<TickAdvance | null>;
   getCounters(eventId: string): Promise<Counters>;
   /** queue − tokens − expired, never below 0. */
   waitingCount(eventId: string): Promise<number>;
@@ -445,19 +495,45 @@ export interface QueueStore {
   ): Promise<SessionRecord | null>;
 
   /** Queue-position expiry state of one request id (AWS `/queue_pos_expiry` semantics). */
+  /** With `presence`, a reached position its visitor was absent for answers `passed` until admitted. */
   positionExpiry(
     eventId: string,
     requestId: string,
     now: number,
     expirySeconds: number | null,
+    presence?: boolean,
   ): Promise<PositionExpiry>;
-  /** Advance the expiry boundary over positions that were reached and not claimed in time. */
+  /**
+   * Advance the expiry boundary over positions that were reached and not claimed in time. With
+   * `presence` (the event counts present visitors), auto-advance makes up only for positions the
+   * inlet admitted: it is a credit the next presence advance admits more by.
+   */
   expirePositions(
     eventId: string,
     now: number,
     expirySeconds: number,
     autoAdvance: boolean,
+    presence?: boolean,
   ): Promise<ExpireResult>;
+
+  /**
+   * Absent visitors (API.md section 6): the positions were seen at `now` (a status request, an
+   * open stream, `queue_num`, `generate_token`). A waiting one is present from now on; one the
+   * serving counter passed while its visitor was absent comes back: the next inlet advance
+   * admits it ahead of the line, unless it expired (`expirySeconds` after it was reached, or
+   * behind the expiry boundary). Positions not handed out are ignored. One call for many.
+   */
+  touchPresence(
+    eventId: string,
+    positions: readonly number[],
+    now: number,
+    expirySeconds: number | null,
+  ): Promise<void>;
+  /**
+   * Forget the presence of at most `rule.work` positions not seen since `rule.absentBefore`
+   * (oldest first) and record the counts (`Counters.present`, `absent`), in one atomic step.
+   */
+  sweepPresence(eventId: string, rule: PresenceRule): Promise<PresenceCount>;
   /** Serving-counter changes, oldest first (bounded by `limit`, newest kept). */
   servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]>;
 
@@ -520,6 +596,7 @@ export interface QueueStore {
     state: string,
     by: number,
     now: number,
+    presence?: PresenceRule,
   ): Promise<TickAdvance | null>;
   /** Keep the latest reading of the origin's health pushed for an event (`POST /origin_health`). */
   putOriginHealth(eventId: string, sample: OriginHealth): Promise<void>;

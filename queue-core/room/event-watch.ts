@@ -19,6 +19,7 @@
  */
 
 import { prequeueStart } from '../draw/schedule.ts';
+import { countsPresence } from '../presence/rule.ts';
 import type {
   EventSettings,
   PositionExpiry,
@@ -167,6 +168,13 @@ export class EventWatch {
         watched.timer = null;
       }
     };
+  }
+
+  /** The positions of the visitors whose streams follow the event in this process. */
+  *positions(eventId: string): Iterable<number | null> {
+    const watched = this.#events.get(eventId);
+    if (watched === undefined) return;
+    for (const follower of watched.followers) yield follower.position;
   }
 
   /** Streams following the event in this process. */
@@ -329,6 +337,8 @@ export class EventWatch {
       before !== null &&
       (counters.completed !== before.counters.completed || counters.abandoned !== before.counters.abandoned);
     const tokensIssued = before !== null && counters.tokens !== before.counters.tokens;
+    // Absent visitors: some who came back after being passed were let in.
+    const readmitted = before !== null && counters.readmitted !== before.counters.readmitted;
     const expiryChanged =
       before !== null &&
       snapshot.event.queuePositionExpirySeconds !== before.event.queuePositionExpirySeconds;
@@ -360,6 +370,15 @@ export class EventWatch {
       } else if (expiryChanged || (visitor.window === 'running' && (visitor.closesAt ?? now) < now)) {
         sessionReads.push(follower);
         windowReads.add(follower);
+      } else if (visitor.window === 'passed') {
+        if (
+          readmitted ||
+          tokensIssued ||
+          counters.maxExpiredPosition !== before?.counters.maxExpiredPosition
+        ) {
+          sessionReads.push(follower);
+          windowReads.add(follower);
+        }
       } else if (visitor.window !== 'expired') {
         // An expired place never gets a token; an open or running one may have got it anywhere.
         if (tokensIssued) sessionReads.push(follower);
@@ -440,7 +459,13 @@ export class EventWatch {
         windows.map(async (follower) => {
           try {
             follower.visitor = windowState(
-              await store.positionExpiry(eventId, follower.requestId, now, event.queuePositionExpirySeconds),
+              await store.positionExpiry(
+                eventId,
+                follower.requestId,
+                now,
+                event.queuePositionExpirySeconds,
+                countsPresence(event),
+              ),
               now,
             );
             read.push(follower);
@@ -498,7 +523,13 @@ export async function readVisitorState(
   const session = await store.getSession(eventId, requestId);
   if (session) return { session, window: 'open', closesAt: null };
   return windowState(
-    await store.positionExpiry(eventId, requestId, now, event.queuePositionExpirySeconds),
+    await store.positionExpiry(
+      eventId,
+      requestId,
+      now,
+      event.queuePositionExpirySeconds,
+      countsPresence(event),
+    ),
     now,
   );
 }
@@ -506,6 +537,7 @@ export async function readVisitorState(
 /** A claim window as `positionExpiry` answered it at `now`, without a session. */
 function windowState(expiry: PositionExpiry, now: number): VisitorState {
   if (expiry.kind === 'expired') return { session: null, window: 'expired', closesAt: null };
+  if (expiry.kind === 'passed') return { session: null, window: 'passed', closesAt: null };
   if (expiry.kind === 'running')
     return { session: null, window: 'running', closesAt: now + expiry.expiresIn };
   return { session: null, window: 'open', closesAt: null };
@@ -521,6 +553,7 @@ function visibleChange(before: EventSnapshot, after: EventSnapshot): boolean {
     a.tokens !== b.tokens ||
     a.expired !== b.expired ||
     a.maxExpiredPosition !== b.maxExpiredPosition ||
+    a.readmitted !== b.readmitted ||
     before.draw?.phase !== after.draw?.phase
   ) {
     return true;

@@ -50,6 +50,11 @@ export interface StatusView {
   starts_at: number | null;
   /** with mode `sold_out`: the operator's message (null: none given); absent otherwise */
   sold_out_message?: string | null;
+  /**
+   * events with `abandonAfterSeconds` (API.md section 6): present waiting visitors as counted at
+   * the last inlet pass; absent otherwise
+   */
+  present?: number;
 }
 
 /** `GET /events/{id}/draw` (API.md section 6). */

@@ -13,6 +13,8 @@ import { type ChallengeOffer, EntryGate } from '../entry/gate.ts';
 import { derivedSecret } from '../entry/secret.ts';
 import { redactEvent, screensVisitors } from '../entry/settings.ts';
 import { AnteroomError } from '../errors.ts';
+import { countsPresence, presenceRule } from '../presence/rule.ts';
+import { PresenceTracker } from '../presence/tracker.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
   AuditEntry,
@@ -101,6 +103,8 @@ class QueueRoom implements Room {
   /** How old the event-level state a status poll is answered from may be (ms). */
   private readonly cacheMs: number;
   private readonly drawSecret: () => Buffer;
+  /** Absent visitors: what this process tells the store of the visitors it sees. */
+  private readonly presence: PresenceTracker;
 
   constructor(options: RoomOptions) {
     this.store = options.store;
@@ -121,6 +125,7 @@ class QueueRoom implements Room {
       secret: () => options.entrySecret ?? derivedSecret(this.keys, 'entry-challenge'),
     });
     this.cacheMs = options.cacheMs ?? ROOM_DEFAULTS.microCacheMs;
+    this.presence = new PresenceTracker(this.store, this.now);
     this.watch = new EventWatch({
       store: this.store,
       settings: (eventId) => this.getEvent(eventId),
@@ -194,6 +199,7 @@ class QueueRoom implements Room {
       rateLimit,
       prequeue: startAt === null ? undefined : { startAt, shuffle: event.draw === 'shuffle' },
       maxQueueLength: event.maxQueueLength,
+      present: countsPresence(event),
     });
     if (link !== null) await this.store.linkVisitor(event.id, link, entry.requestId);
     if (entry.created) this.observer?.positionAssigned(event.id);
@@ -241,6 +247,7 @@ class QueueRoom implements Room {
     if (entry === null) throw new AnteroomError('request_not_found');
     if (entry.position === null) return entry;
     const snapshot = this.watch.fresh(eventId) ?? (await this.watch.snapshot(eventId));
+    this.presence.seen(snapshot.event, entry.position);
     // Placed by a draw not finished as this process last read it: the position is told once it is.
     return inPrequeue(snapshot) ? { ...entry, position: null } : entry;
   }
@@ -311,6 +318,7 @@ class QueueRoom implements Room {
     const entry = await entryRead;
     if (entry === null) return null;
     const now = this.now();
+    this.presence.seen(snapshot.event, entry.position);
     // Only a reached position can hold a session or be expiring.
     const visitor = isReached(snapshot, entry.position)
       ? await readVisitorState(this.store, eventId, requestId, snapshot.event, now)
@@ -330,8 +338,11 @@ class QueueRoom implements Room {
         issuer: options.issuer ?? this.issuer,
         expirySeconds: event.queuePositionExpirySeconds,
         maxActive: event.inlet.type === 'max-size' ? event.inlet.maxActive : undefined,
+        presence: countsPresence(event),
       });
     let outcome = await issue();
+    // Asking for a token is a sign of presence (a passed absent visitor is back).
+    if (outcome.kind === 'not_yet') this.presence.seen(event, outcome.position);
     if (outcome.kind === 'not_yet' && event.mode === 'passthrough') {
       // Pass-through admits at once: move the counter up to this position, then issue.
       await this.moveServing(eventId, outcome.position - outcome.serving);
@@ -352,7 +363,13 @@ class QueueRoom implements Room {
 
   async positionExpiry(eventId: string, requestId: string): Promise<PositionExpiry> {
     const event = await this.getEvent(eventId);
-    return this.store.positionExpiry(eventId, requestId, this.now(), event.queuePositionExpirySeconds);
+    return this.store.positionExpiry(
+      eventId,
+      requestId,
+      this.now(),
+      event.queuePositionExpirySeconds,
+      countsPresence(event),
+    );
   }
 
   // ---------------------------------------------------------------------------------
@@ -427,6 +444,7 @@ class QueueRoom implements Room {
     this.requireEvent(eventId);
     const before = await this.store.getCounters(eventId);
     await this.store.reset(eventId);
+    this.presence.forget(eventId);
     this.watch.changed(eventId);
     await this.audit(actor, 'reset_initial_state', eventId, before, null);
   }
@@ -443,6 +461,9 @@ class QueueRoom implements Room {
     const now = this.now();
     const reports: TickReport[] = [];
     for (const event of await this.listEvents()) {
+      // Absent visitors: this process's open streams keep their visitors present (written when due).
+      if (countsPresence(event) && this.watch.followers(event.id) > 0)
+        this.presence.seenAll(event, this.watch.positions(event.id));
       const { inlet, expiry, draw } = await tickEvent(this.store, event, now, owner, {
         readSignal: this.readSignal,
         drawSecret: this.drawSecret,
@@ -495,7 +516,10 @@ class QueueRoom implements Room {
   }
 
   private async moveServing(eventId: string, by: number): Promise<number> {
-    const after = await this.store.incrementServingCounter(eventId, by, this.now());
+    // Counting present visitors, an operator's increment admits `by` present ones too.
+    const now = this.now();
+    const presence = presenceRule(await this.getEvent(eventId), now);
+    const after = await this.store.incrementServingCounter(eventId, by, now, presence);
     this.watch.changed(eventId);
     return after;
   }

@@ -8,6 +8,8 @@
  *     (admitted, ended) or their claim window (running, expired), read from the store.
  * The poll (`room.status`) and the streams (`room.followStatus`) derive it the same way.
  */
+
+import { countsPresence } from '../presence/rule.ts';
 import type {
   Counters,
   DrawState,
@@ -34,8 +36,11 @@ export interface EventSnapshot {
 /** A reached visitor's own state, as last read from the store. */
 export interface VisitorState {
   session: SessionRecord | null;
-  /** Without a session: the claim window, as `positionExpiry` answered it. */
-  window: 'open' | 'running' | 'expired';
+  /**
+   * Without a session: the claim window, as `positionExpiry` answered it; `passed`: the counter
+   * passed them while they were absent, and the inlet has not let them in yet (API.md section 6).
+   */
+  window: 'open' | 'running' | 'expired' | 'passed';
   /** `running`: the epoch second the window closes (now + expiresIn when read). */
   closesAt: number | null;
 }
@@ -110,6 +115,8 @@ export function deriveStatus(
       state = session.status === 'active' ? 'admitted' : 'ended';
     } else if (visitor?.window === 'expired') {
       state = 'expired';
+    } else if (visitor?.window === 'passed') {
+      state = 'waiting'; // back after being passed while absent: let in by the inlet's next pass
     } else {
       state = 'eligible';
       if (visitor?.window === 'running' && visitor.closesAt !== null) {
@@ -118,7 +125,9 @@ export function deriveStatus(
     }
   }
   let eta: number | null = 0;
-  if (state === 'waiting') {
+  if (visitor?.window === 'passed' && state === 'waiting') {
+    eta = null;
+  } else if (state === 'waiting') {
     eta = estimateWaitSeconds({ position, serving, history: snapshot.history, now });
   } else if (state === 'expired' || state === 'ended') {
     eta = null;
@@ -140,7 +149,13 @@ export function deriveStatus(
     phase: 'queue',
     starts_at: startsAt,
     ...soldOut(event),
+    ...present(event, counters),
   };
+}
+
+/** Absent visitors: present waiting visitors as the last inlet pass counted them (API.md section 6). */
+function present(event: EventSettings, counters: Counters): { present?: number } {
+  return countsPresence(event) ? { present: counters.present ?? 0 } : {};
 }
 
 /** With mode `sold_out`, the operator's message (null: none given) rides with every status. */

@@ -8,12 +8,13 @@
  * nothing, from `startAt` it draws (`draw/run-draw.ts`, under the draw's lease), and the inlet
  * and expiry run once the draw is finished.
  */
-import { ROOM_DEFAULTS } from '../defaults.ts';
+import { PRESENCE_DEFAULTS, ROOM_DEFAULTS } from '../defaults.ts';
 import { drawLockName, runDraw } from '../draw/run-draw.ts';
 import { prequeueStart } from '../draw/schedule.ts';
 import { drawSeed } from '../draw/seed.ts';
 import { type InletTickOptions, type InletTickResult, inletLockName, runInletTick } from '../inlet.ts';
-import type { DrawState, EventSettings, ExpireResult, QueueStore } from '../types.ts';
+import { countsPresence, presenceRule } from '../presence/rule.ts';
+import type { DrawState, EventSettings, ExpireResult, PresenceCount, QueueStore } from '../types.ts';
 
 /** What one tick did for one event. */
 export interface EventTick {
@@ -23,6 +24,8 @@ export interface EventTick {
   expiry: ExpireResult | null;
   /** An event with a pre-queue: its draw's state after this tick; absent otherwise. */
   draw?: DrawState | undefined;
+  /** Events counting present visitors: the presence sweep's count (in the process that swept). */
+  presence?: PresenceCount | undefined;
 }
 
 export interface EventTickOptions extends Pick<InletTickOptions, 'readSignal'> {
@@ -36,6 +39,7 @@ const NOTHING_YET: EventTick = Object.freeze({
 });
 
 const expiryLockName = (eventId: string) => `expiry:${eventId}`;
+const presenceLockName = (eventId: string) => `presence:${eventId}`;
 
 /**
  * One tick of `event` at `now` (epoch seconds); `owner` names the calling process for the leases;
@@ -74,12 +78,28 @@ export async function tickEvent(
       now,
       event.queuePositionExpirySeconds,
       event.incrementServingOnExpiry,
+      countsPresence(event),
     );
   }
-  return { inlet, expiry, ...(draw === undefined ? {} : { draw }) };
+  // Absent visitors: forget stale presence (a bounded slice) and count present and absent,
+  // after the inlet's pass, in one process per tick.
+  const rule = presenceRule(event, now);
+  let presence: PresenceCount | undefined;
+  if (
+    rule !== undefined &&
+    (await store.acquireLease(presenceLockName(event.id), owner, PRESENCE_DEFAULTS.sweepLeaseMs))
+  ) {
+    presence = await store.sweepPresence(event.id, rule);
+  }
+  return {
+    inlet,
+    expiry,
+    ...(draw === undefined ? {} : { draw }),
+    ...(presence === undefined ? {} : { presence }),
+  };
 }
 
 /** The leases a tick may take for an event: released by a stopping process (`room.releaseLeases`). */
 export function tickLeaseNames(eventId: string): string[] {
-  return [inletLockName(eventId), expiryLockName(eventId), drawLockName(eventId)];
+  return [inletLockName(eventId), expiryLockName(eventId), drawLockName(eventId), presenceLockName(eventId)];
 }

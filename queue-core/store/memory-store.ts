@@ -20,6 +20,8 @@ import type {
   OriginHealth,
   Page,
   PositionExpiry,
+  PresenceCount,
+  PresenceRule,
   QueueEntry,
   QueueStore,
   ScreenInput,
@@ -74,6 +76,15 @@ interface EventState {
   /** A shuffled draw's rank of each arrival (by arrival − 1), and the arrival at each rank (by rank − 1). */
   ranks: number[];
   order: number[];
+  /** Absent visitors: present positions (waiting) and those the inlet let in (≤ serving), by position. */
+  present: SortedSet;
+  /** Position → when it was last seen (epoch seconds), and the same ordered by time. */
+  seen: Map<number, number>;
+  seenOrder: SortedSet;
+  /** Positions passed while their visitor was absent who came back, waiting to be admitted first. */
+  back: SortedSet;
+  /** Expired admitted positions auto-advance still owes the next presence advance. */
+  credit: number;
 }
 
 /** The place of an entry: a position, or none yet (a pre-queued arrival). */
@@ -118,6 +129,11 @@ function newEventState(): EventState {
     },
     ranks: [],
     order: [],
+    present: new SortedSet(),
+    seen: new Map(),
+    seenOrder: new SortedSet(),
+    back: new SortedSet(),
+    credit: 0,
   };
 }
 
@@ -218,6 +234,75 @@ function incrementServing(state: EventState, by: number, now: number, capAtQueue
   return next;
 }
 
+/** Presence members are positions; the score is the position, the member always ''. */
+const AT = '';
+
+function markSeen(state: EventState, position: number, now: number): void {
+  const before = state.seen.get(position);
+  if (before !== undefined) state.seenOrder.remove(before, String(position));
+  state.seen.set(position, now);
+  state.seenOrder.add(now, String(position));
+}
+
+function forgetSeen(state: EventState, position: number): void {
+  const before = state.seen.get(position);
+  if (before === undefined) return;
+  state.seenOrder.remove(before, String(position));
+  state.seen.delete(position);
+}
+
+/**
+ * Move the serving counter so that `by` (plus the expiry credit) present visitors are admitted
+ * (the same walk as lua/increment-serving.lua): first those back after being passed, then the
+ * present positions above the counter in order, passing absent ones (forgotten as they are
+ * met); when no present position is left, up to the queue counter. At most `rule.work`
+ * positions are looked at. Returns the new serving value and how many were admitted.
+ */
+function presentAdvance(
+  state: EventState,
+  by: number,
+  now: number,
+  rule: PresenceRule,
+): { serving: number; admitted: number } {
+  const { counters } = state;
+  let budget = by + state.credit;
+  state.credit = 0;
+  let admitted = 0;
+  while (budget > 0 && state.back.size > 0) {
+    const position = state.back.scoreAt(0)!;
+    state.back.remove(position, AT);
+    if (position <= counters.maxExpiredPosition) continue;
+    state.present.add(position, AT);
+    counters.readmitted = (counters.readmitted ?? 0) + 1;
+    budget--;
+    admitted++;
+  }
+  let cursor = counters.serving;
+  let work = 0;
+  while (budget > 0 && work < rule.work) {
+    const index = state.present.indexAbove(cursor);
+    const position = state.present.scoreAt(index);
+    if (position === undefined) {
+      cursor = Math.max(cursor, counters.queue);
+      break;
+    }
+    work++;
+    cursor = position;
+    if ((state.seen.get(position) ?? Number.NEGATIVE_INFINITY) >= rule.absentBefore) {
+      budget--;
+      admitted++;
+    } else {
+      state.present.remove(position, AT);
+      forgetSeen(state, position);
+    }
+  }
+  if (cursor > counters.serving) {
+    counters.serving = Math.min(cursor, MAX_SERVING);
+    recordServing(state, counters.serving, now);
+  }
+  return { serving: counters.serving, admitted };
+}
+
 /** Expired Idempotency-Keys are swept once this many are held. */
 const IDEMPOTENCY_SWEEP_SIZE = 10_000;
 
@@ -304,6 +389,10 @@ export class MemoryStore implements QueueStore {
     state.entries.set(requestId, { position, entryTime: input.now });
     state.entryTimes.push(input.now);
     if (visitorKey !== undefined) state.visitors.set(visitorKey, requestId);
+    if (input.present) {
+      state.present.add(position, AT);
+      markSeen(state, position, input.now);
+    }
     return { requestId, eventId, position, entryTime: input.now, created: true };
   }
 
@@ -317,16 +406,37 @@ export class MemoryStore implements QueueStore {
     return this.#peek(eventId)?.counters.serving ?? 0;
   }
 
-  async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
-    return incrementServing(this.#state(eventId), by, now);
+  async incrementServingCounter(
+    eventId: string,
+    by: number,
+    now: number,
+    presence?: PresenceRule,
+  ): Promise<number> {
+    const state = this.#state(eventId);
+    if (presence !== undefined && by > 0) return presentAdvance(state, by, now, presence).serving;
+    return incrementServing(state, by, now);
   }
 
-  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null> {
+  async advanceOnTick(
+    eventId: string,
+    tick: number,
+    by: number,
+    now: number,
+    presence?: PresenceRule,
+  ): Promise<TickAdvance | null> {
     const state = this.#state(eventId);
     if (state.lastTick !== undefined && tick <= state.lastTick) return null;
     // No await between the check and the increment: atomic for every caller of this store.
     state.lastTick = tick;
+    return this.#advance(state, by, now, presence);
+  }
+
+  #advance(state: EventState, by: number, now: number, presence: PresenceRule | undefined): TickAdvance {
     const before = state.counters.serving;
+    if (presence !== undefined && by > 0) {
+      const { serving, admitted } = presentAdvance(state, by, now, presence);
+      return { serving, moved: serving - before, admitted };
+    }
     const serving = incrementServing(state, by, now, true);
     return { serving, moved: serving - before };
   }
@@ -342,14 +452,13 @@ export class MemoryStore implements QueueStore {
     state: string,
     by: number,
     now: number,
+    presence?: PresenceRule,
   ): Promise<TickAdvance | null> {
     const event = this.#state(eventId);
     if ((event.inlet?.version ?? 0) !== expectedVersion) return null;
     // No await between the check and the increment: atomic for every caller of this store.
     event.inlet = { version: expectedVersion + 1, state };
-    const before = event.counters.serving;
-    const serving = incrementServing(event, by, now, true);
-    return { serving, moved: serving - before };
+    return this.#advance(event, by, now, presence);
   }
 
   async putOriginHealth(eventId: string, sample: OriginHealth): Promise<void> {
@@ -383,6 +492,10 @@ export class MemoryStore implements QueueStore {
       return existing.status === 'active'
         ? { kind: 'issued', session: { ...existing }, created: false }
         : { kind: 'session_ended', session: { ...existing } };
+    }
+    // Passed while its visitor was absent: admitted only once the inlet lets it in on return.
+    if (input.presence && state.present.indexOf(entry.position, AT) < 0) {
+      return { kind: 'not_yet', position: entry.position, serving };
     }
     if (input.expirySeconds !== null && isPositionExpired(state, entry, input.now, input.expirySeconds)) {
       return { kind: 'position_expired' };
@@ -474,10 +587,21 @@ export class MemoryStore implements QueueStore {
     requestId: string,
     now: number,
     expirySeconds: number | null,
+    presence?: boolean,
   ): Promise<PositionExpiry> {
     const state = this.#peek(eventId);
     const entry = state === undefined ? undefined : locate(state, requestId);
     if (!state || !entry) return { kind: 'unknown' };
+    if (
+      presence &&
+      entry.position !== null &&
+      entry.position <= state.counters.serving &&
+      !state.sessions.has(requestId) &&
+      state.present.indexOf(entry.position, AT) < 0 &&
+      (expirySeconds === null || !isPositionExpired(state, entry, now, expirySeconds))
+    ) {
+      return { kind: 'passed' };
+    }
     if (expirySeconds === null) return { kind: 'off' };
     if (state.sessions.has(requestId)) return { kind: 'claimed' };
     if (entry.position === null) return { kind: 'not_served' }; // waits for the draw
@@ -494,6 +618,7 @@ export class MemoryStore implements QueueStore {
     now: number,
     expirySeconds: number,
     autoAdvance: boolean,
+    presence?: boolean,
   ): Promise<ExpireResult> {
     const state = this.#state(eventId);
     const { counters, history } = state;
@@ -515,6 +640,13 @@ export class MemoryStore implements QueueStore {
       counters.maxExpiredPosition = boundary;
       counters.expired += expiredHere;
       newlyExpired += expiredHere;
+      if (presence) {
+        // Only places the inlet let in are made up for, by the next presence advance; absent
+        // visitors passed were never counted against it.
+        const letIn = state.present.countBetween(previous, boundary);
+        if (autoAdvance) state.credit += Math.max(0, letIn - claimed);
+        continue;
+      }
       const advance = autoAdvance ? Math.min(expiredHere, MAX_SERVING - counters.serving) : 0;
       if (advance > 0) {
         counters.serving += advance;
@@ -528,6 +660,65 @@ export class MemoryStore implements QueueStore {
       advancedBy,
       serving: counters.serving,
     };
+  }
+
+  async touchPresence(
+    eventId: string,
+    positions: readonly number[],
+    now: number,
+    expirySeconds: number | null,
+  ): Promise<void> {
+    const state = this.#peek(eventId);
+    if (state === undefined) return;
+    const { counters } = state;
+    for (const position of positions) {
+      if (!Number.isSafeInteger(position) || position < 1 || position > counters.queue) continue;
+      if (position > counters.serving) {
+        state.present.add(position, AT);
+        markSeen(state, position, now);
+        continue;
+      }
+      // Reached: let in already (or claimed), or passed while absent and back in time.
+      if (state.present.indexOf(position, AT) >= 0) continue;
+      if (state.claimed.countBetween(position - 1, position) > 0) continue;
+      const entryTime = state.entryTimes[position - 1]!;
+      if (expirySeconds !== null && isPositionExpired(state, { position, entryTime }, now, expirySeconds))
+        continue;
+      if (position <= counters.maxExpiredPosition) continue;
+      state.back.add(position, AT);
+      markSeen(state, position, now);
+    }
+  }
+
+  async sweepPresence(eventId: string, rule: PresenceRule): Promise<PresenceCount> {
+    const state = this.#state(eventId);
+    const { counters } = state;
+    for (let i = 0; i < rule.work && state.seenOrder.size > 0; i++) {
+      const at = state.seenOrder.scoreAt(0)!;
+      if (at >= rule.absentBefore) break;
+      const position = Number(state.seenOrder.memberAt(0));
+      forgetSeen(state, position);
+      if (position > counters.serving) state.present.remove(position, AT);
+      state.back.remove(position, AT);
+    }
+    // Let-in positions behind the expiry boundary can claim nothing any more.
+    for (let i = 0; i < rule.work && state.present.size > 0; i++) {
+      const position = state.present.scoreAt(0)!;
+      if (position > counters.maxExpiredPosition) break;
+      state.present.remove(position, AT);
+    }
+    const presentWaiting = state.present.countAbove(counters.serving);
+    const present = presentWaiting + state.back.size;
+    const absent = Math.max(0, counters.queue - counters.serving - presentWaiting);
+    counters.present = present;
+    counters.absent = absent;
+    const low = counters.maxExpiredPosition;
+    const high = Math.min(counters.serving, counters.queue);
+    const outstanding = Math.max(
+      0,
+      state.present.countBetween(low, high) - state.claimed.countBetween(low, high),
+    );
+    return { present, absent, outstanding };
   }
 
   async servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]> {

@@ -28,6 +28,11 @@
  *                       (the pre-queue's state is in the counters: lua/close-prequeue.lua)
  *   ar:{demo}:dr  string  a shuffled draw's rank of each arrival (32-bit big-endian, by arrival)
  *   ar:{demo}:da  string  the arrival at each drawn rank (32-bit big-endian, by rank)
+ *   ar:{demo}:n   zset  absent visitors (API.md section 6), events with `abandonAfterSeconds` only:
+ *                       present positions (score = member = position): waiting ones seen within
+ *                       the window, and reached ones the inlet let in
+ *   ar:{demo}:ns  zset  last seen of those positions (member position, score epoch second)
+ *   ar:{demo}:nb  zset  positions passed while absent and back since (score = member = position)
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  *   ar:{demo}:pw:<prefix>  string  a spent proof-of-work prefix (expires with the prefix)
@@ -56,6 +61,8 @@ import type {
   OriginHealth,
   Page,
   PositionExpiry,
+  PresenceCount,
+  PresenceRule,
   QueueEntry,
   QueueStore,
   ScreenInput,
@@ -92,19 +99,21 @@ import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './stor
  * runs in front of the whole increment script, so the two share one copy of its logic.
  */
 const SCRIPTS = {
-  arEnqueue: { files: ['gcra.lua', 'close-prequeue.lua', 'entry-of.lua', 'enqueue.lua'], keys: 6 },
+  arEnqueue: { files: ['gcra.lua', 'close-prequeue.lua', 'entry-of.lua', 'enqueue.lua'], keys: 8 },
   arEntry: { files: ['entry-of.lua', 'entry.lua'], keys: 4 },
   arEntryIndex: { files: ['entry-index.lua'], keys: 2 },
   arDrawClose: { files: ['close-prequeue.lua', 'draw-close.lua'], keys: 2 },
   arDrawSlice: { files: ['draw-slice.lua'], keys: 3 },
-  arArrivalAdmit: { files: ['arrival-admit.lua', 'increment-serving.lua'], keys: 4 },
-  arIncrementServing: { files: ['increment-serving.lua'], keys: 3 },
-  arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 4 },
-  arAdaptiveStep: { files: ['adaptive-step.lua', 'increment-serving.lua'], keys: 4 },
-  arIssueToken: { files: ['entry-of.lua', 'issue-token.lua'], keys: 10 },
+  arArrivalAdmit: { files: ['arrival-admit.lua', 'increment-serving.lua'], keys: 7 },
+  arIncrementServing: { files: ['increment-serving.lua'], keys: 7 },
+  arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 7 },
+  arAdaptiveStep: { files: ['adaptive-step.lua', 'increment-serving.lua'], keys: 7 },
+  arIssueToken: { files: ['entry-of.lua', 'issue-token.lua'], keys: 11 },
   arUpdateSession: { files: ['update-session.lua'], keys: 3 },
-  arPositionExpiry: { files: ['entry-of.lua', 'position-expiry.lua'], keys: 7 },
-  arExpirePositions: { files: ['expire-positions.lua'], keys: 5 },
+  arPositionExpiry: { files: ['entry-of.lua', 'position-expiry.lua'], keys: 8 },
+  arExpirePositions: { files: ['expire-positions.lua'], keys: 6 },
+  arTouchPresence: { files: ['touch-presence.lua'], keys: 8 },
+  arSweepPresence: { files: ['sweep-presence.lua'], keys: 5 },
   arExpiredSessions: { files: ['expired-sessions.lua'], keys: 1 },
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
   arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
@@ -127,14 +136,16 @@ interface ScriptReplies {
   arEntryIndex: [] | [era: string, queue: string, changes: string[]];
   arDrawClose: Array<string | null>;
   arDrawSlice: number | null;
-  arArrivalAdmit: [before: number, after: number] | null;
-  arIncrementServing: [before: number, after: number];
-  arAdvanceOnTick: [before: number, after: number] | null;
-  arAdaptiveStep: [before: number, after: number] | null;
+  arArrivalAdmit: [before: number, after: number, admitted: number] | null;
+  arIncrementServing: [before: number, after: number, admitted: number];
+  arAdvanceOnTick: [before: number, after: number, admitted: number] | null;
+  arAdaptiveStep: [before: number, after: number, admitted: number] | null;
   arIssueToken: [string, ...(string | number)[]];
   arUpdateSession: string | null;
   arPositionExpiry: [string, number?];
   arExpirePositions: [number, number, number, number];
+  arTouchPresence: number;
+  arSweepPresence: [present: number, absent: number, outstanding: number];
   arExpiredSessions: string[];
   arServingHistory: string[];
   arAcquireLease: number;
@@ -170,6 +181,8 @@ const COUNTER_FIELDS = [
   'abandoned',
   'maxExpiredPosition',
 ] as const;
+/** Counters only events with `abandonAfterSeconds` have (absent visitors). */
+const PRESENCE_FIELDS = ['present', 'absent', 'readmitted'] as const;
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key. Default `ar:`. */
@@ -248,6 +261,9 @@ function eventKeys(prefix: string, eventId: string) {
     arrivalTimes: `${base}pt`,
     drawRanks: `${base}dr`,
     drawOrder: `${base}da`,
+    present: `${base}n`,
+    seen: `${base}ns`,
+    returned: `${base}nb`,
     override: `${base}o`,
     rates: `${base}r:`,
     spentPrefixes: `${base}pw:`,
@@ -338,6 +354,19 @@ const RAISED = [
   [8, 'resets'],
   [16, 'arrivals'],
 ] as const;
+
+/** The presence arguments of increment-serving.lua (ARGV[7], ARGV[8]): '' turns the walk off. */
+/** What an advance script answered, as a `TickAdvance` (`admitted` with a presence rule only). */
+function tickAdvance(
+  [before, after, admitted]: [number, number, number],
+  presence: PresenceRule | undefined,
+): TickAdvance {
+  return { serving: after, moved: after - before, ...(presence === undefined ? {} : { admitted }) };
+}
+
+function presenceArgs(presence: PresenceRule | undefined): [string, string] {
+  return presence === undefined ? ['', ''] : [String(presence.absentBefore), String(presence.work)];
+}
 
 /** A visitor key's bucket and field (request-ids.ts). */
 function visitorLocation(k: EventKeys, visitorKey: string): [bucket: string, field: string] {
@@ -602,6 +631,8 @@ export class RedisStore implements QueueStore {
           limit === undefined ? k.rates : `${k.rates}${limit.client}`,
           k.arrivalTimes,
           k.drawRanks,
+          k.present,
+          k.seen,
           field,
           String(input.now),
           limit === undefined ? '' : String(limit.perMinute),
@@ -611,6 +642,7 @@ export class RedisStore implements QueueStore {
           input.prequeue === undefined ? '' : String(input.prequeue.startAt),
           input.prequeue?.shuffle ? '1' : '0',
           input.maxQueueLength === undefined ? '' : String(input.maxQueueLength),
+          input.present ? '1' : '',
         ),
       );
     };
@@ -738,17 +770,43 @@ export class RedisStore implements QueueStore {
     return Number(value ?? 0);
   }
 
-  async incrementServingCounter(eventId: string, by: number, now: number): Promise<number> {
+  async incrementServingCounter(
+    eventId: string,
+    by: number,
+    now: number,
+    presence?: PresenceRule,
+  ): Promise<number> {
     const k = this.#keys(eventId);
     this.#guard(eventId);
     const [, after] = await this.#write((redis) =>
-      redis.arIncrementServing(k.counters, k.history, k.historyRows, by, String(now), String(MAX_SERVING)),
+      redis.arIncrementServing(
+        k.counters,
+        k.history,
+        k.historyRows,
+        k.counters,
+        k.present,
+        k.seen,
+        k.returned,
+        by,
+        String(now),
+        String(MAX_SERVING),
+        '',
+        '',
+        '',
+        ...presenceArgs(presence),
+      ),
     );
     this.#acknowledge(eventId, { serving: after });
     return after;
   }
 
-  async advanceOnTick(eventId: string, tick: number, by: number, now: number): Promise<TickAdvance | null> {
+  async advanceOnTick(
+    eventId: string,
+    tick: number,
+    by: number,
+    now: number,
+    presence?: PresenceRule,
+  ): Promise<TickAdvance | null> {
     const k = this.#keys(eventId);
     this.#guard(eventId);
     const result = await this.#write((redis) =>
@@ -757,16 +815,21 @@ export class RedisStore implements QueueStore {
         k.history,
         k.historyRows,
         k.lastTick,
+        k.present,
+        k.seen,
+        k.returned,
         by,
         String(now),
         String(MAX_SERVING),
         String(tick),
         'queue',
+        '',
+        ...presenceArgs(presence),
       ),
     );
     if (result === null) return null;
     this.#acknowledge(eventId, { tick, serving: result[1] });
-    return { serving: result[1], moved: result[1] - result[0] };
+    return tickAdvance(result, presence);
   }
 
   async getInletState(eventId: string): Promise<InletStateRecord | null> {
@@ -782,6 +845,7 @@ export class RedisStore implements QueueStore {
     state: string,
     by: number,
     now: number,
+    presence?: PresenceRule,
   ): Promise<TickAdvance | null> {
     const k = this.#keys(eventId);
     this.#guard(eventId);
@@ -791,17 +855,21 @@ export class RedisStore implements QueueStore {
         k.history,
         k.historyRows,
         k.inletState,
+        k.present,
+        k.seen,
+        k.returned,
         by,
         String(now),
         String(MAX_SERVING),
         String(expectedVersion),
         'queue',
         state,
+        ...presenceArgs(presence),
       ),
     );
     if (result === null) return null;
     this.#acknowledge(eventId, { serving: result[1] });
-    return { serving: result[1], moved: result[1] - result[0] };
+    return tickAdvance(result, presence);
   }
 
   async putOriginHealth(eventId: string, sample: OriginHealth): Promise<void> {
@@ -815,8 +883,17 @@ export class RedisStore implements QueueStore {
   }
 
   async getCounters(eventId: string): Promise<Counters> {
-    const values = await this.#call((redis) => redis.hmget(this.#keys(eventId).counters, ...COUNTER_FIELDS));
-    const counters = Object.fromEntries(COUNTER_FIELDS.map((field, i) => [field, Number(values[i] ?? 0)]));
+    const values = await this.#call((redis) =>
+      redis.hmget(this.#keys(eventId).counters, ...COUNTER_FIELDS, ...PRESENCE_FIELDS),
+    );
+    const counters: Record<string, number> = {};
+    COUNTER_FIELDS.forEach((field, i) => {
+      counters[field] = Number(values[i] ?? 0);
+    });
+    PRESENCE_FIELDS.forEach((field, i) => {
+      const value = values[COUNTER_FIELDS.length + i];
+      if (value != null) counters[field] = Number(value);
+    });
     return counters as unknown as Counters;
   }
 
@@ -843,6 +920,7 @@ export class RedisStore implements QueueStore {
         k.claimedPositions,
         k.arrivalTimes,
         k.drawRanks,
+        k.present,
         input.requestId,
         String(input.now),
         String(input.validitySeconds),
@@ -851,6 +929,7 @@ export class RedisStore implements QueueStore {
         input.maxActive === undefined ? '' : String(input.maxActive),
         id.claimed,
         id.era,
+        input.presence ? '1' : '',
       ),
     );
     const [kind, first, second] = reply;
@@ -928,6 +1007,7 @@ export class RedisStore implements QueueStore {
     requestId: string,
     now: number,
     expirySeconds: number | null,
+    presence?: boolean,
   ): Promise<PositionExpiry> {
     const id = await this.#verify(eventId, requestId);
     if (id === null) return { kind: 'unknown' };
@@ -941,11 +1021,13 @@ export class RedisStore implements QueueStore {
         k.historyRows,
         k.arrivalTimes,
         k.drawRanks,
+        k.present,
         requestId,
         String(now),
         expirySeconds === null ? '' : String(expirySeconds),
         id.claimed,
         id.era,
+        presence ? '1' : '',
       ),
     );
     if (kind === 'running') return { kind, expiresIn: Number(expiresIn) };
@@ -957,6 +1039,7 @@ export class RedisStore implements QueueStore {
     now: number,
     expirySeconds: number,
     autoAdvance: boolean,
+    presence?: boolean,
   ): Promise<ExpireResult> {
     const k = this.#keys(eventId);
     const [maxExpiredPosition, newlyExpired, advancedBy, serving] = await this.#write((redis) =>
@@ -966,14 +1049,57 @@ export class RedisStore implements QueueStore {
         k.history,
         k.historyRows,
         k.claimedPositions,
+        k.present,
         String(now),
         String(expirySeconds),
         autoAdvance ? '1' : '0',
         EXPIRE_ROWS_PER_CALL,
         String(MAX_SERVING),
+        presence ? '1' : '',
       ),
     );
     return { maxExpiredPosition, newlyExpired, advancedBy, serving };
+  }
+
+  async touchPresence(
+    eventId: string,
+    positions: readonly number[],
+    now: number,
+    expirySeconds: number | null,
+  ): Promise<void> {
+    if (positions.length === 0) return;
+    const k = this.#keys(eventId);
+    await this.#call((redis) =>
+      redis.arTouchPresence(
+        k.counters,
+        k.present,
+        k.seen,
+        k.returned,
+        k.claimedPositions,
+        k.history,
+        k.historyRows,
+        k.entryTimes,
+        String(now),
+        expirySeconds === null ? '' : String(expirySeconds),
+        ...positions.map(String),
+      ),
+    );
+  }
+
+  async sweepPresence(eventId: string, rule: PresenceRule): Promise<PresenceCount> {
+    const k = this.#keys(eventId);
+    const [present, absent, outstanding] = await this.#call((redis) =>
+      redis.arSweepPresence(
+        k.counters,
+        k.present,
+        k.seen,
+        k.returned,
+        k.claimedPositions,
+        String(rule.absentBefore),
+        String(rule.work),
+      ),
+    );
+    return { present, absent, outstanding };
   }
 
   async servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]> {
@@ -1026,12 +1152,17 @@ export class RedisStore implements QueueStore {
         k.history,
         k.historyRows,
         k.activeSessions,
+        k.present,
+        k.seen,
+        k.returned,
         1,
         String(now),
         String(MAX_SERVING),
         String(position),
         '',
         String(maxActive),
+        '',
+        '',
       ),
     );
     return moved !== null;

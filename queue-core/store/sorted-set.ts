@@ -60,6 +60,16 @@ export class SortedSet {
     return this.#scores.length - this.#upperBoundScore(score);
   }
 
+  /** Index of the first item with a score above `score` (`size` when none). */
+  indexAbove(score: number): number {
+    return this.#upperBoundScore(score);
+  }
+
+  /** How many items have a score in (low, high]. */
+  countBetween(low: number, high: number): number {
+    return high <= low ? 0 : this.countAbove(low) - this.countAbove(high);
+  }
+
   scoreAt(index: number): number | undefined {
     return this.#scores[index];
   }

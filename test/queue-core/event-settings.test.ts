@@ -375,3 +375,21 @@ describe('the adaptive inlet settings (API.md section 7)', () => {
     assert.equal((base.inlet as { target: { latencyMs: number } }).target.latencyMs, 400, 'base untouched');
   });
 });
+
+describe('abandonAfterSeconds (API.md section 6, absent visitors)', () => {
+  it('is off unless set; an integer of seconds 10–86400; null turns it off again', () => {
+    assert.equal('abandonAfterSeconds' in parseEvent({ id: 'sale' }), false, 'off by default');
+    assert.equal(parseEvent({ id: 'sale', abandonAfterSeconds: null }).abandonAfterSeconds, undefined);
+    const on = parseEvent({ id: 'sale', abandonAfterSeconds: 60 });
+    assert.equal(on.abandonAfterSeconds, 60);
+    assert.equal(mergeEventSettings(on, { mode: 'closed' }).abandonAfterSeconds, 60, 'kept by a patch');
+    assert.equal('abandonAfterSeconds' in mergeEventSettings(on, { abandonAfterSeconds: null }), false);
+    for (const bad of [9, 86_401, 1.5, '60', true]) {
+      assertInvalid(
+        () => parseEvent({ id: 'sale', abandonAfterSeconds: bad }, 'events[2]'),
+        'events[2].abandonAfterSeconds',
+        'or null',
+      );
+    }
+  });
+});

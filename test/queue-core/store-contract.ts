@@ -13,6 +13,7 @@ import type { EventSettings, IssueInput, QueueStore, SessionRecord } from '../..
 import { entrySuites } from './entry-contract.ts';
 import { drawSuites } from './store-contract-draw.ts';
 import { inletStoreSuites } from './store-contract-inlet.ts';
+import { presenceSuites } from './store-contract-presence.ts';
 
 /** The serving counter after a periodic tick, or null when the tick was already taken. */
 async function tickServing(
@@ -812,6 +813,7 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
   });
 
   inletStoreSuites(name, () => ({ store, connect: () => subject!.connect() }));
+  presenceSuites(name, () => ({ store }));
 
   describe(`${name}: advanceOnTick`, () => {
     /** Visitors `from`…`to` (request ids rid(from)…rid(to)) join the queue. */

@@ -8,6 +8,7 @@
 -- v: version, s: state JSON; under the same {eventId} hash tag); ARGV[4] the version the
 -- caller read ('0' when none was stored); ARGV[5] 'queue'; ARGV[6] the new state.
 -- Returns nil (the version moved on: nothing changed) or {serving before, serving after}.
+-- KEYS[5..7] and ARGV[7..8] (absent visitors): as increment-serving.lua.
 local version = redis.call('HGET', KEYS[4], 'v') or '0'
 if version ~= ARGV[4] then return false end
 redis.call('HSET', KEYS[4], 'v', string.format('%d', tonumber(version) + 1), 's', ARGV[6])

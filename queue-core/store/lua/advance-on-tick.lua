@@ -10,6 +10,7 @@
 -- ARGV[5] 'queue' (see increment-serving.lua).
 -- Returns nil (tick already taken, nothing changed) or {serving before, serving after} (the
 -- same value twice when nobody new is queued: the tick is recorded as taken all the same).
+-- KEYS[5..7] and ARGV[7..8] (absent visitors): as increment-serving.lua.
 local lastTick = redis.call('GET', KEYS[4])
 if lastTick and tonumber(ARGV[4]) <= tonumber(lastTick) then return false end
 redis.call('SET', KEYS[4], ARGV[4])

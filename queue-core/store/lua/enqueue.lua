@@ -10,7 +10,9 @@
 -- ARGV[4] now in ms, ARGV[5] the era the caller knows ('' = none), ARGV[6] a fresh era to
 -- start the queue with when it has none ('' = ask for one), ARGV[7] the pre-queue's startAt
 -- ('' = the event has none), ARGV[8] its draw shuffles ('1'/'0'), ARGV[9] the longest line
--- ('' = none; API.md section 6 `maxQueueLength`).
+-- ('' = none; API.md section 6 `maxQueueLength`), ARGV[10] '1': the event counts present visitors
+-- (API.md section 6): a new position is seen now, in KEYS[7] present positions zset and KEYS[8]
+-- last-seen zset (increment-serving.lua).
 -- Returns {position, entryTime, created (1/0), era ('' when it is ARGV[5]), arrival},
 -- {'rate_limited', seconds} when the budget is spent (nothing taken), {'queue_full'} when as
 -- many wait as the line holds (nothing taken), or {'no_era'} when the
@@ -76,6 +78,10 @@ if ARGV[7] ~= '' and not state[3] then
 end
 local position = redis.call('HINCRBY', KEYS[1], 'queue', 1)
 if field ~= '' then redis.call('HSET', KEYS[2], field, position) end
+if ARGV[10] == '1' then
+  redis.call('ZADD', KEYS[7], position, position)
+  redis.call('ZADD', KEYS[8], now, position)
+end
 if lastEntryTime ~= now then
   redis.call('ZADD', KEYS[3], position, string.format('%d', position) .. ':' .. now)
   redis.call('HSET', KEYS[1], 'lastEntryTime', now)

@@ -5,7 +5,9 @@
 -- KEYS[1] counters hash, KEYS[2] entry-time changes zset, KEYS[3] history zset,
 -- KEYS[4] history rows hash, KEYS[5] all sessions zset by position.
 -- ARGV[1] now, ARGV[2] expiry seconds, ARGV[3] '1' = auto-advance, ARGV[4] max rows,
--- ARGV[5] largest serving value.
+-- ARGV[5] largest serving value, ARGV[6] '1': the event counts present visitors (API.md
+-- section 6): auto-advance makes up only for positions the inlet let in (KEYS[6], the present
+-- positions zset), as a `credit` the next presence advance admits more by (increment-serving.lua).
 -- Returns {maxExpiredPosition, newlyExpired, advancedBy, serving}.
 -- Numbers are turned into text with '%d': Lua's own conversion keeps 14 digits only.
 local now, expiry, autoAdvance = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
@@ -39,11 +41,17 @@ for _, rowServing in ipairs(rows) do
   local claimed = redis.call('ZCOUNT', KEYS[5], '(' .. string.format('%d', previous),
     string.format('%d', boundary))
   local expiredHere = math.max(0, boundary - previous - claimed)
+  local boundaryOf = previous
   previous = boundary
   expired = expired + expiredHere
   newlyExpired = newlyExpired + expiredHere
   local advance = 0
-  if autoAdvance then advance = math.min(expiredHere, maxServing - serving) end
+  if ARGV[6] == '1' then
+    if autoAdvance then
+      local letIn = redis.call('ZCOUNT', KEYS[6], '(' .. string.format('%d', boundaryOf), string.format('%d', boundary))
+      if letIn > claimed then redis.call('HINCRBY', KEYS[1], 'credit', letIn - claimed) end
+    end
+  elseif autoAdvance then advance = math.min(expiredHere, maxServing - serving) end
   if advance > 0 then
     serving = serving + advance
     advancedBy = advancedBy + advance

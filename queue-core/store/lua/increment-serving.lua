@@ -10,18 +10,73 @@
 -- counter that is already past it; a decrease is not capped. Only the periodic inlet
 -- (advance-on-tick.lua, whose ARGV[4] is the tick) passes it, so an idle queue does not
 -- bank admissions; admin increments (no ARGV[5]) are not capped.
--- Returns {serving counter before, serving counter after}.
+-- KEYS[4] is the including script's own key (any key of the event when there is none);
+-- KEYS[5] present positions zset (score = member = position: waiting ones seen, and those the
+-- inlet let in), KEYS[6] last-seen zset (member position, score epoch second), KEYS[7]
+-- returned positions zset (passed while absent, back since; score = member = position).
+-- ARGV[7] (optional) absent-before epoch second: absent visitors (API.md section 6) are on, and
+-- an increase admits `by` present visitors (plus the counters' `credit`, what expiry owes):
+-- first the returned ones, then the present positions above the counter in order, passing
+-- absent ones (forgotten as they are met); with no present position left, up to the queue
+-- counter. ARGV[8] the most positions looked at (rule 6: not growing with the absent).
+-- Returns {serving counter before, serving counter after, visitors admitted (presence only)}.
 -- Numbers are turned into text with '%d': Lua's own conversion keeps 14 digits only.
 local by, now, max = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local current = tonumber(redis.call('HGET', KEYS[1], 'serving') or '0')
 local nextValue = current + by
-if ARGV[5] == 'queue' and by > 0 then
+local admitted = 0
+if ARGV[7] and ARGV[7] ~= '' and by > 0 then
+  local absentBefore, work = tonumber(ARGV[7]), tonumber(ARGV[8])
+  local state = redis.call('HMGET', KEYS[1], 'queue', 'maxExpiredPosition', 'credit')
+  local queue, maxExpired = tonumber(state[1] or '0'), tonumber(state[2] or '0')
+  local budget = by + tonumber(state[3] or '0')
+  if state[3] then redis.call('HDEL', KEYS[1], 'credit') end
+  local looked, readmitted = 0, 0
+  while budget > 0 and looked < work do
+    local back = redis.call('ZRANGE', KEYS[7], 0, math.min(budget, work - looked) - 1)
+    if #back == 0 then break end
+    for _, member in ipairs(back) do
+      looked = looked + 1
+      redis.call('ZREM', KEYS[7], member)
+      if tonumber(member) > maxExpired then
+        redis.call('ZADD', KEYS[5], member, member)
+        budget = budget - 1
+        readmitted = readmitted + 1
+      end
+    end
+  end
+  if readmitted > 0 then redis.call('HINCRBY', KEYS[1], 'readmitted', readmitted) end
+  admitted = readmitted
+  local cursor = current
+  while budget > 0 and looked < work do
+    local batch = redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. string.format('%d', cursor), '+inf', 'LIMIT', 0,
+      math.min(budget, work - looked, 512))
+    if #batch == 0 then
+      cursor = math.max(cursor, queue)
+      break
+    end
+    for _, member in ipairs(batch) do
+      looked = looked + 1
+      cursor = tonumber(member)
+      local seen = redis.call('ZSCORE', KEYS[6], member)
+      if seen and tonumber(seen) >= absentBefore then
+        budget = budget - 1
+        admitted = admitted + 1
+        if budget == 0 then break end
+      else
+        redis.call('ZREM', KEYS[5], member)
+        redis.call('ZREM', KEYS[6], member)
+      end
+    end
+  end
+  nextValue = math.max(cursor, current)
+elseif ARGV[5] == 'queue' and by > 0 then
   local queue = tonumber(redis.call('HGET', KEYS[1], 'queue') or '0')
   nextValue = math.min(nextValue, math.max(current, queue))
 end
 if nextValue < 0 then nextValue = 0 end
 if nextValue > max then nextValue = max end
-if nextValue == current then return {current, current} end
+if nextValue == current then return {current, current, admitted} end
 
 local value = string.format('%d', nextValue)
 redis.call('HSET', KEYS[1], 'serving', value)
@@ -36,4 +91,4 @@ if not redis.call('ZSCORE', KEYS[2], value) then
   redis.call('ZADD', KEYS[2], value, value)
   redis.call('HSET', KEYS[3], value, now .. ':0:0')
 end
-return {current, nextValue}
+return {current, nextValue, admitted}

@@ -4,11 +4,13 @@
 -- (requestId -> "position:issuedAt:expiresAt:status:issuer"), KEYS[4] active sessions zset
 -- (by expiresAt), KEYS[5] all sessions zset (by expiresAt), KEYS[6] history zset,
 -- KEYS[7] history rows hash, KEYS[8] all sessions zset by position, KEYS[9] pre-queue
--- arrival-time changes zset, KEYS[10] the draw's ranks string.
+-- arrival-time changes zset, KEYS[10] the draw's ranks string, KEYS[11] present positions zset
+-- (increment-serving.lua).
 -- ARGV[1] requestId, ARGV[2] now, ARGV[3] validity seconds, ARGV[4] issuer,
 -- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit), ARGV[7] what the
 -- request id carries (a position, or 'a' and a pre-queue arrival number), ARGV[8] the era its
--- MAC was verified with.
+-- MAC was verified with, ARGV[9] '1': the event counts present visitors (a reached position
+-- is admitted only when the inlet let it in: it is in KEYS[11]).
 -- Returns {'unknown'} | {'not_yet', position, serving} | {'existing', record} |
 -- {'position_expired'} | {'full', position, serving} | {'issued', record} |
 -- {'prequeue'} (a pre-queued id not drawn yet, or any id while the event's draw is running).
@@ -23,6 +25,9 @@ if position > serving then return {'not_yet', position, serving} end
 
 local existing = redis.call('HGET', KEYS[3], requestId)
 if existing then return {'existing', existing} end
+if ARGV[9] == '1' and not redis.call('ZSCORE', KEYS[11], position) then
+  return {'not_yet', position, serving} -- passed while absent, not let in (yet)
+end
 
 -- the history row that first covered this position
 local covering = redis.call('ZRANGEBYSCORE', KEYS[6], position, '+inf', 'LIMIT', 0, 1)[1]

@@ -1,0 +1,32 @@
+-- Absent visitors (API.md section 6): forget the presence of at most ARGV[2] positions not seen
+-- since ARGV[1] (oldest first; a waiting one leaves the present positions, a returned one is no
+-- longer back; one the inlet let in stays let in), drop at most ARGV[2] let-in positions behind
+-- the expiry boundary (they can claim nothing any more), and record the counts in the counters
+-- (`present`, `absent`): rule 6, the work does not grow with the number of absent visitors.
+-- KEYS[1] counters hash, KEYS[2] present positions zset, KEYS[3] last-seen zset, KEYS[4]
+-- returned positions zset, KEYS[5] all sessions zset by position.
+-- ARGV[1] absent-before epoch second, ARGV[2] the most positions forgotten.
+-- Returns {present, absent, outstanding} (outstanding: let in, not claimed, not expired).
+local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition')
+local queue, serving = tonumber(counters[1] or '0'), tonumber(counters[2] or '0')
+local maxExpired = tonumber(counters[3] or '0')
+local servingText = string.format('%d', serving)
+local stale = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(stale) do
+  redis.call('ZREM', KEYS[3], member)
+  if tonumber(member) > serving then redis.call('ZREM', KEYS[2], member) end
+  redis.call('ZREM', KEYS[4], member)
+end
+if maxExpired > 0 then
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', maxExpired), 'LIMIT', 0,
+    tonumber(ARGV[2]))
+  if #gone > 0 then redis.call('ZREM', KEYS[2], unpack(gone)) end
+end
+local presentWaiting = redis.call('ZCOUNT', KEYS[2], '(' .. servingText, '+inf')
+local present = presentWaiting + redis.call('ZCARD', KEYS[4])
+local absent = math.max(0, queue - serving - presentWaiting)
+redis.call('HSET', KEYS[1], 'present', present, 'absent', absent)
+local high = string.format('%d', math.min(serving, queue))
+local low = '(' .. string.format('%d', maxExpired)
+local outstanding = redis.call('ZCOUNT', KEYS[2], low, high) - redis.call('ZCOUNT', KEYS[5], low, high)
+return {present, absent, math.max(0, outstanding)}
