@@ -5,8 +5,9 @@
  */
 import { beforeOpening, prequeueStart } from '../../queue-core/draw/schedule.ts';
 import { redactEvent } from '../../queue-core/entry/settings.ts';
+import { countsPresence } from '../../queue-core/presence/rule.ts';
 import { peopleWaiting } from '../../queue-core/room/status-view.ts';
-import type { DrawState, EventSettings } from '../../queue-core/types.ts';
+import type { Counters, DrawState, EventSettings } from '../../queue-core/types.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { type InletStateView, inletStateView } from './inlet-state.ts';
 
@@ -29,6 +30,23 @@ export interface EventView extends EventSettings {
   inlet_state: InletStateView | null;
   /** Where a scheduled event's pre-queue stands (API.md section 6); null without a pre-queue. */
   prequeue: PrequeueView | null;
+  /**
+   * Absent visitors (API.md section 6): waiting visitors present and absent as the last inlet
+   * pass counted them (those back after being passed count as present); null without
+   * `abandonAfterSeconds`.
+   */
+  visitors: VisitorsView | null;
+}
+
+export interface VisitorsView {
+  present: number;
+  absent: number;
+}
+
+/** The present and absent counts of an event counting presence, else null. */
+export function visitorsView(settings: EventSettings, counters: Counters): VisitorsView | null {
+  if (!countsPresence(settings)) return null;
+  return { present: counters.present ?? 0, absent: counters.absent ?? 0 };
 }
 
 export interface PrequeueView {
@@ -90,5 +108,6 @@ export async function eventView(deps: AppDeps, settings: EventSettings): Promise
     },
     inlet_state: inletState,
     prequeue: draw === null ? null : prequeueView(settings, draw, now),
+    visitors: visitorsView(settings, counters),
   };
 }

@@ -15,6 +15,7 @@ import Histogram from 'prom-client/lib/histogram.js';
 import Registry from 'prom-client/lib/registry.js';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import type { Counters, QueueStore } from '../../queue-core/types.ts';
+import { type VisitorsView, visitorsView } from '../admin/event-view.ts';
 import { type InletStateView, inletStateView } from '../admin/inlet-state.ts';
 
 /** A per-event counter of this process. */
@@ -66,6 +67,8 @@ interface Snapshot {
   active: number;
   /** The adaptive inlet's controller; null for the other inlets. */
   inlet: InletStateView | null;
+  /** Absent visitors: present and absent counts; null without `abandonAfterSeconds`. */
+  visitors: VisitorsView | null;
 }
 
 /** How long one scrape's store reads are shared by the gauges of that scrape. */
@@ -96,7 +99,14 @@ export async function createMetrics(
             source.store.activeCount(event.id, seconds),
             inletStateView(source.store, event, seconds),
           ]);
-          return { eventId: event.id, counters, waiting, active, inlet };
+          return {
+            eventId: event.id,
+            counters,
+            waiting,
+            active,
+            inlet,
+            visitors: visitorsView(event, counters),
+          };
         }),
       ),
     );
@@ -147,6 +157,16 @@ export async function createMetrics(
     'anteroom_waiting',
     'Visitors waiting: positions − tokens issued − positions expired',
     (s) => s.waiting,
+  );
+  eventGauge(
+    'anteroom_visitors_present',
+    'Events with abandonAfterSeconds: waiting visitors present at the last inlet pass (back after being passed included)',
+    (s) => (s.visitors === null ? null : s.visitors.present),
+  );
+  eventGauge(
+    'anteroom_visitors_absent',
+    'Events with abandonAfterSeconds: waiting visitors absent at the last inlet pass',
+    (s) => (s.visitors === null ? null : s.visitors.absent),
   );
   eventGauge('anteroom_active_sessions', 'Sessions with an active, unexpired token', (s) => s.active);
   eventGauge('anteroom_tokens_issued', 'Token sets issued (first issuance only)', (s) => s.counters.tokens);

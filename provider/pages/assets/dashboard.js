@@ -105,7 +105,7 @@
   // ---- the event JSON: settings plus live counters (provider/admin/event-view.ts) -------------
 
   function readEvent(json) {
-    const { counters, inlet_state: inletState, prequeue, ...settings } = json;
+    const { counters, inlet_state: inletState, prequeue, visitors, ...settings } = json;
     const number = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
     return {
       settings,
@@ -126,6 +126,7 @@
             prequeueAt: number(prequeue.prequeue_at),
           }
         : null,
+      visitors: visitors ? { present: number(visitors.present), absent: number(visitors.absent) } : null,
       counters: {
         serving: number(counters?.serving_counter),
         queue: number(counters?.queue_number),
@@ -271,6 +272,12 @@
     prequeueLine.hidden = event.prequeue === null;
     if (event.prequeue !== null) prequeueLine.textContent = prequeueSummary(event.prequeue, settings);
     panel.dataset.phase = event.prequeue?.phase ?? '';
+    const visitorsLine = field(panel, 'visitors');
+    visitorsLine.hidden = event.visitors === null;
+    if (event.visitors !== null) {
+      field(panel, 'present').textContent = show(event.visitors.present);
+      field(panel, 'absent').textContent = show(event.visitors.absent);
+    }
     field(panel, 'serving').textContent = show(counters.serving);
     field(panel, 'queue').textContent = show(counters.queue);
     field(panel, 'waiting').textContent = show(counters.waiting);

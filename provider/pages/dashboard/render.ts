@@ -34,6 +34,7 @@ const eventTemplate = html`<template id="event-template">
 <p><span class="badge" data-field="mode"></span> <span class="meta" data-field="inlet_summary"></span></p>
 </div>
 <p class="meta prequeue-line" data-field="prequeue" hidden></p>
+<p class="meta visitors-line" data-field="visitors" hidden>Waiting visitors at the last inlet pass: <span data-field="present">–</span> present, <span data-field="absent">–</span> absent (gone longer than <code>abandonAfterSeconds</code>; the inlet passes them)</p>
 <p class="meta"><span data-field="settings_summary"></span> · <a data-field="page_link" href="/">Open the waiting page</a></p>
 <dl class="counters">
 ${STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><dd data-field="${field}">–</dd></div>`)}

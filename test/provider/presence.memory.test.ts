@@ -1,0 +1,4 @@
+import { presenceSuite } from './presence-suite.ts';
+import { memoryKind } from './support.ts';
+
+presenceSuite(memoryKind());

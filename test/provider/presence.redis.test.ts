@@ -1,0 +1,4 @@
+import { presenceSuite } from './presence-suite.ts';
+import { redisKind } from './support.ts';
+
+presenceSuite(redisKind());
