@@ -535,3 +535,55 @@ describe('EventBridge publisher', () => {
     assert.equal(errors.length, 1);
   });
 });
+
+describe('scheduled handler: absent visitors (abandonAfterSeconds)', { skip }, () => {
+  let redis: RedisServer;
+  let fixture: Fixture;
+  let store: QueueStore;
+  before(async () => {
+    redis = await startRedis();
+    fixture = createFixture(redis.url, {
+      events: [
+        {
+          id: 'present',
+          inlet: { type: 'periodic', incrementBy: 2, intervalSeconds: 10, startTime: T0 },
+          abandonAfterSeconds: 30,
+          queuePositionExpirySeconds: null,
+        },
+      ],
+    });
+    store = createStore({ type: 'redis', url: redis.url });
+  });
+  after(async () => {
+    await store?.close();
+    await fixture?.close();
+    await redis?.stop();
+  });
+
+  test('its ticks admit present visitors two by two and pass the absent ones', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 30; index += 1)
+      ids.push((await store.enqueue('present', { now: T0 - 300, present: true })).requestId);
+    await store.touchPresence('present', [2, 4, 6, 8, 10], T0, null); // the rest left long ago
+    const handlers = fixture.container({
+      publisher: new MemoryPublisher(),
+      scheduled: { clock: fakeClock(T0 * 1000 + 500), writeLine: () => {} },
+    });
+    await handlers.scheduledHandler(SCHEDULED_EVENT, context());
+    // T0: 2 and 4; T0+10: 6 and 8; T0+20: 10, then nobody present is left: the absent are passed
+    // up to the end of the line (without the setting, eight ticks of 2 would have reached 16).
+    assert.equal(await store.getServingCounter('present'), 30);
+    const issue = (position: number) =>
+      store.issueToken('present', {
+        requestId: ids[position - 1]!,
+        now: T0 + 80,
+        validitySeconds: 60,
+        issuer: 'https://queue.example',
+        expirySeconds: null,
+        presence: true,
+      });
+    assert.equal((await issue(4)).kind, 'issued');
+    assert.equal((await issue(3)).kind, 'not_yet', 'passed while absent');
+    assert.deepEqual((await store.getCounters('present')).present, 0);
+  });
+});
