@@ -11,8 +11,9 @@
  * one batch per refresh: when their position is first reached, when a token was issued or a
  * session ended anywhere in the event (the counters say so), when the expiry boundary or the
  * expiry setting moved, when their claim window's deadline passes. A queue counter that went
- * backwards (a reset, a store that lost its data) makes every follower's entry be checked: the
- * ones gone are told so.
+ * backwards (a reset, a store that lost its data) makes every follower's entry be checked, and
+ * so does a follower's position beyond the counter (a place the snapshot never saw handed out):
+ * the ones gone are told so.
  *
  * Followers are told (`listener`) after every refresh that changed anything they see; the
  * listener compares with what it last sent. Knows nothing of HTTP.
@@ -73,6 +74,11 @@ interface Watched {
   followers: Set<Follower>;
   /** Followers whose position is reached (they have state of their own). */
   reached: Set<Follower>;
+  /**
+   * The highest position of the followers who began following since the last refresh told them
+   * (and of those still beyond the queue counter then): 0 when none.
+   */
+  newestPosition: number;
   timer: NodeJS.Timeout | null;
   /** Bumped by each local change: a read begun before it must not be taken for current. */
   generation: number;
@@ -149,6 +155,8 @@ export class EventWatch {
       toldAt: this.#options.now(),
     };
     watched.followers.add(follower);
+    if (follower.position !== null)
+      watched.newestPosition = Math.max(watched.newestPosition, follower.position);
     // The event's first follower: what they were shown is what the next refresh compares with
     // (a reset before the first poll must still be seen as one).
     if (!this.#told.has(eventId)) {
@@ -200,6 +208,7 @@ export class EventWatch {
         pending: null,
         followers: new Set(),
         reached: new Set(),
+        newestPosition: 0,
         timer: null,
         generation: 0,
         refreshing: false,
@@ -322,13 +331,39 @@ export class EventWatch {
     const seen = before === null || visibleChange(before, snapshot);
     const counters = snapshot.counters;
 
-    // A queue counter that went backwards: places may be gone (a reset, a store that lost data).
-    if (before !== null && counters.queue < before.counters.queue) {
-      const gone = await this.#gone(eventId, watched);
-      for (const follower of gone) {
-        watched.followers.delete(follower);
-        watched.reached.delete(follower);
-        follower.listener(null);
+    // Places that may be gone: every follower's when the queue counter went backwards (a reset,
+    // a store that lost data); else those beyond the counter. An enqueue does not drop the
+    // snapshot, so a visitor can begin following with a place newer than the snapshot the
+    // followers were last told of (`before`): a reset before the next read then leaves the
+    // counter where `before` had it (0 for an event nobody had joined), and only their place
+    // beyond the counter shows it is gone.
+    const newest = watched.newestPosition;
+    watched.newestPosition = 0;
+    const suspects =
+      before !== null && counters.queue < before.counters.queue
+        ? [...watched.followers]
+        : newest > counters.queue
+          ? [...watched.followers].filter(
+              (follower) => follower.position !== null && follower.position > counters.queue,
+            )
+          : [];
+    if (suspects.length > 0) {
+      let gone: Set<Follower>;
+      try {
+        gone = new Set(await this.#gone(eventId, suspects));
+      } catch (error) {
+        watched.newestPosition = Math.max(watched.newestPosition, newest);
+        throw error;
+      }
+      for (const follower of suspects) {
+        if (gone.has(follower)) {
+          watched.followers.delete(follower);
+          watched.reached.delete(follower);
+          follower.listener(null);
+        } else if (follower.position !== null && follower.position > counters.queue) {
+          // Placed after this snapshot was read: looked at again until a read includes them.
+          watched.newestPosition = Math.max(watched.newestPosition, follower.position);
+        }
       }
     }
 
@@ -494,10 +529,9 @@ export class EventWatch {
     }
   }
 
-  /** The followers whose entry the store no longer has. */
-  async #gone(eventId: string, watched: Watched): Promise<Follower[]> {
+  /** Of `all`, the followers whose entry the store no longer has. */
+  async #gone(eventId: string, all: Follower[]): Promise<Follower[]> {
     const gone: Follower[] = [];
-    const all = [...watched.followers];
     for (let start = 0; start < all.length; start += VISITOR_BATCH) {
       await Promise.all(
         all.slice(start, start + VISITOR_BATCH).map(async (follower) => {

@@ -180,15 +180,7 @@ describe('an open waiting page follows every change', { skip }, () => {
       await visitor.context.close();
     });
 
-    // Over the stream this failed in 2 of 4 full suite runs (the page never showed the reset within
-    // 30 s) and never alone (15 runs): skipped until the race is found, not hidden.
-    const resetSkip =
-      transport === 'stream'
-        ? 'intermittent in the full suite: a reset sometimes never reaches the stream'
-        : false;
-    test(`${transport}: a reset reaches the open page, which offers a new place`, {
-      skip: resetSkip,
-    }, async () => {
+    test(`${transport}: a reset reaches the open page, which offers a new place`, async () => {
       const eventId = `reset-${transport}`;
       const visitor = await joinedPage(eventId, transport, 1);
       await visitor.page.getByRole('heading', { name: "You're in the queue" }).waitFor(WAIT);

@@ -503,6 +503,44 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
         assert.equal(openStreamCount(), 0);
       });
 
+      it('says the place is gone after a reset when the process read the event before the visitor joined', {
+        skip: liveStream,
+      }, async () => {
+        // The first stream of an event nobody else streams here, so what its followers were
+        // told of is this snapshot: read (the queue empty) before the visitor joins. An enqueue
+        // does not drop it and the test's clock keeps it fresh, so the stream opens on it, and
+        // the reset leaves the queue counter where it shows it (0).
+        await pub().get('/serving_num').query({ event_id: 'noexp' }).expect(200);
+        const me = await enqueue('noexp');
+        const controller = new AbortController();
+        const res = await fetch(`${base}/events/noexp/stream?request_id=${me.api_request_id}`, {
+          signal: controller.signal,
+        });
+        assert.equal(res.status, 200);
+        const reader = res.body!.getReader();
+        const decoder = new TextDecoder();
+        let text = '';
+        while (!text.includes('event: status')) {
+          const chunk = await reader.read();
+          if (chunk.done) throw new Error('stream ended');
+          text += decoder.decode(chunk.value, { stream: true });
+        }
+        await adm().post('/reset_initial_state').set(AUTH).send({ event_id: 'noexp' }).expect(200);
+        const late = setTimeout(() => controller.abort(), 10_000);
+        try {
+          for (;;) {
+            const chunk = await reader.read();
+            if (chunk.done) break;
+            text += decoder.decode(chunk.value, { stream: true });
+          }
+        } catch {
+          assert.fail('the stream was not ended within 10 s of the reset');
+        } finally {
+          clearTimeout(late);
+        }
+        assert.match(text, /event: gone\ndata: \{"code":"request_not_found"\}/);
+      });
+
       it('answers 400 and 404 as JSON before any stream opens', async () => {
         const missing = await fetch(`${base}/events/main/stream?request_id=${NEVER_ISSUED}`);
         assert.equal(missing.status, 404);
