@@ -85,6 +85,11 @@ interface EventState {
   back: SortedSet;
   /** Expired admitted positions auto-advance still owes the next presence advance. */
   credit: number;
+  /**
+   * The serving counter the first presence advance started from: positions up to it were let
+   * in by reaching them, before the event counted presence (none yet: every reached one was).
+   */
+  presenceFrom: number | undefined;
 }
 
 /** The place of an entry: a position, or none yet (a pre-queued arrival). */
@@ -134,6 +139,7 @@ function newEventState(): EventState {
     seenOrder: new SortedSet(),
     back: new SortedSet(),
     credit: 0,
+    presenceFrom: undefined,
   };
 }
 
@@ -265,6 +271,7 @@ function presentAdvance(
   rule: PresenceRule,
 ): { serving: number; admitted: number } {
   const { counters } = state;
+  state.presenceFrom ??= counters.serving;
   let budget = by + state.credit;
   state.credit = 0;
   let admitted = 0;
@@ -494,7 +501,12 @@ export class MemoryStore implements QueueStore {
         : { kind: 'session_ended', session: { ...existing } };
     }
     // Passed while its visitor was absent: admitted only once the inlet lets it in on return.
-    if (input.presence && state.present.indexOf(entry.position, AT) < 0) {
+    if (
+      input.presence &&
+      state.presenceFrom !== undefined &&
+      entry.position > state.presenceFrom &&
+      state.present.indexOf(entry.position, AT) < 0
+    ) {
       return { kind: 'not_yet', position: entry.position, serving };
     }
     if (input.expirySeconds !== null && isPositionExpired(state, entry, input.now, input.expirySeconds)) {
@@ -595,6 +607,8 @@ export class MemoryStore implements QueueStore {
     if (
       presence &&
       entry.position !== null &&
+      state.presenceFrom !== undefined &&
+      entry.position > state.presenceFrom &&
       entry.position <= state.counters.serving &&
       !state.sessions.has(requestId) &&
       state.present.indexOf(entry.position, AT) < 0 &&
@@ -671,6 +685,8 @@ export class MemoryStore implements QueueStore {
     const state = this.#peek(eventId);
     if (state === undefined) return;
     const { counters } = state;
+    // Before the first presence advance (or up to where it started) a reached position was let in.
+    const letIn = state.presenceFrom ?? counters.serving;
     for (const position of positions) {
       if (!Number.isSafeInteger(position) || position < 1 || position > counters.queue) continue;
       if (position > counters.serving) {
@@ -679,7 +695,7 @@ export class MemoryStore implements QueueStore {
         continue;
       }
       // Reached: let in already (or claimed), or passed while absent and back in time.
-      if (state.present.indexOf(position, AT) >= 0) continue;
+      if (position <= letIn || state.present.indexOf(position, AT) >= 0) continue;
       if (state.claimed.countBetween(position - 1, position) > 0) continue;
       const entryTime = state.entryTimes[position - 1]!;
       if (expirySeconds !== null && isPositionExpired(state, { position, entryTime }, now, expirySeconds))
@@ -714,10 +730,15 @@ export class MemoryStore implements QueueStore {
     counters.absent = absent;
     const low = counters.maxExpiredPosition;
     const high = Math.min(counters.serving, counters.queue);
-    const outstanding = Math.max(
-      0,
-      state.present.countBetween(low, high) - state.claimed.countBetween(low, high),
-    );
+    // Let in before presence counted: every reached position up to where it started.
+    const from = Math.min(state.presenceFrom ?? counters.serving, counters.serving);
+    const since = Math.max(low, from);
+    let outstanding = state.present.countBetween(since, high) - state.claimed.countBetween(since, high);
+    if (from > low) {
+      const upTo = Math.min(from, counters.queue);
+      outstanding += Math.max(0, upTo - low - state.claimed.countBetween(low, upTo));
+    }
+    outstanding = Math.max(0, outstanding);
     return { present, absent, outstanding };
   }
 

@@ -384,6 +384,15 @@ describe('abandonAfterSeconds (API.md section 6, absent visitors)', () => {
     assert.equal(on.abandonAfterSeconds, 60);
     assert.equal(mergeEventSettings(on, { mode: 'closed' }).abandonAfterSeconds, 60, 'kept by a patch');
     assert.equal('abandonAfterSeconds' in mergeEventSettings(on, { abandonAfterSeconds: null }), false);
+    assertInvalid(
+      () => parseEvent({ id: 'sale', abandonAfterSeconds: 60, schedule: { prequeueAt: 10, startAt: 20 } }),
+      'events[0].abandonAfterSeconds',
+      'pre-queue',
+    );
+    assert.equal(
+      parseEvent({ id: 'sale', abandonAfterSeconds: 60, schedule: { startAt: 20 } }).abandonAfterSeconds,
+      60,
+    );
     for (const bad of [9, 86_401, 1.5, '60', true]) {
       assertInvalid(
         () => parseEvent({ id: 'sale', abandonAfterSeconds: bad }, 'events[2]'),

@@ -181,6 +181,30 @@ export function presenceSuites(name: string, subject: () => { store: QueueStore 
       );
     });
 
+    it('turned on while visitors wait: positions reached before the first presence pass stay let in', async () => {
+      const { store } = subject();
+      const event = freshEvent();
+      for (let i = 0; i < 5; i++) await store.enqueue(event, { now: T0 });
+      await store.incrementServingCounter(event, 2, T0); // 1 and 2 reached without the setting
+      assert.equal((await store.issueToken(event, issue(rid(event, 1), T0 + 1))).kind, 'issued');
+      await store.touchPresence(event, [4], T0 + 100, null);
+      const now = T0 + 100;
+      assert.deepEqual(await store.advanceOnTick(event, now, 1, now, rule(now, 60)), {
+        serving: 4,
+        moved: 2,
+        admitted: 1,
+      });
+      assert.equal((await store.issueToken(event, issue(rid(event, 2), now))).kind, 'issued');
+      assert.equal((await store.issueToken(event, issue(rid(event, 3), now))).kind, 'not_yet');
+      assert.deepEqual(await store.positionExpiry(event, rid(event, 2), now, null, true), { kind: 'off' });
+      await store.touchPresence(event, [2, 3], now, null);
+      assert.deepEqual(
+        await store.sweepPresence(event, rule(now, 60)),
+        { present: 1, absent: 1, outstanding: 1 },
+        '3 is back (present), 5 absent; 4 let in and unclaimed',
+      );
+    });
+
     it('without a rule nothing of presence is asked: a tick moves the counter by positions', async () => {
       const { store } = subject();
       const event = freshEvent();

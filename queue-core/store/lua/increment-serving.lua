@@ -18,7 +18,9 @@
 -- an increase admits `by` present visitors (plus the counters' `credit`, what expiry owes):
 -- first the returned ones, then the present positions above the counter in order, passing
 -- absent ones (forgotten as they are met); with no present position left, up to the queue
--- counter. ARGV[8] the most positions looked at (rule 6: not growing with the absent).
+-- counter. ARGV[8] the most positions looked at (rule 6: not growing with the absent). The
+-- first such advance records the counter it started from (`presenceFrom`): positions up to it
+-- were let in by reaching them, before the event counted presence.
 -- Returns {serving counter before, serving counter after, visitors admitted (presence only)}.
 -- Numbers are turned into text with '%d': Lua's own conversion keeps 14 digits only.
 local by, now, max = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
@@ -27,7 +29,9 @@ local nextValue = current + by
 local admitted = 0
 if ARGV[7] and ARGV[7] ~= '' and by > 0 then
   local absentBefore, work = tonumber(ARGV[7]), tonumber(ARGV[8])
-  local state = redis.call('HMGET', KEYS[1], 'queue', 'maxExpiredPosition', 'credit')
+  local state = redis.call('HMGET', KEYS[1], 'queue', 'maxExpiredPosition', 'credit', 'presenceFrom')
+  -- Positions reached before the first presence advance were let in as the counter reached them.
+  if not state[4] then redis.call('HSET', KEYS[1], 'presenceFrom', string.format('%d', current)) end
   local queue, maxExpired = tonumber(state[1] or '0'), tonumber(state[2] or '0')
   local budget = by + tonumber(state[3] or '0')
   if state[3] then redis.call('HDEL', KEYS[1], 'credit') end

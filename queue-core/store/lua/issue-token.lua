@@ -25,7 +25,9 @@ if position > serving then return {'not_yet', position, serving} end
 
 local existing = redis.call('HGET', KEYS[3], requestId)
 if existing then return {'existing', existing} end
-if ARGV[9] == '1' and not redis.call('ZSCORE', KEYS[11], position) then
+local presenceFrom = redis.call('HGET', KEYS[1], 'presenceFrom')
+if ARGV[9] == '1' and presenceFrom and position > tonumber(presenceFrom)
+  and not redis.call('ZSCORE', KEYS[11], position) then
   return {'not_yet', position, serving} -- passed while absent, not let in (yet)
 end
 

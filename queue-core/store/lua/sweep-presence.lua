@@ -7,9 +7,11 @@
 -- returned positions zset, KEYS[5] all sessions zset by position.
 -- ARGV[1] absent-before epoch second, ARGV[2] the most positions forgotten.
 -- Returns {present, absent, outstanding} (outstanding: let in, not claimed, not expired).
-local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition')
+local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition', 'presenceFrom')
 local queue, serving = tonumber(counters[1] or '0'), tonumber(counters[2] or '0')
 local maxExpired = tonumber(counters[3] or '0')
+-- Let in before the event counted presence: counted as the counters count them (below).
+local presenceFrom = math.min(tonumber(counters[4] or counters[2] or '0'), serving)
 local servingText = string.format('%d', serving)
 local stale = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(stale) do
@@ -27,6 +29,14 @@ local present = presentWaiting + redis.call('ZCARD', KEYS[4])
 local absent = math.max(0, queue - serving - presentWaiting)
 redis.call('HSET', KEYS[1], 'present', present, 'absent', absent)
 local high = string.format('%d', math.min(serving, queue))
-local low = '(' .. string.format('%d', maxExpired)
+local fromPosition = math.max(maxExpired, presenceFrom)
+local low = '(' .. string.format('%d', fromPosition)
 local outstanding = redis.call('ZCOUNT', KEYS[2], low, high) - redis.call('ZCOUNT', KEYS[5], low, high)
+-- Let in before presence counted, not claimed, not expired (unclaimed ones count as outstanding).
+if presenceFrom > maxExpired then
+  local before = '(' .. string.format('%d', maxExpired)
+  local upTo = string.format('%d', math.min(presenceFrom, queue))
+  outstanding = outstanding + math.max(0, math.min(presenceFrom, queue) - maxExpired
+    - redis.call('ZCOUNT', KEYS[5], before, upTo))
+end
 return {present, absent, math.max(0, outstanding)}

@@ -10,7 +10,9 @@
 -- ARGV[1] now, ARGV[2] expiry seconds ('' = off), ARGV[3…] the positions.
 -- Returns the number of positions recorded.
 local now = ARGV[1]
-local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition')
+local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition', 'presenceFrom')
+-- Before the first presence advance (or up to where it started) a reached position was let in.
+local presenceFrom = tonumber(counters[4] or counters[2] or '0')
 local queue, serving = tonumber(counters[1] or '0'), tonumber(counters[2] or '0')
 local maxExpired = tonumber(counters[3] or '0')
 local recorded = 0
@@ -22,7 +24,7 @@ for i = 3, #ARGV do
       redis.call('ZADD', KEYS[2], member, member)
       redis.call('ZADD', KEYS[3], now, member)
       recorded = recorded + 1
-    elseif position > maxExpired and not redis.call('ZSCORE', KEYS[2], member)
+    elseif position > maxExpired and position > presenceFrom and not redis.call('ZSCORE', KEYS[2], member)
       and redis.call('ZCOUNT', KEYS[5], member, member) == 0 then
       local fresh = true
       if ARGV[2] ~= '' then
