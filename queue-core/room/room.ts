@@ -13,7 +13,7 @@ import { type ChallengeOffer, EntryGate } from '../entry/gate.ts';
 import { derivedSecret } from '../entry/secret.ts';
 import { redactEvent, screensVisitors } from '../entry/settings.ts';
 import { AnteroomError } from '../errors.ts';
-import { countsPresence, presenceRule } from '../presence/rule.ts';
+import { countsPresence, presenceRule, touchEverySeconds } from '../presence/rule.ts';
 import { PresenceTracker } from '../presence/tracker.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
@@ -105,6 +105,8 @@ class QueueRoom implements Room {
   private readonly drawSecret: () => Buffer;
   /** Absent visitors: what this process tells the store of the visitors it sees. */
   private readonly presence: PresenceTracker;
+  /** When this process last told the store its streams' visitors of each event were there. */
+  private readonly streamsSeenAt = new Map<string, number>();
 
   constructor(options: RoomOptions) {
     this.store = options.store;
@@ -462,8 +464,14 @@ class QueueRoom implements Room {
     const reports: TickReport[] = [];
     for (const event of await this.listEvents()) {
       // Absent visitors: this process's open streams keep their visitors present (written when due).
-      if (countsPresence(event) && this.watch.followers(event.id) > 0)
-        this.presence.seenAll(event, this.watch.positions(event.id));
+      // Once per quarter window, not once a second: each write covers that long anyway.
+      if (countsPresence(event) && this.watch.followers(event.id) > 0) {
+        const last = this.streamsSeenAt.get(event.id);
+        if (last === undefined || now - last >= touchEverySeconds(event) || now < last) {
+          this.streamsSeenAt.set(event.id, now);
+          this.presence.seenAll(event, this.watch.positions(event.id));
+        }
+      }
       const { inlet, expiry, draw } = await tickEvent(this.store, event, now, owner, {
         readSignal: this.readSignal,
         drawSecret: this.drawSecret,
