@@ -187,6 +187,8 @@ export const ROOM_DEFAULTS = deepFreeze({
   claimResyncSeconds: 10,
   /** Serving-counter history rows fed to the wait estimate. */
   historyLimit: 50,
+  /** Wait-estimate samples kept per event (the newest admissions'): what `eta_accuracy` summarises. */
+  etaSamplesKept: 1000,
   /** Lease of the expiry step: renewed every tick by its holder, taken over within seconds if it dies. */
   expiryLeaseMs: 5000,
   /** Lease of a max-size event's steering: one process admits into the free places at a time. */

@@ -362,6 +362,12 @@ export interface ServingHistoryRow {
   served: number;
 }
 
+/** One admitted visitor's wait: the estimate they were shown on joining, and the wait they had (seconds). */
+export interface EtaSample {
+  estimated: number;
+  actual: number;
+}
+
 /** What one periodic tick did to the serving counter. */
 export interface TickAdvance {
   /** Serving counter after the tick. */
@@ -536,6 +542,21 @@ export interface QueueStore {
   sweepPresence(eventId: string, rule: PresenceRule): Promise<PresenceCount>;
   /** Serving-counter changes, oldest first (bounded by `limit`, newest kept). */
   servingHistory(eventId: string, limit: number): Promise<ServingHistoryRow[]>;
+  /**
+   * The serving history as an admitted position's wait-estimate sample needs it: the newest
+   * `limit` rows written at or before `time` (when the position was taken), and the time the
+   * row that first covered `position` was written (when it was reached; null: no row covers it).
+   */
+  historyAt(
+    eventId: string,
+    position: number,
+    time: number,
+    limit: number,
+  ): Promise<{ rows: ServingHistoryRow[]; reachedAt: number | null }>;
+  /** Keep one wait-estimate sample, with the event's newest `keep` (a reset forgets them). */
+  recordEtaSample(eventId: string, sample: EtaSample, keep: number): Promise<void>;
+  /** The event's kept wait-estimate samples, newest first. */
+  etaSamples(eventId: string): Promise<EtaSample[]>;
 
   /**
    * Remove every trace of one event (counters, entries, sessions, history, last tick, the

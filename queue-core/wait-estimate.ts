@@ -18,7 +18,7 @@
  * Rows that share one second are merged (the counter's value at the end of that second).
  * A negative change (an operator correcting the counter) counts against the rate.
  */
-import type { ServingHistoryRow } from './types.ts';
+import type { EventSettings, PeriodicInlet, ServingHistoryRow } from './types.ts';
 
 export interface RateOptions {
   /** How far back history is considered (seconds, default 600). */
@@ -48,6 +48,63 @@ export function estimateWaitSeconds(input: WaitInput): number | null {
   if (rate === null) return null;
   // The epsilon keeps floating-point noise (199.99999999 or 200.00000001) from adding a second.
   return Math.ceil((input.position - input.serving) / rate - 1e-9);
+}
+
+/**
+ * The estimate a visitor of `event` is shown (the status answers, and the wait-estimate
+ * accuracy's recomputation of it at joining): one function, so the two never differ.
+ *
+ * Where the inlet says more than the history, it is used (the figures are in the README,
+ * "Wait-estimate accuracy", from test/queue-core/eta-accuracy.test.ts):
+ * - periodic, while the queue runs and nobody absent is passed over (`abandonAfterSeconds`
+ *   off: passing absent visitors moves the counter faster than the ticks): the ticks are known in advance (`startTime` + k ×
+ *   `intervalSeconds`, each letting in `incrementBy`), so the wait is the time to the tick
+ *   that reaches the position. From the history alone the first visitors got no estimate and
+ *   the rest one smoothed over ticks; a drawn pre-queue got none at all (no history at the start).
+ * - max-size: the first `maxActive` admissions fill the empty room at the pace visitors
+ *   arrive, not at the pace sessions end, which is what the rest of the line waits for; the
+ *   rows of that fill are left out of the rate.
+ */
+export function estimateWait(
+  event: Pick<EventSettings, 'inlet' | 'mode'> & { abandonAfterSeconds?: number | null | undefined },
+  input: Omit<WaitInput, keyof RateOptions>,
+): number | null {
+  const { inlet } = event;
+  if (input.position <= input.serving) return 0;
+  if (inlet.type === 'periodic' && event.mode === 'queue' && event.abandonAfterSeconds == null)
+    return periodicWait(inlet, input);
+  if (inlet.type === 'max-size') {
+    // Until the room has been full once, a place is free: the next positions go in at once.
+    if (input.serving < inlet.maxActive) return input.position <= inlet.maxActive ? 0 : null;
+    const fillEnd = input.history.findIndex((row) => row.serving >= inlet.maxActive);
+    return estimateWaitSeconds({ ...input, history: input.history.slice(Math.max(0, fillEnd)) });
+  }
+  return estimateWaitSeconds(input);
+}
+
+/**
+ * Seconds until the periodic tick that reaches `position`. The tick of the current interval
+ * has run, unless the interval begins this very second and the counter has not moved in it.
+ * Null when that tick would come at or after the inlet's `endTime`.
+ */
+function periodicWait(
+  inlet: PeriodicInlet,
+  input: Pick<WaitInput, 'position' | 'serving' | 'history' | 'now'>,
+): number | null {
+  const { now, position, serving } = input;
+  const start = inlet.startTime ?? 0;
+  const interval = inlet.intervalSeconds;
+  let next: number;
+  if (now < start) {
+    next = start;
+  } else {
+    const current = start + Math.floor((now - start) / interval) * interval;
+    const movedNow = input.history.some((row) => row.time === now);
+    next = now === current && !movedNow ? current : current + interval;
+  }
+  const at = next + (Math.ceil((position - serving) / inlet.incrementBy) - 1) * interval;
+  if (inlet.endTime !== undefined && at >= inlet.endTime) return null;
+  return at - now;
 }
 
 /** Positions admitted per second (> 0), or null when unknown. */

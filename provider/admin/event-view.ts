@@ -5,6 +5,7 @@
  */
 import { beforeOpening, prequeueStart } from '../../queue-core/draw/schedule.ts';
 import { redactEvent } from '../../queue-core/entry/settings.ts';
+import { type EtaAccuracy, summarizeEta } from '../../queue-core/eta-accuracy.ts';
 import { countsPresence } from '../../queue-core/presence/rule.ts';
 import { peopleWaiting } from '../../queue-core/room/status-view.ts';
 import type { Counters, DrawState, EventSettings } from '../../queue-core/types.ts';
@@ -36,6 +37,8 @@ export interface EventView extends EventSettings {
    * `abandonAfterSeconds`.
    */
   visitors: VisitorsView | null;
+  /** The newest admitted visitors' estimate at joining against their wait (API.md section 6). */
+  eta_accuracy: EtaAccuracy;
 }
 
 export interface VisitorsView {
@@ -85,12 +88,13 @@ function prequeueView(settings: EventSettings, draw: DrawState, now: number): Pr
 
 export async function eventView(deps: AppDeps, settings: EventSettings): Promise<EventView> {
   const now = Math.floor(deps.nowMs() / 1000);
-  const [counters, waiting, active, inletState, draw] = await Promise.all([
+  const [counters, waiting, active, inletState, draw, etaSamples] = await Promise.all([
     deps.store.getCounters(settings.id),
     deps.store.waitingCount(settings.id),
     deps.store.activeCount(settings.id, now),
     inletStateView(deps.store, settings, now),
     prequeueStart(settings) === null ? null : deps.store.drawState(settings.id),
+    deps.store.etaSamples(settings.id),
   ]);
   return {
     // The siteverify secret is never shown.
@@ -109,5 +113,6 @@ export async function eventView(deps: AppDeps, settings: EventSettings): Promise
     inlet_state: inletState,
     prequeue: draw === null ? null : prequeueView(settings, draw, now),
     visitors: visitorsView(settings, counters),
+    eta_accuracy: summarizeEta(etaSamples),
   };
 }

@@ -5,6 +5,7 @@
  */
 import pino from 'pino';
 import { SSE_HEARTBEAT_MS } from '../../queue-core/defaults.ts';
+import { relativeError } from '../../queue-core/eta-accuracy.ts';
 import { createRoom } from '../../queue-core/room/room.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
@@ -159,6 +160,8 @@ export async function createAppDeps(
     observer: {
       positionAssigned: (eventId) => metrics.positionsAssigned.inc(eventId),
       tokensIssued: (eventId) => metrics.tokensIssued.inc(eventId),
+      etaSample: (eventId, sample) =>
+        metrics.etaErrorRatio.observe({ event: eventId }, relativeError(sample)),
     },
   });
   const metrics = await createMetrics({ store, room }, { defaults: options.defaultMetrics });

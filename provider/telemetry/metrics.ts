@@ -34,6 +34,8 @@ export interface Metrics {
   writesNotConfirmed: Counter;
   /** Times the regression guard raised an event's counters a lost write had set back. */
   storeRegressions: Counter<'event'>;
+  /** Admitted visitors' |estimate at joining − wait| / wait (wait-estimate accuracy, API.md section 6). */
+  etaErrorRatio: Histogram<'event'>;
 }
 
 /**
@@ -219,6 +221,13 @@ export async function createMetrics(
       name: 'anteroom_store_regressions_total',
       help: "Times this process found an event's counters below what it had acknowledged (Redis failed over to a lagging replica, or restarted empty) and raised them before answering",
       labelNames: ['event'],
+      registers: [registry],
+    }),
+    etaErrorRatio: new Histogram({
+      name: 'anteroom_eta_error_ratio',
+      help: "Admitted visitors' wait-estimate error through this process: |estimate at joining − real wait| / real wait (a wait under 1 s counts as 1 s)",
+      labelNames: ['event'],
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5],
       registers: [registry],
     }),
     httpDuration: new Histogram({

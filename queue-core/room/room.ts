@@ -13,11 +13,13 @@ import { type ChallengeOffer, EntryGate } from '../entry/gate.ts';
 import { derivedSecret } from '../entry/secret.ts';
 import { redactEvent, screensVisitors } from '../entry/settings.ts';
 import { AnteroomError } from '../errors.ts';
+import { etaSampleOf, historyUpTo } from '../eta-accuracy.ts';
 import { countsPresence, presenceRule, touchEverySeconds } from '../presence/rule.ts';
 import { PresenceTracker } from '../presence/tracker.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
 import type {
   AuditEntry,
+  EtaSample,
   EventSettings,
   PositionExpiry,
   QueueEntry,
@@ -75,6 +77,8 @@ export interface RoomOptions {
 export interface RoomObserver {
   positionAssigned(eventId: string): void;
   tokensIssued(eventId: string): void;
+  /** An admitted visitor's wait-estimate sample (eta-accuracy.ts), once kept. */
+  etaSample?(eventId: string, sample: EtaSample): void;
 }
 
 const CLOSED: JoinOutcome = Object.freeze({ kind: 'closed' });
@@ -355,8 +359,33 @@ class QueueRoom implements Room {
     if (outcome.kind === 'issued' && outcome.created) {
       this.observer?.tokensIssued(eventId);
       this.watch.changed(eventId);
+      if (event.mode !== 'passthrough') await this.keepEtaSample(event, outcome.session);
     }
     return outcome;
+  }
+
+  /**
+   * The admitted visitor's wait-estimate sample (eta-accuracy.ts): three reads and a write,
+   * once per admission. A store failure loses the sample only, never the admission.
+   */
+  private async keepEtaSample(event: EventSettings, session: SessionRecord): Promise<void> {
+    try {
+      const entry = await this.store.getEntry(event.id, session.requestId);
+      if (entry === null || entry.position === null) return;
+      const { position, entryTime } = entry;
+      const { rows, reachedAt } = await this.store.historyAt(
+        event.id,
+        position,
+        historyUpTo(event, entryTime),
+        this.historyLimit,
+      );
+      const sample = etaSampleOf(event, { position, entryTime }, rows, reachedAt, session.issuedAt);
+      if (sample === null) return;
+      await this.store.recordEtaSample(event.id, sample, ROOM_DEFAULTS.etaSamplesKept);
+      this.observer?.etaSample?.(event.id, sample);
+    } catch {
+      // The admission stands; only this sample is missing from eta_accuracy.
+    }
   }
 
   signTokens(session: SessionRecord): Promise<TokenSet> {

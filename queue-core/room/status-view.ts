@@ -18,7 +18,7 @@ import type {
   ServingHistoryRow,
   SessionRecord,
 } from '../types.ts';
-import { estimateWaitSeconds } from '../wait-estimate.ts';
+import { estimateWait } from '../wait-estimate.ts';
 import type { StatusView } from './room-api.ts';
 
 /** What every visitor of one event sees alike, as one process last read it. */
@@ -128,7 +128,7 @@ export function deriveStatus(
   if (visitor?.window === 'passed' && state === 'waiting') {
     eta = null;
   } else if (state === 'waiting') {
-    eta = estimateWaitSeconds({ position, serving, history: snapshot.history, now });
+    eta = estimateWait(event, { position, serving, history: snapshot.history, now });
   } else if (state === 'expired' || state === 'ended') {
     eta = null;
   }

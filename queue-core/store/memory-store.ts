@@ -11,6 +11,7 @@ import type {
   DrawState,
   EnqueueInput,
   EnqueueResult,
+  EtaSample,
   EventSettings,
   ExpireResult,
   IdempotencyClaim,
@@ -90,6 +91,8 @@ interface EventState {
    * in by reaching them, before the event counted presence (none yet: every reached one was).
    */
   presenceFrom: number | undefined;
+  /** The newest wait-estimate samples, newest first. */
+  etaSamples: EtaSample[];
 }
 
 /** The place of an entry: a position, or none yet (a pre-queued arrival). */
@@ -123,6 +126,7 @@ function newEventState(): EventState {
     originHealth: undefined,
     arrivals: [],
     prequeued: new Map(),
+    etaSamples: [],
     draw: {
       phase: 'open',
       participants: 0,
@@ -749,6 +753,38 @@ export class MemoryStore implements QueueStore {
       time,
       served,
     }));
+  }
+
+  async historyAt(
+    eventId: string,
+    position: number,
+    time: number,
+    limit: number,
+  ): Promise<{ rows: ServingHistoryRow[]; reachedAt: number | null }> {
+    const history = this.#peek(eventId)?.history ?? [];
+    // Rows sorted by serving value are sorted by time too: the first row written after `time`.
+    let low = 0;
+    let high = history.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (history[mid]!.time <= time) low = mid + 1;
+      else high = mid;
+    }
+    const rows = history
+      .slice(Math.max(0, low - Math.max(1, limit)), low)
+      .map(({ serving, time, served }) => ({ serving, time, served }));
+    const covering = history[coveringRowIndex(history, position)];
+    return { rows, reachedAt: covering?.time ?? null };
+  }
+
+  async recordEtaSample(eventId: string, sample: EtaSample, keep: number): Promise<void> {
+    const samples = this.#state(eventId).etaSamples;
+    samples.unshift({ ...sample });
+    if (samples.length > keep) samples.length = keep;
+  }
+
+  async etaSamples(eventId: string): Promise<EtaSample[]> {
+    return (this.#peek(eventId)?.etaSamples ?? []).map((sample) => ({ ...sample }));
   }
 
   async reset(eventId: string): Promise<void> {

@@ -33,6 +33,7 @@
  *                       the window, and reached ones the inlet let in
  *   ar:{demo}:ns  zset  last seen of those positions (member position, score epoch second)
  *   ar:{demo}:nb  zset  positions passed while absent and back since (score = member = position)
+ *   ar:{demo}:e   list  the newest wait-estimate samples "estimate:actual" (seconds), newest first
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  *   ar:{demo}:pw:<prefix>  string  a spent proof-of-work prefix (expires with the prefix)
@@ -52,6 +53,7 @@ import type {
   EnqueueInput,
   EnqueueResult,
   EntryReadOptions,
+  EtaSample,
   EventSettings,
   ExpireResult,
   IdempotencyClaim,
@@ -116,6 +118,8 @@ const SCRIPTS = {
   arSweepPresence: { files: ['sweep-presence.lua'], keys: 5 },
   arExpiredSessions: { files: ['expired-sessions.lua'], keys: 1 },
   arServingHistory: { files: ['serving-history.lua'], keys: 2 },
+  arHistoryAt: { files: ['history-at.lua'], keys: 2 },
+  arEtaSample: { files: ['eta-sample.lua'], keys: 1 },
   arAcquireLease: { files: ['acquire-lease.lua'], keys: 1 },
   arReleaseLease: { files: ['release-lease.lua'], keys: 1 },
   arAppendAudit: { files: ['append-audit.lua'], keys: 1 },
@@ -148,6 +152,8 @@ interface ScriptReplies {
   arSweepPresence: [present: number, absent: number, outstanding: number];
   arExpiredSessions: string[];
   arServingHistory: string[];
+  arHistoryAt: string[];
+  arEtaSample: null;
   arAcquireLease: number;
   arReleaseLease: number;
   arAppendAudit: number;
@@ -267,6 +273,7 @@ function eventKeys(prefix: string, eventId: string) {
     override: `${base}o`,
     rates: `${base}r:`,
     spentPrefixes: `${base}pw:`,
+    etaSamples: `${base}e`,
   };
 }
 
@@ -1112,6 +1119,40 @@ export class RedisStore implements QueueStore {
       rows.push({ serving: Number(flat[i]), time: Number(time), served: Number(served) });
     }
     return rows;
+  }
+
+  async historyAt(
+    eventId: string,
+    position: number,
+    time: number,
+    limit: number,
+  ): Promise<{ rows: ServingHistoryRow[]; reachedAt: number | null }> {
+    const k = this.#keys(eventId);
+    const [reached = '', ...flat] = await this.#call((redis) =>
+      redis.arHistoryAt(k.history, k.historyRows, String(position), String(time), String(Math.max(1, limit))),
+    );
+    const rows: ServingHistoryRow[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const [rowTime, served] = flat[i + 1]!.split(':');
+      rows.push({ serving: Number(flat[i]), time: Number(rowTime), served: Number(served) });
+    }
+    return { rows, reachedAt: reached === '' ? null : Number(reached) };
+  }
+
+  async recordEtaSample(eventId: string, sample: EtaSample, keep: number): Promise<void> {
+    const k = this.#keys(eventId);
+    await this.#call((redis) =>
+      redis.arEtaSample(k.etaSamples, `${sample.estimated}:${sample.actual}`, String(keep)),
+    );
+  }
+
+  async etaSamples(eventId: string): Promise<EtaSample[]> {
+    const k = this.#keys(eventId);
+    const items = await this.#call((redis) => redis.lrange(k.etaSamples, 0, -1));
+    return items.map((item) => {
+      const [estimated, actual] = item.split(':');
+      return { estimated: Number(estimated), actual: Number(actual) };
+    });
   }
 
   async reset(eventId: string): Promise<void> {

@@ -919,6 +919,46 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
         assert.equal(processCount(again.text, 'tokens_issued') - processCount(start, 'tokens_issued'), 1);
       });
 
+      it('eta_accuracy in the event view and anteroom_eta_error_ratio in /metrics: the estimate at joining against the wait', async () => {
+        const ratioCount = async () =>
+          Number(
+            /^anteroom_eta_error_ratio_count\{event="main"\} (\d+)$/m.exec(
+              await t.deps.metrics.registry.getSingleMetricAsString('anteroom_eta_error_ratio'),
+            )?.[1] ?? 0,
+          );
+        const countBefore = await ratioCount();
+        // Two visitors join before the counter has a pace: they are shown no estimate.
+        const early = [await enqueue(), await enqueue()];
+        t.clock.advance(10);
+        await increment(1);
+        t.clock.advance(10);
+        await increment(1);
+        t.clock.advance(10);
+        t.clock.ms += 2000;
+        const timed = await enqueue();
+        const shown = await pub()
+          .get('/status')
+          .query({ event_id: 'main', request_id: timed.api_request_id })
+          .expect(200);
+        const estimate = shown.body.eta_seconds as number;
+        assert.equal(typeof estimate, 'number');
+        t.clock.advance(40);
+        await increment(1);
+        for (const visitor of [...early, timed]) await token(visitor.api_request_id).expect(200);
+        const view = await adm().get('/events/main').set(AUTH).expect(200);
+        const error = Math.abs(estimate - 40);
+        assert.deepEqual(view.body.eta_accuracy, {
+          samples: 1,
+          p50_abs_error_seconds: error,
+          p90_abs_error_seconds: error,
+          p50_rel_error: Math.round((error / 40) * 1000) / 1000,
+        });
+        // The admin function on Lambda is another container: the public one observed the sample.
+        if (!options.lambda) assert.equal((await ratioCount()) - countBefore, 1);
+        const metrics = await adm().get('/metrics').set(AUTH).expect(200);
+        assert.match(metrics.text, /# TYPE anteroom_eta_error_ratio histogram/);
+      });
+
       it('GET /audit lists admin actions with the key fingerprint, newest first', async () => {
         await increment(3);
         await adm().put('/events/noexp').set(AUTH).send({ tokenValiditySeconds: 60 }).expect(200);

@@ -268,6 +268,45 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
       ]);
     });
 
+    it('reads the history as it stood at a time, and when a position was reached (wait-estimate samples)', async () => {
+      const event = freshEvent();
+      for (let i = 1; i <= 9; i++) await store.incrementServingCounter(event, 3, T0 + 10 * i);
+      // Rows 3@T0+10 … 27@T0+90. At T0+45 the newest rows were 9@T0+30 and 12@T0+40.
+      const at45 = await store.historyAt(event, 20, T0 + 45, 2);
+      assert.deepEqual(
+        at45.rows.map((row) => [row.serving, row.time]),
+        [
+          [9, T0 + 30],
+          [12, T0 + 40],
+        ],
+      );
+      // Position 20 was first covered by the row 21 at T0+70.
+      assert.equal(at45.reachedAt, T0 + 70);
+      // A row written at the very time counts; before the first row there is none.
+      assert.deepEqual(
+        (await store.historyAt(event, 3, T0 + 10, 5)).rows.map((row) => row.serving),
+        [3],
+      );
+      assert.deepEqual(await store.historyAt(event, 3, T0 + 9, 5), { rows: [], reachedAt: T0 + 10 });
+      assert.equal((await store.historyAt(event, 28, T0 + 95, 50)).rows.length, 9);
+      assert.equal((await store.historyAt(event, 28, T0 + 95, 50)).reachedAt, null, 'not reached yet');
+      const empty = freshEvent();
+      assert.deepEqual(await store.historyAt(empty, 1, T0, 5), { rows: [], reachedAt: null });
+    });
+
+    it('keeps the newest wait-estimate samples, newest first, and forgets them on a reset', async () => {
+      const event = freshEvent();
+      assert.deepEqual(await store.etaSamples(event), []);
+      for (let i = 1; i <= 5; i++) await store.recordEtaSample(event, { estimated: 10 * i, actual: i }, 3);
+      assert.deepEqual(await store.etaSamples(event), [
+        { estimated: 50, actual: 5 },
+        { estimated: 40, actual: 4 },
+        { estimated: 30, actual: 3 },
+      ]);
+      await store.reset(event);
+      assert.deepEqual(await store.etaSamples(event), []);
+    });
+
     it('keeps the counter and its history exact beyond 10^14, and never above 2^53 − 1', async () => {
       const event = freshEvent();
       // 15 significant digits: more than Lua's default number-to-string conversion keeps

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { admissionRate, estimateWaitSeconds } from '../../queue-core/wait-estimate.ts';
+import { admissionRate, estimateWait, estimateWaitSeconds } from '../../queue-core/wait-estimate.ts';
 
 /** A counter advancing `by` every `every` seconds from `start` until `end` (inclusive). */
 function steady(start: number, end: number, every: number, by: number, from = 0) {
@@ -86,5 +86,67 @@ describe('estimateWaitSeconds', () => {
       { serving: 4, time: T - 50 },
     ];
     assert.equal(estimateWaitSeconds({ position: 20, serving: 4, history: backwards, now: T }), null);
+  });
+});
+
+describe('estimateWait: what the inlet knows', () => {
+  const periodic = (extra: Record<string, number> = {}) => ({
+    mode: 'queue' as const,
+    inlet: { type: 'periodic' as const, incrementBy: 10, intervalSeconds: 30, startTime: 1_000, ...extra },
+  });
+
+  it('periodic: the time to the tick that reaches the position, without any history', () => {
+    // Ticks at 1000, 1030, 1060, …; at 1010 the tick of 1000 has run: 25 ahead need 3 more ticks.
+    const input = { position: 26, serving: 1, history: [], now: 1_010 };
+    assert.equal(estimateWait(periodic(), input), 1_090 - 1_010);
+    assert.equal(estimateWait(periodic(), { ...input, position: 11 }), 1_030 - 1_010);
+    assert.equal(estimateWait(periodic(), { ...input, position: 1 }), 0);
+  });
+
+  it('periodic: a tick due this very second counts until the counter has moved in it', () => {
+    const input = { position: 5, serving: 0, history: [{ serving: 0, time: 970 }], now: 1_030 };
+    assert.equal(estimateWait(periodic(), input), 0, 'the tick of 1030 is about to run');
+    assert.equal(
+      estimateWait(periodic(), { ...input, history: [{ serving: 0, time: 1_030 }], position: 5 }),
+      30,
+      'moved in this second: the next tick is at 1060',
+    );
+  });
+
+  it('periodic: before its start the first tick is the start; a reach past its end is unknown', () => {
+    assert.equal(estimateWait(periodic(), { position: 15, serving: 0, history: [], now: 900 }), 130);
+    assert.equal(
+      estimateWait(periodic({ endTime: 1_060 }), { position: 25, serving: 0, history: [], now: 1_010 }),
+      null,
+    );
+  });
+
+  it('periodic while paused: the history decides, as for the other inlets', () => {
+    const paused = { ...periodic(), mode: 'closed' as const };
+    assert.equal(estimateWait(paused, { position: 26, serving: 1, history: [], now: 1_010 }), null);
+  });
+
+  it('max-size: free places mean no wait; the fill of the empty room is no pace', () => {
+    const maxSize = { mode: 'queue' as const, inlet: { type: 'max-size' as const, maxActive: 10 } };
+    assert.equal(estimateWait(maxSize, { position: 8, serving: 5, history: [], now: 100 }), 0);
+    assert.equal(estimateWait(maxSize, { position: 12, serving: 5, history: [], now: 100 }), null);
+    // Filled at 1 a second (0 → 10 in 10 s), then 1 every 10 s as sessions end.
+    const history = [
+      ...Array.from({ length: 10 }, (_, i) => ({ serving: i + 1, time: i })),
+      { serving: 11, time: 20 },
+      { serving: 12, time: 30 },
+      { serving: 13, time: 40 },
+    ];
+    const wait = estimateWait(maxSize, { position: 23, serving: 13, history, now: 40 }) as number;
+    // The pace from the end of the fill (10 at t = 9) on: about 1 every 10 s, 10 ahead.
+    assert.equal(
+      wait,
+      estimateWaitSeconds({ position: 23, serving: 13, history: history.slice(9), now: 40 }),
+    );
+    assert.ok(wait >= 100 && wait <= 110, `${wait}`);
+    assert.ok(
+      (estimateWaitSeconds({ position: 23, serving: 13, history, now: 40 }) as number) < 100,
+      'the fill counted in would promise less',
+    );
   });
 });

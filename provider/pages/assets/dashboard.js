@@ -105,7 +105,7 @@
   // ---- the event JSON: settings plus live counters (provider/admin/event-view.ts) -------------
 
   function readEvent(json) {
-    const { counters, inlet_state: inletState, prequeue, visitors, ...settings } = json;
+    const { counters, inlet_state: inletState, prequeue, visitors, eta_accuracy: eta, ...settings } = json;
     const number = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
     return {
       settings,
@@ -115,6 +115,14 @@
             latency: number(inletState.signal?.latency_ms),
             errors: number(inletState.signal?.error_rate),
             reason: typeof inletState.reason === 'string' ? inletState.reason : '',
+          }
+        : null,
+      eta: eta
+        ? {
+            samples: number(eta.samples),
+            p50: number(eta.p50_abs_error_seconds),
+            p90: number(eta.p90_abs_error_seconds),
+            rel: number(eta.p50_rel_error),
           }
         : null,
       prequeue: prequeue
@@ -208,6 +216,14 @@
     }
   }
 
+  /** How far the wait estimates were off for the newest admitted visitors (provider/admin/event-view.ts). */
+  function etaSummary(eta) {
+    if (eta === null) return '';
+    if (!eta.samples) return 'Wait estimates: no admitted visitor who was shown one yet';
+    const percent = eta.rel === null ? '' : ` (${Math.round(eta.rel * 100)} %)`;
+    return `Wait estimates, last ${eta.samples} admitted: off by ${show(eta.p50)} s at the median${percent}, ${show(eta.p90)} s at the 90th percentile`;
+  }
+
   function settingsSummary(settings) {
     const expiry =
       settings.queuePositionExpirySeconds === null || settings.queuePositionExpirySeconds === undefined
@@ -278,6 +294,7 @@
       field(panel, 'present').textContent = show(event.visitors.present);
       field(panel, 'absent').textContent = show(event.visitors.absent);
     }
+    field(panel, 'eta_accuracy').textContent = etaSummary(event.eta);
     field(panel, 'serving').textContent = show(counters.serving);
     field(panel, 'queue').textContent = show(counters.queue);
     field(panel, 'waiting').textContent = show(counters.waiting);

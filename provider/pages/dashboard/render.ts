@@ -39,6 +39,7 @@ const eventTemplate = html`<template id="event-template">
 <dl class="counters">
 ${STATS.map(([field, label]) => html`<div class="stat"><dt>${label}</dt><dd data-field="${field}">–</dd></div>`)}
 </dl>
+<p class="meta" data-field="eta_accuracy"></p>
 <svg class="chart" data-field="chart" viewBox="0 0 640 220" role="img" aria-label="Chart of the counters over time"></svg>
 <ul class="chart-legend">
 ${SERIES.map((label, index) => html`<li>${swatch(`s${index}`)}${label}</li>`)}
