@@ -148,7 +148,12 @@ export function renderErrors(): Middleware<ApiState> {
       if (ctx.status === 404 && ctx.body == null) {
         ctx.status = 404;
         ctx.body = codeBody('not_found');
-      } else if (ctx.status === 405 && (ctx.body == null || typeof ctx.body === 'string')) {
+      } else if (
+        (ctx.status === 405 || ctx.status === 501) &&
+        (ctx.body == null || typeof ctx.body === 'string')
+      ) {
+        // The router answers a method it does not know at all (TRACE, PROPFIND…) 501: a client's
+        // doing, not a server fault, so a 405 with the `Allow` the router set, as for any other.
         ctx.status = 405;
         ctx.body = codeBody('method_not_allowed');
       }

@@ -576,6 +576,21 @@ export function apiSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {
         const wrong = await pub().get('/assign_queue_num').expect(405);
         assert.equal(wrong.body.code, 'method_not_allowed');
       });
+
+      it('answers 405 with Allow, not 501, for a method no route knows (found by test/hostile/fuzz.test.ts)', async () => {
+        for (const method of ['TRACE', 'PROPFIND']) {
+          const unknown = await request(t.publicHandler)
+            [method.toLowerCase() as 'trace' | 'propfind']('/assign_queue_num')
+            .expect(405);
+          assert.equal(unknown.body.code, 'method_not_allowed');
+          assert.match(unknown.headers.allow ?? '', /POST/);
+          const admin = await request(t.adminHandler)
+            [method.toLowerCase() as 'trace' | 'propfind']('/increment_serving_counter')
+            .set(AUTH)
+            .expect(405);
+          assert.equal(admin.body.code, 'method_not_allowed');
+        }
+      });
     });
 
     describe('admin authentication', () => {
