@@ -37,7 +37,8 @@
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  *   ar:{demo}:pw:<prefix>  string  a spent proof-of-work prefix (expires with the prefix)
- * Global: ar:lease:<name>, ar:audit, ar:budget:<name> (a named budget, as the enqueue budget; expires).
+ * Global: ar:lease:<name>, ar:audit, ar:budget:<name> (a named budget, as the enqueue budget; expires),
+ *   ar:idem:<hash>  string  an admin write's `Idempotency-Key` and its answer (expires: idempotent-write.ts).
  *
  * Failures (connection lost, timeout, script error) reject with StoreUnavailableError. How the
  * connection behaves (fail fast, never resend, reconnect forever) is `redis-connection.ts`.
