@@ -8,8 +8,8 @@
  * 4. `GET /events/{id}/stream` becomes one Server-Sent Events snapshot (see `sse-snapshot.ts`);
  * 5. the request the app sees carries the external scheme, host and prefix (`stage.ts`),
  *    and — admin handler behind an IAM-authorized API — the admin bearer key (`iam-admin.ts`);
- * 6. status events the app published are flushed before the invocation returns (a frozen
- *    container sends nothing).
+ * 6. status events the app published, and the presence its requests recorded, are sent before
+ *    the invocation returns (a frozen container sends nothing).
  */
 import type { IncomingMessage } from 'node:http';
 import serverless from 'serverless-http';
@@ -117,7 +117,8 @@ export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandle
       const result = (await handler(appEvent, context)) as ApiGatewayResult;
       return stream ? snapshotAsEventStream(result) : result;
     } finally {
-      await container.publisher.flush();
+      // Nor does it send the presence its requests recorded (absent visitors, API.md section 6).
+      await Promise.all([container.publisher.flush(), container.deps.room.settled()]);
     }
   };
 }

@@ -26,6 +26,8 @@ export class PresenceTracker {
   /** eventId → position → when this process last wrote it (epoch seconds). */
   readonly #written = new Map<string, Map<number, number>>();
   readonly #pending = new Map<string, Pending>();
+  /** Writes sent and not answered yet. */
+  readonly #inFlight = new Set<Promise<void>>();
   #flushing = false;
 
   constructor(store: QueueStore, now: () => number) {
@@ -55,6 +57,15 @@ export class PresenceTracker {
   seenAll(event: EventSettings, positions: Iterable<number | null>): void {
     if (!countsPresence(event)) return;
     for (const position of positions) this.seen(event, position);
+  }
+
+  /**
+   * Send what is queued now and wait for every write sent: a Lambda invocation calls it before
+   * it returns, since a frozen container sends nothing.
+   */
+  async settled(): Promise<void> {
+    if (this.#pending.size > 0) this.#flush();
+    await Promise.all([...this.#inFlight]);
   }
 
   /** Forget what this process wrote of an event (a reset: positions start again). */
@@ -94,11 +105,15 @@ export class PresenceTracker {
       const positions = [...pending.positions];
       for (let start = 0; start < positions.length; start += PRESENCE_DEFAULTS.touchBatch) {
         const slice = positions.slice(start, start + PRESENCE_DEFAULTS.touchBatch);
-        this.#store.touchPresence(eventId, slice, pending.now, pending.expirySeconds).catch(() => {
-          // Not written: the next sight of these visitors writes them again.
-          const written = this.#written.get(eventId);
-          for (const position of slice) written?.delete(position);
-        });
+        const write: Promise<void> = this.#store
+          .touchPresence(eventId, slice, pending.now, pending.expirySeconds)
+          .catch(() => {
+            // Not written: the next sight of these visitors writes them again.
+            const written = this.#written.get(eventId);
+            for (const position of slice) written?.delete(position);
+          })
+          .finally(() => this.#inFlight.delete(write));
+        this.#inFlight.add(write);
       }
     }
   }

@@ -176,6 +176,11 @@ export interface Room {
    * takes over on its next tick instead of after the leases' ttl. Call it when stopping.
    */
   releaseLeases(owner: string): Promise<void>;
+  /**
+   * Absent visitors: send the presence this process has queued and wait until the store has it
+   * (a Lambda invocation, before it returns). Resolves at once when nothing is queued.
+   */
+  settled(): Promise<void>;
   /** Stop the room's timers (subscriber polling). Does not close the store. */
   close(): void;
 }

@@ -541,6 +541,10 @@ class QueueRoom implements Room {
     return this.watch.followers(eventId);
   }
 
+  settled(): Promise<void> {
+    return this.presence.settled();
+  }
+
   close(): void {
     this.watch.close();
   }

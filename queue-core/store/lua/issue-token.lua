@@ -25,10 +25,11 @@ if position > serving then return {'not_yet', position, serving} end
 
 local existing = redis.call('HGET', KEYS[3], requestId)
 if existing then return {'existing', existing} end
-local presenceFrom = redis.call('HGET', KEYS[1], 'presenceFrom')
-if ARGV[9] == '1' and presenceFrom and position > tonumber(presenceFrom)
-  and not redis.call('ZSCORE', KEYS[11], position) then
-  return {'not_yet', position, serving} -- passed while absent, not let in (yet)
+if ARGV[9] == '1' then
+  local presenceFrom = redis.call('HGET', KEYS[1], 'presenceFrom')
+  if presenceFrom and position > tonumber(presenceFrom) and not redis.call('ZSCORE', KEYS[11], position) then
+    return {'not_yet', position, serving} -- passed while absent, not let in (yet)
+  end
 end
 
 -- the history row that first covered this position

@@ -10,10 +10,12 @@
 local requestId, now = ARGV[1], tonumber(ARGV[2])
 local position, entryTime = placeOf(KEYS[1], KEYS[2], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
 if not position or not entryTime then return {'unknown'} end
-local presence = redis.call('HMGET', KEYS[1], 'serving', 'presenceFrom')
-local passed = ARGV[6] == '1' and position > 0 and presence[2] and position > tonumber(presence[2]) and
-  position <= tonumber(presence[1] or '0') and
-  redis.call('HEXISTS', KEYS[3], requestId) == 0 and not redis.call('ZSCORE', KEYS[8], position)
+local passed = false
+if ARGV[6] == '1' and position > 0 then
+  local presence = redis.call('HMGET', KEYS[1], 'serving', 'presenceFrom')
+  passed = presence[2] and position > tonumber(presence[2]) and position <= tonumber(presence[1] or '0') and
+    redis.call('HEXISTS', KEYS[3], requestId) == 0 and not redis.call('ZSCORE', KEYS[8], position)
+end
 if ARGV[3] == '' then
   if passed then return {'passed'} end
   return {'off'}
