@@ -8,11 +8,13 @@
  *   - draw: `runDraw` with `draw: "shuffle"` (close; the participants' request ids derived from
  *     their arrival numbers, HMAC and sort in Node; the order written in slices of 10,000
  *     participants, 4 + 4 bytes each): its time, the Redis bytes after it, Node's heap growth,
- *     and the longest single Redis call it made (SLOWLOG, µs). (A `fifo` draw is the close alone:
+ *     the longest single Redis call it made (SLOWLOG, µs), and the longest time the draw held
+ *     Node's event loop (`monitorEventLoopDelay`: what every other request of that process waits). (A `fifo` draw is the close alone:
  *     one script, nothing written per participant.)
  * Prints the figures and ratios against the baseline of the same run. Not a test.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { DRAW_DEFAULTS } from '../queue-core/defaults.ts';
 import { runDraw } from '../queue-core/draw/run-draw.ts';
@@ -90,9 +92,12 @@ for (const size of SIZES) {
     const heapBefore = process.memoryUsage().heapUsed;
     const cpuBefore = process.cpuUsage();
     const redisCpuBefore = await redisCpuMs(inspector);
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const started = performance.now();
     const state = await runDraw(store, event, { owner: 'bench', seed: randomBytes(32), now: () => START });
     const drawMs = performance.now() - started;
+    loop.disable();
     const drawCpuMs = cpuMs(cpuBefore);
     const drawRedisCpuMs = (await redisCpuMs(inspector)) - redisCpuBefore;
     const heapAfter = process.memoryUsage().heapUsed;
@@ -120,6 +125,7 @@ for (const size of SIZES) {
         `  draw: ${(drawMs / 1000).toFixed(1)} s (×${(drawMs / queueMs).toFixed(2)} of the baseline joins), Node CPU ${(drawCpuMs / 1000).toFixed(1)} s, Redis CPU ${(drawRedisCpuMs / 1000).toFixed(2)} s, Redis it adds ${((afterDraw - afterPrequeue) / size).toFixed(1)} B/visitor, Node heap +${((heapAfter - heapBefore) / 2 ** 20).toFixed(0)} MiB`,
         `  longest Redis call during the draw: ${(longest.us / 1000).toFixed(2)} ms (${longest.command}); median slice ${(median / 1000).toFixed(2)} ms over ${slices.length} slices`,
         `  longest five: ${top.join(', ')}`,
+        `  Node's event loop during the draw: longest delay ${(loop.max / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms`,
       ].join('\n'),
     );
   } finally {

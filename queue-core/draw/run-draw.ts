@@ -6,7 +6,8 @@
  *      participants. In arrival order (`fifo`) that is the whole draw: arrival k is position
  *      base + k, nothing is written.
  *   2. shuffled, under the draw's lease: compute every participant's key from the seed and the
- *      published digest of their request id (`order.ts`), sort, and
+ *      published digest of their request id (`order.ts`), sort, and — both in slices of a few
+ *      milliseconds that yield the event loop, so the process keeps answering its requests —
  *   3. write the order in slices of `DRAW_DEFAULTS.sliceSize` (`writeDrawSlice`: two SETRANGEs
  *      of a few kilobytes each, which write only when `written` is still what this process read).
  *
@@ -16,7 +17,7 @@
  */
 import { DRAW_DEFAULTS } from '../defaults.ts';
 import type { DrawState, EventSettings, QueueStore } from '../types.ts';
-import { DrawKeys, participantDigest } from './order.ts';
+import { DrawKeys, orderInSlices, participantDigest } from './order.ts';
 
 export interface DrawOptions {
   /** Names the calling process for the draw's lease. */
@@ -31,8 +32,13 @@ export interface DrawOptions {
 
 export const drawLockName = (eventId: string) => `draw:${eventId}`;
 
-/** Request ids read (and hashed) per call while the keys are computed. */
-const ID_BATCH = 10_000;
+/** Request ids read per store call while the keys are computed. */
+const ID_BATCH = 2_000;
+/** Keys computed between two yields of the event loop (about 20 µs each: a few ms a slice). */
+const KEY_SLICE = 1_000;
+
+/** Let the event loop run what waits (requests, timers) before the next slice of the draw's work. */
+const yieldEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Close the pre-queue of `event` and draw it when this process can take the draw's lease.
@@ -82,10 +88,13 @@ export async function drawnOrder(
   const keys = new DrawKeys(participants);
   for (let from = 1; from <= participants; from += ID_BATCH) {
     const ids = await store.prequeueIds(eventId, from, Math.min(ID_BATCH, participants - from + 1));
-    for (let i = 0; i < ids.length; i++) keys.set(from - 1 + i, seed, participantDigest(ids[i]!));
+    for (let i = 0; i < ids.length; i++) {
+      keys.set(from - 1 + i, seed, participantDigest(ids[i]!));
+      if ((i + 1) % KEY_SLICE === 0) await yieldEventLoop();
+    }
     await renew();
   }
-  const order = keys.order();
+  const order = await orderInSlices(keys, yieldEventLoop);
   for (let i = 0; i < order.length; i++) order[i]! += 1; // indices → arrival numbers
   return order;
 }
