@@ -279,7 +279,9 @@ function presentAdvance(
   let budget = by + state.credit;
   state.credit = 0;
   let admitted = 0;
-  while (budget > 0 && state.back.size > 0) {
+  let work = 0;
+  while (budget > 0 && state.back.size > 0 && work < rule.work) {
+    work++;
     const position = state.back.scoreAt(0)!;
     state.back.remove(position, AT);
     if (position <= counters.maxExpiredPosition) continue;
@@ -289,7 +291,6 @@ function presentAdvance(
     admitted++;
   }
   let cursor = counters.serving;
-  let work = 0;
   while (budget > 0 && work < rule.work) {
     const index = state.present.indexAbove(cursor);
     const position = state.present.scoreAt(index);

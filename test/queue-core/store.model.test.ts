@@ -147,8 +147,94 @@ const issueCommand = fc
       ),
   );
 
+// Absent visitors (API.md section 6): presence at the enqueue and by touches, the inlets' walk
+// with small work bounds (so a bound cuts walks short often), the sweep and the presence reads.
+const presenceRule = (m: Model, window: number, work: number) => ({ absentBefore: m.now - window, work });
+
+const enqueuePresentCommand = fc.constant(
+  new StoreCommand(
+    'enqueue(present)',
+    (store, m) => store.enqueue(m.eventId, { now: m.now, present: true }),
+    (m, result) => {
+      const outcome = result as { ok?: { created: boolean; requestId: string } };
+      if (outcome.ok?.created) m.ids.push(outcome.ok.requestId);
+    },
+  ),
+);
+
+const touchCommand = fc
+  .tuple(fc.subarray([1, 2, 3, 4, 5, 6, 7]), fc.constantFrom(null, 30, 90))
+  .map(
+    ([positions, expiry]) =>
+      new StoreCommand(`touch(${positions.join(',')}, expiry ${expiry})`, (store, m) =>
+        store.touchPresence(m.eventId, positions, m.now, expiry),
+      ),
+  );
+
+const presentAdvanceCommand = fc
+  .tuple(
+    fc.constantFrom('tick', 'increment', 'adaptive'),
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 5 }),
+    fc.constantFrom(30, 60),
+    fc.integer({ min: 1, max: 6 }),
+  )
+  .map(
+    ([kind, tick, by, window, work]) =>
+      new StoreCommand(`present ${kind}(${tick}, ${by}, window ${window}, work ${work})`, (store, m) => {
+        const rule = presenceRule(m, window, work);
+        if (kind === 'tick') return store.advanceOnTick(m.eventId, tick, by, m.now, rule);
+        if (kind === 'increment') return store.incrementServingCounter(m.eventId, by, m.now, rule);
+        return store.advanceInlet(m.eventId, tick - 1, '{}', by, m.now, rule);
+      }),
+  );
+
+const sweepCommand = fc
+  .tuple(fc.constantFrom(30, 60), fc.integer({ min: 1, max: 6 }))
+  .map(
+    ([window, work]) =>
+      new StoreCommand(`sweepPresence(window ${window}, work ${work})`, (store, m) =>
+        store.sweepPresence(m.eventId, presenceRule(m, window, work)),
+      ),
+  );
+
+const presenceReadCommand = fc
+  .tuple(fc.nat(), fc.constantFrom(null, 30, 90), fc.constantFrom(undefined, 2))
+  .map(
+    ([index, expiry, maxActive]) =>
+      new StoreCommand(`presence reads(#${index}, expiry ${expiry})`, async (store, m) => ({
+        expiry: await store.positionExpiry(m.eventId, pick(m, index), m.now, expiry, true),
+        issue: await store.issueToken(m.eventId, {
+          requestId: pick(m, index),
+          now: m.now,
+          validitySeconds: 100,
+          issuer: 'https://rooms.example:443/oidc',
+          expirySeconds: expiry,
+          maxActive,
+          presence: true,
+        }),
+      })),
+  );
+
+const presenceExpireCommand = fc
+  .tuple(fc.constantFrom(0, 30, 90), fc.boolean())
+  .map(
+    ([expiry, autoAdvance]) =>
+      new StoreCommand(`expirePositions(${expiry}, ${autoAdvance}, presence)`, (store, m) =>
+        store.expirePositions(m.eventId, m.now, expiry, autoAdvance, true),
+      ),
+  );
+
 /** Uniform choice among these: the state-building commands appear more than once. */
 const commands = [
+  enqueuePresentCommand,
+  touchCommand,
+  touchCommand,
+  presentAdvanceCommand,
+  presentAdvanceCommand,
+  sweepCommand,
+  presenceReadCommand,
+  presenceExpireCommand,
   enqueueCommand,
   enqueueCommand,
   tickCommand,
