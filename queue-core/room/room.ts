@@ -511,6 +511,7 @@ class QueueRoom implements Room {
       if (
         drawMoved ||
         inlet.incrementBy !== 0 ||
+        (inlet.admitted ?? 0) > 0 ||
         (expiry && (expiry.newlyExpired > 0 || expiry.advancedBy !== 0))
       ) {
         this.watch.changed(event.id);
