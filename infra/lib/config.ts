@@ -105,9 +105,25 @@ export interface CdnConfig {
   certificateArn?: string;
   /** ARN of a WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach. */
   webAclArn?: string;
+  /**
+   * A web ACL the stack creates and attaches instead (scope CLOUDFRONT: the stack must then be
+   * deployed in us-east-1), with one rate-based rule: a client address that sends more than
+   * `rateLimit` requests within `windowSeconds` is answered 429 by CloudFront until it slows down.
+   */
+  webAcl?: WebAclConfig;
   /** Seconds the status answers (`/serving_num`, `/waiting_num`, `/status`) stay cached at the edge. */
   statusCacheSeconds: number;
 }
+
+export interface WebAclConfig {
+  /** Requests per client address within the window (AWS WAF: 10 to 2,000,000,000). */
+  rateLimit: number;
+  /** The rate rule's evaluation window: 60, 120, 300 (default) or 600 seconds. */
+  windowSeconds: number;
+}
+
+/** The evaluation windows AWS WAF's rate-based rules accept (seconds). */
+export const WEB_ACL_WINDOWS = [60, 120, 300, 600] as const;
 
 export interface DeployConfig {
   app: AppConfig;
@@ -431,7 +447,7 @@ function parsePrivateApi(raw: unknown): PrivateApiConfig {
 
 function parseCdn(raw: unknown): CdnConfig {
   const input = raw === undefined ? {} : asObject(raw, 'cdn');
-  rejectUnknown(input, 'cdn', ['domainNames', 'certificateArn', 'webAclArn', 'statusCacheSeconds']);
+  rejectUnknown(input, 'cdn', ['domainNames', 'certificateArn', 'webAclArn', 'webAcl', 'statusCacheSeconds']);
   const domainNames = input['domainNames'] ?? [];
   if (!Array.isArray(domainNames) || !domainNames.every((name) => typeof name === 'string')) {
     throw new ValidationError('cdn.domainNames', 'cdn.domainNames must be an array of host names');
@@ -448,10 +464,19 @@ function parseCdn(raw: unknown): CdnConfig {
       'cdn.domainNames needs cdn.certificateArn (ACM, us-east-1)',
     );
   }
+  const webAclArn = optionalString(input, 'webAclArn', 'cdn.webAclArn', /^arn:aws[a-z-]*:wafv2:us-east-1:/);
+  const webAcl = input['webAcl'] === undefined ? undefined : parseWebAcl(input['webAcl']);
+  if (webAcl !== undefined && webAclArn.webAclArn !== undefined) {
+    throw new ValidationError(
+      'cdn.webAcl',
+      'cdn.webAcl creates a web ACL and cdn.webAclArn attaches one: a distribution has one, choose either',
+    );
+  }
   return {
     domainNames,
     ...certificate,
-    ...optionalString(input, 'webAclArn', 'cdn.webAclArn', /^arn:aws[a-z-]*:wafv2:us-east-1:/),
+    ...webAclArn,
+    ...(webAcl === undefined ? {} : { webAcl }),
     statusCacheSeconds: integer(
       input['statusCacheSeconds'] ?? DEFAULTS.cdn.statusCacheSeconds,
       'cdn.statusCacheSeconds',
@@ -459,6 +484,25 @@ function parseCdn(raw: unknown): CdnConfig {
       60,
     ),
   };
+}
+
+function parseWebAcl(raw: unknown): WebAclConfig {
+  const input = asObject(raw, 'cdn.webAcl');
+  rejectUnknown(input, 'cdn.webAcl', ['rateLimit', 'windowSeconds']);
+  if (input['rateLimit'] === undefined) {
+    throw new ValidationError(
+      'cdn.webAcl.rateLimit',
+      'cdn.webAcl.rateLimit is required (requests per client address and window)',
+    );
+  }
+  const windowSeconds = integer(input['windowSeconds'] ?? 300, 'cdn.webAcl.windowSeconds', 60, 600);
+  if (!(WEB_ACL_WINDOWS as readonly number[]).includes(windowSeconds)) {
+    throw new ValidationError(
+      'cdn.webAcl.windowSeconds',
+      `cdn.webAcl.windowSeconds must be one of ${WEB_ACL_WINDOWS.join(', ')} (what AWS WAF accepts)`,
+    );
+  }
+  return { rateLimit: integer(input['rateLimit'], 'cdn.webAcl.rateLimit', 10, 2_000_000_000), windowSeconds };
 }
 
 /** The shared field rules (`queue-core/fields.ts`), failing with a `ValidationError`. */

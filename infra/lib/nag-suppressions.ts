@@ -134,7 +134,7 @@ export function suppressAcceptedFindings(stack: WaitingRoomStack): void {
     accept(
       distribution,
       'CFR2',
-      'WAF is optional (cdn.webAclArn); the app limits enqueues per client and API Gateway throttles.',
+      'WAF is optional (cdn.webAcl, cdn.webAclArn); the app limits enqueues per client and API Gateway throttles.',
     );
   }
 }

@@ -8,15 +8,17 @@
  * the viewer sent); page assets and public keys are cached as the app's Cache-Control says. An
  * origin secret header proves to the app that a request came through this distribution.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Aws, CfnRule, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 // The header CloudFront adds to every origin request, as the public app checks it.
 import { ORIGIN_SECRET_HEADER } from '../../../provider/lambda/origin-secret.ts';
-import type { CdnConfig } from '../config.ts';
+import { ValidationError } from '../../../queue-core/errors.ts';
+import type { CdnConfig, WebAclConfig } from '../config.ts';
 
 export { ORIGIN_SECRET_HEADER };
 
@@ -87,6 +89,8 @@ export class Cdn extends Construct {
   readonly url: string;
   readonly usesDefaultCertificate: boolean;
   readonly hasWebAcl: boolean;
+  /** The web ACL this stack created (`cdn.webAcl`), if any. */
+  readonly webAcl: wafv2.CfnWebACL | undefined;
 
   constructor(scope: Construct, id: string, props: CdnProps) {
     super(scope, id);
@@ -156,6 +160,8 @@ export class Cdn extends Construct {
     const originDirected: cloudfront.BehaviorOptions = { ...cached, cachePolicy: originDirectedCache };
 
     const domain = customDomain(this, props.domainNames, props.certificateArn);
+    this.webAcl = props.webAcl === undefined ? undefined : rateLimitedWebAcl(this, props.webAcl);
+    const webAclId = this.webAcl?.attrArn ?? props.webAclArn;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Anteroom waiting room',
       defaultBehavior: uncached,
@@ -168,10 +174,66 @@ export class Cdn extends Construct {
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       ...domain,
-      ...(props.webAclArn === undefined ? {} : { webAclId: props.webAclArn }),
+      ...(webAclId === undefined ? {} : { webAclId }),
     });
     this.usesDefaultCertificate = domain === undefined;
-    this.hasWebAcl = props.webAclArn !== undefined;
+    this.hasWebAcl = webAclId !== undefined;
     this.url = `https://${domain ? props.domainNames[0] : this.distribution.distributionDomainName}`;
   }
+}
+
+/** Where CloudFront's web ACLs live (scope CLOUDFRONT). */
+export const WEB_ACL_REGION = 'us-east-1';
+
+/**
+ * `cdn.webAcl`: a web ACL (scope CLOUDFRONT) with one rate-based rule per client address, its
+ * refusals answered 429 at the edge. CloudFront takes web ACLs from us-east-1 only: a stack
+ * pinned to another region is refused at synth; an environment-agnostic one carries a
+ * CloudFormation rule that stops the deployment anywhere else, before anything is created.
+ */
+function rateLimitedWebAcl(scope: Construct, config: WebAclConfig): wafv2.CfnWebACL {
+  const { region } = Stack.of(scope);
+  if (!Token.isUnresolved(region) && region !== WEB_ACL_REGION) {
+    throw new ValidationError(
+      'cdn.webAcl',
+      `cdn.webAcl creates a CloudFront web ACL, which must live in ${WEB_ACL_REGION}; this stack is in ${region}: deploy it in ${WEB_ACL_REGION}, or create the web ACL there and give its ARN as cdn.webAclArn`,
+    );
+  }
+  if (Token.isUnresolved(region)) {
+    new CfnRule(scope, 'WebAclRegion', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, WEB_ACL_REGION),
+          assertDescription: `cdn.webAcl creates a CloudFront web ACL, which must live in ${WEB_ACL_REGION}: deploy this stack there, or create the web ACL in ${WEB_ACL_REGION} and give its ARN as cdn.webAclArn`,
+        },
+      ],
+    });
+  }
+  const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+    cloudWatchMetricsEnabled: true,
+    metricName,
+    sampledRequestsEnabled: true,
+  });
+  return new wafv2.CfnWebACL(scope, 'WebAcl', {
+    scope: 'CLOUDFRONT',
+    description:
+      'Anteroom: requests per client address, beyond cdn.webAcl.rateLimit answered 429 at the edge',
+    defaultAction: { allow: {} },
+    visibilityConfig: visibility('anteroom-web-acl'),
+    rules: [
+      {
+        name: 'rate-per-client-address',
+        priority: 0,
+        statement: {
+          rateBasedStatement: {
+            aggregateKeyType: 'IP',
+            limit: config.rateLimit,
+            evaluationWindowSec: config.windowSeconds,
+          },
+        },
+        action: { block: { customResponse: { responseCode: 429 } } },
+        visibilityConfig: visibility('anteroom-rate-per-client-address'),
+      },
+    ],
+  });
 }
