@@ -5,7 +5,8 @@
  *
  *   auth flood        1,000 GET /oidc/auth from one client without cookies: answers, Redis
  *                     keys and bytes they left
- *   interaction size  bytes of one interaction record (MEMORY USAGE), with an ordinary and a
+ *   interaction size  bytes of one interaction record (MEMORY USAGE) of a request the provider
+ *                     must see at once (`max_age`; a parked one stores none), with an ordinary and a
  *                     14 KB `state`
  *   streams           status streams one client holds on one request id; Redis commands one
  *                     serving-counter move then costs
@@ -48,8 +49,12 @@ async function authFlood(target: HostileTarget): Promise<void> {
   line('auth flood: Redis bytes created', after.bytes - before.bytes);
 }
 
+/**
+ * One interaction record. An ordinary request is parked and stores none, so the request asks
+ * for `max_age`, which the provider must see at once (it stores an interaction).
+ */
 async function interactionBytes(target: HostileTarget, state: string): Promise<number | string> {
-  const answer = await fetch(target.authorizeUrl({ state }), { redirect: 'manual' });
+  const answer = await fetch(target.authorizeUrl({ state, max_age: '3600' }), { redirect: 'manual' });
   await answer.arrayBuffer();
   const uid = /\/interaction\/([^/?]+)/.exec(answer.headers.get('location') ?? '')?.[1];
   if (uid === undefined) return `none stored (HTTP ${answer.status})`;
