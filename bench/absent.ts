@@ -141,10 +141,47 @@ async function cost(redisUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Rule 6: one pass over a line of `count` visitors who all left costs the same whatever `count`:
+ * it looks at 1,000 positions at most. Times the longest single pass and sweep (Redis `SLOWLOG`,
+ * microseconds of the script itself).
+ */
+async function bounded(redisUrl: string, count: number): Promise<void> {
+  const inspector = new Redis(redisUrl);
+  const store = new RedisStore({ url: redisUrl, keyPrefix: `bounded${count}:` });
+  const eventId = 'gone';
+  try {
+    for (let done = 0; done < count; done += BATCH)
+      await Promise.all(
+        Array.from({ length: Math.min(BATCH, count - done) }, () =>
+          store.enqueue(eventId, { now: T0, present: true }),
+        ),
+      );
+    await inspector.config('SET', 'slowlog-log-slower-than', '0');
+    await inspector.slowlog('RESET');
+    const now = T0 + 600;
+    const rule = { absentBefore: now - 60, work: 1000 };
+    const advance = await store.advanceOnTick(eventId, now, 50, now, rule);
+    await store.sweepPresence(eventId, rule);
+    const entries = (await inspector.slowlog('GET', 20)) as Array<[number, number, number, string[]]>;
+    const scripts = entries.filter((entry) => entry[3][0] === 'evalsha' || entry[3][0] === 'eval');
+    const longest = Math.max(...scripts.map((entry) => entry[2]));
+    console.log(
+      `${String(count).padStart(8)} absent: one pass moved the counter ${advance?.moved} positions (admitted ${advance?.admitted}); longest script ${longest} µs`,
+    );
+    await inspector.config('SET', 'slowlog-log-slower-than', '10000');
+  } finally {
+    await store.close();
+    inspector.disconnect();
+  }
+}
+
 const server = await startRedis();
 try {
   await simulations(server.url);
   await cost(server.url);
+  console.log('\n# one inlet pass and one sweep over a line whose visitors all left (rule 6)');
+  for (const count of [10_000, 100_000]) await bounded(server.url, count);
 } finally {
   await server.stop();
 }
