@@ -109,7 +109,7 @@ export async function orderInSlices(
 }
 
 /** Keys handled between two pauses of `orderInSlices`: a few milliseconds of work. */
-const ORDER_SLICE = 20_000;
+const ORDER_SLICE = 5_000;
 
 /** The indices of `digests` in shuffled (drawn) order. */
 export function shuffledOrder(seed: Buffer, digests: (index: number) => string, count: number): Uint32Array {

@@ -33,9 +33,9 @@ export interface DrawOptions {
 export const drawLockName = (eventId: string) => `draw:${eventId}`;
 
 /** Request ids read per store call while the keys are computed. */
-const ID_BATCH = 2_000;
+const ID_BATCH = 1_000;
 /** Keys computed between two yields of the event loop (about 20 µs each: a few ms a slice). */
-const KEY_SLICE = 1_000;
+const KEY_SLICE = 250;
 
 /** Let the event loop run what waits (requests, timers) before the next slice of the draw's work. */
 const yieldEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
