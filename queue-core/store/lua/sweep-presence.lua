@@ -14,10 +14,14 @@ local maxExpired = tonumber(counters[3] or '0')
 local presenceFrom = math.min(tonumber(counters[4] or counters[2] or '0'), serving)
 local servingText = string.format('%d', serving)
 local stale = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, member in ipairs(stale) do
-  redis.call('ZREM', KEYS[3], member)
-  if tonumber(member) > serving then redis.call('ZREM', KEYS[2], member) end
-  redis.call('ZREM', KEYS[4], member)
+if #stale > 0 then
+  local waiting = {}
+  for _, member in ipairs(stale) do
+    if tonumber(member) > serving then waiting[#waiting + 1] = member end
+  end
+  redis.call('ZREM', KEYS[3], unpack(stale))
+  if #waiting > 0 then redis.call('ZREM', KEYS[2], unpack(waiting)) end
+  redis.call('ZREM', KEYS[4], unpack(stale))
 end
 if maxExpired > 0 then
   local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', maxExpired), 'LIMIT', 0,
