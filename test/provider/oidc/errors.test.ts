@@ -218,6 +218,31 @@ test('an expired code is invalid_grant', async () => {
   assert.match(await detail, /expired/);
 });
 
+test('revocation and introspection authenticate a confidential client: a wrong secret, or none, is invalid_client', async () => {
+  for (const path of ['/token/revocation', '/token/introspection']) {
+    const call = async (secret: string | null) => {
+      const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      if (secret !== null)
+        headers['Authorization'] = `Basic ${Buffer.from(`open-client:${secret}`).toString('base64')}`;
+      const body = new URLSearchParams({ token: 'not-a-token-0123456789' });
+      if (secret === null) body.set('client_id', 'open-client');
+      const response = await fetch(`${server.issuer}${path}`, { method: 'POST', headers, body });
+      return {
+        status: response.status,
+        body: (await response.json().catch(() => ({}))) as Record<string, string>,
+      };
+    };
+    const wrong = await call('not-the-secret-0123456789');
+    assert.equal(wrong.status, 401, path);
+    assert.equal(wrong.body['error'], 'invalid_client', path);
+    const none = await call(null);
+    assert.equal(none.status, 401, path);
+    assert.equal(none.body['error'], 'invalid_client', path);
+    // The right secret is heard (an unknown token: 200, as RFC 7009 and RFC 7662 answer it).
+    assert.equal((await call(SECRET_A)).status, 200, path);
+  }
+});
+
 test('the token endpoint refuses unknown grant types and missing parameters', async () => {
   assert.equal(
     (await token({ grant_type: 'password', username: 'u', password: 'p' })).body['error'],
