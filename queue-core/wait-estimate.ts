@@ -56,8 +56,9 @@ export function estimateWaitSeconds(input: WaitInput): number | null {
  *
  * Where the inlet says more than the history, it is used (the figures are in the README,
  * "Wait-estimate accuracy", from test/queue-core/eta-accuracy.test.ts):
- * - periodic, while the queue runs and nobody absent is passed over (`abandonAfterSeconds`
- *   off: passing absent visitors moves the counter faster than the ticks): the ticks are known in advance (`startTime` + k ×
+ * - periodic, while the queue runs and nothing else moves the counter (`abandonAfterSeconds`
+ *   passing absent visitors, `incrementServingOnExpiry` replacing expired positions: both move it
+ *   faster than the ticks, which the history then shows): the ticks are known in advance (`startTime` + k ×
  *   `intervalSeconds`, each letting in `incrementBy`), so the wait is the time to the tick
  *   that reaches the position. From the history alone the first visitors got no estimate and
  *   the rest one smoothed over ticks; a drawn pre-queue got none at all (no history at the start).
@@ -66,13 +67,16 @@ export function estimateWaitSeconds(input: WaitInput): number | null {
  *   rows of that fill are left out of the rate.
  */
 export function estimateWait(
-  event: Pick<EventSettings, 'inlet' | 'mode'> & { abandonAfterSeconds?: number | null | undefined },
+  event: Pick<EventSettings, 'inlet' | 'mode'> & {
+    abandonAfterSeconds?: number | null | undefined;
+    incrementServingOnExpiry?: boolean | undefined;
+  },
   input: Omit<WaitInput, keyof RateOptions>,
 ): number | null {
   const { inlet } = event;
   if (input.position <= input.serving) return 0;
-  if (inlet.type === 'periodic' && event.mode === 'queue' && event.abandonAfterSeconds == null)
-    return periodicWait(inlet, input);
+  const ticksAlone = event.abandonAfterSeconds == null && event.incrementServingOnExpiry !== true;
+  if (inlet.type === 'periodic' && event.mode === 'queue' && ticksAlone) return periodicWait(inlet, input);
   if (inlet.type === 'max-size') {
     // Until the room has been full once, a place is free: the next positions go in at once.
     if (input.serving < inlet.maxActive) return input.position <= inlet.maxActive ? 0 : null;

@@ -121,9 +121,12 @@ describe('estimateWait: what the inlet knows', () => {
     );
   });
 
-  it('periodic while paused: the history decides, as for the other inlets', () => {
-    const paused = { ...periodic(), mode: 'closed' as const };
-    assert.equal(estimateWait(paused, { position: 26, serving: 1, history: [], now: 1_010 }), null);
+  it('periodic while paused, or with something else moving the counter: the history decides', () => {
+    const input = { position: 26, serving: 1, history: [], now: 1_010 };
+    assert.equal(estimateWait({ ...periodic(), mode: 'closed' as const }, input), null);
+    assert.equal(estimateWait({ ...periodic(), abandonAfterSeconds: 60 }, input), null);
+    assert.equal(estimateWait({ ...periodic(), incrementServingOnExpiry: true }, input), null);
+    assert.equal(estimateWait({ ...periodic(), abandonAfterSeconds: null }, input), 80);
   });
 
   it('max-size: free places mean no wait; the fill of the empty room is no pace', () => {
