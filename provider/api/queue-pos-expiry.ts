@@ -17,6 +17,8 @@ const respond: Step = async function respond(ctx) {
       ctx.body = codeBody('expiry_off');
       return;
     case 'not_served':
+    // Absent visitors: passed while away and not let in yet, the next pass admits them first.
+    case 'passed':
       ctx.status = 202;
       ctx.body = codeBody('not_yet');
       return;

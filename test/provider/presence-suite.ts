@@ -81,6 +81,11 @@ export function presenceSuite(kind: StoreKind, options: { lambda?: LambdaFormat 
         ['waiting', false, 0, null],
         'passed while absent: waits for the next pass',
       );
+      const expiry = await pub()
+        .get('/queue_pos_expiry')
+        .query({ event_id: 'sale', request_id: ids[0]! })
+        .expect(202);
+      assert.equal(expiry.body.code, 'not_yet', 'no claim window before the inlet lets them in');
       await token('sale', ids[2]!).expect(202); // asking for a token: back too
       await token('sale', ids[3]!).expect(200);
       await tick(BASE + 50);
