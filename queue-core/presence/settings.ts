@@ -20,12 +20,6 @@ export function parsePresenceSettings(
   const raw = object['abandonAfterSeconds'];
   if (raw === undefined || raw === null) return {};
   const field = fieldPath(path, 'abandonAfterSeconds');
-  const schedule = object['schedule'];
-  if (typeof schedule === 'object' && schedule !== null && (schedule as RawObject)['prequeueAt'] != null) {
-    // A pre-queue's visitors have no position to be seen at until its draw, and the draw's first
-    // pass would find none of them present: not supported together (yet).
-    throw rules.fail(field, `${field} cannot be combined with a pre-queue (schedule.prequeueAt)`);
-  }
   const abandonAfterSeconds = rules.integer(
     raw,
     field,

@@ -261,6 +261,13 @@ function forgetSeen(state: EventState, position: number): void {
   state.seen.delete(position);
 }
 
+/** The last drawn position while the draw's participants still count as present, else 0. */
+function presentDrawEnd(state: EventState, rule: PresenceRule): number {
+  const { draw } = state;
+  if (draw.phase !== 'drawn' || draw.drawnAt === null || draw.drawnAt < rule.absentBefore) return 0;
+  return draw.base + draw.participants;
+}
+
 /**
  * Move the serving counter so that `by` (plus the expiry credit) present visitors are admitted
  * (the same walk as lua/increment-serving.lua): first those back after being passed, then the
@@ -291,6 +298,16 @@ function presentAdvance(
     admitted++;
   }
   let cursor = counters.serving;
+  // A pre-queue's participants could not be seen before the draw: for one window after it,
+  // those not seen since count as seen at the draw (as in lua/increment-serving.lua).
+  const drawEnd = presentDrawEnd(state, rule);
+  while (budget > 0 && work < rule.work && cursor < drawEnd) {
+    cursor++;
+    work++;
+    state.present.add(cursor, AT);
+    budget--;
+    admitted++;
+  }
   while (budget > 0 && work < rule.work) {
     const index = state.present.indexAbove(cursor);
     const position = state.present.scoreAt(index);
@@ -728,7 +745,11 @@ export class MemoryStore implements QueueStore {
       if (position > counters.maxExpiredPosition) break;
       state.present.remove(position, AT);
     }
-    const presentWaiting = state.present.countAbove(counters.serving);
+    let presentWaiting = state.present.countAbove(counters.serving);
+    const drawEnd = presentDrawEnd(state, rule);
+    if (drawEnd > counters.serving) {
+      presentWaiting += drawEnd - counters.serving - state.present.countBetween(counters.serving, drawEnd);
+    }
     const present = presentWaiting + state.back.size;
     const absent = Math.max(0, counters.queue - counters.serving - presentWaiting);
     counters.present = present;

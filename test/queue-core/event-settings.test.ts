@@ -384,10 +384,11 @@ describe('abandonAfterSeconds (API.md section 6, absent visitors)', () => {
     assert.equal(on.abandonAfterSeconds, 60);
     assert.equal(mergeEventSettings(on, { mode: 'closed' }).abandonAfterSeconds, 60, 'kept by a patch');
     assert.equal('abandonAfterSeconds' in mergeEventSettings(on, { abandonAfterSeconds: null }), false);
-    assertInvalid(
-      () => parseEvent({ id: 'sale', abandonAfterSeconds: 60, schedule: { prequeueAt: 10, startAt: 20 } }),
-      'events[0].abandonAfterSeconds',
-      'pre-queue',
+    assert.equal(
+      parseEvent({ id: 'sale', abandonAfterSeconds: 60, schedule: { prequeueAt: 10, startAt: 20 } })
+        .abandonAfterSeconds,
+      60,
+      'with a pre-queue too',
     );
     assert.equal(
       parseEvent({ id: 'sale', abandonAfterSeconds: 60, schedule: { startAt: 20 } }).abandonAfterSeconds,

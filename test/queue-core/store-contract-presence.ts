@@ -205,6 +205,47 @@ export function presenceSuites(name: string, subject: () => { store: QueueStore 
       );
     });
 
+    it("a pre-queue's participants count as present for one window after the draw, then as seen", async () => {
+      const { store } = subject();
+      const event = freshEvent();
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const entry = await store.enqueue(event, {
+          now: T0,
+          present: true,
+          prequeue: { startAt: T0 + 100, shuffle: false },
+        });
+        ids.push(entry.requestId);
+      }
+      assert.equal((await store.closePrequeue(event, T0 + 100, false)).phase, 'drawn');
+      let now = T0 + 110;
+      assert.equal((await store.sweepPresence(event, rule(now, 60))).present, 4, 'all of them, unseen yet');
+      assert.deepEqual(await store.advanceOnTick(event, now, 2, now, rule(now, 60)), {
+        serving: 2,
+        moved: 2,
+        admitted: 2,
+      });
+      assert.equal((await store.issueToken(event, issue(ids[0]!, now))).kind, 'issued');
+      await store.touchPresence(event, [4], T0 + 190, null);
+      now = T0 + 200; // the window since the draw has passed: 3 was never seen after it
+      assert.deepEqual(await store.sweepPresence(event, rule(now, 60)), {
+        present: 1,
+        absent: 1,
+        outstanding: 1,
+      });
+      assert.deepEqual(await store.advanceOnTick(event, now, 1, now, rule(now, 60)), {
+        serving: 4,
+        moved: 2,
+        admitted: 1,
+      });
+      assert.equal((await store.issueToken(event, issue(ids[3]!, now))).kind, 'issued');
+      assert.equal(
+        (await store.issueToken(event, issue(ids[2]!, now))).kind,
+        'not_yet',
+        'passed while absent',
+      );
+    });
+
     it('without a rule nothing of presence is asked: a tick moves the counter by positions', async () => {
       const { store } = subject();
       const event = freshEvent();

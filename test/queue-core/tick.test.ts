@@ -36,3 +36,45 @@ test('processes ticking the same event at once: one inlet advance, one expiry pa
     expiry: null,
   });
 });
+
+test('a pre-queue with absent visitors: its first tick draws and admits participants, present for a window after the draw', async () => {
+  const store = new MemoryStore();
+  const event = parseEvent({
+    id: 'drop',
+    schedule: { prequeueAt: T - 600, startAt: T },
+    inlet: { type: 'periodic', incrementBy: 2, intervalSeconds: 10 },
+    abandonAfterSeconds: 30,
+    queuePositionExpirySeconds: null,
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const entry = await store.enqueue('drop', {
+      now: T - 300,
+      present: true,
+      prequeue: { startAt: T, shuffle: false },
+    });
+    ids.push(entry.requestId);
+  }
+  const first = await tickEvent(store, event, T, 'a');
+  assert.equal(first.draw?.phase, 'drawn');
+  assert.equal(
+    first.inlet.admitted,
+    2,
+    'no participant was seen yet: within the window they count as present',
+  );
+  await store.touchPresence('drop', [5], T + 35, null);
+  const later = await tickEvent(store, event, T + 40, 'a'); // the window since the draw has passed
+  assert.equal(later.inlet.admitted, 1, 'only the one seen since: 3 and 4 passed');
+  assert.equal(await store.getServingCounter('drop'), 5);
+  const issue = (requestId: string) =>
+    store.issueToken('drop', {
+      requestId,
+      now: T + 41,
+      validitySeconds: 60,
+      issuer: 'https://queue.example',
+      expirySeconds: null,
+      presence: true,
+    });
+  assert.equal((await issue(ids[4]!)).kind, 'issued');
+  assert.equal((await issue(ids[2]!)).kind, 'not_yet');
+});

@@ -52,6 +52,21 @@ if ARGV[7] and ARGV[7] ~= '' and by > 0 then
   if readmitted > 0 then redis.call('HINCRBY', KEYS[1], 'readmitted', readmitted) end
   admitted = readmitted
   local cursor = current
+  -- A pre-queue's participants could not be seen before the draw gave them positions: for one
+  -- window after the draw, those not seen since count as seen at the draw (all of them are, as
+  -- no record can be older), so the walk lets them in in order, recording each as let in.
+  local draw = redis.call('HMGET', KEYS[1], 'draw', 'drawBase', 'drawN', 'drawnAt')
+  if draw[1] == 'drawn' and tonumber(draw[4]) >= absentBefore then
+    local drawEnd = tonumber(draw[2]) + tonumber(draw[3])
+    while budget > 0 and looked < work and cursor < drawEnd do
+      cursor = cursor + 1
+      looked = looked + 1
+      local member = string.format('%d', cursor)
+      redis.call('ZADD', KEYS[5], member, member)
+      budget = budget - 1
+      admitted = admitted + 1
+    end
+  end
   while budget > 0 and looked < work do
     local batch = redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. string.format('%d', cursor), '+inf', 'LIMIT', 0,
       math.min(budget, work - looked, 512))

@@ -29,6 +29,16 @@ if maxExpired > 0 then
   if #gone > 0 then redis.call('ZREM', KEYS[2], unpack(gone)) end
 end
 local presentWaiting = redis.call('ZCOUNT', KEYS[2], '(' .. servingText, '+inf')
+-- Within a window of a pre-queue's draw, its participants not seen since count as present
+-- (increment-serving.lua).
+local draw = redis.call('HMGET', KEYS[1], 'draw', 'drawBase', 'drawN', 'drawnAt')
+if draw[1] == 'drawn' and tonumber(draw[4]) >= tonumber(ARGV[1]) then
+  local drawEnd = tonumber(draw[2]) + tonumber(draw[3])
+  if drawEnd > serving then
+    presentWaiting = presentWaiting + (drawEnd - serving)
+      - redis.call('ZCOUNT', KEYS[2], '(' .. servingText, string.format('%d', drawEnd))
+  end
+end
 local present = presentWaiting + redis.call('ZCARD', KEYS[4])
 local absent = math.max(0, queue - serving - presentWaiting)
 redis.call('HSET', KEYS[1], 'present', present, 'absent', absent)
