@@ -21,6 +21,13 @@ const EVENTS = [
     queuePositionExpirySeconds: 300,
   },
   { id: 'plain', inlet: { type: 'periodic', incrementBy: 2, intervalSeconds: 10 } },
+  {
+    id: 'drop',
+    schedule: { prequeueAt: BASE - 100, startAt: BASE + 100 },
+    inlet: { type: 'periodic', incrementBy: 1, intervalSeconds: 10 },
+    abandonAfterSeconds: 30,
+    queuePositionExpirySeconds: null,
+  },
 ];
 
 export function presenceSuite(kind: StoreKind, options: { lambda?: LambdaFormat } = {}): void {
@@ -104,6 +111,22 @@ export function presenceSuite(kind: StoreKind, options: { lambda?: LambdaFormat 
       assert.match(metrics, /^anteroom_visitors_present\{event="sale"\} 1$/m);
       assert.match(metrics, /^anteroom_visitors_absent\{event="sale"\} 1$/m);
       assert.doesNotMatch(metrics, /anteroom_visitors_present\{event="plain"\}/);
+    });
+
+    it('a pre-queue: participants count as present for a window after the draw, then only those seen', async () => {
+      const ids: string[] = [];
+      for (let i = 1; i <= 3; i++) ids.push(await join('drop', `d${i}`));
+      assert.equal((await status('drop', ids[0]!)).phase, 'prequeue');
+      await tick(BASE + 100); // the draw, and the first pass: nobody could be seen yet
+      assert.equal((await status('drop', ids[0]!)).eligible, true);
+      t.clock.seconds = BASE + 135;
+      assert.equal((await status('drop', ids[2]!)).queue_number, 3); // seen after the draw
+      await tick(BASE + 140); // a window after the draw: 2 was never seen since
+      const passed = await status('drop', ids[1]!);
+      assert.deepEqual([passed.state, passed.eligible, passed.serving_counter], ['waiting', false, 3]);
+      assert.equal((await status('drop', ids[2]!)).eligible, true);
+      await token('drop', ids[2]!).expect(200);
+      await token('drop', ids[1]!).expect(202);
     });
 
     it('an event without the setting answers as before: no "present", every position admitted', async () => {
