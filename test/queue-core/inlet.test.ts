@@ -245,3 +245,43 @@ describe('runInletTick', () => {
     );
   });
 });
+
+describe('runInletTick with absent visitors (abandonAfterSeconds)', () => {
+  const issue = (store: MemoryStore, requestId: string, now: number) =>
+    store.issueToken('room', {
+      requestId,
+      now,
+      validitySeconds: 600,
+      issuer: 'https://queue.example',
+      expirySeconds: null,
+      maxActive: 2,
+      presence: true,
+    });
+
+  it('max-size fills its places with present visitors only, counts the absent passed as nothing, never over maxActive', async () => {
+    const store = new MemoryStore();
+    const event: EventSettings = parseEvent({
+      id: 'room',
+      inlet: { type: 'max-size', maxActive: 2 },
+      abandonAfterSeconds: 30,
+      queuePositionExpirySeconds: null,
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await store.enqueue('room', { now: T, present: true })).requestId);
+    await store.touchPresence('room', [2, 4, 6], T + 60, null); // 1, 3 and 5 left
+    const first = await runInletTick(store, event, T + 60, 'a');
+    assert.equal(first.incrementBy, 4, '1 and 3 passed uncounted, 2 and 4 let in');
+    assert.equal((await issue(store, ids[1]!, T + 61)).kind, 'issued');
+    assert.equal((await issue(store, ids[0]!, T + 61)).kind, 'not_yet', 'passed while absent');
+    // One place active, one let in and unclaimed: full.
+    assert.equal((await runInletTick(store, event, T + 62, 'a')).incrementBy, 0);
+    await store.updateSession('room', ids[1]!, 'completed');
+    // A place freed; the visitor at 1 came back: admitted first, ahead of 6.
+    await store.touchPresence('room', [1], T + 63, null);
+    assert.deepEqual((await runInletTick(store, event, T + 64, 'a')).incrementBy, 0);
+    assert.equal((await issue(store, ids[0]!, T + 65)).kind, 'issued');
+    assert.equal((await issue(store, ids[3]!, T + 65)).kind, 'issued');
+    assert.equal(await store.activeCount('room', T + 65), 2);
+    assert.equal((await issue(store, ids[5]!, T + 65)).kind, 'not_yet', 'no place left for 6');
+  });
+});
