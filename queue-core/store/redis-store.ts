@@ -642,45 +642,14 @@ export class RedisStore implements QueueStore {
       const longest = input.maxQueueLength === undefined ? '' : String(input.maxQueueLength);
       const now = String(input.now);
       // `rates` is under the event's hash tag, so the script touches one cluster slot.
+      const keys = [k.counters, bucket, k.entryTimes, rates, k.arrivalTimes, k.drawRanks];
+      const args = [field, now, perMinute, nowMs, known ?? '', fresh, startAt, shuffle, longest];
+      // Presence keys and the flag only for an event that counts absent visitors: the others
+      // send exactly the call they sent before the setting existed.
       return this.#write((redis) =>
         input.present
-          ? redis.arEnqueuePresent(
-              k.counters,
-              bucket,
-              k.entryTimes,
-              rates,
-              k.arrivalTimes,
-              k.drawRanks,
-              k.present,
-              k.seen,
-              field,
-              now,
-              perMinute,
-              nowMs,
-              known ?? '',
-              fresh,
-              startAt,
-              shuffle,
-              longest,
-              '1',
-            )
-          : redis.arEnqueue(
-              k.counters,
-              bucket,
-              k.entryTimes,
-              rates,
-              k.arrivalTimes,
-              k.drawRanks,
-              field,
-              now,
-              perMinute,
-              nowMs,
-              known ?? '',
-              fresh,
-              startAt,
-              shuffle,
-              longest,
-            ),
+          ? redis.arEnqueuePresent(...keys, k.present, k.seen, ...args, '1')
+          : redis.arEnqueue(...keys, ...args),
       );
     };
     // A process that knows the era offers none: a queue reset since must get a fresh one.
