@@ -297,6 +297,11 @@ export interface Counters {
   abandoned: number;
   /** Every position ≤ this is expired (unless it already had a token). */
   maxExpiredPosition: number;
+  /**
+   * How many times the event was reset (0: never). Kept across resets, so a reader can tell a
+   * reset from no change even when new joins brought the other counters back to where they were.
+   */
+  resets: number;
   /** Events with `abandonAfterSeconds`: present and absent waiting visitors at the last sweep. */
   present?: number | undefined;
   absent?: number | undefined;

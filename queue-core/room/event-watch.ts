@@ -11,9 +11,10 @@
  * one batch per refresh: when their position is first reached, when a token was issued or a
  * session ended anywhere in the event (the counters say so), when the expiry boundary or the
  * expiry setting moved, when their claim window's deadline passes. A queue counter that went
- * backwards (a reset, a store that lost its data) makes every follower's entry be checked, and
- * so does a follower's position beyond the counter (a place the snapshot never saw handed out):
- * the ones gone are told so.
+ * backwards (a reset, a store that lost its data) or a reset count that changed (a reset made
+ * anywhere, even when new joins brought the counter back to where it was) makes every
+ * follower's entry be checked, and so does a follower's position beyond the counter (a place
+ * the snapshot never saw handed out): the ones gone are told so.
  *
  * Followers are told (`listener`) after every refresh that changed anything they see; the
  * listener compares with what it last sent. Knows nothing of HTTP.
@@ -238,12 +239,12 @@ export class EventWatch {
         this.#options.settings(eventId),
         store.getCounters(eventId),
       ]);
-      // A pre-queue's draw: read until it is done (and again when the queue went backwards: a reset).
+      // A pre-queue's draw: read until it is done (and again after a reset).
       const previousDraw = previous?.draw ?? null;
       const draw =
         prequeueStart(event) === null
           ? null
-          : previousDraw?.phase === 'drawn' && previous!.counters.queue <= counters.queue
+          : previousDraw?.phase === 'drawn' && !resetSince(previous!, counters)
             ? previousDraw
             : await store.drawState(eventId);
       // The history changes only with the serving counter (a row per move) and first token
@@ -253,7 +254,7 @@ export class EventWatch {
         previous &&
         previous.counters.serving === counters.serving &&
         previous.counters.tokens === counters.tokens &&
-        previous.counters.queue <= counters.queue
+        !resetSince(previous, counters)
       ) {
         history = previous.history;
       } else {
@@ -331,8 +332,8 @@ export class EventWatch {
     const seen = before === null || visibleChange(before, snapshot);
     const counters = snapshot.counters;
 
-    // Places that may be gone: every follower's when the queue counter went backwards (a reset,
-    // a store that lost data); else those beyond the counter. An enqueue does not drop the
+    // Places that may be gone: every follower's after a reset (the reset count changed, or the
+    // queue counter went backwards: a store that lost data); else those beyond the counter. An enqueue does not drop the
     // snapshot, so a visitor can begin following with a place newer than the snapshot the
     // followers were last told of (`before`): a reset before the next read then leaves the
     // counter where `before` had it (0 for an event nobody had joined), and only their place
@@ -340,7 +341,7 @@ export class EventWatch {
     const newest = watched.newestPosition;
     watched.newestPosition = 0;
     const suspects =
-      before !== null && counters.queue < before.counters.queue
+      before !== null && resetSince(before, counters)
         ? [...watched.followers]
         : newest > counters.queue
           ? [...watched.followers].filter(
@@ -577,6 +578,15 @@ function windowState(expiry: PositionExpiry, now: number): VisitorState {
   return { session: null, window: 'open', closesAt: null };
 }
 
+/**
+ * Whether the event was reset (or its store lost data) since `before` was read: its reset count
+ * changed — a reset by any process, even one followed by as many joins as the old queue held —
+ * or its queue counter went backwards.
+ */
+function resetSince(before: EventSnapshot, counters: EventSnapshot['counters']): boolean {
+  return counters.resets !== before.counters.resets || counters.queue < before.counters.queue;
+}
+
 /** Whether anything a visitor sees differs between two snapshots of one event. */
 function visibleChange(before: EventSnapshot, after: EventSnapshot): boolean {
   const a = before.counters;
@@ -588,6 +598,7 @@ function visibleChange(before: EventSnapshot, after: EventSnapshot): boolean {
     a.expired !== b.expired ||
     a.maxExpiredPosition !== b.maxExpiredPosition ||
     a.readmitted !== b.readmitted ||
+    a.resets !== b.resets ||
     before.draw?.phase !== after.draw?.phase
   ) {
     return true;

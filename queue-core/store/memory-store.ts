@@ -110,6 +110,7 @@ function newEventState(): EventState {
       completed: 0,
       abandoned: 0,
       maxExpiredPosition: 0,
+      resets: 0,
     },
     era: undefined,
     entries: new Map(),
@@ -338,6 +339,8 @@ const IDEMPOTENCY_SWEEP_SIZE = 10_000;
 export class MemoryStore implements QueueStore {
   readonly kind = 'memory';
   #events = new Map<string, EventState>();
+  /** How many times each event was reset (kept across resets, as the Redis store's `ar:{e}:x`). */
+  #resets = new Map<string, number>();
   #leases = new Map<string, { owner: string; until: number }>();
   /** Rate budgets: name → theoretical arrival time (ms) of the next request (GCRA). */
   #rates = new Map<string, number>();
@@ -500,7 +503,7 @@ export class MemoryStore implements QueueStore {
   }
 
   async getCounters(eventId: string): Promise<Counters> {
-    return { ...(this.#peek(eventId) ?? newEventState()).counters };
+    return { ...(this.#peek(eventId) ?? newEventState()).counters, resets: this.#resets.get(eventId) ?? 0 };
   }
 
   async waitingCount(eventId: string): Promise<number> {
@@ -811,6 +814,7 @@ export class MemoryStore implements QueueStore {
 
   async reset(eventId: string): Promise<void> {
     this.#events.delete(eventId);
+    this.#resets.set(eventId, (this.#resets.get(eventId) ?? 0) + 1);
   }
 
   async admitOnArrival(eventId: string, position: number, maxActive: number, now: number): Promise<boolean> {

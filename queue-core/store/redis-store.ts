@@ -21,7 +21,8 @@
  *   ar:{demo}:hr  hash  serving → "time:served:0" (the last field is no longer used)
  *   ar:{demo}:k   string  last periodic inlet tick (epoch second it began; advanceOnTick)
  *   ar:{demo}:x   string  how many times the event was reset (kept by `reset`, which increments
- *                       it): the regression guard tells a reset from a store that lost writes
+ *                       it): the regression guard tells a reset from a store that lost writes; read with
+ *                       the counters (lua/counters.lua), it tells other processes' watches of a reset
  *   ar:{demo}:a   hash  adaptive inlet state (v: version, s: controller state JSON)
  *   ar:{demo}:g   string  the last pushed reading of the origin's health (JSON)
  *   ar:{demo}:pt  zset  a pre-queue's arrival-time changes: score arrival, member "arrival:entryTime"
@@ -131,6 +132,7 @@ const SCRIPTS = {
   arScreenVisitor: { files: ['gcra.lua', 'entry-of.lua', 'screen-visitor.lua'], keys: 8 },
   arBindVisitorKey: { files: ['bind-visitor-key.lua'], keys: 1 },
   arGuardCounters: { files: ['guard-counters.lua'], keys: 3 },
+  arCounters: { files: ['counters.lua'], keys: 2 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
@@ -166,6 +168,7 @@ interface ScriptReplies {
   arScreenVisitor: [string, (string | number)?, string?, string?, number?] | ['rate_limited', number];
   arBindVisitorKey: string;
   arGuardCounters: [resets: number, raised: number];
+  arCounters: Array<string | null>;
 }
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -889,8 +892,11 @@ export class RedisStore implements QueueStore {
   }
 
   async getCounters(eventId: string): Promise<Counters> {
+    // One script, one round trip: the hash's fields and the reset count (a separate key, kept
+    // across resets) read together.
+    const k = this.#keys(eventId);
     const values = await this.#call((redis) =>
-      redis.hmget(this.#keys(eventId).counters, ...COUNTER_FIELDS, ...PRESENCE_FIELDS),
+      redis.arCounters(k.counters, k.resets, ...COUNTER_FIELDS, ...PRESENCE_FIELDS),
     );
     const counters: Record<string, number> = {};
     COUNTER_FIELDS.forEach((field, i) => {
@@ -900,6 +906,7 @@ export class RedisStore implements QueueStore {
       const value = values[COUNTER_FIELDS.length + i];
       if (value != null) counters[field] = Number(value);
     });
+    counters.resets = Number(values[COUNTER_FIELDS.length + PRESENCE_FIELDS.length] ?? 0);
     return counters as unknown as Counters;
   }
 

@@ -4,7 +4,8 @@
  * suite's own Redis (the room's clock is the test's, so no poll reads unless the test lets time
  * pass): a counter move costs the same commands with 6 or 60 streams open and reaches all of
  * them; a token issued or a session ended by another process reaches the streams through one
- * batched read; a pause, a resume, a join and a reset reach them too; `/status` answers from the
+ * batched read; a pause, a resume, a join and a reset reach them too (a reset by another process
+ * too, even one refilled to the same counters before this process read them again); `/status` answers from the
  * same snapshot within its staleness bound, and never shows an admission the store has not made.
  */
 import assert from 'node:assert/strict';
@@ -316,6 +317,33 @@ describe('event-level fan-out of status streams (Redis)', { skip: redisSkipReaso
     const late = new Promise((resolve) => setTimeout(resolve, 10_000, 'late'));
     assert.notEqual(await Promise.race([stream.ended, late]), 'late', 'the stream ends after a reset');
     assert.ok(stream.gone, 'the stream is told the place is gone');
+  });
+
+  it('says the place is gone after a reset by another process refilled within the poll to the same counters', async () => {
+    await t.deps.room.reset('crowd', 'test');
+    const streams = await openMany(3);
+    letTimePass();
+    await until(streams, (status) => status.waiting_num === 3, 'the 3 joins');
+    // Another process resets the event, and 3 visitors join there before this process's next
+    // read: the counters are as this process last saw them (queue 3, serving 0), nobody here is
+    // beyond the queue counter; only the event's reset count shows the reset.
+    const before = await store.getCounters('crowd');
+    await other.reset('crowd', 'test');
+    for (let i = 0; i < 3; i++) await otherStore.enqueue('crowd', { now: t.clock.seconds });
+    assert.deepEqual(
+      { ...(await otherStore.getCounters('crowd')), resets: before.resets },
+      before,
+      'the refilled counters are those of before the reset',
+    );
+    letTimePass();
+    const ended = Promise.all(streams.map((stream) => stream.ended));
+    const late = new Promise((resolve) => setTimeout(resolve, 10_000, 'late'));
+    assert.notEqual(await Promise.race([ended, late]), 'late', 'the streams end after the reset');
+    assert.ok(
+      streams.every((stream) => stream.gone),
+      'every stream is told its place is gone',
+    );
+    open.splice(0);
   });
 
   it('/status answers from the snapshot within its staleness bound, and shows an admission only from the store', async () => {

@@ -341,8 +341,30 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
         completed: 0,
         abandoned: 0,
         maxExpiredPosition: 0,
+        resets: 0,
       });
       assert.equal(await store.waitingCount(freshEvent()), 0);
+    });
+
+    it('counts resets in the counters, so a reset refilled to the same counters still shows', async () => {
+      const event = freshEvent();
+      await enqueueMany(store, event, 3, T0);
+      await store.incrementServingCounter(event, 1, T0);
+      const before = await store.getCounters(event);
+      assert.equal(before.resets, 0);
+      await store.reset(event);
+      await enqueueMany(store, event, 3, T0 + 1);
+      await store.incrementServingCounter(event, 1, T0 + 1);
+      const after = await store.getCounters(event);
+      assert.deepEqual(
+        { ...after, resets: before.resets },
+        before,
+        'the refilled queue has the same counters as before the reset',
+      );
+      assert.equal(after.resets, 1, 'only the reset count tells the reset apart');
+      await store.reset(event);
+      assert.equal((await store.getCounters(event)).resets, 2);
+      assert.equal((await store.getCounters(freshEvent())).resets, 0, 'per event');
     });
 
     it('counts waiting visitors as queue − tokens − expired', async () => {
@@ -740,7 +762,10 @@ function contractSuites(name: string, makeStore: () => Promise<StoreUnderTest>):
         settings,
         'operator settings survive a queue reset',
       );
-      assert.deepEqual(await store.getCounters(event), await store.getCounters(freshEvent()));
+      assert.deepEqual(await store.getCounters(event), {
+        ...(await store.getCounters(freshEvent())),
+        resets: 1,
+      });
       assert.equal(await store.getEntry(event, rid(event, 1)), null);
       assert.equal(await store.getSession(event, rid(event, 1)), null);
       assert.deepEqual(await store.servingHistory(event, 10), []);
