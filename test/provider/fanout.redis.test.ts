@@ -200,7 +200,9 @@ describe('event-level fan-out of status streams (Redis)', { skip: redisSkipReaso
       few.commands,
       `commands per move: ${few.commands} with 6 streams, ${many.commands} with 60`,
     );
-    assert.ok(many.commands < 30, `a move costs ${many.commands} commands`);
+    // 29 here: INFO commandstats counts the counters read (one round trip, lua/counters.lua) as
+    // three — the script and the two reads in it.
+    assert.ok(many.commands < 35, `a move costs ${many.commands} commands`);
     // Positions 1 and 2 are reached: their streams say eligible; the rest still wait, one fewer ahead.
     assert.deepEqual(
       many.streams.slice(0, 4).map((stream) => [latest(stream).state, latest(stream).ahead]),
