@@ -125,26 +125,28 @@ function templateOf(outdir: string): Json {
 }
 
 function functionsOf(outdir: string, template: Json, resolve: (value: Json) => string): FunctionUnderTest[] {
-  return Object.entries(template.Resources as Record<string, Json>)
-    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Code?.S3Key)
-    // The CDK's own deploy-time providers (the Trigger that creates the signing keys runs through
-    // one) are no part of a visitor's path: they answer CloudFormation once per deployment.
-    .filter(([, resource]) => !String(resource.Properties.Handler).startsWith('__entrypoint__.'))
-    .map(([logicalId, resource]) => {
-      const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
-      const [file, exportName] = String(resource.Properties.Handler).split('.');
-      if (file !== 'index' || !exportName)
-        throw new Error(`${logicalId}: unexpected handler ${resource.Properties.Handler}`);
-      const variables = resource.Properties.Environment?.Variables ?? {};
-      return {
-        logicalId,
-        dir: join(outdir, `asset.${hash}`),
-        exportName,
-        environment: Object.fromEntries(
-          Object.entries(variables as Record<string, Json>).map(([name, value]) => [name, resolve(value)]),
-        ),
-      };
-    });
+  return (
+    Object.entries(template.Resources as Record<string, Json>)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Code?.S3Key)
+      // The CDK's own deploy-time providers (the Trigger that creates the signing keys runs through
+      // one) are no part of a visitor's path: they answer CloudFormation once per deployment.
+      .filter(([, resource]) => !String(resource.Properties.Handler).startsWith('__entrypoint__.'))
+      .map(([logicalId, resource]) => {
+        const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
+        const [file, exportName] = String(resource.Properties.Handler).split('.');
+        if (file !== 'index' || !exportName)
+          throw new Error(`${logicalId}: unexpected handler ${resource.Properties.Handler}`);
+        const variables = resource.Properties.Environment?.Variables ?? {};
+        return {
+          logicalId,
+          dir: join(outdir, `asset.${hash}`),
+          exportName,
+          environment: Object.fromEntries(
+            Object.entries(variables as Record<string, Json>).map(([name, value]) => [name, resolve(value)]),
+          ),
+        };
+      })
+  );
 }
 
 /** Files and bytes of one asset folder (what Lambda downloads and unpacks). */
