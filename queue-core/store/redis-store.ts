@@ -370,7 +370,6 @@ const RAISED = [
   [16, 'arrivals'],
 ] as const;
 
-/** The presence arguments of increment-serving.lua (ARGV[7], ARGV[8]): '' turns the walk off. */
 /** What an advance script answered, as a `TickAdvance` (`admitted` with a presence rule only). */
 function tickAdvance(
   [before, after, admitted]: [number, number, number],
@@ -379,6 +378,7 @@ function tickAdvance(
   return { serving: after, moved: after - before, ...(presence === undefined ? {} : { admitted }) };
 }
 
+/** The presence arguments of increment-serving.lua (ARGV[7], ARGV[8]): '' turns the walk off. */
 function presenceArgs(presence: PresenceRule | undefined): [string, string] {
   return presence === undefined ? ['', ''] : [String(presence.absentBefore), String(presence.work)];
 }
