@@ -423,6 +423,60 @@ describe('redis store: write coalescing', { skip }, () => {
   });
 });
 
+describe('redis store: the arrivals of one turn share one call', { skip }, () => {
+  /** Script calls the server ran (INFO commandstats: EVALSHA and EVAL). */
+  async function scriptCalls(redis: Redis): Promise<number> {
+    const stats = await redis.info('commandstats');
+    let calls = 0;
+    for (const match of stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)) calls += Number(match[1]);
+    return calls;
+  }
+
+  it('answers each arrival its own place, a repeat its first one, a spent budget its refusal', async () => {
+    const dedicated = await startRedis();
+    const store = new RedisStore({ url: dedicated.url });
+    const inspector = new Redis(dedicated.url);
+    try {
+      await store.enqueue('turn', { visitorKey: 'warm', now: T0 }); // the era, the scripts loaded
+      const before = await scriptCalls(inspector);
+      const limit = (client: string) => ({ client, perMinute: 2, nowMs: T0 * 1000 });
+      const asked = [
+        ...Array.from({ length: 20 }, (_, i) => store.enqueue('turn', { visitorKey: `v${i}`, now: T0 })),
+        store.enqueue('turn', { visitorKey: 'v3', now: T0 }), // the same visitor again, same turn
+        store.enqueue('turn', { visitorKey: 'warm', now: T0 }),
+        // One client's budget of 2: its third new arrival of the turn is refused, nothing taken.
+        ...['r1', 'r2', 'r3'].map((key) =>
+          store.enqueue('turn', { visitorKey: key, now: T0, rateLimit: limit('c') }),
+        ),
+        store.enqueue('other', { visitorKey: 'v0', now: T0 }),
+      ];
+      const answers = await Promise.allSettled(asked);
+      const calls = (await scriptCalls(inspector)) - before;
+      const positions = answers.map((answer) =>
+        answer.status === 'fulfilled' ? answer.value.position : null,
+      );
+      assert.deepEqual(
+        positions.slice(0, 20),
+        Array.from({ length: 20 }, (_, i) => i + 2),
+      );
+      assert.equal(positions[20], 5, 'v3 again: its first place');
+      assert.equal(positions[21], 1, 'warm again: its place of the earlier turn');
+      assert.deepEqual(positions.slice(22, 24), [22, 23]);
+      const refused = answers[24];
+      assert.equal(refused?.status, 'rejected');
+      assert.equal((refused as PromiseRejectedResult).reason.code, 'rate_limited');
+      assert.equal(positions[25], 1, 'another event: its own line');
+      // Three calls: this event without a budget, with one (other arguments), the other event.
+      assert.equal(calls, 3);
+      assert.equal((await store.getCounters('turn')).queue, 23);
+    } finally {
+      await store.close();
+      inspector.disconnect();
+      await dedicated.stop();
+    }
+  });
+});
+
 describe('redis store: a server that stops answering', { skip, timeout: 15_000 }, () => {
   it('fails the waiting calls with StoreUnavailableError after the command timeout, then recovers', async () => {
     const frozen = await startRedis();
