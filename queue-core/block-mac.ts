@@ -1,15 +1,15 @@
 /**
- * The hot paths' keyed tags and random ids, without a crypto object per call.
+ * The hot paths' keyed tags, without a crypto object per call.
  *
  * Every enqueue signs a visitor cookie and a request id, and every status poll verifies a
  * request id. `createHmac` builds (and OpenSSL looks up) a new context each call; inside a
  * busy server, with the caches cold, that cost a status poll about as much as the rest of its
  * work (bench/server.ts). Here a key gets one AES-128 context, kept: its tag of a 16-byte block
  * is the block encrypted under the key (AES as a pseudo-random function, the standard MAC for
- * fixed-length messages, truncated by the caller as it needs). Random ids come from a pool
- * refilled 4 KiB at a time, as `crypto.randomUUID` does.
+ * fixed-length messages, truncated by the caller as it needs); `tags` signs many blocks in one
+ * call.
  */
-import { createCipheriv, hash, randomFillSync } from 'node:crypto';
+import { createCipheriv, hash } from 'node:crypto';
 
 export const BLOCK_BYTES = 16;
 
@@ -31,6 +31,12 @@ export class BlockMac {
     if (block.length !== BLOCK_BYTES) throw new Error('a block is 16 bytes');
     return this.#cipher.update(block);
   }
+
+  /** The tags of consecutive 16-byte blocks, in one call (each the tag `tag` gives it). */
+  tags(blocks: Buffer): Buffer {
+    if (blocks.length % BLOCK_BYTES !== 0) throw new Error('blocks are 16 bytes each');
+    return this.#cipher.update(blocks);
+  }
 }
 
 /** A key of its own for one use of a longer secret: the first 16 bytes of SHA-256(label, secret). */
@@ -39,19 +45,4 @@ export function blockKey(secret: string | Buffer, label: string): Buffer {
     0,
     BLOCK_BYTES,
   );
-}
-
-const POOL_BYTES = 4096;
-const pool = Buffer.alloc(POOL_BYTES);
-let used = POOL_BYTES;
-
-/** 16 random bytes as 32 hex digits (from a pool the system's generator refills). */
-export function randomHex16(): string {
-  if (used + BLOCK_BYTES > POOL_BYTES) {
-    randomFillSync(pool);
-    used = 0;
-  }
-  const hex = pool.toString('hex', used, used + BLOCK_BYTES);
-  used += BLOCK_BYTES;
-  return hex;
 }

@@ -32,6 +32,9 @@ export const MAX_POSITION = 2 ** 48 - 1;
  */
 export const VISITOR_BUCKETS = 16_384;
 
+/** A visitor key of a server-issued visitor cookie. */
+const SERVER_VISITOR = /^vid:[0-9a-f]{32}$/;
+
 const SHAPE = /^([0-9a-f]{8})-([0-9a-f]{4})-8([01])[0-9a-f]{2}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** What a request id carries: a position (kind 0) or a pre-queue arrival number (kind 1). */
@@ -128,6 +131,12 @@ export function verifiedPosition(era: string, eventId: string, requestId: string
  * field only if their keys' digests agree on 110 bits (bucket included).
  */
 export function visitorSlot(visitorKey: string): { bucket: number; field: string } {
-  const digest = hash('sha256', visitorKey, 'buffer');
+  // A server-issued visitor id (`vid:` and 128 random bits, provider/http/visitor-cookie.ts) is
+  // a digest already: its own bits place it. Any other key would have to agree with it on 110
+  // bits of SHA-256 to share its field.
+  const digest =
+    visitorKey.length === 36 && SERVER_VISITOR.test(visitorKey)
+      ? Buffer.from(visitorKey.slice(4), 'hex')
+      : hash('sha256', visitorKey, 'buffer');
   return { bucket: digest.readUInt16BE(0) % VISITOR_BUCKETS, field: digest.toString('base64url', 2, 14) };
 }
