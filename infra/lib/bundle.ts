@@ -52,11 +52,44 @@ function builtinShims(dir: string): Record<string, string> {
   return alias;
 }
 
+/**
+ * The `debug` package (ioredis, the OIDC provider and the Koa router log through it, and only
+ * when the `DEBUG` variable names them) stands in as a function that is never enabled: the real
+ * one opens stderr as a TTY stream and reads colour support when imported, a few milliseconds
+ * of the queue API's cold start (ioredis imports it). `DEBUG=ioredis:*` therefore prints nothing
+ * on Lambda; `anteroom serve` keeps the real package.
+ */
+const DEBUG_STUB = `function createDebug(namespace) {
+  const debug = () => {};
+  debug.namespace = namespace;
+  debug.enabled = false;
+  debug.log = () => {};
+  debug.destroy = () => true;
+  debug.extend = (name, delimiter) => createDebug(namespace + (delimiter === undefined ? ':' : delimiter) + name);
+  return debug;
+}
+createDebug.debug = createDebug;
+createDebug.default = createDebug;
+createDebug.enable = () => {};
+createDebug.disable = () => '';
+createDebug.enabled = () => false;
+createDebug.formatters = {};
+createDebug.names = [];
+createDebug.skips = [];
+module.exports = createDebug;
+`;
+
+function stubs(dir: string): Record<string, string> {
+  const debug = join(dir, 'debug-stub.cjs');
+  writeFileSync(debug, DEBUG_STUB);
+  return { debug };
+}
+
 /** Writes `index.mjs`, its chunks and the runtime files into `outdir`; returns esbuild's metafile. */
 export function bundleFunction(options: BundleOptions): Metafile {
   const shims = mkdtempSync(join(tmpdir(), 'anteroom-builtins-'));
   try {
-    return build(options, builtinShims(shims));
+    return build(options, { ...builtinShims(shims), ...stubs(shims) });
   } finally {
     rmSync(shims, { recursive: true, force: true });
   }

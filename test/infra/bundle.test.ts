@@ -1,7 +1,8 @@
 /**
  * What the CDK app builds for each Lambda function (`infra/lib/bundle.ts`), read from esbuild's
- * metafile: the code a cold start runs (`index.mjs` and the chunks it imports statically) holds
- * only what a first queue API request or authorizer decision needs, built-ins are reached as
+ * metafile: the provider's `index.mjs` loads only what reads the secrets, then the handlers'
+ * module, and the code a first queue API request runs (those and the chunks they import
+ * statically) holds only what that request or an authorizer decision needs, built-ins are reached as
  * CommonJS, and source maps ship only when asked for. bench/lambda-cold.ts times the result.
  */
 import assert from 'node:assert/strict';
@@ -22,11 +23,21 @@ function build(name: string, entry: string, sourceMaps = false) {
   return { outdir, metafile };
 }
 
-/** `index.mjs` and every chunk reachable from it by static imports: what a cold start loads. */
-function startupOutputs(metafile: Metafile): string[] {
+/**
+ * An output and every chunk reachable from it by static imports: what importing it loads.
+ * `from`: `index.mjs`, or the chunk that holds the given source file.
+ */
+function staticOutputs(metafile: Metafile, from: string | RegExp = 'index.mjs'): string[] {
   const outputs = metafile.outputs;
   const byName = (path: string) =>
     Object.keys(outputs).find((key) => key.endsWith(`/${path.split('/').pop()}`));
+  const start =
+    typeof from === 'string'
+      ? byName(from)
+      : Object.keys(outputs).find((key) =>
+          Object.keys(outputs[key]!.inputs).some((input) => from.test(input)),
+        );
+  assert.ok(start, `no output holds ${from}`);
   const seen = new Set<string>();
   const visit = (key: string | undefined) => {
     if (key === undefined || seen.has(key)) return;
@@ -35,12 +46,17 @@ function startupOutputs(metafile: Metafile): string[] {
       if (!imported.external && imported.kind === 'import-statement') visit(byName(imported.path));
     }
   };
-  visit(byName('index.mjs'));
+  visit(start);
   return [...seen];
 }
 
-function startupInputs(metafile: Metafile): string[] {
-  return startupOutputs(metafile).flatMap((key) => Object.keys(metafile.outputs[key]!.inputs));
+function staticInputs(metafile: Metafile, from?: string | RegExp): string[] {
+  return staticOutputs(metafile, from).flatMap((key) => Object.keys(metafile.outputs[key]!.inputs));
+}
+
+/** What a cold start loads: `index.mjs`'s static graph, which then imports the handlers' module. */
+function startupOutputs(metafile: Metafile): string[] {
+  return staticOutputs(metafile);
 }
 
 function allInputs(metafile: Metafile): string[] {
@@ -51,9 +67,36 @@ const loads = (inputs: string[], pattern: RegExp) => inputs.some((input) => patt
 
 describe('the provider functions bundle', () => {
   const { outdir, metafile } = build('provider', DEFAULT_ENTRIES.provider);
-  const startup = startupInputs(metafile);
+  // What the first queue API request loads: the handlers' module (imported by index.mjs) and
+  // every chunk it imports statically.
+  const startup = [...staticInputs(metafile), ...staticInputs(metafile, /provider\/lambda\/handlers\.ts$/)];
 
-  it('starts without the OIDC provider, Koa, the admin app, the scheduled run or prom-client’s index', () => {
+  it('has an entry that loads only what reads the secrets, before the handlers arrive', () => {
+    const entry = staticInputs(metafile);
+    assert.ok(loads(entry, /provider\/lambda\/secrets\.ts$/), 'the entry does not read the secrets');
+    for (const [what, pattern] of [
+      ['the handlers', /provider\/lambda\/handlers\.ts$/],
+      ['ioredis', /node_modules\/ioredis\//],
+      ['pino', /node_modules\/pino\//],
+      ['prom-client', /node_modules\/prom-client\//],
+      ['jose', /node_modules\/jose\//],
+      ['serverless-http', /node_modules\/serverless-http\//],
+      ['the store', /queue-core\/store\//],
+    ] as const) {
+      assert.ok(!loads(entry, pattern), `${what} is loaded by index.mjs itself`);
+    }
+    const index = Object.keys(metafile.outputs).find((key) => key.endsWith('/index.mjs'))!;
+    assert.ok(
+      metafile.outputs[index]!.imports.some((i) => i.kind === 'dynamic-import' && !i.external),
+      'index.mjs does not import the handlers',
+    );
+  });
+
+  it('stubs the debug package (ioredis imports it; the real one opens stderr as a TTY)', () => {
+    assert.ok(!loads(allInputs(metafile), /node_modules\/debug\//), 'the debug package is bundled');
+  });
+
+  it('answers a queue request without the OIDC provider, Koa, the admin app, the scheduled run or prom-client’s index', () => {
     for (const [what, pattern] of [
       ['oidc-provider', /node_modules\/oidc-provider\//],
       ['koa', /node_modules\/koa\//],
@@ -75,7 +118,11 @@ describe('the provider functions bundle', () => {
 
   it('leaves the AWS SDK to the runtime, and starts without it', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/@aws-sdk\//), 'the SDK is bundled');
-    const atStart = startupOutputs(metafile).filter((key) =>
+    const firstRequest = new Set([
+      ...startupOutputs(metafile),
+      ...staticOutputs(metafile, /provider\/lambda\/handlers\.ts$/),
+    ]);
+    const atStart = [...firstRequest].filter((key) =>
       metafile.outputs[key]!.imports.some(
         (i) => i.path.startsWith('@aws-sdk/') && i.kind === 'import-statement',
       ),
