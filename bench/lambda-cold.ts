@@ -22,7 +22,7 @@
  * What runs locally in place of AWS, over TLS as in AWS (a self-signed certificate made with
  * `openssl`, trusted through `NODE_EXTRA_CA_CERTS` by every process, the bare one included): a
  * private redis-server with the AUTH password the secret holds, and one HTTPS server that answers
- * Secrets Manager `GetSecretValue` and EventBridge `PutEvents` (the handlers reach it through
+ * Secrets Manager `GetSecretValue` and `BatchGetSecretValue` and EventBridge `PutEvents` (the handlers reach it through
  * `AWS_ENDPOINT_URL_*`, with dummy credentials) and serves the JWKS the authorizer fetches;
  * dynalite (plain HTTP) for the DynamoDB tables. Network latency to real AWS endpoints is not in
  * these figures. Not a test: it asserts nothing, but a scenario whose answer is not the expected
@@ -226,6 +226,23 @@ async function localAws(jwks: unknown, tls: { cert: string; key: string }): Prom
         }
         return answer(200, { ARN: SecretId, Name: SecretId, SecretString: value, VersionId: 'v1' });
       }
+      if (target === 'secretsmanager.BatchGetSecretValue') {
+        const { SecretIdList } = JSON.parse(body) as { SecretIdList: string[] };
+        const known = SecretIdList.filter((id) => secrets.has(id));
+        return answer(200, {
+          SecretValues: known.map((id) => ({
+            ARN: id,
+            Name: id,
+            SecretString: secrets.get(id),
+            VersionId: 'v1',
+          })),
+          Errors: SecretIdList.filter((id) => !secrets.has(id)).map((id) => ({
+            SecretId: id,
+            ErrorCode: 'ResourceNotFoundException',
+            Message: `no secret ${id}`,
+          })),
+        });
+      }
       if (target === 'AWSEvents.PutEvents') {
         const { Entries } = JSON.parse(body) as { Entries: unknown[] };
         return answer(200, { FailedEntryCount: 0, Entries: Entries.map((_, i) => ({ EventId: `e${i}` })) });
@@ -414,7 +431,11 @@ function runOnce(
     const started = process.hrtime.bigint();
     const since = () => Number(process.hrtime.bigint() - started) / 1e6;
     const profile = process.env.BENCH_PROFILE_DIR
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`,
+          `--cpu-prof-interval=${process.env.BENCH_PROFILE_INTERVAL_US ?? '1000'}`,
+        ]
       : [];
     const child: ChildProcess = spawn(process.execPath, [...profile, harness], {
       env: { ...env, BENCH_MODULE: module, BENCH_EXPORT: exportName, BENCH_EVENT: JSON.stringify(event) },
@@ -531,7 +552,8 @@ try {
   };
   const envOf = (fn: FunctionUnderTest | null): Record<string, string> => {
     if (fn === null) return baseEnv;
-    const env: Record<string, string> = { ...baseEnv, ...fn.environment };
+    // Lambda names the handler it will call in `_HANDLER` (the template's `Handler`).
+    const env: Record<string, string> = { ...baseEnv, ...fn.environment, _HANDLER: `index.${fn.exportName}` };
     if (env.ANTEROOM_JWKS_URL) env.ANTEROOM_JWKS_URL = `${aws.url}/.well-known/jwks.json`;
     return env;
   };

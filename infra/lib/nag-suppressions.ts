@@ -41,6 +41,12 @@ export function suppressAcceptedFindings(stack: WaitingRoomStack): void {
       `IAM5[${indexResource(stack.tables.ledgerTable)}]`,
       "The ledger table's own indexes only (expired-token and per-event queries); no other table.",
     );
+    accept(
+      fn,
+      'IAM5[Resource::*]',
+      'secretsmanager:BatchGetSecretValue has no resource-level permissions; it returns only the secrets ' +
+        'the function may GetSecretValue (its own grants), and is the only action on *.',
+    );
   }
   accept(
     stack.publicApi.fn,

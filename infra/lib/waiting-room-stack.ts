@@ -205,6 +205,7 @@ export class WaitingRoomStack extends Stack {
     for (const fn of [publicFn, adminFn, scheduledFn]) {
       queueStore.authSecret.grantRead(fn);
       secrets.signingKeys.grantRead(fn);
+      allowBatchSecretReads(fn);
       tables.ledgerTable.grantReadWriteData(fn);
       bus.grantPutEventsTo(fn);
     }
@@ -285,6 +286,17 @@ const READ_KEYS_ONLY = { ANTEROOM_KEYS_READ_ONLY: 'true' } as const;
 function allowFirstKeysWrite(fn: lambda.Function, secret: secretsmanager.ISecret): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
+  );
+}
+
+/**
+ * A cold start reads its secrets in one `BatchGetSecretValue` call (provider/lambda.ts). The
+ * action has no resource-level permission, and returns only the secrets `GetSecretValue` is
+ * granted on (the grants above): it widens nothing. Without it the function reads them one by one.
+ */
+function allowBatchSecretReads(fn: lambda.Function): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }),
   );
 }
 

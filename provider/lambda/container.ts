@@ -31,7 +31,7 @@ import {
 } from './events.ts';
 import { type AdmissionLedger, DynamoLedger, guardedLedger } from './ledger.ts';
 import { publishingRoom } from './publishing-room.ts';
-import { SecretReader, type SecretsManagerLike } from './secrets.ts';
+import { type SecretPrefetch, SecretReader, type SecretsManagerLike } from './secrets.ts';
 
 export interface LambdaContainer {
   /** Unique per container (logs, the max-size inlet lease). */
@@ -56,6 +56,8 @@ export interface ContainerOptions {
    * `ANTEROOM_OIDC_TABLE` / `ANTEROOM_LEDGER_TABLE` is set).
    */
   dynamoDb?: DynamoDBClient;
+  /** Secret reads started before the handlers were loaded (`provider/lambda.ts`); used once. */
+  secretPrefetch?: SecretPrefetch;
   /** Passed to `createAppDeps` (tests: clocks, cache lifetimes). */
   deps?: Omit<CreateDepsOptions, 'keys' | 'logger'>;
   /** The container's logger (tests: the suite's log capture); default: `log.level` on stdout. */
@@ -125,7 +127,11 @@ export class ContainerState {
 
   private async build(hint: InitHint): Promise<LambdaContainer> {
     this.builds += 1;
-    const secrets = new SecretReader(this.options.secretsManager, this.options.env);
+    const secrets = new SecretReader(
+      this.options.secretsManager,
+      this.options.env,
+      this.options.secretPrefetch,
+    );
     const settings = await loadLambdaSettings(this.options.env, secrets, hint);
     const logger = this.options.logger ?? createLogger(settings.config);
     this.keysReadAt = this.nowMs();

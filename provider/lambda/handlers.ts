@@ -40,6 +40,15 @@ export interface LambdaHandlers {
   scheduledHandler: (event: ScheduledEvent, context: LambdaContext) => Promise<EventRunReport[]>;
   /** The container's shared state (tests: build count, closing the store). */
   container: ContainerState;
+  /**
+   * Starts building, without waiting, what the first invocation of `handler` (Lambda's
+   * `_HANDLER`, `index.publicHandler`) runs: secrets, key ring, Redis connection, app, chunks.
+   * Called at import, so that work overlaps the module loading and the runtime's wait for the
+   * event; the invocation then shares the build in flight. Skipped without `ANTEROOM_PUBLIC_URL`
+   * (the public URL would otherwise come from the first request). A build that fails is
+   * forgotten and made again, and reported, by the invocation. Settles when done; never rejects.
+   */
+  warm(handler: string | undefined): Promise<void>;
 }
 
 export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandlers {
@@ -49,10 +58,27 @@ export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandl
     (await import('../apps/admin-app.ts')).createAdminApp(built.deps),
   );
 
+  const publicHandler = createHttpHandler({ kind: 'public', container, app: publicApp });
+  const adminHandler = createHttpHandler({ kind: 'admin', container, app: adminApp });
   return {
     container,
-    publicHandler: createHttpHandler({ kind: 'public', container, app: publicApp }),
-    adminHandler: createHttpHandler({ kind: 'admin', container, app: adminApp }),
+    publicHandler,
+    adminHandler,
+    async warm(handler) {
+      if (!options.env.ANTEROOM_PUBLIC_URL) return;
+      const name = handler?.slice(handler.lastIndexOf('.') + 1);
+      let building: Promise<unknown> | null = null;
+      if (name === 'publicHandler') building = publicHandler.warm();
+      else if (name === 'adminHandler') building = adminHandler.warm();
+      else if (name === 'scheduledHandler') {
+        building = Promise.all([
+          container.get(),
+          import('./scheduled.ts'),
+          import('../../queue-core/draw/seed.ts'),
+        ]);
+      }
+      await building?.catch(() => {});
+    },
     async scheduledHandler(_event, context) {
       const [built, { runScheduled }, { drawSecretOf }] = await Promise.all([
         container.get(),

@@ -44,7 +44,16 @@ interface RequestShape {
 
 type ServerlessHandler = (event: object, context: object) => Promise<object>;
 
-export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandler {
+/** An HTTP handler that can also build its container and app before its first event. */
+export type WarmableHandler = ApiGatewayHandler & {
+  /**
+   * Builds the container (no request hint: the public URL must come from the configuration) and
+   * this handler's app. A failed build is forgotten, as on a request: the next one tries again.
+   */
+  warm(): Promise<void>;
+};
+
+export function createHttpHandler(options: HttpHandlerOptions): WarmableHandler {
   const shapes = new WeakMap<object, RequestShape>();
   const wrapped = new WeakMap<LambdaContainer, Promise<ServerlessHandler>>();
   const originChecks = new WeakMap<LambdaContainer, (given: string | undefined) => boolean>();
@@ -71,7 +80,7 @@ export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandle
     return handler;
   };
 
-  return async function handleHttp(rawEvent, context) {
+  const handleHttp: ApiGatewayHandler = async (rawEvent, context) => {
     const { event, stagePrefix } = stripStage(rawEvent);
     let container: LambdaContainer;
     let handler: ServerlessHandler;
@@ -121,6 +130,11 @@ export function createHttpHandler(options: HttpHandlerOptions): ApiGatewayHandle
       await Promise.all([container.publisher.flush(), container.deps.room.settled()]);
     }
   };
+  return Object.assign(handleHttp, {
+    warm: async () => {
+      await serverlessFor(await options.container.get());
+    },
+  });
 }
 
 function baseUrl(base: ExternalBase): string {

@@ -10,9 +10,17 @@ import { after, before, describe, it } from 'node:test';
 import { createSigV4Verifier, SIGV4_SERVICE } from '../../provider/http/sigv4.ts';
 import { AwsServiceError } from '../../provider/lambda/aws-json.ts';
 import { directEventBridge, PutEventsCommand } from '../../provider/lambda/events.ts';
-import { directSecretsManager, SecretReader } from '../../provider/lambda/secrets.ts';
+import {
+  directBatchRead,
+  directSecretsManager,
+  SecretPrefetch,
+  SecretReader,
+} from '../../provider/lambda/secrets.ts';
 import { signRequest } from '../../provider/lambda/sigv4.ts';
-import { PutSecretValueCommand } from '../../queue-core/signing-keys/secrets-manager.ts';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+} from '../../queue-core/signing-keys/secrets-manager.ts';
 
 describe('SigV4 signature', () => {
   // The AWS Signature Version 4 test suite's `get-vanilla` and `post-vanilla` examples.
@@ -178,6 +186,61 @@ describe('calls to AWS JSON APIs', () => {
     assert.equal(received[0]?.headers['x-amz-target'], 'AWSEvents.PutEvents');
     assert.match(String(received[0]?.headers.authorization), /\/eu-west-1\/events\/aws4_request/);
     assert.deepEqual((received[0]!.body.Entries as unknown[])[0], { ...entry, Time: 1_700_000_000.5 });
+  });
+
+  it('reads a cold start’s secrets in one BatchGetSecretValue, each taken once', async () => {
+    received.length = 0;
+    answers.push([
+      200,
+      {
+        SecretValues: [
+          { ARN: 'arn:redis', Name: 'redis', SecretString: '{"password":"p"}' },
+          { ARN: 'arn:keys-full', Name: 'keys', SecretString: 'the keys' },
+        ],
+        Errors: [{ SecretId: 'arn:gone', ErrorCode: 'ResourceNotFoundException' }],
+      },
+    ]);
+    const prefetch = new SecretPrefetch(
+      directSecretsManager(env),
+      SecretPrefetch.idsOf({
+        ANTEROOM_REDIS_AUTH_SECRET_ARN: 'arn:redis',
+        ANTEROOM_KEYS_SECRET_ARN: 'keys',
+        ANTEROOM_ORIGIN_SECRET_ARN: 'arn:gone',
+        ANTEROOM_OIDC_CLIENT_SECRET_ARNS: '{"site":"arn:redis"}',
+      }),
+      directBatchRead(env),
+    );
+    answers.push([400, { __type: 'ResourceNotFoundException', message: 'no such secret' }]);
+    const reader = new SecretReader(undefined, env, prefetch);
+    assert.equal(await reader.read('arn:redis'), '{"password":"p"}');
+    // One batch of the three distinct ids, then the one it did not return asked for on its own.
+    assert.equal(received[0]?.headers['x-amz-target'], 'secretsmanager.BatchGetSecretValue');
+    assert.deepEqual(received[0]?.body, { SecretIdList: ['arn:redis', 'keys', 'arn:gone'] });
+    // The key ring reads through the client: it gets the batch's answer too (matched by name).
+    const keys = await reader.secretsManager.send(new GetSecretValueCommand({ SecretId: 'keys' }));
+    assert.equal(keys.SecretString, 'the keys');
+    await assert.rejects(reader.read('arn:gone'), { name: 'ResourceNotFoundException' });
+    assert.equal(received.length, 2);
+    assert.equal(received[1]?.headers['x-amz-target'], 'secretsmanager.GetSecretValue');
+    // Taken once: a later read (a key reload) asks again.
+    assert.equal(await reader.read('keys'), 'value of keys');
+    assert.equal(received.length, 3);
+  });
+
+  it('reads each secret on its own when the batch is refused', async () => {
+    received.length = 0;
+    answers.push([400, { __type: 'AccessDeniedException', message: 'not allowed' }]);
+    const prefetch = new SecretPrefetch(directSecretsManager(env), ['a', 'b'], directBatchRead(env));
+    const reader = new SecretReader(undefined, env, prefetch);
+    assert.deepEqual(await Promise.all([reader.read('a'), reader.read('b')]), ['value of a', 'value of b']);
+    assert.deepEqual(
+      received.map((call) => call.headers['x-amz-target']),
+      [
+        'secretsmanager.BatchGetSecretValue',
+        'secretsmanager.GetSecretValue',
+        'secretsmanager.GetSecretValue',
+      ],
+    );
   });
 
   it('refuses to sign without credentials or region', async () => {

@@ -92,6 +92,23 @@ describe('Lambda container lifecycle', { skip }, () => {
     await handlers.container.close();
   });
 
+  test('warmed for the handler Lambda names, a container is built before its first event, which uses it', async () => {
+    const before = await connectionsReceived(probe);
+    // Without ANTEROOM_PUBLIC_URL the public URL comes from the first request: nothing is built early.
+    const unnamed = fixture.container();
+    await unnamed.warm('index.publicHandler');
+    assert.equal(unnamed.container.builds, 0);
+
+    const handlers = fixture.container({ env: { ANTEROOM_PUBLIC_URL: 'https://queue.example' } });
+    await handlers.warm('index.publicHandler');
+    assert.equal(handlers.container.builds, 1);
+    const { server } = await fixture.bridge(handlers.publicHandler, { format: 'v2' });
+    await request(server).post('/assign_queue_num').send({ event_id: 'sale' }).expect(200);
+    assert.equal(handlers.container.builds, 1, 'the first event used the warmed container');
+    assert.equal((await connectionsReceived(probe)) - before, 1, 'and its one connection');
+    await handlers.container.close();
+  });
+
   test('a failed cold start answers 503 and the next invocation builds again', async () => {
     const secrets = fakeSecrets({ 'arn:origin': 'origin-secret-0123456789' }, 1);
     const handlers = fixture.container({
