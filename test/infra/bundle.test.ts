@@ -96,6 +96,11 @@ describe('the provider functions bundle', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/debug\//), 'the debug package is bundled');
   });
 
+  it('stubs pino’s worker-thread transports (the functions log to stdout)', () => {
+    assert.ok(loads(allInputs(metafile), /node_modules\/pino\//));
+    assert.ok(!loads(allInputs(metafile), /node_modules\/thread-stream\//), 'thread-stream is bundled');
+  });
+
   it('answers a queue request without the OIDC provider, Koa, the admin app, the scheduled run or prom-client’s index', () => {
     for (const [what, pattern] of [
       ['oidc-provider', /node_modules\/oidc-provider\//],
