@@ -1,8 +1,7 @@
 /**
  * What the CDK app builds for each Lambda function (`infra/lib/bundle.ts`), read from esbuild's
- * metafile: the provider's `index.mjs` loads only what reads the secrets, then the handlers'
- * module, and the code a first queue API request runs (those and the chunks they import
- * statically) holds only what that request or an authorizer decision needs, built-ins are reached as
+ * metafile: the code a cold start runs (`index.mjs` and the chunks it imports statically) holds
+ * only what a first queue API request or authorizer decision needs, built-ins are reached as
  * CommonJS, and source maps ship only when asked for. bench/lambda-cold.ts times the result.
  */
 import assert from 'node:assert/strict';
@@ -67,30 +66,7 @@ const loads = (inputs: string[], pattern: RegExp) => inputs.some((input) => patt
 
 describe('the provider functions bundle', () => {
   const { outdir, metafile } = build('provider', DEFAULT_ENTRIES.provider);
-  // What the first queue API request loads: the handlers' module (imported by index.mjs) and
-  // every chunk it imports statically.
-  const startup = [...staticInputs(metafile), ...staticInputs(metafile, /provider\/lambda\/handlers\.ts$/)];
-
-  it('has an entry that loads only what reads the secrets, before the handlers arrive', () => {
-    const entry = staticInputs(metafile);
-    assert.ok(loads(entry, /provider\/lambda\/secrets\.ts$/), 'the entry does not read the secrets');
-    for (const [what, pattern] of [
-      ['the handlers', /provider\/lambda\/handlers\.ts$/],
-      ['ioredis', /node_modules\/ioredis\//],
-      ['pino', /node_modules\/pino\//],
-      ['prom-client', /node_modules\/prom-client\//],
-      ['jose', /node_modules\/jose\//],
-      ['serverless-http', /node_modules\/serverless-http\//],
-      ['the store', /queue-core\/store\//],
-    ] as const) {
-      assert.ok(!loads(entry, pattern), `${what} is loaded by index.mjs itself`);
-    }
-    const index = Object.keys(metafile.outputs).find((key) => key.endsWith('/index.mjs'))!;
-    assert.ok(
-      metafile.outputs[index]!.imports.some((i) => i.kind === 'dynamic-import' && !i.external),
-      'index.mjs does not import the handlers',
-    );
-  });
+  const startup = staticInputs(metafile);
 
   it('stubs the debug package (ioredis imports it; the real one opens stderr as a TTY)', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/debug\//), 'the debug package is bundled');
@@ -101,7 +77,7 @@ describe('the provider functions bundle', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/thread-stream\//), 'thread-stream is bundled');
   });
 
-  it('answers a queue request without the OIDC provider, Koa, the admin app, the scheduled run or prom-client’s index', () => {
+  it('starts without the OIDC provider, Koa, the admin app, the scheduled run or prom-client’s index', () => {
     for (const [what, pattern] of [
       ['oidc-provider', /node_modules\/oidc-provider\//],
       ['koa', /node_modules\/koa\//],
@@ -123,11 +99,7 @@ describe('the provider functions bundle', () => {
 
   it('leaves the AWS SDK to the runtime, and starts without it', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/@aws-sdk\//), 'the SDK is bundled');
-    const firstRequest = new Set([
-      ...startupOutputs(metafile),
-      ...staticOutputs(metafile, /provider\/lambda\/handlers\.ts$/),
-    ]);
-    const atStart = [...firstRequest].filter((key) =>
+    const atStart = startupOutputs(metafile).filter((key) =>
       metafile.outputs[key]!.imports.some(
         (i) => i.path.startsWith('@aws-sdk/') && i.kind === 'import-statement',
       ),
