@@ -206,6 +206,7 @@ async function admittedPath(
   server: ChildProcess,
   count: number,
   concurrency: number,
+  traceTo?: string,
 ) {
   const waiting: Awaited<ReturnType<typeof enter>>[] = [];
   for (let i = 0; i < count; i++) waiting.push(await enter(base));
@@ -215,6 +216,10 @@ async function admittedPath(
     body: JSON.stringify({ event_id: EVENT, increment_by: 1_000_000 }),
   });
   if (admitted.status !== 200) throw new Error(`increment_serving_counter answered ${admitted.status}`);
+  if (traceTo !== undefined) {
+    const trace = await traceAdmitted(waiting.pop() as (typeof waiting)[number], traceTo);
+    console.log(`\none admitted path, command by command (${trace.length}):\n  ${trace.join('\n  ')}`);
+  }
   const [commandsBefore, usageBefore, cpuBefore] = [
     await commands(inspector),
     await usage(inspector),
@@ -238,13 +243,35 @@ async function admittedPath(
   const usageAfter = await usage(inspector);
   // Less the inspector's own commands (INFO ×2, DBSIZE).
   const redisCommands = (await commands(inspector)) - commandsBefore - 3;
+  const measured = waiting.length;
   return {
-    requests: requests / count,
-    commands: redisCommands / count,
-    cpu: cpu / count,
-    bytes: (usageAfter.bytes - usageBefore.bytes) / count,
-    keys: (usageAfter.keys - usageBefore.keys) / count,
+    requests: requests / measured,
+    commands: redisCommands / measured,
+    cpu: cpu / measured,
+    bytes: (usageAfter.bytes - usageBefore.bytes) / measured,
+    keys: (usageAfter.keys - usageBefore.keys) / measured,
   };
+}
+
+/**
+ * Every Redis command of one visitor's admitted path, as `MONITOR` sees it (the trace mode:
+ * `ANTEROOM_BENCH_TRACE=1`), so the commands counted above can be read one by one.
+ */
+async function traceAdmitted(
+  visitor: Awaited<ReturnType<typeof enter>>,
+  redisUrl: string,
+): Promise<string[]> {
+  const monitor = await new Redis(redisUrl).monitor();
+  const seen: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    seen.push(args.map((arg) => (arg.length > 60 ? `${arg.slice(0, 57)}…` : arg)).join(' '));
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const back = await follow(visitor.page, visitor.jar);
+  if (!back.url.searchParams.has('code')) throw new Error('not back with a code');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  monitor.disconnect();
+  return seen;
 }
 
 /** Bytes, keys and commands of Redis per visitor over `count` visitors taken by `one`. */
@@ -308,6 +335,7 @@ async function main(): Promise<void> {
       server,
       admittedCount,
       concurrency,
+      process.env['ANTEROOM_BENCH_TRACE'] ? redis.url : undefined,
     );
     console.log(
       `\nOIDC entries/s ÷ JSON enqueues/s: median ${median(ratios).toFixed(2)}` +

@@ -132,7 +132,8 @@ async function parkedStep(
       self,
       basePath,
       // The provider sees the request now (`park.ts`): `<issuer>/auth/<token>` hands it over.
-      onAdmitted: async () => {
+      onAdmitted: async (admission) => {
+        deps.parking.admitted(ctx, token, visitorId, admission);
         seeOther(ctx, `${deps.issuer}/auth/${token}`);
       },
     });
@@ -233,7 +234,9 @@ interface Visit {
 async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): Promise<void> {
   const { client, visitorId, accountId, self, basePath } = visitor;
   const event = await deps.waitingRoom.room.getEvent(client.eventId);
+  const knownPlace = deps.parking.knownPlace(ctx, client.eventId, visitorId);
   const state = await deps.waitingRoom.advance(client.eventId, accountId, {
+    knownPlace,
     rateLimit: deps.enqueueLimiter?.forClient(ctx.ip),
     // The key the queue API and the waiting page use for this browser: one place per browser.
     visitorKey: `vid:${visitorId}`,
@@ -247,6 +250,9 @@ async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): P
   if (state.kind === 'admitted') {
     await visitor.onAdmitted(state.admission);
     return;
+  }
+  if (state.kind === 'waiting' && state.status.request_id !== knownPlace) {
+    deps.parking.rememberPlace(ctx, client.eventId, visitorId, state.status.request_id);
   }
   const links = linksFor(self, client.eventId, basePath);
   const view: WaitingView =

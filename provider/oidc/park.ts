@@ -26,12 +26,13 @@ import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AnteroomConfig } from '../config/server-config.ts';
+import { cookieValue } from '../http/visitor.ts';
 import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import type { OidcClientConfig } from './clients.ts';
 import { ensureVisitorId, readVisitorId } from './identity.ts';
 import type { ParkedRequestSealer, Unparked } from './parked-request.ts';
 import type { ClientRegistry } from './registry.ts';
-import type { WaitingRoom } from './waiting.ts';
+import type { Admission, WaitingRoom } from './waiting.ts';
 
 /** The authorization parameters a parked request may carry; each once, none empty. */
 const PARKABLE = new Set([
@@ -236,6 +237,19 @@ export interface ParkingDeps {
 /** What the mount does with a request under the provider: answered here, or handed on. */
 export type Routed = { kind: 'answered' } | { kind: 'provider'; url?: string };
 
+/**
+ * The admitted ticket's cookie (`parked-request.ts`): sent only to the hand-over, for a minute at
+ * most, so a reload that was just admitted and the hand-over it leads to read the admission once.
+ */
+export const ADMITTED_COOKIE = '_ar_admitted';
+/**
+ * The place cookie of an event (`_ar_place_<event id>`), sent only to the waiting pages: its
+ * views find the place by its request id, without a join (a write) each time.
+ */
+export const placeCookieName = (eventId: string) => `_ar_place_${eventId}`;
+const PLACE_COOKIE_SECONDS = 24 * 3600;
+const ADMITTED_TICKET_SECONDS = 60;
+
 export interface Parking {
   /** `GET /auth?…`: park the visitor, or leave the request to the provider. */
   authorize(ctx: Koa.Context): Promise<Routed>;
@@ -247,16 +261,48 @@ export interface Parking {
   ): Promise<Routed>;
   /** Open a token for this browser (the waiting page), with the browser's visitor id. */
   open(ctx: Koa.Context, token: string): { unparked: Unparked; visitorId: string | null };
+  /** The waiting page of `token` found this browser admitted: its hand-over need not read it again. */
+  admitted(ctx: Koa.Context, token: string, visitorId: string, admission: Admission): void;
+  /** The request id of this browser's place in the event, as its waiting page last saw it (signed cookie). */
+  knownPlace(ctx: Koa.Context, eventId: string, visitorId: string): string | undefined;
+  /** Remember the place a waiting page shows, for the page's next view. */
+  rememberPlace(ctx: Koa.Context, eventId: string, visitorId: string, requestId: string): void;
 }
 
 export function parking(deps: ParkingDeps): Parking {
   const PROVIDER: Routed = { kind: 'provider' };
+  const secure = deps.config.publicUrl.startsWith('https:') ? '; Secure' : '';
+  const admittedCookie = (value: string, maxAge: number) =>
+    `${ADMITTED_COOKIE}=${value}; Path=${deps.issuerPath}/auth/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
   const open = (ctx: Koa.Context, token: string) => {
     const visitorId = readVisitorId(ctx, deps.visitorCookies);
     return { unparked: deps.sealer.open(token, visitorId, deps.now()), visitorId };
   };
   return {
     open,
+    knownPlace(ctx, eventId, visitorId) {
+      return deps.sealer.placeOf(
+        cookieValue(ctx.get('Cookie'), placeCookieName(eventId)),
+        eventId,
+        visitorId,
+      );
+    },
+    rememberPlace(ctx, eventId, visitorId, requestId) {
+      const value = deps.sealer.placeValue(eventId, visitorId, requestId);
+      ctx.append(
+        'Set-Cookie',
+        `${placeCookieName(eventId)}=${value}; Path=${deps.issuerPath}/interaction/; Max-Age=${PLACE_COOKIE_SECONDS}; HttpOnly; SameSite=Lax${secure}`,
+      );
+    },
+    admitted(ctx, token, visitorId, admission) {
+      const now = deps.now();
+      const until = Math.min(now + ADMITTED_TICKET_SECONDS, admission.expiresAt);
+      if (until <= now) return;
+      ctx.append(
+        'Set-Cookie',
+        admittedCookie(deps.sealer.admittedTicket(token, visitorId, until), until - now),
+      );
+    },
     async authorize(ctx) {
       if (ctx.method !== 'GET') return PROVIDER;
       if (hasProviderSession(ctx.get('Cookie'), deps.sessionCookie, deps.cookieKeys)) return PROVIDER;
@@ -298,7 +344,11 @@ export function parking(deps: ParkingDeps): Parking {
         return { kind: 'answered' };
       }
       const accountId = deps.accountOfVisitor(visitorId);
-      const admission = await deps.waitingRoom.admission(client.eventId, accountId);
+      // Admitted a moment ago by the reload that sent the browser here (its ticket), or read now.
+      const ticket = cookieValue(ctx.get('Cookie'), ADMITTED_COOKIE);
+      const ticketed = deps.sealer.admittedBy(ticket, token, visitorId, deps.now());
+      if (ticket) ctx.append('Set-Cookie', admittedCookie('', 0));
+      const admission = ticketed ? true : await deps.waitingRoom.admission(client.eventId, accountId);
       if (admission === null) {
         // Not (or no longer) admitted: back to the waiting page, which knows what to show.
         seeOther(ctx, `${deps.issuerPath}/interaction/${token}`);

@@ -61,6 +61,17 @@ interface SealKey {
 export interface ParkedRequestSealer {
   seal(request: ParkedRequest, visitorId: string): string;
   open(token: string, visitorId: string | null, now: number): Unparked;
+  /**
+   * A ticket saying "this browser was admitted as it viewed the waiting page of `token`", valid
+   * until `until` (epoch seconds): the hand-over that follows need not read the admission again.
+   */
+  admittedTicket(token: string, visitorId: string, until: number): string;
+  /** True when `ticket` is such a ticket for this token and browser, still valid at `now`. */
+  admittedBy(ticket: string | null, token: string, visitorId: string, now: number): boolean;
+  /** A value naming this browser's place (request id) in one event, signed. */
+  placeValue(eventId: string, visitorId: string, requestId: string): string;
+  /** The request id of a `placeValue` for this event and browser, or undefined. */
+  placeOf(value: string | null, eventId: string, visitorId: string): string | undefined;
 }
 
 /** `keys`: the cookie keys, the one that signs first. `ttlSeconds`: how long a parked request lasts. */
@@ -72,7 +83,40 @@ export function parkedRequestSealer(keys: readonly string[], ttlSeconds: number)
   });
   const binding = (key: SealKey, visitorId: string) =>
     createHmac('sha256', key.bind).update(visitorId).digest().subarray(0, BINDING_BYTES);
+  const ticketMac = (token: string, visitorId: string, until: number) =>
+    createHmac('sha256', (derived[0] as SealKey).bind)
+      .update(`admitted\n${until}\n${visitorId}\n${token}`)
+      .digest()
+      .subarray(0, 16);
+  const placeMac = (eventId: string, visitorId: string, requestId: string) =>
+    createHmac('sha256', (derived[0] as SealKey).bind)
+      .update(`place\n${eventId}\n${visitorId}\n${requestId}`)
+      .digest()
+      .subarray(0, 16);
   return {
+    placeValue(eventId, visitorId, requestId) {
+      return `${requestId}.${placeMac(eventId, visitorId, requestId).toString('base64url')}`;
+    },
+    placeOf(value, eventId, visitorId) {
+      const match = value === null ? null : /^([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{22})$/.exec(value);
+      if (match === null) return undefined;
+      const requestId = match[1] as string;
+      const given = Buffer.from(match[2] as string, 'base64url');
+      const expected = placeMac(eventId, visitorId, requestId);
+      return given.length === expected.length && timingSafeEqual(given, expected) ? requestId : undefined;
+    },
+    admittedTicket(token, visitorId, until) {
+      return `${until}.${ticketMac(token, visitorId, until).toString('base64url')}`;
+    },
+    admittedBy(ticket, token, visitorId, now) {
+      const match = ticket === null ? null : /^(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(ticket);
+      if (match === null) return false;
+      const until = Number(match[1]);
+      if (now >= until) return false;
+      const given = Buffer.from(match[2] as string, 'base64url');
+      const expected = ticketMac(token, visitorId, until);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
     seal(request, visitorId) {
       const key = derived[0] as SealKey;
       const iv = randomBytes(IV_BYTES);

@@ -8,6 +8,7 @@ import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
 import type { ChallengeOffer, EntryCredentials } from '../../queue-core/entry/gate.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { Room, StatusView } from '../../queue-core/room/room-api.ts';
+import type { PlaceLookup } from '../../queue-core/room/visitor-flow.ts';
 import type { EnqueueRateLimit, EventSettings, QueueEntry, SessionRecord } from '../../queue-core/types.ts';
 import { type VisitRecord, type Visits, WAITING_RECORD_TTL_SECONDS } from './visits.ts';
 
@@ -40,6 +41,11 @@ export interface AdvanceOptions {
    * address, for a new place in an event that screens its visitors (API.md section 6).
    */
   credentials?: EntryCredentials;
+  /**
+   * The request id this browser's place had at its last view (the page's signed place cookie):
+   * read first, without the join, which only a missing or spent place then needs.
+   */
+  knownPlace?: string | undefined;
 }
 
 export interface WaitingRoomOptions {
@@ -85,6 +91,13 @@ export class WaitingRoom {
     const event = await this.room.getEvent(eventId);
     if (event.mode === 'closed') return { kind: 'closed', event };
     const visitorKey = options.visitorKey ?? `oidc:${accountId}`;
+    if (options.knownPlace !== undefined) {
+      const place = await this.room.findPlace(eventId, options.knownPlace);
+      if (place.kind === 'found' && !place.spent) {
+        const state = await this.#standing(event, accountId, place, undefined);
+        if (state !== null) return state;
+      }
+    }
     // The visit record is read only when the browser's key leads to a spent place: it may name
     // the place that replaced it. A waiting visitor costs the join and the place's read alone.
     let stored: VisitRecord | undefined;
@@ -113,17 +126,8 @@ export class WaitingRoom {
       if (place.kind === 'found' && !place.spent) {
         // A replacement is remembered at once: later views need not walk from the first place.
         if (previous !== undefined) stored = await this.#remember(eventId, accountId, { requestId }, stored);
-        if (place.status.state === 'waiting') return { kind: 'waiting', event, status: place.status };
-        const outcome = await this.room.admit(eventId, requestId);
-        if (outcome.kind === 'issued' && outcome.session.expiresAt > this.now()) {
-          // What `admission()` (the provider's prompt, its token endpoint) reads from now on.
-          await this.#remember(eventId, accountId, { requestId }, stored);
-          return { kind: 'admitted', event, admission: admissionOf(place.entry, outcome.session) };
-        }
-        if (outcome.kind === 'not_yet' || outcome.kind === 'full' || outcome.kind === 'prequeue') {
-          // Served but not claimable yet (max-size inlet full, a draw still running): keep waiting.
-          return { kind: 'waiting', event, status: await this.room.status(eventId, requestId) };
-        }
+        const state = await this.#standing(event, accountId, place, stored);
+        if (state !== null) return state;
         // Spent between the read and the claim: take the place that replaces it.
       }
       if (!read) {
@@ -139,6 +143,32 @@ export class WaitingRoom {
     throw new AnteroomError('queue_place_unavailable', undefined, {
       retryAfter: RETRY_AFTER_SECONDS.placeUnavailable,
     });
+  }
+
+  /**
+   * Where a live place stands: still waiting, or admitted (the admission claimed and the visit
+   * record saved); null when it was spent between the read and the claim.
+   */
+  async #standing(
+    event: EventSettings,
+    accountId: string,
+    place: Extract<PlaceLookup, { kind: 'found' }>,
+    stored: VisitRecord | undefined,
+  ): Promise<VisitState | null> {
+    const eventId = event.id;
+    const { requestId } = place.entry;
+    if (place.status.state === 'waiting') return { kind: 'waiting', event, status: place.status };
+    const outcome = await this.room.admit(eventId, requestId);
+    if (outcome.kind === 'issued' && outcome.session.expiresAt > this.now()) {
+      // What `admission()` (the provider's prompt, its token endpoint) reads from now on.
+      await this.#remember(eventId, accountId, { requestId }, stored);
+      return { kind: 'admitted', event, admission: admissionOf(place.entry, outcome.session) };
+    }
+    if (outcome.kind === 'not_yet' || outcome.kind === 'full' || outcome.kind === 'prequeue') {
+      // Served but not claimable yet (max-size inlet full, a draw still running): keep waiting.
+      return { kind: 'waiting', event, status: await this.room.status(eventId, requestId) };
+    }
+    return null;
   }
 
   /** Save the visit record unless `stored` already says the same; the record now stored. */

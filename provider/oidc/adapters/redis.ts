@@ -1,11 +1,17 @@
 /**
- * oidc-provider state in Redis (ioredis): one hash per record with a native TTL, pointer keys
+ * oidc-provider state in Redis (ioredis): one string per record with a native TTL, pointer keys
  * for the `uid` and `userCode` lookups, and a set per grant for `revokeByGrantId`.
  *
- *   <prefix>:<Model>:<id>            hash  payload (JSON), consumed, exp    PEXPIRE = lifetime
- *   <prefix>:<Model>:uid:<uid>       string → id                          same lifetime
- *   <prefix>:<Model>:code:<userCode> string → id                          same lifetime
- *   <prefix>:grant:<grantId>         set of record keys                   longest member lifetime
+ *   <prefix>:<Model>:<id>            string  <consumed>;<exp>;<payload JSON>  PX = lifetime
+ *   <prefix>:<Model>:uid:<uid>       string → id                            same lifetime
+ *   <prefix>:<Model>:code:<userCode> string → id                            same lifetime
+ *   <prefix>:grant:<grantId>         set of record keys                     longest member lifetime
+ *
+ * `consumed` and `exp` are epoch seconds, empty when unset. A record is written with one
+ * command (`SET … PX`), atomic by itself: a session, grant or code costs one command where a
+ * hash cost five (MULTI, DEL, HSET, PEXPIRE, EXEC). Records written as hashes by earlier
+ * versions (`payload`, `consumed`, `exp` fields) are still read and consumed, and replaced by the
+ * string at their next write.
  *
  * No command touches two keys, so the adapter works on Redis Cluster as is. `consume` is one
  * Lua call on one key (exists and not yet consumed → set), so two concurrent code exchanges
@@ -25,11 +31,40 @@ import {
   systemClock,
 } from './types.ts';
 
-/** 1: consumed now; 0: already consumed; -1: no such record. */
+/** 1: consumed now; 0: already consumed; -1: no such record. A hash is an earlier version's record. */
 const CONSUME_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
+local record = redis.pcall('GET', KEYS[1])
+if type(record) == 'table' and record.err then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+  return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])
+end
+if not record then return -1 end
+if string.sub(record, 1, 1) ~= ';' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. record, 'KEEPTTL')
+return 1
 `;
+
+/** A record as stored: `<consumed>;<exp>;<payload JSON>`. */
+function encodeRecord(payload: AdapterPayload, exp: number | undefined): string {
+  return `${payload.consumed ?? ''};${exp ?? ''};${JSON.stringify(payload)}`;
+}
+
+/** The payload of a stored record (string, or an earlier version's hash fields), or undefined when expired. */
+function decodeRecord(
+  payload: string,
+  consumed: string | null,
+  exp: string | null,
+  now: number,
+): AdapterPayload | undefined {
+  if (exp != null && exp !== '' && Number(exp) <= now) return undefined;
+  const parsed = JSON.parse(payload) as AdapterPayload;
+  if (consumed != null && consumed !== '') parsed.consumed = Number(consumed);
+  return parsed;
+}
+
+function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('WRONGTYPE');
+}
 
 type ConsumingRedis = (Redis | Cluster) & { oidcConsume(key: string, now: number): Promise<number> };
 
@@ -75,14 +110,11 @@ class RedisAdapter implements Adapter {
     const key = this.#key(id);
     const exp = expiryOf(this.#now(), expiresIn);
     const ttlMs = exp === undefined ? undefined : Math.max(1, Math.ceil(expiresIn! * 1000));
-    const fields: Record<string, string> = { payload: JSON.stringify(payload) };
-    if (exp !== undefined) fields['exp'] = String(exp);
-    if (payload.consumed !== undefined) fields['consumed'] = String(payload.consumed);
+    const record = encodeRecord(payload, exp);
     await this.#write(async (redis) => {
-      const write = redis.multi().del(key).hset(key, fields);
-      if (ttlMs !== undefined) write.pexpire(key, ttlMs);
-      await write.exec();
-      const pointers: Promise<unknown>[] = [];
+      const pointers: Promise<unknown>[] = [
+        ttlMs === undefined ? redis.set(key, record) : redis.set(key, record, 'PX', ttlMs),
+      ];
       const pointer = (pointerKey: string) =>
         ttlMs === undefined ? redis.set(pointerKey, id) : redis.set(pointerKey, id, 'PX', ttlMs);
       if (typeof payload.uid === 'string') pointers.push(pointer(this.#key(`uid:${payload.uid}`)));
@@ -98,14 +130,28 @@ class RedisAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const [payload, consumed, exp] = await this.#call((redis) =>
-      redis.hmget(this.#key(id), 'payload', 'consumed', 'exp'),
+    const key = this.#key(id);
+    const record = await this.#call(async (redis) => {
+      try {
+        return await redis.get(key);
+      } catch (error) {
+        if (!isWrongType(error)) throw error;
+        // An earlier version's hash.
+        const [payload, consumed, exp] = await redis.hmget(key, 'payload', 'consumed', 'exp');
+        return payload == null ? null : { payload, consumed: consumed ?? null, exp: exp ?? null };
+      }
+    });
+    if (record == null) return undefined;
+    if (typeof record !== 'string')
+      return decodeRecord(record.payload, record.consumed, record.exp, this.#now());
+    const first = record.indexOf(';');
+    const second = record.indexOf(';', first + 1);
+    return decodeRecord(
+      record.slice(second + 1),
+      record.slice(0, first),
+      record.slice(first + 1, second),
+      this.#now(),
     );
-    if (payload == null) return undefined;
-    if (exp != null && Number(exp) <= this.#now()) return undefined;
-    const parsed = JSON.parse(payload) as AdapterPayload;
-    if (consumed != null) parsed.consumed = Number(consumed);
-    return parsed;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {

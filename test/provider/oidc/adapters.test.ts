@@ -65,6 +65,37 @@ if (!redisSkip) {
     assert.ok(ttl > 0 && ttl <= 120_000, `pttl ${ttl}`);
     assert.ok((await redis!.pttl('ttl:Interaction:uid:u')) > 0);
   });
+  test('redis: a record is one string written by one command', async () => {
+    const factory = redisAdapter(redis!, { prefix: 'one' });
+    const commandsBefore = await processedCommands(redis!);
+    await factory('Grant').upsert('g', { jti: 'g', accountId: 'a', clientId: 'c' }, 60);
+    // Less the INFO that read the count.
+    assert.equal((await processedCommands(redis!)) - commandsBefore - 1, 1);
+    assert.equal(await redis!.type('one:Grant:g'), 'string');
+    assert.deepEqual(await factory('Grant').find('g'), { jti: 'g', accountId: 'a', clientId: 'c' });
+  });
+  test("redis: an earlier version's records (hashes) are still found and consumed once, and replaced at their next write", async () => {
+    const factory = redisAdapter(redis!, { prefix: 'legacy' });
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const payload = { jti: 'c1', accountId: 'a', grantId: 'g' };
+    await redis!.hset('legacy:AuthorizationCode:c1', { payload: JSON.stringify(payload), exp: String(exp) });
+    await redis!.pexpire('legacy:AuthorizationCode:c1', 60_000);
+    await redis!.hset('legacy:AuthorizationCode:c2', { payload: JSON.stringify({ ...payload, jti: 'c2' }) });
+    await redis!.hset('legacy:AuthorizationCode:old', { payload: '{"jti":"old"}', exp: '1000' });
+    const codes = factory('AuthorizationCode');
+    assert.deepEqual(await codes.find('c1'), payload);
+    assert.equal(await codes.find('old'), undefined, 'an expired hash stays hidden');
+    const outcomes = await Promise.allSettled([codes.consume('c1'), codes.consume('c1')]);
+    assert.deepEqual(outcomes.map((outcome) => outcome.status).sort(), ['fulfilled', 'rejected']);
+    assert.equal(typeof (await codes.find('c1'))?.consumed, 'number');
+    await codes.upsert('c2', { jti: 'c2', accountId: 'b' }, 60);
+    assert.equal(await redis!.type('legacy:AuthorizationCode:c2'), 'string');
+    assert.deepEqual(await codes.find('c2'), { jti: 'c2', accountId: 'b' });
+  });
+}
+
+async function processedCommands(client: Redis): Promise<number> {
+  return Number(/^total_commands_processed:(\d+)/m.exec(await client.info('stats'))?.[1]);
 }
 
 // ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as oc from 'openid-client';
+import { parkedRequestSealer } from '../../../provider/oidc/parked-request.ts';
 import { OIDC_INTERACTION_TTL_SECONDS } from '../../../queue-core/defaults.ts';
 import { createKeysDocument, OIDC_ALGORITHM } from '../../../queue-core/signing-keys/document.ts';
 import { KEY_PUBLISH_SECONDS, KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
@@ -318,6 +319,130 @@ test('a parked request older than the longest wait is refused', async () => {
       assert.equal(refused.status, 400, url);
       assert.match(refused.html, /has expired/);
     }
+  } finally {
+    await server.close();
+  }
+});
+
+test('the reload that finds the visitor admitted carries it to the hand-over: a ticket for that request and browser, read once', async () => {
+  const server = await startOidcServer();
+  try {
+    const visitor = await parkedVisitor(server);
+    // A second parked request of the same browser: the same place, another token.
+    const second = await parkedVisitor(server, visitor.browser);
+    const waiting = await page(visitor.browser, visitor.page);
+    const requestId = /request_id=([^"&]+)/.exec(waiting.html)?.[1];
+    assert.ok(requestId, 'the page names its request id');
+    await server.admit('event-b', 1);
+    const reload = await page(visitor.browser, visitor.page);
+    assert.equal(reload.status, 303);
+    assert.equal(reload.location, `${server.issuer}/auth/${visitor.token}`);
+    const ticket = [...visitor.browser.cookies.entries()].find(
+      ([, cookie]) => cookie.name === '_ar_admitted',
+    );
+    assert.ok(ticket, 'the reload left a ticket for the hand-over');
+    assert.equal(ticket[1].path, `${new URL(server.issuer).pathname}/auth/`, 'sent to the hand-over alone');
+    // The operator ends the admission between the reload and the hand-over.
+    await server.deps.room.updateSession('event-b', decodeURIComponent(requestId), 'completed', 'test');
+    // Another request's hand-over does not take the ticket: it reads the admission (ended) and
+    // sends the browser back to its page.
+    const other = await page(visitor.browser, `${server.issuer}/auth/${second.token}`);
+    assert.equal(other.status, 303);
+    assert.equal(other.location, second.page.pathname);
+    assert.equal(
+      [...visitor.browser.cookies.values()].some((cookie) => cookie.name === '_ar_admitted'),
+      false,
+      'a hand-over clears the ticket',
+    );
+    // Its own hand-over, within the minute, takes the ticket for the admission it read a moment
+    // ago: the code is given, and the token endpoint, which reads the admission itself, refuses it.
+    visitor.browser.cookies.set(ticket[0], ticket[1]);
+    const handed = await page(visitor.browser, `${server.issuer}/auth/${visitor.token}`);
+    assert.equal(handed.status, 303);
+    assert.ok(handed.location?.startsWith(`${RP}/b/callback?code=`), String(handed.location));
+    await assert.rejects(
+      oc.authorizationCodeGrant(visitor.config, new URL(String(handed.location)), {
+        pkceCodeVerifier: visitor.flow.verifier,
+        expectedState: visitor.flow.state,
+        expectedNonce: visitor.flow.nonce,
+      }),
+      (error: { error?: string }) => error.error === 'invalid_grant',
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test("a waiting page's place cookie is honoured only for its own browser and event", async () => {
+  const server = await startOidcServer();
+  try {
+    const first = await parkedVisitor(server);
+    const second = await parkedVisitor(server);
+    const place = (browser: Browser) =>
+      [...browser.cookies.entries()].find(([, cookie]) => cookie.name === '_ar_place_event-b');
+    const mine = place(first.browser);
+    assert.ok(mine, 'the page remembers its place');
+    assert.equal(mine[1].path, `${new URL(server.issuer).pathname}/interaction/`);
+    assert.match((await page(first.browser, first.page)).html, /data-field="queue_number">1</);
+    // The second browser given the first one's place cookie: ignored, it keeps its own place.
+    second.browser.cookies.set(mine[0], mine[1]);
+    assert.match((await page(second.browser, second.page)).html, /data-field="queue_number">2</);
+    // An edited one likewise.
+    first.browser.cookies.set(mine[0], {
+      ...mine[1],
+      value: mine[1].value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+    });
+    assert.match((await page(first.browser, first.page)).html, /data-field="queue_number">1</);
+    assert.equal(await server.deps.room.waitingNum('event-b'), 2, 'no place was taken twice');
+    await server.admit('event-b', 2);
+    assert.equal((await navigate(first.browser, first.page)).kind, 'callback');
+    assert.equal((await navigate(second.browser, second.page)).kind, 'callback');
+  } finally {
+    await server.close();
+  }
+});
+
+test('admitted tickets and place values are bound to their request, browser, event and time', () => {
+  const sealer = parkedRequestSealer(['cookie-key-one-0123456789abcdef'], 3600);
+  const other = parkedRequestSealer(['cookie-key-two-0123456789abcdef'], 3600);
+  const ticket = sealer.admittedTicket('token-a', 'visitor-a', 1_000);
+  assert.equal(sealer.admittedBy(ticket, 'token-a', 'visitor-a', 999), true);
+  assert.equal(sealer.admittedBy(ticket, 'token-a', 'visitor-a', 1_000), false, 'expired');
+  assert.equal(sealer.admittedBy(ticket, 'token-b', 'visitor-a', 999), false, 'another request');
+  assert.equal(sealer.admittedBy(ticket, 'token-a', 'visitor-b', 999), false, 'another browser');
+  assert.equal(sealer.admittedBy(ticket.replace(/^1000/, '9000'), 'token-a', 'visitor-a', 999), false);
+  assert.equal(other.admittedBy(ticket, 'token-a', 'visitor-a', 999), false, 'another key');
+  assert.equal(sealer.admittedBy(null, 'token-a', 'visitor-a', 999), false);
+  const place = sealer.placeValue('event-a', 'visitor-a', 'request-1');
+  assert.equal(sealer.placeOf(place, 'event-a', 'visitor-a'), 'request-1');
+  assert.equal(sealer.placeOf(place, 'event-b', 'visitor-a'), undefined, 'another event');
+  assert.equal(sealer.placeOf(place, 'event-a', 'visitor-b'), undefined, 'another browser');
+  assert.equal(sealer.placeOf(place.replace('request-1', 'request-2'), 'event-a', 'visitor-a'), undefined);
+  assert.equal(other.placeOf(place, 'event-a', 'visitor-a'), undefined, 'another key');
+});
+
+test('pushed authorization requests stay off: no endpoint in discovery, none at /request', async () => {
+  const server = await startOidcServer();
+  try {
+    const meta = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(meta['pushed_authorization_request_endpoint'], undefined);
+    assert.equal(meta['require_pushed_authorization_requests'], undefined);
+    const pushed = await fetch(`${server.issuer}/request`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`client-b:${SECRET_B}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: `${RP}/b/callback`,
+      }).toString(),
+    });
+    assert.equal(pushed.status, 404);
   } finally {
     await server.close();
   }
