@@ -263,14 +263,24 @@ async function traceAdmitted(
 ): Promise<string[]> {
   const monitor = await new Redis(redisUrl).monitor();
   const seen: string[] = [];
+  const written = new Set<string>();
   monitor.on('monitor', (_time: string, args: string[]) => {
     seen.push(args.map((arg) => (arg.length > 60 ? `${arg.slice(0, 57)}…` : arg)).join(' '));
+    const [command = '', key] = args;
+    if (key?.startsWith('ar:oidc:') && /^(set|hset|sadd)$/i.test(command)) written.add(key);
   });
   await new Promise((resolve) => setTimeout(resolve, 100));
   const back = await follow(visitor.page, visitor.jar);
   if (!back.url.searchParams.has('code')) throw new Error('not back with a code');
   await new Promise((resolve) => setTimeout(resolve, 100));
   monitor.disconnect();
+  // What each provider key written holds (MEMORY USAGE: key, value and Redis's own overhead).
+  const inspector = new Redis(redisUrl);
+  for (const key of written) {
+    const bytes = await inspector.memory('USAGE', key);
+    seen.push(`MEMORY USAGE ${key.replace(/:[A-Za-z0-9_-]{20,}.*$/, ':…')} → ${bytes} B`);
+  }
+  inspector.disconnect();
   return seen;
 }
 
