@@ -6,6 +6,7 @@
  * (integers) and are always passed in by the caller (`now`), so tests control the
  * clock and every process agrees on the rules.
  */
+import type { PlaceReceipt } from './place-receipts.ts';
 
 export type EventMode = 'queue' | 'passthrough' | 'closed' | 'sold_out';
 
@@ -451,6 +452,14 @@ export interface QueueStore {
    * that time can go unseen. "Unknown" is always the store's answer as of now.
    */
   getEntry(eventId: string, requestId: string, options?: EntryReadOptions): Promise<QueueEntry | null>;
+  /**
+   * Re-create a waiting place the store lost from its signed receipt (place-receipts.ts; the
+   * caller verified it, and that `requestId` carries its position): the place at the same
+   * position in the queue's current era (its request id is that era's), or null when it cannot
+   * be: the event was reset since the receipt, or the current era already handed the position
+   * out to someone else. Never makes a position held twice.
+   */
+  restorePlace(eventId: string, requestId: string, receipt: PlaceReceipt): Promise<QueueEntry | null>;
 
   getServingCounter(eventId: string): Promise<number>;
   /**

@@ -14,6 +14,7 @@ import { isAcceptedBodyType, parseJsonObject, unsupportedType } from '../http/bo
 import { CHALLENGE_HEADER, ENQUEUE_TOKEN_HEADER } from '../http/cors.ts';
 import type { ApiRequest, Endpoint, JsonAnswer } from '../http/endpoint.ts';
 import { codeBody } from '../http/errors.ts';
+import { keepsCookies, receiptCookieHeader } from '../http/place-receipt.ts';
 import { CACHE } from '../http/steps.ts';
 import { type EnqueueVisitor, enqueueVisitor, requestCookieHeader } from '../http/visitor.ts';
 
@@ -97,8 +98,10 @@ function respond(
   answer: JsonAnswer,
   event: EventSettings,
   { place, serving }: { place: QueueEntry; serving: number | null },
+  receipt: string | null,
 ): void {
   answer.cookies.push(requestCookieHeader(deps.config, place.eventId, place.requestId));
+  if (receipt !== null) answer.cookies.push(receipt);
   answer.cacheControl = CACHE.none;
   answer.body =
     place.position === null
@@ -119,5 +122,13 @@ export const assignQueueNum: Endpoint = async function assignQueueNum(deps, requ
   const event = await loadOpenEvent(deps, fields);
   const visitor = visitorOf(deps, request, answer);
   const joined = await joinQueue(deps, event, visitor, request, answer);
-  if (joined !== null) respond(deps, answer, event, joined);
+  // The place's signed receipt (http/place-receipt.ts): what re-creates it if the store loses it.
+  // A client that keeps cookies gets the place's signed receipt (http/place-receipt.ts): what
+  // re-creates the place if the store loses it. The others pay nothing for it.
+  if (joined !== null) {
+    const receipt = keepsCookies(request.header('cookie'))
+      ? await receiptCookieHeader(deps, joined.place)
+      : null;
+    respond(deps, answer, event, joined, receipt);
+  }
 };

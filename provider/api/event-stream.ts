@@ -10,6 +10,7 @@ import { parseEventId, parseRequestId } from '../../queue-core/validate.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import type { Step } from '../http/context.ts';
 import type { ApiRequest } from '../http/endpoint.ts';
+import { restoreFromReceipt } from '../http/place-receipt.ts';
 import { openStatusStream } from './status-stream.ts';
 import { tooManyStreamsError } from './stream-slots.ts';
 
@@ -28,11 +29,17 @@ export interface CheckedStream {
 export async function checkStream(
   deps: AppDeps,
   rawEventId: unknown,
-  request: Pick<ApiRequest, 'query' | 'clientAddress'>,
+  request: Pick<ApiRequest, 'query' | 'clientAddress' | 'header'>,
 ): Promise<CheckedStream> {
   const eventId = parseEventId(rawEventId);
   const requestId = parseRequestId(request.query('request_id'));
-  const found = await deps.room.findPlace(eventId, requestId);
+  let found = await deps.room.findPlace(eventId, requestId);
+  if (found.kind === 'none') {
+    // A place the store lost, re-created from the visitor's receipt (http/place-receipt.ts);
+    // the stream follows it under its new request id.
+    const restored = await restoreFromReceipt(deps, eventId, requestId, request.header('cookie'));
+    if (restored !== null) found = await deps.room.findPlace(eventId, restored.entry.requestId);
+  }
   if (found.kind === 'none') throw new AnteroomError('request_not_found');
   const release = deps.streamSlots.take(requestId, request.clientAddress());
   if (release === null) throw tooManyStreamsError();
@@ -45,6 +52,7 @@ const streamStatus: Step = async function streamStatus(ctx) {
   const { eventId, place, release } = await checkStream(deps, ctx.params.event_id, {
     query: (name) => ctx.query[name],
     clientAddress: () => ctx.ip,
+    header: (name) => ctx.get(name) || undefined,
   });
   // The stream is written straight to node's response: Koa lets go of it.
   ctx.respond = false;

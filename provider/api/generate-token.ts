@@ -8,6 +8,7 @@ import type { AdmitOptions, AdmitOutcome } from '../../queue-core/room/visitor-f
 import { readJsonBody } from '../http/body.ts';
 import type { ApiContext, Step } from '../http/context.ts';
 import { codeBody } from '../http/errors.ts';
+import { restoreFromReceipt } from '../http/place-receipt.ts';
 import { CACHE, readEventId, readRequestId } from '../http/steps.ts';
 
 /** Records the admission (`ctx.state.admission`); the admin endpoint passes its overrides. */
@@ -17,6 +18,16 @@ export async function admitVisitor(ctx: ApiContext, options?: AdmitOptions): Pro
 
 const admit: Step = async function admit(ctx, next) {
   await admitVisitor(ctx);
+  if ((ctx.state.admission as AdmitOutcome).kind === 'unknown') {
+    // A place the store lost, re-created from the visitor's receipt (http/place-receipt.ts).
+    const { deps, eventId, requestId } = ctx.state;
+    const restored = await restoreFromReceipt(deps, eventId, requestId, ctx.get('Cookie') || undefined);
+    if (restored !== null) {
+      for (const cookie of restored.setCookies) ctx.append('Set-Cookie', cookie);
+      ctx.state.requestId = restored.entry.requestId;
+      await admitVisitor(ctx);
+    }
+  }
   await next();
 };
 

@@ -2,10 +2,34 @@
 import type { QueueEntry } from '../../queue-core/types.ts';
 import type { Step } from '../http/context.ts';
 import { codeBody } from '../http/errors.ts';
+import {
+  isUnknownRequest,
+  lacksReceipt,
+  receiptCookieHeader,
+  restoreFromReceipt,
+} from '../http/place-receipt.ts';
 import { CACHE, readEventId, readRequestId } from '../http/steps.ts';
 
 const loadEntry: Step = async function loadEntry(ctx, next) {
-  ctx.state.entry = await ctx.state.deps.room.getEntry(ctx.state.eventId, ctx.state.requestId);
+  const { deps, eventId, requestId } = ctx.state;
+  const cookies = ctx.get('Cookie') || undefined;
+  try {
+    const entry = await deps.room.getEntry(eventId, requestId);
+    ctx.state.entry = entry;
+    // A browser's first poll: the receipt its first enqueue (without cookies yet) did not get.
+    if (lacksReceipt(cookies, eventId)) {
+      const receipt = await receiptCookieHeader(deps, entry);
+      if (receipt !== null) ctx.append('Set-Cookie', receipt);
+    }
+  } catch (error) {
+    // A place the store lost, re-created from the visitor's receipt (http/place-receipt.ts).
+    const restored = isUnknownRequest(error)
+      ? await restoreFromReceipt(deps, eventId, requestId, cookies)
+      : null;
+    if (restored === null) throw error;
+    for (const cookie of restored.setCookies) ctx.append('Set-Cookie', cookie);
+    ctx.state.entry = restored.entry;
+  }
   await next();
 };
 

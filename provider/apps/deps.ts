@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { SSE_HEARTBEAT_MS } from '../../queue-core/defaults.ts';
 import { relativeError } from '../../queue-core/eta-accuracy.ts';
+import { type PlaceReceiptSigner, placeReceiptSigner } from '../../queue-core/place-receipts.ts';
 import { createRoom } from '../../queue-core/room/room.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
@@ -21,7 +22,11 @@ import {
   createRateLimiter,
   type RateLimiter,
 } from '../http/rate-limit.ts';
-import { serverVisitorCookieSigner, type VisitorCookieSigner } from '../http/visitor-cookie.ts';
+import {
+  serverCookieKeys,
+  serverVisitorCookieSigner,
+  type VisitorCookieSigner,
+} from '../http/visitor-cookie.ts';
 import { readOriginSignal } from '../signals/signal-reader.ts';
 import { logOptions } from '../telemetry/log.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
@@ -45,6 +50,8 @@ export interface AppDeps {
   streamSlots: StreamSlots;
   /** Issues and checks the signed visitor cookie (`anteroom_vid`). */
   visitorCookies: VisitorCookieSigner;
+  /** Signs and checks place receipts (`ar_rc_<event>`: docs/reliability.md), with the same keys. */
+  placeReceipts: PlaceReceiptSigner;
   /** The clock in milliseconds (tests control it): per-client budgets, signature dates. */
   nowMs: () => number;
   /**
@@ -184,6 +191,7 @@ export async function createAppDeps(
       perClient: config.limits.streamsPerClient,
     }),
     visitorCookies: serverVisitorCookieSigner(config, keys),
+    placeReceipts: placeReceiptSigner(serverCookieKeys(config, keys)),
     nowMs,
     roomNowMs: options.now === undefined ? nowMs : () => (options.now as () => number)() * 1000,
   };

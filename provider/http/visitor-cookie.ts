@@ -86,9 +86,20 @@ export function serverVisitorCookieSigner(
   config: Pick<AnteroomConfig, 'oidc'>,
   keys: Pick<KeyRing, 'oidcJwks' | 'oidcKeysVersion' | 'summary'>,
 ): VisitorCookieSigner {
+  return visitorCookieSigner(serverCookieKeys(config, keys));
+}
+
+/**
+ * The provider's cookie keys as `createOidcMiddleware` resolves them, the same list until they
+ * change (visitor cookies and place receipts are signed with them).
+ */
+export function serverCookieKeys(
+  config: Pick<AnteroomConfig, 'oidc'>,
+  keys: Pick<KeyRing, 'oidcJwks' | 'oidcKeysVersion' | 'summary'>,
+): () => readonly string[] {
   let version: string | null = null;
   let list: readonly string[] = [];
-  return visitorCookieSigner(() => {
+  return () => {
     const now = keys.oidcKeysVersion();
     if (now !== version) {
       const oldest = keys
@@ -99,5 +110,5 @@ export function serverVisitorCookieSigner(
       version = now;
     }
     return list;
-  });
+  };
 }

@@ -6,6 +6,7 @@
  */
 import type { ChallengeOffer } from '../entry/gate.ts';
 import type { InletTickResult } from '../inlet.ts';
+import type { PlaceReceipt } from '../place-receipts.ts';
 import type {
   EventSettings,
   PositionExpiry,
@@ -109,6 +110,19 @@ export interface Room {
    * show), for a page that asks it before the visitor joins; null without a challenge.
    */
   challengeFor(event: EventSettings): ChallengeOffer | null;
+  /**
+   * Re-create a waiting place the store lost (Redis restarted empty, or failed over without the
+   * queue's era) from the visitor's signed place receipt (place-receipts.ts), verified by the
+   * caller: the place at the receipt's position, under the request id of the queue's current
+   * era; null when `requestId` does not carry that position, the event was reset since, or the
+   * position was handed out again (store.restorePlace).
+   */
+  restorePlace(eventId: string, requestId: string, receipt: PlaceReceipt): Promise<QueueEntry | null>;
+  /**
+   * The event's reset count as this process last read it (a place receipt names it): at once
+   * from the last snapshot, else once the store answered.
+   */
+  resetCount(eventId: string): number | Promise<number>;
   /** Where a request id stands (status and admission), or `none` when the room does not know it. */
   findPlace(eventId: string, requestId: string): Promise<PlaceLookup>;
   /** Record the admission of a served position (pass-through: at once). Signs nothing. */

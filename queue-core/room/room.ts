@@ -14,9 +14,11 @@ import { derivedSecret } from '../entry/secret.ts';
 import { redactEvent, screensVisitors } from '../entry/settings.ts';
 import { AnteroomError } from '../errors.ts';
 import { etaSampleOf, historyUpTo } from '../eta-accuracy.ts';
+import type { PlaceReceipt } from '../place-receipts.ts';
 import { countsPresence, presenceRule, touchEverySeconds } from '../presence/rule.ts';
 import { PresenceTracker } from '../presence/tracker.ts';
 import type { KeyRing } from '../signing-keys/key-ring.ts';
+import { claimedPosition } from '../store/request-ids.ts';
 import type {
   AuditEntry,
   EtaSample,
@@ -240,6 +242,18 @@ class QueueRoom implements Room {
 
   challengeFor(event: EventSettings): ChallengeOffer | null {
     return this.gate.offer(event);
+  }
+
+  async restorePlace(eventId: string, requestId: string, receipt: PlaceReceipt): Promise<QueueEntry | null> {
+    this.requireEvent(eventId);
+    if (claimedPosition(requestId) !== receipt.position) return null;
+    return this.store.restorePlace(eventId, requestId, receipt);
+  }
+
+  resetCount(eventId: string): number | Promise<number> {
+    const last = this.watch.last(eventId);
+    if (last !== undefined) return last.counters.resets;
+    return this.watch.snapshot(eventId).then((snapshot) => snapshot.counters.resets);
   }
 
   async findPlace(eventId: string, requestId: string): Promise<PlaceLookup> {

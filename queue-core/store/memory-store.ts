@@ -5,6 +5,7 @@
  */
 
 import { AnteroomError, rateLimitedError } from '../errors.ts';
+import type { PlaceReceipt } from '../place-receipts.ts';
 import type {
   AuditEntry,
   Counters,
@@ -432,6 +433,15 @@ export class MemoryStore implements QueueStore {
     const state = this.#peek(eventId);
     const located = state === undefined ? undefined : locate(state, requestId);
     return located === undefined ? null : entryOf(eventId, requestId, located);
+  }
+
+  /** Memory loses nothing: an id it does not know was reset away (or never issued), and stays unknown. */
+  async restorePlace(
+    _eventId: string,
+    _requestId: string,
+    _receipt: PlaceReceipt,
+  ): Promise<QueueEntry | null> {
+    return null;
   }
 
   async getServingCounter(eventId: string): Promise<number> {

@@ -36,6 +36,9 @@
  *   ar:{demo}:nb  zset  positions passed while absent and back since (score = member = position)
  *   ar:{demo}:e   list  the newest wait-estimate samples "estimate:actual" (seconds), newest first
  *   ar:{demo}:o   string  live settings override (JSON); kept by `reset`
+ *   ar:{demo}:rf  string  where places may be re-created from signed receipts in the current era
+ *                       (lua/restore-place.lua: "<era> <first position the era handed out>", or
+ *                       "<era> o <counter>" while it handed out none)
  *   ar:{demo}:r:<client>  string  a client's enqueue budget (GCRA arrival time, ms; expires)
  *   ar:{demo}:pw:<prefix>  string  a spent proof-of-work prefix (expires with the prefix)
  * Global: ar:lease:<name>, ar:audit, ar:budget:<name> (a named budget, as the enqueue budget; expires),
@@ -48,6 +51,7 @@ import { readFileSync } from 'node:fs';
 import { Cluster, type Redis } from 'ioredis';
 import { REDIS_DEFAULTS } from '../defaults.ts';
 import { AnteroomError, rateLimitedError, StoreUnavailableError } from '../errors.ts';
+import type { PlaceReceipt } from '../place-receipts.ts';
 import type {
   AuditEntry,
   Counters,
@@ -134,6 +138,7 @@ const SCRIPTS = {
   arBindVisitorKey: { files: ['bind-visitor-key.lua'], keys: 1 },
   arGuardCounters: { files: ['guard-counters.lua', 'guard.lua'], keys: 3 },
   arCounters: { files: ['counters.lua'], keys: 2 },
+  arRestorePlace: { files: ['restore-place.lua'], keys: 4 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
@@ -165,6 +170,7 @@ interface ScriptReplies {
   arBindVisitorKey: string;
   arGuardCounters: GuardReply;
   arCounters: Array<string | null>;
+  arRestorePlace: '' | ['retry'] | [era: string];
 }
 
 /** What the regression guard answered (guard-counters.lua). */
@@ -286,6 +292,7 @@ function eventKeys(prefix: string, eventId: string) {
     rates: `${base}r:`,
     spentPrefixes: `${base}pw:`,
     etaSamples: `${base}e`,
+    restoreFloor: `${base}rf`,
   };
 }
 
@@ -763,6 +770,37 @@ export class RedisStore implements QueueStore {
         },
       );
     }
+  }
+
+  async restorePlace(eventId: string, requestId: string, receipt: PlaceReceipt): Promise<QueueEntry | null> {
+    const claimed: ClaimedId = { kind: 'position', number: receipt.position };
+    const k = this.#keys(eventId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const era = await this.#era(eventId);
+      const sameEra = era !== null && issuedUnder(era, eventId, requestId, claimed);
+      this.#guard(eventId);
+      const reply = await this.#write((redis) =>
+        redis.arRestorePlace(
+          k.counters,
+          k.entryTimes,
+          k.resets,
+          k.restoreFloor,
+          String(receipt.position),
+          String(receipt.entryTime),
+          String(receipt.resets),
+          era ?? '',
+          sameEra ? '1' : '',
+          this.#newEra(),
+        ),
+      );
+      if (reply === '') return null;
+      if (reply[0] === 'retry') continue;
+      this.#eras.set(eventId, reply[0]);
+      this.#indexes.delete(eventId); // it may hold the changes without this entry time
+      this.#acknowledge(eventId, { position: receipt.position });
+      return entryOf(eventId, reply[0], receipt.position, receipt.entryTime, 0);
+    }
+    throw new StoreUnavailableError(new Error('restorePlace: the era kept changing'));
   }
 
   /**

@@ -27,7 +27,8 @@ const RULES: { name: string; pattern: RegExp }[] = [
   { name: 'visitor id', pattern: /\b[0-9a-f]{32}\b/ },
   {
     name: 'cookie',
-    pattern: /\b(anteroom_vid|ar_rq_[\w.-]+|_ar_session|_ar_interaction|_ar_resume)(\.sig)?=[^;\s"]+/,
+    pattern:
+      /\b(anteroom_vid|ar_rq_[\w.-]+|ar_rc_[\w.-]+|_ar_session|_ar_interaction|_ar_resume)(\.sig)?=[^;\s"]+/,
   },
   { name: 'bearer credential', pattern: /Bearer\s+[\w.~+/-]{12,}/i },
   { name: 'private key', pattern: /PRIVATE KEY|"(d|p|q|dp|dq|qi)":"[\w-]{16,}"/ },

@@ -13,6 +13,7 @@ import type Koa from 'koa';
 import { AnteroomError } from '../../../queue-core/errors.ts';
 import { parseEventId } from '../../../queue-core/validate.ts';
 import type { AppDeps } from '../../apps/deps.ts';
+import { receiptCookieHeader, restoreFromReceipt } from '../../http/place-receipt.ts';
 import { ensureVisitorId, readRequestCookie, writeRequestCookie } from '../../http/visitor.ts';
 import { publicUrlPath, requestBasePath } from '../base-path.ts';
 import { pageTextOf, sendPage } from '../headers.ts';
@@ -113,7 +114,16 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
     let request: PageRequest | null = null;
     try {
       request = pageRequest(ctx, rawEventId);
-      const view = await loadWaitingView(deps.room, request.eventId, readRequestCookie(ctx, request.eventId));
+      const requestId = readRequestCookie(ctx, request.eventId);
+      let view = await loadWaitingView(deps.room, request.eventId, requestId);
+      if (view.kind === 'join' && view.placeLost && requestId !== null) {
+        // A place the store lost, re-created from the visitor's receipt (http/place-receipt.ts).
+        const restored = await restoreFromReceipt(deps, request.eventId, requestId, ctx.get('Cookie'));
+        if (restored !== null) {
+          for (const cookie of restored.setCookies) ctx.append('Set-Cookie', cookie);
+          view = await loadWaitingView(deps.room, request.eventId, restored.entry.requestId);
+        }
+      }
       sendView(ctx, 200, view, request.links);
     } catch (error) {
       const basePath = requestBasePath(ctx, publicBasePath);
@@ -167,6 +177,9 @@ export function waitingRoutes(deps: AppDeps, options: WaitingPageOptions = {}): 
         break;
     }
     writeRequestCookie(ctx, deps.config, request.eventId, joined.place.requestId);
+    // The place's signed receipt: what re-creates it if the store loses it (http/place-receipt.ts).
+    const receipt = await receiptCookieHeader(deps, joined.place);
+    if (receipt !== null) ctx.append('Set-Cookie', receipt);
     // Pass-through: no waiting at all, the admission is claimed at once.
     if (event.mode === 'passthrough') await deps.room.admit(request.eventId, joined.place.requestId);
     return false;
