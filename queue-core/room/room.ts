@@ -253,7 +253,8 @@ class QueueRoom implements Room {
   resetCount(eventId: string): number | Promise<number> {
     const last = this.watch.last(eventId);
     if (last !== undefined) return last.counters.resets;
-    return this.watch.snapshot(eventId).then((snapshot) => snapshot.counters.resets);
+    // Read aside, not as the event's snapshot: a join must not make the counters it then shows older.
+    return this.store.getCounters(eventId).then((counters) => counters.resets);
   }
 
   async findPlace(eventId: string, requestId: string): Promise<PlaceLookup> {
