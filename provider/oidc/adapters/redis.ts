@@ -17,7 +17,7 @@
  * Lua call on one key (exists and not yet consumed → set), so two concurrent code exchanges
  * cannot both succeed.
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { REDIS_DEFAULTS } from '../../../queue-core/defaults.ts';
 import { StoreUnavailableError } from '../../../queue-core/errors.ts';
 import { confirmWrites, type Durability } from '../../../queue-core/store/durability.ts';
@@ -112,20 +112,35 @@ class RedisAdapter implements Adapter {
     const ttlMs = exp === undefined ? undefined : Math.max(1, Math.ceil(expiresIn! * 1000));
     const record = encodeRecord(payload, exp);
     await this.#write(async (redis) => {
-      const pointers: Promise<unknown>[] = [
-        ttlMs === undefined ? redis.set(key, record) : redis.set(key, record, 'PX', ttlMs),
-      ];
-      const pointer = (pointerKey: string) =>
-        ttlMs === undefined ? redis.set(pointerKey, id) : redis.set(pointerKey, id, 'PX', ttlMs);
-      if (typeof payload.uid === 'string') pointers.push(pointer(this.#key(`uid:${payload.uid}`)));
-      if (typeof payload.userCode === 'string') pointers.push(pointer(this.#key(`code:${payload.userCode}`)));
-      if (typeof payload.grantId === 'string') {
-        const grantKey = `${this.#prefix}:grant:${payload.grantId}`;
-        pointers.push(redis.sadd(grantKey, key));
-        // The set lives as long as its longest-lived member (PEXPIRE GT/NX would need Redis 7).
-        if (ttlMs !== undefined) pointers.push(extendTtl(redis, grantKey, ttlMs));
+      // On one Redis, the record and its pointers go in one socket write (a pipeline, not a
+      // transaction); a cluster spreads them over slots, so each is sent on its own there.
+      const batch: Redis | Cluster | ChainableCommander = redis.isCluster ? redis : redis.pipeline();
+      const sent: Promise<unknown>[] = [];
+      const set = (target: string, value: string) => {
+        const reply = ttlMs === undefined ? batch.set(target, value) : batch.set(target, value, 'PX', ttlMs);
+        if (reply instanceof Promise) sent.push(reply);
+      };
+      set(key, record);
+      if (typeof payload.uid === 'string') set(this.#key(`uid:${payload.uid}`), id);
+      if (typeof payload.userCode === 'string') set(this.#key(`code:${payload.userCode}`), id);
+      const grantKey =
+        typeof payload.grantId === 'string' ? `${this.#prefix}:grant:${payload.grantId}` : null;
+      if (grantKey !== null) {
+        const added = batch.sadd(grantKey, key);
+        if (added instanceof Promise) sent.push(added);
       }
-      await Promise.all(pointers);
+      // The set lives as long as its longest-lived member (PEXPIRE GT/NX would need Redis 7).
+      const extend = grantKey !== null && ttlMs !== undefined;
+      if (batch === redis) {
+        await Promise.all(sent);
+        if (extend) await extendTtl(redis, grantKey, ttlMs);
+        return;
+      }
+      if (extend) (batch as ChainableCommander).pttl(grantKey);
+      const replies = (await (batch as ChainableCommander).exec()) ?? [];
+      for (const [error] of replies) if (error) throw error;
+      const current = Number(replies.at(-1)?.[1]);
+      if (extend && (current < 0 || current < ttlMs)) await redis.pexpire(grantKey, ttlMs);
     });
   }
 
