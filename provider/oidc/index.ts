@@ -14,6 +14,7 @@
  * queue (memory, or Redis at `config.store.url`) unless an adapter is passed (DynamoDB:
  * `dynamoAdapter(client, { tableName })`).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Cluster, Redis } from 'ioredis';
 import type Koa from 'koa';
 import type { Provider } from 'oidc-provider';
@@ -33,10 +34,10 @@ import { resolveCookieKeys } from './cookie-keys.ts';
 import { interactionHandler } from './interaction.ts';
 import { mountProvider } from './mount.ts';
 import { isOidcPath, OIDC_MOUNT_PATH } from './on-demand.ts';
-import { parking } from './park.ts';
+import { type ParkedEntry, parking } from './park.ts';
 import { PARKED_TOKEN, parkedRequestSealer } from './parked-request.ts';
 import { createOidcProvider, renderError } from './provider.ts';
-import { stateGuard } from './state-guard.ts';
+import { checkProviderState, type GuardOutcome, stateGuard } from './state-guard.ts';
 import { userinfoHandler } from './userinfo.ts';
 import { Visits } from './visits.ts';
 import { WaitingRoom } from './waiting.ts';
@@ -58,9 +59,29 @@ export interface OidcOptions {
   now?: () => number;
 }
 
+/**
+ * `GET /oidc/auth` without Koa, for `anteroom serve`'s fast path (`server/hot-path.ts`): the
+ * same checks and the same parking as the middleware (`checkProviderState`, `Parking.enter`).
+ * The parked answer, or null when the middleware must answer the request (an error page, a
+ * refusal, a request for the provider, keys that changed): what was found on the way (the budget
+ * taken, the decision to leave it to the provider) is kept for the middleware, never done twice.
+ * `query`: the query string without `?`; `client`: the client's address as the app resolves it.
+ */
+export type OidcEntry = (req: IncomingMessage, query: string, client: string) => Promise<ParkedEntry | null>;
+
+/** What the fast path found about a request it left to the middleware. */
+interface LeftToKoa {
+  checked: GuardOutcome;
+  /** Parking said the provider answers it. */
+  toProvider: boolean;
+}
+const leftByFastPath = new WeakMap<IncomingMessage, LeftToKoa>();
+
 export interface OidcMiddleware {
   /** Answers everything under `/oidc`; passes other paths on. */
   middleware: Koa.Middleware;
+  /** `GET /oidc/auth` for the fast path. */
+  entry: OidcEntry;
   /** The oidc-provider instance now answering (events, `urlFor`, tests). */
   readonly provider: Provider;
   issuer: string;
@@ -142,8 +163,16 @@ export async function createOidcMiddleware(
     return current.middleware(ctx, next);
   };
 
+  const entry: OidcEntry = async (req, query, client) => {
+    const version = deps.keys.oidcKeysVersion();
+    // New keys: the middleware builds the provider that uses them first.
+    if (version !== current.version && version !== failedVersion) return null;
+    return current.entry(req, query, client);
+  };
+
   return {
     middleware,
+    entry,
     get provider() {
       return current.provider;
     },
@@ -188,6 +217,7 @@ interface Generation {
   signingKid: string | undefined;
   provider: Provider;
   middleware: Koa.Middleware;
+  entry: OidcEntry;
   cookieKeys: string[];
 }
 
@@ -265,17 +295,28 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     grantExists: async (grantId) => (await grants.find(grantId)) !== undefined,
   });
   const guard = stateGuard({ budget: deps.authorizeBudget, config, issuerPath });
+  const entry: OidcEntry = async (req, query, client) => {
+    const checked = await checkProviderState(deps.authorizeBudget, query, client);
+    if (checked.kind !== 'pass') {
+      leftByFastPath.set(req, { checked, toProvider: false });
+      return null;
+    }
+    const parked = await park.enter({ method: 'GET', querystring: query, cookies: req.headers.cookie });
+    if (parked === null) leftByFastPath.set(req, { checked, toProvider: true });
+    return parked;
+  };
   const middleware = mountProvider(provider, {
     mountPath: OIDC_MOUNT_PATH,
     issuerPath,
     publicUrl: new URL(config.publicUrl),
     before: async (ctx, rest) => {
-      if (await guard(ctx, rest)) return true;
+      const left = rest === '/auth' ? leftByFastPath.get(ctx.req) : undefined;
+      if (await guard(ctx, rest, left?.checked)) return true;
       if (rest === '/me') {
         await userinfo(ctx, async () => {});
         return true;
       }
-      if (rest === '/auth') return (await park.authorize(ctx)).kind === 'answered';
+      if (rest === '/auth') return left?.toProvider ? false : (await park.authorize(ctx)).kind === 'answered';
       const resume = /^\/auth\/([^/]+)$/.exec(rest)?.[1];
       if (resume !== undefined && PARKED_TOKEN.test(resume)) {
         const basePath = requestBasePath(ctx, publicUrlPath(config.publicUrl));
@@ -298,7 +339,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     },
   });
 
-  return { version, signingKid: jwks[0]?.kid, provider, middleware, cookieKeys: cookieKeys.keys };
+  return { version, signingKid: jwks[0]?.kid, provider, middleware, entry, cookieKeys: cookieKeys.keys };
 }
 
 /**

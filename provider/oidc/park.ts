@@ -26,10 +26,10 @@ import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AnteroomConfig } from '../config/server-config.ts';
-import { cookieValue } from '../http/visitor.ts';
+import { cookieValue, visitorIdOf, visitorOf } from '../http/visitor.ts';
 import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import type { OidcClientConfig } from './clients.ts';
-import { ensureVisitorId, readVisitorId } from './identity.ts';
+import { readVisitorId } from './identity.ts';
 import type { ParkedRequestSealer, Unparked } from './parked-request.ts';
 import type { ClientRegistry } from './registry.ts';
 import type { Admission, WaitingRoom } from './waiting.ts';
@@ -250,8 +250,29 @@ export const placeCookieName = (eventId: string) => `_ar_place_${eventId}`;
 const PLACE_COOKIE_SECONDS = 24 * 3600;
 const ADMITTED_TICKET_SECONDS = 60;
 
+/**
+ * What parking reads of an authorization request, without Koa: the Koa mount and `anteroom
+ * serve`'s fast path (`server/hot-path.ts`) both park through `Parking.enter`.
+ */
+export interface EntryRequest {
+  method: string;
+  /** The query string, without `?`. */
+  querystring: string;
+  /** The `Cookie` header. */
+  cookies: string | undefined;
+}
+
+/** A parked entry's answer: 303 to `location` (no body, `no-store`), setting `setCookie` when not null. */
+export interface ParkedEntry {
+  location: string;
+  /** A new visitor cookie, when the browser had no valid one. */
+  setCookie: string | null;
+}
+
 export interface Parking {
-  /** `GET /auth?…`: park the visitor, or leave the request to the provider. */
+  /** `GET /auth?…`: the parked answer, or null when the provider must answer the request. */
+  enter(request: EntryRequest): Promise<ParkedEntry | null>;
+  /** `GET /auth?…` in Koa: park the visitor (`enter`), or leave the request to the provider. */
   authorize(ctx: Koa.Context): Promise<Routed>;
   /** `GET /auth/<token>`: hand an admitted visitor's request to the provider; null when `rest` is no parked token. */
   resume(
@@ -278,8 +299,37 @@ export function parking(deps: ParkingDeps): Parking {
     const visitorId = readVisitorId(ctx, deps.visitorCookies);
     return { unparked: deps.sealer.open(token, visitorId, deps.now()), visitorId };
   };
+  const enter = async (request: EntryRequest): Promise<ParkedEntry | null> => {
+    if (request.method !== 'GET') return null;
+    if (hasProviderSession(request.cookies, deps.sessionCookie, deps.cookieKeys)) return null;
+    const client = parkableClient(request.querystring, deps.registry);
+    if (client === null) return null;
+    const known = visitorIdOf(request.cookies, deps.visitorCookies);
+    try {
+      // A visitor who will not wait (pass-through) is not parked.
+      const event = await deps.waitingRoom.room.getEvent(client.eventId);
+      if (event.mode === 'passthrough') return null;
+      if (known !== null) {
+        const admission = await deps.waitingRoom.admission(client.eventId, deps.accountOfVisitor(known));
+        if (admission !== null) return null;
+      }
+    } catch {
+      // A store outage: the provider answers it (`temporarily_unavailable` to the client).
+      return null;
+    }
+    const visitor =
+      known !== null
+        ? { id: known, setCookie: null }
+        : visitorOf(request.cookies, deps.config, deps.visitorCookies);
+    const token = deps.sealer.seal(
+      { clientId: client.clientId, query: request.querystring, issuedAt: deps.now() },
+      visitor.id,
+    );
+    return { location: `${deps.issuerPath}/interaction/${token}`, setCookie: visitor.setCookie };
+  };
   return {
     open,
+    enter,
     knownPlace(ctx, eventId, visitorId) {
       return deps.sealer.placeOf(
         cookieValue(ctx.get('Cookie'), placeCookieName(eventId)),
@@ -304,29 +354,14 @@ export function parking(deps: ParkingDeps): Parking {
       );
     },
     async authorize(ctx) {
-      if (ctx.method !== 'GET') return PROVIDER;
-      if (hasProviderSession(ctx.get('Cookie'), deps.sessionCookie, deps.cookieKeys)) return PROVIDER;
-      const client = parkableClient(ctx.querystring, deps.registry);
-      if (client === null) return PROVIDER;
-      try {
-        // A visitor who will not wait (pass-through) is not parked.
-        const event = await deps.waitingRoom.room.getEvent(client.eventId);
-        if (event.mode === 'passthrough') return PROVIDER;
-        const known = readVisitorId(ctx, deps.visitorCookies);
-        if (known !== null) {
-          const admission = await deps.waitingRoom.admission(client.eventId, deps.accountOfVisitor(known));
-          if (admission !== null) return PROVIDER;
-        }
-      } catch {
-        // A store outage: the provider answers it (`temporarily_unavailable` to the client).
-        return PROVIDER;
-      }
-      const visitorId = ensureVisitorId(ctx, deps.config, deps.visitorCookies);
-      const token = deps.sealer.seal(
-        { clientId: client.clientId, query: ctx.querystring, issuedAt: deps.now() },
-        visitorId,
-      );
-      seeOther(ctx, `${deps.issuerPath}/interaction/${token}`);
+      const parked = await enter({
+        method: ctx.method,
+        querystring: ctx.querystring,
+        cookies: ctx.get('Cookie'),
+      });
+      if (parked === null) return PROVIDER;
+      if (parked.setCookie !== null) ctx.append('Set-Cookie', parked.setCookie);
+      seeOther(ctx, parked.location);
       return { kind: 'answered' };
     },
     async resume(ctx, token, refuse) {

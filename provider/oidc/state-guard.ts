@@ -51,29 +51,61 @@ export interface StateGuardDeps {
   issuerPath: string;
 }
 
-/** True when the request was refused (the answer is written); false lets it through. */
-export function stateGuard(deps: StateGuardDeps): (ctx: Koa.Context, rest: string) => Promise<boolean> {
+/**
+ * What the checks found: `pass` (one request of the budget taken), a parameter too long (nothing
+ * taken), or the budget refused (spent, or the store is down).
+ */
+export type GuardOutcome =
+  | { kind: 'pass' }
+  | { kind: 'oversized'; description: string }
+  | { kind: 'refused'; refusal: AnteroomError };
+
+/**
+ * The checks of a state-creating request, without answering it: the Koa guard below and
+ * `anteroom serve`'s fast path for `/auth` (`index.ts`) both run them through this.
+ */
+export async function checkProviderState(
+  budget: AppDeps['authorizeBudget'],
+  querystring: string,
+  client: string,
+): Promise<GuardOutcome> {
+  const oversized = oversizedParameter(querystring);
+  if (oversized !== null) return { kind: 'oversized', description: oversized };
+  try {
+    const retryAfter = await budget.take(client);
+    if (retryAfter > 0) {
+      return {
+        kind: 'refused',
+        refusal: rateLimitedError(retryAfter, 'Too many sign-in requests from this client'),
+      };
+    }
+  } catch (error) {
+    // The store is down: the provider could not have saved the request either; a retry page.
+    if (error instanceof AnteroomError) return { kind: 'refused', refusal: error };
+    throw error;
+  }
+  return { kind: 'pass' };
+}
+
+/**
+ * True when the request was refused (the answer is written); false lets it through. `checked`:
+ * what the fast path already found for this request (its budget is not taken twice).
+ */
+export function stateGuard(
+  deps: StateGuardDeps,
+): (ctx: Koa.Context, rest: string, checked?: GuardOutcome) => Promise<boolean> {
   const publicBasePath = publicUrlPath(deps.config.publicUrl);
-  return async function guardProviderState(ctx, rest) {
+  return async function guardProviderState(ctx, rest, checked) {
     if (!STATE_CREATING_PATHS.has(rest)) return false;
+    const outcome = checked ?? (await checkProviderState(deps.budget, ctx.querystring, ctx.ip));
+    if (outcome.kind === 'pass') return false;
     const basePath = requestBasePath(ctx, publicBasePath);
-    const oversized = oversizedParameter(ctx.querystring);
-    if (oversized !== null) {
+    if (outcome.kind === 'oversized') {
       ctx.status = 400;
-      await renderError(ctx, { error: 'invalid_request', error_description: oversized }, basePath);
+      await renderError(ctx, { error: 'invalid_request', error_description: outcome.description }, basePath);
       return true;
     }
-    let refusal: AnteroomError | null = null;
-    try {
-      const retryAfter = await deps.budget.take(ctx.ip);
-      if (retryAfter > 0)
-        refusal = rateLimitedError(retryAfter, 'Too many sign-in requests from this client');
-    } catch (error) {
-      // The store is down: the provider could not have saved the request either; a retry page.
-      refusal = error instanceof AnteroomError ? error : null;
-      if (refusal === null) throw error;
-    }
-    if (refusal === null) return false;
+    const { refusal } = outcome;
     const retryHref = `${deps.issuerPath}${rest}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
     sendProblemPage(ctx, refusal, { text: pageTextOf(ctx, deps.config.pages), retryHref, basePath });
     return true;

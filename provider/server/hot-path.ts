@@ -16,6 +16,12 @@
  * that read it, and written at once, each answer's system call would find its client asleep and
  * pay for waking it. Written in a row, the later ones find it awake: on loopback that halved the
  * CPU of a status poll (bench/server.ts).
+ *
+ * With the OpenID provider mounted, a flash crowd's visitors arrive at `GET /oidc/auth`: the
+ * parked entry (a 303 to the waiting page, `provider/oidc/park.ts`) is answered here too, by the
+ * same checks and the same parking as the provider's Koa mount (`OidcEntry`). Anything else the
+ * mount would answer differently (an error page, a refusal, a request for the provider) goes to
+ * the Koa app, which reuses what was found here (`test/provider/oidc/fast-entry.test.ts`).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { assignQueueNum } from '../api/assign-queue-num.ts';
@@ -33,6 +39,7 @@ import { type ApiRequest, type Endpoint, type JsonAnswer, newAnswer } from '../h
 import { errorAnswer } from '../http/errors.ts';
 import { traceIdOf } from '../http/request-id.ts';
 import { CACHE } from '../http/steps.ts';
+import type { ParkedEntry } from '../oidc/park.ts';
 import { httpTimer, secondsSince } from '../telemetry/metrics.ts';
 
 const READS: ReadonlyMap<string, Endpoint> = new Map([
@@ -42,6 +49,23 @@ const READS: ReadonlyMap<string, Endpoint> = new Map([
 ]);
 const ENQUEUE_PATH = '/assign_queue_num';
 const STREAM_PATH = /^\/events\/([^/]+)\/stream$/;
+/** `<mount>/auth` of the OpenID provider (`provider/oidc/on-demand.ts`). */
+const OIDC_AUTH_PATH = '/oidc/auth';
+
+/**
+ * The OpenID provider's parked entry (`OidcEntry` of `provider/oidc/index.ts`; a type here, so
+ * this module never loads the provider): the 303's target and cookie, or null for the Koa app.
+ */
+export type HotOidcEntry = (
+  req: IncomingMessage,
+  query: string,
+  client: string,
+) => Promise<ParkedEntry | null>;
+
+export interface HotPathOptions {
+  /** Answer `GET /oidc/auth` here when it parks (the provider is mounted). */
+  oidcEntry?: HotOidcEntry;
+}
 
 /** A `node:http` request as an endpoint reads it. */
 class NodeRequest implements ApiRequest {
@@ -92,6 +116,18 @@ function writeAnswer(res: ServerResponse, traceId: string, answer: JsonAnswer): 
   if (answer.retryAfter !== undefined) headers['Retry-After'] = String(answer.retryAfter);
   res.writeHead(answer.status, headers);
   res.end(text);
+}
+
+/** The parked entry's 303 with the headers the Koa app gives it (`seeOther` of `park.ts`). */
+function writeSeeOther(res: ServerResponse, traceId: string, parked: ParkedEntry): void {
+  const headers: OutgoingHttpHeaders = { 'X-Request-Id': traceId };
+  if (parked.setCookie !== null) headers['Set-Cookie'] = [parked.setCookie];
+  headers['Cache-Control'] = 'no-store';
+  headers['Location'] = parked.location;
+  headers['Content-Type'] = 'text/plain; charset=utf-8';
+  headers['Content-Length'] = 0;
+  res.writeHead(303, headers);
+  res.end();
 }
 
 /** Queue a write for the end of the current event-loop turn, with every other one of the turn. */
@@ -160,15 +196,46 @@ function answerStream(
   );
 }
 
-export function withHotPaths(deps: AppDeps, fallback: RequestListener): RequestListener {
+export function withHotPaths(
+  deps: AppDeps,
+  fallback: RequestListener,
+  options: HotPathOptions = {},
+): RequestListener {
   const observe = httpTimer(deps.metrics, 'public');
   const { limits } = deps.config;
   const atTurnEnd = writesByTurn();
+  const { oidcEntry } = options;
+
+  /** `GET /oidc/auth`: parked here, or handed to the Koa app (which renders every other answer). */
+  const answerOidcEntry = (entry: HotOidcEntry, req: IncomingMessage, res: ServerResponse, query: string) => {
+    const start = process.hrtime.bigint();
+    const traceId = traceIdOf(
+      typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
+    );
+    entry(req, query, clientAddress(req.headers, req.socket.remoteAddress, limits)).then(
+      (parked) => {
+        if (parked === null) return fallback(req, res);
+        atTurnEnd(() => {
+          try {
+            writeSeeOther(res, traceId, parked);
+            // The Koa app's label for this path: no router route matched it.
+            observe('GET', 'unmatched', 303, secondsSince(start));
+          } catch {
+            res.destroy();
+          }
+        });
+      },
+      () => fallback(req, res),
+    );
+  };
 
   return function answerHotPath(req: IncomingMessage, res: ServerResponse) {
     const url = req.url ?? '';
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
+    if (oidcEntry !== undefined && path === OIDC_AUTH_PATH && req.method === 'GET') {
+      return answerOidcEntry(oidcEntry, req, res, mark < 0 ? '' : url.slice(mark + 1));
+    }
     if (req.method === 'GET' && path.endsWith('/stream')) {
       const match = STREAM_PATH.exec(path);
       if (match)

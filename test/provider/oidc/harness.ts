@@ -7,6 +7,10 @@
  * With `ANTEROOM_TEST_LAMBDA=v1|v2` every request goes through the Lambda public handler as an
  * API Gateway REST (v1) or HTTP API (v2) event instead (the prefix becomes the stage), so the
  * same suites prove the provider on Lambda (`test/lambda/oidc-suite.*.test.ts`).
+ *
+ * Otherwise requests reach the app as `anteroom serve` hands them over: through its fast path
+ * (`withHotPaths`, which parks `GET /oidc/auth` itself), or, with `stack: 'koa'`, straight to
+ * the Koa app.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +22,7 @@ import { loadConfig } from '../../../provider/config/server-config.ts';
 import { lambdaHandlerForApp } from '../../../provider/lambda/app-handler.ts';
 import type { AdapterFactory } from '../../../provider/oidc/adapters/types.ts';
 import { createOidcMiddleware, type OidcMiddleware } from '../../../provider/oidc/index.ts';
+import { withHotPaths } from '../../../provider/server/hot-path.ts';
 import { createKeysDocument } from '../../../queue-core/signing-keys/document.ts';
 import { KeyRing } from '../../../queue-core/signing-keys/key-ring.ts';
 import { MemoryStore } from '../../../queue-core/store/memory-store.ts';
@@ -106,6 +111,8 @@ export async function startOidcServer(
     now?: () => number;
     /** The signing keys (default: one ring shared by every server of the process). */
     keys?: KeyRing;
+    /** `serve` (default): through `anteroom serve`'s fast path; `koa`: the Koa app alone. */
+    stack?: 'serve' | 'koa';
   } = {},
 ): Promise<OidcServer> {
   const prefix = options.prefix ?? '';
@@ -133,7 +140,9 @@ export async function startOidcServer(
         format: lambda,
         stage: prefix === '' ? undefined : prefix.slice(1),
       })
-    : app.callback();
+    : options.stack === 'koa'
+      ? app.callback()
+      : withHotPaths(deps, app.callback(), { oidcEntry: oidc.entry });
   return {
     base,
     issuer: oidc.issuer,
