@@ -56,6 +56,11 @@ export interface MaxSizeState {
    * counted by the store (the counters cannot tell passed absent ones from those let in).
    */
   outstanding?: number | undefined;
+  /**
+   * After a store lost an era: positions up to this one were handed out in it and are counted
+   * as expired (nobody can claim them), so the counter passes them without room (`Counters`).
+   */
+  lostBelow?: number | undefined;
 }
 
 /**
@@ -76,7 +81,9 @@ export function maxSizeDecision(state: MaxSizeState): number {
   // visitors back on return may be admitted while nobody waits above the counter.
   if (state.outstanding !== undefined) return Math.max(capacity, 0);
   const room = Math.max(0, state.queue - state.serving);
-  return Math.min(Math.max(capacity, 0), room);
+  // Positions of a lost era above the counter take no room: nobody can claim them.
+  const lost = Math.max(0, Math.min(state.lostBelow ?? 0, state.queue) - state.serving);
+  return Math.min(Math.max(capacity, 0) + lost, room);
 }
 
 export interface InletTickResult {
@@ -192,6 +199,7 @@ async function runMaxSize(
     tokens: counters.tokens,
     expired: counters.expired,
     outstanding,
+    lostBelow: counters.lostBelow,
   });
   if (room === 0) return IDLE;
   if (presence === undefined) {

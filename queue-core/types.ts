@@ -308,6 +308,12 @@ export interface Counters {
   absent?: number | undefined;
   /** Events with `abandonAfterSeconds`: visitors admitted on their return (cumulative). */
   readmitted?: number | undefined;
+  /**
+   * After a store lost an era (docs/reliability.md): positions up to this one were handed out in
+   * the lost era, and those the queue counter was raised over are counted in `expired` (their
+   * request ids can never claim). Absent when no era was lost.
+   */
+  lostBelow?: number | undefined;
 }
 
 export type SessionStatus = 'active' | 'completed' | 'abandoned';

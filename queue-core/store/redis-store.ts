@@ -15,6 +15,8 @@
  *   ar:{demo}:t   zset  entry-time changes: score position, member "position:entryTime"
  *   ar:{demo}:s   hash  requestId → "position:issuedAt:expiresAt:status:issuer"
  *   ar:{demo}:sa  zset  active sessions by expiresAt
+ *   ar:{demo}:lh  zset  the loss hold: sessions the store lost that processes knew active, by
+ *                       expiresAt (lua/hold-sessions.lua); counted as active sessions
  *   ar:{demo}:se  zset  all sessions by expiresAt
  *   ar:{demo}:p   zset  all sessions by position (claimed positions of a range)
  *   ar:{demo}:h   zset  serving-history values (score = member = serving)
@@ -116,11 +118,11 @@ const SCRIPTS = {
   arEntryIndex: { files: ['entry-index.lua'], keys: 2 },
   arDrawClose: { files: ['close-prequeue.lua', 'draw-close.lua'], keys: 2 },
   arDrawSlice: { files: ['draw-slice.lua'], keys: 3 },
-  arArrivalAdmit: { files: ['arrival-admit.lua', 'increment-serving.lua'], keys: 7 },
+  arArrivalAdmit: { files: ['arrival-admit.lua', 'increment-serving.lua'], keys: 8 },
   arIncrementServing: { files: ['increment-serving.lua'], keys: 7 },
   arAdvanceOnTick: { files: ['advance-on-tick.lua', 'increment-serving.lua'], keys: 7 },
   arAdaptiveStep: { files: ['adaptive-step.lua', 'increment-serving.lua'], keys: 7 },
-  arIssueToken: { files: ['entry-of.lua', 'issue-token.lua'], keys: 11 },
+  arIssueToken: { files: ['entry-of.lua', 'issue-token.lua'], keys: 12 },
   arUpdateSession: { files: ['update-session.lua'], keys: 3 },
   arPositionExpiry: { files: ['entry-of.lua', 'position-expiry.lua'], keys: 8 },
   arExpirePositions: { files: ['expire-positions.lua'], keys: 6 },
@@ -136,9 +138,10 @@ const SCRIPTS = {
   arTakeBudget: { files: ['gcra.lua', 'take-budget.lua'], keys: 1 },
   arScreenVisitor: { files: ['gcra.lua', 'entry-of.lua', 'screen-visitor.lua'], keys: 8 },
   arBindVisitorKey: { files: ['bind-visitor-key.lua'], keys: 1 },
-  arGuardCounters: { files: ['guard-counters.lua', 'guard.lua'], keys: 3 },
+  arGuardCounters: { files: ['guard-counters.lua', 'guard.lua'], keys: 4 },
   arCounters: { files: ['counters.lua'], keys: 2 },
   arRestorePlace: { files: ['restore-place.lua'], keys: 4 },
+  arHoldSessions: { files: ['hold-sessions.lua'], keys: 5 },
 } as const;
 
 /** The reply of each script (see the header comment of each .lua file). */
@@ -171,10 +174,11 @@ interface ScriptReplies {
   arGuardCounters: GuardReply;
   arCounters: Array<string | null>;
   arRestorePlace: '' | ['retry'] | [era: string];
+  arHoldSessions: number;
 }
 
 /** What the regression guard answered (guard-counters.lua). */
-type GuardReply = [resets: number, raised: number];
+type GuardReply = [resets: number, raised: number, era: string];
 /** What enqueue.lua answered for one arrival. */
 type ArrivalAnswer =
   | [position: number, entryTime: string, created: number, arrival: number]
@@ -205,8 +209,11 @@ const COUNTER_FIELDS = [
   'abandoned',
   'maxExpiredPosition',
 ] as const;
-/** Counters only events with `abandonAfterSeconds` have (absent visitors). */
-const PRESENCE_FIELDS = ['present', 'absent', 'readmitted'] as const;
+/**
+ * Counters only some events have: `present`, `absent`, `readmitted` (events with
+ * `abandonAfterSeconds`: absent visitors), `lostBelow` (a store that lost an era: guard-counters.lua).
+ */
+const PRESENCE_FIELDS = ['present', 'absent', 'readmitted', 'lostBelow'] as const;
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key. Default `ar:`. */
@@ -293,6 +300,7 @@ function eventKeys(prefix: string, eventId: string) {
     spentPrefixes: `${base}pw:`,
     etaSamples: `${base}e`,
     restoreFloor: `${base}rf`,
+    held: `${base}lh`,
   };
 }
 
@@ -390,7 +398,37 @@ interface Watermark {
   arrival: number;
   tick: number;
   serving: number;
+  /** The queue's era as the guard last found it (null: not yet, '' none): one gone is a loss. */
+  era: string | null;
+  /** A loss hold the store has not taken yet (a 503 window): the next guard answer retries it. */
+  holdPending: boolean;
+  /** The request id of the last session it issued, while the store is not known to have lost it ('' none). */
+  lastSession: string;
 }
+
+/** A fresh watermark, as of the reset count `resets` (null: not known yet). */
+function freshMark(resets: number | null): Watermark {
+  return {
+    resets,
+    position: 0,
+    arrival: 0,
+    tick: 0,
+    serving: 0,
+    era: null,
+    holdPending: false,
+    lastSession: '',
+  };
+}
+
+/** A session a process issued, as the loss hold needs it: its token's expiry, position and era. */
+interface IssuedSession {
+  expiresAt: number;
+  position: number;
+  era: string;
+}
+
+/** The most sessions of one event a process remembers for the loss hold (pruned as they expire). */
+const MAX_KNOWN_SESSIONS = 100_000;
 
 /** What the guard's reply bits name (guard-counters.lua). */
 const RAISED = [
@@ -399,7 +437,8 @@ const RAISED = [
   [4, 'serving'],
   [8, 'resets'],
   [16, 'arrivals'],
-] as const;
+  [64, 'sessions'],
+] as const; // 32 (positions of a lost era counted as expired) goes with 1 (queue)
 
 /** What an advance script answered, as a `TickAdvance` (`admitted` with a presence rule only). */
 function tickAdvance(
@@ -431,6 +470,11 @@ export class RedisStore implements QueueStore {
   readonly #onRegression: ((eventId: string, what: string[]) => void) | undefined;
   /** What this process acknowledged of each event (the regression guard). */
   readonly #watermarks = new Map<string, Watermark>();
+  /**
+   * The sessions this process issued in max-size events and their token expiry (epoch second),
+   * by request id: what it puts back in the loss hold when its guard sees the store lost writes.
+   */
+  readonly #issued = new Map<string, { sessions: Map<string, IssuedSession>; now: number }>();
   /** The calls issued in the current event-loop turn, or null between turns. */
   #turn: Turn | null = null;
   readonly #eventKeys = new Map<string, EventKeys>();
@@ -600,7 +644,9 @@ export class RedisStore implements QueueStore {
     const guard = this.#guardOf(turn, eventId);
     if (guard === null) return;
     const k = this.#keys(eventId);
-    this.#call((redis) => redis.arGuardCounters(k.counters, k.resets, k.lastTick, ...guard.args)).then(
+    this.#call((redis) =>
+      redis.arGuardCounters(k.counters, k.resets, k.lastTick, k.sessions, ...guard.args),
+    ).then(
       (reply) => this.#guarded(eventId, guard.mark, reply),
       () => {}, // the write behind it fails the same way and answers 503
     );
@@ -608,7 +654,7 @@ export class RedisStore implements QueueStore {
 
   /**
    * The guard's floors for the first write of an event in this turn (the watermark sent and
-   * guard-counters.lua's five arguments), or null when the turn already carries it.
+   * guard-counters.lua's six arguments), or null when the turn already carries it.
    */
   #guardOf(turn: Turn, eventId: string): { mark: Watermark; args: string[] } | null {
     turn.guarded ??= new Set();
@@ -618,7 +664,7 @@ export class RedisStore implements QueueStore {
     if (mark === undefined) {
       // Bounded as the key cache: event ids are few; forgetting one only skips its floors.
       if (this.#watermarks.size >= MAX_CACHED_EVENT_KEYS) this.#watermarks.clear();
-      mark = { resets: null, position: 0, arrival: 0, tick: 0, serving: 0 };
+      mark = freshMark(null);
       this.#watermarks.set(eventId, mark);
     }
     const args = [
@@ -627,21 +673,97 @@ export class RedisStore implements QueueStore {
       String(mark.tick),
       String(mark.serving),
       String(mark.arrival),
+      mark.era ?? '',
+      mark.lastSession,
     ];
     return { mark, args };
   }
 
   /** What the guard answered, for the watermark `sent` with it. */
-  #guarded(eventId: string, sent: Watermark, [resets, raised]: GuardReply): void {
+  #guarded(eventId: string, sent: Watermark, [resets, raised, era]: GuardReply): void {
     if (this.#watermarks.get(eventId) !== sent) return; // reset here since
     if (raised === -1) {
-      // Reset since (by any process): what was acknowledged before is no floor any more.
-      this.#watermarks.set(eventId, { resets, position: 0, arrival: 0, tick: 0, serving: 0 });
+      // Reset since (by any process): what was acknowledged before is no floor any more, and
+      // the sessions issued before it are not held (a reset drops every place on purpose).
+      this.#watermarks.set(eventId, { ...freshMark(resets), era });
+      this.#issued.delete(eventId);
       return;
     }
+    const knewResets = sent.resets !== null;
     sent.resets = resets;
+    // The era gone or replaced without a reset: the store lost writes (restarted empty, or a
+    // failover to a replica that never had it), whatever this process's floors say.
+    const eraLost = sent.era !== null && sent.era !== '' && era !== sent.era;
+    if (process.env.DBG)
+      console.log('guarded', eventId, sent.era, era, raised, this.#issued.get(eventId)?.sessions.size);
+    sent.era = era;
     const what = RAISED.filter(([bit]) => Math.floor(raised / bit) % 2 === 1).map(([, name]) => name);
     if (what.length > 0) this.#onRegression?.(eventId, what);
+    if (Math.floor(raised / 64) % 2 === 1) sent.lastSession = ''; // told: held below
+    // A process that did not know the reset count yet cannot tell a loss from a reset: no hold.
+    if (knewResets && (eraLost || what.length > 0 || sent.holdPending))
+      this.#hold(eventId, sent, resets, era);
+  }
+
+  /**
+   * The loss hold (hold-sessions.lua): after a loss, put back the sessions this process issued
+   * whose tokens have not expired, so a max-size event counts them as active until they do.
+   * Retried with the next guard answer while the store does not take it (a 503 window).
+   */
+  #hold(eventId: string, mark: Watermark, resets: number, era: string): void {
+    mark.holdPending = false;
+    const issued = this.#issued.get(eventId);
+    if (issued === undefined || issued.sessions.size === 0) return;
+    const now = issued.now;
+    const args: string[] = [];
+    for (const [requestId, session] of issued.sessions) {
+      if (session.expiresAt <= now) issued.sessions.delete(requestId);
+      else {
+        // Issued in the era the store still has: its issuance (the tokens counter, the claimed
+        // position) went with the loss too, and is counted again.
+        const position = session.era === era ? String(session.position) : '';
+        args.push(String(session.expiresAt), requestId, position);
+      }
+    }
+    if (args.length === 0) return;
+    mark.holdPending = true;
+    const k = this.#keys(eventId);
+    this.#write((redis) =>
+      redis.arHoldSessions(
+        k.activeSessions,
+        k.held,
+        k.resets,
+        k.counters,
+        k.claimedPositions,
+        String(resets),
+        String(now),
+        ...args,
+      ),
+    ).then(
+      () => {
+        mark.holdPending = false;
+      },
+      () => {}, // still pending: the next guard answer of the event tries again
+    );
+  }
+
+  /** A session issued here in a max-size event: remembered for the loss hold until it expires. */
+  #remember(eventId: string, requestId: string, session: IssuedSession, now: number): void {
+    let issued = this.#issued.get(eventId);
+    if (issued === undefined) {
+      if (this.#issued.size >= MAX_CACHED_EVENT_KEYS) this.#issued.clear();
+      issued = { sessions: new Map(), now };
+      this.#issued.set(eventId, issued);
+    }
+    if (now > issued.now) issued.now = now;
+    const sessions = issued.sessions;
+    if (sessions.size >= MAX_KNOWN_SESSIONS) {
+      for (const [id, known] of sessions) if (known.expiresAt <= now) sessions.delete(id);
+      if (sessions.size >= MAX_KNOWN_SESSIONS) sessions.delete(sessions.keys().next().value!);
+    }
+    sessions.set(requestId, session);
+    const mark = this.#watermarks.get(eventId);
+    if (mark !== undefined) mark.lastSession = requestId;
   }
 
   /** What this process acknowledged: positions and ticks only rise; serving is as last written. */
@@ -752,15 +874,16 @@ export class RedisStore implements QueueStore {
         k.seen,
         k.resets,
         k.lastTick,
+        k.sessions,
       ];
-      const args = [...shared, ...(guard === null ? ['', '', '', '', '', ''] : ['1', ...guard.args])];
+      const args = [...shared, ...(guard === null ? ['', '', '', '', '', '', '', ''] : ['1', ...guard.args])];
       for (const arrival of arrivals) {
         keys.push(arrival.bucket, arrival.rates);
         args.push(arrival.field, arrival.nowMs);
       }
       this.#write((redis) => redis.arEnqueue(keys.length, ...keys, ...args)).then(
         ([guardReply, era, ...answers]) => {
-          if (guard !== null && guardReply.length === 2) this.#guarded(eventId, guard.mark, guardReply);
+          if (guard !== null && guardReply.length === 3) this.#guarded(eventId, guard.mark, guardReply);
           arrivals.forEach((arrival, i) => {
             arrival.answer(era === 'no_era' ? 'no_era' : answers[i]!, era);
           });
@@ -1056,6 +1179,9 @@ export class RedisStore implements QueueStore {
     const id = await this.#verify(eventId, input.requestId);
     if (id === null) return { kind: 'unknown' };
     const k = this.#keys(eventId);
+    // A max-size event counts the sessions a loss took (the loss hold): the guard ahead of the
+    // issue tells this process of a loss it has not seen yet, so it puts back what it issued.
+    if (input.maxActive !== undefined) this.#guard(eventId);
     const reply = await this.#write((redis) =>
       redis.arIssueToken(
         k.counters,
@@ -1069,6 +1195,7 @@ export class RedisStore implements QueueStore {
         k.arrivalTimes,
         k.drawRanks,
         k.present,
+        k.held,
         input.requestId,
         String(input.now),
         String(input.validitySeconds),
@@ -1089,8 +1216,17 @@ export class RedisStore implements QueueStore {
       case 'not_yet':
       case 'full':
         return { kind, position: Number(first), serving: Number(second) };
-      case 'issued':
-        return { kind, session: decodeSession(eventId, input.requestId, String(first)), created: true };
+      case 'issued': {
+        const session = decodeSession(eventId, input.requestId, String(first));
+        if (input.maxActive !== undefined)
+          this.#remember(
+            eventId,
+            input.requestId,
+            { expiresAt: session.expiresAt, position: session.position, era: id.era },
+            input.now,
+          );
+        return { kind, session, created: true };
+      }
       case 'existing': {
         const session = decodeSession(eventId, input.requestId, String(first));
         return session.status === 'active'
@@ -1116,7 +1252,13 @@ export class RedisStore implements QueueStore {
   }
 
   async activeCount(eventId: string, now: number): Promise<number> {
-    return this.#call((redis) => redis.zcount(this.#keys(eventId).activeSessions, `(${now}`, '+inf'));
+    // With the sessions of the loss hold (hold-sessions.lua): both counts in one socket write.
+    const k = this.#keys(eventId);
+    const [active, held] = await Promise.all([
+      this.#call((redis) => redis.zcount(k.activeSessions, `(${now}`, '+inf')),
+      this.#call((redis) => redis.zcount(k.held, `(${now}`, '+inf')),
+    ]);
+    return active + held;
   }
 
   async expiredSessions(
@@ -1323,7 +1465,8 @@ export class RedisStore implements QueueStore {
     this.#eras.delete(eventId);
     this.#indexes.delete(eventId);
     this.#indexReads.delete(eventId);
-    this.#watermarks.set(eventId, { resets: count, position: 0, arrival: 0, tick: 0, serving: 0 });
+    this.#watermarks.set(eventId, freshMark(count));
+    this.#issued.delete(eventId);
   }
 
   async admitOnArrival(eventId: string, position: number, maxActive: number, now: number): Promise<boolean> {
@@ -1337,6 +1480,7 @@ export class RedisStore implements QueueStore {
         k.present,
         k.seen,
         k.returned,
+        k.held,
         1,
         String(now),
         String(MAX_SERVING),

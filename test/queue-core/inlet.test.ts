@@ -50,6 +50,22 @@ describe('maxSizeDecision', () => {
     ],
     ['serving ahead of the queue: no advance', { queue: 5, serving: 9, tokens: 5, active: 0 }, 0],
     ['limited by the rest of the queue', { queue: 12, serving: 9, tokens: 5, active: 0 }, 3],
+    // After a store lost an era: positions 1..30 are of that era, counted expired (nobody claims them).
+    [
+      'a lost era: its positions are passed without room, then the free places',
+      { queue: 50, expired: 30, lostBelow: 30, active: 4 },
+      36,
+    ],
+    [
+      'a lost era, sessions held: only its positions passed',
+      { queue: 50, expired: 30, lostBelow: 30, active: 10 },
+      30,
+    ],
+    [
+      'a lost era already passed: free places only',
+      { queue: 50, serving: 30, expired: 30, lostBelow: 30 },
+      10,
+    ],
   ];
   for (const [name, overrides, expected] of cases) {
     it(name, () => assert.equal(maxSizeDecision({ ...base, ...overrides }), expected));

@@ -6,17 +6,18 @@
 -- arrival-time changes zset (score arrival, member "arrival:entryTime"), KEYS[4] the draw's ranks
 -- string, KEYS[5] present positions zset and KEYS[6] last-seen zset (increment-serving.lua; used
 -- only when ARGV[8] is '1'), KEYS[7] the reset count string and KEYS[8] the last periodic tick
--- string (guard-counters.lua); then two keys per arrival i (1..n): KEYS[7 + 2i] its visitor key's
--- bucket (96-bit digest -> position; any key of the event when there is no visitor key) and
--- KEYS[8 + 2i] the client's rate budget in this event (gcra.lua).
+-- string and KEYS[9] the sessions hash (guard-counters.lua); then two keys per arrival i (1..n):
+-- KEYS[8 + 2i] its visitor key's bucket (96-bit digest -> position; any key of the event when
+-- there is no visitor key) and KEYS[9 + 2i] the client's rate budget in this event (gcra.lua).
 -- ARGV[1] now, ARGV[2] budget per minute ('' = no limit), ARGV[3] the era the caller knows
 -- ('' = none), ARGV[4] a fresh era to start the queue with when it has none ('' = ask for one),
 -- ARGV[5] the pre-queue's startAt ('' = the event has none), ARGV[6] its draw shuffles ('1'/'0'),
 -- ARGV[7] the longest line ('' = none; API.md section 6 `maxQueueLength`), ARGV[8] '1': the event
 -- counts present visitors (API.md section 6): a new position is seen now. ARGV[9] '1': the call
--- carries the turn's regression guard for the event, with ARGV[10..14] its known reset count and
--- queue, tick, serving and arrival floors (guard-counters.lua). Then two per arrival i:
--- ARGV[13 + 2i] its visitor field ('' = none), ARGV[14 + 2i] now in ms (for its budget).
+-- carries the turn's regression guard for the event, with ARGV[10..16] its known reset count,
+-- queue, tick, serving and arrival floors, known era and last session (guard-counters.lua).
+-- Then two per arrival i: ARGV[15 + 2i] its visitor field ('' = none), ARGV[16 + 2i] now in ms
+-- (for its budget).
 -- Returns {guard, era, answer 1, …, answer n}: guard is guardCounters' {reset count, raised}
 -- ({} when not carried); era is '' when it is ARGV[3], or 'no_era' when the queue has none and
 -- ARGV[4] is empty (then no answers, nothing taken: call again with one). Each answer is
@@ -34,7 +35,7 @@ local startAt = ARGV[5]
 
 local guard = {}
 if ARGV[9] == '1' then
-  guard = guardCounters(KEYS[1], KEYS[7], KEYS[8], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
+  guard = guardCounters(KEYS[1], KEYS[7], KEYS[8], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15], KEYS[9], ARGV[16])
 end
 
 local era = redis.call('HGET', KEYS[1], 'era')
@@ -105,7 +106,7 @@ local function arrive(bucket, rates, field, nowMs)
 end
 
 local reply = {guard, era}
-for i = 1, (#KEYS - 8) / 2 do
-  reply[i + 2] = arrive(KEYS[7 + 2 * i], KEYS[8 + 2 * i], ARGV[13 + 2 * i], ARGV[14 + 2 * i])
+for i = 1, (#KEYS - 9) / 2 do
+  reply[i + 2] = arrive(KEYS[8 + 2 * i], KEYS[9 + 2 * i], ARGV[15 + 2 * i], ARGV[16 + 2 * i])
 end
 return reply

@@ -12,7 +12,10 @@
 -- Numbers are turned into text with '%d': Lua's own conversion keeps 14 digits only.
 local now, expiry, autoAdvance = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local maxServing = tonumber(ARGV[5])
-local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition', 'expired')
+local counters = redis.call('HMGET', KEYS[1], 'queue', 'serving', 'maxExpiredPosition', 'expired', 'lostBelow')
+-- Positions up to lostBelow were handed out in an era the store lost: already counted as
+-- expired (guard-counters.lua), not again here.
+local lostBelow = tonumber(counters[5] or '0')
 local queue = tonumber(counters[1] or '0')
 local serving = tonumber(counters[2] or '0')
 local boundaryBefore = tonumber(counters[3] or '0')
@@ -23,6 +26,7 @@ local newlyExpired, advancedBy = 0, 0
 -- entry time of a position: the latest change recorded at or before it
 local function entryTimeOf(position)
   local change = redis.call('ZREVRANGEBYSCORE', KEYS[2], position, '-inf', 'LIMIT', 0, 1)[1]
+  if not change then return nil end -- a position of a lost era: its time went with it
   return tonumber(string.match(change, ':(%-?%d+)$'))
 end
 
@@ -33,14 +37,18 @@ for _, rowServing in ipairs(rows) do
   if boundary <= previous then break end
   local row = redis.call('HGET', KEYS[4], rowServing)
   local reached = tonumber(string.match(row, '^(%-?%d+):'))
-  local reference = math.max(entryTimeOf(boundary), reached)
+  local reference = math.max(entryTimeOf(boundary) or reached, reached)
   if now - reference < expiry then break end
 
   -- Counted from the sessions themselves, not from the rows' `served`: a row's count is
   -- lost when a decrease drops the row, the sessions stay.
-  local claimed = redis.call('ZCOUNT', KEYS[5], '(' .. string.format('%d', previous),
-    string.format('%d', boundary))
-  local expiredHere = math.max(0, boundary - previous - claimed)
+  local from = math.max(previous, lostBelow)
+  local expiredHere, claimed = 0, 0
+  if boundary > from then
+    claimed = redis.call('ZCOUNT', KEYS[5], '(' .. string.format('%d', from),
+      string.format('%d', boundary))
+    expiredHere = math.max(0, boundary - from - claimed)
+  end
   local boundaryOf = previous
   previous = boundary
   expired = expired + expiredHere

@@ -5,7 +5,7 @@
 -- (by expiresAt), KEYS[5] all sessions zset (by expiresAt), KEYS[6] history zset,
 -- KEYS[7] history rows hash, KEYS[8] all sessions zset by position, KEYS[9] pre-queue
 -- arrival-time changes zset, KEYS[10] the draw's ranks string, KEYS[11] present positions zset
--- (increment-serving.lua).
+-- (increment-serving.lua), KEYS[12] the loss hold's sessions zset (hold-sessions.lua).
 -- ARGV[1] requestId, ARGV[2] now, ARGV[3] validity seconds, ARGV[4] issuer,
 -- ARGV[5] expiry seconds ('' = off), ARGV[6] max active ('' = no limit), ARGV[7] what the
 -- request id carries (a position, or 'a' and a pre-queue arrival number), ARGV[8] the era its
@@ -48,9 +48,16 @@ if ARGV[5] ~= '' then
   if now - reference > expiry then return {'position_expired'} end
 end
 
+local own = false
 if ARGV[6] ~= '' then
-  local active = redis.call('ZCOUNT', KEYS[4], '(' .. ARGV[2], '+inf')
+  -- Sessions held after a loss (their tokens still verify) count as active; this id's own
+  -- (the era survived, its session did not) is stored again below instead, so counted once
+  -- (and its token, which the hold counted again, not twice).
+  own = redis.call('ZSCORE', KEYS[12], requestId)
+  local active = redis.call('ZCOUNT', KEYS[4], '(' .. ARGV[2], '+inf') + redis.call('ZCOUNT', KEYS[12], '(' .. ARGV[2], '+inf')
+  if own and tonumber(own) > now then active = active - 1 end
   if active >= tonumber(ARGV[6]) then return {'full', position, serving} end
+  if own then redis.call('ZREM', KEYS[12], requestId) end
 end
 
 local expiresAt = now + validity
@@ -59,7 +66,7 @@ redis.call('HSET', KEYS[3], requestId, record)
 redis.call('ZADD', KEYS[4], expiresAt, requestId)
 redis.call('ZADD', KEYS[5], expiresAt, requestId)
 redis.call('ZADD', KEYS[8], position, requestId)
-redis.call('HINCRBY', KEYS[1], 'tokens', 1)
+if not own then redis.call('HINCRBY', KEYS[1], 'tokens', 1) end
 -- only possible with expiry off: a position counted as expired now has its token
 if position <= tonumber(redis.call('HGET', KEYS[1], 'maxExpiredPosition') or '0') then
   redis.call('HINCRBY', KEYS[1], 'expired', -1)
