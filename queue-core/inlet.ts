@@ -185,6 +185,8 @@ async function runMaxSize(
   presence: PresenceRule | undefined,
 ): Promise<InletTickResult> {
   if (!(await store.acquireLease(inletLockName(eventId), owner, leaseMs))) return IDLE;
+  // A loss this process has not seen yet: its sessions held before they are counted.
+  await store.holdLosses?.(eventId);
   // Counters first, then the active count: a token issued between the two reads is then
   // counted twice (outstanding and active), which admits less, never more.
   const counters = await store.getCounters(eventId);

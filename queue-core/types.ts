@@ -505,8 +505,17 @@ export interface QueueStore {
    * status streams' batched check of who was admitted or ended (at most 1000 ids a call).
    */
   getSessions(eventId: string, requestIds: readonly string[]): Promise<(SessionRecord | null)[]>;
-  /** Sessions with status active and `expiresAt > now`. */
+  /**
+   * Sessions with status active and `expiresAt > now`, with those the loss hold counts (Redis:
+   * sessions a store lost whose tokens still verify, docs/reliability.md).
+   */
   activeCount(eventId: string, now: number): Promise<number>;
+  /**
+   * Redis: see now whether the store lost writes of the event (the regression guard) and, if so,
+   * put back the sessions this process issued (the loss hold) before answering. The max-size
+   * inlet calls it before it counts. Stores that cannot lose writes (memory) have none.
+   */
+  holdLosses?(eventId: string): Promise<void>;
   /** Request ids whose token expired (`expiresAt < now`), any status, oldest first. */
   expiredSessions(
     eventId: string,

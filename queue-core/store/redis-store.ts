@@ -680,7 +680,7 @@ export class RedisStore implements QueueStore {
   }
 
   /** What the guard answered, for the watermark `sent` with it. */
-  #guarded(eventId: string, sent: Watermark, [resets, raised, era]: GuardReply): void {
+  #guarded(eventId: string, sent: Watermark, [resets, raised, era]: GuardReply): Promise<void> | undefined {
     if (this.#watermarks.get(eventId) !== sent) return; // reset here since
     if (raised === -1) {
       // Reset since (by any process): what was acknowledged before is no floor any more, and
@@ -702,7 +702,8 @@ export class RedisStore implements QueueStore {
     if (Math.floor(raised / 64) % 2 === 1) sent.lastSession = ''; // told: held below
     // A process that did not know the reset count yet cannot tell a loss from a reset: no hold.
     if (knewResets && (eraLost || what.length > 0 || sent.holdPending))
-      this.#hold(eventId, sent, resets, era);
+      return this.#hold(eventId, sent, resets, era);
+    return undefined;
   }
 
   /**
@@ -710,7 +711,7 @@ export class RedisStore implements QueueStore {
    * whose tokens have not expired, so a max-size event counts them as active until they do.
    * Retried with the next guard answer while the store does not take it (a 503 window).
    */
-  #hold(eventId: string, mark: Watermark, resets: number, era: string): void {
+  #hold(eventId: string, mark: Watermark, resets: number, era: string): Promise<void> | undefined {
     mark.holdPending = false;
     const issued = this.#issued.get(eventId);
     if (issued === undefined || issued.sessions.size === 0) return;
@@ -728,7 +729,7 @@ export class RedisStore implements QueueStore {
     if (args.length === 0) return;
     mark.holdPending = true;
     const k = this.#keys(eventId);
-    this.#write((redis) =>
+    return this.#write((redis) =>
       redis.arHoldSessions(
         k.activeSessions,
         k.held,
@@ -745,6 +746,19 @@ export class RedisStore implements QueueStore {
       },
       () => {}, // still pending: the next guard answer of the event tries again
     );
+  }
+
+  async holdLosses(eventId: string): Promise<void> {
+    const turn = this.#turn ?? this.#beginTurn();
+    if (turn.arrivals !== null) this.#sendArrivals(turn);
+    turn.guarded ??= new Set();
+    turn.guarded.delete(eventId); // a guard of its own, answered before the caller counts
+    const guard = this.#guardOf(turn, eventId)!;
+    const k = this.#keys(eventId);
+    const reply = await this.#call((redis) =>
+      redis.arGuardCounters(k.counters, k.resets, k.lastTick, k.sessions, ...guard.args),
+    );
+    await this.#guarded(eventId, guard.mark, reply);
   }
 
   /** A session issued here in a max-size event: remembered for the loss hold until it expires. */

@@ -208,8 +208,8 @@ describe('the loss hold in the store', { skip }, () => {
     mode: 'queue',
     inlet: { type: 'max-size', maxActive: N },
   } as EventSettings;
-  const issue = (store: RedisStore, requestId: string, now: number) =>
-    store.issueToken('e', {
+  const issue = (store: RedisStore, requestId: string, now: number, eventId = 'e') =>
+    store.issueToken(eventId, {
       requestId,
       now,
       validitySeconds: 60,
@@ -251,6 +251,22 @@ describe('the loss hold in the store', { skip }, () => {
       assert.equal(await a.activeCount('e', now + 31), N - 2);
       assert.equal((await runInletTick(a, event, now + 31, 'a')).incrementBy, 2);
       assert.equal((await runInletTick(a, event, now + 61, 'a')).incrementBy, N - 2, 'admission resumes');
+
+      // The inlet's holder sees the loss itself before it counts, even with no write since.
+      const own: string[] = [];
+      for (let i = 0; i < 3 * N; i++) own.push((await a.enqueue('h', { now })).requestId);
+      await runInletTick(a, { ...event, id: 'h' }, now, 'a');
+      for (const id of own.slice(0, N)) assert.equal((await issue(a, id, now, 'h')).kind, 'issued');
+      await client.flushall();
+      // b knows nothing of 'h': its arrivals start the new era at 1, below a's floor.
+      const newcomers: string[] = [];
+      for (let i = 0; i < N; i++) newcomers.push((await b.enqueue('h', { now: now + 1 })).requestId);
+      await runInletTick(a, { ...event, id: 'h' }, now + 1, 'a');
+      assert.equal(await a.activeCount('h', now + 1), N, 'the holder’s sessions held');
+      for (const id of newcomers) {
+        const outcome = await issue(b, id, now + 1, 'h');
+        assert.notEqual(outcome.kind, 'issued', 'nobody in while the held tokens verify');
+      }
 
       // A reset is not a loss: the sessions issued before it are not held.
       const c = new RedisStore({ url: redis.url });
