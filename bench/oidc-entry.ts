@@ -7,6 +7,10 @@
  *
  *   OIDC entries/s      a fresh browser (no cookie) from `GET /oidc/auth` to the waiting page:
  *                       every redirect followed, cookies carried, as a browser does
+ *
+ * Each round also prints the CPU time per completion of the server (the child) and of this
+ * client: the machine's cores are shared by both (and Redis), so a cheaper server leaves the
+ * client more room, and the client's own cost per request sets the ceiling of both rates.
  *   JSON enqueues/s     `POST /assign_queue_num` from a fresh visitor (no cookie)
  *
  * Both are driven by this same Node client (fetch) at the same concurrency, interleaved round
@@ -163,6 +167,7 @@ async function jsonEnqueue(base: string): Promise<number> {
  */
 async function drive(server: ChildProcess, seconds: number, concurrency: number, one: () => Promise<number>) {
   const cpuBefore = await cpuOf(server);
+  const clientBefore = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
   let done = 0;
   let requests = 0;
@@ -177,11 +182,13 @@ async function drive(server: ChildProcess, seconds: number, concurrency: number,
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
   const cpu = (await cpuOf(server)) - cpuBefore;
   return {
     rate: done / elapsed,
     requestsEach: requests / Math.max(1, done),
     cpuEach: cpu / Math.max(1, done),
+    clientEach: (client.user + client.system) / Math.max(1, done),
   };
 }
 
@@ -330,9 +337,10 @@ async function main(): Promise<void> {
       cpuRatios.push(json.cpuEach / oidc.cpuEach);
       const rate = (value: number) => value.toFixed(0).padStart(6);
       console.log(
-        `round ${round}: JSON enqueues ${rate(json.rate)}/s (server CPU ${json.cpuEach.toFixed(0)} µs each)` +
-          `   OIDC entries ${rate(oidc.rate)}/s (${oidc.requestsEach.toFixed(1)} requests,` +
-          ` server CPU ${oidc.cpuEach.toFixed(0)} µs each)   ratio ${(oidc.rate / json.rate).toFixed(2)}`,
+        `round ${round}: JSON enqueues ${rate(json.rate)}/s (server CPU ${json.cpuEach.toFixed(0)} µs,` +
+          ` client ${json.clientEach.toFixed(0)} µs each)   OIDC entries ${rate(oidc.rate)}/s` +
+          ` (${oidc.requestsEach.toFixed(1)} requests, server CPU ${oidc.cpuEach.toFixed(0)} µs,` +
+          ` client ${oidc.clientEach.toFixed(0)} µs each)   ratio ${(oidc.rate / json.rate).toFixed(2)}`,
       );
     }
     const oidcMemory = await perVisitor(inspector, entries, concurrency, () => oidcEntry(base));
