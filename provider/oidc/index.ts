@@ -31,7 +31,13 @@ import { redisAdapter } from './adapters/redis.ts';
 import type { AdapterFactory } from './adapters/types.ts';
 import { OIDC_CLIENT_ERROR, parseOidcClients } from './clients.ts';
 import { resolveCookieKeys } from './cookie-keys.ts';
-import { interactionHandler } from './interaction.ts';
+import {
+  type CollectedPage,
+  collectedView,
+  type InteractionDeps,
+  interactionHandler,
+  parkedPageHandler,
+} from './interaction.ts';
 import { mountProvider } from './mount.ts';
 import { isOidcPath, OIDC_MOUNT_PATH } from './on-demand.ts';
 import { type ParkedEntry, parking } from './park.ts';
@@ -69,6 +75,14 @@ export interface OidcOptions {
  */
 export type OidcEntry = (req: IncomingMessage, query: string, client: string) => Promise<ParkedEntry | null>;
 
+/**
+ * `GET /oidc/interaction/<parked request>` without Koa, for the same fast path: the waiting page
+ * of a parked request, through the same opening and the same view as the middleware
+ * (`parkedPageHandler`); null when the middleware must answer it (a refused token, a failure, new
+ * keys). `token`: the path segment after `/interaction/`.
+ */
+export type OidcPage = (req: IncomingMessage, token: string, client: string) => Promise<CollectedPage | null>;
+
 /** What the fast path found about a request it left to the middleware. */
 interface LeftToKoa {
   checked: GuardOutcome;
@@ -82,6 +96,8 @@ export interface OidcMiddleware {
   middleware: Koa.Middleware;
   /** `GET /oidc/auth` for the fast path. */
   entry: OidcEntry;
+  /** `GET /oidc/interaction/<parked request>` for the fast path. */
+  page: OidcPage;
   /** The oidc-provider instance now answering (events, `urlFor`, tests). */
   readonly provider: Provider;
   issuer: string;
@@ -169,10 +185,16 @@ export async function createOidcMiddleware(
     if (version !== current.version && version !== failedVersion) return null;
     return current.entry(req, query, client);
   };
+  const page: OidcPage = async (req, token, client) => {
+    const version = deps.keys.oidcKeysVersion();
+    if (version !== current.version && version !== failedVersion) return null;
+    return current.page(req, token, client);
+  };
 
   return {
     middleware,
     entry,
+    page,
     get provider() {
       return current.provider;
     },
@@ -218,6 +240,7 @@ interface Generation {
   provider: Provider;
   middleware: Koa.Middleware;
   entry: OidcEntry;
+  page: OidcPage;
   cookieKeys: string[];
 }
 
@@ -271,7 +294,7 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     issuer,
     now,
   });
-  const interaction = interactionHandler({
+  const interactionDeps: InteractionDeps = {
     provider,
     registry: oidc.registry,
     waitingRoom,
@@ -284,7 +307,26 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     interactionTtlSeconds,
     parking: park,
     issuer,
-  });
+  };
+  const interaction = interactionHandler(interactionDeps);
+  const parkedPage = parkedPageHandler(interactionDeps);
+  const publicBasePath = publicUrlPath(config.publicUrl);
+  const page: OidcPage = async (req, token, client) => {
+    const header = (name: string) => {
+      const value = req.headers[name.toLowerCase()];
+      return typeof value === 'string' ? value : '';
+    };
+    const view = collectedView({
+      cookies: req.headers.cookie,
+      ip: client,
+      acceptLanguage: header('Accept-Language'),
+    });
+    const basePath = requestBasePath(
+      { req, app: { proxy: config.limits.trustProxy }, get: header },
+      publicBasePath,
+    );
+    return (await parkedPage(view, token, basePath)) ? view.answer : null;
+  };
   // The raw adapter: an outage stays a StoreUnavailableError, which userinfo answers with 503.
   const grants = adapter('Grant');
   const userinfo = userinfoHandler({
@@ -339,7 +381,15 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
     },
   });
 
-  return { version, signingKid: jwks[0]?.kid, provider, middleware, entry, cookieKeys: cookieKeys.keys };
+  return {
+    version,
+    signingKid: jwks[0]?.kid,
+    provider,
+    middleware,
+    entry,
+    page,
+    cookieKeys: cookieKeys.keys,
+  };
 }
 
 /**

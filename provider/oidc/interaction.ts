@@ -19,16 +19,17 @@ import type { Provider } from 'oidc-provider';
 import type pino from 'pino';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import type { StatusView } from '../../queue-core/room/room-api.ts';
+import type { EventSettings } from '../../queue-core/types.ts';
 import type { AnteroomConfig } from '../config/server-config.ts';
 import { errorAnswer } from '../http/errors.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
-import { pageTextOf, sendPage } from '../pages/headers.ts';
+import { PAGE_CONTENT_TYPE, pageHeaders, pageTextByHeader, pageTextOf, sendPage } from '../pages/headers.ts';
 import { sendProblemPage } from '../pages/waiting/problem.ts';
 import { type PageLinks, renderProblemPage, renderWaitingPage, widgetOf } from '../pages/waiting/render.ts';
 import type { WaitingView } from '../pages/waiting/state.ts';
-import { challengeAnswerOf } from '../pages/waiting/widgets.ts';
+import { challengeAnswerOf, type Widget } from '../pages/waiting/widgets.ts';
 import type { OidcClientConfig } from './clients.ts';
 import { ensureVisitorId } from './identity.ts';
 import { keepForTheWait } from './interaction-lifetime.ts';
@@ -38,6 +39,83 @@ import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
 import { renderError } from './provider.ts';
 import type { ClientRegistry } from './registry.ts';
 import type { Admission, WaitingRoom } from './waiting.ts';
+
+/**
+ * One view of a waiting page as `visit` reads and answers it, without Koa: the Koa route gives
+ * one over its context (`koaView`), and `anteroom serve`'s fast path one that collects the answer
+ * (`collectedView`, for a parked request's page), so both answer through the same `visit`.
+ */
+export interface PageView {
+  readonly method: string;
+  /** The `Cookie` header. */
+  readonly cookies: string | undefined;
+  /** The client's address, as the app resolves it. */
+  readonly ip: string;
+  /** The `Accept-Language` header ('' when absent). */
+  readonly acceptLanguage: string;
+  /** The join form's answer to the event's entry challenge (a POST); undefined otherwise. */
+  challengeAnswer(event: EventSettings): Promise<string | undefined>;
+  appendCookie(setCookie: string): void;
+  vary(field: string): void;
+  page(status: number, document: string, widget: Widget | undefined): void;
+  seeOther(location: string): void;
+}
+
+function koaView(ctx: Koa.Context): PageView {
+  return {
+    method: ctx.method,
+    cookies: ctx.get('Cookie'),
+    ip: ctx.ip,
+    acceptLanguage: ctx.get('Accept-Language'),
+    challengeAnswer: async (event) => (ctx.method === 'POST' ? challengeAnswerOf(ctx, event) : undefined),
+    appendCookie: (setCookie) => ctx.append('Set-Cookie', setCookie),
+    vary: (field) => ctx.vary(field),
+    page: (status, document, widget) => sendPage(ctx, status, document, widget),
+    seeOther: (location) => seeOther(ctx, location),
+  };
+}
+
+/** A page's answer as the fast path writes it: the headers in the order the Koa app sets them. */
+export interface CollectedPage {
+  status: number;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+/** A GET's view that collects its answer (`answer`, once `visit` gave one). */
+export function collectedView(request: {
+  cookies: string | undefined;
+  ip: string;
+  acceptLanguage: string;
+}): PageView & { answer: CollectedPage | null } {
+  const headers: Array<[string, string]> = [];
+  const view = {
+    method: 'GET',
+    ...request,
+    answer: null as CollectedPage | null,
+    challengeAnswer: async () => undefined,
+    appendCookie: (setCookie: string) => {
+      headers.push(['Set-Cookie', setCookie]);
+    },
+    vary: (field: string) => {
+      headers.push(['Vary', field]);
+    },
+    page: (status: number, document: string, widget: Widget | undefined) => {
+      headers.push(...pageHeaders(widget), ['Content-Type', PAGE_CONTENT_TYPE]);
+      view.answer = { status, headers, body: document };
+    },
+    seeOther: (location: string) => {
+      // `seeOther` of park.ts, as Koa writes it.
+      headers.push(
+        ['Cache-Control', 'no-store'],
+        ['Location', location],
+        ['Content-Type', 'text/plain; charset=utf-8'],
+      );
+      view.answer = { status: 303, headers, body: '' };
+    },
+  };
+  return view;
+}
 
 export interface InteractionDeps {
   provider: Provider;
@@ -93,6 +171,61 @@ export function interactionHandler(
   };
 }
 
+/**
+ * A parked request's token opened for the browser of `cookies`: its client and visitor, or the
+ * problem its page shows (another browser, edited, expired, client or redirect URI gone).
+ */
+function openParked(
+  deps: InteractionDeps,
+  cookies: string | undefined,
+  token: string,
+):
+  | { kind: 'ok'; client: OidcClientConfig; visitorId: string; query: string }
+  | { kind: 'problem'; problem: { error: string; error_description: string } } {
+  const { unparked: opened, visitorId } = deps.parking.open(cookies, token);
+  if (opened.kind !== 'ok' || visitorId === null) {
+    return {
+      kind: 'problem',
+      problem: unparkedProblem(opened.kind === 'ok' ? { kind: 'other_browser' } : opened),
+    };
+  }
+  const { query, clientId } = opened.request;
+  const client = deps.registry.get(clientId);
+  const problem = parkedRequestProblem(query, deps.registry);
+  if (problem !== null || client === undefined) {
+    return {
+      kind: 'problem',
+      problem: problem ?? { error: 'invalid_client', error_description: 'client is invalid' },
+    };
+  }
+  return { kind: 'ok', client, visitorId, query };
+}
+
+/** One view of a parked request's waiting page, once its token opened. */
+function visitParked(
+  view: PageView,
+  deps: InteractionDeps,
+  token: string,
+  opened: { client: OidcClientConfig; visitorId: string; query: string },
+  basePath: string,
+): Promise<void> {
+  const { client, visitorId, query } = opened;
+  return visit(view, deps, {
+    client,
+    visitorId,
+    accountId: deps.accountOfVisitor(visitorId),
+    enqueueToken: new URLSearchParams(query).get('enqueue_token') ?? undefined,
+    self: `${deps.issuerPath}/interaction/${token}`,
+    basePath,
+    // The provider sees the request now (`park.ts`): `<issuer>/auth/<token>` hands it over.
+    onAdmitted: async (admission) => {
+      const ticket = deps.parking.admittedCookie(token, visitorId, admission);
+      if (ticket !== null) view.appendCookie(ticket);
+      view.seeOther(`${deps.issuer}/auth/${token}`);
+    },
+  });
+}
+
 /** The waiting page of a parked authorization request: no provider state, the token in the URL. */
 async function parkedStep(
   ctx: Koa.Context,
@@ -100,46 +233,39 @@ async function parkedStep(
   token: string,
   basePath: string,
 ): Promise<void> {
-  const self = `${deps.issuerPath}/interaction/${token}`;
-  const { unparked: opened, visitorId } = deps.parking.open(ctx, token);
-  if (opened.kind !== 'ok' || visitorId === null) {
+  const opened = openParked(deps, ctx.get('Cookie'), token);
+  if (opened.kind === 'problem') {
     ctx.status = 400;
-    await renderError(
-      ctx,
-      unparkedProblem(opened.kind === 'ok' ? { kind: 'other_browser' } : opened),
-      basePath,
-    );
-    return;
-  }
-  const { query, clientId } = opened.request;
-  const client = deps.registry.get(clientId);
-  const problem = parkedRequestProblem(query, deps.registry);
-  if (problem !== null || client === undefined) {
-    ctx.status = 400;
-    await renderError(
-      ctx,
-      problem ?? { error: 'invalid_client', error_description: 'client is invalid' },
-      basePath,
-    );
+    await renderError(ctx, opened.problem, basePath);
     return;
   }
   try {
-    await visit(ctx, deps, {
-      client,
-      visitorId,
-      accountId: deps.accountOfVisitor(visitorId),
-      enqueueToken: new URLSearchParams(query).get('enqueue_token') ?? undefined,
-      self,
-      basePath,
-      // The provider sees the request now (`park.ts`): `<issuer>/auth/<token>` hands it over.
-      onAdmitted: async (admission) => {
-        deps.parking.admitted(ctx, token, visitorId, admission);
-        seeOther(ctx, `${deps.issuer}/auth/${token}`);
-      },
-    });
+    await visitParked(koaView(ctx), deps, token, opened, basePath);
   } catch (error) {
-    problemPage(ctx, deps, error, self, basePath);
+    problemPage(ctx, deps, error, `${deps.issuerPath}/interaction/${token}`, basePath);
   }
+}
+
+/**
+ * `GET /interaction/<parked request>` for `anteroom serve`'s fast path: the same opening and the
+ * same `visit` as the Koa route, answered into `view`. False when the Koa route must answer (a
+ * refused token: its error page; a failure: its problem page, the view taken again there — a
+ * join finds the same place).
+ */
+export function parkedPageHandler(
+  deps: InteractionDeps,
+): (view: PageView, token: string, basePath: string) => Promise<boolean> {
+  return async (view, token, basePath) => {
+    if (!PARKED_TOKEN.test(token)) return false;
+    const opened = openParked(deps, view.cookies, token);
+    if (opened.kind === 'problem') return false;
+    try {
+      await visitParked(view, deps, token, opened, basePath);
+    } catch {
+      return false;
+    }
+    return true;
+  };
 }
 
 async function waitStep(
@@ -178,7 +304,7 @@ async function waitStep(
     const visitorId = ensureVisitorId(ctx, deps.config as AnteroomConfig, deps.visitorCookies);
     const accountId = (details.session?.accountId as string | undefined) ?? deps.accountOfVisitor(visitorId);
     const enqueueToken = details.params['enqueue_token'];
-    await visit(ctx, deps, {
+    await visit(koaView(ctx), deps, {
       client,
       visitorId,
       accountId,
@@ -231,20 +357,20 @@ interface Visit {
  * One view of the waiting page, for an interaction or a parked request alike: take the place
  * once (the room's one join, keyed by the browser), show where it stands, or go on once admitted.
  */
-async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): Promise<void> {
+async function visit(view: PageView, deps: InteractionDeps, visitor: Visit): Promise<void> {
   const { client, visitorId, accountId, self, basePath } = visitor;
   const event = await deps.waitingRoom.room.getEvent(client.eventId);
-  const knownPlace = deps.parking.knownPlace(ctx, client.eventId, visitorId);
+  const knownPlace = deps.parking.knownPlace(view.cookies, client.eventId, visitorId);
   const state = await deps.waitingRoom.advance(client.eventId, accountId, {
     knownPlace,
-    rateLimit: deps.enqueueLimiter?.forClient(ctx.ip),
+    rateLimit: deps.enqueueLimiter?.forClient(view.ip),
     // The key the queue API and the waiting page use for this browser: one place per browser.
     visitorKey: `vid:${visitorId}`,
     credentials: {
       // The waiting page's answer to the entry challenge (a POST of its join form).
-      challengeAnswer: ctx.method === 'POST' ? await challengeAnswerOf(ctx, event) : undefined,
+      challengeAnswer: await view.challengeAnswer(event),
       enqueueToken: visitor.enqueueToken,
-      client: ctx.ip,
+      client: view.ip,
     },
   });
   if (state.kind === 'admitted') {
@@ -252,10 +378,10 @@ async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): P
     return;
   }
   if (state.kind === 'waiting' && state.status.request_id !== knownPlace) {
-    deps.parking.rememberPlace(ctx, client.eventId, visitorId, state.status.request_id);
+    view.appendCookie(deps.parking.placeCookie(client.eventId, visitorId, state.status.request_id));
   }
   const links = linksFor(self, client.eventId, basePath);
-  const view: WaitingView =
+  const shown: WaitingView =
     state.kind === 'closed'
       ? { kind: 'closed', event: state.event }
       : state.kind === 'challenge'
@@ -268,10 +394,10 @@ async function visit(ctx: Koa.Context, deps: InteractionDeps, visitor: Visit): P
           }
         : { kind: 'status', event: state.event, status: state.status, tokens: null };
   const status = state.kind === 'challenge' && state.failed ? 403 : 200;
-  const text = pageTextOf(ctx, deps.config.pages);
+  const text = pageTextByHeader(deps.config.pages, view.acceptLanguage, view.vary);
   // The room's clock (seconds): the pre-queue's countdown counts from it.
   const options = { refreshSeconds: deps.config.pages.refreshSeconds, nowMs: deps.waitingRoom.now() * 1000 };
-  sendPage(ctx, status, renderWaitingPage(view, links, text, options), widgetOf(view));
+  view.page(status, renderWaitingPage(shown, links, text, options), widgetOf(shown));
 }
 
 function linksFor(self: string, eventId: string, basePath: string): PageLinks {

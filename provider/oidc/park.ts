@@ -29,7 +29,6 @@ import type { AnteroomConfig } from '../config/server-config.ts';
 import { cookieValue, visitorIdOf, visitorOf } from '../http/visitor.ts';
 import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import type { OidcClientConfig } from './clients.ts';
-import { readVisitorId } from './identity.ts';
 import type { ParkedRequestSealer, Unparked } from './parked-request.ts';
 import type { ClientRegistry } from './registry.ts';
 import type { Admission, WaitingRoom } from './waiting.ts';
@@ -280,14 +279,17 @@ export interface Parking {
     token: string,
     refuse: (problem: { error: string; error_description: string }) => Promise<void>,
   ): Promise<Routed>;
-  /** Open a token for this browser (the waiting page), with the browser's visitor id. */
-  open(ctx: Koa.Context, token: string): { unparked: Unparked; visitorId: string | null };
-  /** The waiting page of `token` found this browser admitted: its hand-over need not read it again. */
-  admitted(ctx: Koa.Context, token: string, visitorId: string, admission: Admission): void;
+  /** Open a token for the browser of this `Cookie` header (the waiting page), with its visitor id. */
+  open(cookies: string | undefined, token: string): { unparked: Unparked; visitorId: string | null };
+  /**
+   * The waiting page of `token` found this browser admitted: the `Set-Cookie` of the ticket that
+   * spares its hand-over reading the admission again (null when the window is already over).
+   */
+  admittedCookie(token: string, visitorId: string, admission: Admission): string | null;
   /** The request id of this browser's place in the event, as its waiting page last saw it (signed cookie). */
-  knownPlace(ctx: Koa.Context, eventId: string, visitorId: string): string | undefined;
-  /** Remember the place a waiting page shows, for the page's next view. */
-  rememberPlace(ctx: Koa.Context, eventId: string, visitorId: string, requestId: string): void;
+  knownPlace(cookies: string | undefined, eventId: string, visitorId: string): string | undefined;
+  /** The `Set-Cookie` remembering the place a waiting page shows, for the page's next view. */
+  placeCookie(eventId: string, visitorId: string, requestId: string): string;
 }
 
 export function parking(deps: ParkingDeps): Parking {
@@ -295,8 +297,8 @@ export function parking(deps: ParkingDeps): Parking {
   const secure = deps.config.publicUrl.startsWith('https:') ? '; Secure' : '';
   const admittedCookie = (value: string, maxAge: number) =>
     `${ADMITTED_COOKIE}=${value}; Path=${deps.issuerPath}/auth/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
-  const open = (ctx: Koa.Context, token: string) => {
-    const visitorId = readVisitorId(ctx, deps.visitorCookies);
+  const open = (cookies: string | undefined, token: string) => {
+    const visitorId = visitorIdOf(cookies, deps.visitorCookies);
     return { unparked: deps.sealer.open(token, visitorId, deps.now()), visitorId };
   };
   const enter = async (request: EntryRequest): Promise<ParkedEntry | null> => {
@@ -330,28 +332,18 @@ export function parking(deps: ParkingDeps): Parking {
   return {
     open,
     enter,
-    knownPlace(ctx, eventId, visitorId) {
-      return deps.sealer.placeOf(
-        cookieValue(ctx.get('Cookie'), placeCookieName(eventId)),
-        eventId,
-        visitorId,
-      );
+    knownPlace(cookies, eventId, visitorId) {
+      return deps.sealer.placeOf(cookieValue(cookies, placeCookieName(eventId)), eventId, visitorId);
     },
-    rememberPlace(ctx, eventId, visitorId, requestId) {
+    placeCookie(eventId, visitorId, requestId) {
       const value = deps.sealer.placeValue(eventId, visitorId, requestId);
-      ctx.append(
-        'Set-Cookie',
-        `${placeCookieName(eventId)}=${value}; Path=${deps.issuerPath}/interaction/; Max-Age=${PLACE_COOKIE_SECONDS}; HttpOnly; SameSite=Lax${secure}`,
-      );
+      return `${placeCookieName(eventId)}=${value}; Path=${deps.issuerPath}/interaction/; Max-Age=${PLACE_COOKIE_SECONDS}; HttpOnly; SameSite=Lax${secure}`;
     },
-    admitted(ctx, token, visitorId, admission) {
+    admittedCookie(token, visitorId, admission) {
       const now = deps.now();
       const until = Math.min(now + ADMITTED_TICKET_SECONDS, admission.expiresAt);
-      if (until <= now) return;
-      ctx.append(
-        'Set-Cookie',
-        admittedCookie(deps.sealer.admittedTicket(token, visitorId, until), until - now),
-      );
+      if (until <= now) return null;
+      return admittedCookie(deps.sealer.admittedTicket(token, visitorId, until), until - now);
     },
     async authorize(ctx) {
       const parked = await enter({
@@ -366,7 +358,7 @@ export function parking(deps: ParkingDeps): Parking {
     },
     async resume(ctx, token, refuse) {
       if (ctx.method !== 'GET') return PROVIDER;
-      const { unparked: opened, visitorId } = open(ctx, token);
+      const { unparked: opened, visitorId } = open(ctx.get('Cookie'), token);
       if (opened.kind !== 'ok' || visitorId === null) {
         await refuse(unparkedProblem(opened.kind === 'ok' ? { kind: 'other_browser' } : opened));
         return { kind: 'answered' };

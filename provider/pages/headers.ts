@@ -41,23 +41,40 @@ export function widgetSecurityPolicy(widget: Widget): string {
   ].join('; ');
 }
 
-export function setSecurityHeaders(ctx: Koa.Context, policy: string = CONTENT_SECURITY_POLICY): void {
-  ctx.set('Content-Security-Policy', policy);
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('X-Frame-Options', 'DENY');
-  // Not no-referrer: Chromium then sends `Origin: null` with our own form posts, which the origin check refuses.
-  ctx.set('Referrer-Policy', 'same-origin');
+/** The security headers of a page or asset, in the order they are set. */
+export function securityHeaders(policy: string = CONTENT_SECURITY_POLICY): Array<[string, string]> {
+  return [
+    ['Content-Security-Policy', policy],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+    // Not no-referrer: Chromium then sends `Origin: null` with our own form posts, which the origin check refuses.
+    ['Referrer-Policy', 'same-origin'],
+  ];
 }
+
+export function setSecurityHeaders(ctx: Koa.Context, policy: string = CONTENT_SECURITY_POLICY): void {
+  for (const [name, value] of securityHeaders(policy)) ctx.set(name, value);
+}
+
+/**
+ * The headers of a server-rendered page (`sendPage`), without Koa: the security headers (a
+ * widget's policy when it shows one) and no caching. `Content-Type` is `PAGE_CONTENT_TYPE`.
+ */
+export function pageHeaders(widget?: Widget): Array<[string, string]> {
+  const policy = widget === undefined ? CONTENT_SECURITY_POLICY : widgetSecurityPolicy(widget);
+  return [...securityHeaders(policy), ['Cache-Control', 'no-store']];
+}
+
+export const PAGE_CONTENT_TYPE = 'text/html; charset=utf-8';
 
 /**
  * A server-rendered page: per visitor, so never stored by a shared cache. A page that shows a
  * captcha widget passes it, and its policy lets that provider's sources in.
  */
 export function sendPage(ctx: Koa.Context, status: number, document: string, widget?: Widget): void {
-  setSecurityHeaders(ctx, widget === undefined ? CONTENT_SECURITY_POLICY : widgetSecurityPolicy(widget));
-  ctx.set('Cache-Control', 'no-store');
+  for (const [name, value] of pageHeaders(widget)) ctx.set(name, value);
   ctx.status = status;
-  ctx.type = 'text/html; charset=utf-8';
+  ctx.type = PAGE_CONTENT_TYPE;
   ctx.body = document;
 }
 
@@ -66,6 +83,15 @@ export function sendPage(ctx: Koa.Context, status: number, document: string, wid
  * answer says it depends on `Accept-Language`.
  */
 export function pageTextOf(ctx: Koa.Context, pages: PageLanguages): PageText {
-  if (pages.offered.length > 1) ctx.vary('Accept-Language');
-  return pageTextFor(pages, ctx.get('Accept-Language'));
+  return pageTextByHeader(pages, ctx.get('Accept-Language'), (field) => ctx.vary(field));
+}
+
+/** `pageTextOf` without Koa: `vary` is told the request header the answer then depends on. */
+export function pageTextByHeader(
+  pages: PageLanguages,
+  acceptLanguage: string,
+  vary: (field: string) => void,
+): PageText {
+  if (pages.offered.length > 1) vary('Accept-Language');
+  return pageTextFor(pages, acceptLanguage);
 }

@@ -17,11 +17,13 @@
  * pay for waking it. Written in a row, the later ones find it awake: on loopback that halved the
  * CPU of a status poll (bench/server.ts).
  *
- * With the OpenID provider mounted, a flash crowd's visitors arrive at `GET /oidc/auth`: the
- * parked entry (a 303 to the waiting page, `provider/oidc/park.ts`) is answered here too, by the
- * same checks and the same parking as the provider's Koa mount (`OidcEntry`). Anything else the
- * mount would answer differently (an error page, a refusal, a request for the provider) goes to
- * the Koa app, which reuses what was found here (`test/provider/oidc/fast-entry.test.ts`).
+ * With the OpenID provider mounted, a flash crowd's visitors arrive at `GET /oidc/auth` and go
+ * on to their waiting page: the parked entry (a 303 to the waiting page, `provider/oidc/park.ts`)
+ * and the parked request's waiting page (`GET /oidc/interaction/<parked request>`) are answered
+ * here too, by the same functions as the provider's Koa mount (`OidcEntry`, `OidcPage`).
+ * Anything else the mount would answer differently (an error page, a refusal, a request for the
+ * provider, a failure) goes to the Koa app, which reuses what was found here
+ * (`test/provider/oidc/fast-entry.test.ts`).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { assignQueueNum } from '../api/assign-queue-num.ts';
@@ -39,6 +41,7 @@ import { type ApiRequest, type Endpoint, type JsonAnswer, newAnswer } from '../h
 import { errorAnswer } from '../http/errors.ts';
 import { traceIdOf } from '../http/request-id.ts';
 import { CACHE } from '../http/steps.ts';
+import type { CollectedPage } from '../oidc/interaction.ts';
 import type { ParkedEntry } from '../oidc/park.ts';
 import { httpTimer, secondsSince } from '../telemetry/metrics.ts';
 
@@ -62,10 +65,22 @@ export type HotOidcEntry = (
   client: string,
 ) => Promise<ParkedEntry | null>;
 
+/** A parked request's waiting page (`OidcPage` of `provider/oidc/index.ts`), or null for the Koa app. */
+export type HotOidcPage = (
+  req: IncomingMessage,
+  token: string,
+  client: string,
+) => Promise<CollectedPage | null>;
+
 export interface HotPathOptions {
   /** Answer `GET /oidc/auth` here when it parks (the provider is mounted). */
   oidcEntry?: HotOidcEntry;
+  /** Answer a parked request's waiting page here (the provider is mounted). */
+  oidcPage?: HotOidcPage;
 }
+
+/** `/oidc/interaction/<one segment>`: a waiting page (its poll, `/status`, is the Koa app's). */
+const OIDC_PAGE_PATH = /^\/oidc\/interaction\/([^/]+)$/;
 
 /** A `node:http` request as an endpoint reads it. */
 class NodeRequest implements ApiRequest {
@@ -128,6 +143,23 @@ function writeSeeOther(res: ServerResponse, traceId: string, parked: ParkedEntry
   headers['Content-Length'] = 0;
   res.writeHead(303, headers);
   res.end();
+}
+
+/** A page collected by the provider's view, with the request id first as the Koa app sets it. */
+function writePage(res: ServerResponse, traceId: string, page: CollectedPage): void {
+  const headers: OutgoingHttpHeaders = { 'X-Request-Id': traceId };
+  const cookies: string[] = [];
+  for (const [name, value] of page.headers) {
+    if (name === 'Set-Cookie') {
+      cookies.push(value);
+      headers['Set-Cookie'] = cookies;
+    } else {
+      headers[name] = value;
+    }
+  }
+  headers['Content-Length'] = Buffer.byteLength(page.body);
+  res.writeHead(page.status, headers);
+  res.end(page.body);
 }
 
 /** Queue a write for the end of the current event-loop turn, with every other one of the turn. */
@@ -204,7 +236,29 @@ export function withHotPaths(
   const observe = httpTimer(deps.metrics, 'public');
   const { limits } = deps.config;
   const atTurnEnd = writesByTurn();
-  const { oidcEntry } = options;
+  const { oidcEntry, oidcPage } = options;
+
+  /** A parked request's waiting page: answered here, or handed to the Koa app. */
+  const answerOidcPage = (page: HotOidcPage, req: IncomingMessage, res: ServerResponse, token: string) => {
+    const start = process.hrtime.bigint();
+    const traceId = traceIdOf(
+      typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
+    );
+    page(req, token, clientAddress(req.headers, req.socket.remoteAddress, limits)).then(
+      (collected) => {
+        if (collected === null) return fallback(req, res);
+        atTurnEnd(() => {
+          try {
+            writePage(res, traceId, collected);
+            observe('GET', 'unmatched', collected.status, secondsSince(start));
+          } catch {
+            res.destroy();
+          }
+        });
+      },
+      () => fallback(req, res),
+    );
+  };
 
   /** `GET /oidc/auth`: parked here, or handed to the Koa app (which renders every other answer). */
   const answerOidcEntry = (entry: HotOidcEntry, req: IncomingMessage, res: ServerResponse, query: string) => {
@@ -235,6 +289,10 @@ export function withHotPaths(
     const path = mark < 0 ? url : url.slice(0, mark);
     if (oidcEntry !== undefined && path === OIDC_AUTH_PATH && req.method === 'GET') {
       return answerOidcEntry(oidcEntry, req, res, mark < 0 ? '' : url.slice(mark + 1));
+    }
+    if (oidcPage !== undefined && req.method === 'GET' && path.startsWith('/oidc/interaction/')) {
+      const token = OIDC_PAGE_PATH.exec(path)?.[1];
+      if (token !== undefined) return answerOidcPage(oidcPage, req, res, token);
     }
     if (req.method === 'GET' && path.endsWith('/stream')) {
       const match = STREAM_PATH.exec(path);

@@ -174,7 +174,11 @@ export async function startServer(
   const oidc = config.oidc.clients.length > 0 ? await startOidc(deps) : null;
   const beforeRoutes = oidc ? [oidc.middleware] : [];
   const publicApp = createPublicApp(deps, { beforeRoutes });
-  const hotPaths = withHotPaths(deps, publicApp.callback(), oidc ? { oidcEntry: oidc.entry } : {});
+  const hotPaths = withHotPaths(
+    deps,
+    publicApp.callback(),
+    oidc ? { oidcEntry: oidc.entry, oidcPage: oidc.page } : {},
+  );
   const publicServer = createLimitedServer(hotPaths, config.limits);
   const adminServer = createLimitedServer(createAdminApp(deps).callback(), config.limits);
   let publicAddress: AddressInfo;

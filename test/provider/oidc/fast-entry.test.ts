@@ -5,7 +5,10 @@
  * of the Koa app, and the Koa app alone): a parkable request gets the same 303 from both, without
  * reaching the Koa app on the fast path, and its waiting page opens; every other request is
  * handed to the Koa app and answered as the Koa app alone answers it; and what the fast path
- * found is not done twice (the per-client budget is taken once per request).
+ * found is not done twice (the per-client budget is taken once per request). The parked
+ * request's waiting page likewise: answered on the fast path with the Koa app's page, headers and
+ * cookies, until admission (the 303 to the hand-over with its ticket); a refused token is the
+ * Koa app's to answer.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -13,7 +16,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { withHotPaths } from '../../../provider/server/hot-path.ts';
-import { Browser, buildOidcApp, RP } from './harness.ts';
+import { Browser, buildOidcApp, navigate, RP } from './harness.ts';
 
 const PARKED_LOCATION = /^\/oidc\/interaction\/[A-Za-z0-9_-]{65,}$/;
 const HEADERS = ['cache-control', 'content-type', 'content-length', 'retry-after'];
@@ -39,9 +42,10 @@ async function twoStacks(raw: Record<string, unknown> = {}) {
       counts.handedToKoa++;
       koaHandler(req, res);
     },
-    { oidcEntry: oidc.entry },
+    { oidcEntry: oidc.entry, oidcPage: oidc.page },
   );
   return {
+    deps,
     fast: fast.base,
     koa: koa.base,
     counts,
@@ -195,6 +199,99 @@ test('the per-client budget is taken once per request, whichever stack answers i
     }
     assert.deepEqual(statuses, [303, 400, 303, 303, 429, 429]);
     assert.ok(Number(retryAfter) > 0, 'a 429 page with Retry-After');
+  } finally {
+    await stacks.close();
+  }
+});
+
+/** A browser parked for client-b through `base`: its jar and the waiting page's path. */
+async function parkedBrowser(base: string) {
+  const browser = new Browser();
+  const entry = await browser.fetch(`${base}/oidc/auth?${authorizeQuery()}`);
+  await entry.body?.cancel();
+  assert.equal(entry.status, 303);
+  const location = entry.headers.get('location') ?? '';
+  assert.match(location, PARKED_LOCATION);
+  return { browser, page: location };
+}
+
+const PAGE_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-security-policy',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'vary',
+];
+
+function assertSamePage(hot: Response, plain: Response, label: string): void {
+  assert.equal(hot.status, plain.status, label);
+  for (const name of PAGE_HEADERS) {
+    assert.equal(hot.headers.get(name), plain.headers.get(name), `${label}: ${name}`);
+  }
+  assert.ok(hot.headers.get('x-request-id'), label);
+  assert.deepEqual(cookieShape(hot), cookieShape(plain), `${label}: cookies`);
+}
+
+const requestIdOf = (html: string) => /data-request-id="([^"]+)"/.exec(html)?.[1];
+
+test("a parked request's waiting page is answered on the fast path as the Koa app answers it", async () => {
+  const stacks = await twoStacks();
+  try {
+    const a = await parkedBrowser(stacks.fast);
+    const b = await parkedBrowser(stacks.fast);
+    // First views (each takes its place and gets the place cookie): A on the fast path, B on Koa.
+    const before = stacks.counts.handedToKoa;
+    const hot = await a.browser.fetch(`${stacks.fast}${a.page}`);
+    assert.equal(stacks.counts.handedToKoa, before, 'answered on the fast path');
+    const plain = await b.browser.fetch(`${stacks.koa}${b.page}`);
+    assertSamePage(hot, plain, 'first view');
+    assert.equal(cookieShape(hot).length, 1, 'the place cookie');
+    const [hotHtml, plainHtml] = [await hot.text(), await plain.text()];
+    assert.equal(Number(hot.headers.get('content-length')), Buffer.byteLength(hotHtml));
+    assert.match(hotHtml, /data-field="queue_number">1</);
+    assert.match(plainHtml, /data-field="queue_number">2</);
+    // Later views of A: the same place, no new cookie, and the same page on either stack (but
+    // the clock it was rendered at).
+    const later: string[] = [];
+    for (const base of [stacks.koa, stacks.fast]) {
+      const again = await a.browser.fetch(`${base}${a.page}`);
+      assert.equal(again.status, 200);
+      assert.deepEqual(cookieShape(again), []);
+      const html = await again.text();
+      assert.equal(requestIdOf(html), requestIdOf(hotHtml));
+      later.push(html.replace(/data-now="\d+"/, ''));
+    }
+    assert.equal(later[0], later[1]);
+    assert.equal(later[1], hotHtml.replace(/data-now="\d+"/, ''));
+
+    // A token opened by another browser is refused, by the Koa app on both stacks.
+    const handed = stacks.counts.handedToKoa;
+    const [refusedHot, refusedPlain] = [
+      await b.browser.fetch(`${stacks.fast}${a.page}`),
+      await b.browser.fetch(`${stacks.koa}${a.page}`),
+    ];
+    assert.equal(stacks.counts.handedToKoa, handed + 1, 'handed to the Koa app');
+    assert.equal(refusedHot.status, 400);
+    assertSamePage(refusedHot, refusedPlain, 'another browser');
+    assert.match(await refusedHot.text(), /another browser/);
+    await refusedPlain.body?.cancel();
+
+    // Admitted: the fast path's 303 to the hand-over, with the ticket, as Koa's; then the code.
+    await stacks.deps.room.incrementServingCounter('event-b', 2, 'test');
+    const admittedHot = await a.browser.fetch(`${stacks.fast}${a.page}`);
+    const admittedPlain = await b.browser.fetch(`${stacks.koa}${b.page}`);
+    assert.equal(admittedHot.status, 303);
+    for (const name of ['cache-control', 'content-type', 'content-length']) {
+      assert.equal(admittedHot.headers.get(name), admittedPlain.headers.get(name), name);
+    }
+    assert.deepEqual(cookieShape(admittedHot), cookieShape(admittedPlain));
+    assert.match(cookieShape(admittedHot)[0] ?? '', /^_ar_admitted=…; Path=\/oidc\/auth\//);
+    assert.equal(admittedHot.headers.get('location'), `${stacks.fast}/oidc/auth/${a.page.split('/').at(-1)}`);
+    const landing = await navigate(a.browser, admittedHot.headers.get('location') ?? '');
+    assert.equal(landing.kind, 'callback');
+    assert.ok(landing.kind === 'callback' && landing.url.searchParams.get('code'));
   } finally {
     await stacks.close();
   }

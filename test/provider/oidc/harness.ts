@@ -142,7 +142,7 @@ export async function startOidcServer(
       })
     : options.stack === 'koa'
       ? app.callback()
-      : withHotPaths(deps, app.callback(), { oidcEntry: oidc.entry });
+      : withHotPaths(deps, app.callback(), { oidcEntry: oidc.entry, oidcPage: oidc.page });
   return {
     base,
     issuer: oidc.issuer,
