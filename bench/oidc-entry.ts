@@ -13,9 +13,10 @@
  * client more room, and the client's own cost per request sets the ceiling of both rates.
  *   JSON enqueues/s     `POST /assign_queue_num` from a fresh visitor (no cookie)
  *
- * Both are driven by this same Node client (fetch) at the same concurrency, interleaved round
- * after round; the ratio OIDC ÷ JSON of each round, and its median, is the figure (the issue's
- * target: ≥ 0.5). Then N more waiting OIDC visitors and N JSON visitors, each measured with
+ * Both are driven by this same Node client (fetch) at the same concurrency, interleaved within
+ * each round (alternating quarter-second slices, so a change of load on the shared machine falls
+ * on both alike); the ratio OIDC ÷ JSON of each round, and its median, is the figure (the
+ * issue's target: ≥ 0.5). Then N more waiting OIDC visitors and N JSON visitors, each measured with
  * Redis `INFO memory` (used_memory) and `DBSIZE` before and after: bytes and keys per waiting
  * visitor, the queue's own entry included (target for OIDC: ≤ 300 B). Last, the admitted path:
  * up to 500 waiting OIDC visitors are admitted at once (the admin API), and each browser goes
@@ -161,11 +162,23 @@ async function jsonEnqueue(base: string): Promise<number> {
   return 1;
 }
 
-/**
- * `concurrency` loops of `one` for `seconds`: completions per second, requests per completion
- * and the server's CPU time per completion.
- */
-async function drive(server: ChildProcess, seconds: number, concurrency: number, one: () => Promise<number>) {
+interface Driven {
+  done: number;
+  requests: number;
+  /** Seconds. */
+  elapsed: number;
+  /** Server and client CPU time, µs. */
+  cpu: number;
+  client: number;
+}
+
+/** `concurrency` loops of `one` for `seconds`: what they completed, in how long, at what CPU. */
+async function driveOnce(
+  server: ChildProcess,
+  seconds: number,
+  concurrency: number,
+  one: () => Promise<number>,
+): Promise<Driven> {
   const cpuBefore = await cpuOf(server);
   const clientBefore = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
@@ -184,12 +197,41 @@ async function drive(server: ChildProcess, seconds: number, concurrency: number,
   const elapsed = (performance.now() - started) / 1000;
   const client = process.cpuUsage(clientBefore);
   const cpu = (await cpuOf(server)) - cpuBefore;
+  return { done, requests, elapsed, cpu, client: client.user + client.system };
+}
+
+/** Completions per second, requests per completion, server and client CPU per completion. */
+function rates(driven: Driven) {
+  const each = Math.max(1, driven.done);
   return {
-    rate: done / elapsed,
-    requestsEach: requests / Math.max(1, done),
-    cpuEach: cpu / Math.max(1, done),
-    clientEach: (client.user + client.system) / Math.max(1, done),
+    rate: driven.done / driven.elapsed,
+    requestsEach: driven.requests / each,
+    cpuEach: driven.cpu / each,
+    clientEach: driven.client / each,
   };
+}
+
+/**
+ * Each of `kinds` for `seconds` in all, in alternating slices of `slice` seconds: a change of
+ * the machine's load (other processes on the shared cores) falls on every kind alike, so the
+ * ratio of their rates is taken over the same moments.
+ */
+async function alternate(
+  server: ChildProcess,
+  seconds: number,
+  concurrency: number,
+  kinds: Array<() => Promise<number>>,
+  slice = 0.25,
+) {
+  const totals: Driven[] = kinds.map(() => ({ done: 0, requests: 0, elapsed: 0, cpu: 0, client: 0 }));
+  for (let spent = 0; spent < seconds; spent += slice) {
+    for (const [index, one] of kinds.entries()) {
+      const driven = await driveOnce(server, slice, concurrency, one);
+      const total = totals[index] as Driven;
+      for (const key of Object.keys(total) as Array<keyof Driven>) total[key] += driven[key];
+    }
+  }
+  return totals.map(rates);
 }
 
 async function usage(inspector: Redis) {
@@ -325,14 +367,16 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${port}`;
     console.log(`node ${process.version}, ${seconds} s per run, concurrency ${concurrency}, loopback\n`);
     const server = child;
-    await drive(server, 1, concurrency, () => jsonEnqueue(base));
-    await drive(server, 1, concurrency, () => oidcEntry(base));
+    // Warm-up (JIT, connections, Redis's first allocations), not counted.
+    await alternate(server, 2, concurrency, [() => jsonEnqueue(base), () => oidcEntry(base)]);
 
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const json = await drive(server, seconds, concurrency, () => jsonEnqueue(base));
-      const oidc = await drive(server, seconds, concurrency, () => oidcEntry(base));
+      const [json, oidc] = (await alternate(server, seconds, concurrency, [
+        () => jsonEnqueue(base),
+        () => oidcEntry(base),
+      ])) as [ReturnType<typeof rates>, ReturnType<typeof rates>];
       ratios.push(oidc.rate / json.rate);
       cpuRatios.push(json.cpuEach / oidc.cpuEach);
       const rate = (value: number) => value.toFixed(0).padStart(6);
