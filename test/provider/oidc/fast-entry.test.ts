@@ -280,7 +280,9 @@ test("a parked request's waiting page is answered on the fast path as the Koa ap
 
     // Admitted: the fast path's 303 to the hand-over, with the ticket, as Koa's; then the code.
     await stacks.deps.room.incrementServingCounter('event-b', 2, 'test');
+    const handedBefore = stacks.counts.handedToKoa;
     const admittedHot = await a.browser.fetch(`${stacks.fast}${a.page}`);
+    assert.equal(stacks.counts.handedToKoa, handedBefore, 'the admitted view answered on the fast path');
     const admittedPlain = await b.browser.fetch(`${stacks.koa}${b.page}`);
     assert.equal(admittedHot.status, 303);
     for (const name of ['cache-control', 'content-type', 'content-length']) {
