@@ -694,8 +694,6 @@ export class RedisStore implements QueueStore {
     // The era gone or replaced without a reset: the store lost writes (restarted empty, or a
     // failover to a replica that never had it), whatever this process's floors say.
     const eraLost = sent.era !== null && sent.era !== '' && era !== sent.era;
-    if (process.env.DBG)
-      console.log('guarded', eventId, sent.era, era, raised, this.#issued.get(eventId)?.sessions.size);
     sent.era = era;
     const what = RAISED.filter(([bit]) => Math.floor(raised / bit) % 2 === 1).map(([, name]) => name);
     if (what.length > 0) this.#onRegression?.(eventId, what);
