@@ -122,7 +122,6 @@ export const assignQueueNum: Endpoint = async function assignQueueNum(deps, requ
   const event = await loadOpenEvent(deps, fields);
   const visitor = visitorOf(deps, request, answer);
   const joined = await joinQueue(deps, event, visitor, request, answer);
-  // The place's signed receipt (http/place-receipt.ts): what re-creates it if the store loses it.
   // A client that keeps cookies gets the place's signed receipt (http/place-receipt.ts): what
   // re-creates the place if the store loses it. The others pay nothing for it.
   if (joined !== null) {
