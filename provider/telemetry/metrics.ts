@@ -240,8 +240,10 @@ export async function createMetrics(
   };
 }
 
-/** Times every request; the route label is the matched route pattern, never the raw URL. */
-/** Records one request's latency; made once per app. */
+/**
+ * Records one request's latency; made once per app. The route label is the matched route
+ * pattern, never the raw URL.
+ */
 export type HttpTimer = (method: string, route: string, status: number, seconds: number) => void;
 
 /**
@@ -267,6 +269,7 @@ export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** The Koa middleware that times every request of an app (`httpTimer`). */
 export function measureHttp(metrics: Metrics, app: 'public' | 'admin'): Middleware {
   const observe = httpTimer(metrics, app);
   return async function measureLatency(ctx, next) {
