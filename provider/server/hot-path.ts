@@ -134,7 +134,7 @@ function writeAnswer(res: ServerResponse, traceId: string, answer: JsonAnswer): 
 }
 
 /** The parked entry's 303 with the headers the Koa app gives it (`seeOther` of `park.ts`). */
-function writeSeeOther(res: ServerResponse, traceId: string, parked: ParkedEntry): void {
+function writeSeeOther(res: ServerResponse, traceId: string, parked: ParkedEntry): number {
   const headers: OutgoingHttpHeaders = { 'X-Request-Id': traceId };
   if (parked.setCookie !== null) headers['Set-Cookie'] = [parked.setCookie];
   headers['Cache-Control'] = 'no-store';
@@ -143,10 +143,11 @@ function writeSeeOther(res: ServerResponse, traceId: string, parked: ParkedEntry
   headers['Content-Length'] = 0;
   res.writeHead(303, headers);
   res.end();
+  return 303;
 }
 
 /** A page collected by the provider's view, with the request id first as the Koa app sets it. */
-function writePage(res: ServerResponse, traceId: string, page: CollectedPage): void {
+function writePage(res: ServerResponse, traceId: string, page: CollectedPage): number {
   const headers: OutgoingHttpHeaders = { 'X-Request-Id': traceId };
   const cookies: string[] = [];
   for (const [name, value] of page.headers) {
@@ -160,6 +161,7 @@ function writePage(res: ServerResponse, traceId: string, page: CollectedPage): v
   headers['Content-Length'] = Buffer.byteLength(page.body);
   res.writeHead(page.status, headers);
   res.end(page.body);
+  return page.status;
 }
 
 /** Queue a write for the end of the current event-loop turn, with every other one of the turn. */
@@ -238,42 +240,27 @@ export function withHotPaths(
   const atTurnEnd = writesByTurn();
   const { oidcEntry, oidcPage } = options;
 
-  /** A parked request's waiting page: answered here, or handed to the Koa app. */
-  const answerOidcPage = (page: HotOidcPage, req: IncomingMessage, res: ServerResponse, token: string) => {
+  /**
+   * A parked OIDC step (the `GET /oidc/auth` entry, a parked request's waiting page): answered
+   * here once `work` gives its answer, or handed to the Koa app (null, or a failure), which
+   * renders every other answer. Koa labels these paths `unmatched` (no router route).
+   */
+  const answerParked = <T>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    work: (client: string) => Promise<T | null>,
+    write: (res: ServerResponse, traceId: string, answer: T) => number,
+  ) => {
     const start = process.hrtime.bigint();
     const traceId = traceIdOf(
       typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
     );
-    page(req, token, clientAddress(req.headers, req.socket.remoteAddress, limits)).then(
-      (collected) => {
-        if (collected === null) return fallback(req, res);
+    work(clientAddress(req.headers, req.socket.remoteAddress, limits)).then(
+      (answer) => {
+        if (answer === null) return fallback(req, res);
         atTurnEnd(() => {
           try {
-            writePage(res, traceId, collected);
-            observe('GET', 'unmatched', collected.status, secondsSince(start));
-          } catch {
-            res.destroy();
-          }
-        });
-      },
-      () => fallback(req, res),
-    );
-  };
-
-  /** `GET /oidc/auth`: parked here, or handed to the Koa app (which renders every other answer). */
-  const answerOidcEntry = (entry: HotOidcEntry, req: IncomingMessage, res: ServerResponse, query: string) => {
-    const start = process.hrtime.bigint();
-    const traceId = traceIdOf(
-      typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
-    );
-    entry(req, query, clientAddress(req.headers, req.socket.remoteAddress, limits)).then(
-      (parked) => {
-        if (parked === null) return fallback(req, res);
-        atTurnEnd(() => {
-          try {
-            writeSeeOther(res, traceId, parked);
-            // The Koa app's label for this path: no router route matched it.
-            observe('GET', 'unmatched', 303, secondsSince(start));
+            observe('GET', 'unmatched', write(res, traceId, answer), secondsSince(start));
           } catch {
             res.destroy();
           }
@@ -288,11 +275,13 @@ export function withHotPaths(
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
     if (oidcEntry !== undefined && path === OIDC_AUTH_PATH && req.method === 'GET') {
-      return answerOidcEntry(oidcEntry, req, res, mark < 0 ? '' : url.slice(mark + 1));
+      const query = mark < 0 ? '' : url.slice(mark + 1);
+      return answerParked(req, res, (client) => oidcEntry(req, query, client), writeSeeOther);
     }
     if (oidcPage !== undefined && req.method === 'GET' && path.startsWith('/oidc/interaction/')) {
       const token = OIDC_PAGE_PATH.exec(path)?.[1];
-      if (token !== undefined) return answerOidcPage(oidcPage, req, res, token);
+      if (token !== undefined)
+        return answerParked(req, res, (client) => oidcPage(req, token, client), writePage);
     }
     if (req.method === 'GET' && path.endsWith('/stream')) {
       const match = STREAM_PATH.exec(path);
