@@ -62,28 +62,20 @@ export function readVisitorId(ctx: Context, signer: VisitorCookieSigner): string
 }
 
 /** A new visitor id and the `Set-Cookie` value carrying it. */
-function newVisitor(config: AnteroomConfig, signer: VisitorCookieSigner): { id: string; setCookie: string } {
+export function newVisitor(
+  config: AnteroomConfig,
+  signer: VisitorCookieSigner,
+): { id: string; setCookie: string } {
   const { id, value } = signer.issue();
   return { id, setCookie: cookieHeader(config, VISITOR_COOKIE, value, VISITOR_MAX_AGE_SECONDS) };
 }
 
-/**
- * The visitor id of a `Cookie` header, or a new one with the `Set-Cookie` value carrying it when
- * the browser has no valid one (`setCookie` null otherwise). Without Koa, for the fast path.
- */
-export function visitorOf(
-  cookies: string | undefined,
-  config: AnteroomConfig,
-  signer: VisitorCookieSigner,
-): { id: string; setCookie: string | null } {
-  const existing = visitorIdOf(cookies, signer);
-  return existing ? { id: existing, setCookie: null } : newVisitor(config, signer);
-}
-
 /** The visitor id, creating and setting a signed cookie when the browser has no valid one. */
 export function ensureVisitorId(ctx: Context, config: AnteroomConfig, signer: VisitorCookieSigner): string {
-  const visitor = visitorOf(ctx.get('Cookie'), config, signer);
-  if (visitor.setCookie !== null) ctx.append('Set-Cookie', visitor.setCookie);
+  const existing = readVisitorId(ctx, signer);
+  if (existing) return existing;
+  const visitor = newVisitor(config, signer);
+  ctx.append('Set-Cookie', visitor.setCookie);
   return visitor.id;
 }
 

@@ -40,7 +40,7 @@ import {
 } from './interaction.ts';
 import { mountProvider } from './mount.ts';
 import { isOidcPath, OIDC_MOUNT_PATH } from './on-demand.ts';
-import { type ParkedEntry, parking } from './park.ts';
+import { parking, seeOtherHeaders } from './park.ts';
 import { PARKED_TOKEN, parkedRequestSealer } from './parked-request.ts';
 import { createOidcProvider, renderError } from './provider.ts';
 import { checkProviderState, type GuardOutcome, stateGuard } from './state-guard.ts';
@@ -73,7 +73,11 @@ export interface OidcOptions {
  * taken, the decision to leave it to the provider) is kept for the middleware, never done twice.
  * `query`: the query string without `?`; `client`: the client's address as the app resolves it.
  */
-export type OidcEntry = (req: IncomingMessage, query: string, client: string) => Promise<ParkedEntry | null>;
+export type OidcEntry = (
+  req: IncomingMessage,
+  query: string,
+  client: string,
+) => Promise<CollectedPage | null>;
 
 /**
  * `GET /oidc/interaction/<parked request>` without Koa, for the same fast path: the waiting page
@@ -167,10 +171,14 @@ export async function createOidcMiddleware(
       );
     }
   };
+  /** New keys the current provider does not use yet (and did not fail to build with). */
+  const keysChanged = () => {
+    const version = deps.keys.oidcKeysVersion();
+    return version !== current.version && version !== failedVersion;
+  };
   const middleware: Koa.Middleware = async (ctx, next) => {
     if (!isOidcPath(ctx.path)) return next();
-    const version = deps.keys.oidcKeysVersion();
-    if (version !== current.version && version !== failedVersion) {
+    if (keysChanged()) {
       rebuilding ??= rebuild().finally(() => {
         rebuilding = null;
       });
@@ -179,17 +187,11 @@ export async function createOidcMiddleware(
     return current.middleware(ctx, next);
   };
 
-  const entry: OidcEntry = async (req, query, client) => {
-    const version = deps.keys.oidcKeysVersion();
-    // New keys: the middleware builds the provider that uses them first.
-    if (version !== current.version && version !== failedVersion) return null;
-    return current.entry(req, query, client);
-  };
-  const page: OidcPage = async (req, token, client) => {
-    const version = deps.keys.oidcKeysVersion();
-    if (version !== current.version && version !== failedVersion) return null;
-    return current.page(req, token, client);
-  };
+  // New keys: the middleware builds the provider that uses them first.
+  const entry: OidcEntry = async (req, query, client) =>
+    keysChanged() ? null : current.entry(req, query, client);
+  const page: OidcPage = async (req, token, client) =>
+    keysChanged() ? null : current.page(req, token, client);
 
   return {
     middleware,
@@ -344,8 +346,13 @@ async function buildGeneration(deps: AppDeps, options: OidcOptions, shared: Shar
       return null;
     }
     const parked = await park.enter({ method: 'GET', querystring: query, cookies: req.headers.cookie });
-    if (parked === null) leftByFastPath.set(req, { checked, toProvider: true });
-    return parked;
+    if (parked === null) {
+      leftByFastPath.set(req, { checked, toProvider: true });
+      return null;
+    }
+    const cookie: Array<[string, string]> =
+      parked.setCookie === null ? [] : [['Set-Cookie', parked.setCookie]];
+    return { status: 303, headers: [...cookie, ...seeOtherHeaders(parked.location)], body: '' };
   };
   const middleware = mountProvider(provider, {
     mountPath: OIDC_MOUNT_PATH,

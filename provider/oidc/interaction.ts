@@ -33,7 +33,7 @@ import { challengeAnswerOf, type Widget } from '../pages/waiting/widgets.ts';
 import type { OidcClientConfig } from './clients.ts';
 import { ensureVisitorId } from './identity.ts';
 import { keepForTheWait } from './interaction-lifetime.ts';
-import { type Parking, parkedRequestProblem, seeOther, unparkedProblem } from './park.ts';
+import { type Parking, parkedRequestProblem, seeOther, seeOtherHeaders, unparkedProblem } from './park.ts';
 import { PARKED_TOKEN } from './parked-request.ts';
 import { WAITING_ROOM_PROMPT, type WaitingRoomResult } from './policy.ts';
 import { renderError } from './provider.ts';
@@ -105,12 +105,7 @@ export function collectedView(request: {
       view.answer = { status, headers, body: document };
     },
     seeOther: (location: string) => {
-      // `seeOther` of park.ts, as Koa writes it.
-      headers.push(
-        ['Cache-Control', 'no-store'],
-        ['Location', location],
-        ['Content-Type', 'text/plain; charset=utf-8'],
-      );
+      headers.push(...seeOtherHeaders(location));
       view.answer = { status: 303, headers, body: '' };
     },
   };

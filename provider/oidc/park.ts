@@ -26,7 +26,7 @@ import type { IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AnteroomConfig } from '../config/server-config.ts';
-import { cookieValue, visitorIdOf, visitorOf } from '../http/visitor.ts';
+import { cookieValue, newVisitor, visitorIdOf } from '../http/visitor.ts';
 import type { VisitorCookieSigner } from '../http/visitor-cookie.ts';
 import type { OidcClientConfig } from './clients.ts';
 import type { ParkedRequestSealer, Unparked } from './parked-request.ts';
@@ -209,6 +209,18 @@ export function loginAdmittedVisitor(ctx: KoaContextWithOIDC): void {
  * 303 to `location`, without a body: Koa's `redirect` would write an HTML page quoting the
  * (long) parked URL, which no browser shows.
  */
+/**
+ * The headers `seeOther` gives a 303 (Koa adds the `Content-Type` of its empty body), for the
+ * answers `anteroom serve`'s fast path writes without Koa.
+ */
+export function seeOtherHeaders(location: string): Array<[string, string]> {
+  return [
+    ['Cache-Control', 'no-store'],
+    ['Location', location],
+    ['Content-Type', 'text/plain; charset=utf-8'],
+  ];
+}
+
 export function seeOther(ctx: Koa.Context, location: string): void {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Location', location);
@@ -320,9 +332,7 @@ export function parking(deps: ParkingDeps): Parking {
       return null;
     }
     const visitor =
-      known !== null
-        ? { id: known, setCookie: null }
-        : visitorOf(request.cookies, deps.config, deps.visitorCookies);
+      known !== null ? { id: known, setCookie: null } : newVisitor(deps.config, deps.visitorCookies);
     const token = deps.sealer.seal(
       { clientId: client.clientId, query: request.querystring, issuedAt: deps.now() },
       visitor.id,

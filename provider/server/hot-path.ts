@@ -42,7 +42,6 @@ import { errorAnswer } from '../http/errors.ts';
 import { traceIdOf } from '../http/request-id.ts';
 import { CACHE } from '../http/steps.ts';
 import type { CollectedPage } from '../oidc/interaction.ts';
-import type { ParkedEntry } from '../oidc/park.ts';
 import { httpTimer, secondsSince } from '../telemetry/metrics.ts';
 
 const READS: ReadonlyMap<string, Endpoint> = new Map([
@@ -57,13 +56,13 @@ const OIDC_AUTH_PATH = '/oidc/auth';
 
 /**
  * The OpenID provider's parked entry (`OidcEntry` of `provider/oidc/index.ts`; a type here, so
- * this module never loads the provider): the 303's target and cookie, or null for the Koa app.
+ * this module never loads the provider): its 303, or null for the Koa app.
  */
 export type HotOidcEntry = (
   req: IncomingMessage,
   query: string,
   client: string,
-) => Promise<ParkedEntry | null>;
+) => Promise<CollectedPage | null>;
 
 /** A parked request's waiting page (`OidcPage` of `provider/oidc/index.ts`), or null for the Koa app. */
 export type HotOidcPage = (
@@ -133,21 +132,8 @@ function writeAnswer(res: ServerResponse, traceId: string, answer: JsonAnswer): 
   res.end(text);
 }
 
-/** The parked entry's 303 with the headers the Koa app gives it (`seeOther` of `park.ts`). */
-function writeSeeOther(res: ServerResponse, traceId: string, parked: ParkedEntry): number {
-  const headers: OutgoingHttpHeaders = { 'X-Request-Id': traceId };
-  if (parked.setCookie !== null) headers['Set-Cookie'] = [parked.setCookie];
-  headers['Cache-Control'] = 'no-store';
-  headers['Location'] = parked.location;
-  headers['Content-Type'] = 'text/plain; charset=utf-8';
-  headers['Content-Length'] = 0;
-  res.writeHead(303, headers);
-  res.end();
-  return 303;
-}
-
 /** A page collected by the provider's view, with the request id first as the Koa app sets it. */
-function writePage(res: ServerResponse, traceId: string, page: CollectedPage): number {
+function writePage(res: ServerResponse, traceId: string, page: CollectedPage): void {
   const headers: OutgoingHttpHeaders = { 'X-Request-Id': traceId };
   const cookies: string[] = [];
   for (const [name, value] of page.headers) {
@@ -161,7 +147,6 @@ function writePage(res: ServerResponse, traceId: string, page: CollectedPage): n
   headers['Content-Length'] = Buffer.byteLength(page.body);
   res.writeHead(page.status, headers);
   res.end(page.body);
-  return page.status;
 }
 
 /** Queue a write for the end of the current event-loop turn, with every other one of the turn. */
@@ -242,25 +227,25 @@ export function withHotPaths(
 
   /**
    * A parked OIDC step (the `GET /oidc/auth` entry, a parked request's waiting page): answered
-   * here once `work` gives its answer, or handed to the Koa app (null, or a failure), which
-   * renders every other answer. Koa labels these paths `unmatched` (no router route).
+   * here once `work` gives its page, or handed to the Koa app (null, or a failure), which renders
+   * every other answer. Koa labels these paths `unmatched` (no router route).
    */
-  const answerParked = <T>(
+  const answerParked = (
     req: IncomingMessage,
     res: ServerResponse,
-    work: (client: string) => Promise<T | null>,
-    write: (res: ServerResponse, traceId: string, answer: T) => number,
+    work: (client: string) => Promise<CollectedPage | null>,
   ) => {
     const start = process.hrtime.bigint();
     const traceId = traceIdOf(
       typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
     );
     work(clientAddress(req.headers, req.socket.remoteAddress, limits)).then(
-      (answer) => {
-        if (answer === null) return fallback(req, res);
+      (page) => {
+        if (page === null) return fallback(req, res);
         atTurnEnd(() => {
           try {
-            observe('GET', 'unmatched', write(res, traceId, answer), secondsSince(start));
+            writePage(res, traceId, page);
+            observe('GET', 'unmatched', page.status, secondsSince(start));
           } catch {
             res.destroy();
           }
@@ -276,12 +261,11 @@ export function withHotPaths(
     const path = mark < 0 ? url : url.slice(0, mark);
     if (oidcEntry !== undefined && path === OIDC_AUTH_PATH && req.method === 'GET') {
       const query = mark < 0 ? '' : url.slice(mark + 1);
-      return answerParked(req, res, (client) => oidcEntry(req, query, client), writeSeeOther);
+      return answerParked(req, res, (client) => oidcEntry(req, query, client));
     }
     if (oidcPage !== undefined && req.method === 'GET' && path.startsWith('/oidc/interaction/')) {
       const token = OIDC_PAGE_PATH.exec(path)?.[1];
-      if (token !== undefined)
-        return answerParked(req, res, (client) => oidcPage(req, token, client), writePage);
+      if (token !== undefined) return answerParked(req, res, (client) => oidcPage(req, token, client));
     }
     if (req.method === 'GET' && path.endsWith('/stream')) {
       const match = STREAM_PATH.exec(path);
