@@ -5,10 +5,12 @@
  * `token_use`, `iat`, `nbf`, `exp`, `jti`. They come from the `SessionRecord` the
  * store kept at first issuance, so a re-issue re-signs the same claims and never
  * extends `exp`; only `jti` differs, unique per token. Header: `alg`, `kid`, `typ: JWT`.
+ * Signed and verified on `node:crypto` (`signing-keys/jws.ts`): any JOSE library verifies them
+ * against the JWKS; the checks below are jose's `jwtVerify` ones for these options.
  */
 import { randomUUID } from 'node:crypto';
-import { type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { AnteroomError } from './errors.ts';
+import { signCompact, verifyCompact } from './signing-keys/jws.ts';
 import type { KeyRing } from './signing-keys/key-ring.ts';
 import type { SessionRecord } from './types.ts';
 
@@ -83,7 +85,7 @@ export async function issueAdmissionTokens(
 /** Sign one claim set with the ring's current admission key (imported once, reused). */
 export async function signClaims(ring: KeyRing, claims: AdmissionClaims): Promise<string> {
   const { kid, alg, key } = ring.signingKey();
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(key);
+  return signCompact({ alg, kid, typ: 'JWT' }, claims, key);
 }
 
 /**
@@ -96,27 +98,11 @@ export async function verifyAdmissionToken(
   token: string,
   options: VerifyAdmissionOptions = {},
 ): Promise<AdmissionClaims> {
-  let payload: JWTPayload;
+  let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(
-      token,
-      (header) => {
-        const found = header.kid === undefined ? undefined : ring.verifyKey(header.kid);
-        if (found === undefined || found.alg !== header.alg) throw new Error('no matching key');
-        return found.key;
-      },
-      {
-        algorithms: ring.algorithms(),
-        typ: 'JWT',
-        requiredClaims: ['iss', 'aud', 'sub', 'iat', 'nbf', 'exp', 'jti'],
-        ...(options.audience === undefined ? {} : { audience: options.audience }),
-        ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-        ...(options.now === undefined ? {} : { currentDate: new Date(options.now * 1000) }),
-        ...(options.clockToleranceSeconds === undefined
-          ? {}
-          : { clockTolerance: options.clockToleranceSeconds }),
-      },
-    ));
+    const verified = verifyCompact(token, (kid) => ring.verifyKey(kid));
+    payload = verified.payload;
+    checkClaims(verified.header, payload, options);
   } catch (error) {
     throw invalidToken('The token is not valid.', error);
   }
@@ -128,6 +114,39 @@ export async function verifyAdmissionToken(
     throw invalidToken(`The token's token_use must be ${options.tokenUse}.`);
   }
   return claims as AdmissionClaims;
+}
+
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'nbf', 'exp', 'jti'] as const;
+
+/** `typ: JWT`, every claim of API.md present, issuer, audience and the time claims. Throws on the first miss. */
+function checkClaims(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  options: VerifyAdmissionOptions,
+): void {
+  if (typeof header.typ !== 'string' || !/^(application\/)?jwt$/i.test(header.typ))
+    throw new Error('typ is not JWT');
+  for (const claim of REQUIRED_CLAIMS) {
+    if (!Object.hasOwn(payload, claim)) throw new Error(`missing ${claim}`);
+  }
+  if (options.issuer !== undefined && payload.iss !== options.issuer) throw new Error('unexpected iss');
+  if (options.audience !== undefined) {
+    const expected = typeof options.audience === 'string' ? [options.audience] : options.audience;
+    const aud = payload.aud;
+    const matches =
+      typeof aud === 'string'
+        ? expected.includes(aud)
+        : Array.isArray(aud) && expected.some((one) => aud.includes(one));
+    if (!matches) throw new Error('unexpected aud');
+  }
+  const { iat, nbf, exp } = payload;
+  if (typeof iat !== 'number' || typeof nbf !== 'number' || typeof exp !== 'number') {
+    throw new Error('iat, nbf and exp must be numbers');
+  }
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const tolerance = options.clockToleranceSeconds ?? 0;
+  if (nbf > now + tolerance) throw new Error('not yet valid');
+  if (exp <= now - tolerance) throw new Error('expired');
 }
 
 function isTokenUse(value: unknown): value is TokenUse {

@@ -6,15 +6,12 @@
  * A verdict, never an exception: `invalid` for anything the token itself gets wrong (signature,
  * issuer, audience, expiry, a missing `sub` or `exp`, an unknown key), `unavailable` when the
  * site's keys could not be fetched (the visitor gets 503 and retries).
+ *
+ * `jose` is loaded by the first check (`import()`), not with this module: a site's keys may be
+ * of any asymmetric algorithm and come from a remote JWKS, which is jose's job, but an event
+ * without enqueue tokens never needs it, nor does a Lambda cold start.
  */
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { ENTRY_DEFAULTS } from '../defaults.ts';
 import type { EnqueueTokenSettings } from '../types.ts';
 
@@ -30,6 +27,20 @@ const MAX_SUBJECT_LENGTH = 255;
 /** Key sets kept (one per distinct setting); events are few, the bound guards against churn. */
 const MAX_KEY_SETS = 100;
 
+type Jose = typeof import('jose');
+let loading: Promise<Jose> | null = null;
+/** jose, imported once (a failed import is tried again by the next check). */
+function jose(): Promise<Jose> {
+  if (loading === null) {
+    const attempt = import('jose');
+    loading = attempt;
+    attempt.catch(() => {
+      if (loading === attempt) loading = null;
+    });
+  }
+  return loading;
+}
+
 /** Checks enqueue tokens; a remote key set is fetched once and shared by every check of its settings. */
 export class EnqueueTokenVerifier {
   readonly #keySets = new Map<string, JWTVerifyGetKey>();
@@ -41,8 +52,14 @@ export class EnqueueTokenVerifier {
 
   async verify(settings: EnqueueTokenSettings, token: string): Promise<TokenVerdict> {
     if (token.length > MAX_TOKEN_LENGTH) return { kind: 'invalid' };
+    let lib: Jose;
     try {
-      const { payload } = await jwtVerify(token, this.#keySet(settings), {
+      lib = await jose();
+    } catch {
+      return { kind: 'unavailable' };
+    }
+    try {
+      const { payload } = await lib.jwtVerify(token, this.#keySet(lib, settings), {
         issuer: settings.issuer,
         ...(settings.audience === undefined ? {} : { audience: settings.audience }),
         algorithms: ALGORITHMS,
@@ -54,23 +71,23 @@ export class EnqueueTokenVerifier {
         return { kind: 'invalid' };
       return { kind: 'identity', subject };
     } catch (error) {
-      return { kind: unreachable(error) ? 'unavailable' : 'invalid' };
+      return { kind: unreachable(lib, error) ? 'unavailable' : 'invalid' };
     }
   }
 
-  #keySet(settings: EnqueueTokenSettings): JWTVerifyGetKey {
+  #keySet(lib: Jose, settings: EnqueueTokenSettings): JWTVerifyGetKey {
     const id = settings.jwksUrl ?? JSON.stringify(settings.jwks);
     let keySet = this.#keySets.get(id);
     if (keySet === undefined) {
       if (this.#keySets.size >= MAX_KEY_SETS) this.#keySets.clear();
       keySet =
         settings.jwksUrl !== undefined
-          ? createRemoteJWKSet(new URL(settings.jwksUrl), {
+          ? lib.createRemoteJWKSet(new URL(settings.jwksUrl), {
               timeoutDuration: ENTRY_DEFAULTS.verifyTimeoutMs,
               cooldownDuration: ENTRY_DEFAULTS.jwksCooldownMs,
               cacheMaxAge: ENTRY_DEFAULTS.jwksMaxAgeMs,
             })
-          : createLocalJWKSet(settings.jwks as JSONWebKeySet);
+          : lib.createLocalJWKSet(settings.jwks as JSONWebKeySet);
       this.#keySets.set(id, keySet);
     }
     return keySet;
@@ -78,7 +95,7 @@ export class EnqueueTokenVerifier {
 }
 
 /** The site's key set could not be had: a timeout, a network failure, an answer that is no JWKS. */
-function unreachable(error: unknown): boolean {
+function unreachable({ errors }: Jose, error: unknown): boolean {
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
   // A non-200 or unreadable JWKS answer is jose's generic error; the token's own faults have their own.
   if (error instanceof errors.JOSEError) return error.code === 'ERR_JOSE_GENERIC';

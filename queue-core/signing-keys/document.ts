@@ -18,9 +18,10 @@
  * and an active RS256 key (OIDC ID tokens are RS256: what ALB and edge handlers accept).
  * `retired` keys no longer sign but still verify. `createKeysDocument()` produces a fresh one.
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { DEFAULT_KEY_ALGORITHM } from '../defaults.ts';
 import { AnteroomError } from '../errors.ts';
+import { generateJwk, jwkThumbprint } from './jws.ts';
 
 export type KeyAlgorithm = 'ES256' | 'RS256';
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ES256', 'RS256'];
@@ -65,9 +66,8 @@ export async function generateKeys(algs: KeyAlgorithm[], now: number): Promise<S
 }
 
 export async function generateStoredKey(alg: KeyAlgorithm, now: number): Promise<StoredKey> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true });
-  const jwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint(jwk);
+  const jwk = (await generateJwk(alg)) as JWK;
+  const kid = jwkThumbprint(jwk);
   return { ...privateFields(jwk), kid, alg, use: 'sig', createdAt: now, status: 'active' };
 }
 

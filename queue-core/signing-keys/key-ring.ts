@@ -1,6 +1,6 @@
 /**
  * Signing keys: a key ring loaded once at start-up from its source (`sources.ts`), its keys
- * imported into `CryptoKey`s once. The stored form and key generation are `document.ts`; the
+ * imported into `KeyObject`s once (`node:crypto`, see `jws.ts`). The stored form and key generation are `document.ts`; the
  * OIDC provider's view of the ring is `oidc-views.ts`.
  *
  * For the file source, missing keys are generated and written (mode 0600); env and Secrets
@@ -8,7 +8,8 @@
  * (a rotated key signs only KEY_PUBLISH_SECONDS after its creation) and re-reads its source
  * (`reload`), so a rotation made elsewhere reaches every process.
  */
-import { type CryptoKey, importJWK, type JWK } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import { DEFAULT_KEY_ALGORITHM, KEY_RELOAD_SECONDS } from '../defaults.ts';
 import { AnteroomError } from '../errors.ts';
 import {
@@ -27,6 +28,7 @@ import {
   requiredAlgorithms,
   type StoredKey,
 } from './document.ts';
+import { importJwk } from './jws.ts';
 import { oidcJwksOf, oidcKeysVersionOf } from './oidc-views.ts';
 import {
   type KeySource,
@@ -61,7 +63,7 @@ export interface KeySummary {
 export interface RingKey {
   kid: string;
   alg: KeyAlgorithm;
-  key: CryptoKey;
+  key: KeyObject;
 }
 
 export interface LoadKeyRingOptions extends KeySourceOptions {
@@ -71,8 +73,8 @@ export interface LoadKeyRingOptions extends KeySourceOptions {
 
 interface LoadedKey {
   stored: StoredKey;
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
   publicJwk: JWK;
 }
 
@@ -328,16 +330,14 @@ export class KeyRing {
 }
 
 async function importAll(document: KeysDocument, description: string): Promise<LoadedKey[]> {
-  return Promise.all(
-    document.keys.map(async (stored, index) => {
-      const publicJwk = publicFields(stored);
-      try {
-        const privateKey = (await importJWK(privateFields(stored), stored.alg)) as CryptoKey;
-        const publicKey = (await importJWK(publicJwk, stored.alg)) as CryptoKey;
-        return { stored, privateKey, publicKey, publicJwk };
-      } catch (error) {
-        throw invalidKeys(`${description}: keys[${index}] is not a valid ${stored.alg} private key`, error);
-      }
-    }),
-  );
+  return document.keys.map((stored, index) => {
+    const publicJwk = publicFields(stored);
+    try {
+      const privateKey = importJwk(privateFields(stored), stored.alg, 'private');
+      const publicKey = importJwk(publicJwk, stored.alg, 'public');
+      return { stored, privateKey, publicKey, publicJwk };
+    } catch (error) {
+      throw invalidKeys(`${description}: keys[${index}] is not a valid ${stored.alg} private key`, error);
+    }
+  });
 }

@@ -97,6 +97,14 @@ describe('the provider functions bundle', () => {
     assert.ok(loads(startup, /provider\/server\/hot-path\.ts$/));
   });
 
+  it('starts without jose (the key ring and admission tokens are on node:crypto)', () => {
+    for (const [what, pattern] of [['jose', /node_modules\/jose\//]] as const) {
+      assert.ok(!loads(startup, pattern), `${what} is loaded at start`);
+    }
+    // jose is still in the bundle, for enqueue tokens and the OIDC provider.
+    assert.ok(loads(allInputs(metafile), /node_modules\/jose\//));
+  });
+
   it('leaves the AWS SDK to the runtime, and starts without it', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/@aws-sdk\//), 'the SDK is bundled');
     const atStart = startupOutputs(metafile).filter((key) =>

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sign } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { issueAdmissionTokens, verifyAdmissionToken } from '../../queue-core/admission-tokens.ts';
@@ -168,6 +169,53 @@ describe('verifyAdmissionToken', () => {
       .setJti('j')
       .sign(new TextEncoder().encode('a shared secret of enough length!!'));
     await assert.rejects(verifyAdmissionToken(ring, hmac, { now: at }), assertInvalidToken);
+  });
+
+  it('accepts what jose signs with a ring key, and binds the algorithm to the key the kid names', async () => {
+    const signed = (alg: string, kid: string, key: Parameters<SignJWT['sign']>[0], typ = 'JWT') =>
+      new SignJWT({ token_use: 'access', queue_position: 1 })
+        .setProtectedHeader({ alg, kid, typ })
+        .setIssuedAt(at)
+        .setNotBefore(at)
+        .setExpirationTime(at + 60)
+        .setSubject('x')
+        .setAudience('sale')
+        .setIssuer(session.issuer)
+        .setJti('j')
+        .sign(key);
+    const es = ring.signingKey();
+    const rs = ring.signingKey('RS256');
+    const verified = await verifyAdmissionToken(ring, await signed('ES256', es.kid, es.key), { now: at });
+    assert.equal(verified.queue_position, 1);
+    await verifyAdmissionToken(ring, await signed('RS256', rs.kid, rs.key, 'application/jwt'), { now: at });
+    // An RS256 signature presented under the ES256 key's kid, and the reverse, are refused.
+    await assert.rejects(
+      verifyAdmissionToken(ring, await signed('RS256', es.kid, rs.key), { now: at }),
+      assertInvalidToken,
+    );
+    await assert.rejects(
+      verifyAdmissionToken(ring, await signed('ES256', rs.kid, es.key), { now: at }),
+      assertInvalidToken,
+    );
+    // A typ other than JWT, a header extension (crit) and a token without kid are refused.
+    await assert.rejects(
+      verifyAdmissionToken(ring, await signed('ES256', es.kid, es.key, 'at+jwt'), { now: at }),
+      assertInvalidToken,
+    );
+    const [, payload] = (await signed('ES256', es.kid, es.key)).split('.');
+    const resigned = (header: object) => {
+      const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}`;
+      const signature = sign('sha256', Buffer.from(input), { key: es.key, dsaEncoding: 'ieee-p1363' });
+      return `${input}.${signature.toString('base64url')}`;
+    };
+    await verifyAdmissionToken(ring, resigned({ alg: 'ES256', kid: es.kid, typ: 'JWT' }), { now: at });
+    for (const header of [
+      { alg: 'ES256', kid: es.kid, typ: 'JWT', crit: ['exp'], exp: 1 },
+      { alg: 'ES256', kid: es.kid, typ: 'JWT', b64: false },
+      { alg: 'ES256', typ: 'JWT' },
+    ]) {
+      await assert.rejects(verifyAdmissionToken(ring, resigned(header), { now: at }), assertInvalidToken);
+    }
   });
 
   it('keeps verifying tokens of a retired key until it is removed', async () => {

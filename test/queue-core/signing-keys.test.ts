@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import type { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/clie
 import { calculateJwkThumbprint, createLocalJWKSet, type JWK, jwtVerify, SignJWT } from 'jose';
 import { AnteroomError } from '../../queue-core/errors.ts';
 import { createKeysDocument, type KeysDocument } from '../../queue-core/signing-keys/document.ts';
-import { KEY_PUBLISH_SECONDS, type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
+import { KEY_PUBLISH_SECONDS, KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import type { SecretsManagerLike } from '../../queue-core/signing-keys/secrets-manager.ts';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -80,6 +81,22 @@ describe('file keys', () => {
   it('uses the RFC 7638 thumbprint as kid', async () => {
     const ring = await loadKeyRing({ type: 'file', path: join(directory, 'thumb.json') });
     for (const jwk of ring.jwks().keys) assert.equal(jwk.kid, await calculateJwkThumbprint(jwk));
+  });
+
+  it('refuses a key that is not of its algorithm (a P-384 key as ES256, a 1024-bit RSA key)', async () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' });
+    const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' });
+    const es = document.keys.find((key) => key.alg === 'ES256')!;
+    const rs = document.keys.find((key) => key.alg === 'RS256')!;
+    for (const [index, swapped] of [
+      [0, { ...es, ...p384 }],
+      [1, { ...rs, ...rsa1024 }],
+    ] as const) {
+      const keys = [es, rs].map((key, at) => (at === index ? swapped : key));
+      await assert.rejects(KeyRing.fromDocument({ keys } as KeysDocument, { algorithm: 'ES256' }), (error) =>
+        assertKeysError(error, `keys[${index}] is not a valid`),
+      );
+    }
   });
 
   it('gives two processes starting at once the same keys', async () => {
