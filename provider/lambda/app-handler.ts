@@ -36,5 +36,11 @@ export function lambdaHandlerForApp(
     closers: [],
   };
   const ready = Promise.resolve(container);
-  return createHttpHandler({ kind: options.kind, container: { get: () => ready }, app: async () => app });
+  // The public handler answers the fast paths from the event, as the production one does.
+  return createHttpHandler({
+    kind: options.kind,
+    container: { get: () => ready },
+    app: async () => app,
+    fast: options.kind === 'public',
+  });
 }

@@ -58,7 +58,7 @@ export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandl
     (await import('../apps/admin-app.ts')).createAdminApp(built.deps),
   );
 
-  const publicHandler = createHttpHandler({ kind: 'public', container, app: publicApp });
+  const publicHandler = createHttpHandler({ kind: 'public', container, app: publicApp, fast: true });
   const adminHandler = createHttpHandler({ kind: 'admin', container, app: adminApp });
   return {
     container,

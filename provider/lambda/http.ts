@@ -1,23 +1,26 @@
 /**
  * An API Gateway handler (REST payload 1.0 and HTTP API payload 2.0) around one Koa app,
- * through `serverless-http`. Per invocation, in order:
+ * through `serverless-http`, which the first request that reaches the app loads (`import()`):
+ * the public handler answers the queue API's fast paths from the event itself
+ * (`fast-answer.ts`). Per invocation, in order:
  *
  * 1. `stripStage`: the app routes on root-relative paths;
  * 2. the container (built once, retried after a failed build; a failed build answers 503);
  * 3. the origin secret (public handler, when configured): 403 `origin_forbidden` without it;
  * 4. `GET /events/{id}/stream` becomes one Server-Sent Events snapshot (see `sse-snapshot.ts`);
+ *    any other request the fast path answers (`fast` option) is answered without the app;
  * 5. the request the app sees carries the external scheme, host and prefix (`stage.ts`),
  *    and — admin handler behind an IAM-authorized API — the admin bearer key (`iam-admin.ts`);
  * 6. status events the app published, and the presence its requests recorded, are sent before
  *    the invocation returns (a frozen container sends nothing).
  */
 import type { IncomingMessage } from 'node:http';
-import serverless from 'serverless-http';
 import { RETRY_AFTER_SECONDS } from '../../queue-core/defaults.ts';
 import { ERRORS } from '../../queue-core/errors.ts';
 import { codeBody } from '../http/errors.ts';
 import { trustPrefixHeader } from '../pages/base-path.ts';
 import type { AppLike, InitHint, LambdaContainer } from './container.ts';
+import { type FastAnswer, fastAnswer } from './fast-answer.ts';
 import { iamCaller } from './iam-admin.ts';
 import { ORIGIN_SECRET_HEADER, originSecretCheck } from './origin-secret.ts';
 import { rewriteStreamRequest, snapshotAsEventStream } from './sse-snapshot.ts';
@@ -33,6 +36,8 @@ export interface HttpHandlerOptions {
   container: { get(hint?: InitHint): Promise<LambdaContainer> };
   /** The app of this handler, built once per container. */
   app: (container: LambdaContainer) => Promise<AppLike>;
+  /** Answer the queue API's fast paths from the event, before the app (the public handler). */
+  fast?: boolean;
 }
 
 /** Per-invocation facts the `serverless-http` request hook applies. */
@@ -58,17 +63,20 @@ export function createHttpHandler(options: HttpHandlerOptions): WarmableHandler 
   const wrapped = new WeakMap<LambdaContainer, Promise<ServerlessHandler>>();
   const originChecks = new WeakMap<LambdaContainer, (given: string | undefined) => boolean>();
 
+  const fastAnswers = new WeakMap<LambdaContainer, FastAnswer>();
+
   const serverlessFor = (container: LambdaContainer): Promise<ServerlessHandler> => {
     let handler = wrapped.get(container);
     if (!handler) {
-      const building = options.app(container).then((app) =>
-        serverless(app, {
-          binary: isBinaryResponse,
-          request: (req: IncomingMessage, event: object) => {
-            const shape = shapes.get(event);
-            if (shape) shapeRequest(req, shape);
-          },
-        }),
+      const building = Promise.all([options.app(container), import('serverless-http')]).then(
+        ([app, loaded]) =>
+          loaded.default(app, {
+            binary: isBinaryResponse,
+            request: (req: IncomingMessage, event: object) => {
+              const shape = shapes.get(event);
+              if (shape) shapeRequest(req, shape);
+            },
+          }),
       );
       handler = building;
       wrapped.set(container, building);
@@ -83,20 +91,14 @@ export function createHttpHandler(options: HttpHandlerOptions): WarmableHandler 
   const handleHttp: ApiGatewayHandler = async (rawEvent, context) => {
     const { event, stagePrefix } = stripStage(rawEvent);
     let container: LambdaContainer;
-    let handler: ServerlessHandler;
+    let handler: ServerlessHandler | null = null;
     try {
       container = await options.container.get({
         derivedPublicUrl: baseUrl(externalBase(event, stagePrefix, null)),
       });
-      handler = await serverlessFor(container);
+      if (!options.fast) handler = await serverlessFor(container);
     } catch (error) {
-      // Maybe no logger yet: one JSON line on stderr, which Lambda ships to CloudWatch Logs.
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'lambda cold start failed', err: describe(error) }),
-      );
-      return jsonResult(event, ERRORS.service_unavailable.status, codeBody('service_unavailable'), context, {
-        'retry-after': String(RETRY_AFTER_SECONDS.storeUnavailable),
-      });
+      return coldStartFailed(event, context, error);
     }
 
     if (options.kind === 'public' && container.settings.originSecret) {
@@ -111,6 +113,26 @@ export function createHttpHandler(options: HttpHandlerOptions): WarmableHandler 
     }
 
     const stream = options.kind === 'public' ? rewriteStreamRequest(event) : null;
+    if (options.fast && stream === null) {
+      let answer = fastAnswers.get(container);
+      if (!answer) {
+        answer = fastAnswer(container.deps);
+        fastAnswers.set(container, answer);
+      }
+      try {
+        const result = await answer(event);
+        if (result !== null) return result;
+      } finally {
+        await Promise.all([container.publisher.flush(), container.deps.room.settled()]);
+      }
+    }
+    if (handler === null) {
+      try {
+        handler = await serverlessFor(container);
+      } catch (error) {
+        return coldStartFailed(event, context, error);
+      }
+    }
     const appEvent = stream?.event ?? event;
     // The admin API has an address of its own (its own API, its own stage), not the public URL.
     const base = externalBase(
@@ -132,8 +154,19 @@ export function createHttpHandler(options: HttpHandlerOptions): WarmableHandler 
   };
   return Object.assign(handleHttp, {
     warm: async () => {
-      await serverlessFor(await options.container.get());
+      const container = await options.container.get();
+      // The fast path needs nothing more; the app and serverless-http wait for a request that does.
+      if (!options.fast) await serverlessFor(container);
     },
+  });
+}
+
+/** 503 with Retry-After: the container or the app could not be built (the next request tries again). */
+function coldStartFailed(event: ApiGatewayEvent, context: LambdaContext, error: unknown): ApiGatewayResult {
+  // Maybe no logger yet: one JSON line on stderr, which Lambda ships to CloudWatch Logs.
+  console.error(JSON.stringify({ level: 'error', msg: 'lambda cold start failed', err: describe(error) }));
+  return jsonResult(event, ERRORS.service_unavailable.status, codeBody('service_unavailable'), context, {
+    'retry-after': String(RETRY_AFTER_SECONDS.storeUnavailable),
   });
 }
 

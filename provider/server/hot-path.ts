@@ -116,9 +116,11 @@ class NodeRequest implements ApiRequest {
   }
 }
 
-/** The answer with the headers the Koa public app gives an API answer. */
-function writeAnswer(res: ServerResponse, traceId: string, answer: JsonAnswer): void {
-  const text = JSON.stringify(answer.body);
+/**
+ * The headers the Koa public app gives an API answer of `text` (its JSON body); `Set-Cookie`
+ * is the answer's cookies. The Lambda handler answers with them too (`lambda/fast-answer.ts`).
+ */
+export function answerHeaders(traceId: string, answer: JsonAnswer, text: string): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {
     'X-Request-Id': traceId,
     ...API_CORS_HEADERS,
@@ -128,7 +130,13 @@ function writeAnswer(res: ServerResponse, traceId: string, answer: JsonAnswer): 
   };
   if (answer.cookies.length > 0) headers['Set-Cookie'] = answer.cookies;
   if (answer.retryAfter !== undefined) headers['Retry-After'] = String(answer.retryAfter);
-  res.writeHead(answer.status, headers);
+  return headers;
+}
+
+/** The answer with the headers the Koa public app gives an API answer. */
+function writeAnswer(res: ServerResponse, traceId: string, answer: JsonAnswer): void {
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, answerHeaders(traceId, answer, text));
   res.end(text);
 }
 
@@ -166,14 +174,24 @@ function writesByTurn(): (write: () => void) => void {
   };
 }
 
-/** The endpoint this adapter answers `req` with, or undefined when the Koa app should. */
-function endpointFor(req: IncomingMessage, path: string): Endpoint | undefined {
-  if (req.method === 'GET') return READS.get(path);
-  if (req.method === 'POST' && path === ENQUEUE_PATH) {
-    const type = req.headers['content-type'];
-    return isAcceptedBodyType(typeof type === 'string' ? type : undefined) ? assignQueueNum : undefined;
-  }
+/**
+ * The endpoint this adapter answers a request with, or undefined when the Koa app should
+ * (also the Lambda handler's choice, `lambda/fast-answer.ts`).
+ */
+export function hotEndpoint(
+  method: string | undefined,
+  path: string,
+  contentType: string | undefined,
+): Endpoint | undefined {
+  if (method === 'GET') return READS.get(path);
+  if (method === 'POST' && path === ENQUEUE_PATH)
+    return isAcceptedBodyType(contentType) ? assignQueueNum : undefined;
   return undefined;
+}
+
+function endpointFor(req: IncomingMessage, path: string): Endpoint | undefined {
+  const type = req.headers['content-type'];
+  return hotEndpoint(req.method, path, typeof type === 'string' ? type : undefined);
 }
 
 /**

@@ -97,12 +97,15 @@ describe('the provider functions bundle', () => {
     assert.ok(loads(startup, /provider\/server\/hot-path\.ts$/));
   });
 
-  it('starts without jose (the key ring and admission tokens are on node:crypto)', () => {
-    for (const [what, pattern] of [['jose', /node_modules\/jose\//]] as const) {
+  it('starts without jose or serverless-http (node:crypto keys; the fast path answers from the event)', () => {
+    for (const [what, pattern] of [
+      ['jose', /node_modules\/jose\//],
+      ['serverless-http', /node_modules\/serverless-http\//],
+    ] as const) {
       assert.ok(!loads(startup, pattern), `${what} is loaded at start`);
+      // …but in the bundle: enqueue tokens and OIDC use jose, other requests the app.
+      assert.ok(loads(allInputs(metafile), pattern), `${what} is not in the bundle`);
     }
-    // jose is still in the bundle, for enqueue tokens and the OIDC provider.
-    assert.ok(loads(allInputs(metafile), /node_modules\/jose\//));
   });
 
   it('leaves the AWS SDK to the runtime, and starts without it', () => {
