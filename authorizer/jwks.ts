@@ -6,21 +6,13 @@
  * fetch, so key rotation is testable without sleeps, and keeps serving the last good set when a
  * refresh fails.
  */
-import {
-  type CryptoKey,
-  createLocalJWKSet,
-  errors,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
-  type LocalJWKSet,
-} from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { RETRY_AFTER_SECONDS } from '../queue-core/defaults.ts';
 import { AnteroomError } from '../queue-core/errors.ts';
 import type { JsonFetch } from './http-get.ts';
+import { type KeyLookup, keysFitting, type PublishedKey, publishedKeys } from './jws.ts';
 
-/** Finds the verification key for a token's protected header (jose's `JWTVerifyGetKey` shape). */
-export type KeyLookup = (header?: JWSHeaderParameters, token?: FlattenedJWSInput) => Promise<CryptoKey>;
+export type { KeyLookup } from './jws.ts';
 
 export interface RemoteKeySetOptions {
   url: string;
@@ -48,14 +40,16 @@ export class JwksUnavailableError extends AnteroomError {
 /** After a failed first load, wait this long before trying again (bounds load on a sick endpoint). */
 const FAILED_LOAD_BACKOFF_MS = 1000;
 
+/** A fixed key set; a malformed one fails here, at creation. */
 export function createStaticKeySet(jwks: JSONWebKeySet): KeyLookup {
-  return createLocalJWKSet(jwks);
+  const keys = publishedKeys(jwks);
+  return async (header) => keysFitting(keys, header);
 }
 
 export function createRemoteKeySet(
   options: RemoteKeySetOptions,
 ): KeyLookup & { readonly fetchCount: number } {
-  let current: LocalJWKSet | undefined;
+  let current: PublishedKey[] | undefined;
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let attemptedAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<void> | undefined;
@@ -70,7 +64,7 @@ export function createRemoteKeySet(
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
-      current = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+      current = publishedKeys(await response.json());
       fetchedAt = now;
     } catch (cause) {
       throw new JwksUnavailableError(options.url, cause);
@@ -85,7 +79,7 @@ export function createRemoteKeySet(
     return pending;
   }
 
-  async function ensureLoaded(now: number): Promise<LocalJWKSet> {
+  async function ensureLoaded(now: number): Promise<PublishedKey[]> {
     if (pending !== undefined) await pending.catch(() => undefined);
     if (current === undefined) {
       if (now - attemptedAt < FAILED_LOAD_BACKOFF_MS) {
@@ -96,20 +90,16 @@ export function createRemoteKeySet(
       // Stale: refresh, but a failed refresh keeps the last good set rather than locking everyone out.
       await reload(now).catch(() => undefined);
     }
-    return current as LocalJWKSet;
+    return current as PublishedKey[];
   }
 
-  async function getKey(header?: JWSHeaderParameters, token?: FlattenedJWSInput): Promise<CryptoKey> {
+  async function getKey(header: Parameters<KeyLookup>[0]): Promise<readonly PublishedKey[]> {
     const now = options.now();
-    const keySet = await ensureLoaded(now);
-    try {
-      return await keySet(header, token);
-    } catch (error) {
-      // An unknown kid may be a key rotated in since the last fetch: look again, at most once per cooldown.
-      if (!(error instanceof errors.JWKSNoMatchingKey) || now - attemptedAt < options.cooldownMs) throw error;
-      await reload(now);
-      return (current as LocalJWKSet)(header, token);
-    }
+    const found = keysFitting(await ensureLoaded(now), header);
+    // An unknown kid may be a key rotated in since the last fetch: look again, at most once per cooldown.
+    if (found.length > 0 || now - attemptedAt < options.cooldownMs) return found;
+    await reload(now);
+    return keysFitting(current as PublishedKey[], header);
   }
 
   return Object.defineProperty(getKey, 'fetchCount', { get: () => fetchCount }) as KeyLookup & {

@@ -3,13 +3,14 @@
  * token lets its bearer in. It never throws; every refusal carries a stable reason code.
  *
  * Steps, in order: shape → decision cache → signature (JWKS, allowed algorithms only) + iss +
- * aud + exp/nbf (jose) → admission claims → optional session check → cache and answer.
+ * aud + exp/nbf (`./jws.ts`, jose's checks on `node:crypto`) → admission claims → optional
+ * session check → cache and answer.
  */
-import { errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
 import { type AdmissionClaims, type AdmissionContext, checkAdmissionClaims } from './claims.ts';
 import { authorizationFrom, type HeaderValue, isCompactJws, readToken } from './header.ts';
-import { reasonForError } from './jose-errors.ts';
-import { createRemoteKeySet, createStaticKeySet, type KeyLookup } from './jwks.ts';
+import { createRemoteKeySet, createStaticKeySet, JwksUnavailableError, type KeyLookup } from './jwks.ts';
+import { type JwtCheck, TokenError, verifyJwt } from './jws.ts';
 import { ExpiringLru } from './lru.ts';
 import { type ResolvedOptions, resolveOptions, type VerifierOptions } from './options.ts';
 import type { DenyReason } from './reasons.ts';
@@ -66,24 +67,11 @@ function createKeyLookup(options: ResolvedOptions): KeyLookup {
   });
 }
 
-/**
- * Signature, iss, aud and times through jose. A token without `kid` may match several keys of
- * the set (during a rotation): each candidate is tried, as jose's documentation advises.
- */
-async function verifyJwt(token: string, getKey: KeyLookup, options: JWTVerifyOptions): Promise<JWTPayload> {
-  try {
-    return (await jwtVerify(token, getKey, options)).payload;
-  } catch (error) {
-    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
-    for await (const key of error) {
-      try {
-        return (await jwtVerify(token, key, options)).payload;
-      } catch (inner) {
-        if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner;
-      }
-    }
-    throw new errors.JWSSignatureVerificationFailed();
-  }
+/** The deny reason for what verification threw: anything unforeseen refuses the token as unverifiable. */
+export function reasonForError(error: unknown): DenyReason {
+  if (error instanceof TokenError) return error.reason;
+  if (error instanceof JwksUnavailableError) return 'jwks_unavailable';
+  return 'invalid_signature';
 }
 
 export function createVerifier(verifierOptions: VerifierOptions): Verifier {
@@ -95,13 +83,13 @@ export function createVerifier(verifierOptions: VerifierOptions): Verifier {
     options.revocation === undefined
       ? undefined
       : createCachedRevocationCheck(options.revocation, options.cacheMaxEntries, now);
-  const baseJoseOptions = {
+  const check: Omit<JwtCheck, 'nowMs'> = {
     issuer: options.issuer,
     audience: options.audience,
-    algorithms: options.algorithms,
-    clockTolerance: options.clockToleranceSeconds,
+    algorithms: new Set(options.algorithms),
+    clockToleranceSeconds: options.clockToleranceSeconds,
     requiredClaims: ['exp', 'sub'],
-  } satisfies JWTVerifyOptions;
+  };
 
   async function checkSession(context: AdmissionContext): Promise<DenyReason | undefined> {
     if (sessionEnded === undefined) return undefined;
@@ -116,7 +104,7 @@ export function createVerifier(verifierOptions: VerifierOptions): Verifier {
   async function decide(token: string, nowMs: number): Promise<Decision> {
     let payload: JWTPayload;
     try {
-      payload = await verifyJwt(token, getKey, { ...baseJoseOptions, currentDate: new Date(nowMs) });
+      payload = await verifyJwt(token, getKey, { ...check, nowMs });
     } catch (error) {
       return deny(reasonForError(error));
     }

@@ -5,7 +5,8 @@
  * `exp`, `nbf`) and the RP-initiated logout URL. Shared by the site gate and the sample site.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import { type KeyLookup, verifyJwt } from '../jws.ts';
 import { SignInError } from './failures.ts';
 
 export interface Client {
@@ -115,18 +116,18 @@ export async function redeemCode(
 export async function verifyIdToken(
   idToken: string,
   expected: { issuer: string; clientId: string; nonce: string; algorithms: string[]; nowMs?: number },
-  keys: JWTVerifyGetKey,
+  keys: KeyLookup,
 ): Promise<JWTPayload> {
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(idToken, keys, {
-      issuer: expected.issuer,
-      audience: expected.clientId,
-      algorithms: expected.algorithms,
+    payload = await verifyJwt(idToken, keys, {
+      issuer: [expected.issuer],
+      audience: [expected.clientId],
+      algorithms: new Set(expected.algorithms),
       requiredClaims: ['sub', 'exp', 'iat'],
-      clockTolerance: 5,
-      ...(expected.nowMs === undefined ? {} : { currentDate: new Date(expected.nowMs) }),
-    }));
+      clockToleranceSeconds: 5,
+      nowMs: expected.nowMs ?? Date.now(),
+    });
   } catch (cause) {
     throw new SignInError('id_token_invalid', `ID token: ${String(cause)}`, cause);
   }

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { createLocalJWKSet, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type Koa from 'koa';
 import { cookieHeader, readCookie } from '../../../authorizer/gate/cookies.ts';
 import {
@@ -26,6 +26,7 @@ import {
   verifyIdToken,
 } from '../../../authorizer/gate/flow.ts';
 import { createSealer } from '../../../authorizer/gate/seal.ts';
+import { createStaticKeySet } from '../../../authorizer/jwks.ts';
 import { AnteroomError } from '../../../queue-core/errors.ts';
 import type { AppDeps } from '../../apps/deps.ts';
 import { SAMPLE_SITE } from '../../config/development.ts';
@@ -180,7 +181,7 @@ export function sampleSiteRoutes(deps: AppDeps): Koa.Middleware {
         nonce: String(flow.nonce),
         algorithms: ['RS256'],
       };
-      const payload = await verifyIdToken(idToken, expected, createLocalJWKSet(rp.jwks()));
+      const payload = await verifyIdToken(idToken, expected, createStaticKeySet(rp.jwks()));
       const claims = claimsOf(payload as Record<string, unknown>);
       setCookie(
         ctx,
