@@ -29,7 +29,8 @@ export interface Metrics {
   tokensIssued: EventCounter;
   /** Positions assigned through this process. */
   positionsAssigned: EventCounter;
-  httpDuration: Histogram<'app' | 'method' | 'route' | 'status'>;
+  /** Labelled by app, method, route and status (`httpTimer`). */
+  httpDuration: LatencyHistogram;
   /** Writes of this process no replica (or append-only file) confirmed in time (`store.durability`). */
   writesNotConfirmed: Counter;
   /** Times the regression guard raised an event's counters a lost write had set back. */
@@ -230,13 +231,119 @@ export async function createMetrics(
       buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5],
       registers: [registry],
     }),
-    httpDuration: new Histogram({
-      name: 'anteroom_http_request_duration_seconds',
-      help: 'HTTP request latency',
-      labelNames: ['app', 'method', 'route', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
+    httpDuration: latencyHistogram(
+      registry,
+      'anteroom_http_request_duration_seconds',
+      'HTTP request latency',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
+  };
+}
+
+/** One label set's series of a `LatencyHistogram`: bucket counts, sum and count, kept in place. */
+export interface LatencySeries {
+  observe(seconds: number): void;
+}
+
+export interface LatencyHistogram {
+  /** The series of `labels`, made on first use: callers keep it (`httpTimer`). */
+  series(labels: Readonly<Record<string, string>>): LatencySeries;
+}
+
+/** One sample as prom-client's histogram lists it (`exemplar`: none kept). */
+type SampleValue = {
+  labels: Record<string, string | number>;
+  sharedLabels: Record<string, string>;
+  value: number;
+  metricName: string;
+  exemplar: null | undefined;
+};
+
+/**
+ * A histogram exposed exactly as prom-client's (same lines, same order), registered in the
+ * same registry, whose series count in place: a prom-client child's `observe` validates and
+ * hashes its label set on every call, which every fast-path answer would pay.
+ */
+export function latencyHistogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  bounds: readonly number[],
+): LatencyHistogram {
+  const all = new Map<
+    string,
+    { labels: Record<string, string>; buckets: number[]; sum: number; count: number }
+  >();
+  const samples = (): SampleValue[] => {
+    const values: SampleValue[] = [];
+    const bucket = `${name}_bucket`;
+    for (const { labels, buckets, sum, count } of all.values()) {
+      let below = 0;
+      bounds.forEach((le, i) => {
+        below += buckets[i] as number;
+        values.push({
+          labels: { le },
+          sharedLabels: labels,
+          value: below,
+          metricName: bucket,
+          exemplar: null,
+        });
+      });
+      values.push(
+        { labels: { le: '+Inf' }, sharedLabels: labels, value: count, metricName: bucket, exemplar: null },
+        { labels: {}, sharedLabels: labels, value: sum, metricName: `${name}_sum`, exemplar: undefined },
+        { labels: {}, sharedLabels: labels, value: count, metricName: `${name}_count`, exemplar: undefined },
+      );
+    }
+    return values;
+  };
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    /** What the registry renders text from (prom-client's `getForPromString`). */
+    getForPromString: async () => ({ name, help, type: 'histogram', aggregator: 'sum', values: samples() }),
+    /** The JSON form: each sample's labels whole, as prom-client's `get`. */
+    get: async () => ({
+      name,
+      help,
+      type: 'histogram',
+      aggregator: 'sum',
+      values: samples().map(({ labels, sharedLabels, ...rest }) => ({
+        ...rest,
+        labels: { ...labels, ...sharedLabels },
+      })),
     }),
+    /** As `registry.resetMetrics()` expects: every series back to zero (kept, for their holders). */
+    reset: () => {
+      for (const series of all.values()) {
+        series.buckets.fill(0);
+        series.sum = 0;
+        series.count = 0;
+      }
+    },
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  return {
+    series(labels) {
+      const key = JSON.stringify(Object.entries(labels).sort());
+      let series = all.get(key);
+      if (series === undefined) {
+        series = { labels: { ...labels }, buckets: bounds.map(() => 0), sum: 0, count: 0 };
+        all.set(key, series);
+      }
+      const counts = series;
+      return {
+        observe(seconds) {
+          let i = 0;
+          while (i < bounds.length && seconds > (bounds[i] as number)) i += 1;
+          if (i < bounds.length) counts.buckets[i] = (counts.buckets[i] as number) + 1;
+          counts.sum += seconds;
+          counts.count += 1;
+        },
+      };
+    },
   };
 }
 
@@ -247,17 +354,17 @@ export async function createMetrics(
 export type HttpTimer = (method: string, route: string, status: number, seconds: number) => void;
 
 /**
- * The latency histogram of one app, for the Koa middleware and the fast path alike. One labelled
- * child per (method, route, status), made once: the key space is small (routes are patterns,
- * never raw URLs), and prom-client's `labels()` hashes the label set on every call.
+ * The latency histogram of one app, for the Koa middleware and the fast path alike. One series
+ * per (method, route, status), found once: the key space is small (routes are patterns, never
+ * raw URLs).
  */
 export function httpTimer(metrics: Metrics, app: 'public' | 'admin'): HttpTimer {
-  const children = new Map<string, { observe(value: number): void }>();
+  const children = new Map<string, LatencySeries>();
   return (method, route, status, seconds) => {
     const key = `${method} ${route} ${status}`;
     let child = children.get(key);
     if (!child) {
-      child = metrics.httpDuration.labels({ app, method, route, status: String(status) });
+      child = metrics.httpDuration.series({ app, method, route, status: String(status) });
       children.set(key, child);
     }
     child.observe(seconds);
