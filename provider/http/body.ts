@@ -35,9 +35,11 @@ export function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+const utf8 = (bytes: Buffer) => bytes.toString('utf8');
+
 /** The whole body as UTF-8 text (see `readBodyBytes`). */
-export async function readBodyText(req: IncomingMessage): Promise<string> {
-  return (await readBodyBytes(req)).toString('utf8');
+export function readBodyText(req: IncomingMessage): Promise<string> {
+  return readBodyBytes(req).then(utf8);
 }
 
 /**
@@ -45,7 +47,7 @@ export async function readBodyText(req: IncomingMessage): Promise<string> {
  * labelled as a form — the body must still be a JSON object. No Content-Type is accepted.
  */
 export function isAcceptedBodyType(header: string | undefined): boolean {
-  if (!header) return true;
+  if (!header || header === 'application/json') return true;
   const type = (header.split(';', 1)[0] ?? '').trim().toLowerCase();
   return (
     type === 'application/json' ||
@@ -62,7 +64,8 @@ export function unsupportedType(): AnteroomError {
 /** An empty body is `{}`; anything else must be a JSON object. */
 export function parseJsonObject(raw: string): Record<string, unknown> {
   let parsed: unknown = {};
-  if (raw.trim() !== '') {
+  // A JSON object's first character, as clients send it; anything else may be blank.
+  if (raw.charCodeAt(0) === 0x7b || raw.trim() !== '') {
     try {
       parsed = JSON.parse(raw);
     } catch {

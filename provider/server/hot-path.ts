@@ -88,6 +88,7 @@ class NodeRequest implements ApiRequest {
   readonly #search: string;
   readonly #limits: AnteroomConfig['limits'];
   #params: URLSearchParams | null = null;
+  #client: string | null = null;
 
   constructor(req: IncomingMessage, search: string, limits: AnteroomConfig['limits']) {
     this.#req = req;
@@ -111,8 +112,10 @@ class NodeRequest implements ApiRequest {
     return readBodyText(this.#req);
   }
 
+  /** Read twice by the enqueue (its visitor key, its budget): worked out once. */
   clientAddress(): string {
-    return clientAddress(this.#req.headers, this.#req.socket.remoteAddress, this.#limits);
+    this.#client ??= clientAddress(this.#req.headers, this.#req.socket.remoteAddress, this.#limits);
+    return this.#client;
   }
 }
 

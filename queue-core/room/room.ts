@@ -149,9 +149,10 @@ class QueueRoom implements Room {
   // ---------------------------------------------------------------------------------
   // Events
 
-  async getEvent(eventId: string): Promise<EventSettings> {
+  /** Not `async`: every request reads it, and the cached answer needs no extra promise. */
+  getEvent(eventId: string): Promise<EventSettings> {
     const base = this.configured.get(eventId);
-    if (!base) throw new AnteroomError('invalid_event_id');
+    if (!base) return Promise.reject(new AnteroomError('invalid_event_id'));
     return this.settings.read(eventId, async () => (await this.store.getEventOverride(eventId)) ?? base);
   }
 

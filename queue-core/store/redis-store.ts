@@ -816,8 +816,15 @@ export class RedisStore implements QueueStore {
     if (reply[0] === 'queue_full') throw new AnteroomError('queue_full');
     const [position, entryTime, created, arrival] = reply;
     this.#acknowledge(eventId, { position, arrival });
-    const entry = entryOf(eventId, this.#eras.get(eventId)!, position, Number(entryTime), arrival);
-    return { ...entry, created: created === 1 };
+    const entry = entryOf(
+      eventId,
+      this.#eras.get(eventId)!,
+      position,
+      Number(entryTime),
+      arrival,
+    ) as EnqueueResult;
+    entry.created = created === 1;
+    return entry;
   }
 
   /**
@@ -834,22 +841,19 @@ export class RedisStore implements QueueStore {
       input.visitorKey === undefined || input.visitorKey === ''
         ? [k.counters, '']
         : visitorLocation(k, input.visitorKey);
-    const shared = [
-      String(input.now),
-      limit === undefined ? '' : String(limit.perMinute),
-      this.#eras.get(eventId) ?? '',
-      fresh,
-      input.prequeue === undefined ? '' : String(input.prequeue.startAt),
-      input.prequeue?.shuffle ? '1' : '0',
-      input.maxQueueLength === undefined ? '' : String(input.maxQueueLength),
-      input.present ? '1' : '',
-    ];
+    const perMinute = limit === undefined ? '' : String(limit.perMinute);
+    const era = this.#eras.get(eventId) ?? '';
+    const startAt = input.prequeue === undefined ? '' : String(input.prequeue.startAt);
+    const shuffle = input.prequeue?.shuffle ? '1' : '0';
+    const longest = input.maxQueueLength === undefined ? '' : String(input.maxQueueLength);
+    const present = input.present ? '1' : '';
     // Arrivals share a call when every argument but the fresh era (any one will do) is the same.
-    const name = [eventId, ...shared.slice(0, 3), fresh === '' ? '' : 'fresh', ...shared.slice(4)].join('\n');
+    const name = `${eventId}\n${input.now}\n${perMinute}\n${era}\n${fresh === '' ? '' : 'fresh'}\n${startAt}\n${shuffle}\n${longest}\n${present}`;
     const turn = this.#turn ?? this.#beginTurn();
     turn.arrivals ??= new Map();
     let batch = turn.arrivals.get(name);
     if (batch === undefined) {
+      const shared = [String(input.now), perMinute, era, fresh, startAt, shuffle, longest, present];
       batch = { eventId, shared, arrivals: [] };
       turn.arrivals.set(name, batch);
     }
