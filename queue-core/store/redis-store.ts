@@ -320,6 +320,8 @@ interface Turn {
   guarded: Set<string> | null;
   /** The turn's arrivals not sent yet, by event and what their call shares (`#arrive`). */
   arrivals: Map<string, ArrivalBatch> | null;
+  /** The batch the turn's last arrival joined, while unsent: the next one, alike, joins it unnamed. */
+  lastBatch: ArrivalBatch | null;
 }
 
 /** One arrival of a turn's batch: its own keys and arguments, and who waits for its answer. */
@@ -338,6 +340,34 @@ interface ArrivalBatch {
   /** ARGV[1..8] of enqueue.lua. */
   shared: string[];
   arrivals: Arrival[];
+  /** The first arrival's input and whether it offered a fresh era (`sharesCall`). */
+  input: EnqueueInput;
+  fresh: boolean;
+}
+
+/**
+ * Whether an arrival would share `batch`'s call (the same arguments but the fresh era): checked
+ * field by field, cheaper than naming the call, for the common case of a turn of alike arrivals.
+ */
+function sharesCall(
+  batch: ArrivalBatch,
+  eventId: string,
+  input: EnqueueInput,
+  era: string,
+  fresh: boolean,
+): boolean {
+  const first = batch.input;
+  return (
+    batch.eventId === eventId &&
+    first.now === input.now &&
+    batch.shared[2] === era &&
+    batch.fresh === fresh &&
+    first.rateLimit?.perMinute === input.rateLimit?.perMinute &&
+    first.prequeue?.startAt === input.prequeue?.startAt &&
+    Boolean(first.prequeue?.shuffle) === Boolean(input.prequeue?.shuffle) &&
+    first.maxQueueLength === input.maxQueueLength &&
+    Boolean(first.present) === Boolean(input.present)
+  );
 }
 
 const DRAW_FIELDS = [
@@ -535,6 +565,7 @@ export class RedisStore implements QueueStore {
       confirmed: false,
       guarded: null,
       arrivals: null,
+      lastBatch: null,
     };
     turn.timer = setTimeout(() => {
       const timedOut = new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`);
@@ -841,21 +872,25 @@ export class RedisStore implements QueueStore {
       input.visitorKey === undefined || input.visitorKey === ''
         ? [k.counters, '']
         : visitorLocation(k, input.visitorKey);
-    const perMinute = limit === undefined ? '' : String(limit.perMinute);
     const era = this.#eras.get(eventId) ?? '';
-    const startAt = input.prequeue === undefined ? '' : String(input.prequeue.startAt);
-    const shuffle = input.prequeue?.shuffle ? '1' : '0';
-    const longest = input.maxQueueLength === undefined ? '' : String(input.maxQueueLength);
-    const present = input.present ? '1' : '';
-    // Arrivals share a call when every argument but the fresh era (any one will do) is the same.
-    const name = `${eventId}\n${input.now}\n${perMinute}\n${era}\n${fresh === '' ? '' : 'fresh'}\n${startAt}\n${shuffle}\n${longest}\n${present}`;
     const turn = this.#turn ?? this.#beginTurn();
-    turn.arrivals ??= new Map();
-    let batch = turn.arrivals.get(name);
-    if (batch === undefined) {
-      const shared = [String(input.now), perMinute, era, fresh, startAt, shuffle, longest, present];
-      batch = { eventId, shared, arrivals: [] };
-      turn.arrivals.set(name, batch);
+    let batch = turn.lastBatch;
+    if (batch === null || !sharesCall(batch, eventId, input, era, fresh !== '')) {
+      const perMinute = limit === undefined ? '' : String(limit.perMinute);
+      const startAt = input.prequeue === undefined ? '' : String(input.prequeue.startAt);
+      const shuffle = input.prequeue?.shuffle ? '1' : '0';
+      const longest = input.maxQueueLength === undefined ? '' : String(input.maxQueueLength);
+      const present = input.present ? '1' : '';
+      // Arrivals share a call when every argument but the fresh era (any one will do) is the same.
+      const name = `${eventId}\n${input.now}\n${perMinute}\n${era}\n${fresh === '' ? '' : 'fresh'}\n${startAt}\n${shuffle}\n${longest}\n${present}`;
+      turn.arrivals ??= new Map();
+      batch = turn.arrivals.get(name) ?? null;
+      if (batch === null) {
+        const shared = [String(input.now), perMinute, era, fresh, startAt, shuffle, longest, present];
+        batch = { eventId, shared, arrivals: [], input, fresh: fresh !== '' };
+        turn.arrivals.set(name, batch);
+      }
+      turn.lastBatch = batch;
     }
     const arrivals = batch.arrivals;
     return new Promise((resolve, reject) => {
@@ -878,6 +913,7 @@ export class RedisStore implements QueueStore {
   #sendArrivals(turn: Turn): void {
     const batches = turn.arrivals!;
     turn.arrivals = null;
+    turn.lastBatch = null;
     for (const { eventId, shared, arrivals } of batches.values()) {
       const k = this.#keys(eventId);
       const guard = this.#guardOf(turn, eventId);
