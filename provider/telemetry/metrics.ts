@@ -359,13 +359,23 @@ export type HttpTimer = (method: string, route: string, status: number, seconds:
  * raw URLs).
  */
 export function httpTimer(metrics: Metrics, app: 'public' | 'admin'): HttpTimer {
-  const children = new Map<string, LatencySeries>();
+  // Found through a map per label: no key string built and hashed per request.
+  const children = new Map<string, Map<string, Map<number, LatencySeries>>>();
   return (method, route, status, seconds) => {
-    const key = `${method} ${route} ${status}`;
-    let child = children.get(key);
-    if (!child) {
+    let routes = children.get(method);
+    if (routes === undefined) {
+      routes = new Map();
+      children.set(method, routes);
+    }
+    let statuses = routes.get(route);
+    if (statuses === undefined) {
+      statuses = new Map();
+      routes.set(route, statuses);
+    }
+    let child = statuses.get(status);
+    if (child === undefined) {
       child = metrics.httpDuration.series({ app, method, route, status: String(status) });
-      children.set(key, child);
+      statuses.set(status, child);
     }
     child.observe(seconds);
   };
