@@ -21,7 +21,7 @@ import type { Provider } from 'oidc-provider';
 import { OIDC_INTERACTION_TTL_SECONDS } from '../../queue-core/defaults.ts';
 import { ValidationError } from '../../queue-core/errors.ts';
 import { OIDC_ALGORITHM } from '../../queue-core/signing-keys/document.ts';
-import { connectRedis } from '../../queue-core/store/redis-connection.ts';
+import { connectIoredis } from '../../queue-core/store/redis-connection.ts';
 import type { AppDeps } from '../apps/deps.ts';
 import { publicUrlPath, requestBasePath } from '../pages/base-path.ts';
 import { pageTextOf } from '../pages/headers.ts';
@@ -129,9 +129,10 @@ export async function createOidcMiddleware(
   let adapter = options.adapter;
   if (adapter === undefined && config.store.type === 'redis') {
     // The queue store's connection settings and policy (cluster, fail fast): one factory.
-    redis = connectRedis(config.store, { commandTimeout: true });
-    logOutagesOnce(redis, deps.logger);
-    adapter = redisAdapter(redis, {
+    const client = await connectIoredis(config.store, { commandTimeout: true });
+    redis = client;
+    logOutagesOnce(client, deps.logger);
+    adapter = redisAdapter(client, {
       durability: config.store.durability,
       waitTimeoutMs: config.store.waitTimeoutMs,
     });

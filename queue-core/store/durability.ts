@@ -8,7 +8,19 @@
  * (Redis 7.2+). Both commands cover every earlier write of the connection they are sent on, so
  * one confirmation after a batch of writes covers the whole batch.
  */
-import { Cluster, type Redis } from 'ioredis';
+
+/** A connection a confirmation is sent on (the lean client, or an ioredis node). */
+interface DurableNode {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  info(section: string): Promise<string>;
+}
+
+/** The queue store's client or the OIDC adapter's ioredis one: one node, or a cluster's masters. */
+export interface DurableClient extends DurableNode {
+  readonly isCluster: boolean;
+  ping(): Promise<unknown>;
+  nodes?(role: 'master'): DurableNode[];
+}
 
 export const DURABILITIES = ['none', 'replica', 'aof'] as const;
 export type Durability = (typeof DURABILITIES)[number];
@@ -31,16 +43,16 @@ export class WriteNotConfirmedError extends Error {
  * Resolves when every one confirmed; rejects with `WriteNotConfirmedError` otherwise.
  */
 export async function confirmWrites(
-  redis: Redis | Cluster,
+  redis: DurableClient,
   durability: Exclude<Durability, 'none'>,
   timeoutMs: number,
 ): Promise<void> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const nodes = redis.isCluster && redis.nodes ? redis.nodes('master') : [redis];
   const confirmations = await Promise.all(nodes.map((node) => confirmOn(node, durability, timeoutMs)));
   if (confirmations.includes(false)) throw new WriteNotConfirmedError(durability, timeoutMs);
 }
 
-async function confirmOn(node: Redis, durability: Exclude<Durability, 'none'>, timeoutMs: number) {
+async function confirmOn(node: DurableNode, durability: Exclude<Durability, 'none'>, timeoutMs: number) {
   if (durability === 'replica') {
     return ((await node.call('WAIT', 1, timeoutMs)) as number) >= 1;
   }
@@ -54,7 +66,7 @@ async function confirmOn(node: Redis, durability: Exclude<Durability, 'none'>, t
  * start-up refuses instead, naming the reason.
  */
 export async function durabilityRefusal(
-  redis: Redis | Cluster,
+  redis: DurableClient,
   durability: Durability,
 ): Promise<string | null> {
   if (durability !== 'aof') return null;
@@ -75,7 +87,7 @@ export async function durabilityRefusal(
 }
 
 /** With `replica`, a server with no replica connected confirms nothing: every write answers 503. */
-export async function durabilityWarnings(redis: Redis | Cluster, durability: Durability): Promise<string[]> {
+export async function durabilityWarnings(redis: DurableClient, durability: Durability): Promise<string[]> {
   if (durability !== 'replica') return [];
   const nodes = await primaries(redis);
   const warnings: string[] = [];
@@ -96,8 +108,8 @@ export async function durabilityWarnings(redis: Redis | Cluster, durability: Dur
 }
 
 /** The one server, or every master of a cluster (known once the cluster answered). */
-async function primaries(redis: Redis | Cluster): Promise<Redis[]> {
-  if (!(redis instanceof Cluster)) return [redis];
+async function primaries(redis: DurableClient): Promise<DurableNode[]> {
+  if (!redis.isCluster || !redis.nodes) return [redis];
   await redis.ping();
   return redis.nodes('master');
 }

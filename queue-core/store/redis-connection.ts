@@ -11,9 +11,17 @@
  *
  * Errors surface as rejected commands: the caller adds an `error` listener (ioredis logs
  * otherwise) and turns failures into `StoreUnavailableError`.
+ *
+ * One node is served by the lean client of `resp-client.ts` (the queue store's path, loaded by
+ * the public Lambda function on its first request); a cluster or Sentinel, and the OIDC
+ * provider's adapter, by ioredis, which is loaded with `import()` only then: no module the
+ * public function imports statically loads ioredis (test/infra/bundle.test.ts).
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { REDIS_DEFAULTS } from '../defaults.ts';
+import { type CommandArg, RespClient, type Transaction } from './resp-client.ts';
+
+export type { CommandArg } from './resp-client.ts';
 
 export interface RedisConnectionOptions {
   /** `redis://[user:password@]host:port` (`rediss://` for TLS); for a cluster, any one node. */
@@ -31,19 +39,74 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number | undefined;
   /** Reject a command that got no answer after this long. Default 5000 ms. */
   commandTimeoutMs?: number | undefined;
+  /** One node through ioredis too, not the lean client (tests run the store contract on both). */
+  ioredis?: boolean | undefined;
+}
+
+/** A socket the queue store corks for one event-loop turn's writes. */
+export interface CorkableStream {
+  readonly writable: boolean;
+  cork(): void;
+  uncork(): void;
 }
 
 /**
- * A client under the policy above. `commandTimeout`: ioredis times each command out itself
- * (the OIDC adapter); the queue store times a whole event-loop turn's calls out together
- * instead, cheaper on its hot path, and passes false.
+ * What the queue store uses of a client: the lean one (`RespClient`) for one node, an ioredis
+ * `Cluster` or Sentinel-backed `Redis` otherwise (`isCluster`, `nodes` tell them apart).
  */
-export function connectRedis(
+export interface RedisClient {
+  readonly isCluster: boolean;
+  readonly stream?: CorkableStream | undefined;
+  /** A cluster's node clients (ioredis only). */
+  nodes?(role: 'master'): RedisClient[];
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+  call(command: string, ...args: CommandArg[]): Promise<unknown>;
+  hget(key: string, field: string): Promise<string | null>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  hsetnx(key: string, field: string, value: string | number): Promise<number>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ...options: (string | number)[]): Promise<'OK' | null>;
+  del(...keys: string[]): Promise<number>;
+  zcount(key: string, min: string | number, max: string | number): Promise<number>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  getrangeBuffer(key: string, start: number, end: number): Promise<Buffer>;
+  ping(): Promise<string>;
+  info(section: string): Promise<string>;
+  multi(): Pick<Transaction, 'unlink' | 'incr' | 'exec'>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/**
+ * The queue store's client under the policy above: the lean client for one node, at once; for
+ * a cluster or Sentinel, ioredis once loaded (the promise). The store times a whole event-loop
+ * turn's calls out together, so none of these times a command out itself.
+ */
+export function connectRedis(options: RedisConnectionOptions): RedisClient | Promise<RedisClient> {
+  if (options.cluster || options.sentinels?.length || options.ioredis) {
+    return connectIoredis(options) as unknown as Promise<RedisClient>;
+  }
+  return new RespClient({
+    url: options.url,
+    connectTimeoutMs: options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
+    reconnectDelay,
+  });
+}
+
+/**
+ * An ioredis client under the policy above, for any topology (the OIDC provider's adapter, a
+ * cluster, Sentinel). `commandTimeout`: ioredis times each command out itself (the OIDC
+ * adapter); the queue store times a whole event-loop turn's calls out together instead,
+ * cheaper on its hot path, and passes false.
+ */
+export async function connectIoredis(
   options: RedisConnectionOptions,
   { commandTimeout = false }: { commandTimeout?: boolean } = {},
-): Redis | Cluster {
+): Promise<Redis | Cluster> {
+  const { Cluster, Redis } = await import('ioredis');
   const commandTimeoutMs = options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
-  const redis = connect(options, commandTimeout ? commandTimeoutMs : undefined);
+  const redis = connect({ Cluster, Redis }, options, commandTimeout ? commandTimeoutMs : undefined);
   failFastOnceConnected(
     redis,
     (options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs) + commandTimeoutMs,
@@ -51,12 +114,21 @@ export function connectRedis(
   return redis;
 }
 
+interface Ioredis {
+  Cluster: typeof Cluster;
+  Redis: typeof Redis;
+}
+
 /** Keep reconnecting forever, backing off up to 2 s, so service resumes on its own. */
 function reconnectDelay(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 }
 
-function connect(options: RedisConnectionOptions, commandTimeoutMs: number | undefined): Redis | Cluster {
+function connect(
+  { Cluster, Redis }: Ioredis,
+  options: RedisConnectionOptions,
+  commandTimeoutMs: number | undefined,
+): Redis | Cluster {
   const common: RedisOptions = {
     // Fail fast while disconnected: a waiting visitor gets a 503 and retries, never a
     // command parked for later. Unanswered commands are not resent after a reconnect
@@ -74,7 +146,7 @@ function connect(options: RedisConnectionOptions, commandTimeoutMs: number | und
     // No auto-pipelining: measured with bench/server.ts, it cost enqueue throughput (ratio
     // 0.41–0.47 with it, 0.52–0.60 without) and did not clearly help status reads.
   };
-  if (options.sentinels?.length) return viaSentinel(options, common);
+  if (options.sentinels?.length) return viaSentinel(Redis, options, common);
   if (!options.cluster) return new Redis(options.url, { ...common, retryStrategy: reconnectDelay });
   // Nodes found through the seed need the seed's credentials and TLS setting too.
   const seed = new URL(options.url);
@@ -107,7 +179,11 @@ function connect(options: RedisConnectionOptions, commandTimeoutMs: number | und
  * failover instead of when the old primary's socket dies. A demoted primary answers READONLY,
  * which reconnects too (`reconnectOnError`).
  */
-function viaSentinel(options: RedisConnectionOptions, common: RedisOptions): Redis {
+function viaSentinel(
+  Redis: typeof import('ioredis').Redis,
+  options: RedisConnectionOptions,
+  common: RedisOptions,
+): Redis {
   const url = new URL(options.url);
   const tls = url.protocol === 'rediss:';
   return new Redis({
@@ -149,7 +225,7 @@ function viaSentinel(options: RedisConnectionOptions, common: RedisOptions): Red
  * connection attempt (`settleMs`), so a command is never parked for longer than that.
  */
 function failFastOnceConnected(redis: Redis | Cluster, settleMs: number): void {
-  if (!(redis instanceof Cluster)) {
+  if (!redis.isCluster) {
     redis.once('ready', () => {
       redis.options.enableOfflineQueue = false;
     });
@@ -159,7 +235,7 @@ function failFastOnceConnected(redis: Redis | Cluster, settleMs: number): void {
   redis.on('ready', () => {
     const current = ++generation;
     redis.options.enableOfflineQueue = true;
-    void mastersSettled(redis, settleMs).then(() => {
+    void mastersSettled(redis as Cluster, settleMs).then(() => {
       if (current === generation) redis.options.enableOfflineQueue = false;
     });
   });
@@ -193,9 +269,9 @@ function connectionSettled(node: Redis): Promise<void> {
 }
 
 /** The open sockets commands are written to: the server's, or every cluster master's. */
-export function connectionStreams(redis: Redis | Cluster): Redis['stream'][] {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const streams: Redis['stream'][] = [];
+export function connectionStreams(redis: RedisClient): CorkableStream[] {
+  const nodes = redis.isCluster && redis.nodes ? redis.nodes('master') : [redis];
+  const streams: CorkableStream[] = [];
   for (const node of nodes) if (node.stream?.writable) streams.push(node.stream);
   return streams;
 }

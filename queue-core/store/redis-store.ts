@@ -1,8 +1,9 @@
 /**
  * The shared queue store: Redis (or Valkey, ElastiCache, Redis Cluster). Every atomic
  * operation is one Lua script from `./lua/` (loaded with `defineCommand`: EVALSHA with
- * automatic reload) and every key of one event carries the hash tag `{<eventId>}`, so
- * each script touches one cluster slot. Every hot-path call is one round trip.
+ * automatic reload; the lean client of `resp-client.ts` for one node, ioredis for a cluster)
+ * and every key of one event carries the hash tag `{<eventId>}`, so each script touches one
+ * cluster slot. Every hot-path call is one round trip.
  *
  * Per event (prefix `ar:`, event `demo`):
  *   ar:{demo}:c   hash  counters (queue, serving, tokens, expired, completed, abandoned,
@@ -50,7 +51,6 @@
  * connection behaves (fail fast, never resend, reconnect forever) is `redis-connection.ts`.
  */
 import { readFileSync } from 'node:fs';
-import { Cluster, type Redis } from 'ioredis';
 import { REDIS_DEFAULTS } from '../defaults.ts';
 import { AnteroomError, rateLimitedError, StoreUnavailableError } from '../errors.ts';
 import type { PlaceReceipt } from '../place-receipts.ts';
@@ -89,7 +89,12 @@ import {
   WriteNotConfirmedError,
 } from './durability.ts';
 import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
-import { connectionStreams, connectRedis, type RedisConnectionOptions } from './redis-connection.ts';
+import {
+  connectionStreams,
+  connectRedis,
+  type RedisClient,
+  type RedisConnectionOptions,
+} from './redis-connection.ts';
 import {
   type ClaimedId,
   claimedId,
@@ -187,12 +192,12 @@ type ArrivalAnswer =
 
 type ScriptName = keyof typeof SCRIPTS;
 type ScriptArg = string | number | Buffer;
-type ScriptedRedis = (Redis | Cluster) & {
+type ScriptedRedis = RedisClient & {
   [N in ScriptName]: (...args: ScriptArg[]) => Promise<ScriptReplies[N]>;
 };
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
-/** Read once per process; ioredis sends EVALSHA and falls back to EVAL after NOSCRIPT. */
+/** Read once per process; the client sends EVALSHA and falls back to EVAL after NOSCRIPT. */
 const LUA_SOURCES = Object.fromEntries(
   Object.entries(SCRIPTS).map(([name, { files }]) => [
     name,
@@ -489,9 +494,25 @@ function visitorLocation(k: EventKeys, visitorKey: string): [bucket: string, fie
   return [`${k.visitorBuckets}${bucket}`, field];
 }
 
+/** The client with the store's scripts defined on it. */
+function scripted(redis: RedisClient): ScriptedRedis {
+  // Connection errors surface as rejected commands; without a listener ioredis logs them.
+  redis.on('error', () => {});
+  for (const [name, { keys }] of Object.entries(SCRIPTS)) {
+    redis.defineCommand(name, {
+      ...(keys === null ? {} : { numberOfKeys: keys }),
+      lua: LUA_SOURCES[name as ScriptName],
+    });
+  }
+  return redis as ScriptedRedis;
+}
+
 export class RedisStore implements QueueStore {
   readonly kind = 'redis';
-  readonly #redis: ScriptedRedis;
+  /** The client; null while ioredis (a cluster, Sentinel) is still being loaded. */
+  #redis: ScriptedRedis | null = null;
+  /** Resolves to the client once it exists. */
+  readonly #connected: Promise<ScriptedRedis>;
   readonly #prefix: string;
   readonly #commandTimeoutMs: number;
   readonly #durability: Durability;
@@ -523,16 +544,18 @@ export class RedisStore implements QueueStore {
     this.#onWriteNotConfirmed = options.onWriteNotConfirmed;
     this.#onRegression = options.onRegression;
     // No per-command timeout on the connection: `#call` times each turn's calls out together.
-    const redis = connectRedis(options);
-    // Connection errors surface as rejected commands; without a listener ioredis logs them.
-    redis.on('error', () => {});
-    for (const [name, { keys }] of Object.entries(SCRIPTS)) {
-      redis.defineCommand(name, {
-        ...(keys === null ? {} : { numberOfKeys: keys }),
-        lua: LUA_SOURCES[name as ScriptName],
+    const connecting = connectRedis(options);
+    if (connecting instanceof Promise) {
+      // A cluster or Sentinel: ioredis is imported first; calls meanwhile wait for it.
+      this.#connected = connecting.then((redis) => {
+        this.#redis = scripted(redis);
+        return this.#redis;
       });
+      this.#connected.catch(() => {}); // each call that waits on it fails with it
+    } else {
+      this.#redis = scripted(connecting);
+      this.#connected = Promise.resolve(this.#redis);
     }
-    this.#redis = redis as ScriptedRedis;
   }
 
   /**
@@ -554,7 +577,7 @@ export class RedisStore implements QueueStore {
    * them, as the turn closes, confirms them all; no confirmation in time is a 503.
    */
   #beginTurn(): Turn {
-    const streams = connectionStreams(this.#redis);
+    const streams = this.#redis === null ? [] : connectionStreams(this.#redis);
     for (const stream of streams) stream.cork();
     const turn: Turn = {
       pending: new Set(),
@@ -615,7 +638,11 @@ export class RedisStore implements QueueStore {
 
   #confirmWrites(): Promise<void> {
     const durability = this.#durability as Exclude<Durability, 'none'>;
-    return confirmWrites(this.#redis, durability, this.#waitTimeoutMs).catch((error: unknown) => {
+    const confirmation =
+      this.#redis === null
+        ? this.#connected.then((redis) => confirmWrites(redis, durability, this.#waitTimeoutMs))
+        : confirmWrites(this.#redis, durability, this.#waitTimeoutMs);
+    return confirmation.catch((error: unknown) => {
       if (error instanceof WriteNotConfirmedError) this.#onWriteNotConfirmed?.();
       throw error;
     });
@@ -648,7 +675,7 @@ export class RedisStore implements QueueStore {
       turn.pending.add(fail);
       let reply: Promise<T>;
       try {
-        reply = operation(this.#redis);
+        reply = this.#redis === null ? this.#connected.then(operation) : operation(this.#redis);
       } catch (error) {
         fail(error);
         return;
@@ -1745,7 +1772,7 @@ export class RedisStore implements QueueStore {
    */
   async configurationWarnings(): Promise<string[]> {
     const infos = await this.#call(async (redis) => {
-      if (!(redis instanceof Cluster)) return [await redis.info('memory')];
+      if (!redis.isCluster || !redis.nodes) return [await redis.info('memory')];
       await redis.ping(); // the masters are known once the cluster is ready
       return Promise.all(redis.nodes('master').map((node) => node.info('memory')));
     });
@@ -1775,7 +1802,7 @@ export class RedisStore implements QueueStore {
     try {
       await this.#call((redis) => redis.quit());
     } catch {
-      this.#redis.disconnect();
+      (await this.#connected.catch(() => null))?.disconnect();
     }
   }
 }

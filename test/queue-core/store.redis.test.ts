@@ -35,6 +35,18 @@ storeContract(
   { skip },
 );
 
+// The same contract with the single node reached through ioredis, which a cluster or Sentinel
+// uses: both clients give the store the same answers.
+storeContract(
+  'redis (ioredis client)',
+  async () => {
+    const options = { url: (await sharedServer()).url, newEra: contractEra, ioredis: true };
+    const store = new RedisStore(options);
+    return { store, connect: async () => new RedisStore(options), cleanup: () => store.close() };
+  },
+  { skip },
+);
+
 async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = '0';
