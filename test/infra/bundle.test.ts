@@ -93,7 +93,7 @@ describe('the provider functions bundle', () => {
     assert.ok(loads(allInputs(metafile), /node_modules\/oidc-provider\//));
     assert.ok(loads(allInputs(metafile), /provider\/apps\/admin-app\.ts$/));
     // What the first queue request does need is there from the start.
-    assert.ok(loads(startup, /node_modules\/ioredis\//));
+    assert.ok(loads(startup, /queue-core\/store\/resp-client\.ts$/));
     assert.ok(loads(startup, /provider\/server\/hot-path\.ts$/));
   });
 
@@ -106,6 +106,17 @@ describe('the provider functions bundle', () => {
       // …but in the bundle: enqueue tokens and OIDC use jose, other requests the app.
       assert.ok(loads(allInputs(metafile), pattern), `${what} is not in the bundle`);
     }
+  });
+
+  it('starts without ioredis: one Redis node is the lean client’s, ioredis loads for a cluster or OIDC', () => {
+    assert.ok(
+      !loads(
+        startup,
+        /node_modules\/(ioredis|@ioredis|redis-errors|redis-parser|cluster-key-slot|denque|standard-as-callback|lodash\.)/,
+      ),
+      'ioredis is loaded at start',
+    );
+    assert.ok(loads(allInputs(metafile), /node_modules\/ioredis\//), 'ioredis is in the bundle');
   });
 
   it('leaves the AWS SDK to the runtime, and starts without it', () => {
