@@ -79,25 +79,10 @@ createDebug.skips = [];
 module.exports = createDebug;
 `;
 
-/**
- * pino's transports run in a worker thread (`thread-stream`), which the functions never use: they
- * log JSON lines to stdout. Importing pino imports it all the same, with `worker_threads` and
- * `assert` (about 4 ms of a cold start). In the bundles a transport fails with this message.
- */
-const THREAD_STREAM_STUB = `class ThreadStream {
-  constructor() {
-    throw new Error('pino transports (worker threads) are not in the Lambda bundle: log to stdout');
-  }
-}
-module.exports = ThreadStream;
-`;
-
 function stubs(dir: string): Record<string, string> {
   const debug = join(dir, 'debug-stub.cjs');
   writeFileSync(debug, DEBUG_STUB);
-  const threadStream = join(dir, 'thread-stream-stub.cjs');
-  writeFileSync(threadStream, THREAD_STREAM_STUB);
-  return { debug, 'thread-stream': threadStream };
+  return { debug };
 }
 
 /** Writes `index.mjs`, its chunks and the runtime files into `outdir`; returns esbuild's metafile. */

@@ -3,7 +3,6 @@
  * is built from. Created once per process by `createAppDeps`; tests build their own with an
  * in-memory or a test-Redis store.
  */
-import pino from 'pino';
 import { SSE_HEARTBEAT_MS } from '../../queue-core/defaults.ts';
 import { relativeError } from '../../queue-core/eta-accuracy.ts';
 import { type PlaceReceiptSigner, placeReceiptSigner } from '../../queue-core/place-receipts.ts';
@@ -28,7 +27,7 @@ import {
   type VisitorCookieSigner,
 } from '../http/visitor-cookie.ts';
 import { readOriginSignal } from '../signals/signal-reader.ts';
-import { logOptions } from '../telemetry/log.ts';
+import { createJsonLogger, type Logger } from '../telemetry/logger.ts';
 import { createMetrics, type Metrics } from '../telemetry/metrics.ts';
 import { prettyDestination } from '../telemetry/pretty.ts';
 
@@ -37,7 +36,7 @@ export interface AppDeps {
   room: Room;
   store: QueueStore;
   keys: KeyRing;
-  logger: pino.Logger;
+  logger: Logger;
   /** Prometheus registry and instruments of this process. */
   metrics: Metrics;
   /** Per-client enqueue budget (`limits.enqueuePerClientPerMinute`), shared through the store. */
@@ -66,7 +65,7 @@ export interface CreateDepsOptions {
   store?: QueueStore;
   /** An existing key ring (tests); otherwise loaded from `config.keys`. */
   keys?: KeyRing;
-  logger?: pino.Logger;
+  logger?: Logger;
   /** Clock in epoch seconds. */
   now?: () => number;
   /** Clock in milliseconds (micro-caches, rate limit). */
@@ -95,12 +94,8 @@ export async function reloadKeys(deps: Pick<AppDeps, 'keys' | 'logger'>, quiet =
 }
 
 /** JSON lines on stdout; lines a person reads when stdout is a terminal (`telemetry/pretty.ts`). */
-export function createLogger(
-  config: AnteroomConfig,
-  stdout: NodeJS.WriteStream = process.stdout,
-): pino.Logger {
-  const options = logOptions(config.log.level);
-  return stdout.isTTY ? pino(options, prettyDestination(stdout)) : pino(options);
+export function createLogger(config: AnteroomConfig, stdout: NodeJS.WriteStream = process.stdout): Logger {
+  return createJsonLogger(config.log.level, stdout.isTTY ? prettyDestination(stdout) : stdout);
 }
 
 /**

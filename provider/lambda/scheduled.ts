@@ -23,13 +23,14 @@
  * both could take is taken once. At its end a run releases the max-size lease it held, so the
  * next run takes over steering on its next check rather than when the lease expires.
  */
-import type { Logger } from 'pino';
+
 import { prequeueStart } from '../../queue-core/draw/schedule.ts';
 import { periodicDecision } from '../../queue-core/inlet.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { tickEvent } from '../../queue-core/room/tick.ts';
 import type { DrawState, EventSettings, QueueStore } from '../../queue-core/types.ts';
 import { readOriginSignal } from '../signals/signal-reader.ts';
+import type { Logger } from '../telemetry/logger.ts';
 import { emfLine } from './emf.ts';
 import type { EventPublisher } from './events.ts';
 

@@ -6,9 +6,10 @@
  * each), so every count the pages show is a real one. When their turn comes most go in after a
  * few seconds; some never come back for it (their place expires, as a real no-show's does).
  */
-import type { Logger } from 'pino';
+
 import { DEMO_CROWD } from '../../queue-core/defaults.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
+import type { Logger } from '../telemetry/logger.ts';
 
 export interface DemoCrowdOptions {
   room: Room;

@@ -1,9 +1,9 @@
 /**
  * Log lines a person reads: when standard output is a terminal, `anteroom serve` writes each
- * pino line as `time LEVEL message key=value …` (an error's stack on the lines below) instead of
+ * JSON log line (`logger.ts`) as `time LEVEL message key=value …` (an error's stack on the lines below) instead of
  * JSON; piped to a file or a log shipper, the lines stay JSON. Colours unless `NO_COLOR` is set.
  */
-import type { DestinationStream } from 'pino';
+import type { LineSink } from './logger.ts';
 
 const LEVELS: Record<number, [string, string]> = {
   10: ['TRACE', '\x1b[90m'],
@@ -34,7 +34,7 @@ function clock(time: unknown): string {
   return date.toISOString().slice(11, 23);
 }
 
-/** One JSON line of pino as the text a person reads (without a trailing newline). */
+/** One JSON log line as the text a person reads (without a trailing newline). */
 export function prettyLine(json: string, colour: boolean): string {
   let line: Record<string, unknown>;
   try {
@@ -57,11 +57,8 @@ export function prettyLine(json: string, colour: boolean): string {
   return text;
 }
 
-/** A pino destination writing `prettyLine`s to `stream`. */
-export function prettyDestination(
-  stream: NodeJS.WritableStream,
-  colour = !process.env.NO_COLOR,
-): DestinationStream {
+/** A log sink writing `prettyLine`s to `stream`. */
+export function prettyDestination(stream: NodeJS.WritableStream, colour = !process.env.NO_COLOR): LineSink {
   return {
     write(json: string) {
       stream.write(`${prettyLine(json, colour)}\n`);

@@ -72,9 +72,11 @@ describe('the provider functions bundle', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/debug\//), 'the debug package is bundled');
   });
 
-  it('stubs pino’s worker-thread transports (the functions log to stdout)', () => {
-    assert.ok(loads(allInputs(metafile), /node_modules\/pino\//));
-    assert.ok(!loads(allInputs(metafile), /node_modules\/thread-stream\//), 'thread-stream is bundled');
+  it('holds no pino (the functions log with provider/telemetry/logger.ts)', () => {
+    assert.ok(
+      !loads(allInputs(metafile), /node_modules\/(pino|sonic-boom|thread-stream)\//),
+      'pino is bundled',
+    );
   });
 
   it('starts without the OIDC provider, Koa, the admin app, the scheduled run or prom-client’s index', () => {
