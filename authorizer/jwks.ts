@@ -24,6 +24,12 @@ export interface RemoteKeySetOptions {
   timeoutMs: number;
   fetch: JsonFetch;
   now: () => number;
+  /**
+   * Keys delivered with the configuration, to decide without the network until the first fetch
+   * has answered (they are `provisional`). The fetch starts once that decision is made, and from
+   * its first answer on the fetched set alone governs.
+   */
+  initial?: PublishedKey[] | undefined;
 }
 
 /** The JWKS endpoint could not be read and no usable key set is at hand. */
@@ -53,6 +59,7 @@ export function createRemoteKeySet(
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let attemptedAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<void> | undefined;
+  let scheduled = false;
   let fetchCount = 0;
 
   async function fetchKeySet(now: number): Promise<void> {
@@ -93,8 +100,28 @@ export function createRemoteKeySet(
     return current as PublishedKey[];
   }
 
+  /** Fetch once the decision at hand has been answered: the first answer does not wait on the network. */
+  function loadAfterThisDecision(now: number): void {
+    if (scheduled || now - attemptedAt < FAILED_LOAD_BACKOFF_MS) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      reload(options.now()).catch(() => undefined);
+    });
+  }
+
   async function getKey(header: Parameters<KeyLookup>[0]): Promise<readonly PublishedKey[]> {
     const now = options.now();
+    // Until a fetch has answered, the configured keys decide (a fetch in flight is waited for:
+    // if it answers, the fetched set decides; if it fails, the configured one, as a last good set).
+    if (current === undefined && options.initial !== undefined) {
+      if (pending !== undefined) await pending.catch(() => undefined);
+      const provisional = current === undefined ? keysFitting(options.initial, header) : [];
+      if (provisional.length > 0) {
+        loadAfterThisDecision(now);
+        return provisional;
+      }
+    }
     const found = keysFitting(await ensureLoaded(now), header);
     // An unknown kid may be a key rotated in since the last fetch: look again, at most once per cooldown.
     if (found.length > 0 || now - attemptedAt < options.cooldownMs) return found;

@@ -90,11 +90,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** One published key: its JWK (a plain-object snapshot) and, once used, its `KeyObject`. */
 export class PublishedKey {
   readonly jwk: Readonly<Record<string, unknown>>;
+  /** From a configured key set the fetched one has not confirmed yet (see `./jwks.ts`). */
+  readonly provisional: boolean;
   /** undefined: not imported yet; null: the JWK is not a usable public key. */
   #key: KeyObject | null | undefined;
 
-  constructor(jwk: Record<string, unknown>) {
+  constructor(jwk: Record<string, unknown>, provisional = false) {
     this.jwk = Object.freeze({ ...jwk });
+    this.provisional = provisional;
   }
 
   /** Whether jose would offer this key for a token with this `alg` and `kid`. */
@@ -137,11 +140,11 @@ export class PublishedKey {
 }
 
 /** A JSON Web Key Set as published: every member must be a JSON object (jose's `isJwkSet`). */
-export function publishedKeys(jwks: unknown): PublishedKey[] {
+export function publishedKeys(jwks: unknown, provisional = false): PublishedKey[] {
   if (!isPlainObject(jwks) || !Array.isArray(jwks['keys']) || !jwks['keys'].every(isPlainObject)) {
     throw new TypeError('JSON Web Key Set malformed');
   }
-  return (jwks['keys'] as Record<string, unknown>[]).map((jwk) => new PublishedKey(jwk));
+  return (jwks['keys'] as Record<string, unknown>[]).map((jwk) => new PublishedKey(jwk, provisional));
 }
 
 /** The published keys that fit a token's header: none means the signer's key is unknown. */
@@ -282,6 +285,15 @@ function checkClaims(claims: Record<string, unknown>, check: JwtCheck): void {
  * pass `check`. Throws a `TokenError` (or what the lookup throws: the key set being unavailable).
  */
 export async function verifyJwt(token: string, lookup: KeyLookup, check: JwtCheck): Promise<JWTPayload> {
+  return (await verifyJwtWithKey(token, lookup, check)).claims;
+}
+
+/** `verifyJwt`, also naming the key that verified the signature. */
+export async function verifyJwtWithKey(
+  token: string,
+  lookup: KeyLookup,
+  check: JwtCheck,
+): Promise<{ claims: JWTPayload; key: PublishedKey }> {
   const parts = token.split('.');
   if (parts.length !== 3) throw new TokenError('malformed_token', 'Invalid Compact JWS');
   const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
@@ -307,13 +319,13 @@ export async function verifyJwt(token: string, lookup: KeyLookup, check: JwtChec
   const input = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'latin1');
   const signature = decodeSegment(encodedSignature, 'signature');
   // Without `kid` several keys may fit (a rotation): any of them verifying is enough.
-  const verified = candidates.some((candidate) => {
+  const verifiedBy = candidates.find((candidate) => {
     const key = candidate.keyFor(algorithm);
     return key !== null && signatureVerifies(algorithm, key, input, signature);
   });
-  if (!verified) throw new TokenError('invalid_signature', 'signature verification failed');
+  if (verifiedBy === undefined) throw new TokenError('invalid_signature', 'signature verification failed');
   const claims = decodeObject(encodedPayload, 'claims set');
   if (unencodedPayload) throw new TokenError('malformed_token', 'JWTs MUST NOT use unencoded payload');
   checkClaims(claims, check);
-  return claims as JWTPayload;
+  return { claims: claims as JWTPayload, key: verifiedBy };
 }

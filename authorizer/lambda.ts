@@ -12,7 +12,9 @@
  *   and, unlike a Deny, does not cache it for the authorizer TTL).
  *
  * Configuration (environment): `ANTEROOM_JWKS_URL`, `ANTEROOM_ISSUER`, `ANTEROOM_AUDIENCE`
- * (comma-separated event ids), optional `ANTEROOM_CLOCK_TOLERANCE` (seconds). The verifier is
+ * (comma-separated event ids), optional `ANTEROOM_CLOCK_TOLERANCE` (seconds) and
+ * `ANTEROOM_INITIAL_JWKS` (the key set as JSON: `initialJwks`, a first decision without the
+ * network; read its trade-off in docs/operations.md before setting it). The verifier is
  * created once per container, on the first invocation, so its key and decision caches survive
  * across invocations.
  */
@@ -95,6 +97,14 @@ export function readAuthorizerEnv(env: Record<string, string | undefined> = proc
     jwksUrl = `${(issuer[0] as string).replace(/\/+$/, '')}/.well-known/jwks.json`;
   }
   const options: VerifierOptions = { jwksUrl, issuer, audience };
+  const initialJwks = env['ANTEROOM_INITIAL_JWKS']?.trim();
+  if (initialJwks) {
+    try {
+      options.initialJwks = JSON.parse(initialJwks);
+    } catch {
+      throw new ValidationError('ANTEROOM_INITIAL_JWKS', 'ANTEROOM_INITIAL_JWKS must be a JSON Web Key Set.');
+    }
+  }
   const tolerance = env['ANTEROOM_CLOCK_TOLERANCE']?.trim();
   if (tolerance) {
     const seconds = Number(tolerance);

@@ -6,6 +6,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { ValidationError } from '../queue-core/errors.ts';
 import { getJson, type JsonFetch } from './http-get.ts';
+import { publishedKeys } from './jws.ts';
 import type { RevocationOptions } from './revocation.ts';
 
 export interface VerifierOptions {
@@ -13,6 +14,15 @@ export interface VerifierOptions {
   jwksUrl?: string;
   /** A static JWKS (`{keys: [...]}`), for tests and air-gapped origins. */
   jwks?: JSONWebKeySet;
+  /**
+   * With `jwksUrl`: the waiting room's key set as of the deployment, so that a fresh process
+   * decides its first tokens without the network. Used only until the first fetch of `jwksUrl`
+   * has answered (the fetch starts once that first decision is made); from then on the fetched
+   * set alone governs, and admissions made with these keys are never reused from the decision
+   * cache. A key removed from the waiting room's set stays valid for a fresh process's first
+   * decisions until this set is updated too: see docs/operations.md.
+   */
+  initialJwks?: JSONWebKeySet;
   /** Accepted `iss` values: the waiting room's public URL(s). */
   issuer: string | string[];
   /** Accepted `aud` values: the event ids this API admits visitors of. */
@@ -50,6 +60,7 @@ export interface VerifierOptions {
 export interface ResolvedOptions {
   jwksUrl: string | undefined;
   jwks: JSONWebKeySet | undefined;
+  initialJwks: JSONWebKeySet | undefined;
   issuer: string[];
   audience: string[];
   clockToleranceSeconds: number;
@@ -114,10 +125,29 @@ function resolveAlgorithms(requested: string[] | undefined): string[] {
   return kept;
 }
 
-function resolveKeySource(options: VerifierOptions): Pick<ResolvedOptions, 'jwksUrl' | 'jwks'> {
-  const { jwksUrl, jwks } = options;
+function isKeySet(value: unknown): value is JSONWebKeySet {
+  return typeof value === 'object' && value !== null && Array.isArray((value as JSONWebKeySet).keys);
+}
+
+/** A key set whose every member is a JSON object (what `publishedKeys` accepts). */
+function isUsableKeySet(value: unknown): value is JSONWebKeySet {
+  try {
+    publishedKeys(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function resolveKeySource(
+  options: VerifierOptions,
+): Pick<ResolvedOptions, 'jwksUrl' | 'jwks' | 'initialJwks'> {
+  const { jwksUrl, jwks, initialJwks } = options;
   if ((jwksUrl === undefined) === (jwks === undefined))
     fail('jwksUrl', 'Give exactly one of jwksUrl and jwks.');
+  if (initialJwks !== undefined && (jwksUrl === undefined || !isUsableKeySet(initialJwks))) {
+    fail('initialJwks', 'initialJwks must be a JSON Web Key Set, given with jwksUrl.');
+  }
   if (jwksUrl !== undefined) {
     let url: URL;
     try {
@@ -126,12 +156,10 @@ function resolveKeySource(options: VerifierOptions): Pick<ResolvedOptions, 'jwks
       fail('jwksUrl', 'jwksUrl must be an absolute URL.');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('jwksUrl', 'jwksUrl must be http(s).');
-    return { jwksUrl: url.href, jwks: undefined };
+    return { jwksUrl: url.href, jwks: undefined, initialJwks };
   }
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
-    fail('jwks', 'jwks must be a JSON Web Key Set: {"keys": [...]}.');
-  }
-  return { jwksUrl: undefined, jwks };
+  if (!isKeySet(jwks)) fail('jwks', 'jwks must be a JSON Web Key Set: {"keys": [...]}.');
+  return { jwksUrl: undefined, jwks, initialJwks: undefined };
 }
 
 export function resolveOptions(options: VerifierOptions): ResolvedOptions {

@@ -10,7 +10,7 @@ import type { JWTPayload } from 'jose';
 import { type AdmissionClaims, type AdmissionContext, checkAdmissionClaims } from './claims.ts';
 import { authorizationFrom, type HeaderValue, isCompactJws, readToken } from './header.ts';
 import { createRemoteKeySet, createStaticKeySet, JwksUnavailableError, type KeyLookup } from './jwks.ts';
-import { type JwtCheck, TokenError, verifyJwt } from './jws.ts';
+import { type JwtCheck, publishedKeys, TokenError, verifyJwtWithKey } from './jws.ts';
 import { ExpiringLru } from './lru.ts';
 import { type ResolvedOptions, resolveOptions, type VerifierOptions } from './options.ts';
 import type { DenyReason } from './reasons.ts';
@@ -58,6 +58,7 @@ export function deny(reason: DenyReason): Denial {
 function createKeyLookup(options: ResolvedOptions): KeyLookup {
   if (options.jwks !== undefined) return createStaticKeySet(options.jwks);
   return createRemoteKeySet({
+    initial: options.initialJwks === undefined ? undefined : publishedKeys(options.initialJwks, true),
     url: options.jwksUrl as string,
     cooldownMs: options.jwksCooldownMs,
     cacheMaxAgeMs: options.jwksCacheMaxAgeMs,
@@ -103,8 +104,11 @@ export function createVerifier(verifierOptions: VerifierOptions): Verifier {
 
   async function decide(token: string, nowMs: number): Promise<Decision> {
     let payload: JWTPayload;
+    let provisional: boolean;
     try {
-      payload = await verifyJwt(token, getKey, { ...check, nowMs });
+      const verified = await verifyJwtWithKey(token, getKey, { ...check, nowMs });
+      payload = verified.claims;
+      provisional = verified.key.provisional;
     } catch (error) {
       return deny(reasonForError(error));
     }
@@ -119,8 +123,10 @@ export function createVerifier(verifierOptions: VerifierOptions): Verifier {
       context: Object.freeze(checked.context),
     });
     // Reuse until the token expires or the cache TTL ends, whichever comes first; a token
-    // inside its clock-tolerance window is simply verified afresh each time.
-    decisions.set(token, admission, Math.min(checked.claims.exp * 1000, nowMs + options.cacheTtlMs));
+    // inside its clock-tolerance window is simply verified afresh each time. A key the fetched
+    // set has not confirmed yet admits this once: the next decision asks the fetched set.
+    if (!provisional)
+      decisions.set(token, admission, Math.min(checked.claims.exp * 1000, nowMs + options.cacheTtlMs));
     return admission;
   }
 

@@ -13,7 +13,7 @@
  *   - answer: from spawning until the first invocation has answered: a queue API request
  *     (`POST /assign_queue_num`) and an OIDC discovery request for the public function, an admin
  *     request (`GET /events/demo`) for the private one, a scheduled tick, an authorizer decision
- *     on a valid admission token;
+ *     on a valid admission token (as deployed, and with the key set in ANTEROOM_INITIAL_JWKS);
  * against a bare handler bundle (esbuild, ESM, minified: `export const handler = async () =>
  * ({statusCode: 200})`) timed in the same rounds, interleaved, and prints medians with the
  * ratio to the bare handler's. Targets (issue 14): public import + first queue answer ≤ 3×,
@@ -351,7 +351,14 @@ function httpApiEvent(method: string, path: string, headers: Record<string, stri
   };
 }
 
-function scenariosFor(functions: FunctionUnderTest[], token: string): Scenario[] {
+function withEnvironment(
+  fn: FunctionUnderTest | null,
+  extra: Record<string, string>,
+): FunctionUnderTest | null {
+  return fn === null ? null : { ...fn, environment: { ...fn.environment, ...extra } };
+}
+
+function scenariosFor(functions: FunctionUnderTest[], token: string, jwks: unknown): Scenario[] {
   const byExport = (name: string) => functions.find((fn) => fn.exportName === name) ?? null;
   const publicFn = byExport('publicHandler');
   const origin = { 'x-anteroom-origin-secret': 'bench-origin-secret', 'x-anteroom-client-ip': '203.0.113.7' };
@@ -386,6 +393,18 @@ function scenariosFor(functions: FunctionUnderTest[], token: string): Scenario[]
     {
       label: 'authorizer: decision',
       fn: byExport('handler'),
+      event: {
+        type: 'TOKEN',
+        authorizationToken: `Bearer ${token}`,
+        methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/checkout',
+      },
+      expect: 'Allow',
+    },
+    {
+      // The opt-in of docs/operations.md: the key set in the function's configuration, so the
+      // first decision does not wait on the network (the JWKS is fetched after it is answered).
+      label: 'authorizer: decision, ANTEROOM_INITIAL_JWKS set',
+      fn: withEnvironment(byExport('handler'), { ANTEROOM_INITIAL_JWKS: JSON.stringify(jwks) }),
       event: {
         type: 'TOKEN',
         authorizationToken: `Bearer ${token}`,
@@ -558,7 +577,7 @@ try {
     return env;
   };
 
-  const scenarios = scenariosFor(functions, tokens.access_token);
+  const scenarios = scenariosFor(functions, tokens.access_token, ring.jwks());
   const runs = new Map<Scenario, Run[]>(scenarios.map((scenario) => [scenario, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const scenario of scenarios) {

@@ -221,4 +221,20 @@ describe('Lambda authorizer configured by environment', () => {
       field('ANTEROOM_CLOCK_TOLERANCE'),
     );
   });
+
+  it('reads the initial key set from ANTEROOM_INITIAL_JWKS, as JSON', () => {
+    const field = (name: string) => (error: Error & { field?: string }) => error.field === name;
+    const env = { ANTEROOM_ISSUER: 'https://q.example.com', ANTEROOM_AUDIENCE: 'a' };
+    const keys = [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k' }];
+    assert.deepEqual(
+      readAuthorizerEnv({ ...env, ANTEROOM_INITIAL_JWKS: JSON.stringify({ keys }) }).initialJwks,
+      {
+        keys,
+      },
+    );
+    assert.throws(
+      () => readAuthorizerEnv({ ...env, ANTEROOM_INITIAL_JWKS: '{"keys": [' }),
+      field('ANTEROOM_INITIAL_JWKS'),
+    );
+  });
 });

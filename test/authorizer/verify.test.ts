@@ -304,6 +304,83 @@ describe('key rotation through the remote JWKS', () => {
   });
 });
 
+describe('a key set delivered with the configuration (initialJwks)', () => {
+  it('decides a fresh verifier’s first token without the network, then the fetched set governs', async () => {
+    const kept = await makeKey('ES256');
+    const removed = await makeKey('ES256');
+    // The waiting room has dropped `removed` since the configuration was written.
+    const server = await startJwksServer([kept.publicJwk]);
+    try {
+      const v = createVerifier({
+        jwksUrl: server.url,
+        initialJwks: { keys: [kept.publicJwk, removed.publicJwk] },
+        issuer: ISSUER,
+        audience: EVENT_ID,
+        now: makeClock().now,
+      });
+      const fromRemoved = await mint(removed);
+      assert.equal(reasonOf(await v.verify(fromRemoved)), 'allowed');
+      assert.equal(server.requests, 0, 'the first answer did not wait on the key set');
+      // The fetch starts once that decision is answered; the next decision waits for it.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(reasonOf(await v.verify(fromRemoved)), 'unknown_key', 'not reused from the cache');
+      assert.equal(server.requests, 1);
+      assert.equal(reasonOf(await v.verify(await mint(kept))), 'allowed');
+      assert.equal(reasonOf(await v.verify(await mint(removed))), 'unknown_key');
+      assert.equal(server.requests, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('waits for the fetch when the configured set has no key for the token (a rotation since)', async () => {
+    const old = await makeKey('ES256');
+    const rotated = await makeKey('ES256');
+    const server = await startJwksServer([old.publicJwk, rotated.publicJwk]);
+    try {
+      const v = createVerifier({
+        jwksUrl: server.url,
+        initialJwks: { keys: [old.publicJwk] },
+        issuer: ISSUER,
+        audience: EVENT_ID,
+        now: makeClock().now,
+      });
+      assert.equal(reasonOf(await v.verify(await mint(rotated))), 'allowed');
+      assert.equal(server.requests, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps deciding with the configured keys while the key set cannot be fetched, and retries', async () => {
+    const key = await makeKey('ES256');
+    const server = await startJwksServer([key.publicJwk]);
+    try {
+      server.failWith(503);
+      const clock = makeClock();
+      const v = createVerifier({
+        jwksUrl: server.url,
+        initialJwks: { keys: [key.publicJwk] },
+        issuer: ISSUER,
+        audience: EVENT_ID,
+        now: clock.now,
+      });
+      assert.equal(reasonOf(await v.verify(await mint(key))), 'allowed');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(reasonOf(await v.verify(await mint(key))), 'allowed');
+      assert.equal(server.requests, 1);
+      server.failWith(null);
+      clock.advance(2);
+      assert.equal(reasonOf(await v.verify(await mint(key))), 'allowed');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(reasonOf(await v.verify(await mint(key))), 'allowed');
+      assert.equal(server.requests, 2);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('decision cache', () => {
   it('reuses a decision for the same token but still refuses it once expired', async () => {
     const key = await makeKey('ES256');
@@ -403,6 +480,8 @@ describe('createVerifier options', () => {
       [{ jwks: { keys: [] }, issuer: '' }, 'issuer'],
       [{ jwks: { keys: [] }, algorithms: ['HS256', 'none'] }, 'algorithms'],
       [{ jwks: { keys: [] }, clockToleranceSeconds: -1 }, 'clockToleranceSeconds'],
+      [{ jwks: { keys: [] }, initialJwks: { keys: [] } }, 'initialJwks'],
+      [{ jwksUrl: 'https://x/jwks', initialJwks: { keys: ['not a key'] } } as never, 'initialJwks'],
     ];
     for (const [options, field] of cases) {
       assert.throws(
