@@ -39,7 +39,8 @@ export interface RespClientOptions {
 
 interface Script {
   readonly lua: string;
-  readonly sha: string;
+  /** Its SHA-1, hashed when first needed (the first call on a connection sends EVAL). */
+  sha: string | undefined;
   readonly numberOfKeys: number | undefined;
 }
 
@@ -139,11 +140,7 @@ export class RespClient extends EventEmitter {
 
   /** Adds `name(...args)`, running the script (EVALSHA, EVAL the first time on a connection). */
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void {
-    const script: Script = {
-      lua: definition.lua,
-      sha: createHash('sha1').update(definition.lua).digest('hex'),
-      numberOfKeys: definition.numberOfKeys,
-    };
+    const script: Script = { lua: definition.lua, sha: undefined, numberOfKeys: definition.numberOfKeys };
     (this as unknown as Record<string, unknown>)[name] = (...args: CommandArg[]) =>
       this.#send(script.numberOfKeys === undefined ? args : [script.numberOfKeys, ...args], false, script);
   }
@@ -243,8 +240,10 @@ export class RespClient extends EventEmitter {
     let args = command.args;
     const script = command.script;
     if (script !== undefined) {
-      if (this.#loaded.has(script)) args = ['EVALSHA', script.sha, ...args];
-      else {
+      if (this.#loaded.has(script)) {
+        script.sha ??= createHash('sha1').update(script.lua).digest('hex');
+        args = ['EVALSHA', script.sha, ...args];
+      } else {
         this.#loaded.add(script);
         args = ['EVAL', script.lua, ...args];
       }
@@ -286,6 +285,7 @@ export class RespClient extends EventEmitter {
     });
     socket.once(this.#tls ? 'secureConnect' : 'connect', () => {
       if (this.#socket !== socket) return;
+      socket.setKeepAlive(true); // as ioredis does (keepAlive 0: the system's first probe delay)
       this.#loaded = new Set();
       let left = this.#handshake.length;
       const opened = () => {
