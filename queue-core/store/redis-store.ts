@@ -106,6 +106,7 @@ import {
   verifiedId,
   visitorSlot,
 } from './request-ids.ts';
+import { RespClient } from './resp-client.ts';
 import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
 
 /**
@@ -197,13 +198,21 @@ type ScriptedRedis = RedisClient & {
 };
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
-/** Read once per process; the client sends EVALSHA and falls back to EVAL after NOSCRIPT. */
-const LUA_SOURCES = Object.fromEntries(
-  Object.entries(SCRIPTS).map(([name, { files }]) => [
-    name,
-    files.map((file) => readFileSync(new URL(file, LUA_DIR), 'utf8')).join('\n'),
-  ]),
-) as Record<ScriptName, string>;
+const LUA_SOURCES = new Map<ScriptName, string>();
+/**
+ * A script's source, read once per process when first needed: the lean client sends a script
+ * by its first call, so a cold start reads the one or two files its first request runs, not
+ * all of them (1–5 ms of a Lambda cold start, profiled). The client sends EVALSHA and falls
+ * back to EVAL after NOSCRIPT.
+ */
+function luaSource(name: ScriptName): string {
+  let source = LUA_SOURCES.get(name);
+  if (source === undefined) {
+    source = SCRIPTS[name].files.map((file) => readFileSync(new URL(file, LUA_DIR), 'utf8')).join('\n');
+    LUA_SOURCES.set(name, source);
+  }
+  return source;
+}
 
 const COUNTER_FIELDS = [
   'queue',
@@ -499,10 +508,11 @@ function scripted(redis: RedisClient): ScriptedRedis {
   // Connection errors surface as rejected commands; without a listener ioredis logs them.
   redis.on('error', () => {});
   for (const [name, { keys }] of Object.entries(SCRIPTS)) {
-    redis.defineCommand(name, {
-      ...(keys === null ? {} : { numberOfKeys: keys }),
-      lua: LUA_SOURCES[name as ScriptName],
-    });
+    const numberOfKeys = keys === null ? {} : { numberOfKeys: keys };
+    // ioredis (a cluster, Sentinel) needs the source now; the lean client when it first sends it.
+    if (redis instanceof RespClient)
+      redis.defineCommand(name, { ...numberOfKeys, lua: () => luaSource(name as ScriptName) });
+    else redis.defineCommand(name, { ...numberOfKeys, lua: luaSource(name as ScriptName) });
   }
   return redis as ScriptedRedis;
 }

@@ -38,7 +38,8 @@ export interface RespClientOptions {
 }
 
 interface Script {
-  readonly lua: string;
+  /** The source, or where to read it when first sent. */
+  lua: string | (() => string);
   /** Its SHA-1, hashed when first needed (the first call on a connection sends EVAL). */
   sha: string | undefined;
   readonly numberOfKeys: number | undefined;
@@ -138,8 +139,11 @@ export class RespClient extends EventEmitter {
     return this.#ready ? this.#socket : undefined;
   }
 
-  /** Adds `name(...args)`, running the script (EVALSHA, EVAL the first time on a connection). */
-  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void {
+  /**
+   * Adds `name(...args)`, running the script (EVALSHA, EVAL the first time on a connection).
+   * `lua` may be a function giving the source, called when the script is first sent.
+   */
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string | (() => string) }): void {
     const script: Script = { lua: definition.lua, sha: undefined, numberOfKeys: definition.numberOfKeys };
     (this as unknown as Record<string, unknown>)[name] = (...args: CommandArg[]) =>
       this.#send(script.numberOfKeys === undefined ? args : [script.numberOfKeys, ...args], false, script);
@@ -240,6 +244,14 @@ export class RespClient extends EventEmitter {
     let args = command.args;
     const script = command.script;
     if (script !== undefined) {
+      if (typeof script.lua === 'function') {
+        try {
+          script.lua = script.lua();
+        } catch (error) {
+          command.reject(error as Error); // a script file that cannot be read: never sent
+          return;
+        }
+      }
       if (this.#loaded.has(script)) {
         script.sha ??= createHash('sha1').update(script.lua).digest('hex');
         args = ['EVALSHA', script.sha, ...args];

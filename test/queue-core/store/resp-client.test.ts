@@ -112,6 +112,37 @@ describe('resp client: commands and replies', { skip }, () => {
     }
   });
 
+  it('reads a script given as a function when it is first sent, once', async () => {
+    const lazy = client(server.url);
+    try {
+      let reads = 0;
+      lazy.defineCommand('echoArg', {
+        numberOfKeys: 0,
+        lua: () => {
+          reads++;
+          return 'return ARGV[1]';
+        },
+      });
+      const echoArg = (lazy as unknown as { echoArg: (...args: string[]) => Promise<string> }).echoArg;
+      assert.equal(reads, 0, 'not read when defined');
+      assert.deepEqual(await Promise.all([echoArg('a'), echoArg('b')]), ['a', 'b']);
+      await lazy.call('SCRIPT', 'FLUSH');
+      assert.equal(await echoArg('c'), 'c');
+      assert.equal(reads, 1);
+      lazy.defineCommand('unreadable', {
+        lua: () => {
+          throw new Error('no such file');
+        },
+      });
+      const unreadable = (lazy as unknown as { unreadable: (...args: string[]) => Promise<string> })
+        .unreadable;
+      await assert.rejects(unreadable('0'), /no such file/);
+      assert.equal(await lazy.ping(), 'PONG', 'nothing was sent for it');
+    } finally {
+      await lazy.quit();
+    }
+  });
+
   it('runs MULTI/EXEC, and runs nothing of a transaction Redis refused', async () => {
     await redis.set('t1', 'a');
     const results = await redis.multi().unlink('t1', 't2').incr('t3').exec();
