@@ -94,18 +94,23 @@ describe('anteroom serve without an admin key', () => {
     );
     let stdout = '';
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`did not start: ${stdout}${stderr}`)), 50_000);
-        child.stdout.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
+        // The two pipes arrive in either order: started once both lines are in, whichever is last.
+        const started = () => {
           if (stdout.includes('Anteroom is running') && stderr.includes('Admin key')) {
             clearTimeout(timer);
             resolve();
           }
+        };
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          started();
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          started();
         });
         child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stdout}${stderr}`)));
       });
