@@ -1,7 +1,7 @@
 /**
  * Lambda cold starts, measured on the bundles the CDK app builds: `node bench/lambda-cold.ts`.
  *
- *   node bench/lambda-cold.ts [--rounds 7] [--cdk-out <dir>]
+ *   node bench/lambda-cold.ts [--rounds 7] [--cdk-out <dir>] [--authorizer <asset dir>,…]
  *
  * By default it synthesizes the CDK app exactly as `npm run synth` does (`node infra/bin/app.ts`,
  * with a deployment configuration that also has an OIDC client, so the OIDC path exists) into a
@@ -35,7 +35,7 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -49,7 +49,13 @@ import { median } from './support/stats.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const { values: flags } = parseArgs({
-  options: { rounds: { type: 'string', default: '7' }, 'cdk-out': { type: 'string' } },
+  options: {
+    rounds: { type: 'string', default: '7' },
+    'cdk-out': { type: 'string' },
+    // Other builds of the authorizer (folders holding an index.mjs, e.g. built from another
+    // commit), each timed with the authorizer's environment in the same rounds: before/after.
+    authorizer: { type: 'string' },
+  },
 });
 const ROUNDS = Number(flags.rounds);
 const PUBLIC_HOST = 'queue.bench.example';
@@ -578,6 +584,16 @@ try {
   };
 
   const scenarios = scenariosFor(functions, tokens.access_token, ring.jwks());
+  for (const dir of flags.authorizer?.split(',') ?? []) {
+    for (const scenario of scenarios.filter((one) => one.label.startsWith('authorizer: decision'))) {
+      if (scenario.fn === null || scenario.label.includes(' [')) continue;
+      scenarios.push({
+        ...scenario,
+        label: `${scenario.label} [${dir}]`,
+        fn: { ...scenario.fn, dir: resolvePath(dir) },
+      });
+    }
+  }
   const runs = new Map<Scenario, Run[]>(scenarios.map((scenario) => [scenario, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const scenario of scenarios) {
