@@ -46,22 +46,41 @@ function killTree(pid: number): void {
   }
 }
 
+/**
+ * `anteroom serve` on fresh ports. A port another test took between `freePort` and the bind
+ * (EADDRINUSE) is tried again on new ports; a process that does not start is stopped with its
+ * tree, so no child outlives a failed start (and keeps the test file from ending).
+ */
 export async function serve(configPath: string, env: Record<string, string>): Promise<ServeProcess> {
-  const port = await freePort();
-  const adminPort = await freePort();
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--config', configPath, '--port', String(port), '--admin-port', String(adminPort)],
-    {
-      env: { ...process.env, ANTEROOM_ADMIN_KEY: ADMIN_KEY, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: stopped with its whole tree
-    },
-  );
-  started.add(child);
-  const output: string[] = [];
-  await untilServing(child, output, 60_000);
-  return { child, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, output };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const adminPort = await freePort();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--config', configPath, '--port', String(port), '--admin-port', String(adminPort)],
+      {
+        env: { ...process.env, ANTEROOM_ADMIN_KEY: ADMIN_KEY, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group: stopped with its whole tree
+      },
+    );
+    started.add(child);
+    const output: string[] = [];
+    const served = {
+      child,
+      url: `http://127.0.0.1:${port}`,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
+      output,
+    };
+    try {
+      await untilServing(child, output, 60_000);
+      return served;
+    } catch (error) {
+      await stopAll([served]);
+      if (attempt < 3 && output.join('\n').includes('EADDRINUSE')) continue;
+      throw error;
+    }
+  }
 }
 
 export async function stopAll(processes: ServeProcess[]): Promise<void> {
