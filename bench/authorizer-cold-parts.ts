@@ -10,14 +10,15 @@
  * verification with `node:crypto` or with WebCrypto (key import included). Every process writes
  * to stdout before the part, as the Lambda harness does, so stdout's own set-up is not counted.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { certificate } from './support/certificate.ts';
 import { median } from './support/stats.ts';
 
 const { values: flags } = parseArgs({ options: { rounds: { type: 'string', default: '15' } } });
@@ -72,33 +73,14 @@ const PARTS: Record<string, string> = {
 };
 
 const work = mkdtempSync(join(tmpdir(), 'anteroom-authorizer-parts-'));
-const certFile = join(work, 'cert.pem');
-const keyFile = join(work, 'key.pem');
-const made = spawnSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '2',
-  ].concat(['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']),
-  { encoding: 'utf8' },
-);
-if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+const { cert, key, certFile } = certificate(work);
 
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'ES256', use: 'sig' };
 const input = `${Buffer.from('{"alg":"ES256","kid":"bench"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}`;
 const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
 const jwks = JSON.stringify({ keys: [jwk] });
-const server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (_req, res) => {
+const server = createServer({ cert, key }, (_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -45,6 +45,7 @@ import { createKeysDocument } from '../queue-core/signing-keys/document.ts';
 import { KeyRing } from '../queue-core/signing-keys/key-ring.ts';
 import { startDynalite } from '../test/support/dynalite.ts';
 import { freePort, startRedis } from '../test/support/redis.ts';
+import { certificate } from './support/certificate.ts';
 import { median } from './support/stats.ts';
 
 const ROOT = new URL('../', import.meta.url);
@@ -183,31 +184,6 @@ interface LocalAws {
   secrets: Map<string, string>;
   server: Server;
   url: string;
-}
-
-/** A self-signed certificate for 127.0.0.1 and localhost. */
-function certificate(dir: string): { cert: string; key: string; certFile: string; keyFile: string } {
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-    ].concat(['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']),
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }
 
 async function localAws(jwks: unknown, tls: { cert: string; key: string }): Promise<LocalAws> {

@@ -100,6 +100,18 @@ describe('issueAdmissionTokens', () => {
 
 describe('verifyAdmissionToken', () => {
   const at = session.issuedAt + 10;
+  /** An access token's claims for position 1, signed by jose as given. */
+  const signed = (alg: string, kid: string, key: Parameters<SignJWT['sign']>[0], typ = 'JWT') =>
+    new SignJWT({ token_use: 'access', queue_position: 1 })
+      .setProtectedHeader({ alg, kid, typ })
+      .setIssuedAt(at)
+      .setNotBefore(at)
+      .setExpirationTime(at + 60)
+      .setSubject('x')
+      .setAudience('sale')
+      .setIssuer(session.issuer)
+      .setJti('j')
+      .sign(key);
 
   it('accepts a genuine token and checks audience, issuer and token_use', async () => {
     const tokens = await issueAdmissionTokens(ring, session, at);
@@ -158,31 +170,15 @@ describe('verifyAdmissionToken', () => {
     const foreign = await issueAdmissionTokens(otherRing, session, at);
     await assert.rejects(verifyAdmissionToken(ring, foreign.access_token, { now: at }), assertInvalidToken);
 
-    const hmac = await new SignJWT({ token_use: 'access', queue_position: 1 })
-      .setProtectedHeader({ alg: 'HS256', kid: ring.signingKey().kid })
-      .setIssuedAt(at)
-      .setNotBefore(at)
-      .setExpirationTime(at + 60)
-      .setSubject('x')
-      .setAudience('sale')
-      .setIssuer(session.issuer)
-      .setJti('j')
-      .sign(new TextEncoder().encode('a shared secret of enough length!!'));
+    const hmac = await signed(
+      'HS256',
+      ring.signingKey().kid,
+      new TextEncoder().encode('a shared secret of enough length!!'),
+    );
     await assert.rejects(verifyAdmissionToken(ring, hmac, { now: at }), assertInvalidToken);
   });
 
   it('accepts what jose signs with a ring key, and binds the algorithm to the key the kid names', async () => {
-    const signed = (alg: string, kid: string, key: Parameters<SignJWT['sign']>[0], typ = 'JWT') =>
-      new SignJWT({ token_use: 'access', queue_position: 1 })
-        .setProtectedHeader({ alg, kid, typ })
-        .setIssuedAt(at)
-        .setNotBefore(at)
-        .setExpirationTime(at + 60)
-        .setSubject('x')
-        .setAudience('sale')
-        .setIssuer(session.issuer)
-        .setJti('j')
-        .sign(key);
     const es = ring.signingKey();
     const rs = ring.signingKey('RS256');
     const verified = await verifyAdmissionToken(ring, await signed('ES256', es.kid, es.key), { now: at });
