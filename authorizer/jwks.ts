@@ -9,7 +9,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { RETRY_AFTER_SECONDS } from '../queue-core/defaults.ts';
 import { AnteroomError } from '../queue-core/errors.ts';
-import type { JsonFetch } from './http-get.ts';
+import type { JsonFetch } from './http-client.ts';
 import { type KeyLookup, keysFitting, type PublishedKey, publishedKeys } from './jws.ts';
 
 export type { KeyLookup } from './jws.ts';

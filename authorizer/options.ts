@@ -5,7 +5,7 @@
 
 import type { JSONWebKeySet } from 'jose';
 import { ValidationError } from '../queue-core/errors.ts';
-import { getJson, type JsonFetch } from './http-get.ts';
+import { getJson, type JsonFetch } from './http-client.ts';
 import { publishedKeys } from './jws.ts';
 import type { RevocationOptions } from './revocation.ts';
 
@@ -51,7 +51,7 @@ export interface VerifierOptions {
   jwksCacheMaxAgeSeconds?: number;
   /** Abort a JWKS request after this many milliseconds. Default 5000. */
   jwksTimeoutMs?: number;
-  /** How the JWKS is fetched (the global `fetch` is one). Default: a GET on `node:https`. */
+  /** How the JWKS is fetched (the global `fetch` is one). Default: a GET on `node:tls` (`http-client.ts`). */
   fetch?: JsonFetch;
   /** The clock, in milliseconds since the epoch. Default `Date.now`. For tests. */
   now?: () => number;

@@ -8,9 +8,13 @@
  * `https://<endpoint prefix>.<region>.amazonaws.com/` (a VPC interface endpoint with private DNS
  * answers on that name), or the service's `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`, as
  * the SDK reads them. Throttling, 5xx answers and network errors are tried three times in all.
+ *
+ * The request goes through the functions' own HTTP/1.1 client (`authorizer/http-client.ts`), on
+ * `node:tls`: `node:https` would load `node:http` and its internals into the first answer of
+ * every function. It keeps the connection alive between calls as Node's https agent did, so a
+ * warm function's `PutEvents` or secret reload reuses one TLS connection.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request } from '../../authorizer/http-client.ts';
 import { type Credentials, signRequest } from './sigv4.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -89,39 +93,33 @@ function credentialsOf(env: Env): Credentials {
   return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN };
 }
 
-function post(
+/** AWS answers are small; this bounds one that is not (`BatchGetSecretValue`: 20 secrets of 64 KiB). */
+const MAX_ANSWER_BYTES = 16 << 20;
+
+async function post(
   endpoint: URL,
   headers: Record<string, string>,
   body: string,
 ): Promise<Record<string, unknown>> {
-  const request = endpoint.protocol === 'http:' ? httpRequest : httpsRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      endpoint,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: Record<string, unknown> = {};
-          try {
-            parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-          } catch {
-            // not JSON (a proxy's error page): reported below by its status
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve(parsed);
-          // `__type` may carry a namespace: `com.amazonaws.secretsmanager#ResourceNotFoundException`.
-          const type = String(parsed.__type ?? `HTTP${status}`).replace(/^.*#/, '');
-          const message = String(parsed.message ?? parsed.Message ?? `AWS answered ${status}`);
-          reject(new AwsServiceError(type, message, status));
-        });
-      },
-    );
-    req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`AWS did not answer within ${TIMEOUT_MS} ms`)));
-    req.on('error', reject);
-    req.end(body);
+  const answer = await request({
+    method: 'POST',
+    url: endpoint,
+    headers,
+    body,
+    timeoutMs: TIMEOUT_MS,
+    maxBytes: MAX_ANSWER_BYTES,
   });
+  const text = answer.body.toString('utf8');
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    // not JSON (a proxy's error page): reported below by its status
+  }
+  const status = answer.status;
+  if (status >= 200 && status < 300) return parsed;
+  // `__type` may carry a namespace: `com.amazonaws.secretsmanager#ResourceNotFoundException`.
+  const type = String(parsed.__type ?? `HTTP${status}`).replace(/^.*#/, '');
+  const message = String(parsed.message ?? parsed.Message ?? `AWS answered ${status}`);
+  throw new AwsServiceError(type, message, status);
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { closeIdleConnections } from '../../authorizer/http-client.ts';
 import { createSigV4Verifier, SIGV4_SERVICE } from '../../provider/http/sigv4.ts';
 import { AwsServiceError } from '../../provider/lambda/aws-json.ts';
 import { directEventBridge, PutEventsCommand } from '../../provider/lambda/events.ts';
@@ -241,6 +242,21 @@ describe('calls to AWS JSON APIs', () => {
         'secretsmanager.GetSecretValue',
       ],
     );
+  });
+
+  it('keeps one connection for consecutive calls, as Node’s https agent did', async () => {
+    closeIdleConnections();
+    let connections = 0;
+    const count = () => {
+      connections += 1;
+    };
+    server.on('connection', count);
+    const reader = new SecretReader(undefined, env);
+    assert.equal(await reader.read('one'), 'value of one');
+    assert.equal(await reader.read('two'), 'value of two');
+    await directEventBridge(env).send(new PutEventsCommand({ Entries: [] }));
+    server.off('connection', count);
+    assert.equal(connections, 1);
   });
 
   it('refuses to sign without credentials or region', async () => {
