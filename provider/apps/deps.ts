@@ -9,7 +9,8 @@ import { type PlaceReceiptSigner, placeReceiptSigner } from '../../queue-core/pl
 import { createRoom } from '../../queue-core/room/room.ts';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import { type KeyRing, loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
-import { createStore, type StoreConfig, type StoreObserver } from '../../queue-core/store/create-store.ts';
+import type { StoreConfig, StoreObserver } from '../../queue-core/store/create-store.ts';
+import { openConfiguredStore } from '../../queue-core/store/open-store.ts';
 import { RedisStore } from '../../queue-core/store/redis-store.ts';
 import type { QueueStore } from '../../queue-core/types.ts';
 import { createStreamSlots, type StreamSlots } from '../api/stream-slots.ts';
@@ -104,7 +105,7 @@ export function createLogger(config: AnteroomConfig, stdout: NodeJS.WriteStream 
  * the reason, as does a Redis that cannot be asked.
  */
 async function openStore(config: StoreConfig, observer: StoreObserver): Promise<QueueStore> {
-  const store = createStore(config, observer);
+  const store = await openConfiguredStore(config, observer);
   if (!(store instanceof RedisStore) || config.type !== 'redis' || config.durability !== 'aof') return store;
   let refusal: string | null;
   try {

@@ -3,6 +3,7 @@
 import type { QueueStore } from '../types.ts';
 import type { Durability } from './durability.ts';
 import { MemoryStore } from './memory-store.ts';
+import { redisStoreOptions } from './open-store.ts';
 import { RedisStore } from './redis-store.ts';
 
 export type StoreConfig =
@@ -37,17 +38,7 @@ export function createStore(config: StoreConfig, observer: StoreObserver = {}): 
     case 'memory':
       return new MemoryStore();
     case 'redis':
-      return new RedisStore({
-        url: config.url,
-        keyPrefix: config.keyPrefix,
-        cluster: config.cluster,
-        sentinels: config.sentinels,
-        name: config.name,
-        durability: config.durability,
-        waitTimeoutMs: config.waitTimeoutMs,
-        onWriteNotConfirmed: observer.writeNotConfirmed,
-        onRegression: observer.regressed,
-      });
+      return new RedisStore(redisStoreOptions(config, observer));
   }
 }
 

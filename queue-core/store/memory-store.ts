@@ -35,16 +35,9 @@ import type {
 import { newEra, prequeueIdFor, requestIdFor } from './request-ids.ts';
 import { SortedSet } from './sorted-set.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from './store-codec.ts';
+import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './store-limits.ts';
 
-/** Audit entries kept (newest); older ones are dropped. */
-export const AUDIT_CAP = 10_000;
-/** History rows `expirePositions` walks in one call, so one call's work stays bounded. */
-export const EXPIRE_ROWS_PER_CALL = 1000;
-/**
- * Largest serving counter (2^53 − 1): every integer up to it is exact both as a JavaScript
- * number and as a Lua number, so a counter pushed this far stays exact instead of drifting.
- */
-export const MAX_SERVING = Number.MAX_SAFE_INTEGER;
+export { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING };
 
 interface EventState {
   counters: Counters;

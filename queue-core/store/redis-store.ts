@@ -88,7 +88,6 @@ import {
   durabilityWarnings,
   WriteNotConfirmedError,
 } from './durability.ts';
-import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './memory-store.ts';
 import {
   connectionStreams,
   connectRedis,
@@ -108,6 +107,7 @@ import {
 } from './request-ids.ts';
 import { RespClient } from './resp-client.ts';
 import { decodeCursor, decodeSession, encodeCursor, invalidCursor } from './store-codec.ts';
+import { AUDIT_CAP, EXPIRE_ROWS_PER_CALL, MAX_SERVING } from './store-limits.ts';
 
 /**
  * Each script's files and number of KEYS. A script of several files is their text joined
