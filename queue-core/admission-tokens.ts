@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AnteroomError } from './errors.ts';
-import { signCompact, verifyCompact } from './signing-keys/jws.ts';
+import { audienceIncludes, signCompact, verifyCompact } from './signing-keys/jws.ts';
 import type { KeyRing } from './signing-keys/key-ring.ts';
 import type { SessionRecord } from './types.ts';
 
@@ -130,14 +130,8 @@ function checkClaims(
     if (!Object.hasOwn(payload, claim)) throw new Error(`missing ${claim}`);
   }
   if (options.issuer !== undefined && payload.iss !== options.issuer) throw new Error('unexpected iss');
-  if (options.audience !== undefined) {
-    const expected = typeof options.audience === 'string' ? [options.audience] : options.audience;
-    const aud = payload.aud;
-    const matches =
-      typeof aud === 'string'
-        ? expected.includes(aud)
-        : Array.isArray(aud) && expected.some((one) => aud.includes(one));
-    if (!matches) throw new Error('unexpected aud');
+  if (options.audience !== undefined && !audienceIncludes(payload.aud, [options.audience].flat())) {
+    throw new Error('unexpected aud');
   }
   const { iat, nbf, exp } = payload;
   if (typeof iat !== 'number' || typeof nbf !== 'number' || typeof exp !== 'number') {

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { sign } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { issueAdmissionTokens, verifyAdmissionToken } from '../../queue-core/admission-tokens.ts';
 import { AnteroomError } from '../../queue-core/errors.ts';
-import { createKeysDocument } from '../../queue-core/signing-keys/document.ts';
+import {
+  createKeysDocument,
+  type KeysDocument,
+  privateFields,
+} from '../../queue-core/signing-keys/document.ts';
+import { jwkThumbprint } from '../../queue-core/signing-keys/jws.ts';
 import { KEY_PUBLISH_SECONDS, KeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import type { SessionRecord } from '../../queue-core/types.ts';
 
@@ -212,6 +217,18 @@ describe('verifyAdmissionToken', () => {
     ]) {
       await assert.rejects(verifyAdmissionToken(ring, resigned(header), { now: at }), assertInvalidToken);
     }
+  });
+
+  it('refuses a signature with a stray character (4n+1 long), which Buffer would have decoded to the genuine bytes', async () => {
+    // A 3072-bit RSA signature is 384 bytes, 512 base64url characters: one more is the 4n+1 case.
+    const jwk = generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({ format: 'jwk' });
+    const stored = { ...privateFields(jwk), kid: jwkThumbprint(jwk), alg: 'RS256', use: 'sig' };
+    const keys = [{ ...stored, createdAt: 1_700_000_000, status: 'active' }] as KeysDocument['keys'];
+    const rsa3072 = await KeyRing.fromDocument({ keys }, { algorithm: 'RS256' });
+    const { access_token: token } = await issueAdmissionTokens(rsa3072, session, at);
+    assert.equal(token.length - token.lastIndexOf('.') - 1, 512);
+    await verifyAdmissionToken(rsa3072, token, { now: at });
+    await assert.rejects(verifyAdmissionToken(rsa3072, `${token}A`, { now: at }), assertInvalidToken);
   });
 
   it('keeps verifying tokens of a retired key until it is removed', async () => {
