@@ -5,6 +5,7 @@
 
 import type { JSONWebKeySet } from 'jose';
 import { ValidationError } from '../queue-core/errors.ts';
+import { ALGORITHMS } from '../queue-core/signing-keys/jws.ts';
 import { getJson, type JsonFetch } from './http-client.ts';
 import { publishedKeys } from './jws.ts';
 import type { RevocationOptions } from './revocation.ts';
@@ -75,20 +76,8 @@ export interface ResolvedOptions {
   now: () => number;
 }
 
-/** Signature algorithms that verify with a public key. */
-export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-  'Ed25519',
-]);
+/** Signature algorithms that verify with a public key (the keys of the one JWS algorithm table). */
+export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set(ALGORITHMS.keys());
 
 function fail(field: string, message: string): never {
   throw new ValidationError(field, message, 'invalid_authorizer_config');
