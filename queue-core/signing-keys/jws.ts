@@ -23,6 +23,7 @@ import {
   verify,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { KeyAlgorithm } from './document.ts';
 
 /** What an algorithm needs of a key (JWK `kty`, `crv`) and how `node:crypto` signs with it. */
 export interface Algorithm {
@@ -126,10 +127,8 @@ export function audienceIncludes(aud: unknown, expected: readonly string[]): boo
 // ---------------------------------------------------------------------------------------
 // The ring's keys and the provider's own tokens: ES256 and RS256.
 
-export type JwsAlgorithm = 'ES256' | 'RS256';
-
 /** A `KeyObject` from a JWK of `alg`: P-256 for ES256, RSA of 2048 bits or more for RS256. Throws on anything else. */
-export function importJwk(jwk: JwkMembers, alg: JwsAlgorithm, kind: 'private' | 'public'): KeyObject {
+export function importJwk(jwk: JwkMembers, alg: KeyAlgorithm, kind: 'private' | 'public'): KeyObject {
   if (!jwkFits(jwk, ALGORITHMS.get(alg) as Algorithm)) throw new TypeError(`not an ${alg} key`);
   const input = { key: jwk as JsonWebKey, format: 'jwk' as const };
   const key = kind === 'private' ? createPrivateKey(input) : createPublicKey(input);
@@ -138,7 +137,7 @@ export function importJwk(jwk: JwkMembers, alg: JwsAlgorithm, kind: 'private' | 
 }
 
 /** A fresh key pair of `alg` (P-256, or RSA 2048 with e = 65537), as a private JWK. */
-export async function generateJwk(alg: JwsAlgorithm): Promise<JwkMembers> {
+export async function generateJwk(alg: KeyAlgorithm): Promise<JwkMembers> {
   const generate = promisify(generateKeyPair);
   const { privateKey } =
     alg === 'ES256'
@@ -158,7 +157,7 @@ const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toS
 
 /** `base64url(header).base64url(payload).base64url(signature)`, the header's members in the order given. */
 export function signCompact(
-  header: { alg: JwsAlgorithm } & Record<string, unknown>,
+  header: { alg: KeyAlgorithm } & Record<string, unknown>,
   payload: object,
   key: KeyObject,
 ): string {
@@ -168,7 +167,7 @@ export function signCompact(
 }
 
 /** The key that may verify a token: found by the header's `kid`, with its algorithm. */
-export type KeyLookup = (kid: string) => { alg: JwsAlgorithm; key: KeyObject } | undefined;
+export type KeyLookup = (kid: string) => { alg: KeyAlgorithm; key: KeyObject } | undefined;
 
 /** Why a compact JWS was refused (never shown to a client; the caller answers one message). */
 export class JwsRefused extends Error {

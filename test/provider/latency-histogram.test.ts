@@ -51,7 +51,7 @@ test('the exposition and the JSON are prom-client’s, series for series', async
 });
 
 test('a label set asked for twice is one series; a reset zeroes the series their holders keep', async () => {
-  const { ours, theirs, histogram } = both();
+  const { ours, histogram } = both();
   const again = histogram.series({ route: '/status', app: 'public', status: '200', method: 'GET' });
   again.observe(0.3);
   const text = await ours.metrics();
