@@ -77,6 +77,11 @@ export interface CreateDepsOptions {
   sseHeartbeatMs?: number;
   /** Register Node's default process metrics (default true; tests creating many apps turn it off). */
   defaultMetrics?: boolean;
+  /**
+   * Build the metrics registry (and load prom-client) on the first `metrics.ready()`, not now:
+   * a Lambda container, whose first queue answers nothing scrapes (default false).
+   */
+  lazyMetrics?: boolean;
 }
 
 /**
@@ -167,7 +172,10 @@ export async function createAppDeps(
         metrics.etaErrorRatio.observe({ event: eventId }, relativeError(sample)),
     },
   });
-  const metrics = await createMetrics({ store, room }, { defaults: options.defaultMetrics });
+  const metrics = await createMetrics(
+    { store, room },
+    { defaults: options.defaultMetrics, lazy: options.lazyMetrics },
+  );
   const nowMs = options.nowMs ?? Date.now;
   const enqueueLimiter = createRateLimiter(config.limits.enqueuePerClientPerMinute, nowMs);
   const authorizeBudget = createClientBudget(store, 'oidc', config.limits.authorizePerClientPerMinute, nowMs);

@@ -11,7 +11,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import Counter from 'prom-client/lib/counter.js';
 import { KEY_RELOAD_SECONDS } from '../../queue-core/defaults.ts';
 import { loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import {
@@ -140,8 +139,11 @@ export class ContainerState {
       onNotice: (message) => logger.warn({ notice: true }, message),
     });
     // No process metrics: a container's are not what anyone scrapes (Lambda reports its own).
+    // The registry is built with the admin app (its `GET /metrics`), never by the public
+    // function's answers: prom-client stays out of their start.
     const deps = await createAppDeps(settings.config, {
       defaultMetrics: false,
+      lazyMetrics: true,
       ...this.options.deps,
       keys,
       logger,
@@ -172,11 +174,10 @@ export class ContainerState {
   private ledger(settings: LambdaSettings, deps: AppDeps): AdmissionLedger | null {
     if (!settings.ledgerTable) return null;
     const ledger = new DynamoLedger(this.options.dynamoDb, settings.ledgerTable);
-    const failures = new Counter({
+    const failures = deps.metrics.counter({
       name: 'anteroom_ledger_write_failures_total',
       help: 'Durable ledger writes that failed (the visitor was served from Redis regardless)',
       labelNames: ['operation', 'reason'] as const,
-      registers: [deps.metrics.registry],
     });
     return guardedLedger(ledger, { logger: deps.logger, failures });
   }

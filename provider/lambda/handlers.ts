@@ -54,9 +54,14 @@ export interface LambdaHandlers {
 export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandlers {
   const container = new ContainerState(options);
   const publicApp = lazyApp((built) => buildPublicApp(built, options));
-  const adminApp = lazyApp(async (built) =>
-    (await import('../apps/admin-app.ts')).createAdminApp(built.deps),
-  );
+  const adminApp = lazyApp(async (built) => {
+    // The container's metrics registry is built here, for the admin API's `GET /metrics`.
+    const [{ createAdminApp }] = await Promise.all([
+      import('../apps/admin-app.ts'),
+      built.deps.metrics.ready(),
+    ]);
+    return createAdminApp(built.deps);
+  });
 
   const publicHandler = createHttpHandler({ kind: 'public', container, app: publicApp, fast: true });
   const adminHandler = createHttpHandler({ kind: 'admin', container, app: adminApp });

@@ -20,9 +20,9 @@
  * overwrites a record; a status change updates only an item that exists, for the same event.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Counter } from 'prom-client';
 import type { SessionRecord } from '../../queue-core/types.ts';
 import { requestRef } from '../telemetry/log.ts';
+import type { LabelledCounter } from '../telemetry/metrics.ts';
 
 /** Key, TTL and index names; the CDK stack builds the table from this (`LEDGER_TABLE_SCHEMA`). */
 export const LEDGER_KEYS = Object.freeze({
@@ -127,7 +127,7 @@ export class DynamoLedger implements AdmissionLedger {
 export interface LedgerFailureSink {
   logger: { error(fields: object, message: string): void; warn(fields: object, message: string): void };
   /** Counts failed writes, labelled `operation` (`issued` / `status`) and `reason`. */
-  failures: Counter<'operation' | 'reason'>;
+  failures: LabelledCounter<'operation' | 'reason'>;
 }
 
 /**

@@ -8,11 +8,8 @@
  */
 
 import type { Middleware } from 'koa';
-// One file each, not the package index: see prom-client-parts.d.ts.
-import Counter from 'prom-client/lib/counter.js';
-import Gauge from 'prom-client/lib/gauge.js';
-import Histogram from 'prom-client/lib/histogram.js';
-import Registry from 'prom-client/lib/registry.js';
+// One file each, not the package index: see prom-client-parts.d.ts. Loaded by `ready()`.
+import type Registry from 'prom-client/lib/registry.js';
 import type { Room } from '../../queue-core/room/room-api.ts';
 import type { Counters, QueueStore } from '../../queue-core/types.ts';
 import { type VisitorsView, visitorsView } from '../admin/event-view.ts';
@@ -23,8 +20,23 @@ export interface EventCounter {
   inc(eventId: string): void;
 }
 
+/** A counter whose labels are `L` (none: `inc()`). */
+export interface LabelledCounter<L extends string> {
+  inc(...labels: [L] extends [never] ? [] : [Readonly<Record<L, string>>]): void;
+}
+
 export interface Metrics {
-  registry: Registry;
+  /**
+   * The Prometheus registry, once `ready()` has resolved (`createMetrics` waits for it unless
+   * `lazy`): reading it before throws.
+   */
+  readonly registry: Registry;
+  /**
+   * Loads prom-client and builds the registry and its instruments (once), with what was counted
+   * before. A Lambda container (`lazy`) does it when its admin app is built: the public
+   * function's first answers never load prom-client, and nothing scrapes them.
+   */
+  ready(): Promise<Registry>;
   /** First issuances of token sets through this process. */
   tokensIssued: EventCounter;
   /** Positions assigned through this process. */
@@ -32,33 +44,61 @@ export interface Metrics {
   /** Labelled by app, method, route and status (`httpTimer`). */
   httpDuration: LatencyHistogram;
   /** Writes of this process no replica (or append-only file) confirmed in time (`store.durability`). */
-  writesNotConfirmed: Counter;
+  writesNotConfirmed: LabelledCounter<never>;
   /** Times the regression guard raised an event's counters a lost write had set back. */
-  storeRegressions: Counter<'event'>;
+  storeRegressions: LabelledCounter<'event'>;
   /** Admitted visitors' |estimate at joining − wait| / wait (wait-estimate accuracy, API.md section 6). */
-  etaErrorRatio: Histogram<'event'>;
+  etaErrorRatio: { observe(labels: { event: string }, value: number): void };
+  /** A counter of the registry's, made now or when the registry is built (the Lambda ledger's). */
+  counter<L extends string>(config: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+  }): LabelledCounter<L>;
+}
+
+/** prom-client's classes, once loaded. */
+interface PromClient {
+  Registry: typeof import('prom-client/lib/registry.js').default;
+  Counter: typeof import('prom-client/lib/counter.js').default;
+  Gauge: typeof import('prom-client/lib/gauge.js').default;
 }
 
 /**
- * A prom-client counter labelled by event, counted in a plain map and handed to prom-client
- * when scraped: its `inc` validates and hashes the label set on every call, which the
- * enqueue hot path would pay on each arrival.
+ * A counter counted in a plain map (per label set) and handed to a prom-client counter when
+ * the registry collects: its `inc` would validate and hash the label set on every call, which
+ * the hot paths would pay, and a Lambda container need not load prom-client to count.
  */
-function eventCounter(registry: Registry, name: string, help: string): EventCounter {
-  const pending = new Map<string, number>();
-  new Counter({
-    name,
-    help,
-    labelNames: ['event'],
-    registers: [registry],
-    collect() {
-      for (const [event, count] of pending) this.inc({ event }, count);
-      pending.clear();
-    },
+function plainCounter<L extends string>(
+  config: { name: string; help: string; labelNames: readonly L[] },
+  onRegistry: (build: (client: PromClient, registry: Registry) => void) => void,
+): LabelledCounter<L> {
+  const pending = new Map<string, { labels: Record<string, string>; count: number }>();
+  onRegistry((client, registry) => {
+    new client.Counter({
+      name: config.name,
+      help: config.help,
+      labelNames: [...config.labelNames],
+      registers: [registry],
+      collect() {
+        for (const { labels, count } of pending.values()) {
+          if (config.labelNames.length === 0) this.inc(count);
+          else this.inc(labels as never, count);
+        }
+        pending.clear();
+      },
+    });
   });
   return {
-    inc(eventId) {
-      pending.set(eventId, (pending.get(eventId) ?? 0) + 1);
+    inc(...args) {
+      const labels = (args[0] ?? {}) as Record<string, string>;
+      const key =
+        config.labelNames.length === 1
+          ? String(labels[config.labelNames[0] as string])
+          : JSON.stringify(config.labelNames.map((name) => labels[name]));
+      const entry = pending.get(key);
+      if (entry === undefined) pending.set(key, { labels: { ...labels }, count: 1 });
+      else entry.count += 1;
     },
   };
 }
@@ -77,17 +117,128 @@ interface Snapshot {
 /** How long one scrape's store reads are shared by the gauges of that scrape. */
 const SNAPSHOT_MS = 500;
 
-/** `defaults`: also Node's process metrics (event loop, memory, GC), loaded only when asked for. */
+/**
+ * `defaults`: also Node's process metrics (event loop, memory, GC), loaded only when asked for.
+ * `lazy`: prom-client is loaded and the registry built by the first `ready()`, not now; the
+ * instruments count from the start either way.
+ */
 export async function createMetrics(
   source: { store: QueueStore; room: Room },
-  options: { defaults?: boolean } = {},
+  options: { defaults?: boolean; lazy?: boolean } = {},
 ): Promise<Metrics> {
-  const registry = new Registry();
-  if (options.defaults ?? true) {
-    const { default: collectDefaultMetrics } = await import('prom-client/lib/defaultMetrics.js');
-    collectDefaultMetrics({ register: registry, prefix: 'anteroom_' });
-  }
+  let registry: Registry | null = null;
+  let building: Promise<Registry> | null = null;
+  /** What registers itself when the registry is built (in this order: the exposition's). */
+  const builders: ((client: PromClient, registry: Registry) => void)[] = [];
+  let client: PromClient | null = null;
+  const onRegistry = (build: (client: PromClient, registry: Registry) => void) => {
+    if (registry !== null && client !== null) build(client, registry);
+    else builders.push(build);
+  };
 
+  const ready = (): Promise<Registry> => {
+    if (building !== null) return building;
+    const attempt = (async () => {
+      const [{ default: Registry }, { default: Counter }, { default: Gauge }] = await Promise.all([
+        import('prom-client/lib/registry.js'),
+        import('prom-client/lib/counter.js'),
+        import('prom-client/lib/gauge.js'),
+      ]);
+      const loaded: PromClient = { Registry, Counter, Gauge };
+      const built = new Registry();
+      if (options.defaults ?? true) {
+        const { default: collectDefaultMetrics } = await import('prom-client/lib/defaultMetrics.js');
+        collectDefaultMetrics({ register: built, prefix: 'anteroom_' });
+      }
+      for (const build of builders.splice(0)) build(loaded, built);
+      client = loaded;
+      registry = built;
+      return built;
+    })();
+    building = attempt;
+    // A failed load (a chunk unreadable) is tried again by the next call.
+    attempt.catch(() => {
+      if (building === attempt) building = null;
+    });
+    return attempt;
+  };
+
+  onRegistry((client, registry) => storeGauges(client, registry, source));
+  const metrics: Metrics = {
+    get registry(): Registry {
+      if (registry === null) throw new Error('metrics: the registry is built by ready()');
+      return registry;
+    },
+    ready,
+    tokensIssued: eventCounter(
+      onRegistry,
+      'anteroom_process_tokens_issued_total',
+      'First token issuances through this process',
+    ),
+    positionsAssigned: eventCounter(
+      onRegistry,
+      'anteroom_process_positions_assigned_total',
+      'Positions assigned through this process (idempotent repeats excluded)',
+    ),
+    writesNotConfirmed: plainCounter(
+      {
+        name: 'anteroom_store_wait_timeouts_total',
+        help: 'Store writes of this process that no replica (store.durability "replica") or append-only file ("aof") confirmed in time: each answered 503',
+        labelNames: [] as never[],
+      },
+      onRegistry,
+    ),
+    storeRegressions: plainCounter(
+      {
+        name: 'anteroom_store_regressions_total',
+        help: "Times this process found an event's counters below what it had acknowledged (Redis failed over to a lagging replica, or restarted empty) and raised them before answering",
+        labelNames: ['event'],
+      },
+      onRegistry,
+    ),
+    etaErrorRatio: etaHistogram(onRegistry),
+    httpDuration: plainHistogram(
+      onRegistry,
+      'anteroom_http_request_duration_seconds',
+      'HTTP request latency',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
+    counter: (config) => plainCounter(config, onRegistry),
+  };
+  if (!options.lazy) await ready();
+  return metrics;
+}
+
+/** `eventCounter`: a `plainCounter` labelled by event. */
+function eventCounter(
+  onRegistry: (build: (client: PromClient, registry: Registry) => void) => void,
+  name: string,
+  help: string,
+): EventCounter {
+  const counter = plainCounter({ name, help, labelNames: ['event'] }, onRegistry);
+  return { inc: (event) => counter.inc({ event }) };
+}
+
+/** The wait-estimate error histogram: a `plainHistogram` labelled by event. */
+function etaHistogram(
+  onRegistry: (build: (client: PromClient, registry: Registry) => void) => void,
+): Metrics['etaErrorRatio'] {
+  const histogram = plainHistogram(
+    onRegistry,
+    'anteroom_eta_error_ratio',
+    "Admitted visitors' wait-estimate error through this process: |estimate at joining − real wait| / real wait (a wait under 1 s counts as 1 s)",
+    [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5],
+  );
+  return { observe: (labels, value) => histogram.series(labels).observe(value) };
+}
+
+/** The store's gauges, read at scrape time (the module comment). */
+function storeGauges(
+  client: PromClient,
+  registry: Registry,
+  source: { store: QueueStore; room: Room },
+): void {
+  const { Gauge } = client;
   let snapshot: { at: number; value: Promise<Snapshot[]> } | null = null;
   const read = (): Promise<Snapshot[]> => {
     const now = Date.now();
@@ -200,44 +351,6 @@ export async function createMetrics(
     "When the adaptive inlet's latest reading was taken (alert on time() minus it)",
     (s) => s.inlet?.signal?.at ?? null,
   );
-
-  return {
-    registry,
-    tokensIssued: eventCounter(
-      registry,
-      'anteroom_process_tokens_issued_total',
-      'First token issuances through this process',
-    ),
-    positionsAssigned: eventCounter(
-      registry,
-      'anteroom_process_positions_assigned_total',
-      'Positions assigned through this process (idempotent repeats excluded)',
-    ),
-    writesNotConfirmed: new Counter({
-      name: 'anteroom_store_wait_timeouts_total',
-      help: 'Store writes of this process that no replica (store.durability "replica") or append-only file ("aof") confirmed in time: each answered 503',
-      registers: [registry],
-    }),
-    storeRegressions: new Counter({
-      name: 'anteroom_store_regressions_total',
-      help: "Times this process found an event's counters below what it had acknowledged (Redis failed over to a lagging replica, or restarted empty) and raised them before answering",
-      labelNames: ['event'],
-      registers: [registry],
-    }),
-    etaErrorRatio: new Histogram({
-      name: 'anteroom_eta_error_ratio',
-      help: "Admitted visitors' wait-estimate error through this process: |estimate at joining − real wait| / real wait (a wait under 1 s counts as 1 s)",
-      labelNames: ['event'],
-      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5],
-      registers: [registry],
-    }),
-    httpDuration: latencyHistogram(
-      registry,
-      'anteroom_http_request_duration_seconds',
-      'HTTP request latency',
-      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    ),
-  };
 }
 
 /** One label set's series of a `LatencyHistogram`: bucket counts, sum and count, kept in place. */
@@ -269,6 +382,34 @@ export function latencyHistogram(
   name: string,
   help: string,
   bounds: readonly number[],
+): LatencyHistogram {
+  let metric: unknown = null;
+  const histogram = histogramSeries(name, help, bounds, (made) => {
+    metric = made;
+  });
+  registry.registerMetric(metric as Parameters<Registry['registerMetric']>[0]);
+  return histogram;
+}
+
+/** `latencyHistogram`, registered when the registry is built. */
+function plainHistogram(
+  onRegistry: (build: (client: PromClient, registry: Registry) => void) => void,
+  name: string,
+  help: string,
+  bounds: readonly number[],
+): LatencyHistogram {
+  return histogramSeries(name, help, bounds, (metric) =>
+    onRegistry((_client, registry) =>
+      registry.registerMetric(metric as Parameters<Registry['registerMetric']>[0]),
+    ),
+  );
+}
+
+function histogramSeries(
+  name: string,
+  help: string,
+  bounds: readonly number[],
+  register: (metric: unknown) => void,
 ): LatencyHistogram {
   const all = new Map<
     string,
@@ -324,7 +465,7 @@ export function latencyHistogram(
       }
     },
   };
-  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  register(metric);
   return {
     series(labels) {
       const key = JSON.stringify(Object.entries(labels).sort());

@@ -99,10 +99,14 @@ describe('the provider functions bundle', () => {
     assert.ok(loads(startup, /provider\/server\/hot-path\.ts$/));
   });
 
-  it('starts without jose or serverless-http (node:crypto keys; the fast path answers from the event)', () => {
+  it('starts without jose, serverless-http, prom-client or the in-memory store', () => {
     for (const [what, pattern] of [
       ['jose', /node_modules\/jose\//],
       ['serverless-http', /node_modules\/serverless-http\//],
+      // The metrics registry is built with the admin app (`metrics.ready()`).
+      ['prom-client', /node_modules\/prom-client\//],
+      // A Lambda container runs on Redis (`openConfiguredStore`).
+      ['the in-memory store', /queue-core\/store\/memory-store\.ts$/],
     ] as const) {
       assert.ok(!loads(startup, pattern), `${what} is loaded at start`);
       // …but in the bundle: enqueue tokens and OIDC use jose, other requests the app.

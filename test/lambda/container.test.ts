@@ -92,6 +92,43 @@ describe('Lambda container lifecycle', { skip }, () => {
     await handlers.container.close();
   });
 
+  test('public answers count without a metrics registry; the admin app builds it, and its first scrape has their counts', async () => {
+    const handlers = fixture.container();
+    const visitor = (await fixture.bridge(handlers.publicHandler, { format: 'v2' })).server;
+    for (let index = 0; index < 3; index += 1) {
+      await request(visitor).post('/assign_queue_num').send({ event_id: 'sale' }).expect(200);
+    }
+    await request(visitor).get('/serving_num').query({ event_id: 'sale' }).expect(200);
+    const { deps } = await handlers.container.get();
+    assert.throws(() => deps.metrics.registry, /built by ready\(\)/, 'the public answers built no registry');
+
+    const operator = (await fixture.bridge(handlers.adminHandler, { format: 'v1' })).server;
+    const scrape = await request(operator)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .expect(200);
+    assert.match(scrape.text, /\nanteroom_process_positions_assigned_total\{event="sale"\} 3\n/);
+    assert.match(scrape.text, /\nanteroom_store_wait_timeouts_total 0\n/);
+    assert.match(
+      scrape.text,
+      /\nanteroom_http_request_duration_seconds_count\{app="public",method="POST",route="\/assign_queue_num",status="200"\} 3\n/,
+    );
+    assert.match(
+      scrape.text,
+      /\nanteroom_positions_issued\{event="sale"\} \d+\n/,
+      'the store gauges are there',
+    );
+    assert.strictEqual(deps.metrics.registry, await deps.metrics.ready(), 'one registry');
+
+    await request(visitor).post('/assign_queue_num').send({ event_id: 'sale' }).expect(200);
+    const again = await request(operator)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .expect(200);
+    assert.match(again.text, /\nanteroom_process_positions_assigned_total\{event="sale"\} 4\n/);
+    await handlers.container.close();
+  });
+
   test('warmed for the handler Lambda names, a container is built before its first event, which uses it', async () => {
     const before = await connectionsReceived(probe);
     // Without ANTEROOM_PUBLIC_URL the public URL comes from the first request: nothing is built early.
