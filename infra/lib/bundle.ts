@@ -2,7 +2,8 @@
  * How a Lambda function's code is built: the local esbuild (no Docker), ES modules for Node 22,
  * minified, split at every `import()` so a cold start loads only the chunks its first request
  * runs (the OIDC provider, the admin app, the AWS SDK clients stay on disk until used; see
- * provider/lambda/handlers.ts), source maps only when the deployment asks for them, and the
+ * provider/lambda/handlers.ts), the start-up code in `index.mjs` alone (`mergeStartup`), source
+ * maps only when the deployment asks for them, and the
  * folders the code reads at run time copied beside it. `bench/lambda-cold.ts` measures what
  * this builds.
  *
