@@ -5,6 +5,7 @@
  * CommonJS, and source maps ship only when asked for. bench/lambda-cold.ts times the result.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +150,31 @@ describe('the provider functions bundle', () => {
       readFileSync(join(outdir, name), 'utf8').includes('from"./index.mjs"'),
     );
     assert.ok(sharing.length > 0, 'no chunk imports the start-up code from index.mjs');
+  });
+
+  it('links every chunk: what each imports from the folded start-up code is exported by index.mjs', () => {
+    // Each chunk imported in a child process, after index.mjs as at run time. A chunk that
+    // imports the AWS SDK cannot resolve it from a temporary folder (the runtime ships it):
+    // that is the only failure allowed.
+    const script = `
+      import { readdirSync } from 'node:fs';
+      const dir = ${JSON.stringify(outdir)};
+      await import(dir + '/index.mjs');
+      const failed = [];
+      for (const name of readdirSync(dir).filter((file) => file.endsWith('.mjs'))) {
+        try { await import(dir + '/' + name); }
+        catch (error) {
+          if (!(error.code === 'ERR_MODULE_NOT_FOUND' && /@aws-sdk\\//.test(error.message))) failed.push(name + ': ' + error.message);
+        }
+      }
+      process.stdout.write(JSON.stringify(failed));
+      process.exit(0);`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), []);
   });
 
   it('reaches Node built-ins as CommonJS, never through an ES module facade', () => {
