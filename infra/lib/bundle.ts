@@ -177,6 +177,8 @@ function mergeStartup(options: BundleOptions, metafile: Metafile): void {
   // The merged module: the handlers, and every export of the folded chunks under a name of its own.
   const renamed = new Map<string, Map<string, string>>();
   const lines = ['export * from "./index.mjs";'];
+  // `export *` leaves a default export out.
+  if (outputs.get(index)?.exports.includes('default')) lines.push('export { default } from "./index.mjs";');
   startup.forEach((file, n) => {
     const names = new Map((outputs.get(file)?.exports ?? []).map((name) => [name, `__start${n}_${name}`]));
     renamed.set(basename(file), names);
@@ -206,9 +208,13 @@ function mergeStartup(options: BundleOptions, metafile: Metafile): void {
     legalComments: 'linked',
     logLevel: 'warning',
   });
+  // A folded chunk's license file stays: `index.mjs.LEGAL.txt` points to it (its comment
+  // naming the file is a legal comment, which the second pass carries).
+  const ownLegal = existsSync(`${index}.LEGAL.txt`) ? readFileSync(`${index}.LEGAL.txt`, 'utf8') : '';
   for (const file of [index, ...startup]) {
-    for (const extra of ['', '.map', '.LEGAL.txt']) rmSync(`${file}${extra}`, { force: true });
+    for (const extra of ['', '.map']) rmSync(`${file}${extra}`, { force: true });
   }
+  rmSync(`${index}.LEGAL.txt`, { force: true });
   rmSync(entry);
   renameSync(merged, index);
   if (existsSync(`${merged}.map`)) {
@@ -223,6 +229,9 @@ function mergeStartup(options: BundleOptions, metafile: Metafile): void {
       index,
       readFileSync(index, 'utf8').replace(/__startup\.out\.mjs\.LEGAL\.txt/, 'index.mjs.LEGAL.txt'),
     );
+    // What index.mjs's own license file held (its comment now names the merged one).
+    if (ownLegal !== '')
+      writeFileSync(`${index}.LEGAL.txt`, `${readFileSync(`${index}.LEGAL.txt`, 'utf8')}\n${ownLegal}`);
   }
 
   // The other chunks take what they shared with the start-up code from `index.mjs`.
