@@ -6,7 +6,8 @@
  * start-up included) and its excess over the bare process: loading `node:tls` or `node:https`,
  * a GET of a JWKS over each (from a local HTTPS server with a self-signed RSA certificate the
  * processes trust through NODE_EXTRA_CA_CERTS, as `bench/lambda-cold.ts` serves it), the first
- * TLS secure context alone (where Node parses its root certificates), and one ES256
+ * TLS secure context alone (where Node parses its root certificates), two GETs one after the
+ * other with a secure context each (as `tls.connect` makes them) or one shared, and one ES256
  * verification with `node:crypto` or with WebCrypto (key import included). Every process writes
  * to stdout before the part, as the Lambda harness does, so stdout's own set-up is not counted.
  */
@@ -35,6 +36,26 @@ await new Promise((resolve, reject) => {
   socket.on('end', () => resolve(Buffer.concat(chunks)));
   socket.on('error', reject);
 });`;
+
+/**
+ * Two GETs on `node:tls` one after the other, as a public function's first answer makes two TLS
+ * connections (Secrets Manager, then Redis): each with its own secure context, as `tls.connect`
+ * makes one per call, or both with one shared context (issue 14: does sharing save CPU?).
+ */
+const twoGetsOverTls = (shared: boolean) => `
+const tls = process.getBuiltinModule('node:tls');
+const url = new URL(process.env.JWKS_URL);
+${shared ? 'const secureContext = tls.createSecureContext();' : ''}
+for (let i = 0; i < 2; i++) {
+  await new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: url.hostname, port: Number(url.port)${shared ? ', secureContext' : ''} });
+    socket.write('GET ' + url.pathname + ' HTTP/1.1\\r\\nHost: ' + url.host + '\\r\\nConnection: close\\r\\n\\r\\n');
+    const chunks = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}`;
 
 const GET_OVER_HTTPS = `
 const https = process.getBuiltinModule('node:https');
@@ -66,6 +87,8 @@ const PARTS: Record<string, string> = {
   'first TLS secure context (root certificates)':
     "process.getBuiltinModule('node:tls').createSecureContext();",
   'JWKS GET on node:tls (the authorizer now)': GET_OVER_TLS,
+  'two GETs on node:tls, a secure context each': twoGetsOverTls(false),
+  'two GETs on node:tls, one shared secure context': twoGetsOverTls(true),
   'load node:https': "process.getBuiltinModule('node:https');",
   'JWKS GET on node:https (before)': GET_OVER_HTTPS,
   'ES256 verify, node:crypto (now)': VERIFY_NODE_CRYPTO,
