@@ -2,7 +2,8 @@
  * How a Lambda function's code is built: the local esbuild (no Docker), ES modules for Node 22,
  * minified, split at every `import()` so a cold start loads only the chunks its first request
  * runs (the OIDC provider, the admin app, the AWS SDK clients stay on disk until used; see
- * provider/lambda/handlers.ts), the start-up code in `index.mjs` alone (`mergeStartup`), source
+ * provider/lambda/handlers.ts), the start-up code in `index.mjs` alone (`mergeStartup`), Koa's
+ * body tests kept from loading undici and the web streams (`guardLazyGlobals`), source
  * maps only when the deployment asks for them, and the
  * folders the code reads at run time copied beside it. `bench/lambda-cold.ts` measures what
  * this builds.
@@ -106,6 +107,62 @@ function stubs(dir: string): Record<string, string> {
   return { debug };
 }
 
+/**
+ * Koa (3.x) asks `instanceof ReadableStream` and `instanceof Response` of every object body, in
+ * its body setter (`lib/response.js`) and in `respond()` (`lib/application.js`). Node defines
+ * those two globals lazily: the first read of `Response` loads undici (Node's whole fetch), of
+ * `ReadableStream` the web streams, tens of milliseconds of CPU on a cold start, paid by the
+ * first JSON answer of the admin app and of the OIDC provider though neither answers with one.
+ *
+ * In the chunks that hold Koa's two files, each `x instanceof Response` (and `ReadableStream`)
+ * becomes `(Object.prototype.toString.call(x)==="[object Response]"&&x instanceof Response)`:
+ * the global is read only when the value's `Symbol.toStringTag` says it is one. Web classes
+ * define that tag on their prototype, so an instance of the class or of a subclass (which
+ * inherits it) still takes Koa's branch as before; only an object that overrides the tag while
+ * being one would not (Koa would answer it as JSON). A guard on `constructor.name` would miss
+ * every subclass. `Blob` is left alone: Node loads it at start anyway.
+ *
+ * esbuild's synchronous API (the CDK bundles synchronously) takes no plugins, so this rewrites
+ * esbuild's output, where the globals keep their names. A chunk holding Koa's file without one
+ * of these tests fails the build, so a Koa upgrade cannot silently bring the cost back. Other
+ * code in the same chunk with the same test gets the same guard (none today). With source maps,
+ * the columns after a rewritten test on its line are off by the guard's length.
+ */
+export const KOA_LAZY_GLOBALS = ['ReadableStream', 'Response'] as const;
+const KOA_PATCHED_INPUT = /(^|\/)node_modules\/koa\/lib\/(response|application)\.js$/;
+/** `x instanceof G` where `x` is a whole operand (an identifier after `(`, `,`, `&`, `|`, …). */
+const LAZY_INSTANCEOF = new RegExp(
+  `(?<=^|[(,;=&|?:{}\\s])([A-Za-z_$][\\w$]*) instanceof (${KOA_LAZY_GLOBALS.join('|')})\\b(?![\\w$.])`,
+  'g',
+);
+
+/** The guarded source of one output; throws when it lacks a test `KOA_LAZY_GLOBALS` expects. */
+export function guardLazyGlobals(name: string, code: string): string {
+  const found = new Set<string>();
+  const patched = code.replace(LAZY_INSTANCEOF, (_match, value: string, global: string) => {
+    found.add(global);
+    return `(Object.prototype.toString.call(${value})==="[object ${global}]"&&${value} instanceof ${global})`;
+  });
+  for (const global of KOA_LAZY_GLOBALS) {
+    if (!found.has(global))
+      throw new Error(
+        `bundle: ${name} holds koa's response.js or application.js but no \`x instanceof ${global}\`: ` +
+          'check what this Koa does and update guardLazyGlobals (infra/lib/bundle.ts)',
+      );
+  }
+  return patched;
+}
+
+function guardKoaOutputs(metafile: Metafile): void {
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!file.endsWith('.mjs')) continue;
+    if (!Object.keys(output.inputs).some((input) => KOA_PATCHED_INPUT.test(input.replaceAll('\\', '/'))))
+      continue;
+    const path = resolve(file);
+    writeFileSync(path, guardLazyGlobals(basename(path), readFileSync(path, 'utf8')));
+  }
+}
+
 /** Writes `index.mjs`, its chunks and the runtime files into `outdir`; returns esbuild's metafile. */
 export function bundleFunction(options: BundleOptions): Metafile {
   const shims = mkdtempSync(join(tmpdir(), 'anteroom-builtins-'));
@@ -139,6 +196,7 @@ function build(options: BundleOptions, alias: Record<string, string>): Metafile 
     metafile: true,
     logLevel: 'warning',
   });
+  guardKoaOutputs(result.metafile);
   mergeStartup(options, result.metafile);
   for (const files of options.runtimeFiles ?? []) {
     cpSync(files.from, join(options.outdir, files.to), { recursive: true });
