@@ -73,6 +73,13 @@ describe('the provider functions bundle', () => {
     assert.ok(!loads(allInputs(metafile), /node_modules\/debug\//), 'the debug package is bundled');
   });
 
+  it("holds one media type table, read with JSON.parse (not mime-db's db.json as object literals)", () => {
+    const inputs = allInputs(metafile);
+    assert.ok(loads(inputs, /node_modules\/mime-types\//), 'mime-types is bundled');
+    assert.ok(!loads(inputs, /mime-db\/db\.json$/), 'a mime-db table is bundled as an object literal');
+    assert.equal(inputs.filter((input) => /mime-db\.cjs$/.test(input)).length, 1);
+  });
+
   it('holds no pino (the functions log with provider/telemetry/logger.ts)', () => {
     assert.ok(
       !loads(allInputs(metafile), /node_modules\/(pino|sonic-boom|thread-stream)\//),

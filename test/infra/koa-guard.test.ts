@@ -31,6 +31,8 @@ const bodies = {
   subclass: () => { class Mine extends Response {} return new Mine('from a subclass', { status: 202 }); },
   stream: () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('from a stream')); c.close(); } }),
   blob: () => new Blob(['from a blob'], { type: 'text/plain' }),
+  accepts: (ctx) => ({ accepts: ctx.accepts('json', 'html'), type: ctx.is('json') }),
+  svg: (ctx) => { ctx.type = 'svg'; return '<svg/>'; },
 };
 const answer = await answerOnce(bodies[kind]);
 delete answer.headers.date;
@@ -90,6 +92,9 @@ describe("the bundled Koa's body tests", () => {
     ['subclass', 'from a subclass'],
     ['stream', 'from a stream'],
     ['blob', 'from a blob'],
+    // The media type table (mime-db, bundled once as JSON): accepts' and Koa's own lookups.
+    ['accepts', '{"accepts":"html","type":null}'],
+    ['svg', '<svg/>'],
   ] as const) {
     it(`answer a ${kind} body as Koa from source does`, () => {
       const fromBundle = answer(bundled, kind).answer;
@@ -97,6 +102,10 @@ describe("the bundled Koa's body tests", () => {
       assert.deepEqual(fromBundle, answer(FIXTURE, kind).answer);
     });
   }
+
+  it('types an answer from the bundled media type table', () => {
+    assert.equal(answer(bundled, 'svg').answer.headers['content-type'], 'image/svg+xml');
+  });
 
   it('Response bodies keep their status and headers', () => {
     const { answer: got } = answer(bundled, 'response');
