@@ -54,12 +54,9 @@ export interface LambdaHandlers {
 export function createLambdaHandlers(options: LambdaHandlerOptions): LambdaHandlers {
   const container = new ContainerState(options);
   const publicApp = lazyApp((built) => buildPublicApp(built, options));
+  // The container's metrics registry is built by the admin API's first `GET /metrics`.
   const adminApp = lazyApp(async (built) => {
-    // The container's metrics registry is built here, for the admin API's `GET /metrics`.
-    const [{ createAdminApp }] = await Promise.all([
-      import('../apps/admin-app.ts'),
-      built.deps.metrics.ready(),
-    ]);
+    const { createAdminApp } = await import('../apps/admin-app.ts');
     return createAdminApp(built.deps);
   });
 

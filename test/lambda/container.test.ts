@@ -92,7 +92,7 @@ describe('Lambda container lifecycle', { skip }, () => {
     await handlers.container.close();
   });
 
-  test('public answers count without a metrics registry; the admin app builds it, and its first scrape has their counts', async () => {
+  test('public and admin answers count without a metrics registry; the first scrape builds it, with their counts', async () => {
     const handlers = fixture.container();
     const visitor = (await fixture.bridge(handlers.publicHandler, { format: 'v2' })).server;
     for (let index = 0; index < 3; index += 1) {
@@ -103,6 +103,8 @@ describe('Lambda container lifecycle', { skip }, () => {
     assert.throws(() => deps.metrics.registry, /built by ready\(\)/, 'the public answers built no registry');
 
     const operator = (await fixture.bridge(handlers.adminHandler, { format: 'v1' })).server;
+    await request(operator).get('/events/sale').set('Authorization', `Bearer ${ADMIN_KEY}`).expect(200);
+    assert.throws(() => deps.metrics.registry, /built by ready\(\)/, 'an admin answer built no registry');
     const scrape = await request(operator)
       .get('/metrics')
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
