@@ -143,20 +143,24 @@ export class AnswerReader {
     throw new MalformedAnswer(this.#phase === 'length' ? 'truncated body' : 'truncated chunked body');
   }
 
+  /** Up to `#left` body bytes from what is pending; then `next`. False when none are pending. */
+  #body(next: Phase): boolean {
+    const take = Math.min(this.#left, this.#pending.length);
+    if (take === 0) return false;
+    this.#append(this.#pending.subarray(0, take));
+    this.#pending = this.#pending.subarray(take);
+    this.#left -= take;
+    if (this.#left === 0) this.#phase = next;
+    return true;
+  }
+
   /** One parsing step; false when more bytes are needed. */
   #step(): boolean {
     switch (this.#phase) {
       case 'head':
         return this.#head();
-      case 'length': {
-        const take = Math.min(this.#left, this.#pending.length);
-        if (take === 0) return false;
-        this.#append(this.#pending.subarray(0, take));
-        this.#pending = this.#pending.subarray(take);
-        this.#left -= take;
-        if (this.#left === 0) this.#phase = 'done';
-        return true;
-      }
+      case 'length':
+        return this.#body('done');
       case 'close':
         if (this.#pending.length === 0) return false;
         this.#append(this.#pending);
@@ -172,15 +176,8 @@ export class AnswerReader {
         this.#phase = this.#left === 0 ? 'trailer' : 'chunk-data';
         return true;
       }
-      case 'chunk-data': {
-        const take = Math.min(this.#left, this.#pending.length);
-        if (take === 0) return false;
-        this.#append(this.#pending.subarray(0, take));
-        this.#pending = this.#pending.subarray(take);
-        this.#left -= take;
-        if (this.#left === 0) this.#phase = 'chunk-end';
-        return true;
-      }
+      case 'chunk-data':
+        return this.#body('chunk-end');
       case 'chunk-end':
         if (this.#pending.length < 2) return false;
         if (this.#pending[0] !== 0x0d || this.#pending[1] !== 0x0a) throw new MalformedAnswer('bad chunk');

@@ -6,7 +6,7 @@
  * does not trust for that host name.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -20,6 +20,7 @@ import {
   idleConnectionCount,
   request,
 } from '../../authorizer/http-client.ts';
+import { runModule } from '../support/module-child.ts';
 
 const JSON_HEADERS = { accept: 'application/json' };
 const signal = () => AbortSignal.timeout(5000);
@@ -483,18 +484,7 @@ function runChild(
   code: string,
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string }> {
-  const script = `import * as client from ${CLIENT};\n${code}`;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, out: out.trim() }));
-  });
+  return runModule(`import * as client from ${CLIENT};\n${code}`, env);
 }
 
 /** getJson in a fresh process that trusts `caFile` (NODE_EXTRA_CA_CERTS is read at start-up). */

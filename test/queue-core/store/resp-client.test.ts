@@ -7,7 +7,7 @@
  * an outage, a frozen server) are in test/queue-core/store.redis.test.ts.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ReplyError, RespClient } from '../../../queue-core/store/resp-client.ts';
+import { runModule } from '../../support/module-child.ts';
 import { freePort, type RedisServer, redisSkipReason, startRedis } from '../../support/redis.ts';
 
 const skip = redisSkipReason();
@@ -295,7 +296,7 @@ function certificate(dir: string): { cert: string; key: string } | null {
 }
 
 /** Ping `url` from a fresh process (NODE_EXTRA_CA_CERTS is read at start-up): its output. */
-function pingFrom(url: string, env: Record<string, string>): Promise<string> {
+async function pingFrom(url: string, env: Record<string, string>): Promise<string> {
   const clientModule = fileURLToPath(new URL('../../../queue-core/store/resp-client.ts', import.meta.url));
   const script = `
     import { RespClient } from ${JSON.stringify(clientModule)};
@@ -304,18 +305,7 @@ function pingFrom(url: string, env: Record<string, string>): Promise<string> {
     redis.on('error', (error) => { failure = error.code ?? error.message; });
     redis.ping().then((pong) => console.log(pong), () => console.log('refused ' + failure)).finally(() => redis.disconnect());
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', () => resolve(out.trim()));
-  });
+  return (await runModule(script, env)).out;
 }
 
 describe('resp client: TLS (rediss://)', { skip }, () => {
