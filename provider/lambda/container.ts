@@ -139,8 +139,8 @@ export class ContainerState {
       onNotice: (message) => logger.warn({ notice: true }, message),
     });
     // No process metrics: a container's are not what anyone scrapes (Lambda reports its own).
-    // The registry is built with the admin app (its `GET /metrics`), never by the public
-    // function's answers: prom-client stays out of their start.
+    // The registry is built by the admin API's first `GET /metrics`, never by another answer:
+    // prom-client stays out of their start.
     const deps = await createAppDeps(settings.config, {
       defaultMetrics: false,
       lazyMetrics: true,

@@ -33,8 +33,8 @@ export interface Metrics {
   readonly registry: Registry;
   /**
    * Loads prom-client and builds the registry and its instruments (once), with what was counted
-   * before. A Lambda container (`lazy`) does it when its admin app is built: the public
-   * function's first answers never load prom-client, and nothing scrapes them.
+   * before. A Lambda container (`lazy`) does it on the admin API's first `GET /metrics`: no
+   * other answer loads prom-client.
    */
   ready(): Promise<Registry>;
   /** First issuances of token sets through this process. */

@@ -111,7 +111,7 @@ describe('the provider functions bundle', () => {
     for (const [what, pattern] of [
       ['jose', /node_modules\/jose\//],
       ['serverless-http', /node_modules\/serverless-http\//],
-      // The metrics registry is built with the admin app (`metrics.ready()`).
+      // The metrics registry is built by the admin API's first `GET /metrics` (`metrics.ready()`).
       ['prom-client', /node_modules\/prom-client\//],
       // A Lambda container runs on Redis (`openConfiguredStore`).
       ['the in-memory store', /queue-core\/store\/memory-store\.ts$/],
