@@ -1,5 +1,5 @@
 /**
- * One call to an AWS JSON 1.1 API (Secrets Manager, EventBridge) as a signed HTTPS request of
+ * One call to an AWS JSON 1.1 API (Secrets Manager, EventBridge) or JSON 1.0 API (DynamoDB) as a signed HTTPS request of
  * our own (SigV4, `sigv4.ts`), without the AWS SDK: importing an SDK client costs a cold start
  * about 100 ms, more than everything else the first request needs, for one kind of call each.
  *
@@ -24,6 +24,14 @@ export interface AwsJsonService {
   endpointPrefix: string;
   /** The SDK's endpoint override variable: `AWS_ENDPOINT_URL_SECRETS_MANAGER`. */
   endpointVariable: string;
+  /** The protocol's version, `application/x-amz-json-<version>` (default 1.1; DynamoDB: 1.0). */
+  jsonVersion?: '1.0' | '1.1';
+}
+
+/** Bounds of one call (defaults: 3 attempts, 3 s each). */
+export interface AwsCallLimits {
+  attempts?: number;
+  timeoutMs?: number;
 }
 
 /** An AWS error answer: `name` is the exception type (`ResourceNotFoundException`, …). */
@@ -39,7 +47,7 @@ export class AwsServiceError extends Error {
 const ATTEMPTS = 3;
 const TIMEOUT_MS = 3000;
 const RETRYABLE =
-  /Throttl|TooManyRequests|RequestLimitExceeded|InternalServiceError|InternalException|ServiceUnavailable/;
+  /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded|InternalServiceError|InternalException|ServiceUnavailable/;
 
 /** `target`: the operation as `X-Amz-Target` names it (`secretsmanager.GetSecretValue`). */
 export async function callAwsJson(
@@ -47,7 +55,10 @@ export async function callAwsJson(
   service: AwsJsonService,
   target: string,
   input: unknown,
+  limits: AwsCallLimits = {},
 ): Promise<Record<string, unknown>> {
+  const attempts = limits.attempts ?? ATTEMPTS;
+  const contentType = `application/x-amz-json-${service.jsonVersion ?? '1.1'}`;
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('AWS_REGION is not set (Lambda sets it)');
   const endpoint = endpointOf(env, service, region);
@@ -60,18 +71,18 @@ export async function callAwsJson(
           method: 'POST',
           host: endpoint.host,
           url: endpoint.pathname || '/',
-          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+          headers: { 'content-type': contentType, 'x-amz-target': target },
           body,
           service: service.endpointPrefix,
           region,
         },
         credentials,
       );
-      return await post(endpoint, headers, body);
+      return await post(endpoint, headers, body, limits.timeoutMs ?? TIMEOUT_MS);
     } catch (error) {
       const retryable =
         !(error instanceof AwsServiceError) || error.status >= 500 || RETRYABLE.test(error.name);
-      if (!retryable || attempt >= ATTEMPTS) throw error;
+      if (!retryable || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   }
@@ -100,13 +111,14 @@ async function post(
   endpoint: URL,
   headers: Record<string, string>,
   body: string,
+  timeoutMs: number,
 ): Promise<Record<string, unknown>> {
   const answer = await request({
     method: 'POST',
     url: endpoint,
     headers,
     body,
-    timeoutMs: TIMEOUT_MS,
+    timeoutMs,
     maxBytes: MAX_ANSWER_BYTES,
   });
   const text = answer.body.toString('utf8');

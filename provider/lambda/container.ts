@@ -1,8 +1,8 @@
 /**
  * What one Lambda container builds once and reuses for every invocation: the configuration
  * (secrets resolved), the store (one Redis connection), the key ring, the room, the apps, the
- * event publisher (one EventBridge client) and the durable ledger (one DynamoDB client). The AWS
- * SDK clients are loaded by their first call, not at cold start: the queue API needs neither.
+ * event publisher (one EventBridge client) and the durable ledger (one DynamoDB client). None
+ * is the AWS SDK: they are signed calls of our own (`aws-json.ts`), which hold nothing until used.
  *
  * Built lazily by the first invocation. Concurrent first invocations share one build. A build
  * that fails (Secrets Manager throttled, a bad secret) is forgotten, so the next invocation
@@ -10,7 +10,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KEY_RELOAD_SECONDS } from '../../queue-core/defaults.ts';
 import { loadKeyRing } from '../../queue-core/signing-keys/key-ring.ts';
 import {
@@ -20,6 +19,7 @@ import {
   createLogger,
   reloadKeys,
 } from '../apps/deps.ts';
+import type { DynamoDb } from './dynamodb.ts';
 import { type Env, type LambdaSettings, loadLambdaSettings, type SettingsHint } from './env.ts';
 import {
   directEventBridge,
@@ -54,7 +54,7 @@ export interface ContainerOptions {
    * DynamoDB client for the OIDC and ledger tables (tests; default: a real client when
    * `ANTEROOM_OIDC_TABLE` / `ANTEROOM_LEDGER_TABLE` is set).
    */
-  dynamoDb?: DynamoDBClient;
+  dynamoDb?: DynamoDb;
   /** Secret reads started before the handlers were loaded (`provider/lambda.ts`); used once. */
   secretPrefetch?: SecretPrefetch;
   /** Passed to `createAppDeps` (tests: clocks, cache lifetimes). */

@@ -5,12 +5,11 @@
  *
  * Code is imported by the first invocation that runs it (`import()`), not at cold start: the
  * admin app, the scheduled run, the public Koa app (the queue API's hot paths answer without
- * it), the OIDC provider (on the first request under `/oidc`) and the AWS SDK clients. The
+ * it) and the OIDC provider (on the first request under `/oidc`). AWS is called without the SDK. The
  * bundle splits there (infra/lib/bundle.ts), so a cold start loads only what its first request
  * runs (bench/lambda-cold.ts).
  */
 import type { RequestListener } from 'node:http';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { oidcOnDemand } from '../oidc/on-demand.ts';
 import { withHotPaths } from '../server/hot-path.ts';
 import {
@@ -20,6 +19,7 @@ import {
   type LambdaContainer,
   lazyApp,
 } from './container.ts';
+import { DynamoDb } from './dynamodb.ts';
 import { type ApiGatewayHandler, createHttpHandler } from './http.ts';
 import type { Clock, EventRunReport } from './scheduled.ts';
 import type { LambdaContext, ScheduledEvent } from './types.ts';
@@ -127,7 +127,7 @@ function oidcMiddleware(built: LambdaContainer, options: LambdaHandlerOptions) {
     async () => {
       const { createOidcMiddleware, dynamoAdapter } = await import('../oidc/index.ts');
       const table = built.settings.oidcTable;
-      const client = table ? (options.dynamoDb ?? (await oidcTableClient())) : undefined;
+      const client = table ? (options.dynamoDb ?? new DynamoDb()) : undefined;
       const adapter = table && client ? dynamoAdapter(client, { tableName: table }) : undefined;
       // A failed build closes what it opened (inside `createOidcMiddleware`): the next request
       // under /oidc builds again, with a connection of its own.
@@ -168,7 +168,3 @@ function lazyListener(
 }
 
 const UNAVAILABLE = 'The waiting room is temporarily unavailable. Please retry shortly.';
-
-async function oidcTableClient(): Promise<DynamoDBClient> {
-  return new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient({});
-}

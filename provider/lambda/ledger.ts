@@ -19,10 +19,11 @@
  * A first issuance writes with `attribute_not_exists(request_id)`, so a retried write never
  * overwrites a record; a status change updates only an item that exists, for the same event.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
 import type { SessionRecord } from '../../queue-core/types.ts';
 import { requestRef } from '../telemetry/log.ts';
 import type { LabelledCounter } from '../telemetry/metrics.ts';
+import { DynamoDb, isConditionalCheckFailed } from './dynamodb.ts';
 
 /** Key, TTL and index names; the CDK stack builds the table from this (`LEDGER_TABLE_SCHEMA`). */
 export const LEDGER_KEYS = Object.freeze({
@@ -46,79 +47,63 @@ export interface AdmissionLedger {
   recordStatus(eventId: string, requestId: string, status: EndedStatus): Promise<boolean>;
 }
 
-/** The SDK is loaded by the first ledger write, not at cold start (the queue API needs none). */
-const sdk = () => import('@aws-sdk/client-dynamodb');
-
 /**
  * A client whose calls give up quickly: a ledger write runs inside a visitor's request, and a
- * slow DynamoDB must not hold that request for the SDK's default retries and timeouts.
+ * slow DynamoDB must not hold that request for long (2 attempts of at most 2 s each).
  */
-export async function ledgerClient(): Promise<DynamoDBClient> {
-  return new (await sdk()).DynamoDBClient({
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
-  });
+export function ledgerClient(): DynamoDb {
+  return new DynamoDb(process.env, { attempts: 2, timeoutMs: 2000 });
 }
 
 export class DynamoLedger implements AdmissionLedger {
-  readonly #client: () => Promise<DynamoDBClient>;
+  readonly #client: DynamoDb;
   readonly #table: string;
 
-  /** Without a `client`, `ledgerClient()` makes one on the first write. */
-  constructor(client: DynamoDBClient | undefined, tableName: string) {
-    let made: Promise<DynamoDBClient> | undefined = client && Promise.resolve(client);
-    this.#client = () => {
-      made ??= ledgerClient();
-      return made;
-    };
+  /** Without a `client`, `ledgerClient()` (which holds nothing until its first call). */
+  constructor(client: DynamoDb | undefined, tableName: string) {
+    this.#client = client ?? ledgerClient();
     this.#table = tableName;
   }
 
   async recordIssued(session: SessionRecord): Promise<void> {
-    const { ConditionalCheckFailedException, PutItemCommand } = await sdk();
     try {
-      await (await this.#client()).send(
-        new PutItemCommand({
-          TableName: this.#table,
-          Item: {
-            request_id: { S: session.requestId },
-            event_id: { S: session.eventId },
-            issued_at: { N: String(session.issuedAt) },
-            not_before: { N: String(session.issuedAt) },
-            expires: { N: String(session.expiresAt) },
-            queue_number: { N: String(session.position) },
-            issuer: { S: session.issuer },
-            session_status: { N: String(SESSION_STATUS_CODES[session.status]) },
-            ttl: { N: String(session.expiresAt + LEDGER_RETENTION_SECONDS) },
-          },
-          ConditionExpression: 'attribute_not_exists(request_id)',
-        }),
-      );
+      await this.#client.putItem({
+        TableName: this.#table,
+        Item: {
+          request_id: { S: session.requestId },
+          event_id: { S: session.eventId },
+          issued_at: { N: String(session.issuedAt) },
+          not_before: { N: String(session.issuedAt) },
+          expires: { N: String(session.expiresAt) },
+          queue_number: { N: String(session.position) },
+          issuer: { S: session.issuer },
+          session_status: { N: String(SESSION_STATUS_CODES[session.status]) },
+          ttl: { N: String(session.expiresAt + LEDGER_RETENTION_SECONDS) },
+        },
+        ConditionExpression: 'attribute_not_exists(request_id)',
+      });
     } catch (error) {
       // Already recorded (a retried write whose first attempt landed): nothing to do.
-      if (error instanceof ConditionalCheckFailedException) return;
+      if (isConditionalCheckFailed(error)) return;
       throw error;
     }
   }
 
   async recordStatus(eventId: string, requestId: string, status: EndedStatus): Promise<boolean> {
-    const { ConditionalCheckFailedException, UpdateItemCommand } = await sdk();
     try {
-      await (await this.#client()).send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: { request_id: { S: requestId } },
-          UpdateExpression: 'SET session_status = :status',
-          ConditionExpression: 'attribute_exists(request_id) AND event_id = :event',
-          ExpressionAttributeValues: {
-            ':status': { N: String(SESSION_STATUS_CODES[status]) },
-            ':event': { S: eventId },
-          },
-        }),
-      );
+      await this.#client.updateItem({
+        TableName: this.#table,
+        Key: { request_id: { S: requestId } },
+        UpdateExpression: 'SET session_status = :status',
+        ConditionExpression: 'attribute_exists(request_id) AND event_id = :event',
+        ExpressionAttributeValues: {
+          ':status': { N: String(SESSION_STATUS_CODES[status]) },
+          ':event': { S: eventId },
+        },
+      });
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -141,6 +141,11 @@ describe('the provider functions bundle', () => {
       ),
     );
     assert.deepEqual(atStart, [], 'code loaded at start imports the SDK');
+    // DynamoDB (OIDC state, ledger) is called without it (provider/lambda/dynamodb.ts).
+    const dynamo = Object.keys(metafile.outputs).filter((key) =>
+      metafile.outputs[key]!.imports.some((i) => i.path === '@aws-sdk/client-dynamodb'),
+    );
+    assert.deepEqual(dynamo, [], 'a chunk imports @aws-sdk/client-dynamodb');
   });
 
   it('starts from one file: the chunks it would import are folded into index.mjs, which the others import', () => {

@@ -79,7 +79,7 @@ describe('durable admission ledger (ANTEROOM_LEDGER_TABLE)', { skip }, () => {
     dynamo = local.client;
     await dynamo.send(new CreateTableCommand(ledgerTableDefinition(TABLE)));
     fixture = createFixture(redis.url, CONFIG);
-    handlers = fixture.container({ env: { ANTEROOM_LEDGER_TABLE: TABLE }, dynamoDb: dynamo });
+    handlers = fixture.container({ env: { ANTEROOM_LEDGER_TABLE: TABLE }, dynamoDb: local.direct });
     visitor = (await fixture.bridge(handlers.publicHandler, { format: 'v2' })).server;
     operator = (await fixture.bridge(handlers.adminHandler, { format: 'v1' })).server;
   });
@@ -166,7 +166,7 @@ describe('durable admission ledger (ANTEROOM_LEDGER_TABLE)', { skip }, () => {
   });
 
   test('a retried write never overwrites a record, and a status change needs the same event', async () => {
-    const ledger = new DynamoLedger(dynamo!, TABLE);
+    const ledger = new DynamoLedger(local!.direct, TABLE);
     const session = {
       requestId: 'retried',
       eventId: 'sale',

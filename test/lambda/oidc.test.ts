@@ -62,7 +62,7 @@ describe('OIDC through the Lambda handler', { skip }, () => {
       const opened = async () =>
         Number(/total_connections_received:(\d+)/.exec(await probe.info('stats'))![1]);
       const before = await opened();
-      await roundTrip('v2', { env: { ANTEROOM_OIDC_TABLE: 'anteroom-oidc' }, dynamoDb: dynamo! });
+      await roundTrip('v2', { env: { ANTEROOM_OIDC_TABLE: 'anteroom-oidc' }, dynamoDb: local!.direct });
       assert.equal((await opened()) - before, 1, 'one Redis connection for the whole flow');
       const items = await dynamo!.send(new ScanCommand({ TableName: 'anteroom-oidc' }));
       assert.ok((items.Count ?? 0) > 0, 'provider state was written to the table');

@@ -12,18 +12,9 @@
  * concurrent code exchanges cannot both succeed. `OIDC_TABLE_SCHEMA` is what the CDK stack
  * creates (and what the tests create in dynalite).
  */
-import {
-  BatchWriteItemCommand,
-  ConditionalCheckFailedException,
-  type CreateTableCommandInput,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../../../queue-core/errors.ts';
+import { type DynamoDb, type Item, isConditionalCheckFailed } from '../../lambda/dynamodb.ts';
 import {
   type Adapter,
   type AdapterFactory,
@@ -67,15 +58,13 @@ export interface DynamoAdapterOptions {
   now?: Clock;
 }
 
-type Item = NonNullable<ConstructorParameters<typeof PutItemCommand>[0]['Item']>;
-
 class DynamoAdapter implements Adapter {
-  readonly #client: DynamoDBClient;
+  readonly #client: DynamoDb;
   readonly #table: string;
   readonly #model: string;
   readonly #now: Clock;
 
-  constructor(client: DynamoDBClient, table: string, model: string, now: Clock) {
+  constructor(client: DynamoDb, table: string, model: string, now: Clock) {
     this.#client = client;
     this.#table = table;
     this.#model = model;
@@ -93,13 +82,13 @@ class DynamoAdapter implements Adapter {
     if (typeof payload.grantId === 'string') item['grantId'] = { S: payload.grantId };
     if (payload.consumed !== undefined) item['consumed'] = { N: String(payload.consumed) };
     const pointer = (kind: string, value: string) =>
-      this.#send(
-        new PutItemCommand({
+      this.#send((c) =>
+        c.putItem({
           TableName: this.#table,
           Item: { modelId: { S: this.#key(`${kind}:${value}`) }, ref: { S: id }, ...common },
         }),
       );
-    await this.#send(new PutItemCommand({ TableName: this.#table, Item: item }));
+    await this.#send((c) => c.putItem({ TableName: this.#table, Item: item }));
     const pointers: Promise<unknown>[] = [];
     if (typeof payload.uid === 'string') pointers.push(pointer('uid', payload.uid));
     if (typeof payload.userCode === 'string') pointers.push(pointer('code', payload.userCode));
@@ -107,8 +96,8 @@ class DynamoAdapter implements Adapter {
   }
 
   async #get(modelId: string): Promise<Item | undefined> {
-    const found = await this.#send(
-      new GetItemCommand({ TableName: this.#table, Key: { modelId: { S: modelId } }, ConsistentRead: true }),
+    const found = await this.#send((c) =>
+      c.getItem({ TableName: this.#table, Key: { modelId: { S: modelId } }, ConsistentRead: true }),
     );
     const item = found.Item;
     if (item === undefined) return undefined;
@@ -143,36 +132,32 @@ class DynamoAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     const now = this.#now();
     try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: { modelId: { S: this.#key(id) } },
-          // `consumed` is a DynamoDB reserved word: always through a name placeholder.
-          UpdateExpression: 'SET #c = :now',
-          ConditionExpression:
-            'attribute_exists(modelId) AND attribute_not_exists(#c) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-          ExpressionAttributeNames: { '#c': 'consumed' },
-          ExpressionAttributeValues: { ':now': { N: String(now) } },
-        }),
-      );
+      await this.#client.updateItem({
+        TableName: this.#table,
+        Key: { modelId: { S: this.#key(id) } },
+        // `consumed` is a DynamoDB reserved word: always through a name placeholder.
+        UpdateExpression: 'SET #c = :now',
+        ConditionExpression:
+          'attribute_exists(modelId) AND attribute_not_exists(#c) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+        ExpressionAttributeNames: { '#c': 'consumed' },
+        ExpressionAttributeValues: { ':now': { N: String(now) } },
+      });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw alreadyConsumed();
+      if (isConditionalCheckFailed(error)) throw alreadyConsumed();
       throw new StoreUnavailableError(error);
     }
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#send(
-      new DeleteItemCommand({ TableName: this.#table, Key: { modelId: { S: this.#key(id) } } }),
-    );
+    await this.#send((c) => c.deleteItem({ TableName: this.#table, Key: { modelId: { S: this.#key(id) } } }));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     const keys: string[] = [];
-    let start: Record<string, { S: string }> | undefined;
+    let start: Item | undefined;
     do {
-      const page = await this.#send(
-        new QueryCommand({
+      const page = await this.#send((c) =>
+        c.query({
           TableName: this.#table,
           IndexName: OIDC_TABLE_SCHEMA.grantIndex.name,
           KeyConditionExpression: 'grantId = :g',
@@ -181,7 +166,7 @@ class DynamoAdapter implements Adapter {
         }),
       );
       for (const item of page.Items ?? []) if (item['modelId']?.S) keys.push(item['modelId'].S);
-      start = page.LastEvaluatedKey as Record<string, { S: string }> | undefined;
+      start = page.LastEvaluatedKey;
     } while (start !== undefined);
     // BatchWriteItem takes 25 requests at most.
     for (let i = 0; i < keys.length; i += 25) {
@@ -190,18 +175,16 @@ class DynamoAdapter implements Adapter {
         .map((modelId) => ({ DeleteRequest: { Key: { modelId: { S: modelId } } } }));
       let pending: typeof batch | undefined = batch;
       for (let attempt = 0; pending !== undefined && pending.length > 0 && attempt < 5; attempt++) {
-        const result = await this.#send(
-          new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
-        );
+        const writes: typeof batch = pending;
+        const result = await this.#send((c) => c.batchWriteItem({ RequestItems: { [this.#table]: writes } }));
         pending = result.UnprocessedItems?.[this.#table] as typeof batch | undefined;
       }
     }
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: the SDK's send is overloaded per command type.
-  async #send<T = any>(command: any): Promise<T> {
+  async #send<T>(call: (client: DynamoDb) => Promise<T>): Promise<T> {
     try {
-      return (await this.#client.send(command)) as T;
+      return await call(this.#client);
     } catch (error) {
       throw new StoreUnavailableError(error);
     }
@@ -209,7 +192,7 @@ class DynamoAdapter implements Adapter {
 }
 
 /** A factory over one DynamoDB client (the caller owns it) and an existing table. */
-export function dynamoAdapter(client: DynamoDBClient, options: DynamoAdapterOptions): AdapterFactory {
+export function dynamoAdapter(client: DynamoDb, options: DynamoAdapterOptions): AdapterFactory {
   const now = options.now ?? systemClock;
   return (model: string) => new DynamoAdapter(client, options.tableName, model, now);
 }

@@ -122,7 +122,7 @@ async function newTable(): Promise<string> {
 }
 
 adapterContract('dynamodb', {
-  open: async (clock) => dynamoAdapter(dynamo!, { tableName: await newTable(), now: () => clock.now }),
+  open: async (clock) => dynamoAdapter(local!.direct, { tableName: await newTable(), now: () => clock.now }),
 });
 
 test('dynamodb: the table has the schema infra/ creates, and items carry the TTL attribute', async () => {
@@ -133,7 +133,7 @@ test('dynamodb: the table has the schema infra/ creates, and items carry the TTL
   ]);
   assert.equal(described.Table?.GlobalSecondaryIndexes?.[0]?.IndexName, OIDC_TABLE_SCHEMA.grantIndex.name);
   const now = 1_800_000_000;
-  await dynamoAdapter(dynamo!, { tableName, now: () => now })('Session').upsert('s', { jti: 's' }, 300);
+  await dynamoAdapter(local!.direct, { tableName, now: () => now })('Session').upsert('s', { jti: 's' }, 300);
   const item = await dynamo!.send(
     new GetItemCommand({ TableName: tableName, Key: { modelId: { S: 'Session:s' } } }),
   );

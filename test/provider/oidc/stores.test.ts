@@ -89,7 +89,7 @@ after(async () => {
 
 test('the flow with provider state in DynamoDB (dynalite)', async () => {
   await dynamo!.send(new CreateTableCommand(oidcTableDefinition('anteroom-oidc')));
-  await fullFlow(dynamoAdapter(dynamo!, { tableName: 'anteroom-oidc' }));
+  await fullFlow(dynamoAdapter(local!.direct, { tableName: 'anteroom-oidc' }));
 });
 
 test('a Redis outage answers temporarily_unavailable (503 with Retry-After), never a 500', {
