@@ -12,7 +12,8 @@
  * signing keys from the key ring (RS256 first; a rotation reaches the provider without a
  * restart), provider state in the same kind of store as the
  * queue (memory, or Redis at `config.store.url`) unless an adapter is passed (DynamoDB:
- * `dynamoAdapter(client, { tableName })`).
+ * `dynamoAdapter(new DynamoDb(), { tableName })`, with the functions' own DynamoDB client from
+ * `provider/lambda/dynamodb.ts`, not the SDK's).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Cluster, Redis } from 'ioredis';
