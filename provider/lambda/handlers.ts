@@ -5,9 +5,9 @@
  *
  * Code is imported by the first invocation that runs it (`import()`), not at cold start: the
  * admin app, the scheduled run, the public Koa app (the queue API's hot paths answer without
- * it) and the OIDC provider (on the first request under `/oidc`). AWS is called without the SDK. The
- * bundle splits there (infra/lib/bundle.ts), so a cold start loads only what its first request
- * runs (bench/lambda-cold.ts).
+ * it) and the OIDC provider (on the first request under `/oidc`); AWS is called without the SDK
+ * (`aws-json.ts`, `dynamodb.ts`). The bundle splits there (infra/lib/bundle.ts), so a cold
+ * start loads only what its first request runs (bench/lambda-cold.ts).
  */
 import type { RequestListener } from 'node:http';
 import { oidcOnDemand } from '../oidc/on-demand.ts';

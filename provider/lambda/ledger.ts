@@ -19,7 +19,6 @@
  * A first issuance writes with `attribute_not_exists(request_id)`, so a retried write never
  * overwrites a record; a status change updates only an item that exists, for the same event.
  */
-
 import type { SessionRecord } from '../../queue-core/types.ts';
 import { requestRef } from '../telemetry/log.ts';
 import type { LabelledCounter } from '../telemetry/metrics.ts';
