@@ -4,8 +4,6 @@
  * against a local HTTP server standing in for the endpoints (AWS is unreachable from the tests).
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { closeIdleConnections } from '../../authorizer/http-client.ts';
 import { createSigV4Verifier, SIGV4_SERVICE } from '../../provider/http/sigv4.ts';
@@ -22,6 +20,11 @@ import {
   GetSecretValueCommand,
   PutSecretValueCommand,
 } from '../../queue-core/signing-keys/secrets-manager.ts';
+import {
+  type AwsJsonEndpoint,
+  type ReceivedCall,
+  startAwsJsonEndpoint,
+} from '../support/aws-json-endpoint.ts';
 
 describe('SigV4 signature', () => {
   // The AWS Signature Version 4 test suite's `get-vanilla` and `post-vanilla` examples.
@@ -80,50 +83,32 @@ describe('SigV4 signature', () => {
   });
 });
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
 describe('calls to AWS JSON APIs', () => {
-  let server: Server;
+  let endpoint: AwsJsonEndpoint;
   let env: Record<string, string>;
-  const received: Received[] = [];
+  let received: ReceivedCall[] = [];
   /** What the endpoint answers next (status, body); then 200 with the default. */
-  const answers: [number, unknown][] = [];
+  let answers: [number, unknown][] = [];
 
   before(async () => {
-    server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (chunk) => {
-        text += chunk;
-      });
-      req.on('end', () => {
-        const body = JSON.parse(text) as Record<string, unknown>;
-        received.push({ headers: req.headers, body });
-        const [status, answer] = answers.shift() ?? [200, { SecretString: `value of ${body.SecretId}` }];
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(answer));
-      });
+    endpoint = await startAwsJsonEndpoint({
+      contentType: 'application/x-amz-json-1.1',
+      fallback: (body) => ({ SecretString: `value of ${body.SecretId}` }),
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ received, answers } = endpoint);
     env = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDTEST',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_SESSION_TOKEN: 'session',
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: url,
+      ...endpoint.credentials,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint.url,
     };
   });
-  after(() => server.close());
+  after(() => endpoint.close());
 
   it('reads a secret with one signed GetSecretValue', async () => {
     received.length = 0;
     assert.equal(await new SecretReader(undefined, env).read('anteroom/keys'), 'value of anteroom/keys');
     assert.equal(received.length, 1);
-    const [{ headers, body }] = received as [Received];
+    const [{ headers, body }] = received as [ReceivedCall];
     assert.deepEqual(body, { SecretId: 'anteroom/keys' });
     assert.equal(headers['x-amz-target'], 'secretsmanager.GetSecretValue');
     assert.equal(headers['content-type'], 'application/x-amz-json-1.1');
@@ -250,12 +235,12 @@ describe('calls to AWS JSON APIs', () => {
     const count = () => {
       connections += 1;
     };
-    server.on('connection', count);
+    endpoint.server.on('connection', count);
     const reader = new SecretReader(undefined, env);
     assert.equal(await reader.read('one'), 'value of one');
     assert.equal(await reader.read('two'), 'value of two');
     await directEventBridge(env).send(new PutEventsCommand({ Entries: [] }));
-    server.off('connection', count);
+    endpoint.server.off('connection', count);
     assert.equal(connections, 1);
   });
 

@@ -5,52 +5,36 @@
  * dynalite (a real DynamoDB API) for the errors DynamoDB itself gives.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { closeIdleConnections } from '../../authorizer/http-client.ts';
 import { AwsServiceError } from '../../provider/lambda/aws-json.ts';
 import { DynamoDb, isConditionalCheckFailed } from '../../provider/lambda/dynamodb.ts';
+import {
+  type AwsJsonEndpoint,
+  type ReceivedCall,
+  startAwsJsonEndpoint,
+} from '../support/aws-json-endpoint.ts';
 import { type LocalDynamo, startDynalite } from '../support/dynalite.ts';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
 describe('DynamoDB client: requests, errors and retries', () => {
-  let server: Server;
+  let endpoint: AwsJsonEndpoint;
   let env: Record<string, string>;
-  const received: Received[] = [];
+  let received: ReceivedCall[] = [];
   /** What the endpoint answers next (status, body); then 200 with an empty object. */
-  const answers: [number, unknown][] = [];
+  let answers: [number, unknown][] = [];
 
   before(async () => {
-    server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (chunk) => {
-        text += chunk;
-      });
-      req.on('end', () => {
-        received.push({ headers: req.headers, body: JSON.parse(text) as Record<string, unknown> });
-        const [status, answer] = answers.shift() ?? [200, {}];
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify(answer));
-      });
+    endpoint = await startAwsJsonEndpoint({
+      contentType: 'application/x-amz-json-1.0',
+      fallback: () => ({}),
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    env = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDTEST',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_SESSION_TOKEN: 'session',
-      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    };
+    ({ received, answers } = endpoint);
+    env = { ...endpoint.credentials, AWS_ENDPOINT_URL_DYNAMODB: endpoint.url };
   });
   after(() => {
     closeIdleConnections();
-    server.close();
+    endpoint.close();
   });
 
   const reset = (...next: [number, unknown][]) => {
@@ -69,7 +53,7 @@ describe('DynamoDB client: requests, errors and retries', () => {
     const found = await new DynamoDb(env).getItem(input);
     assert.deepEqual(found, { Item: { modelId: { S: 'Session:s' }, expiresAt: { N: '12' } } });
     assert.equal(received.length, 1);
-    const [{ headers, body }] = received as [Received];
+    const [{ headers, body }] = received as [ReceivedCall];
     assert.deepEqual(body, input);
     assert.equal(headers['content-type'], 'application/x-amz-json-1.0');
     assert.equal(headers['x-amz-target'], 'DynamoDB_20120810.GetItem');
