@@ -1,7 +1,8 @@
 /**
- * One call to an AWS JSON 1.1 API (Secrets Manager, EventBridge) or JSON 1.0 API (DynamoDB) as a signed HTTPS request of
- * our own (SigV4, `sigv4.ts`), without the AWS SDK: importing an SDK client costs a cold start
- * about 100 ms, more than everything else the first request needs, for one kind of call each.
+ * One call to an AWS JSON 1.1 API (Secrets Manager, EventBridge) or JSON 1.0 API (DynamoDB) as
+ * a signed HTTPS request of our own (SigV4, `sigv4.ts`), without the AWS SDK: importing an SDK
+ * client costs a cold start about 100 ms, more than everything else the first request needs,
+ * for one kind of call each.
  *
  * Credentials and region come from the variables Lambda sets (`AWS_ACCESS_KEY_ID`,
  * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`). The endpoint is
